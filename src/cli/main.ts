@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+/**
+ * Entry point of the `nix-compat` executable.
+ *
+ * @module
+ */
+import { runCli } from "./program.js";
+
+const code = await runCli(process.argv.slice(2));
+process.exitCode = code;
