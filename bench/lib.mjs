@@ -1,0 +1,127 @@
+// Helpers shared by the benchmark suites (bench/*.bench.mjs). Benchmarks are scripts: they
+// time whole processes or in-process loops and print tables with ratios; they never fail.
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const SHARED_DIR = process.env.NIX_COMPAT_SHARED ?? resolve(REPO_ROOT, "..", "shared");
+export const CLI = resolve(REPO_ROOT, "dist", "cli", "main.js");
+export const WORK_DIR = resolve(REPO_ROOT, "bench", ".work");
+
+/** True when a program is on PATH. */
+export function have(program) {
+  return spawnSync("sh", ["-c", `command -v ${program}`]).status === 0;
+}
+
+export const HAVE_NIX = have("nix");
+const HAVE_TIME = existsSync("/usr/bin/time");
+
+/**
+ * Runs a command once and returns wall seconds and peak RSS (KiB, from /usr/bin/time when
+ * installed). stdout goes to /dev/null unless `stdout: "pipe"`.
+ */
+export function measureCommand(cmd, args, options = {}) {
+  const useTime = HAVE_TIME && options.rss !== false;
+  const argv = useTime ? ["/usr/bin/time", "-f", "%M", cmd, ...args] : [cmd, ...args];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), {
+    input: options.input,
+    stdio: [options.inputFile ? "pipe" : options.input ? "pipe" : "ignore", options.stdout ?? "ignore", "pipe"],
+    maxBuffer: 1 << 30,
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    shell: false,
+  });
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const stderr = r.stderr?.toString() ?? "";
+  let maxRssKiB;
+  if (useTime) {
+    const lines = stderr.trim().split("\n");
+    maxRssKiB = Number(lines[lines.length - 1]);
+  }
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${stderr}`);
+  return { seconds, maxRssKiB, stdout: r.stdout };
+}
+
+/** Runs a shell command line (for redirections) and measures it like measureCommand. */
+export function measureShell(line, options = {}) {
+  return measureCommand("sh", ["-c", line], options);
+}
+
+/** Best (minimum) wall time of `runs` runs of `fn`, which returns {seconds, maxRssKiB}. */
+export function bestOf(runs, fn) {
+  let best;
+  for (let i = 0; i < runs; i++) {
+    const r = fn();
+    if (!best || r.seconds < best.seconds) best = { ...r, maxRssKiB: Math.max(r.maxRssKiB ?? 0, best?.maxRssKiB ?? 0) };
+  }
+  return best;
+}
+
+/** Times an in-process synchronous loop: returns seconds per iteration (best of `rounds`). */
+export function timeLoop(fn, { minSeconds = 0.5, rounds = 3 } = {}) {
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < rounds; round++) {
+    let n = 0;
+    const t0 = process.hrtime.bigint();
+    let elapsed = 0;
+    do {
+      fn();
+      n++;
+      elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+    } while (elapsed < minSeconds);
+    best = Math.min(best, elapsed / n);
+  }
+  return best;
+}
+
+/** Async version of timeLoop. */
+export async function timeLoopAsync(fn, { minSeconds = 0.5, rounds = 3 } = {}) {
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < rounds; round++) {
+    let n = 0;
+    const t0 = process.hrtime.bigint();
+    let elapsed = 0;
+    do {
+      await fn();
+      n++;
+      elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+    } while (elapsed < minSeconds);
+    best = Math.min(best, elapsed / n);
+  }
+  return best;
+}
+
+/** Prints a titled table of rows (objects with the same keys). */
+export function printTable(title, rows) {
+  console.log(`\n## ${title}`);
+  if (rows.length === 0) {
+    console.log("(nothing measured)");
+    return;
+  }
+  const keys = Object.keys(rows[0]);
+  const cells = rows.map((r) => keys.map((k) => formatCell(r[k])));
+  const widths = keys.map((k, i) => Math.max(k.length, ...cells.map((c) => c[i].length)));
+  const line = (vals) => `| ${vals.map((v, i) => v.padEnd(widths[i])).join(" | ")} |`;
+  console.log(line(keys));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const c of cells) console.log(line(c));
+}
+
+function formatCell(v) {
+  if (v === undefined || v === null) return "";
+  if (typeof v === "number") {
+    if (Number.isInteger(v)) return String(v);
+    return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(3);
+  }
+  return String(v);
+}
+
+/** Ratio ours / theirs formatted with a verdict against a target (lower is better). */
+export function ratio(ours, theirs, target = 1.0) {
+  if (!theirs) return "n/a";
+  const r = ours / theirs;
+  return `${r.toFixed(2)}${r <= target ? " ✓" : ` ✗ (target ≤ ${target})`}`;
+}
