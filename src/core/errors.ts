@@ -83,10 +83,7 @@ export class NixCompatError extends Error {
 
   constructor(code: string, detail: string, options: NixCompatErrorOptions = {}) {
     const { file, cause, ...position } = options;
-    super(
-      composeMessage(file, position, detail),
-      cause === undefined ? undefined : { cause },
-    );
+    super(composeMessage(file, position, detail), cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
     this.detail = detail;
@@ -121,7 +118,16 @@ export class NixCompatError extends Error {
 }
 
 function extraFields(err: NixCompatError): Record<string, unknown> {
-  const known = new Set(["code", "detail", "position", "file", "name", "message", "stack", "cause"]);
+  const known = new Set([
+    "code",
+    "detail",
+    "position",
+    "file",
+    "name",
+    "message",
+    "stack",
+    "cause",
+  ]);
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(err)) if (!known.has(key)) out[key] = (err as never)[key];
   return out;

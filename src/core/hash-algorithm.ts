@@ -30,7 +30,11 @@ export function isHashAlgorithm(name: string): name is HashAlgorithm {
 /** Error for an unknown or unsupported hash algorithm name. */
 export class UnknownHashAlgorithmError extends MalformedInputError {
   constructor(name: string, options: { index?: number } = {}) {
-    super("hash.unknown-algorithm", `unknown hash algorithm '${name}', expected one of ${HASH_ALGORITHMS.join(", ")}`, options);
+    super(
+      "hash.unknown-algorithm",
+      `unknown hash algorithm '${name}', expected one of ${HASH_ALGORITHMS.join(", ")}`,
+      options,
+    );
   }
 }
 

@@ -1,0 +1,98 @@
+/**
+ * nixbase32: Nix's own base-32 encoding.
+ *
+ * ```text
+ * alphabet = "0123456789abcdfghijklmnpqrsvwxyz"   (no e, o, u, t)
+ * length   = ceil(8 * bytes / 5)
+ * ```
+ *
+ * Unlike RFC 4648, the output is produced from the most significant 5-bit group of the
+ * whole byte string, read as a little-endian number: character `k` (from the end) holds bits
+ * `5k .. 5k+4`. Decoding rejects characters outside the alphabet and encodings whose
+ * leftover high bits are not zero (so every digest has exactly one encoding).
+ *
+ * @module
+ */
+import { MalformedInputError } from "./errors.js";
+
+/** The 32 characters of the alphabet, in digit order. */
+export const NIXBASE32_ALPHABET = "0123456789abcdfghijklmnpqrsvwxyz";
+
+const DECODE_TABLE: Int8Array = (() => {
+  const t = new Int8Array(256).fill(-1);
+  for (let i = 0; i < NIXBASE32_ALPHABET.length; i++) t[NIXBASE32_ALPHABET.charCodeAt(i)] = i;
+  return t;
+})();
+
+/** Error for text that is not valid nixbase32. */
+export class Nixbase32Error extends MalformedInputError {}
+
+/** Length of the nixbase32 encoding of `byteLength` bytes. */
+export function nixbase32EncodedLength(byteLength: number): number {
+  return Math.ceil((byteLength * 8) / 5);
+}
+
+/** Number of bytes a nixbase32 string of `encodedLength` characters decodes to. */
+export function nixbase32DecodedLength(encodedLength: number): number {
+  return Math.floor((encodedLength * 5) / 8);
+}
+
+/** Encodes bytes as nixbase32. */
+export function nixbase32Encode(bytes: Uint8Array): string {
+  const len = nixbase32EncodedLength(bytes.length);
+  let out = "";
+  for (let n = len - 1; n >= 0; n--) {
+    const b = n * 5;
+    const i = b >>> 3;
+    const j = b & 7;
+    const lo = bytes[i]! >>> j;
+    const hi = i + 1 < bytes.length ? bytes[i + 1]! << (8 - j) : 0;
+    out += NIXBASE32_ALPHABET[(lo | hi) & 0x1f];
+  }
+  return out;
+}
+
+/** True if `text` is a valid nixbase32 string (alphabet and zero leftover bits). */
+export function isNixbase32(text: string): boolean {
+  try {
+    nixbase32Decode(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decodes nixbase32 text. Throws {@link Nixbase32Error} with the character index for a
+ * character outside the alphabet or non-zero leftover bits.
+ */
+export function nixbase32Decode(text: string): Uint8Array {
+  const size = nixbase32DecodedLength(text.length);
+  const out = new Uint8Array(size);
+  const last = text.length - 1;
+  for (let n = 0; n <= last; n++) {
+    const code = text.charCodeAt(last - n);
+    const digit = code < 256 ? DECODE_TABLE[code]! : -1;
+    if (digit < 0) {
+      throw new Nixbase32Error(
+        "nixbase32.invalid-character",
+        `invalid character ${JSON.stringify(text[last - n])} in nixbase32 string, expected one of ${NIXBASE32_ALPHABET}`,
+        { index: last - n },
+      );
+    }
+    const b = n * 5;
+    const i = b >>> 3;
+    const j = b & 7;
+    if (i < size) out[i]! |= (digit << j) & 0xff;
+    const carry = digit >>> (8 - j);
+    if (i + 1 < size) out[i + 1]! |= carry;
+    else if ((i < size ? carry : digit) !== 0) {
+      throw new Nixbase32Error(
+        "nixbase32.non-zero-padding",
+        "invalid nixbase32 string: non-zero leftover bits in the first character",
+        { index: last - n },
+      );
+    }
+  }
+  return out;
+}
