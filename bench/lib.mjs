@@ -28,7 +28,11 @@ export function measureCommand(cmd, args, options = {}) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), {
     input: options.input,
-    stdio: [options.inputFile ? "pipe" : options.input ? "pipe" : "ignore", options.stdout ?? "ignore", "pipe"],
+    stdio: [
+      options.inputFile ? "pipe" : options.input ? "pipe" : "ignore",
+      options.stdout ?? "ignore",
+      "pipe",
+    ],
     maxBuffer: 1 << 30,
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
@@ -55,7 +59,8 @@ export function bestOf(runs, fn) {
   let best;
   for (let i = 0; i < runs; i++) {
     const r = fn();
-    if (!best || r.seconds < best.seconds) best = { ...r, maxRssKiB: Math.max(r.maxRssKiB ?? 0, best?.maxRssKiB ?? 0) };
+    if (!best || r.seconds < best.seconds)
+      best = { ...r, maxRssKiB: Math.max(r.maxRssKiB ?? 0, best?.maxRssKiB ?? 0) };
   }
   return best;
 }

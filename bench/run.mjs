@@ -16,7 +16,9 @@ const suites = readdirSync(join(REPO_ROOT, "bench"))
   .filter((f) => f.endsWith(".bench.mjs"))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.startsWith(w)))
   .sort();
-console.log(`# nix-compat benchmarks (${HAVE_NIX ? "real Nix found: ratios are ours / Nix" : "Nix NOT found: no ratios"})`);
+console.log(
+  `# nix-compat benchmarks (${HAVE_NIX ? "real Nix found: ratios are ours / Nix" : "Nix NOT found: no ratios"})`,
+);
 console.log(`node ${process.version}, ${new Date().toISOString()}`);
 for (const suite of suites) {
   const r = spawnSync(process.execPath, ["--expose-gc", join(REPO_ROOT, "bench", suite)], {

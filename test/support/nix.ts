@@ -57,7 +57,11 @@ export interface RunOptions {
 }
 
 /** Runs a Nix program (`nix`, `nix-store`, `nix-hash`, ...) and returns its stdout as bytes; throws on failure with stderr in the message. */
-export function runNixBytes(program: string, args: readonly string[], options: RunOptions = {}): Buffer {
+export function runNixBytes(
+  program: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Buffer {
   try {
     return execFileSync(program, args, {
       input: options.input,

@@ -34,7 +34,9 @@ let warned = false;
 export function describeWithShared(name: string, fn: () => void): void {
   if (!hasShared && !warned) {
     warned = true;
-    process.stderr.write(`\n*** ${SHARED_DIR} is absent: tests over shared fixtures are SKIPPED. ***\n\n`);
+    process.stderr.write(
+      `\n*** ${SHARED_DIR} is absent: tests over shared fixtures are SKIPPED. ***\n\n`,
+    );
   }
   describe.skipIf(!hasShared)(name, fn);
 }

@@ -1,9 +1,60 @@
 /**
- * CLI commands of this area (placeholder until the area lands).
+ * `nix-compat hash ...`: the `nix hash` commands.
  *
  * @module
  */
 import type { Command } from "commander";
+import {
+  formatDigest,
+  formatHash,
+  type Hash,
+  type HashEncoding,
+  parseHash,
+} from "../../core/hash.js";
+import type { HashAlgorithm } from "../../core/hash-algorithm.js";
+import { hashStream } from "../../core/hasher.js";
+import { openInputStream, printLine } from "../io.js";
+import { addEncodingFlags, addHashTypeOption, hashTypeOf } from "../options.js";
 
-/** Registers this area's commands on `program`. */
-export function registerHashCommands(_program: Command): void {}
+/** Prints a hash as `nix hash` does: SRI with prefix, other encodings as the bare digest. */
+export function printHashAs(hash: Hash, encoding: HashEncoding): string {
+  return encoding === "sri" ? formatHash(hash, "sri") : formatDigest(hash, encoding);
+}
+
+/** Registers `hash file`, `hash path` and `hash to-*`. */
+export function registerHashCommands(program: Command): void {
+  const hash = program.command("hash").description("compute and convert cryptographic hashes");
+
+  for (const [kind, what] of [["file", "print cryptographic hash of a regular file"]] as const) {
+    const cmd = hash.command(kind).description(what).argument("<paths...>");
+    addHashTypeOption(cmd, "sha256");
+    const encoding = addEncodingFlags(cmd, "sri");
+    cmd.action(async (paths: string[], opts: { type: string }) => {
+      const algorithm = hashTypeOf(opts.type) as HashAlgorithm;
+      for (const path of paths) {
+        const digest = await hashStream(algorithm, openInputStream(path));
+        await printLine(printHashAs({ algorithm, digest }, encoding()));
+      }
+    });
+  }
+
+  for (const [target, enc] of [
+    ["to-base16", "base16"],
+    ["to-base32", "nix32"],
+    ["to-base64", "base64"],
+    ["to-sri", "sri"],
+  ] as const) {
+    const cmd = hash
+      .command(target)
+      .description(`convert hashes to ${target.slice(3)} format`)
+      .argument("<hashes...>");
+    addHashTypeOption(cmd);
+    cmd.action(async (hashes: string[], opts: { type?: string }) => {
+      const algorithm = hashTypeOf(opts.type);
+      for (const text of hashes) {
+        const parsed = parseHash(text, algorithm === undefined ? {} : { algorithm });
+        await printLine(printHashAs(parsed, enc));
+      }
+    });
+  }
+}

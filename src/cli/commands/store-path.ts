@@ -1,9 +1,68 @@
 /**
- * CLI commands of this area (placeholder until the area lands).
+ * `nix-compat store-path ...`: store path computations without a store.
  *
  * @module
  */
+import { lstat } from "node:fs/promises";
+import { basename, resolve } from "node:path";
 import type { Command } from "commander";
+import type { HashAlgorithm } from "../../core/hash-algorithm.js";
+import { hashStream } from "../../core/hasher.js";
+import { DEFAULT_STORE_DIR, storePathToAbsolute } from "../../core/store-path.js";
+import { makeFixedOutputPath } from "../../core/store-path-compute.js";
+import { usageError } from "../errors.js";
+import { openInputStream, printLine } from "../io.js";
+import { addHashTypeOption, hashTypeOf } from "../options.js";
 
-/** Registers this area's commands on `program`. */
-export function registerStorePathCommands(_program: Command): void {}
+/** Hook for the recursive (NAR) case, installed by the NAR area. */
+export type NarHasher = (algorithm: HashAlgorithm, path: string) => Promise<Uint8Array>;
+
+let narHasher: NarHasher | undefined;
+
+/** Installs the NAR hasher used by `store-path add` without `--flat`. */
+export function setStorePathNarHasher(fn: NarHasher): void {
+  narHasher = fn;
+}
+
+/** Registers `store-path add`. */
+export function registerStorePathCommands(program: Command): void {
+  const sp = program.command("store-path").description("compute store paths without a store");
+  const add = sp
+    .command("add")
+    .description(
+      "print the store path that adding PATH to the store would give (nix-store --add / --add-fixed)",
+    )
+    .argument("<path>")
+    .option("--name <name>", "the name of the store path (default: the base name of PATH)")
+    .option(
+      "--flat",
+      "hash the file's contents (nix-store --add-fixed) instead of its NAR serialisation",
+    )
+    .option("--store-dir <dir>", "the store directory", DEFAULT_STORE_DIR);
+  addHashTypeOption(add, "sha256");
+  add.action(
+    async (
+      path: string,
+      opts: { name?: string; flat?: boolean; type: string; storeDir: string },
+    ) => {
+      const algorithm = hashTypeOf(opts.type) as HashAlgorithm;
+      const name = opts.name ?? basename(resolve(path));
+      let digest: Uint8Array;
+      if (opts.flat) {
+        const st = await lstat(path);
+        if (!st.isFile()) usageError(`'${path}' is not a regular file; --flat needs one`);
+        digest = await hashStream(algorithm, openInputStream(path));
+      } else {
+        if (!narHasher) usageError("recursive hashing is not available in this build");
+        digest = await narHasher(algorithm, path);
+      }
+      const storePath = makeFixedOutputPath(
+        name,
+        { method: opts.flat ? "flat" : "nar", hash: { algorithm, digest } },
+        [],
+        { storeDir: opts.storeDir },
+      );
+      await printLine(storePathToAbsolute(storePath, opts.storeDir));
+    },
+  );
+}
