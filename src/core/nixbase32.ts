@@ -8,8 +8,9 @@
  *
  * Unlike RFC 4648, the output is produced from the most significant 5-bit group of the
  * whole byte string, read as a little-endian number: character `k` (from the end) holds bits
- * `5k .. 5k+4`. Decoding rejects characters outside the alphabet and encodings whose
- * leftover high bits are not zero (so every digest has exactly one encoding).
+ * `5k .. 5k+4`. Decoding rejects characters outside the alphabet, lengths no byte string
+ * encodes to, and encodings whose leftover high bits are not zero (so every byte string has
+ * exactly one encoding).
  *
  * @module
  */
@@ -68,6 +69,12 @@ export function isNixbase32(text: string): boolean {
  */
 export function nixbase32Decode(text: string): Uint8Array {
   const size = nixbase32DecodedLength(text.length);
+  if (nixbase32EncodedLength(size) !== text.length) {
+    throw new Nixbase32Error(
+      "nixbase32.invalid-length",
+      `nixbase32 string has ${text.length} characters, which no byte string encodes to`,
+    );
+  }
   const out = new Uint8Array(size);
   const last = text.length - 1;
   for (let n = 0; n <= last; n++) {

@@ -5,12 +5,14 @@
  * store-path = store-dir "/" base-name
  * base-name  = hash-part "-" name
  * hash-part  = 32 nixbase32 characters        (a 160-bit digest)
- * name       = 1..211 characters of [A-Za-z0-9+\-._?=], not starting with "."
+ * name       = 1..211 characters of [A-Za-z0-9+\-._?=], and not ".", ".." nor starting
+ *              with ".-" or "..-"
  * ```
  *
- * The leading-dot rule is Nix 2.8's (the oracle here); Nix ≥ 2.20 allows a leading dot except
- * for the names `.`, `..` and those starting with `.-` or `..-`. Choose with
- * {@link StorePathOptions.nameRules}.
+ * The leading-dot rule has changed over Nix's history; choose it with
+ * {@link StorePathOptions.nameRules}: `modern` (the default) is today's Nix (leading dots
+ * officially allowed, except the names above); `nix-2.4` is Nix 2.4 to 2.19 (Debian's Nix 2.8
+ * among them), which accepted any leading dot; `nix-2.3` rejected every leading dot.
  *
  * Store paths order by their base name (byte order), as Nix's `StorePath::operator<` does.
  *
@@ -39,14 +41,14 @@ export interface StorePath {
   readonly name: string;
 }
 
-/** Which version of Nix's name rules to apply. */
-export type StorePathNameRules = "nix-2.8" | "modern";
+/** Which version of Nix's leading-dot rule to apply (see the module doc). */
+export type StorePathNameRules = "modern" | "nix-2.4" | "nix-2.3";
 
 /** Options shared by store path functions. */
 export interface StorePathOptions {
   /** Store directory, default {@link DEFAULT_STORE_DIR}. */
   readonly storeDir?: string;
-  /** Leading-dot rule: `nix-2.8` (default) rejects any leading dot; `modern` is Nix ≥ 2.20's. */
+  /** Leading-dot rule: `modern` (default), `nix-2.4` (any leading dot) or `nix-2.3` (none). */
   readonly nameRules?: StorePathNameRules;
   /** Maximum name length, default {@link MAX_STORE_PATH_NAME_LENGTH}. */
   readonly maxNameLength?: number;
@@ -80,15 +82,18 @@ export function validateStorePathName(name: string, options: StorePathOptions = 
     );
   }
   if (name[0] === ".") {
-    const rules = options.nameRules ?? "nix-2.8";
-    if (rules === "nix-2.8") {
+    const rules = options.nameRules ?? "modern";
+    if (rules === "nix-2.3") {
       throw new StorePathError(
         "store-path.leading-dot",
         `store path name '${name}' starts with the illegal character '.'`,
         { index: 0 },
       );
     }
-    if (name === "." || name === ".." || name.startsWith(".-") || name.startsWith("..-")) {
+    if (
+      rules === "modern" &&
+      (name === "." || name === ".." || name.startsWith(".-") || name.startsWith("..-"))
+    ) {
       throw new StorePathError(
         "store-path.dot-name",
         `store path name '${name}' is not valid: its first dash-separated component must not be '.' or '..'`,

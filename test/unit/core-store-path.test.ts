@@ -29,7 +29,8 @@ describe("store paths", () => {
       ["/nix/store/pihdd9cadryc4gkk8zsdbvpvilql139b_x", "store-path.missing-dash"],
       ["/nix/store/pihdd9cadryc4gkk8zsdbvpvilql139b-", "store-path.empty-name"],
       ["/nix/store/pihdd9cadryc4gkk8zsdbvpvilql139b-a b", "store-path.invalid-name-character"],
-      ["/nix/store/pihdd9cadryc4gkk8zsdbvpvilql139b-.x", "store-path.leading-dot"],
+      ["/nix/store/pihdd9cadryc4gkk8zsdbvpvilql139b-..", "store-path.dot-name"],
+      ["/nix/store/pihdd9cadryc4gkk8zsdbvpvilql139b-.-x", "store-path.dot-name"],
       ["/nix/store/pihdd9cadryc4gkk8zsdbvpvilql139b-x/y", "store-path.has-subpath"],
       ["/other/pihdd9cadryc4gkk8zsdbvpvilql139b-x", "store-path.not-in-store"],
       [
@@ -47,11 +48,16 @@ describe("store paths", () => {
     }
   });
 
-  it("accepts a 211-character name and modern dot rules", () => {
+  it("accepts a 211-character name and applies each era's leading-dot rule", () => {
     expect(() => validateStorePathName("a".repeat(211))).not.toThrow();
-    expect(() => validateStorePathName(".foo", { nameRules: "modern" })).not.toThrow();
-    expect(() => validateStorePathName("..", { nameRules: "modern" })).toThrow(StorePathError);
-    expect(() => validateStorePathName(".-x", { nameRules: "modern" })).toThrow(StorePathError);
+    expect(() => validateStorePathName(".foo")).not.toThrow();
+    expect(() => validateStorePathName("..foo")).not.toThrow();
+    expect(() => validateStorePathName("..")).toThrow(StorePathError);
+    expect(() => validateStorePathName(".-x")).toThrow(StorePathError);
+    expect(() => validateStorePathName(".-x", { nameRules: "nix-2.4" })).not.toThrow();
+    expect(() => validateStorePathName(".foo", { nameRules: "nix-2.3" })).toThrow(
+      /illegal character/,
+    );
   });
 
   it("orders by base name", () => {
