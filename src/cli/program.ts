@@ -1,43 +1,56 @@
 /**
  * The `nix-compat` command tree: one module per area registers its commands here.
  *
+ * Start-up time matters (Nix's own commands start in milliseconds), so an area's module is
+ * imported only when its command is run; `--help` at the top loads them all.
+ *
  * @module
  */
 import { Command, CommanderError } from "commander";
 import { installNodeHashing } from "../node/hash-backend.js";
-import { registerDaemonCommands } from "./commands/daemon.js";
-import { registerDerivationCommands } from "./commands/derivation.js";
-import { registerHashCommands } from "./commands/hash.js";
-import { registerKeyCommands } from "./commands/key.js";
-import { registerNarCommands } from "./commands/nar.js";
-import { registerNarinfoCommands } from "./commands/narinfo.js";
-import { registerStorePathCommands } from "./commands/store-path.js";
 import { reportError } from "./errors.js";
 import { PACKAGE_VERSION } from "./version.js";
 
-/** Builds the command tree. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/** Each top-level command word and the module that registers it. */
+const AREAS: Record<string, () => Promise<Register>> = {
+  hash: async () => (await import("./commands/hash.js")).registerHashCommands,
+  "store-path": async () => (await import("./commands/store-path.js")).registerStorePathCommands,
+  nar: async () => (await import("./commands/nar.js")).registerNarCommands,
+  derivation: async () => (await import("./commands/derivation.js")).registerDerivationCommands,
+  narinfo: async () => (await import("./commands/narinfo.js")).registerNarinfoCommands,
+  key: async () => (await import("./commands/key.js")).registerKeyCommands,
+  daemon: async () => (await import("./commands/daemon.js")).registerDaemonCommands,
+  "export-paths": async () => (await import("./commands/daemon.js")).registerDaemonCommands,
+  "import-paths": async () => (await import("./commands/daemon.js")).registerDaemonCommands,
+};
+
+/** Builds the command tree, loading only the areas named (all when `only` is undefined). */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command("nix-compat")
     .description("Read and write the formats Nix speaks, byte for byte as C++ Nix does.")
     .version(PACKAGE_VERSION, "--version", "print the package version")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)");
-  registerHashCommands(program);
-  registerStorePathCommands(program);
-  registerNarCommands(program);
-  registerDerivationCommands(program);
-  registerNarinfoCommands(program);
-  registerKeyCommands(program);
-  registerDaemonCommands(program);
+  const loaders =
+    only !== undefined && AREAS[only] ? [AREAS[only]] : [...new Set(Object.values(AREAS))];
+  const registered = new Set<Register>();
+  for (const load of loaders) {
+    const register = await load();
+    if (registered.has(register)) continue;
+    registered.add(register);
+    register(program);
+  }
   return program;
 }
 
 /** Runs the CLI with `argv` (without `node` and the script) and returns the exit code. */
 export async function runCli(argv: readonly string[]): Promise<number> {
   installNodeHashing();
-  const program = buildProgram();
+  const program = await buildProgram(argv[0]);
   if (argv.length === 0) {
-    program.outputHelp();
+    program.outputHelp({ error: true });
     return 2;
   }
   try {

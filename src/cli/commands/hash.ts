@@ -13,6 +13,7 @@ import {
 } from "../../core/hash.js";
 import type { HashAlgorithm } from "../../core/hash-algorithm.js";
 import { hashStream } from "../../core/hasher.js";
+import { hashFileSync } from "../../node/file-hash.js";
 import { openInputStream, printLine } from "../io.js";
 import { addEncodingFlags, addHashTypeOption, hashTypeOf } from "../options.js";
 
@@ -32,7 +33,10 @@ export function registerHashCommands(program: Command): void {
     cmd.action(async (paths: string[], opts: { type: string }) => {
       const algorithm = hashTypeOf(opts.type) as HashAlgorithm;
       for (const path of paths) {
-        const digest = await hashStream(algorithm, openInputStream(path));
+        const digest =
+          path === "-"
+            ? await hashStream(algorithm, openInputStream(path))
+            : hashFileSync(algorithm, path);
         await printLine(printHashAs({ algorithm, digest }, encoding()));
       }
     });

@@ -7,11 +7,11 @@ import { lstat } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import type { Command } from "commander";
 import type { HashAlgorithm } from "../../core/hash-algorithm.js";
-import { hashStream } from "../../core/hasher.js";
 import { DEFAULT_STORE_DIR, storePathToAbsolute } from "../../core/store-path.js";
 import { makeFixedOutputPath } from "../../core/store-path-compute.js";
+import { hashFileSync } from "../../node/file-hash.js";
 import { usageError } from "../errors.js";
-import { openInputStream, printLine } from "../io.js";
+import { printLine } from "../io.js";
 import { addHashTypeOption, hashTypeOf } from "../options.js";
 
 /** Hook for the recursive (NAR) case, installed by the NAR area. */
@@ -51,7 +51,7 @@ export function registerStorePathCommands(program: Command): void {
       if (opts.flat) {
         const st = await lstat(path);
         if (!st.isFile()) usageError(`'${path}' is not a regular file; --flat needs one`);
-        digest = await hashStream(algorithm, openInputStream(path));
+        digest = hashFileSync(algorithm, path);
       } else {
         if (!narHasher) usageError("recursive hashing is not available in this build");
         digest = await narHasher(algorithm, path);
