@@ -1,9 +1,172 @@
 /**
- * CLI commands of this area (placeholder until the area lands).
+ * `nix-compat nar ...`: `dump-path`, `restore`, `ls` and `cat`, with the output of
+ * `nix-store --dump`, `nix-store --restore`, `nix nar ls` and `nix nar cat` (Nix 2.8).
+ *
+ * All of them stream: NARs are never loaded whole, payloads of NAR files are skipped without
+ * being read, output is written with synchronous big writes.
  *
  * @module
  */
+import { writeSync } from "node:fs";
 import type { Command } from "commander";
+import { NixCompatError } from "../../core/errors.js";
+import {
+  findListingNode,
+  formatNarListingJson,
+  listNar,
+  type NarListingNode,
+  sortedEntryNames,
+} from "../../nar/listing.js";
+import { readNar } from "../../nar/reader.js";
+import { fileChunkSource } from "../../node/byte-sources.js";
+import { dumpPathChunks } from "../../node/nar-dump.js";
+import { restoreNar } from "../../node/nar-restore.js";
 
-/** Registers this area's commands on `program`. */
-export function registerNarCommands(_program: Command): void {}
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Writes all of `chunk` to stdout synchronously (retrying on a non-blocking pipe). */
+function writeStdoutSync(chunk: Uint8Array): void {
+  let off = 0;
+  while (off < chunk.length) {
+    try {
+      off += writeSync(1, chunk, off, chunk.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      Atomics.wait(sleeper, 0, 0, 1);
+    }
+  }
+}
+
+function writeText(text: string): void {
+  writeStdoutSync(Buffer.from(text));
+}
+
+function pathSegments(path: string): string[] {
+  return path.split("/").filter((s) => s !== "" && s !== ".");
+}
+
+function notFound(path: string): never {
+  throw new NixCompatError("nar.path-not-found", `path '${path}' does not exist`);
+}
+
+function listText(
+  root: NarListingNode,
+  path: string,
+  recursive: boolean,
+  long: boolean,
+  showDirectory: boolean,
+): void {
+  const lines: string[] = [];
+  const show = (node: NarListingNode, rel: string) => {
+    if (long) {
+      const tp =
+        node.type === "regular"
+          ? node.executable
+            ? "-r-xr-xr-x"
+            : "-r--r--r--"
+          : node.type === "symlink"
+            ? "lrwxrwxrwx"
+            : "dr-xr-xr-x";
+      const size = node.type === "regular" ? node.size : 0;
+      let line = `${tp} ${String(size).padStart(20)} ${rel}`;
+      if (node.type === "symlink") line += ` -> ${node.target}`;
+      lines.push(line);
+    } else {
+      lines.push(rel);
+    }
+    if (recursive && node.type === "directory") doPath(node, rel, false);
+  };
+  const doPath = (node: NarListingNode, rel: string, showDir: boolean) => {
+    if (node.type === "directory" && !showDir) {
+      for (const name of sortedEntryNames(node)) show(node.entries[name]!, `${rel}/${name}`);
+    } else {
+      show(node, rel);
+    }
+  };
+  const segs = pathSegments(path);
+  const node = findListingNode(root, path) ?? notFound(path);
+  doPath(node, node.type === "directory" ? "." : (segs[segs.length - 1] ?? "."), showDirectory);
+  if (lines.length > 0) writeText(`${lines.join("\n")}\n`);
+}
+
+/** Registers `nar dump-path`, `nar restore`, `nar ls` and `nar cat`. */
+export function registerNarCommands(program: Command): void {
+  const nar = program.command("nar").description("create, restore and inspect Nix archives (NAR)");
+
+  nar
+    .command("dump-path")
+    .description("serialise a path to stdout in NAR format (like nix-store --dump)")
+    .argument("<path>")
+    .action((path: string) => {
+      for (const chunk of dumpPathChunks(path)) writeStdoutSync(chunk);
+    });
+
+  nar
+    .command("restore")
+    .description("read a NAR on stdin and create DEST from it (like nix-store --restore)")
+    .argument("<dest>")
+    .action(async (dest: string) => {
+      const src = fileChunkSource("-");
+      await restoreNar(src, dest);
+    });
+
+  nar
+    .command("ls")
+    .description("show information about a path inside a NAR file")
+    .argument("<nar>", "the NAR file, or - for standard input")
+    .argument("<path>", "the path inside the NAR")
+    .option("-R, --recursive", "list subdirectories recursively")
+    .option("-l, --long", "show detailed file information")
+    .option("-d, --directory", "show directories rather than their contents")
+    .option("--json", "produce output in JSON format")
+    .action(
+      async (
+        file: string,
+        path: string,
+        opts: { recursive?: boolean; long?: boolean; directory?: boolean; json?: boolean },
+      ) => {
+        const src = fileChunkSource(file);
+        let root: NarListingNode;
+        try {
+          root = await listNar(src);
+        } finally {
+          src.close();
+        }
+        if (opts.json) {
+          const node = findListingNode(root, path) ?? notFound(path);
+          writeText(`${formatNarListingJson(node, { recursive: opts.recursive ?? false })}\n`);
+        } else {
+          listText(
+            root,
+            path,
+            opts.recursive ?? false,
+            opts.long ?? false,
+            opts.directory ?? false,
+          );
+        }
+      },
+    );
+
+  nar
+    .command("cat")
+    .description("print the contents of a file inside a NAR file on stdout")
+    .argument("<nar>", "the NAR file, or - for standard input")
+    .argument("<path>", "the path inside the NAR")
+    .action(async (file: string, path: string) => {
+      const want = pathSegments(path).join("/");
+      const src = fileChunkSource(file);
+      try {
+        for await (const node of readNar(src)) {
+          if (node.path !== want) continue;
+          if (node.type !== "regular") {
+            throw new NixCompatError("nar.not-regular", `path '${path}' is not a regular file`);
+          }
+          for await (const chunk of node.contents) writeStdoutSync(chunk);
+          return;
+        }
+      } finally {
+        src.close();
+      }
+      notFound(path);
+    });
+}

@@ -1,0 +1,148 @@
+/**
+ * A pull reader over a source of byte chunks, with bounded buffering.
+ *
+ * The reader keeps at most one source chunk plus, when a read spans chunks, one buffer of the
+ * requested size (requests are bounded by the codecs' limits before they are made). Views it
+ * returns are valid until the next call. Sources that can skip (seekable files) make skipping
+ * large payloads free.
+ *
+ * @module
+ */
+
+/** A source of chunks: `next()` returns the next chunk, or `undefined` at the end. */
+export interface ChunkSource {
+  next(): Promise<Uint8Array | undefined> | Uint8Array | undefined;
+  /** Skips up to `n` bytes without reading them; returns how many were skipped. Optional. */
+  skip?(n: number): Promise<number> | number;
+}
+
+/** Anything the streaming decoders read from. */
+export type ByteInput =
+  | ByteReader
+  | ChunkSource
+  | AsyncIterable<Uint8Array>
+  | Iterable<Uint8Array>
+  | Uint8Array;
+
+const EMPTY = new Uint8Array(0);
+
+/** A pull reader with an offset; create with {@link byteReader}. */
+export class ByteReader {
+  private chunk: Uint8Array = EMPTY;
+  private pos = 0;
+  private ended = false;
+  /** Bytes consumed so far. */
+  offset = 0;
+
+  constructor(private readonly source: ChunkSource) {}
+
+  private async fill(): Promise<boolean> {
+    while (this.pos >= this.chunk.length) {
+      if (this.ended) return false;
+      const r = this.source.next();
+      const c = r instanceof Promise ? await r : r;
+      if (c === undefined) {
+        this.ended = true;
+        return false;
+      }
+      this.chunk = c;
+      this.pos = 0;
+    }
+    return true;
+  }
+
+  /** Returns `n` bytes if they are already buffered in the current chunk (no waiting). */
+  tryRead(n: number): Uint8Array | undefined {
+    const end = this.pos + n;
+    if (end > this.chunk.length) return undefined;
+    const v = this.chunk.subarray(this.pos, end);
+    this.pos = end;
+    this.offset += n;
+    return v;
+  }
+
+  /** Reads exactly `n` bytes, or returns `undefined` if the source ends first. */
+  async read(n: number): Promise<Uint8Array | undefined> {
+    const quick = this.tryRead(n);
+    if (quick !== undefined) return quick;
+    const out = new Uint8Array(n);
+    let have = 0;
+    while (have < n) {
+      if (!(await this.fill())) return undefined;
+      const take = Math.min(n - have, this.chunk.length - this.pos);
+      out.set(this.chunk.subarray(this.pos, this.pos + take), have);
+      this.pos += take;
+      this.offset += take;
+      have += take;
+    }
+    return out;
+  }
+
+  /** Reads between 1 and `max` bytes (what is buffered), or `undefined` at the end. */
+  async readUpTo(max: number): Promise<Uint8Array | undefined> {
+    if (!(await this.fill())) return undefined;
+    const take = Math.min(max, this.chunk.length - this.pos);
+    const v = this.chunk.subarray(this.pos, this.pos + take);
+    this.pos += take;
+    this.offset += take;
+    return v;
+  }
+
+  /** Skips `n` bytes; returns false if the source ended first. */
+  async skip(n: number): Promise<boolean> {
+    while (n > 0) {
+      const buffered = this.chunk.length - this.pos;
+      if (buffered > 0) {
+        const take = Math.min(n, buffered);
+        this.pos += take;
+        this.offset += take;
+        n -= take;
+        continue;
+      }
+      if (this.source.skip !== undefined && !this.ended) {
+        const r = this.source.skip(n);
+        const skipped = r instanceof Promise ? await r : r;
+        this.offset += skipped;
+        n -= skipped;
+        if (n === 0) return true;
+      }
+      if (!(await this.fill())) return false;
+    }
+    return true;
+  }
+
+  /** True when no byte is left. */
+  async atEnd(): Promise<boolean> {
+    return !(await this.fill());
+  }
+}
+
+function iteratorSource(it: AsyncIterator<Uint8Array> | Iterator<Uint8Array>): ChunkSource {
+  return {
+    next() {
+      const r = it.next();
+      if (r instanceof Promise) return r.then((x) => (x.done ? undefined : toU8(x.value)));
+      return r.done ? undefined : toU8(r.value);
+    },
+  };
+}
+
+function toU8(c: Uint8Array): Uint8Array {
+  return c;
+}
+
+/** Wraps any supported input in a {@link ByteReader} (a reader is returned as is). */
+export function byteReader(input: ByteInput): ByteReader {
+  if (input instanceof ByteReader) return input;
+  if (input instanceof Uint8Array)
+    return new ByteReader(iteratorSource([input][Symbol.iterator]()));
+  if (typeof (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") {
+    return new ByteReader(
+      iteratorSource((input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()),
+    );
+  }
+  if (typeof (input as Iterable<Uint8Array>)[Symbol.iterator] === "function") {
+    return new ByteReader(iteratorSource((input as Iterable<Uint8Array>)[Symbol.iterator]()));
+  }
+  return new ByteReader(input as ChunkSource);
+}

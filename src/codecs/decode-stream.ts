@@ -1,0 +1,167 @@
+/**
+ * The streaming decoders: the same interpreter as the synchronous {@link decode}, driven by an
+ * async source of chunks.
+ *
+ * - {@link decodeEvents} yields the declaration's events as they are decoded; payloads are
+ *   {@link PayloadHandle}s to be read before asking for the next event (never buffered).
+ *   Repetitions are checked but not collected, so memory stays bounded.
+ * - {@link decodeAsync} returns the whole value (payloads buffered, within their limits): for
+ *   small messages read from a connection.
+ *
+ * @module
+ */
+import { UsageError } from "../core/errors.js";
+import { type ByteInput, type ByteReader, byteReader } from "./byte-reader.js";
+import type { Codec } from "./codec.js";
+import { malformedError, truncatedError } from "./codec-errors.js";
+import { type DecodeOptions, decodeNode, newState } from "./decode.js";
+import type { DecodeEvent } from "./event.js";
+import type { PayloadHandle } from "./payload.js";
+import { allZero, padLength } from "./wire-bytes.js";
+
+interface Pending {
+  remaining: number;
+  readonly pad: number;
+  readonly rule: string;
+  readonly end: number;
+  closed: boolean;
+}
+
+/** Options of the streaming decoders. */
+export type StreamDecodeOptions = Omit<DecodeOptions, "onEvent">;
+
+async function finish(reader: ByteReader, base: number, p: Pending): Promise<void> {
+  p.closed = true;
+  if (p.remaining > 0) {
+    const at = reader.offset - base;
+    if (!(await reader.skip(p.remaining))) {
+      throw truncatedError(p.rule, at, `${p.remaining} more bytes of payload`);
+    }
+    p.remaining = 0;
+  }
+  if (p.pad > 0) {
+    const at = reader.offset - base;
+    const b = reader.tryRead(p.pad) ?? (await reader.read(p.pad));
+    if (b === undefined) throw truncatedError(p.rule, at, `${p.pad} bytes of padding`);
+    if (!allZero(b))
+      throw malformedError(p.rule, at, "nonzero-padding", "padding of a payload is not zero");
+  }
+}
+
+function payloadStream(reader: ByteReader, base: number, p: Pending): AsyncIterable<Uint8Array> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      while (p.remaining > 0) {
+        if (p.closed)
+          throw new UsageError("codec.payload-closed", "payload read after decoding moved on");
+        const at = reader.offset - base;
+        const c = await reader.readUpTo(p.remaining);
+        if (c === undefined)
+          throw truncatedError(p.rule, at, `${p.remaining} more bytes of payload`);
+        p.remaining -= c.length;
+        yield c;
+      }
+    },
+  };
+}
+
+async function* run<T>(
+  codec: Codec<T>,
+  input: ByteInput,
+  options: StreamDecodeOptions,
+  streaming: boolean,
+): AsyncGenerator<DecodeEvent, T, undefined> {
+  const reader = byteReader(input);
+  const base = reader.offset;
+  const st = newState(options, streaming);
+  const gen = decodeNode(st, codec);
+  let pending: Pending | undefined;
+  let r = gen.next();
+  while (!r.done) {
+    const ins = r.value;
+    if (typeof ins === "number") {
+      if (pending !== undefined) {
+        await finish(reader, base, pending);
+        pending = undefined;
+      }
+      const v = reader.tryRead(ins) ?? (await reader.read(ins));
+      if (v === undefined) throw truncatedError(st.rule, st.offset, st.expected);
+      st.offset = reader.offset - base;
+      r = gen.next(v);
+    } else if (ins.op === "payload") {
+      if (pending !== undefined) {
+        await finish(reader, base, pending);
+        pending = undefined;
+      }
+      const offset = reader.offset - base;
+      const pad = padLength(ins.size);
+      if (!streaming) {
+        const at = offset;
+        const body = ins.size === 0 ? new Uint8Array(0) : await reader.read(ins.size);
+        if (body === undefined) throw truncatedError(ins.rule, at, `${ins.size} bytes of payload`);
+        const copy = body.slice();
+        await finish(reader, base, { remaining: 0, pad, rule: ins.rule, end: 0, closed: false });
+        st.offset = reader.offset - base;
+        r = gen.next(copy);
+        continue;
+      }
+      const p: Pending = {
+        remaining: ins.size,
+        pad,
+        rule: ins.rule,
+        end: offset + ins.size + pad,
+        closed: false,
+      };
+      pending = p;
+      st.offset = p.end;
+      const handle: PayloadHandle = {
+        size: ins.size,
+        offset,
+        stream: payloadStream(reader, base, p),
+      };
+      r = gen.next(handle);
+    } else {
+      yield ins.event;
+      r = gen.next();
+    }
+  }
+  if (pending !== undefined) await finish(reader, base, pending);
+  if (!options.allowTrailing && !(await reader.atEnd())) {
+    throw malformedError(
+      codec.rule,
+      reader.offset - base,
+      "trailing-data",
+      "expected the end of the input, got more bytes",
+    );
+  }
+  return r.value as T;
+}
+
+/**
+ * Decodes `codec` from a stream, yielding its events as they are met. The generator's return
+ * value is the decoded value (with payloads as handles and repetitions left empty unless
+ * declared `collectWhenStreaming`). A payload must be read before asking for the next event.
+ */
+export function decodeEvents<T>(
+  codec: Codec<T>,
+  input: ByteInput,
+  options: StreamDecodeOptions = {},
+): AsyncGenerator<DecodeEvent, T, undefined> {
+  return run(codec, input, options, true);
+}
+
+/**
+ * Decodes one whole value of `codec` from a stream (payloads buffered within their limits).
+ * Pass a {@link ByteReader} with `allowTrailing: true` to decode several values in turn.
+ */
+export async function decodeAsync<T>(
+  codec: Codec<T>,
+  input: ByteInput,
+  options: StreamDecodeOptions = {},
+): Promise<T> {
+  const g = run(codec, input, options, false);
+  for (;;) {
+    const r = await g.next();
+    if (r.done) return r.value;
+  }
+}

@@ -1,0 +1,375 @@
+/**
+ * The decoding interpreter and the synchronous decoder.
+ *
+ * One interpreter walks a codec declaration as a generator that asks its driver for bytes; the
+ * synchronous driver ({@link decode}) serves them from a `Uint8Array`, the streaming driver
+ * (`decode-stream.ts`) from an async source. So both decoders follow the very same rules.
+ *
+ * @module
+ */
+import type { AnyCodec, Codec, RecordNode, TokenNode } from "./codec.js";
+import { limitError, malformedError, problemError, quote, truncatedError } from "./codec-errors.js";
+import type { DecodeEvent } from "./event.js";
+import {
+  DEFAULT_MAX_DEPTH,
+  DEPTH_LIMIT_NAME,
+  effectiveLimit,
+  type LimitOverrides,
+} from "./limits.js";
+import { allZero, bytesEqual, padLength, readU64, readU64Number, utf8Text } from "./wire-bytes.js";
+
+/** Options of the decoders. */
+export interface DecodeOptions {
+  /** Overrides of named limits (see each codec's limit name). */
+  readonly limits?: LimitOverrides;
+  /** Accept bytes after the value (default false: trailing bytes are an error). */
+  readonly allowTrailing?: boolean;
+  /** Called for each event rule completed (synchronous decoder only). */
+  readonly onEvent?: (event: DecodeEvent) => void;
+}
+
+/** @internal A request for a payload. */
+export interface PayloadRequest {
+  readonly op: "payload";
+  readonly size: number;
+  readonly rule: string;
+}
+/** @internal An event for the consumer. */
+export interface EventRequest {
+  readonly op: "event";
+  readonly event: DecodeEvent;
+}
+/** @internal What the interpreter asks its driver: `n` bytes, a payload, or to pass an event. */
+export type Instruction = number | PayloadRequest | EventRequest;
+
+/** @internal State shared by the interpreter and its driver. */
+export interface DecodeState {
+  /** Bytes consumed so far (kept up to date by the driver). */
+  offset: number;
+  /** Rule of the pending byte request (for truncation errors). */
+  rule: string;
+  /** What the pending byte request is for. */
+  expected: string;
+  depth: number;
+  readonly maxDepth: number;
+  readonly limits: LimitOverrides | undefined;
+  readonly streaming: boolean;
+}
+
+/** @internal Creates the interpreter state. */
+export function newState(options: DecodeOptions, streaming: boolean): DecodeState {
+  return {
+    offset: 0,
+    rule: "",
+    expected: "",
+    depth: 0,
+    maxDepth: options.limits?.[DEPTH_LIMIT_NAME] ?? DEFAULT_MAX_DEPTH,
+    limits: options.limits,
+    streaming,
+  };
+}
+
+type Gen<T> = Generator<Instruction, T, unknown>;
+
+function* readBytes(st: DecodeState, n: number, rule: string, expected: string): Gen<Uint8Array> {
+  st.rule = rule;
+  st.expected = expected;
+  return (yield n) as Uint8Array;
+}
+
+function* readLength(
+  st: DecodeState,
+  rule: string,
+  what: string,
+  limitName: string = rule,
+): Gen<number> {
+  const start = st.offset;
+  const b = yield* readBytes(st, 8, rule, `the length of ${what}`);
+  const n = readU64Number(b, 0);
+  if (n < 0) throw limitError(rule, start, limitName, Number.MAX_SAFE_INTEGER, readU64(b, 0));
+  return n;
+}
+
+function* readPadded(st: DecodeState, len: number, rule: string, what: string): Gen<Uint8Array> {
+  const pad = padLength(len);
+  const start = st.offset;
+  const b = yield* readBytes(
+    st,
+    len + pad,
+    rule,
+    `${len} bytes of ${what} and ${pad} bytes of padding`,
+  );
+  if (pad !== 0 && !allZero(b.subarray(len))) {
+    throw malformedError(rule, start + len, "nonzero-padding", `padding of ${what} is not zero`);
+  }
+  return b.subarray(0, len);
+}
+
+/** @internal Reads one of the given tokens; returns its index. */
+export function* readTokenAmong(
+  st: DecodeState,
+  tokens: readonly TokenNode[],
+  rule: string,
+): Gen<number> {
+  const start = st.offset;
+  const expected = tokens.map((t) => quote(t.text)).join(" or ");
+  const len = yield* readLength(st, rule, `a token (${expected})`);
+  if (!tokens.some((t) => t.body.length === len)) {
+    throw malformedError(
+      rule,
+      start,
+      "unexpected-token",
+      `expected ${expected}, got a string of ${len} bytes`,
+    );
+  }
+  const body = yield* readPadded(st, len, rule, `a token (${expected})`);
+  for (let i = 0; i < tokens.length; i++) if (bytesEqual(tokens[i]!.body, body)) return i;
+  throw malformedError(
+    rule,
+    start,
+    "unexpected-token",
+    `expected ${expected}, got ${quote(utf8Text(body))}`,
+  );
+}
+
+/** @internal The interpreter: decodes one value of `node`. */
+export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
+  switch (node.kind) {
+    case "u64": {
+      const start = st.offset;
+      const b = yield* readBytes(st, 8, node.rule, "a u64");
+      if (!node.asNumber) return readU64(b, 0);
+      const n = readU64Number(b, 0);
+      const max = node.limit ? effectiveLimit(node.limit, st.limits) : Number.MAX_SAFE_INTEGER;
+      if (n < 0 || n > max) {
+        throw limitError(node.rule, start, node.limit?.name ?? node.rule, max, readU64(b, 0));
+      }
+      return n;
+    }
+    case "bool": {
+      const start = st.offset;
+      const b = yield* readBytes(st, 8, node.rule, "a boolean");
+      const v = readU64(b, 0);
+      if (v > 1n)
+        throw malformedError(node.rule, start, "invalid-bool", `expected 0 or 1, got ${v}`);
+      return v === 1n;
+    }
+    case "constU64": {
+      const start = st.offset;
+      const b = yield* readBytes(st, 8, node.rule, `the constant ${node.value}`);
+      const v = readU64(b, 0);
+      if (v !== node.value) {
+        throw malformedError(
+          node.rule,
+          start,
+          "unexpected-value",
+          `expected ${node.value} (0x${node.value.toString(16)}), got ${v}`,
+        );
+      }
+      return undefined;
+    }
+    case "bytes": {
+      const start = st.offset;
+      const len = yield* readLength(st, node.rule, "a string", node.limit.name);
+      const max = effectiveLimit(node.limit, st.limits);
+      if (len > max) throw limitError(node.rule, start, node.limit.name, max, len);
+      const body = yield* readPadded(st, len, node.rule, "a string");
+      return node.utf8 ? utf8Text(body) : body.slice();
+    }
+    case "token": {
+      yield* readTokenAmong(st, [node], node.rule);
+      return undefined;
+    }
+    case "payload": {
+      const start = st.offset;
+      const len = yield* readLength(st, node.rule, "a payload", node.limit.name);
+      const max = effectiveLimit(node.limit, st.limits);
+      if (len > max) throw limitError(node.rule, start, node.limit.name, max, len);
+      st.rule = node.rule;
+      st.expected = `a payload of ${len} bytes`;
+      const req: PayloadRequest = { op: "payload", size: len, rule: node.rule };
+      return yield req;
+    }
+    case "record":
+      return yield* decodeRecord(st, node);
+    case "choice": {
+      const start = st.offset;
+      let key: string;
+      let tag: unknown;
+      if (node.tagLengths !== undefined) {
+        const expected = [...node.branches.keys()].map(quote).join(" or ");
+        const len = yield* readLength(st, node.rule, expected);
+        if (!node.tagLengths.has(len)) {
+          throw malformedError(
+            node.rule,
+            start,
+            "unexpected-token",
+            `expected ${expected}, got a string of ${len} bytes`,
+          );
+        }
+        key = utf8Text(yield* readPadded(st, len, node.rule, expected));
+        tag = key;
+      } else {
+        tag = yield* decodeNode(st, node.tag);
+        key = String(tag);
+      }
+      const branch = node.branches.get(key);
+      if (branch === undefined) {
+        const expected = [...node.branches.keys()].map(quote).join(" or ");
+        throw malformedError(
+          node.rule,
+          start,
+          node.tagLengths ? "unexpected-token" : "unknown-tag",
+          `expected ${expected}, got ${quote(key)}`,
+        );
+      }
+      const value = yield* decodeNode(st, branch.codec);
+      return { tag: branch.tag, value };
+    }
+    case "repeat": {
+      const items: unknown[] = [];
+      const keep = !st.streaming || node.collectWhenStreaming;
+      const max = node.limit ? effectiveLimit(node.limit, st.limits) : Number.POSITIVE_INFINITY;
+      const tokens = [node.more, node.end];
+      let prev: unknown;
+      let count = 0;
+      for (;;) {
+        const start = st.offset;
+        const which = yield* readTokenAmong(st, tokens, node.rule);
+        if (which === 1) break;
+        if (++count > max) throw limitError(node.rule, start, node.limit!.name, max, count);
+        const itemStart = st.offset;
+        const item = yield* decodeNode(st, node.item);
+        if (node.pairwise && count > 1) {
+          const p = node.pairwise(prev, item);
+          if (p !== undefined) throw problemError(node.rule, itemStart, p);
+        }
+        prev = item;
+        if (keep) items.push(item);
+      }
+      return items;
+    }
+    case "list": {
+      const start = st.offset;
+      const b = yield* readBytes(st, 8, node.rule, "the item count of a list");
+      const n = readU64Number(b, 0);
+      const max = effectiveLimit(node.limit, st.limits);
+      if (n < 0 || n > max) throw limitError(node.rule, start, node.limit.name, max, readU64(b, 0));
+      const items: unknown[] = [];
+      for (let i = 0; i < n; i++) items.push(yield* decodeNode(st, node.item));
+      return items;
+    }
+    case "optional": {
+      const start = st.offset;
+      const b = yield* readBytes(st, 8, node.rule, "the presence flag of an optional value");
+      const v = readU64(b, 0);
+      if (v > 1n)
+        throw malformedError(node.rule, start, "invalid-bool", `expected 0 or 1, got ${v}`);
+      return v === 1n ? yield* decodeNode(st, node.item) : undefined;
+    }
+    case "lazy": {
+      if (++st.depth > st.maxDepth) {
+        throw limitError(node.rule, st.offset, DEPTH_LIMIT_NAME, st.maxDepth, st.depth);
+      }
+      const v = yield* decodeNode(st, node.get());
+      st.depth--;
+      return v;
+    }
+    case "refine": {
+      const start = st.offset;
+      const v = yield* decodeNode(st, node.inner);
+      const p = node.check(v);
+      if (p !== undefined) throw problemError(node.rule, start, p);
+      return v;
+    }
+    case "map":
+      return node.decode(yield* decodeNode(st, node.inner));
+    case "event": {
+      const start = st.offset;
+      const value = yield* decodeNode(st, node.inner);
+      const req: EventRequest = {
+        op: "event",
+        event: { name: node.name, value, data: node.data, offset: start },
+      };
+      yield req;
+      return value;
+    }
+    case "const":
+      return node.value;
+  }
+}
+
+function* decodeRecord(st: DecodeState, node: RecordNode): Gen<unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, codec] of node.fields) {
+    const v = yield* decodeNode(st, codec);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+/**
+ * Decodes one value of `codec` from `input`. Payloads are views of `input`; strings are copies.
+ * Throws `TruncatedInputError` if `input` ends early, `MalformedInputError` (or its subclass
+ * `LimitExceededError`) otherwise, each with `offset`, `rule` and what was expected.
+ */
+export function decode<T>(codec: Codec<T>, input: Uint8Array, options: DecodeOptions = {}): T {
+  const { value, end } = decodePrefix(codec, input, options);
+  if (end !== input.length && !options.allowTrailing) {
+    throw malformedError(
+      codec.rule,
+      end,
+      "trailing-data",
+      `expected the end of the input, got ${input.length - end} more bytes`,
+    );
+  }
+  return value;
+}
+
+/** Decodes one value from the start of `input` and says where it ended. */
+export function decodePrefix<T>(
+  codec: Codec<T>,
+  input: Uint8Array,
+  options: DecodeOptions = {},
+): { value: T; end: number } {
+  const st = newState(options, false);
+  const gen = decodeNode(st, codec);
+  const onEvent = options.onEvent;
+  let pos = 0;
+  let r = gen.next();
+  while (!r.done) {
+    const ins = r.value;
+    if (typeof ins === "number") {
+      if (pos + ins > input.length) throw truncatedError(st.rule, pos, st.expected);
+      const v = input.subarray(pos, pos + ins);
+      pos += ins;
+      st.offset = pos;
+      r = gen.next(v);
+    } else if (ins.op === "payload") {
+      const pad = padLength(ins.size);
+      if (pos + ins.size + pad > input.length) {
+        throw truncatedError(
+          ins.rule,
+          pos,
+          `${ins.size} bytes of payload and ${pad} bytes of padding`,
+        );
+      }
+      const v = input.subarray(pos, pos + ins.size);
+      if (pad !== 0 && !allZero(input.subarray(pos + ins.size, pos + ins.size + pad))) {
+        throw malformedError(
+          ins.rule,
+          pos + ins.size,
+          "nonzero-padding",
+          "padding of a payload is not zero",
+        );
+      }
+      pos += ins.size + pad;
+      st.offset = pos;
+      r = gen.next(v);
+    } else {
+      onEvent?.(ins.event);
+      r = gen.next();
+    }
+  }
+  return { value: r.value as T, end: pos };
+}

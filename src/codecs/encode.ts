@@ -1,0 +1,213 @@
+/**
+ * The encoder: walks the same declaration as the decoders and writes the bytes.
+ *
+ * {@link encode} returns the bytes of a value whose payloads are in memory; {@link encodeTo}
+ * writes to a {@link ByteSink} and also accepts payloads given as (async) chunk streams with a
+ * size. Refinements are checked on the way out, so invalid values are never written.
+ *
+ * @module
+ */
+import { UsageError, ValidationError } from "../core/errors.js";
+import type { AnyCodec, Codec } from "./codec.js";
+import { encodeProblemError } from "./codec-errors.js";
+import type { PayloadSource } from "./payload.js";
+import { framedBytes, padLength, u64Bytes, utf8Bytes } from "./wire-bytes.js";
+
+/** Where encoded bytes go. `write` may return a promise to apply backpressure. */
+export interface ByteSink {
+  write(chunk: Uint8Array): void | Promise<void>;
+}
+
+interface StreamRequest {
+  readonly op: "stream";
+  readonly rule: string;
+  readonly size: number;
+  readonly source: AsyncIterable<Uint8Array>;
+}
+
+type Out = Uint8Array | StreamRequest;
+const ZEROS = new Uint8Array(8);
+
+function fail(rule: string, detail: string): never {
+  throw new ValidationError("codec.invalid-value", detail, { rule });
+}
+
+function* encodeNode(node: AnyCodec, value: unknown): Generator<Out, void, undefined> {
+  switch (node.kind) {
+    case "u64": {
+      if (typeof value !== "bigint" && typeof value !== "number")
+        fail(node.rule, "expected an integer");
+      if (typeof value === "number" && (!Number.isSafeInteger(value) || value < 0)) {
+        fail(node.rule, `expected a non-negative safe integer, got ${value}`);
+      }
+      if (typeof value === "bigint" && (value < 0n || value >= 1n << 64n))
+        fail(node.rule, "u64 out of range");
+      yield u64Bytes(value);
+      return;
+    }
+    case "bool":
+      yield u64Bytes(value ? 1 : 0);
+      return;
+    case "constU64":
+      yield node.encoded;
+      return;
+    case "bytes": {
+      const body = node.utf8 ? utf8Bytes(value as string) : (value as Uint8Array);
+      if (body.length > node.limit.value) {
+        fail(node.rule, `${body.length} bytes exceed the limit ${node.limit.value}`);
+      }
+      yield framedBytes(body);
+      return;
+    }
+    case "token":
+      yield node.encoded;
+      return;
+    case "payload": {
+      const v = value as PayloadSource;
+      if (v instanceof Uint8Array) {
+        yield u64Bytes(v.length);
+        yield v;
+        const pad = padLength(v.length);
+        if (pad) yield ZEROS.subarray(0, pad);
+        return;
+      }
+      yield u64Bytes(v.size);
+      const s = v.stream;
+      if (typeof (s as Iterable<Uint8Array>)[Symbol.iterator] === "function") {
+        let n = 0;
+        for (const c of s as Iterable<Uint8Array>) {
+          n += c.length;
+          yield c;
+        }
+        if (n !== v.size) fail(node.rule, `payload announced ${v.size} bytes but gave ${n}`);
+      } else {
+        yield {
+          op: "stream",
+          rule: node.rule,
+          size: v.size,
+          source: s as AsyncIterable<Uint8Array>,
+        };
+      }
+      const pad = padLength(v.size);
+      if (pad) yield ZEROS.subarray(0, pad);
+      return;
+    }
+    case "record": {
+      const obj = value as Record<string, unknown>;
+      for (const [key, codec] of node.fields) yield* encodeNode(codec, obj[key]);
+      return;
+    }
+    case "choice": {
+      const v = value as { tag: unknown; value: unknown };
+      const branch = node.branches.get(String(v.tag));
+      if (branch === undefined) fail(node.rule, `unknown alternative ${String(v.tag)}`);
+      yield* encodeNode(node.tag, branch.tag);
+      yield* encodeNode(branch.codec, v.value);
+      return;
+    }
+    case "repeat": {
+      const items = value as readonly unknown[];
+      for (let i = 0; i < items.length; i++) {
+        if (node.pairwise && i > 0) {
+          const p = node.pairwise(items[i - 1], items[i]);
+          if (p !== undefined) throw encodeProblemError(node.rule, p);
+        }
+        yield node.more.encoded;
+        yield* encodeNode(node.item, items[i]);
+      }
+      yield node.end.encoded;
+      return;
+    }
+    case "list": {
+      const items = value as readonly unknown[];
+      yield u64Bytes(items.length);
+      for (const item of items) yield* encodeNode(node.item, item);
+      return;
+    }
+    case "optional":
+      if (value === undefined) {
+        yield u64Bytes(0);
+      } else {
+        yield u64Bytes(1);
+        yield* encodeNode(node.item, value);
+      }
+      return;
+    case "lazy":
+      yield* encodeNode(node.get(), value);
+      return;
+    case "refine": {
+      const p = node.check(value);
+      if (p !== undefined) throw encodeProblemError(node.rule, p);
+      yield* encodeNode(node.inner, value);
+      return;
+    }
+    case "map":
+      yield* encodeNode(node.inner, node.encode(value));
+      return;
+    case "event":
+      yield* encodeNode(node.inner, value);
+      return;
+    case "const":
+      return;
+  }
+}
+
+/** Encodes `value` to bytes. Payloads must be in memory (or sync iterables). */
+export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (const c of encodeNode(codec, value)) {
+    if (!(c instanceof Uint8Array)) {
+      throw new UsageError("codec.async-payload", "encode() got an async payload: use encodeTo()", {
+        rule: c.rule,
+      });
+    }
+    parts.push(c);
+    total += c.length;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Encodes `value` to `sink`, streaming payloads given as async chunk sources. */
+export async function encodeTo<T>(codec: Codec<T>, value: T, sink: ByteSink): Promise<void> {
+  for (const c of encodeNode(codec, value)) {
+    if (c instanceof Uint8Array) {
+      const w = sink.write(c);
+      if (w instanceof Promise) await w;
+      continue;
+    }
+    let n = 0;
+    for await (const chunk of c.source) {
+      n += chunk.length;
+      if (n > c.size) break;
+      const w = sink.write(chunk);
+      if (w instanceof Promise) await w;
+    }
+    if (n !== c.size) fail(c.rule, `payload announced ${c.size} bytes but gave ${n}`);
+  }
+}
+
+/** Encodes `value` as an iterable of chunks (views must be consumed before the next one). */
+export function* encodeChunks<T>(
+  codec: Codec<T>,
+  value: T,
+): Generator<Uint8Array, void, undefined> {
+  for (const c of encodeNode(codec, value)) {
+    if (!(c instanceof Uint8Array)) {
+      throw new UsageError(
+        "codec.async-payload",
+        "encodeChunks() got an async payload: use encodeTo()",
+        {
+          rule: c.rule,
+        },
+      );
+    }
+    yield c;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Records: named fields decoded in declaration order. Fields whose codec decodes to
+ * `undefined` (tokens, constants) are checked but left out of the value.
+ *
+ * ```ts
+ * const entry = record("nar.entry", { open: token("("), name: utf8("nar.name"), close: token(")") });
+ * // Infer<typeof entry> is { name: string }
+ * ```
+ *
+ * @module
+ */
+import { type AnyCodec, type Codec, type Infer, typed } from "./codec.js";
+
+/** Keys of a record shape whose codecs carry a value. */
+type ValueKeys<S> = {
+  [K in keyof S]: Infer<S[K]> extends undefined ? never : K;
+}[keyof S];
+
+/** The value type of a record with shape `S`. */
+export type RecordValue<S extends Record<string, AnyCodec>> = {
+  -readonly [K in ValueKeys<S>]: Infer<S[K]>;
+};
+
+/** A sequence of named fields. */
+export function record<S extends Record<string, AnyCodec>>(
+  rule: string,
+  shape: S,
+): Codec<RecordValue<S>> {
+  return typed({ kind: "record", rule, fields: Object.entries(shape) });
+}

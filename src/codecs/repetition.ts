@@ -1,0 +1,64 @@
+/**
+ * Repetition: counted lists (`u64 n` then `n` items), optional values (`u64 0|1` then the
+ * value), and items announced by a token until an end token (`entry ... entry ... )`).
+ *
+ * @module
+ */
+import type { AnyCodec, Codec, Infer, Problem } from "./codec.js";
+import { typed } from "./codec.js";
+import { DEFAULT_MAX_ITEMS, limit } from "./limits.js";
+import { token } from "./strings.js";
+
+/** A u64 count then that many items (count limited before anything is read). */
+export function list<C extends AnyCodec>(
+  rule: string,
+  item: C,
+  options: { max?: number; limitName?: string } = {},
+): Codec<Infer<C>[]> {
+  return typed({
+    kind: "list",
+    rule,
+    item,
+    limit: limit(options.limitName ?? rule, options.max ?? DEFAULT_MAX_ITEMS),
+  });
+}
+
+/** A u64 flag (0 or 1) then, when 1, the value; `undefined` when absent. */
+export function optional<C extends AnyCodec>(rule: string, item: C): Codec<Infer<C> | undefined> {
+  return typed({ kind: "optional", rule, item });
+}
+
+/** Options of {@link repeatUntil}. */
+export interface RepeatOptions<T> {
+  /** Token announcing one more item. */
+  readonly more: string;
+  /** Token ending the repetition. */
+  readonly end: string;
+  /** A check on each pair of consecutive items (e.g. names strictly increasing). */
+  readonly pairwise?: (prev: T, next: T) => Problem | undefined;
+  /**
+   * Whether the streaming decoder keeps the items (default false: items reach the consumer
+   * through events and the value is an empty array, so memory stays bounded).
+   */
+  readonly collectWhenStreaming?: boolean;
+  /** Maximum number of items (default {@link DEFAULT_MAX_ITEMS}). */
+  readonly max?: number;
+}
+
+/** Items, each preceded by the token `more`, until the token `end`. */
+export function repeatUntil<C extends AnyCodec>(
+  rule: string,
+  item: C,
+  options: RepeatOptions<Infer<C>>,
+): Codec<Infer<C>[]> {
+  return typed({
+    kind: "repeat",
+    rule,
+    item,
+    more: token(options.more, rule) as never,
+    end: token(options.end, rule) as never,
+    pairwise: options.pairwise as ((a: unknown, b: unknown) => Problem | undefined) | undefined,
+    collectWhenStreaming: options.collectWhenStreaming ?? false,
+    limit: limit(rule, options.max ?? DEFAULT_MAX_ITEMS),
+  });
+}

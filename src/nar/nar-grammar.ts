@@ -1,0 +1,236 @@
+/**
+ * The NAR (Nix ARchive) grammar, declared in the codec DSL.
+ *
+ * ```ebnf
+ * nar            = str("nix-archive-1"), nar-obj ;
+ * nar-obj        = str("("), nar-obj-inner, str(")") ;
+ * nar-obj-inner  = str("type"), str("regular"), regular
+ *                | str("type"), str("symlink"), symlink
+ *                | str("type"), str("directory"), directory ;
+ * regular        = [ str("executable"), str("") ], str("contents"), str(contents) ;
+ * symlink        = str("target"), str(target) ;
+ * directory      = { directory-entry } ;          (* names strictly increasing as bytes *)
+ * directory-entry = str("entry"), str("("), str("name"), str(name), str("node"), nar-obj, str(")") ;
+ *
+ * str(s) = int(|s|), pad(s) ;  int(n) = u64 little-endian ;  pad(s) = s, zeros to a multiple of 8
+ * ```
+ *
+ * Side conditions, checked on read and on write, each with its error code:
+ * - names are non-empty, not `.` or `..`, without `/` or NUL (`nar.invalid-name`), at most
+ *   {@link NAR_MAX_NAME_LENGTH} bytes (`nar.limit-exceeded`);
+ * - entries strictly increasing by name compared as bytes (`nar.unsorted-entries`,
+ *   `nar.duplicate-entry`);
+ * - symlink targets non-empty, without NUL (`nar.invalid-target`), at most
+ *   {@link NAR_MAX_TARGET_LENGTH} bytes;
+ * - exact tokens (`nar.unexpected-token`), zero padding (`nar.nonzero-padding`), nothing after
+ *   the root node (`nar.trailing-data`), input complete (`nar.truncated`, a `TruncatedInputError`).
+ *
+ * In a streaming decode the grammar emits these events: `directory` (a directory starts),
+ * `entry` (an entry's name, as bytes), `entry-end`, `regular` (the contents payload; data
+ * `{executable}`) and `symlink` (the target bytes).
+ *
+ * @module
+ */
+
+import { tokenChoice } from "../codecs/choice.js";
+import type { Codec, Problem } from "../codecs/codec.js";
+import { event } from "../codecs/event.js";
+import { lazy } from "../codecs/lazy.js";
+import type { PayloadHandle } from "../codecs/payload.js";
+import { payload } from "../codecs/payload.js";
+import { constant } from "../codecs/primitives.js";
+import { record } from "../codecs/record.js";
+import { map, refine } from "../codecs/refine.js";
+import { repeatUntil } from "../codecs/repetition.js";
+import { bytes, token } from "../codecs/strings.js";
+import { compareBytes, utf8Bytes, utf8Text } from "../codecs/wire-bytes.js";
+import type { NarEntry, NarNode } from "./types.js";
+
+/** The magic string a NAR starts with. */
+export const NAR_MAGIC = "nix-archive-1";
+/** Maximum length of an entry name in bytes (Linux `NAME_MAX`); limit name `nar.name`. */
+export const NAR_MAX_NAME_LENGTH = 255;
+/** Maximum length of a symlink target in bytes (`PATH_MAX - 1`); limit name `nar.target`. */
+export const NAR_MAX_TARGET_LENGTH = 4095;
+/** Maximum size of a regular file's contents; limit name `nar.contents`. */
+export const NAR_MAX_CONTENTS_SIZE = Number.MAX_SAFE_INTEGER;
+/** Maximum directory nesting depth; limit name `codec.depth`. */
+export const NAR_MAX_DEPTH = 512;
+
+/** Checks an entry name given as bytes; returns the problem, if any. */
+export function checkNarName(name: Uint8Array): Problem | undefined {
+  const bad =
+    name.length === 0 ||
+    (name.length === 1 && name[0] === 0x2e) ||
+    (name.length === 2 && name[0] === 0x2e && name[1] === 0x2e) ||
+    name.includes(0x2f) ||
+    name.includes(0);
+  if (!bad) return undefined;
+  return {
+    code: "nar.invalid-name",
+    detail: `NAR contains invalid file name ${JSON.stringify(utf8Text(name))}`,
+  };
+}
+
+/** Checks a symlink target given as bytes. */
+export function checkNarTarget(target: Uint8Array): Problem | undefined {
+  if (target.length === 0) return { code: "nar.invalid-target", detail: "symlink target is empty" };
+  if (target.includes(0)) {
+    return {
+      code: "nar.invalid-target",
+      detail: `symlink target ${JSON.stringify(utf8Text(target))} contains NUL`,
+    };
+  }
+  return undefined;
+}
+
+/** Checks that `next` may follow `prev` in a directory (strictly increasing as bytes). */
+export function checkNarOrder(prev: Uint8Array, next: Uint8Array): Problem | undefined {
+  const c = compareBytes(prev, next);
+  if (c < 0) return undefined;
+  if (c === 0) {
+    return {
+      code: "nar.duplicate-entry",
+      detail: `NAR directory contains duplicate entry ${JSON.stringify(utf8Text(next))}`,
+    };
+  }
+  return {
+    code: "nar.unsorted-entries",
+    detail: `NAR directory is not sorted: ${JSON.stringify(utf8Text(next))} after ${JSON.stringify(utf8Text(prev))}`,
+  };
+}
+
+const nameCodec = refine(
+  "nar.entry.name",
+  bytes("nar.entry.name", { max: NAR_MAX_NAME_LENGTH, limitName: "nar.name" }),
+  checkNarName,
+);
+const targetCodec = refine(
+  "nar.symlink.target",
+  bytes("nar.symlink.target", { max: NAR_MAX_TARGET_LENGTH, limitName: "nar.target" }),
+  checkNarTarget,
+);
+const contentsCodec = payload("nar.regular.contents", {
+  max: NAR_MAX_CONTENTS_SIZE,
+  limitName: "nar.contents",
+});
+const close = (rule: string) => token(")", rule);
+
+const regularBody = tokenChoice("nar.regular", {
+  executable: record("nar.regular", {
+    empty: token("", "nar.regular"),
+    contentsTag: token("contents", "nar.regular"),
+    contents: event("regular", contentsCodec, { executable: true }),
+    close: close("nar.regular"),
+  }),
+  contents: record("nar.regular", {
+    contents: event("regular", contentsCodec, { executable: false }),
+    close: close("nar.regular"),
+  }),
+});
+
+const symlinkBody = record("nar.symlink", {
+  targetTag: token("target", "nar.symlink"),
+  target: event("symlink", targetCodec),
+  close: close("nar.symlink"),
+});
+
+/** The wire form of a directory entry. */
+interface WireEntry {
+  name: Uint8Array;
+  node: NarNode;
+}
+
+const entryCodec: Codec<WireEntry> = record("nar.entry", {
+  open: token("(", "nar.entry"),
+  nameTag: token("name", "nar.entry"),
+  name: event("entry", nameCodec),
+  nodeTag: token("node", "nar.entry"),
+  node: lazy("nar.node", () => narNode),
+  close: event("entry-end", close("nar.entry")),
+}) as Codec<WireEntry>;
+
+const directoryBody = record("nar.directory", {
+  start: event("directory", constant(undefined, "nar.directory")),
+  entries: repeatUntil("nar.directory", entryCodec, {
+    more: "entry",
+    end: ")",
+    pairwise: (a, b) => checkNarOrder(a.name, b.name),
+  }),
+});
+
+const wireNode = record("nar.node", {
+  open: token("(", "nar.node"),
+  typeTag: token("type", "nar.node"),
+  body: tokenChoice("nar.node", {
+    regular: regularBody,
+    symlink: symlinkBody,
+    directory: directoryBody,
+  }),
+});
+
+type WireNode = { body: Parameters<typeof fromWire>[0] };
+
+function fromWire(body: { tag: string; value: unknown }): NarNode {
+  switch (body.tag) {
+    case "regular": {
+      const r = body.value as { tag: string; value: { contents: Uint8Array | PayloadHandle } };
+      return {
+        type: "regular",
+        executable: r.tag === "executable",
+        contents: r.value.contents as Uint8Array,
+      };
+    }
+    case "symlink":
+      return { type: "symlink", target: utf8Text((body.value as { target: Uint8Array }).target) };
+    default: {
+      const entries = (body.value as { entries: WireEntry[] }).entries;
+      return {
+        type: "directory",
+        entries: entries.map((e) => ({ name: utf8Text(e.name), node: e.node })),
+      };
+    }
+  }
+}
+
+function toWire(node: NarNode): { body: { tag: string; value: unknown } } {
+  switch (node.type) {
+    case "regular":
+      return {
+        body: {
+          tag: "regular",
+          value: {
+            tag: node.executable ? "executable" : "contents",
+            value: { contents: node.contents },
+          },
+        },
+      };
+    case "symlink":
+      return { body: { tag: "symlink", value: { target: utf8Bytes(node.target) } } };
+    case "directory":
+      return { body: { tag: "directory", value: { entries: sortedWireEntries(node.entries) } } };
+  }
+}
+
+/** Entries with UTF-8 names, sorted as bytes (the order Nix writes). */
+function sortedWireEntries(entries: readonly NarEntry[]): WireEntry[] {
+  return entries
+    .map((e) => ({ name: utf8Bytes(e.name), node: e.node }))
+    .sort((a, b) => compareBytes(a.name, b.name));
+}
+
+/** One NAR node (`nar-obj`), without the magic. */
+export const narNode: Codec<NarNode> = map(
+  wireNode as unknown as Codec<WireNode>,
+  (w) => fromWire(w.body),
+  (n) => toWire(n) as WireNode,
+  "nar.node",
+);
+
+/** A whole NAR: the magic then the root node. Decodes to a {@link NarNode} tree. */
+export const narGrammar: Codec<NarNode> = map(
+  record("nar", { magic: token(NAR_MAGIC, "nar.magic"), root: narNode }),
+  (w) => w.root,
+  (root) => ({ root }),
+  "nar",
+);
