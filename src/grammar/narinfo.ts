@@ -1,0 +1,174 @@
+/**
+ * The line grammar of `.narinfo` files (the text a binary cache serves as `<hash>.narinfo`).
+ *
+ * ```text
+ * narinfo = field*                     the text ends right after the last field's "\n"
+ * field   = key ": " value "\n"
+ * key     = [\x21-\x39\x3b-\x7e]+      printable ASCII except ":" (and no spaces)
+ * value   = [^\r\n]*                   may be empty ("References: ")
+ * ```
+ *
+ * This layer only splits a file into `(key, value, line)` triples; what each known key means
+ * (StorePath, URL, NarHash, Sig, ...) is checked by `parseNarInfo` in `src/narinfo`.
+ *
+ * Two implementations give the same result: {@link narinfoGrammar}, a Parsimmon grammar that
+ * states the format, and {@link scanNarInfoFields}, a hand-written scanner (`indexOf` over the
+ * lines, no per-character combinators) used on the hot path. A property test pins the scanner
+ * to the grammar on arbitrary text: same fields on success, failure on the same line.
+ *
+ * @module
+ */
+import P from "parsimmon";
+import { MalformedInputError, type NixCompatErrorOptions } from "../core/errors.js";
+
+/** One `Key: value` line of a narinfo, as written. */
+export interface NarInfoRawField {
+  /** The key, e.g. `StorePath` (case-sensitive, as written). */
+  readonly key: string;
+  /** Everything after `": "` up to the newline (may be empty). */
+  readonly value: string;
+  /** 1-based line number. */
+  readonly line: number;
+}
+
+/** Every error a narinfo (syntax or meaning) is refused with; `code` starts with `narinfo.`. */
+export class NarInfoError extends MalformedInputError {
+  constructor(code: string, detail: string, options: NixCompatErrorOptions = {}) {
+    super(code, detail, { rule: "narinfo", ...options });
+  }
+}
+
+/** Key characters: printable ASCII except `:`. */
+export const NARINFO_KEY_REGEX: RegExp = /^[\x21-\x39\x3b-\x7e]+$/;
+
+const keyParser = P.regexp(/[\x21-\x39\x3b-\x7e]+/).desc("a field name");
+const valueParser = P.regexp(/[^\r\n]*/);
+
+/** One field line, with its line number. */
+export const narinfoFieldGrammar: P.Parser<NarInfoRawField> = P.seqMap(
+  P.index,
+  keyParser,
+  P.string(": "),
+  valueParser,
+  P.string("\n"),
+  (index, key, _sep, value) => ({ key, value, line: index.line }),
+);
+
+/** The whole file: any number of field lines, then the end of the text. */
+export const narinfoGrammar: P.Parser<NarInfoRawField[]> = narinfoFieldGrammar.many().skip(P.eof);
+
+/**
+ * Parses with the Parsimmon grammar. On failure throws {@link NarInfoError}
+ * (`narinfo.malformed-line`) with the line of the failure.
+ */
+export function parseNarInfoFieldsWithGrammar(text: string): NarInfoRawField[] {
+  const r = narinfoGrammar.parse(text);
+  if (r.status) return r.value;
+  const line = lineOfIndex(text, r.index.offset);
+  throw new NarInfoError(
+    "narinfo.malformed-line",
+    `malformed line, expected 'Key: value' ending in a newline (${r.expected.join(", ")})`,
+    { line },
+  );
+}
+
+function lineOfIndex(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
+/**
+ * Splits a narinfo into its field lines: the fast scanner, equivalent to
+ * {@link narinfoGrammar}. Throws {@link NarInfoError} with the line number:
+ * `narinfo.malformed-line` (no `": "`, bad key, carriage return) or
+ * `narinfo.missing-final-newline` (the last line does not end in `\n`).
+ */
+export function scanNarInfoFields(text: string): NarInfoRawField[] {
+  const out: NarInfoRawField[] = [];
+  forEachNarInfoField(text, (key, value, line) => {
+    out.push({ key, value, line });
+  });
+  return out;
+}
+
+/**
+ * Calls `visit(key, value, line)` for each field line, in order, without building an array
+ * (the hot path of `parseNarInfo`). Same checks and errors as {@link scanNarInfoFields}; a
+ * line is only visited once it is known to be well-formed.
+ */
+export function forEachNarInfoField(
+  text: string,
+  visit: (key: string, value: string, line: number) => void,
+): void {
+  const len = text.length;
+  let pos = 0;
+  let line = 1;
+  // the first carriage return, if any: lines before it cannot contain one
+  const firstCr = text.indexOf("\r");
+  while (pos < len) {
+    let eol = text.indexOf("\n", pos);
+    const complete = eol >= 0;
+    if (!complete) eol = len;
+    const colon = text.indexOf(":", pos);
+    if (colon < 0 || colon >= eol) {
+      throw new NarInfoError(
+        "narinfo.malformed-line",
+        `malformed line ${JSON.stringify(text.slice(pos, Math.min(eol, pos + 60)))}, expected 'Key: value'`,
+        { line },
+      );
+    }
+    const key = text.slice(pos, colon);
+    if (!isKnownKey(key) && !NARINFO_KEY_REGEX.test(key)) {
+      throw new NarInfoError(
+        "narinfo.malformed-line",
+        `malformed field name ${JSON.stringify(key)}, expected printable characters without spaces before ': '`,
+        { line },
+      );
+    }
+    if (colon + 1 >= eol || text.charCodeAt(colon + 1) !== 32) {
+      throw new NarInfoError(
+        "narinfo.malformed-line",
+        `field '${key}' lacks the space after ':', expected '${key}: value'`,
+        { line },
+      );
+    }
+    if (firstCr >= 0 && firstCr < eol) {
+      throw new NarInfoError(
+        "narinfo.malformed-line",
+        `carriage return in the value of '${key}' (CRLF line endings are not allowed)`,
+        { line },
+      );
+    }
+    if (!complete) {
+      throw new NarInfoError(
+        "narinfo.missing-final-newline",
+        `the last line ('${key}: ...') does not end in a newline`,
+        { line },
+      );
+    }
+    visit(key, text.slice(colon + 2, eol), line);
+    pos = eol + 1;
+    line++;
+  }
+}
+
+function isKnownKey(key: string): boolean {
+  switch (key) {
+    case "StorePath":
+    case "URL":
+    case "Compression":
+    case "FileHash":
+    case "FileSize":
+    case "NarHash":
+    case "NarSize":
+    case "References":
+    case "Deriver":
+    case "System":
+    case "Sig":
+    case "CA":
+      return true;
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,500 @@
+/**
+ * Parsing `.narinfo` text into a {@link NarInfo}, with full validation.
+ *
+ * ```text
+ * narinfo     = field*                         (lines: see src/grammar/narinfo.ts)
+ * StorePath   = store-dir "/" hash "-" name     required
+ * URL         = non-empty text                  required
+ * Compression = non-empty text                  absent means bzip2 (Nix's reading)
+ * FileHash    = nar-hash                        optional
+ * FileSize    = size                            optional
+ * NarHash     = "sha256:" (nix32 | base16 | base64) | "sha256-" base64    required
+ * NarSize     = size, not 0                     required
+ * References  = [ base-name *( " " base-name ) ]   optional, may be empty
+ * Deriver     = base-name | "unknown-deriver"   optional
+ * System      = non-empty text                  optional
+ * Sig         = key-name ":" base64(64 bytes)   any number
+ * CA          = "text:" | "fixed:" ["r:"] algo ":" digest     optional
+ * size        = "0" | [1-9][0-9]*               at most 2^53 - 1
+ * ```
+ *
+ * Every known field may appear once (except `Sig`); unknown fields are kept with their
+ * position. Errors are {@link NarInfoError}s with the line (and column) and a stable code:
+ * `narinfo.malformed-line`, `narinfo.missing-final-newline`, `narinfo.duplicate-field`,
+ * `narinfo.missing-field`, `narinfo.empty-value`, `narinfo.missing-hash-prefix`,
+ * `narinfo.wrong-hash-algorithm`, `narinfo.bad-hash`, `narinfo.bad-size`,
+ * `narinfo.bad-store-path`, `narinfo.duplicate-reference`, `narinfo.bad-signature`,
+ * `narinfo.bad-content-address`.
+ *
+ * @module
+ */
+import { base16Decode } from "../core/base16.js";
+import { base64Decode } from "../core/base64.js";
+import { type ContentAddress, parseContentAddress } from "../core/content-address.js";
+import { MalformedInputError } from "../core/errors.js";
+import type { Hash, HashEncoding } from "../core/hash.js";
+import { HASH_SIZES, isHashAlgorithm } from "../core/hash-algorithm.js";
+import { nixbase32Decode, nixbase32EncodedLength } from "../core/nixbase32.js";
+import {
+  MAX_STORE_PATH_NAME_LENGTH,
+  parseStorePath,
+  parseStorePathBaseName,
+  type StorePath,
+  type StorePathNameRules,
+} from "../core/store-path.js";
+import { forEachNarInfoField, NarInfoError } from "../grammar/narinfo.js";
+import { parseSignature, type Signature } from "../signing/keys.js";
+import {
+  MAX_NARINFO_SIZE,
+  type NarInfo,
+  type NarInfoQuirks,
+  type NarInfoUnknownField,
+} from "./types.js";
+
+export { NarInfoError } from "../grammar/narinfo.js";
+
+/** Options for {@link parseNarInfo}. */
+export interface ParseNarInfoOptions {
+  /** Store directory of `StorePath`, default `/nix/store`. */
+  readonly storeDir?: string;
+  /** Store path name rules (default `nix-2.8`, see `src/core/store-path.ts`). */
+  readonly nameRules?: StorePathNameRules;
+  /** Name of the file, for error messages. */
+  readonly file?: string;
+}
+
+const UNKNOWN_RANK = 12;
+
+/** Position of a key in the canonical order (unknown keys last). */
+function rankOf(key: string): number {
+  switch (key.length) {
+    case 2:
+      return key === "CA" ? 11 : UNKNOWN_RANK;
+    case 3:
+      return key === "URL" ? 1 : key === "Sig" ? 10 : UNKNOWN_RANK;
+    case 6:
+      return key === "System" ? 9 : UNKNOWN_RANK;
+    case 7:
+      return key === "NarHash" ? 5 : key === "NarSize" ? 6 : key === "Deriver" ? 8 : UNKNOWN_RANK;
+    case 8:
+      return key === "FileHash" ? 3 : key === "FileSize" ? 4 : UNKNOWN_RANK;
+    case 9:
+      return key === "StorePath" ? 0 : UNKNOWN_RANK;
+    case 10:
+      return key === "References" ? 7 : UNKNOWN_RANK;
+    case 11:
+      return key === "Compression" ? 2 : UNKNOWN_RANK;
+    default:
+      return UNKNOWN_RANK;
+  }
+}
+
+/**
+ * Parses and validates a narinfo. Throws {@link NarInfoError} (a `MalformedInputError`) with
+ * the line number on any problem.
+ */
+export function parseNarInfo(text: string, options: ParseNarInfoOptions = {}): NarInfo {
+  try {
+    return parseInner(text, options);
+  } catch (err) {
+    if (err instanceof NarInfoError && options.file !== undefined) {
+      throw err.withContext({ file: options.file });
+    }
+    throw err;
+  }
+}
+
+function parseInner(text: string, options: ParseNarInfoOptions): NarInfo {
+  const keys: string[] = [];
+  const spOptions = { storeDir: options.storeDir, nameRules: options.nameRules };
+
+  let storePath: StorePath | undefined;
+  let url: string | undefined;
+  let compression: string | undefined;
+  let fileHash: Hash | undefined;
+  let fileSize: number | undefined;
+  let narHash: Hash | undefined;
+  let narSize: number | undefined;
+  let references: StorePath[] | undefined;
+  let deriver: StorePath | undefined;
+  let deriverSeen = false;
+  let system: string | undefined;
+  const signatures: Signature[] = [];
+  let ca: ContentAddress | undefined;
+  let unknownFields: NarInfoUnknownField[] | undefined;
+
+  let narHashEncoding: HashEncoding = "nix32";
+  let fileHashEncoding: HashEncoding = "nix32";
+  let caHashEncoding: Exclude<HashEncoding, "sri"> = "nix32";
+  let unknownDeriver = false;
+  let lastRank = -1;
+  let canonicalOrder = true;
+
+  forEachNarInfoField(text, (key, value, line) => {
+    const rank = rankOf(key);
+    keys.push(key);
+    if (rank < lastRank) canonicalOrder = false;
+    lastRank = rank;
+    if (rank !== UNKNOWN_RANK && value.length === 0 && rank !== 7) {
+      throw new NarInfoError("narinfo.empty-value", `field '${key}' has an empty value`, {
+        line,
+        column: key.length + 3,
+      });
+    }
+    switch (rank) {
+      case 0:
+        if (storePath !== undefined) throw duplicate(key, line);
+        storePath = parseFieldStorePath(key, line, () => parseStorePath(value, spOptions));
+        break;
+      case 1: // URL
+        if (url !== undefined) throw duplicate(key, line);
+        url = value;
+        break;
+      case 2: // Compression
+        if (compression !== undefined) throw duplicate(key, line);
+        compression = value;
+        break;
+      case 3: {
+        // FileHash
+        if (fileHash !== undefined) throw duplicate(key, line);
+        const h = parseSha256Field(value, key, line);
+        fileHash = h.hash;
+        fileHashEncoding = h.encoding;
+        break;
+      }
+      case 4: // FileSize
+        if (fileSize !== undefined) throw duplicate(key, line);
+        fileSize = parseSize(value, key, line);
+        break;
+      case 5: {
+        // NarHash
+        if (narHash !== undefined) throw duplicate(key, line);
+        const h = parseSha256Field(value, key, line);
+        narHash = h.hash;
+        narHashEncoding = h.encoding;
+        break;
+      }
+      case 6: // NarSize
+        if (narSize !== undefined) throw duplicate(key, line);
+        narSize = parseSize(value, key, line);
+        if (narSize === 0) {
+          throw new NarInfoError("narinfo.bad-size", "NarSize is 0, which Nix refuses", {
+            line,
+            column: key.length + 3,
+          });
+        }
+        break;
+      case 7: // References
+        if (references !== undefined) throw duplicate(key, line);
+        references = parseReferences(value, line, spOptions);
+        break;
+      case 8: // Deriver
+        if (deriverSeen) throw duplicate(key, line);
+        deriverSeen = true;
+        if (value === "unknown-deriver") unknownDeriver = true;
+        else {
+          deriver = parseFieldStorePath(key, line, () => parseStorePathBaseName(value, spOptions));
+        }
+        break;
+      case 9: // System
+        if (system !== undefined) throw duplicate(key, line);
+        system = value;
+        break;
+      case 10: // Sig
+        try {
+          signatures.push(parseSignature(value));
+        } catch (err) {
+          throw wrap(err, "narinfo.bad-signature", `bad signature: `, line, key);
+        }
+        break;
+      case 11: {
+        // CA
+        if (ca !== undefined) throw duplicate(key, line);
+        try {
+          ca = parseContentAddress(value);
+        } catch (err) {
+          throw wrap(err, "narinfo.bad-content-address", "bad content address: ", line, key);
+        }
+        const enc = caEncoding(value, ca);
+        if (enc === undefined) {
+          throw new NarInfoError(
+            "narinfo.bad-content-address",
+            `content address '${value}' uses upper-case hex, which cannot be printed back exactly`,
+            { line, column: key.length + 3 },
+          );
+        }
+        caHashEncoding = enc;
+        break;
+      }
+      default:
+        if (unknownFields === undefined) unknownFields = [];
+        unknownFields.push({ key, value });
+    }
+  });
+
+  if (storePath === undefined) throw missing("StorePath");
+  if (url === undefined) throw missing("URL");
+  if (narHash === undefined) throw missing("NarHash");
+  if (narSize === undefined) throw missing("NarSize");
+
+  const quirks: NarInfoQuirks = {
+    narHashEncoding,
+    fileHashEncoding,
+    caHashEncoding,
+    referencesAbsent: references === undefined,
+    unknownDeriver,
+    fieldOrder: canonicalOrder ? undefined : keys,
+  };
+  return {
+    storePath,
+    url,
+    compression,
+    fileHash,
+    fileSize,
+    narHash,
+    narSize,
+    references: references ?? [],
+    deriver,
+    system,
+    signatures,
+    ca,
+    unknownFields: unknownFields ?? [],
+    quirks,
+  };
+}
+
+function duplicate(key: string, line: number): NarInfoError {
+  return new NarInfoError("narinfo.duplicate-field", `field '${key}' appears more than once`, {
+    line,
+  });
+}
+
+function missing(key: string): NarInfoError {
+  return new NarInfoError("narinfo.missing-field", `required field '${key}' is missing`);
+}
+
+function wrap(err: unknown, code: string, prefix: string, line: number, key: string): unknown {
+  if (err instanceof MalformedInputError) {
+    return new NarInfoError(code, `${key}: ${prefix}${err.detail}`, {
+      line,
+      column: key.length + 3 + (err.position.index ?? 0),
+    });
+  }
+  return err;
+}
+
+function parseFieldStorePath(key: string, line: number, parse: () => StorePath): StorePath {
+  try {
+    return parse();
+  } catch (err) {
+    throw wrap(err, "narinfo.bad-store-path", "", line, key);
+  }
+}
+
+const SIZE = /^(?:0|[1-9][0-9]{0,15})$/;
+
+function parseSize(value: string, key: string, line: number): number {
+  if (SIZE.test(value)) {
+    const n = Number(value);
+    if (n <= MAX_NARINFO_SIZE) return n;
+  }
+  throw new NarInfoError(
+    "narinfo.bad-size",
+    `${key} '${value}' is not a size (a decimal number without sign or leading zeros, at most ${MAX_NARINFO_SIZE})`,
+    { line, column: key.length + 3 },
+  );
+}
+
+/** Parses `sha256:<digest>` (nix32, lower-case base16 or base64) or SRI `sha256-<base64>`. */
+function parseSha256Field(
+  value: string,
+  key: string,
+  line: number,
+): { hash: Hash; encoding: HashEncoding } {
+  const column = key.length + 3;
+  const colon = value.indexOf(":");
+  let digest: string;
+  let sri = false;
+  if (colon < 0) {
+    const dash = value.indexOf("-");
+    const algo = dash > 0 ? value.slice(0, dash) : "";
+    if (!isHashAlgorithm(algo)) {
+      throw new NarInfoError(
+        "narinfo.missing-hash-prefix",
+        `${key} '${value}' lacks the algorithm prefix, expected 'sha256:<digest>'`,
+        { line, column },
+      );
+    }
+    if (algo !== "sha256") throw wrongAlgorithm(key, value, algo, line, column);
+    digest = value.slice(dash + 1);
+    sri = true;
+  } else {
+    const algo = value.slice(0, colon);
+    if (algo !== "sha256") throw wrongAlgorithm(key, value, algo, line, column);
+    digest = value.slice(colon + 1);
+  }
+  const start = value.length - digest.length;
+  try {
+    if (sri) {
+      if (digest.length === 44) return { hash: sha256(base64Decode(digest)), encoding: "sri" };
+    } else if (digest.length === 52) {
+      return { hash: sha256(nixbase32Decode(digest)), encoding: "nix32" };
+    } else if (digest.length === 64) {
+      if (/[A-F]/.test(digest)) {
+        throw new NarInfoError(
+          "narinfo.bad-hash",
+          `${key} '${value}' uses upper-case hex, which cannot be printed back exactly`,
+          { line, column: column + start },
+        );
+      }
+      return { hash: sha256(base16Decode(digest)), encoding: "base16" };
+    } else if (digest.length === 44) {
+      return { hash: sha256(base64Decode(digest)), encoding: "base64" };
+    }
+  } catch (err) {
+    if (err instanceof NarInfoError) throw err;
+    if (err instanceof MalformedInputError) {
+      throw new NarInfoError("narinfo.bad-hash", `${key} '${value}': ${err.detail}`, {
+        line,
+        column: column + start + (err.position.index ?? 0),
+      });
+    }
+    throw err;
+  }
+  throw new NarInfoError(
+    "narinfo.bad-hash",
+    `${key} '${value}' has a digest of ${digest.length} characters, expected a sha256 digest in ` +
+      (sri ? "base64 (44)" : "nix32 (52), base16 (64) or base64 (44)"),
+    { line, column: column + start },
+  );
+}
+
+function sha256(digest: Uint8Array): Hash {
+  return { algorithm: "sha256", digest };
+}
+
+function wrongAlgorithm(
+  key: string,
+  value: string,
+  algo: string,
+  line: number,
+  column: number,
+): NarInfoError {
+  return new NarInfoError(
+    "narinfo.wrong-hash-algorithm",
+    `${key} '${value.length > 80 ? `${value.slice(0, 77)}...` : value}' has the prefix '${algo}', expected 'sha256'`,
+    { line, column },
+  );
+}
+
+function caEncoding(value: string, ca: ContentAddress): Exclude<HashEncoding, "sri"> | undefined {
+  const digest = value.slice(value.lastIndexOf(":") + 1);
+  const size = HASH_SIZES[ca.hash.algorithm];
+  // same order as src/core/hash.ts: base16, then nix32, then base64 (lengths never collide)
+  if (digest.length === size * 2) return /[A-F]/.test(digest) ? undefined : "base16";
+  if (digest.length === nixbase32EncodedLength(size)) return "nix32";
+  return "base64";
+}
+
+/** A whole `References` value of base names valid under every rule set (no leading dots). */
+const FAST_REFERENCES =
+  /^[0-9a-df-np-sv-z]{32}-(?!\.)[A-Za-z0-9+\-._?=]+(?: [0-9a-df-np-sv-z]{32}-(?!\.)[A-Za-z0-9+\-._?=]+)*$/;
+
+function parseReferences(
+  value: string,
+  line: number,
+  spOptions: { storeDir?: string; nameRules?: StorePathNameRules; maxNameLength?: number },
+): StorePath[] {
+  if (value.length === 0) return [];
+  if (!FAST_REFERENCES.test(value)) return parseReferencesSlow(value, line, spOptions);
+  const max = spOptions.maxNameLength ?? MAX_STORE_PATH_NAME_LENGTH;
+  const out: StorePath[] = [];
+  const len = value.length;
+  let sorted = true;
+  let ps = -1;
+  let pe = -1;
+  let s = 0;
+  while (s < len) {
+    let e = value.indexOf(" ", s);
+    if (e < 0) e = len;
+    if (e - s - 33 > max) return parseReferencesSlow(value, line, spOptions);
+    const sp: StorePath = { hash: value.slice(s, s + 32), name: value.slice(s + 33, e) };
+    if (ps >= 0 && sorted) {
+      // compare the previous base name [ps, pe) with this one [s, e), as Nix orders them
+      let c = 0;
+      for (let k = 0; ; k++) {
+        const a = ps + k < pe ? value.charCodeAt(ps + k) : -1;
+        const b = s + k < e ? value.charCodeAt(s + k) : -1;
+        if (a !== b) {
+          c = a < b ? -1 : 1;
+          break;
+        }
+        if (a === -1) break;
+      }
+      if (c === 0) throw duplicateReference(sp, line, 13 + s);
+      if (c > 0) sorted = false;
+    }
+    out.push(sp);
+    ps = s;
+    pe = e;
+    s = e + 1;
+  }
+  if (!sorted) checkNoDuplicates(out, value, line);
+  return out;
+}
+
+function checkNoDuplicates(refs: readonly StorePath[], value: string, line: number): void {
+  const seen = new Set<string>();
+  for (const r of refs) {
+    const base = `${r.hash}-${r.name}`;
+    if (seen.has(base)) throw duplicateReference(r, line, 13 + value.indexOf(base));
+    seen.add(base);
+  }
+}
+
+function parseReferencesSlow(
+  value: string,
+  line: number,
+  spOptions: { storeDir?: string; nameRules?: StorePathNameRules },
+): StorePath[] {
+  const parts = value.split(" ");
+  const out: StorePath[] = [];
+  let column = 13; // "References: " is 12 characters
+  for (const p of parts) {
+    if (p.length === 0) {
+      throw new NarInfoError(
+        "narinfo.bad-store-path",
+        "References: empty reference (two spaces in a row, or a leading or trailing space)",
+        { line, column },
+      );
+    }
+    try {
+      out.push(parseStorePathBaseName(p, spOptions));
+    } catch (err) {
+      if (err instanceof MalformedInputError) {
+        throw new NarInfoError("narinfo.bad-store-path", `References: ${err.detail}`, {
+          line,
+          column: column + (err.position.index ?? 0),
+        });
+      }
+      throw err;
+    }
+    column += p.length + 1;
+  }
+  const seen = new Set<string>();
+  column = 13;
+  for (const p of parts) {
+    if (seen.has(p)) throw duplicateReference(parseStorePathBaseName(p, spOptions), line, column);
+    seen.add(p);
+    column += p.length + 1;
+  }
+  return out;
+}
+
+function duplicateReference(p: StorePath, line: number, column: number): NarInfoError {
+  const base = `${p.hash}-${p.name}`;
+  return new NarInfoError("narinfo.duplicate-reference", `References: '${base}' is listed twice`, {
+    line,
+    column,
+  });
+}

@@ -1,0 +1,141 @@
+/**
+ * Printing a {@link NarInfo} back to `.narinfo` text.
+ *
+ * With canonical quirks ({@link CANONICAL_QUIRKS}) the output is what Nix writes
+ * (`NarInfo::to_string`): StorePath, URL, Compression, FileHash, FileSize, NarHash, NarSize,
+ * References, Deriver, System, Sig..., CA, each `Key: value\n`, absent optional fields left
+ * out. Unknown fields follow at the end. With the quirks recorded by `parseNarInfo`, the
+ * output is the parsed text, byte for byte.
+ *
+ * @module
+ */
+
+import { type ContentAddress, formatContentAddress } from "../core/content-address.js";
+import { formatDigest, formatHash, type Hash, type HashEncoding } from "../core/hash.js";
+import { DEFAULT_STORE_DIR } from "../core/store-path.js";
+import { formatSignature } from "../signing/keys.js";
+import { NARINFO_KEYS, type NarInfo } from "./types.js";
+
+/** Options for {@link printNarInfo}. */
+export interface PrintNarInfoOptions {
+  /** Store directory for `StorePath`, default `/nix/store`. */
+  readonly storeDir?: string;
+}
+
+/** Prints the value of the `CA` field, with the digest in `encoding` (Nix uses nix32). */
+export function formatNarInfoContentAddress(
+  ca: ContentAddress,
+  encoding: Exclude<HashEncoding, "sri"> = "nix32",
+): string {
+  if (encoding === "nix32") return formatContentAddress(ca);
+  const prefix = ca.method === "text" ? "text:" : ca.method === "nar" ? "fixed:r:" : "fixed:";
+  return `${prefix}${ca.hash.algorithm}:${formatDigest(ca.hash, encoding)}`;
+}
+
+function hashText(hash: Hash, encoding: HashEncoding): string {
+  return formatHash(hash, encoding);
+}
+
+/** Prints a narinfo. The result always ends in a newline. */
+export function printNarInfo(info: NarInfo, options: PrintNarInfoOptions = {}): string {
+  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+  const q = info.quirks;
+  const line = (key: string, i: number): string | undefined => {
+    switch (key) {
+      case "StorePath":
+        return `StorePath: ${storeDir}/${info.storePath.hash}-${info.storePath.name}\n`;
+      case "URL":
+        return `URL: ${info.url}\n`;
+      case "Compression":
+        return info.compression === undefined ? undefined : `Compression: ${info.compression}\n`;
+      case "FileHash":
+        return info.fileHash === undefined
+          ? undefined
+          : `FileHash: ${hashText(info.fileHash, q.fileHashEncoding)}\n`;
+      case "FileSize":
+        return info.fileSize === undefined ? undefined : `FileSize: ${info.fileSize}\n`;
+      case "NarHash":
+        return `NarHash: ${hashText(info.narHash, q.narHashEncoding)}\n`;
+      case "NarSize":
+        return `NarSize: ${info.narSize}\n`;
+      case "References": {
+        const refs = info.references;
+        if (refs.length === 0 && q.referencesAbsent) return undefined;
+        let s = "References: ";
+        for (let k = 0; k < refs.length; k++) {
+          const r = refs[k]!;
+          s += k === 0 ? `${r.hash}-${r.name}` : ` ${r.hash}-${r.name}`;
+        }
+        return `${s}\n`;
+      }
+      case "Deriver":
+        if (info.deriver !== undefined) {
+          return `Deriver: ${info.deriver.hash}-${info.deriver.name}\n`;
+        }
+        return q.unknownDeriver ? "Deriver: unknown-deriver\n" : undefined;
+      case "System":
+        return info.system === undefined ? undefined : `System: ${info.system}\n`;
+      case "Sig": {
+        const sig = info.signatures[i];
+        return sig === undefined ? undefined : `Sig: ${formatSignature(sig)}\n`;
+      }
+      case "CA":
+        return info.ca === undefined
+          ? undefined
+          : `CA: ${formatNarInfoContentAddress(info.ca, q.caHashEncoding)}\n`;
+      default:
+        return undefined;
+    }
+  };
+
+  let out = "";
+  if (q.fieldOrder === undefined) {
+    for (const key of NARINFO_KEYS) {
+      if (key === "Sig") {
+        for (let i = 0; i < info.signatures.length; i++) out += line("Sig", i) ?? "";
+      } else out += line(key, 0) ?? "";
+    }
+    for (const f of info.unknownFields) out += `${f.key}: ${f.value}\n`;
+    return out;
+  }
+
+  // Non-canonical order: follow the recorded keys, then add whatever the value holds beyond
+  // them (e.g. a signature added after parsing) in canonical places.
+  const done = new Set<string>();
+  let sigIndex = 0;
+  let unknownIndex = 0;
+  const order = q.fieldOrder;
+  let lastSig = -1;
+  for (let k = 0; k < order.length; k++) if (order[k] === "Sig") lastSig = k;
+  for (let k = 0; k < order.length; k++) {
+    const key = order[k]!;
+    if (key === "Sig") {
+      out += line("Sig", sigIndex) ?? "";
+      sigIndex++;
+      if (k === lastSig) {
+        for (; sigIndex < info.signatures.length; sigIndex++) out += line("Sig", sigIndex) ?? "";
+      }
+    } else if (NARINFO_KEYS.includes(key)) {
+      if (!done.has(key)) {
+        done.add(key);
+        out += line(key, 0) ?? "";
+      }
+    } else {
+      const f = info.unknownFields[unknownIndex];
+      if (f !== undefined && f.key === key) {
+        out += `${f.key}: ${f.value}\n`;
+        unknownIndex++;
+      }
+    }
+  }
+  for (const key of NARINFO_KEYS) {
+    if (key === "Sig") {
+      for (; sigIndex < info.signatures.length; sigIndex++) out += line("Sig", sigIndex) ?? "";
+    } else if (!done.has(key)) out += line(key, 0) ?? "";
+  }
+  for (; unknownIndex < info.unknownFields.length; unknownIndex++) {
+    const f = info.unknownFields[unknownIndex]!;
+    out += `${f.key}: ${f.value}\n`;
+  }
+  return out;
+}

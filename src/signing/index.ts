@@ -1,0 +1,6 @@
+/**
+ * Nix's ed25519 keys and signatures (`name:base64`): parse, print, generate, sign, verify.
+ *
+ * @module
+ */
+export * from "./keys.js";

@@ -1,0 +1,228 @@
+/**
+ * Nix's ed25519 keys and signatures, in the text forms Nix reads and writes.
+ *
+ * ```text
+ * signature  = key-name ":" base64(64 bytes)       the "Sig:" lines of a narinfo
+ * public-key = key-name ":" base64(32 bytes)       trusted-public-keys, nix key convert-secret-to-public
+ * secret-key = key-name ":" base64(64 bytes)       nix key generate-secret: seed (32) ‖ public key (32)
+ * key-name   = 1* any character except ":"       everything up to the first ":"
+ * ```
+ *
+ * The secret key layout is libsodium's (what Nix stores): the 32-byte seed followed by the
+ * 32-byte public key. Parsing a secret key checks that its second half is the public key of
+ * its first half, so a corrupted key is refused instead of producing signatures nobody can
+ * verify.
+ *
+ * Cryptography is `@noble/ed25519` (portable, synchronous once SHA-512 is wired in here).
+ * Verification uses the strict RFC 8032 rules (`zip215: false`), close to libsodium's
+ * `crypto_sign_verify_detached` that Nix calls.
+ *
+ * @module
+ */
+import * as ed from "@noble/ed25519";
+import { sha512 } from "@noble/hashes/sha2.js";
+import { base64Decode, base64Encode } from "../core/base64.js";
+import { MalformedInputError, type NixCompatErrorOptions } from "../core/errors.js";
+
+/** Bytes in an ed25519 signature. */
+export const SIGNATURE_SIZE = 64;
+/** Bytes in an ed25519 public key. */
+export const PUBLIC_KEY_SIZE = 32;
+/** Bytes in a Nix (libsodium) secret key: seed then public key. */
+export const SECRET_KEY_SIZE = 64;
+
+/** A signature with the name of the key that made it (Nix's signature JSON v2: `keyName`, `sig`). */
+export interface Signature {
+  /** Name of the signing key, e.g. `cache.nixos.org-1`. */
+  readonly keyName: string;
+  /** The 64 signature bytes. */
+  readonly sig: Uint8Array;
+}
+
+/** A named ed25519 public key. */
+export interface PublicKey {
+  /** Key name, e.g. `cache.nixos.org-1`. */
+  readonly name: string;
+  /** The 32 key bytes. */
+  readonly key: Uint8Array;
+}
+
+/** A named ed25519 secret key in Nix's layout (seed ‖ public key, 64 bytes). */
+export interface SecretKey {
+  /** Key name. */
+  readonly name: string;
+  /** The 64 key bytes: 32-byte seed, then the 32-byte public key. */
+  readonly key: Uint8Array;
+}
+
+/**
+ * Error for a malformed key or signature. Codes: `signature.missing-name`,
+ * `signature.bad-base64`, `signature.wrong-length`, `key.missing-name`, `key.bad-base64`,
+ * `key.wrong-length`, `key.mismatched-public-half`.
+ */
+export class SigningError extends MalformedInputError {}
+
+let sha512Wired = false;
+function wireSha512(): void {
+  if (!sha512Wired) {
+    if (ed.hashes.sha512 === undefined) ed.hashes.sha512 = sha512;
+    sha512Wired = true;
+  }
+}
+
+function splitNamed(
+  text: string,
+  what: "signature" | "key",
+  label: string,
+  size: number,
+  options: NixCompatErrorOptions,
+): { name: string; bytes: Uint8Array } {
+  const colon = text.indexOf(":");
+  if (colon <= 0) {
+    throw new SigningError(
+      `${what}.missing-name`,
+      `${label} '${abbreviate(text)}' lacks a key name: expected 'NAME:BASE64'`,
+      options,
+    );
+  }
+  const name = text.slice(0, colon);
+  const b64 = text.slice(colon + 1);
+  let bytes: Uint8Array;
+  try {
+    bytes = base64Decode(b64);
+  } catch (err) {
+    const detail = err instanceof MalformedInputError ? err.detail : String(err);
+    throw new SigningError(
+      `${what}.bad-base64`,
+      `${label} '${abbreviate(text)}' is not valid base64 after '${name}:': ${detail}`,
+      options,
+    );
+  }
+  if (bytes.length !== size) {
+    throw new SigningError(
+      `${what}.wrong-length`,
+      `${label} '${abbreviate(text)}' has ${bytes.length} bytes, expected ${size}`,
+      options,
+    );
+  }
+  return { name, bytes };
+}
+
+function abbreviate(text: string): string {
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** Parses `name:base64` of a 64-byte signature. Throws {@link SigningError}. */
+export function parseSignature(text: string, options: NixCompatErrorOptions = {}): Signature {
+  const { name, bytes } = splitNamed(text, "signature", "signature", SIGNATURE_SIZE, options);
+  return { keyName: name, sig: bytes };
+}
+
+/** Prints a signature as `name:base64`. */
+export function formatSignature(signature: Signature): string {
+  return `${signature.keyName}:${base64Encode(signature.sig)}`;
+}
+
+/** Parses a public key `name:base64` (32 bytes). Throws {@link SigningError}. */
+export function parsePublicKey(text: string, options: NixCompatErrorOptions = {}): PublicKey {
+  const { name, bytes } = splitNamed(text.trim(), "key", "public key", PUBLIC_KEY_SIZE, options);
+  return { name, key: bytes };
+}
+
+/** Prints a public key as `name:base64`. */
+export function formatPublicKey(key: PublicKey): string {
+  return `${key.name}:${base64Encode(key.key)}`;
+}
+
+/**
+ * Parses a secret key as Nix writes it (`name:base64` of 64 bytes; surrounding whitespace,
+ * such as the final newline of a key file, is ignored). Throws {@link SigningError}, also when
+ * the public half does not belong to the seed.
+ */
+export function parseSecretKey(text: string, options: NixCompatErrorOptions = {}): SecretKey {
+  const { name, bytes } = splitNamed(text.trim(), "key", "secret key", SECRET_KEY_SIZE, options);
+  wireSha512();
+  const derived = ed.getPublicKey(bytes.subarray(0, 32));
+  if (!bytesEqual(derived, bytes.subarray(32))) {
+    throw new SigningError(
+      "key.mismatched-public-half",
+      `secret key '${name}' is corrupt: its last 32 bytes are not the public key of its first 32`,
+      options,
+    );
+  }
+  return { name, key: bytes };
+}
+
+/** Prints a secret key as `name:base64` (the form `nix key generate-secret` prints). */
+export function formatSecretKey(key: SecretKey): string {
+  return `${key.name}:${base64Encode(key.key)}`;
+}
+
+/** Throws {@link SigningError} (`key.missing-name`) if `name` cannot name a key. */
+export function validateKeyName(name: string): void {
+  if (name.length === 0 || name.includes(":") || /[\r\n]/.test(name)) {
+    throw new SigningError(
+      "key.missing-name",
+      `invalid key name ${JSON.stringify(name)}: it must be non-empty, without ':' or newlines`,
+    );
+  }
+}
+
+/**
+ * Generates a new secret key named `name` (like `nix key generate-secret --key-name NAME`).
+ * `seed` (32 bytes) makes it deterministic; by default it comes from `crypto.getRandomValues`.
+ */
+export function generateSecretKey(name: string, seed?: Uint8Array): SecretKey {
+  validateKeyName(name);
+  wireSha512();
+  const s = seed ?? ed.utils.randomSecretKey();
+  if (s.length !== 32) {
+    throw new SigningError("key.wrong-length", `a secret key seed has 32 bytes, got ${s.length}`);
+  }
+  const key = new Uint8Array(SECRET_KEY_SIZE);
+  key.set(s, 0);
+  key.set(ed.getPublicKey(s), 32);
+  return { name, key };
+}
+
+/** The public key of a secret key (like `nix key convert-secret-to-public`). */
+export function publicKeyOf(secret: SecretKey): PublicKey {
+  return { name: secret.name, key: secret.key.slice(32, 64) };
+}
+
+/** Signs `message` (bytes, or text as UTF-8) with `secret`. */
+export function signDetached(message: Uint8Array | string, secret: SecretKey): Signature {
+  wireSha512();
+  const bytes = typeof message === "string" ? new TextEncoder().encode(message) : message;
+  return { keyName: secret.name, sig: ed.sign(bytes, secret.key.subarray(0, 32)) };
+}
+
+/**
+ * True only if `signature` is a valid ed25519 signature of `message` by a key in `keys` with
+ * the signature's key name. Never throws: a signature or key that cannot be checked (wrong
+ * size, invalid point) counts as not valid.
+ */
+export function verifyDetached(
+  message: Uint8Array | string,
+  signature: Signature,
+  keys: readonly PublicKey[],
+): boolean {
+  if (signature.sig.length !== SIGNATURE_SIZE) return false;
+  wireSha512();
+  const bytes = typeof message === "string" ? new TextEncoder().encode(message) : message;
+  for (const key of keys) {
+    if (key.name !== signature.keyName || key.key.length !== PUBLIC_KEY_SIZE) continue;
+    try {
+      if (ed.verify(signature.sig, bytes, key.key, { zip215: false }) === true) return true;
+    } catch {
+      // an unusable key or signature never verifies
+    }
+  }
+  return false;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,172 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { MalformedInputError } from "../../src/core/errors.js";
+import { parseStorePathBaseName } from "../../src/core/store-path.js";
+import {
+  NarInfoError,
+  narInfoFingerprint,
+  normaliseNarInfo,
+  parseNarInfo,
+  printNarInfo,
+} from "../../src/narinfo/index.js";
+import { arbitraryNarInfo } from "../../src/testing/narinfo.js";
+
+const RUNS = Number(process.env.NIX_COMPAT_PROPERTY_RUNS ?? 300);
+
+describe("narinfo print/parse properties", () => {
+  it("any narinfo (every quirk) prints to text that parses back to the same value and text", () => {
+    fc.assert(
+      fc.property(arbitraryNarInfo(), (info) => {
+        const text = printNarInfo(info);
+        const back = parseNarInfo(text);
+        expect(back).toEqual(info);
+        expect(printNarInfo(back)).toBe(text);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("normalising keeps the fingerprint and gives a canonical file", () => {
+    fc.assert(
+      fc.property(arbitraryNarInfo(), (info) => {
+        const n = normaliseNarInfo(info);
+        expect(narInfoFingerprint(n)).toBe(narInfoFingerprint(info));
+        const text = printNarInfo(n);
+        expect(parseNarInfo(text)).toEqual(n);
+        expect(normaliseNarInfo(n)).toEqual(n);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("mutated files give a typed error or parse and print back exactly", () => {
+    const mutation = fc.oneof(
+      fc.record({
+        kind: fc.constant("delete" as const),
+        at: fc.nat(),
+        len: fc.integer({ min: 1, max: 8 }),
+      }),
+      fc.record({
+        kind: fc.constant("insert" as const),
+        at: fc.nat(),
+        s: fc.oneof(
+          fc.constantFrom(
+            "\n",
+            ":",
+            " ",
+            "\r",
+            "-",
+            ".",
+            "e",
+            "0",
+            "sha256:",
+            "Sig: ",
+            "=",
+            "/",
+            "\n\n",
+            "A",
+          ),
+          fc.string({ maxLength: 4 }),
+        ),
+      }),
+      fc.record({ kind: fc.constant("dupline" as const), at: fc.nat() }),
+      fc.record({ kind: fc.constant("dropline" as const), at: fc.nat() }),
+      fc.record({ kind: fc.constant("swaplines" as const), at: fc.nat(), to: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(
+        arbitraryNarInfo(),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        (info, ms) => {
+          let text = printNarInfo(info);
+          for (const m of ms) {
+            const lines = text.split("\n");
+            switch (m.kind) {
+              case "delete": {
+                const at = m.at % (text.length + 1);
+                text = text.slice(0, at) + text.slice(at + m.len);
+                break;
+              }
+              case "insert": {
+                const at = m.at % (text.length + 1);
+                text = text.slice(0, at) + m.s + text.slice(at);
+                break;
+              }
+              case "dupline": {
+                const i = m.at % lines.length;
+                lines.splice(i, 0, lines[i]!);
+                text = lines.join("\n");
+                break;
+              }
+              case "dropline":
+                lines.splice(m.at % lines.length, 1);
+                text = lines.join("\n");
+                break;
+              case "swaplines": {
+                const i = m.at % lines.length;
+                const j = m.to % lines.length;
+                [lines[i], lines[j]] = [lines[j]!, lines[i]!];
+                text = lines.join("\n");
+                break;
+              }
+            }
+          }
+          let parsed: ReturnType<typeof parseNarInfo> | undefined;
+          try {
+            parsed = parseNarInfo(text);
+          } catch (err) {
+            expect(err).toBeInstanceOf(NarInfoError);
+            expect(err).toBeInstanceOf(MalformedInputError);
+            expect((err as NarInfoError).code).toMatch(/^narinfo\.[a-z-]+$/);
+            return;
+          }
+          expect(printNarInfo(parsed)).toBe(text);
+        },
+      ),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
+  it("the fast References check agrees with the store path rules of src/core", () => {
+    const chars = "0123456789abcdefghijklmnopqrstuvwxyzA.-_+?=é ";
+    const token = fc.oneof(
+      fc.string({ unit: fc.constantFrom(...chars.split("")), minLength: 30, maxLength: 50 }),
+      fc
+        .tuple(
+          fc.string({
+            unit: fc.constantFrom(..."0123456789abcdfgz".split("")),
+            minLength: 32,
+            maxLength: 32,
+          }),
+          fc.string({ unit: fc.constantFrom(...chars.split("")), minLength: 0, maxLength: 12 }),
+        )
+        .map(([h, n]) => `${h}-${n}`),
+    );
+    const head =
+      "StorePath: /nix/store/0a3yijp35sygmy51cnrrz11vimwapz7c-x\nURL: u\nNarHash: sha256:1bb3srw3x77mnck1gk0cbnf1a9915fdrqdjb27y7rxmmlrb3dzjw\nNarSize: 1\n";
+    fc.assert(
+      fc.property(fc.array(token, { minLength: 1, maxLength: 4 }), (refs) => {
+        const value = refs.join(" ");
+        let expected: boolean;
+        try {
+          const parts = value.split(" ");
+          for (const p of parts) parseStorePathBaseName(p);
+          expected = new Set(parts).size === parts.length;
+        } catch {
+          expected = false;
+        }
+        let ok: boolean;
+        try {
+          const info = parseNarInfo(`${head}References: ${value}\n`);
+          expect(info.references.map((r) => `${r.hash}-${r.name}`).join(" ")).toBe(value);
+          ok = true;
+        } catch (err) {
+          expect(err).toBeInstanceOf(NarInfoError);
+          ok = false;
+        }
+        expect(ok).toBe(expected);
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+});
