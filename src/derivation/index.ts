@@ -1,0 +1,19 @@
+/**
+ * Derivations: the model, ATerm parsing and printing, JSON in every version, hashing (drv
+ * path, `hashDerivationModulo`, output paths) and Nix's rules.
+ *
+ * ```ts
+ * import { parseDerivationATerm, derivationPath, computeOutputPathsSync } from "nix-compat/derivation";
+ * const drv = parseDerivationATerm(bytes);
+ * derivationPath(drv);                 // "/nix/store/...-hello.drv"
+ * ```
+ *
+ * @module
+ */
+export * from "../grammar/derivation-aterm.js";
+export * from "./errors.js";
+export * from "./hash.js";
+export * from "./json.js";
+export * from "./type.js";
+export * from "./types.js";
+export * from "./validate.js";

@@ -1,0 +1,744 @@
+/**
+ * Derivation JSON: converting the model to and from every shape Nix has printed, detecting
+ * which one a document is, and printing `nix show-derivation` (Nix 2.8) byte for byte.
+ *
+ * ```text
+ * version 1  Nix 2.8 `show-derivation`: keyed by absolute drv path; hashAlgo "r:sha256", hex hash
+ * version 2  outputs with separate method / hashAlgo
+ * version 3  base-name paths, "version": 3
+ * version 4  Nix ≥ 2.33: inputs.{srcs,drvs}, fixed hash as SRI, {version, derivations} wrapper,
+ *            structured attributes as an object
+ * ```
+ *
+ * Nix 2.8 writes JSON strings byte for byte (`"`, `\`, `\n`, `\r`, `\t` escaped, other
+ * control characters as `\u00xx`, everything else raw, even bytes that are not UTF-8):
+ * {@link printShowDerivationJson} does the same, so non-UTF-8 values survive. The object API
+ * ({@link derivationToJson}) cannot hold raw bytes and throws `derivation.raw-bytes` for them
+ * unless `lossy` is set.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import { formatMethodAlgo, parseMethodAlgo } from "../core/content-address.js";
+import { NixCompatError } from "../core/errors.js";
+import { formatDigest, formatHash, type Hash, parseDigest, parseHash } from "../core/hash.js";
+import type { HashAlgorithm } from "../core/hash-algorithm.js";
+import { DEFAULT_STORE_DIR } from "../core/store-path.js";
+import { bytesToBinary, drvStringToBinary } from "../grammar/aterm.js";
+import { makeDerivationV1Schema } from "../schemas/derivation-v1.js";
+import { makeDerivationV2Schema } from "../schemas/derivation-v2.js";
+import { derivationV3Schema } from "../schemas/derivation-v3.js";
+import { derivationV4DocumentSchema, derivationV4Schema } from "../schemas/derivation-v4.js";
+import { DerivationFormatError, DerivationValidationError } from "./errors.js";
+import { fixedOutputStorePath } from "./hash.js";
+import {
+  compareUtf8,
+  type Derivation,
+  type DerivationOutput,
+  type DrvString,
+  derivationName,
+  type OutputSet,
+} from "./types.js";
+import { derivationProblems } from "./validate.js";
+
+/** The derivation JSON versions. */
+export type DerivationJsonVersion = 1 | 2 | 3 | 4;
+
+/** What {@link detectDerivationJson} found. */
+export interface DerivationJsonShape {
+  readonly version: DerivationJsonVersion;
+  /** `keyed`: `{drvPath: derivation}` (v1/v2); `wrapped`: `{version: 4, derivations}`; `bare`: one derivation. */
+  readonly form: "keyed" | "wrapped" | "bare";
+}
+
+/** Options of the JSON functions. */
+export interface DerivationJsonOptions {
+  /** Store directory (absolute paths in v1/v2; prefix added to base names in v3/v4). */
+  readonly storeDir?: string;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function bareVersion(v: Record<string, unknown>): DerivationJsonVersion | undefined {
+  if (v.version === 4 && "inputs" in v) return 4;
+  if (v.version === 3) return 3;
+  if (v.version === 2) return 2;
+  if ("outputs" in v && ("inputSrcs" in v || "inputDrvs" in v) && v.version === undefined) {
+    const outs = v.outputs;
+    if (isObject(outs) && Object.values(outs).some((o) => isObject(o) && "method" in o)) return 2;
+    return 1;
+  }
+  return undefined;
+}
+
+/** Detects which version and form a parsed JSON document is; undefined when it is none. */
+export function detectDerivationJson(value: unknown): DerivationJsonShape | undefined {
+  if (!isObject(value)) return undefined;
+  if (value.version === 4 && isObject(value.derivations)) return { version: 4, form: "wrapped" };
+  const bare = bareVersion(value);
+  if (bare !== undefined) return { version: bare, form: "bare" };
+  const vals = Object.values(value);
+  if (vals.length > 0 && vals.every(isObject)) {
+    const v = bareVersion(vals[0] as Record<string, unknown>);
+    if (v === 1 || v === 2) return { version: v, form: "keyed" };
+  }
+  return undefined;
+}
+
+/** One problem in a JSON document: where (JSON path) and what. */
+export interface DerivationJsonProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+  readonly code: string;
+}
+
+function schemaFor(shape: DerivationJsonShape, options: DerivationJsonOptions): z.ZodType {
+  switch (shape.version) {
+    case 1:
+      return makeDerivationV1Schema(options);
+    case 2:
+      return makeDerivationV2Schema(options);
+    case 3:
+      return derivationV3Schema;
+    case 4:
+      return shape.form === "wrapped" ? derivationV4DocumentSchema : derivationV4Schema;
+  }
+}
+
+function zodProblems(
+  schema: z.ZodType,
+  value: unknown,
+  prefix: readonly (string | number)[],
+): DerivationJsonProblem[] {
+  const r = schema.safeParse(value);
+  if (r.success) return [];
+  return r.error.issues.map((i) => ({
+    path: [...prefix, ...(i.path as (string | number)[])],
+    message: i.message,
+    code: `derivation-json.${i.code}`,
+  }));
+}
+
+/**
+ * Every problem of a derivation JSON document, all at once: schema errors (with their JSON
+ * paths) and, when the document is well-formed, Nix's derivation rules. Accepts every version
+ * and form; `version` forces one.
+ */
+export function derivationJsonProblems(
+  value: unknown,
+  options: DerivationJsonOptions & { readonly version?: DerivationJsonVersion } = {},
+): DerivationJsonProblem[] {
+  const detected = detectDerivationJson(value);
+  const shape: DerivationJsonShape | undefined =
+    options.version !== undefined
+      ? { version: options.version, form: detected?.form ?? "bare" }
+      : detected;
+  if (shape === undefined) {
+    return [
+      {
+        path: [],
+        message:
+          "not a derivation JSON document (expected a derivation, {drvPath: derivation}, or {version: 4, derivations})",
+        code: "derivation-json.unknown-shape",
+      },
+    ];
+  }
+  const problems: DerivationJsonProblem[] = [];
+  if (shape.form === "keyed") {
+    const keySchema = schemaFor({ version: shape.version, form: "bare" }, options);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      problems.push(...zodProblems(keySchema, v, [k]));
+      if (!/\.drv$/.test(k) || !k.startsWith(`${options.storeDir ?? DEFAULT_STORE_DIR}/`)) {
+        problems.push({
+          path: [k],
+          message: `key '${k}' is not a derivation path`,
+          code: "derivation-json.invalid-key",
+        });
+      }
+    }
+  } else problems.push(...zodProblems(schemaFor(shape, options), value, []));
+  if (problems.length > 0) return problems;
+  let entries: DerivationJsonEntry[];
+  try {
+    entries = readEntries(value, shape, options);
+  } catch (err) {
+    if (!(err instanceof NixCompatError)) throw err;
+    return [
+      {
+        path: err.position.path ?? [],
+        message: err.detail,
+        code: err.code.replace(/^derivation\./, "derivation-json."),
+      },
+    ];
+  }
+  for (const entry of entries) {
+    const prefix =
+      entry.key === undefined
+        ? []
+        : shape.form === "wrapped"
+          ? ["derivations", entry.key]
+          : [entry.key];
+    for (const p of derivationProblems(entry.drv, { storeDir: options.storeDir })) {
+      problems.push({
+        path: [...prefix, ...(p.position.path ?? [])],
+        message: p.detail,
+        code: p.code,
+      });
+    }
+  }
+  return problems;
+}
+
+/** One derivation read from a document: its key (drv path or base name) when keyed, and the model. */
+export interface DerivationJsonEntry {
+  readonly key?: string;
+  readonly drv: Derivation;
+}
+
+/** Result of {@link readDerivationJson}. */
+export interface DerivationJsonDocument {
+  readonly shape: DerivationJsonShape;
+  readonly entries: readonly DerivationJsonEntry[];
+}
+
+/**
+ * Reads a derivation JSON document of any version and form into models. Throws
+ * {@link DerivationFormatError} (`derivation-json.invalid`) listing every problem (first one's
+ * JSON path in `position.path`, all of them in `problems`).
+ */
+export function readDerivationJson(
+  value: unknown,
+  options: DerivationJsonOptions & { readonly version?: DerivationJsonVersion } = {},
+): DerivationJsonDocument {
+  const problems = derivationJsonProblems(value, options);
+  const structural = problems.filter((p) => !p.code.startsWith("derivation."));
+  if (structural.length > 0) {
+    const err = new DerivationFormatError(
+      "derivation-json.invalid",
+      structural.map((p) => `${formatPath(p.path)}: ${p.message}`).join("; "),
+      { path: structural[0]!.path },
+    );
+    Object.assign(err, { problems: structural });
+    throw err;
+  }
+  const detected = detectDerivationJson(value)!;
+  const shape =
+    options.version !== undefined ? { version: options.version, form: detected.form } : detected;
+  return { shape, entries: readEntries(value, shape, options) };
+}
+
+function formatPath(path: readonly (string | number)[]): string {
+  let out = "$";
+  for (const seg of path)
+    out +=
+      typeof seg === "number"
+        ? `[${seg}]`
+        : /^[A-Za-z_][A-Za-z0-9_]*$/.test(seg)
+          ? `.${seg}`
+          : `[${JSON.stringify(seg)}]`;
+  return out;
+}
+
+function readEntries(
+  value: unknown,
+  shape: DerivationJsonShape,
+  options: DerivationJsonOptions,
+): DerivationJsonEntry[] {
+  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+  const obj = value as Record<string, unknown>;
+  if (shape.form === "bare") return [{ drv: fromBare(obj, shape.version, storeDir) }];
+  const map = (shape.form === "wrapped" ? obj.derivations : obj) as Record<string, unknown>;
+  return Object.keys(map).map((key) => {
+    const drv = fromBare(map[key] as Record<string, unknown>, shape.version, storeDir);
+    const base = key.startsWith(`${storeDir}/`) ? key.slice(storeDir.length + 1) : key;
+    const name =
+      drv.name ?? (base.length > 33 && base.endsWith(".drv") ? base.slice(33, -4) : undefined);
+    return { key, drv: name === undefined ? drv : { ...drv, name } };
+  });
+}
+
+function outputSetFromJson(v: unknown): OutputSet {
+  if (Array.isArray(v)) {
+    return { outputs: [...new Set(v as string[])].sort(compareUtf8), dynamicOutputs: new Map() };
+  }
+  const o = v as { outputs: string[]; dynamicOutputs: Record<string, unknown> };
+  const dyn = new Map<string, OutputSet>();
+  for (const k of Object.keys(o.dynamicOutputs).sort(compareUtf8))
+    dyn.set(k, outputSetFromJson(o.dynamicOutputs[k]));
+  return { outputs: [...new Set(o.outputs)].sort(compareUtf8), dynamicOutputs: dyn };
+}
+
+function sortedRecordMap<V>(
+  rec: Record<string, unknown>,
+  fn: (k: string, v: unknown) => [string, V],
+): Map<string, V> {
+  const entries = Object.keys(rec).map((k) => fn(k, rec[k]));
+  entries.sort((a, b) => compareUtf8(a[0], b[0]));
+  return new Map(entries);
+}
+
+function hashOf(algorithm: HashAlgorithm, text: string, outputName: string): Hash {
+  try {
+    return text.includes("-") && !/^[0-9a-f]+$/.test(text)
+      ? parseHash(text, { algorithm })
+      : parseDigest(algorithm, text);
+  } catch (err) {
+    if (err instanceof NixCompatError) {
+      throw new DerivationFormatError("derivation-json.invalid-hash", err.detail, {
+        path: ["outputs", outputName, "hash"],
+      });
+    }
+    throw err;
+  }
+}
+
+function outputFromJson(
+  name: string,
+  o: Record<string, unknown>,
+  version: DerivationJsonVersion,
+  storeDir: string,
+): DerivationOutput {
+  const abs = (p: string) => (version >= 3 ? `${storeDir}/${p}` : p);
+  let method: "flat" | "nar" | "text" | undefined;
+  let algorithm: HashAlgorithm | undefined;
+  if (version === 1 && typeof o.hashAlgo === "string") {
+    const ma = parseMethodAlgo(o.hashAlgo);
+    method = ma.method;
+    algorithm = ma.algorithm;
+  } else if (typeof o.method === "string") {
+    method = o.method as typeof method;
+    algorithm = o.hashAlgo as HashAlgorithm | undefined;
+  }
+  if (o.impure === true) return { kind: "impure", method: method!, algorithm: algorithm! };
+  if (typeof o.hash === "string") {
+    const hash =
+      version === 4 || (algorithm === undefined && typeof o.hash === "string")
+        ? parseHash(o.hash)
+        : hashOf(algorithm!, o.hash, name);
+    const out: DerivationOutput = { kind: "caFixed", method: method!, hash };
+    return typeof o.path === "string" ? { ...out, path: abs(o.path) } : out;
+  }
+  if (method !== undefined && algorithm !== undefined)
+    return { kind: "caFloating", method, algorithm };
+  if (typeof o.path === "string") return { kind: "inputAddressed", path: abs(o.path) };
+  return { kind: "deferred" };
+}
+
+/** Canonical JSON text of structured attributes, as Nix writes `__json` (keys sorted, compact). */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (isObject(v)) {
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort(compareUtf8)
+        .map((k) => [k, sortKeys(v[k])]),
+    );
+  }
+  return v;
+}
+
+function fromBare(
+  o: Record<string, unknown>,
+  version: DerivationJsonVersion,
+  storeDir: string,
+): Derivation {
+  const abs = (p: string) => (version >= 3 ? `${storeDir}/${p}` : p);
+  const inputsObj = (version === 4 ? o.inputs : o) as Record<string, unknown>;
+  const srcs = (version === 4 ? inputsObj.srcs : inputsObj.inputSrcs) as string[];
+  const drvs = (version === 4 ? inputsObj.drvs : inputsObj.inputDrvs) as Record<string, unknown>;
+  const envRec = o.env as Record<string, string>;
+  const env = sortedRecordMap<DrvString>(envRec, (k, v) => [k, v as string]);
+  if (o.structuredAttrs !== undefined && !env.has("__json")) {
+    env.set("__json", canonicalJson(o.structuredAttrs));
+    const sorted = new Map([...env.entries()].sort((a, b) => compareUtf8(a[0], b[0])));
+    env.clear();
+    for (const [k, v] of sorted) env.set(k, v);
+  }
+  const drv: Derivation = {
+    outputs: sortedRecordMap(o.outputs as Record<string, unknown>, (k, v) => [
+      k,
+      outputFromJson(k, v as Record<string, unknown>, version, storeDir),
+    ]),
+    inputDrvs: sortedRecordMap(drvs, (k, v) => [abs(k), outputSetFromJson(v)]),
+    inputSrcs: [...new Set(srcs.map(abs))].sort(compareUtf8),
+    system: o.system as string,
+    builder: o.builder as string,
+    args: [...(o.args as string[])],
+    env,
+  };
+  return typeof o.name === "string" ? { name: o.name, ...drv } : drv;
+}
+
+/** Converts one bare derivation JSON object of a known version (already schema-checked) to the model. */
+export function derivationFromJson(
+  value: unknown,
+  options: DerivationJsonOptions & { readonly version?: DerivationJsonVersion } = {},
+): Derivation {
+  const doc = readDerivationJson(value, options);
+  if (doc.entries.length !== 1) {
+    throw new DerivationFormatError(
+      "derivation-json.not-one",
+      `expected one derivation, the document holds ${doc.entries.length}`,
+    );
+  }
+  return doc.entries[0]!.drv;
+}
+
+// --- model → JSON -------------------------------------------------------------------------
+
+/** Options of {@link derivationToJson}. */
+export interface DerivationToJsonOptions extends DerivationJsonOptions {
+  readonly version?: DerivationJsonVersion;
+  /** Replace raw-byte values by their lossy UTF-8 decoding instead of throwing. */
+  readonly lossy?: boolean;
+  /** Name, when the derivation does not say (needed for fixed output paths and v3/v4 `name`). */
+  readonly name?: string;
+}
+
+const lossyDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+function textOf(v: DrvString, lossy: boolean, where: string): string {
+  if (typeof v === "string") return v;
+  if (lossy) return lossyDecoder.decode(v);
+  throw new DerivationFormatError(
+    "derivation.raw-bytes",
+    `${where} is not valid UTF-8 and cannot be represented in a JSON object (use the byte-exact printer or lossy)`,
+  );
+}
+
+function rec(entries: Iterable<[string, unknown]>): Record<string, unknown> {
+  return Object.fromEntries(entries);
+}
+
+function outputSetToJson(set: OutputSet, forceObject: boolean): unknown {
+  if (!forceObject && set.dynamicOutputs.size === 0) return [...set.outputs];
+  return rec([
+    ["dynamicOutputs", rec([...set.dynamicOutputs].map(([k, v]) => [k, outputSetToJson(v, true)]))],
+    ["outputs", [...set.outputs]],
+  ]);
+}
+
+function fixedPath(
+  drv: Derivation,
+  name: string,
+  o: Extract<DerivationOutput, { kind: "caFixed" }>,
+  storeDir: string,
+  optName?: string,
+): string {
+  if (o.path !== undefined) return o.path;
+  const n = optName ?? derivationName(drv);
+  if (n === undefined)
+    throw new DerivationFormatError(
+      "derivation.missing-name",
+      "cannot compute a fixed output path without the derivation name",
+    );
+  return fixedOutputStorePath(n, name, o, storeDir);
+}
+
+function outputToJson(
+  drv: Derivation,
+  name: string,
+  o: DerivationOutput,
+  version: DerivationJsonVersion,
+  storeDir: string,
+  optName: string | undefined,
+): Record<string, unknown> {
+  const rel = (p: string) =>
+    version >= 3 && p.startsWith(`${storeDir}/`) ? p.slice(storeDir.length + 1) : p;
+  switch (o.kind) {
+    case "inputAddressed":
+      return { path: rel(o.path) };
+    case "deferred":
+      return {};
+    case "caFixed": {
+      const path = rel(fixedPath(drv, name, o, storeDir, optName));
+      if (version === 1) {
+        return {
+          path,
+          hashAlgo: formatMethodAlgo(o.method, o.hash.algorithm),
+          hash: formatDigest(o.hash, "base16"),
+        };
+      }
+      if (version === 4) return { hash: formatHash(o.hash, "sri"), method: o.method };
+      return {
+        hash: formatDigest(o.hash, "base16"),
+        hashAlgo: o.hash.algorithm,
+        method: o.method,
+        path,
+      };
+    }
+    case "caFloating":
+      return version === 1
+        ? { hashAlgo: formatMethodAlgo(o.method, o.algorithm) }
+        : { hashAlgo: o.algorithm, method: o.method };
+    case "impure":
+      return version === 1
+        ? { hashAlgo: formatMethodAlgo(o.method, o.algorithm), impure: true }
+        : { hashAlgo: o.algorithm, impure: true, method: o.method };
+  }
+}
+
+/**
+ * Converts a derivation to a JSON object of the given version (default 1, Nix 2.8's bare
+ * shape). Keys come in the order Nix prints them.
+ */
+export function derivationToJson(
+  drv: Derivation,
+  options: DerivationToJsonOptions = {},
+): Record<string, unknown> {
+  const version = options.version ?? 1;
+  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+  const lossy = options.lossy === true;
+  const rel = (p: string) =>
+    version >= 3 && p.startsWith(`${storeDir}/`) ? p.slice(storeDir.length + 1) : p;
+  const outputs = rec(
+    [...drv.outputs].map(([k, o]) => [k, outputToJson(drv, k, o, version, storeDir, options.name)]),
+  );
+  const args = drv.args.map((a, i) => textOf(a, lossy, `argument ${i}`));
+  let envEntries: [string, unknown][] = [...drv.env].map(([k, v]) => [
+    k,
+    textOf(v, lossy, `environment variable '${k}'`),
+  ]);
+  let structuredAttrs: unknown;
+  if (version === 4) {
+    const j = drv.env.get("__json");
+    if (typeof j === "string") {
+      try {
+        structuredAttrs = JSON.parse(j);
+        envEntries = envEntries.filter(([k]) => k !== "__json");
+      } catch {
+        structuredAttrs = undefined;
+      }
+    }
+  }
+  const env = rec(envEntries);
+  const inputDrvs = rec(
+    [...drv.inputDrvs].map(([k, v]) => [rel(k), outputSetToJson(v, version === 4)]),
+  );
+  const inputSrcs = drv.inputSrcs.map(rel);
+  if (version === 1 || version === 2) {
+    const out: Record<string, unknown> = {};
+    out.outputs = outputs;
+    out.inputSrcs = inputSrcs;
+    out.inputDrvs = inputDrvs;
+    out.system = drv.system;
+    out.builder = drv.builder;
+    out.args = args;
+    out.env = env;
+    if (version === 2) out.version = 2;
+    return out;
+  }
+  const name = options.name ?? derivationName(drv);
+  if (name === undefined)
+    throw new DerivationFormatError(
+      "derivation.missing-name",
+      "version 3 and 4 JSON need the derivation name",
+    );
+  if (version === 3) {
+    return rec([
+      ["args", args],
+      ["builder", drv.builder],
+      ["env", env],
+      ["inputDrvs", inputDrvs],
+      ["inputSrcs", inputSrcs],
+      ["name", name],
+      ["outputs", outputs],
+      ...(structuredAttrs === undefined
+        ? []
+        : [["structuredAttrs", structuredAttrs] as [string, unknown]]),
+      ["system", drv.system],
+      ["version", 3],
+    ]);
+  }
+  return rec([
+    ["args", args],
+    ["builder", drv.builder],
+    ["env", env],
+    [
+      "inputs",
+      rec([
+        ["drvs", inputDrvs],
+        ["srcs", inputSrcs],
+      ]),
+    ],
+    ["name", name],
+    ["outputs", outputs],
+    ...(structuredAttrs === undefined
+      ? []
+      : [["structuredAttrs", structuredAttrs] as [string, unknown]]),
+    ["system", drv.system],
+    ["version", 4],
+  ]);
+}
+
+/** The `{version: 4, derivations: {base: drv}}` document `nix derivation show` (Nix ≥ 2.33) prints. */
+export function derivationsToJsonV4(
+  entries: readonly { drvPath: string; drv: Derivation }[],
+  options: DerivationToJsonOptions = {},
+): Record<string, unknown> {
+  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+  const sorted = [...entries].sort((a, b) => compareUtf8(a.drvPath, b.drvPath));
+  return {
+    version: 4,
+    derivations: rec(
+      sorted.map((e) => [
+        e.drvPath.startsWith(`${storeDir}/`) ? e.drvPath.slice(storeDir.length + 1) : e.drvPath,
+        derivationToJson(e.drv, { ...options, version: 4 }),
+      ]),
+    ),
+  };
+}
+
+// --- Nix 2.8 byte-exact printing ------------------------------------------------------------
+
+const NIX28_ESCAPE = /["\\\x00-\x1f]/;
+const NIX28_ESCAPE_ALL = /["\\\x00-\x1f]/g;
+
+function nix28EscapeChar(c: string): string {
+  switch (c) {
+    case '"':
+      return '\\"';
+    case "\\":
+      return "\\\\";
+    case "\n":
+      return "\\n";
+    case "\r":
+      return "\\r";
+    case "\t":
+      return "\\t";
+    default:
+      return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  }
+}
+
+/** A JSON string as Nix 2.8 writes it. */
+export function nix28JsonString(text: string): string {
+  return `"${NIX28_ESCAPE.test(text) ? text.replace(NIX28_ESCAPE_ALL, nix28EscapeChar) : text}"`;
+}
+
+type Tree = string | Uint8Array | boolean | Tree[] | [string, Tree][] | { obj: [string, Tree][] };
+
+function printTree(t: Tree, indent: string, binary: boolean, out: string[]): void {
+  if (typeof t === "string") {
+    out.push(nix28JsonString(binary ? drvStringToBinary(t) : t));
+  } else if (t instanceof Uint8Array) {
+    out.push(nix28JsonString(bytesToBinary(t)));
+  } else if (typeof t === "boolean") {
+    out.push(t ? "true" : "false");
+  } else if (Array.isArray(t)) {
+    if (t.length === 0) {
+      out.push("[]");
+      return;
+    }
+    const inner = `${indent}  `;
+    out.push("[\n");
+    t.forEach((item, i) => {
+      out.push(inner);
+      printTree(item as Tree, inner, binary, out);
+      out.push(i + 1 < t.length ? ",\n" : "\n");
+    });
+    out.push(`${indent}]`);
+  } else {
+    const entries = t.obj;
+    if (entries.length === 0) {
+      out.push("{}");
+      return;
+    }
+    const inner = `${indent}  `;
+    out.push("{\n");
+    entries.forEach(([k, v], i) => {
+      out.push(inner, nix28JsonString(binary ? drvStringToBinary(k) : k), ": ");
+      printTree(v, inner, binary, out);
+      out.push(i + 1 < entries.length ? ",\n" : "\n");
+    });
+    out.push(`${indent}}`);
+  }
+}
+
+function outputSetTree(set: OutputSet): Tree {
+  if (set.dynamicOutputs.size === 0) return [...set.outputs];
+  return {
+    obj: [
+      [
+        "dynamicOutputs",
+        { obj: [...set.dynamicOutputs].map(([k, v]) => [k, outputSetTree(v)] as [string, Tree]) },
+      ],
+      ["outputs", [...set.outputs]],
+    ],
+  };
+}
+
+function derivationTree(drv: Derivation, storeDir: string): Tree {
+  const outputs: [string, Tree][] = [];
+  for (const [name, o] of drv.outputs) {
+    const j = outputToJson(drv, name, o, 1, storeDir, undefined);
+    outputs.push([name, { obj: Object.entries(j).map(([k, v]) => [k, v as Tree]) }]);
+  }
+  return {
+    obj: [
+      ["outputs", { obj: outputs }],
+      ["inputSrcs", [...drv.inputSrcs]],
+      [
+        "inputDrvs",
+        { obj: [...drv.inputDrvs].map(([k, v]) => [k, outputSetTree(v)] as [string, Tree]) },
+      ],
+      ["system", drv.system],
+      ["builder", drv.builder],
+      ["args", [...drv.args]],
+      ["env", { obj: [...drv.env] }],
+    ],
+  };
+}
+
+function hasBytes(drv: Derivation): boolean {
+  for (const a of drv.args) if (typeof a !== "string") return true;
+  for (const v of drv.env.values()) if (typeof v !== "string") return true;
+  return false;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * `nix show-derivation` output of Nix 2.8, byte for byte: a JSON object keyed by drv path
+ * (sorted, duplicates dropped), two-space indentation, a final newline. Raw-byte values are
+ * written raw, as Nix does.
+ */
+export function printShowDerivationJson(
+  entries: readonly { drvPath: string; drv: Derivation }[],
+  options: DerivationJsonOptions = {},
+): Uint8Array {
+  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+  const byPath = new Map<string, Derivation>();
+  for (const e of entries) if (!byPath.has(e.drvPath)) byPath.set(e.drvPath, e.drv);
+  const keys = [...byPath.keys()].sort(compareUtf8);
+  const binary = [...byPath.values()].some(hasBytes);
+  const tree: Tree = { obj: keys.map((k) => [k, derivationTree(byPath.get(k)!, storeDir)]) };
+  const out: string[] = [];
+  printTree(tree, "", binary, out);
+  out.push("\n");
+  const s = out.join("");
+  if (!binary) return encoder.encode(s);
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
+
+/** Throws {@link DerivationValidationError} if the JSON document has problems (see {@link derivationJsonProblems}). */
+export function assertDerivationJson(value: unknown, options: DerivationJsonOptions = {}): void {
+  const problems = derivationJsonProblems(value, options);
+  if (problems.length > 0) {
+    const err = new DerivationValidationError(
+      problems[0]!.code,
+      problems.map((p) => `${formatPath(p.path)}: ${p.message}`).join("; "),
+      { path: problems[0]!.path },
+    );
+    Object.assign(err, { problems });
+    throw err;
+  }
+}

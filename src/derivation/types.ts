@@ -1,0 +1,194 @@
+/**
+ * The derivation model: a plain-data view of what a `.drv` file holds.
+ *
+ * ```text
+ * Derivation = outputs      : output name → DerivationOutput            (sorted by name)
+ *              inputDrvs    : absolute drv path → OutputSet              (sorted by path)
+ *              inputSrcs    : absolute store paths                       (sorted)
+ *              system, builder : text
+ *              args         : DrvString list
+ *              env          : name → DrvString                           (sorted by name)
+ *
+ * DerivationOutput = inputAddressed {path}
+ *                  | caFixed {method, hash, path?}   fixed-output ("fixed content-addressed")
+ *                  | caFloating {method, algorithm}  (ca-derivations)
+ *                  | deferred {}                     path not computed yet
+ *                  | impure {method, algorithm}      (impure-derivations)
+ * ```
+ *
+ * Strings Nix stores are bytes. {@link DrvString} makes the difference visible: a JS `string`
+ * when the bytes are valid UTF-8 (the usual case), a `Uint8Array` when they are not (a latin1
+ * or cp1252 value, for instance). Nothing is ever replaced by U+FFFD.
+ *
+ * Paths are kept as absolute strings (`/nix/store/<hash>-<name>`), as in the ATerm and in
+ * Nix 2.8's JSON; the JSON schemas of newer Nix convert them to and from base names.
+ *
+ * Maps are JavaScript `Map`s (keys such as `__proto__` are legal env names). Functions that
+ * print a derivation sort keys themselves, so insertion order does not matter.
+ *
+ * @module
+ */
+import type { ContentAddressMethod } from "../core/content-address.js";
+import type { Hash } from "../core/hash.js";
+import type { HashAlgorithm } from "../core/hash-algorithm.js";
+
+/** A string as Nix stores it: text when the bytes are valid UTF-8, else the raw bytes. */
+export type DrvString = string | Uint8Array;
+
+/** An input-addressed output: its path is computed from the derivation itself. */
+export interface InputAddressedOutput {
+  readonly kind: "inputAddressed";
+  /** Absolute store path. */
+  readonly path: string;
+}
+
+/** A fixed-output (fixed content-addressed) output: the expected hash is known in advance. */
+export interface CaFixedOutput {
+  readonly kind: "caFixed";
+  /** `flat`, `nar` (`r:`) or `text` (`text:`). */
+  readonly method: ContentAddressMethod;
+  /** The expected hash. */
+  readonly hash: Hash;
+  /**
+   * The absolute output path as written in the ATerm. Optional: newer JSON omits it, and it is
+   * then computed from the name, method and hash.
+   */
+  readonly path?: string;
+}
+
+/** A floating content-addressed output (experimental `ca-derivations`). */
+export interface CaFloatingOutput {
+  readonly kind: "caFloating";
+  readonly method: ContentAddressMethod;
+  readonly algorithm: HashAlgorithm;
+}
+
+/** An input-addressed output whose path is not computed yet (it depends on a floating CA derivation, or is blank). */
+export interface DeferredOutput {
+  readonly kind: "deferred";
+}
+
+/** An impure output (experimental `impure-derivations`). */
+export interface ImpureOutput {
+  readonly kind: "impure";
+  readonly method: ContentAddressMethod;
+  readonly algorithm: HashAlgorithm;
+}
+
+/** One output of a derivation, in any of Nix's kinds. */
+export type DerivationOutput =
+  | InputAddressedOutput
+  | CaFixedOutput
+  | CaFloatingOutput
+  | DeferredOutput
+  | ImpureOutput;
+
+/**
+ * The outputs wanted from one input derivation: plain output names, plus (experimental
+ * `dynamic-derivations`) outputs of the derivations those outputs are.
+ */
+export interface OutputSet {
+  /** Output names, sorted, without duplicates. */
+  readonly outputs: readonly string[];
+  /** Output name → outputs wanted from the derivation that output is. Usually empty. */
+  readonly dynamicOutputs: ReadonlyMap<string, OutputSet>;
+}
+
+/** A derivation, as stored in a `.drv` file. */
+export interface Derivation {
+  /**
+   * The derivation name (the drv path's name without `.drv`). The ATerm does not hold it;
+   * functions that need it fall back on {@link derivationName}.
+   */
+  readonly name?: string;
+  readonly outputs: ReadonlyMap<string, DerivationOutput>;
+  readonly inputDrvs: ReadonlyMap<string, OutputSet>;
+  /** Absolute store paths, sorted, without duplicates. */
+  readonly inputSrcs: readonly string[];
+  readonly system: string;
+  readonly builder: string;
+  readonly args: readonly DrvString[];
+  readonly env: ReadonlyMap<string, DrvString>;
+}
+
+const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** The text of a DrvString, decoding bytes with U+FFFD replacement (for display only). */
+export function drvStringToDisplay(value: DrvString): string {
+  return typeof value === "string" ? value : utf8Decoder.decode(value);
+}
+
+/** True if two DrvStrings hold the same bytes. */
+export function drvStringEquals(a: DrvString, b: DrvString): boolean {
+  if (typeof a === "string" || typeof b === "string") return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The derivation's name: `drv.name`, else the env `name`, else the `name` in structured
+ * attributes (`__json`). Undefined when none is present.
+ */
+export function derivationName(drv: Derivation): string | undefined {
+  if (drv.name !== undefined) return drv.name;
+  const n = drv.env.get("name");
+  if (typeof n === "string") return n;
+  const json = drv.env.get("__json");
+  if (typeof json === "string") {
+    try {
+      const parsed = JSON.parse(json) as unknown;
+      if (parsed !== null && typeof parsed === "object" && "name" in parsed) {
+        const v = (parsed as { name: unknown }).name;
+        if (typeof v === "string") return v;
+      }
+    } catch {
+      // not JSON: no name
+    }
+  }
+  return undefined;
+}
+
+/** An empty output set node (no outputs, no dynamic outputs). */
+export function outputSet(
+  outputs: readonly string[],
+  dynamicOutputs: ReadonlyMap<string, OutputSet> = new Map(),
+): OutputSet {
+  return { outputs: [...new Set(outputs)].sort(compareUtf8), dynamicOutputs };
+}
+
+/**
+ * Compares strings by the bytes of their UTF-8 encoding, which is how Nix (C++ `std::string`)
+ * orders env names, output names and paths. Differs from `<` only for characters above U+FFFF.
+ */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x !== y) {
+      if (x >= 0xd800 && y >= 0xd800) {
+        x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
+        y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
+      }
+      return x - y;
+    }
+  }
+  return a.length - b.length;
+}
+
+/** Returns `map` with its keys in {@link compareUtf8} order (the same map if already sorted). */
+export function sortedMap<V>(map: ReadonlyMap<string, V>): ReadonlyMap<string, V> {
+  let prev: string | undefined;
+  let sorted = true;
+  for (const k of map.keys()) {
+    if (prev !== undefined && compareUtf8(prev, k) >= 0) {
+      sorted = false;
+      break;
+    }
+    prev = k;
+  }
+  if (sorted) return map;
+  return new Map([...map.entries()].sort((x, y) => compareUtf8(x[0], y[0])));
+}

@@ -1,0 +1,339 @@
+/**
+ * A general ATerm grammar (Parsimmon), as Nix writes `.drv` files.
+ *
+ * ```text
+ * term   = string | list | tuple | appl
+ * string = '"' ( char | '\' escape )* '"'      char: any byte but '"' and '\'
+ * escape = '\' | '"' | 'n' | 'r' | 't'          (anything else is an error here; Nix itself
+ *                                                 would read '\x' as 'x')
+ * list   = '[' [ term ( ',' term )* ] ']'
+ * tuple  = '(' [ term ( ',' term )* ] ')'
+ * appl   = ident '(' [ term ( ',' term )* ] ')'  ident = [A-Za-z][A-Za-z0-9_]*
+ * ```
+ *
+ * No whitespace is allowed anywhere (Nix writes none). Strings are bytes: the grammar runs on
+ * a *binary string* (one JS char per input byte, see {@link bytesToBinary}), so every index
+ * Parsimmon reports is a byte offset, and string values come out as binary strings too;
+ * {@link binaryToDrvString} turns one into text (valid UTF-8) or raw bytes.
+ *
+ * The grammar is exported piece by piece for reuse (`atermString`, `atermList`, `atermTuple`,
+ * `atermAppl`, `atermTerm`, `listOf`, `tupleOf`); the derivation grammar is built from them.
+ * The hot path of derivation parsing is a hand-written scanner pinned to this grammar by a
+ * property test (see `derivation-aterm.ts`).
+ *
+ * @module
+ */
+import P from "parsimmon";
+import { ATermSyntaxError, ATermTruncatedError } from "../derivation/errors.js";
+import type { DrvString } from "../derivation/types.js";
+
+/** A string term: `value` is a binary string (one char per byte) of the unescaped bytes. */
+export interface ATermString {
+  readonly type: "string";
+  readonly value: string;
+  /** Byte offset of the opening quote. */
+  readonly offset: number;
+}
+
+/** A list term `[a,b]`. */
+export interface ATermList {
+  readonly type: "list";
+  readonly items: readonly ATerm[];
+  readonly offset: number;
+}
+
+/** A tuple term `(a,b)`. */
+export interface ATermTuple {
+  readonly type: "tuple";
+  readonly items: readonly ATerm[];
+  readonly offset: number;
+}
+
+/** A constructor application `Name(a,b)`. */
+export interface ATermAppl {
+  readonly type: "appl";
+  readonly name: string;
+  readonly args: readonly ATerm[];
+  readonly offset: number;
+}
+
+/** Any ATerm. */
+export type ATerm = ATermString | ATermList | ATermTuple | ATermAppl;
+
+/** Decodes bytes to a binary string (char code = byte). Lossless; not WHATWG "latin1" (which is cp1252). */
+export function bytesToBinary(bytes: Uint8Array): string {
+  let out = "";
+  const CHUNK = 8192;
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    out += String.fromCharCode.apply(
+      null,
+      bytes.subarray(i, Math.min(i + CHUNK, bytes.length)) as unknown as number[],
+    );
+  }
+  return out;
+}
+
+/** Encodes a binary string (char codes 0–255) back to bytes. */
+export function binaryToBytes(binary: string): Uint8Array {
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+const NON_ASCII = /[\x80-\xff]/;
+const utf8Fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const utf8Encoder = new TextEncoder();
+
+/** Decodes bytes as UTF-8, or returns undefined if they are not valid UTF-8. */
+export function decodeUtf8OrUndefined(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8Fatal.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Binary string → text when its bytes are valid UTF-8, else the raw bytes. */
+export function binaryToDrvString(binary: string): DrvString {
+  if (!NON_ASCII.test(binary)) return binary;
+  const bytes = binaryToBytes(binary);
+  return decodeUtf8OrUndefined(bytes) ?? bytes;
+}
+
+/** Binary string → text; throws `aterm.invalid-utf8` at `offset` when the bytes are not UTF-8. */
+export function binaryToText(binary: string, offset: number, what = "string"): string {
+  const v = binaryToDrvString(binary);
+  if (typeof v === "string") return v;
+  throw new ATermSyntaxError(
+    "aterm.invalid-utf8",
+    `${what} is not valid UTF-8 (only environment values and arguments may hold raw bytes)`,
+    { offset },
+  );
+}
+
+/** Text or bytes → binary string (UTF-8 bytes for text). */
+export function drvStringToBinary(value: DrvString): string {
+  if (typeof value === "string") {
+    if (/^[\x00-\x7f]*$/.test(value)) return value;
+    return bytesToBinary(utf8Encoder.encode(value));
+  }
+  return bytesToBinary(value);
+}
+
+/** The UTF-8 byte length of `text` (used to turn string indexes into byte offsets). */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+const ESCAPE_TEST = /["\\\n\r\t]/;
+const ESCAPE_ALL = /["\\\n\r\t]/g;
+const ESCAPES: Record<string, string> = {
+  '"': '\\"',
+  "\\": "\\\\",
+  "\n": "\\n",
+  "\r": "\\r",
+  "\t": "\\t",
+};
+const escapeChar = (c: string): string => ESCAPES[c]!;
+
+/** Escapes a string body as Nix's `printString` does (`\\ \" \n \r \t`; nothing else). */
+export function escapeATermString(text: string): string {
+  return ESCAPE_TEST.test(text) ? text.replace(ESCAPE_ALL, escapeChar) : text;
+}
+
+/** Quotes and escapes: `"..."`. */
+export function quoteATermString(text: string): string {
+  return `"${escapeATermString(text)}"`;
+}
+
+/**
+ * Unescapes the body of a string token (between the quotes). `offset` is the byte offset of
+ * the first body character, for the error on a bad escape.
+ */
+export function unescapeATermBody(body: string, offset: number): string {
+  let bs = body.indexOf("\\");
+  if (bs < 0) return body;
+  let out = "";
+  let from = 0;
+  while (bs >= 0) {
+    out += body.slice(from, bs);
+    const c = body.charCodeAt(bs + 1);
+    switch (c) {
+      case 0x5c:
+        out += "\\";
+        break;
+      case 0x22:
+        out += '"';
+        break;
+      case 0x6e:
+        out += "\n";
+        break;
+      case 0x72:
+        out += "\r";
+        break;
+      case 0x74:
+        out += "\t";
+        break;
+      default:
+        throw badEscape(body.charAt(bs + 1), offset + bs);
+    }
+    from = bs + 2;
+    bs = body.indexOf("\\", from);
+  }
+  return out + body.slice(from);
+}
+
+/** The error for `\x` where x is not one of `\ " n r t`. */
+export function badEscape(char: string, offset: number): ATermSyntaxError {
+  return new ATermSyntaxError(
+    "aterm.bad-escape",
+    `invalid escape sequence '\\${char}' in string (expected \\\\, \\", \\n, \\r or \\t)`,
+    { offset },
+  );
+}
+
+// --- Parsimmon pieces -------------------------------------------------------------------
+
+/** A complete string token, as one regex (an unrolled loop: no per-character combinators). */
+const STRING_TOKEN = /"[^"\\]*(?:\\[\s\S][^"\\]*)*"/;
+/** A string that runs to the end of input: the input is truncated. */
+const UNTERMINATED = /"[^"\\]*(?:\\[\s\S][^"\\]*)*\\?$/;
+
+/** A string token; the value is the unescaped binary string. Bad escapes throw {@link ATermSyntaxError}. */
+export const atermString: P.Parser<ATermString> = P.alt(
+  P.seqMap(P.index, P.regexp(STRING_TOKEN), (idx, tok) => ({
+    type: "string" as const,
+    value: unescapeATermBody(tok.slice(1, -1), idx.offset + 1),
+    offset: idx.offset,
+  })),
+  P.seqMap(P.index, P.regexp(UNTERMINATED), (idx): ATermString => {
+    throw new ATermTruncatedError("aterm.truncated", "input ends inside a string", {
+      offset: idx.offset,
+    });
+  }),
+);
+
+/** `[` p (`,` p)* `]` */
+export function listOf<T>(p: P.Parser<T>): P.Parser<T[]> {
+  return P.string("[")
+    .then(P.sepBy(p, P.string(",")))
+    .skip(P.string("]"));
+}
+
+/** `(` a `,` b ... `)` with exactly the given parsers. */
+export function tupleOf<T extends unknown[]>(
+  ...parsers: { [K in keyof T]: P.Parser<T[K]> }
+): P.Parser<T> {
+  const seq: P.Parser<unknown>[] = [];
+  parsers.forEach((p, i) => {
+    if (i > 0) seq.push(P.string(","));
+    seq.push(p as P.Parser<unknown>);
+  });
+  return P.string("(")
+    .then(P.seq(...seq))
+    .skip(P.string(")"))
+    .map((vals) => vals.filter((_, i) => i % 2 === 0) as T);
+}
+
+const termRef: P.Parser<ATerm> = P.lazy(() => atermTerm);
+
+/** A list term. */
+export const atermList: P.Parser<ATermList> = P.seqMap(P.index, listOf(termRef), (idx, items) => ({
+  type: "list" as const,
+  items,
+  offset: idx.offset,
+}));
+
+/** A tuple term. */
+export const atermTuple: P.Parser<ATermTuple> = P.seqMap(
+  P.index,
+  P.string("(")
+    .then(P.sepBy(termRef, P.string(",")))
+    .skip(P.string(")")),
+  (idx, items) => ({ type: "tuple" as const, items, offset: idx.offset }),
+);
+
+/** A constructor application `Name(args)`. */
+export const atermAppl: P.Parser<ATermAppl> = P.seqMap(
+  P.index,
+  P.regexp(/[A-Za-z][A-Za-z0-9_]*/),
+  P.string("(")
+    .then(P.sepBy(termRef, P.string(",")))
+    .skip(P.string(")")),
+  (idx, name, args) => ({ type: "appl" as const, name, args, offset: idx.offset }),
+);
+
+/** Any term. */
+export const atermTerm: P.Parser<ATerm> = P.alt<ATerm>(
+  atermString,
+  atermList,
+  atermTuple,
+  atermAppl,
+);
+
+/**
+ * Runs a Parsimmon parser over a whole binary string and turns failures into the library's
+ * errors: {@link ATermTruncatedError} when the failure is at the end of the input,
+ * {@link ATermSyntaxError} (`aterm.unexpected` or `aterm.trailing-bytes`) otherwise.
+ */
+export function runATermParser<T>(parser: P.Parser<T>, binary: string): T {
+  const r = parser.skip(P.eof).parse(binary);
+  if (r.status) return r.value;
+  const at = r.index.offset;
+  if (at >= binary.length) {
+    throw new ATermTruncatedError(
+      "aterm.truncated",
+      `unexpected end of input, expected ${r.expected.join(" or ")}`,
+      {
+        offset: at,
+      },
+    );
+  }
+  if (r.expected.length === 1 && r.expected[0] === "EOF") {
+    throw new ATermSyntaxError(
+      "aterm.trailing-bytes",
+      "unexpected bytes after the end of the term",
+      {
+        offset: at,
+      },
+    );
+  }
+  throw new ATermSyntaxError(
+    "aterm.unexpected",
+    `unexpected ${JSON.stringify(binary.charAt(at))}, expected ${r.expected.join(" or ")}`,
+    { offset: at },
+  );
+}
+
+/** Parses any ATerm from bytes with the Parsimmon grammar. */
+export function parseATerm(bytes: Uint8Array): ATerm {
+  return runATermParser(atermTerm, bytesToBinary(bytes));
+}
+
+/** Prints an ATerm back to bytes (strings escaped as Nix does). */
+export function printATerm(term: ATerm): Uint8Array {
+  return binaryToBytes(printBinary(term));
+}
+
+function printBinary(term: ATerm): string {
+  switch (term.type) {
+    case "string":
+      return quoteATermString(term.value);
+    case "list":
+      return `[${term.items.map(printBinary).join(",")}]`;
+    case "tuple":
+      return `(${term.items.map(printBinary).join(",")})`;
+    case "appl":
+      return `${term.name}(${term.args.map(printBinary).join(",")})`;
+  }
+}

@@ -1,0 +1,827 @@
+/**
+ * The derivation ATerm: parsing (a Parsimmon grammar and a fast scanner that agree) and
+ * printing, byte for byte as Nix writes `.drv` files.
+ *
+ * ```text
+ * drv       = "Derive(" body ")"
+ *           | "DrvWithVersion(" "\"xp-dyn-drv\"" "," body ")"
+ * body      = "[" output,* "]" "," "[" inputDrv,* "]" "," "[" path,* "]" ","
+ *             system "," builder "," "[" arg,* "]" "," "[" envPair,* "]"
+ * output    = "(" name "," path "," hashAlgo "," hash ")"
+ * inputDrv  = "(" drvPath "," outputs ")"
+ * outputs   = "[" name,* "]"
+ *           | "(" "[" name,* "]" "," "[" ( "(" name "," outputs ")" ),* "]" ")"   only in DrvWithVersion
+ * envPair   = "(" key "," value ")"
+ * every terminal is a string term (see aterm.ts), no whitespace anywhere
+ * ```
+ *
+ * Nix prints `DrvWithVersion("xp-dyn-drv",...)` exactly when some input derivation has
+ * dynamic outputs, and `Derive(...)` otherwise; so does {@link printDerivationATerm}.
+ *
+ * Parsing is byte-exact: the input is decoded as UTF-8 when it is valid UTF-8 (the fast path);
+ * otherwise it is scanned as bytes and each environment value or argument that is not valid
+ * UTF-8 comes out as a `Uint8Array` (see {@link DrvString}); every other field must be text
+ * (`aterm.invalid-utf8`). Errors carry the byte offset of the offending token.
+ *
+ * What is rejected beyond the grammar: duplicate output names, input derivations, input
+ * sources, environment names or output names within an input derivation; invalid store paths;
+ * unknown hash algorithms and malformed digests; an unknown `DrvWithVersion` version; dynamic
+ * outputs in the old `Derive` form. Entries out of order are accepted (as Nix does) and
+ * sorted in the model.
+ *
+ * Printing follows Nix's `Derivation::unparse`: paths, output names and hashes are written
+ * as they are, `system` is written raw except for `"` and `\` (Nix writes it unescaped, so a
+ * system holding those yields a file Nix itself cannot read), everything else is escaped.
+ *
+ * @module
+ */
+import P from "parsimmon";
+import { formatMethodAlgo } from "../core/content-address.js";
+import { formatDigest } from "../core/hash.js";
+import { DEFAULT_STORE_DIR, storePathToAbsolute } from "../core/store-path.js";
+import { makeFixedOutputPath, outputPathName } from "../core/store-path-compute.js";
+import { checkStorePath, duplicateError, makeOutputFromATerm } from "../derivation/assemble.js";
+import {
+  ATermSyntaxError,
+  ATermTruncatedError,
+  DerivationFormatError,
+} from "../derivation/errors.js";
+import {
+  compareUtf8,
+  type Derivation,
+  type DerivationOutput,
+  type DrvString,
+  derivationName,
+  type OutputSet,
+} from "../derivation/types.js";
+import {
+  type ATermString,
+  atermString,
+  badEscape,
+  binaryToBytes,
+  binaryToDrvString,
+  binaryToText,
+  bytesToBinary,
+  decodeUtf8OrUndefined,
+  drvStringToBinary,
+  escapeATermString,
+  listOf,
+  runATermParser,
+  utf8Length,
+} from "./aterm.js";
+
+/** The only `DrvWithVersion` version Nix knows. */
+export const DYN_DRV_VERSION = "xp-dyn-drv";
+
+/** Options of the derivation parsers. */
+export interface ParseDerivationOptions {
+  /** Store directory the paths must be in (default `/nix/store`). */
+  readonly storeDir?: string;
+  /** File name for error messages. */
+  readonly file?: string;
+}
+
+// --- shared model building ---------------------------------------------------------------
+
+class MapBuilder<V> {
+  readonly map = new Map<string, V>();
+  private last: string | undefined;
+  private sorted = true;
+  constructor(
+    private readonly code: string,
+    private readonly what: string,
+  ) {}
+  add(key: string, value: V, offset: number): void {
+    const m = this.map;
+    if (this.sorted && (this.last === undefined || compareUtf8(this.last, key) < 0)) {
+      this.last = key;
+    } else {
+      if (m.has(key)) throw duplicateError(this.code, this.what, key, offset);
+      this.sorted = false;
+    }
+    m.set(key, value);
+  }
+  result(): Map<string, V> {
+    if (this.sorted) return this.map;
+    return new Map([...this.map.entries()].sort((a, b) => compareUtf8(a[0], b[0])));
+  }
+}
+
+function sortedUnique(items: string[], offsets: number[], code: string, what: string): string[] {
+  for (let i = 1; i < items.length; i++) {
+    if (compareUtf8(items[i - 1]!, items[i]!) >= 0) {
+      const seen = new Set<string>();
+      for (let j = 0; j < items.length; j++) {
+        if (seen.has(items[j]!)) throw duplicateError(code, what, items[j]!, offsets[j]!);
+        seen.add(items[j]!);
+      }
+      return items.slice().sort(compareUtf8);
+    }
+  }
+  return items;
+}
+
+const EMPTY_DYN: ReadonlyMap<string, OutputSet> = new Map();
+
+// --- the fast scanner ---------------------------------------------------------------------
+
+const Q = 0x22; // "
+const COMMA = 0x2c;
+const LBRACK = 0x5b;
+const RBRACK = 0x5d;
+const LPAREN = 0x28;
+const RPAREN = 0x29;
+
+class Scanner {
+  p = 0;
+  private nextQ = -1;
+  private nextBs = -1;
+  private readonly storeDir: string;
+  dyn = false;
+
+  constructor(
+    private readonly s: string,
+    private readonly binary: boolean,
+    options: ParseDerivationOptions,
+  ) {
+    this.storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+  }
+
+  offsetOf(idx: number): number {
+    return this.binary ? idx : utf8Length(this.s.slice(0, idx));
+  }
+
+  truncated(detail = "unexpected end of input"): never {
+    throw new ATermTruncatedError("aterm.truncated", detail, {
+      offset: this.offsetOf(this.s.length),
+    });
+  }
+
+  unexpected(expected: string, idx = this.p): never {
+    if (idx >= this.s.length) this.truncated(`unexpected end of input, expected ${expected}`);
+    throw new ATermSyntaxError(
+      "aterm.unexpected",
+      `unexpected ${JSON.stringify(this.s.charAt(idx))}, expected ${expected}`,
+      { offset: this.offsetOf(idx) },
+    );
+  }
+
+  expect(code: number): void {
+    if (this.s.charCodeAt(this.p) !== code) this.unexpected(`'${String.fromCharCode(code)}'`);
+    this.p++;
+  }
+
+  /** Reads a string token; returns the raw value (binary string in binary mode). */
+  raw(): string {
+    const s = this.s;
+    let p = this.p;
+    if (s.charCodeAt(p) !== Q) this.unexpected("'\"'");
+    p++;
+    let q = this.nextQ;
+    if (q < p) {
+      q = s.indexOf('"', p);
+      if (q < 0) this.truncated("input ends inside a string");
+      this.nextQ = q;
+    }
+    let b = this.nextBs;
+    if (b < p) {
+      b = s.indexOf("\\", p);
+      if (b < 0) b = Number.POSITIVE_INFINITY;
+      this.nextBs = b;
+    }
+    if (b > q) {
+      this.p = q + 1;
+      return s.slice(p, q);
+    }
+    let out = "";
+    for (;;) {
+      if (b > q) {
+        out += s.slice(p, q);
+        this.p = q + 1;
+        this.nextQ = q;
+        this.nextBs = b;
+        return out;
+      }
+      out += s.slice(p, b);
+      switch (s.charCodeAt(b + 1)) {
+        case 0x5c:
+          out += "\\";
+          break;
+        case 0x22:
+          out += '"';
+          break;
+        case 0x6e:
+          out += "\n";
+          break;
+        case 0x72:
+          out += "\r";
+          break;
+        case 0x74:
+          out += "\t";
+          break;
+        default:
+          if (b + 1 >= s.length) this.truncated("input ends inside a string");
+          throw badEscape(s.charAt(b + 1), this.offsetOf(b + 1) - 1);
+      }
+      p = b + 2;
+      if (q < p) {
+        q = s.indexOf('"', p);
+        if (q < 0) this.truncated("input ends inside a string");
+      }
+      b = s.indexOf("\\", p);
+      if (b < 0) b = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  text(what: string): string {
+    if (!this.binary) return this.raw();
+    const at = this.p;
+    return binaryToText(this.raw(), at, what);
+  }
+
+  drvString(): DrvString {
+    const v = this.raw();
+    return this.binary ? binaryToDrvString(v) : v;
+  }
+
+  /** `[` item,* `]` */
+  list(item: () => void): void {
+    this.expect(LBRACK);
+    const s = this.s;
+    if (s.charCodeAt(this.p) === RBRACK) {
+      this.p++;
+      return;
+    }
+    for (;;) {
+      item();
+      const c = s.charCodeAt(this.p);
+      if (c === COMMA) this.p++;
+      else if (c === RBRACK) {
+        this.p++;
+        return;
+      } else this.unexpected("',' or ']'");
+    }
+  }
+
+  stringList(what: string): { items: string[]; offsets: number[] } {
+    const items: string[] = [];
+    const offsets: number[] = [];
+    this.list(() => {
+      offsets.push(this.p);
+      items.push(this.text(what));
+    });
+    return { items, offsets };
+  }
+
+  outputNames(): string[] {
+    const { items, offsets } = this.stringList("output name");
+    return sortedUnique(
+      items,
+      offsets.map((o) => this.offsetOf(o)),
+      "derivation.duplicate-input-drv-output",
+      "output name",
+    );
+  }
+
+  outputSet(): OutputSet {
+    if (this.s.charCodeAt(this.p) !== LPAREN) {
+      return { outputs: this.outputNames(), dynamicOutputs: EMPTY_DYN };
+    }
+    if (!this.dyn) {
+      throw new DerivationFormatError(
+        "derivation.dynamic-outputs-without-version",
+        `dynamic outputs need the DrvWithVersion("${DYN_DRV_VERSION}",...) form`,
+        { offset: this.offsetOf(this.p) },
+      );
+    }
+    this.p++;
+    const outputs = this.outputNames();
+    this.expect(COMMA);
+    const dyn = new MapBuilder<OutputSet>("derivation.duplicate-dynamic-output", "dynamic output");
+    this.list(() => {
+      this.expect(LPAREN);
+      const at = this.p;
+      const name = this.text("output name");
+      this.expect(COMMA);
+      dyn.add(name, this.outputSet(), this.offsetOf(at));
+      this.expect(RPAREN);
+    });
+    this.expect(RPAREN);
+    return { outputs, dynamicOutputs: dyn.result() };
+  }
+
+  literal(lit: string): boolean {
+    if (this.s.startsWith(lit, this.p)) {
+      this.p += lit.length;
+      return true;
+    }
+    return false;
+  }
+
+  parse(): Derivation {
+    const s = this.s;
+    if (this.literal("DrvWithVersion(")) {
+      const at = this.p;
+      const version = this.text("version");
+      if (version !== DYN_DRV_VERSION) {
+        throw new DerivationFormatError(
+          "derivation.unknown-version",
+          `unknown derivation ATerm version '${version}', expected '${DYN_DRV_VERSION}'`,
+          { offset: this.offsetOf(at) },
+        );
+      }
+      this.dyn = true;
+      this.expect(COMMA);
+    } else if (!this.literal("Derive(")) {
+      const rest = s.slice(0, 15);
+      if ("Derive(".startsWith(rest) || "DrvWithVersion(".startsWith(rest)) this.truncated();
+      this.unexpected("'Derive(' or 'DrvWithVersion('", 0);
+    }
+    const storeDir = this.storeDir;
+    const outputs = new MapBuilder<DerivationOutput>("derivation.duplicate-output", "output");
+    this.list(() => {
+      this.expect(LPAREN);
+      const at = this.p;
+      const name = this.text("output name");
+      this.expect(COMMA);
+      const path = this.text("output path");
+      this.expect(COMMA);
+      const hashAlgo = this.text("hash algorithm");
+      this.expect(COMMA);
+      const hash = this.text("hash");
+      this.expect(RPAREN);
+      const off = this.offsetOf(at);
+      outputs.add(name, makeOutputFromATerm(name, path, hashAlgo, hash, off, storeDir), off);
+    });
+    this.expect(COMMA);
+    const inputDrvs = new MapBuilder<OutputSet>(
+      "derivation.duplicate-input-drv",
+      "input derivation",
+    );
+    this.list(() => {
+      this.expect(LPAREN);
+      const at = this.p;
+      const path = this.text("input derivation path");
+      const off = this.offsetOf(at);
+      checkStorePath(path, off, "input derivation", storeDir);
+      this.expect(COMMA);
+      inputDrvs.add(path, this.outputSet(), off);
+      this.expect(RPAREN);
+    });
+    this.expect(COMMA);
+    const srcs = this.stringList("input source");
+    const srcOffsets = srcs.offsets.map((o) => this.offsetOf(o));
+    srcs.items.forEach((path, i) => {
+      checkStorePath(path, srcOffsets[i], "input source", storeDir);
+    });
+    const inputSrcs = sortedUnique(
+      srcs.items,
+      srcOffsets,
+      "derivation.duplicate-input-src",
+      "input source",
+    );
+    this.expect(COMMA);
+    const system = this.text("system");
+    this.expect(COMMA);
+    const builder = this.text("builder");
+    this.expect(COMMA);
+    const args: DrvString[] = [];
+    this.list(() => {
+      args.push(this.drvString());
+    });
+    this.expect(COMMA);
+    const env = new MapBuilder<DrvString>("derivation.duplicate-env", "environment variable");
+    this.list(() => {
+      this.expect(LPAREN);
+      const at = this.p;
+      const key = this.text("environment variable name");
+      this.expect(COMMA);
+      const value = this.drvString();
+      this.expect(RPAREN);
+      env.add(key, value, this.offsetOf(at));
+    });
+    this.expect(RPAREN);
+    if (this.p < s.length) {
+      throw new ATermSyntaxError(
+        "aterm.trailing-bytes",
+        "unexpected bytes after the end of the derivation",
+        {
+          offset: this.offsetOf(this.p),
+        },
+      );
+    }
+    return {
+      outputs: outputs.result(),
+      inputDrvs: inputDrvs.result(),
+      inputSrcs,
+      system,
+      builder,
+      args,
+      env: env.result(),
+    };
+  }
+}
+
+function withFile<T>(options: ParseDerivationOptions, fn: () => T): T {
+  if (options.file === undefined) return fn();
+  try {
+    return fn();
+  } catch (err) {
+    if (
+      err instanceof ATermSyntaxError ||
+      err instanceof ATermTruncatedError ||
+      err instanceof DerivationFormatError
+    ) {
+      throw err.withContext({ file: options.file });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Parses a derivation from the bytes of a `.drv` file (the fast scanner).
+ * Throws {@link ATermSyntaxError}, {@link ATermTruncatedError} or {@link DerivationFormatError}.
+ */
+export function parseDerivationATerm(
+  bytes: Uint8Array,
+  options: ParseDerivationOptions = {},
+): Derivation {
+  return withFile(options, () => {
+    const text = decodeUtf8OrUndefined(bytes);
+    if (text !== undefined) return new Scanner(text, false, options).parse();
+    return new Scanner(bytesToBinary(bytes), true, options).parse();
+  });
+}
+
+/**
+ * Parses a derivation from a JS string (text already decoded). Offsets in errors are byte
+ * offsets of the UTF-8 encoding.
+ */
+export function parseDerivationATermString(
+  text: string,
+  options: ParseDerivationOptions = {},
+): Derivation {
+  return withFile(options, () => new Scanner(text, false, options).parse());
+}
+
+// --- the Parsimmon grammar ----------------------------------------------------------------
+
+const comma = P.string(",");
+const str: P.Parser<ATermString> = atermString;
+
+interface GrammarNode {
+  outputs: ATermString[];
+  dyn: [ATermString, GrammarNode][] | undefined;
+  offset: number;
+}
+
+const outputNode: P.Parser<GrammarNode> = P.lazy(() =>
+  P.alt(
+    P.seqMap(P.index, listOf(str), (idx, outputs) => ({
+      outputs,
+      dyn: undefined,
+      offset: idx.offset,
+    })),
+    P.seqMap(
+      P.index,
+      P.string("(")
+        .then(listOf(str))
+        .skip(comma)
+        .chain((outputs) =>
+          listOf(P.seq(P.string("(").then(str).skip(comma), outputNode.skip(P.string(")")))).map(
+            (dyn) => ({ outputs, dyn }),
+          ),
+        )
+        .skip(P.string(")")),
+      (idx, v) => ({ ...v, offset: idx.offset }),
+    ),
+  ),
+);
+
+interface GrammarDrv {
+  version: ATermString | undefined;
+  outputs: [ATermString, ATermString, ATermString, ATermString][];
+  inputDrvs: [ATermString, GrammarNode][];
+  inputSrcs: ATermString[];
+  system: ATermString;
+  builder: ATermString;
+  args: ATermString[];
+  env: [ATermString, ATermString][];
+}
+
+function tuple<T extends unknown[]>(...ps: { [K in keyof T]: P.Parser<T[K]> }): P.Parser<T> {
+  let acc: P.Parser<unknown[]> = P.string("(").then((ps[0] as P.Parser<unknown>).map((v) => [v]));
+  for (let i = 1; i < ps.length; i++) {
+    const next = ps[i] as P.Parser<unknown>;
+    acc = P.seqMap(acc.skip(comma), next, (xs, x) => [...xs, x]);
+  }
+  return acc.skip(P.string(")")) as unknown as P.Parser<T>;
+}
+
+const body = P.seqMap(
+  listOf(tuple<[ATermString, ATermString, ATermString, ATermString]>(str, str, str, str)).skip(
+    comma,
+  ),
+  listOf(tuple<[ATermString, GrammarNode]>(str, outputNode)).skip(comma),
+  listOf(str).skip(comma),
+  str.skip(comma),
+  str.skip(comma),
+  listOf(str).skip(comma),
+  listOf(tuple<[ATermString, ATermString]>(str, str)),
+  (outputs, inputDrvs, inputSrcs, system, builder, args, env) => ({
+    outputs,
+    inputDrvs,
+    inputSrcs,
+    system,
+    builder,
+    args,
+    env,
+  }),
+);
+
+/** The derivation grammar (Parsimmon), producing the raw terms; see {@link parseDerivationWithGrammar}. */
+export const derivationGrammar: P.Parser<GrammarDrv> = P.alt(
+  P.string("Derive(")
+    .then(body)
+    .map((b) => ({ version: undefined, ...b })),
+  P.seqMap(P.string("DrvWithVersion(").then(str).skip(comma), body, (version, b) => ({
+    version,
+    ...b,
+  })),
+).skip(P.string(")"));
+
+/**
+ * Parses a derivation with the Parsimmon grammar: the reference the fast scanner
+ * ({@link parseDerivationATerm}) is tested against. Same results, same error classes.
+ */
+export function parseDerivationWithGrammar(
+  bytes: Uint8Array,
+  options: ParseDerivationOptions = {},
+): Derivation {
+  return withFile(options, () => {
+    const binary = bytesToBinary(bytes);
+    const g = runATermParser(derivationGrammar, binary);
+    return assembleGrammar(g, options.storeDir ?? DEFAULT_STORE_DIR);
+  });
+}
+
+function assembleGrammar(g: GrammarDrv, storeDir: string): Derivation {
+  const text = (t: ATermString, what: string) => binaryToText(t.value, t.offset, what);
+  const dyn = g.version !== undefined;
+  if (g.version !== undefined) {
+    const v = text(g.version, "version");
+    if (v !== DYN_DRV_VERSION) {
+      throw new DerivationFormatError(
+        "derivation.unknown-version",
+        `unknown derivation ATerm version '${v}', expected '${DYN_DRV_VERSION}'`,
+        { offset: g.version.offset },
+      );
+    }
+  }
+  const outputs = new MapBuilder<DerivationOutput>("derivation.duplicate-output", "output");
+  for (const [n, p, a, h] of g.outputs) {
+    const name = text(n, "output name");
+    const out = makeOutputFromATerm(
+      name,
+      text(p, "output path"),
+      text(a, "hash algorithm"),
+      text(h, "hash"),
+      n.offset,
+      storeDir,
+    );
+    outputs.add(name, out, n.offset);
+  }
+  const names = (ts: ATermString[]) =>
+    sortedUnique(
+      ts.map((t) => text(t, "output name")),
+      ts.map((t) => t.offset),
+      "derivation.duplicate-input-drv-output",
+      "output name",
+    );
+  const node = (nd: GrammarNode): OutputSet => {
+    if (nd.dyn === undefined) return { outputs: names(nd.outputs), dynamicOutputs: EMPTY_DYN };
+    if (!dyn) {
+      throw new DerivationFormatError(
+        "derivation.dynamic-outputs-without-version",
+        `dynamic outputs need the DrvWithVersion("${DYN_DRV_VERSION}",...) form`,
+        { offset: nd.offset },
+      );
+    }
+    const outs = names(nd.outputs);
+    const m = new MapBuilder<OutputSet>("derivation.duplicate-dynamic-output", "dynamic output");
+    for (const [k, child] of nd.dyn) m.add(text(k, "output name"), node(child), k.offset);
+    return { outputs: outs, dynamicOutputs: m.result() };
+  };
+  const inputDrvs = new MapBuilder<OutputSet>("derivation.duplicate-input-drv", "input derivation");
+  for (const [p, nd] of g.inputDrvs) {
+    const path = text(p, "input derivation path");
+    checkStorePath(path, p.offset, "input derivation", storeDir);
+    inputDrvs.add(path, node(nd), p.offset);
+  }
+  const srcItems = g.inputSrcs.map((t) => text(t, "input source"));
+  srcItems.forEach((path, i) => {
+    checkStorePath(path, g.inputSrcs[i]!.offset, "input source", storeDir);
+  });
+  const inputSrcs = sortedUnique(
+    srcItems,
+    g.inputSrcs.map((t) => t.offset),
+    "derivation.duplicate-input-src",
+    "input source",
+  );
+  const system = text(g.system, "system");
+  const builder = text(g.builder, "builder");
+  const args = g.args.map((a) => binaryToDrvString(a.value));
+  const env = new MapBuilder<DrvString>("derivation.duplicate-env", "environment variable");
+  for (const [k, v] of g.env) {
+    const key = text(k, "environment variable name");
+    env.add(key, binaryToDrvString(v.value), k.offset);
+  }
+  return {
+    outputs: outputs.result(),
+    inputDrvs: inputDrvs.result(),
+    inputSrcs,
+    system,
+    builder,
+    args,
+    env: env.result(),
+  };
+}
+
+// --- printing -----------------------------------------------------------------------------
+
+/** Options of {@link printDerivationATerm}. */
+export interface PrintDerivationOptions {
+  /**
+   * Blank the output paths and the environment variables named after outputs, as Nix's
+   * `hashDerivationModulo(..., maskOutputs = true)` does.
+   */
+  readonly maskOutputs?: boolean;
+  /**
+   * Print these instead of `drv.inputDrvs` (keys printed as they are: Nix puts the hex hash
+   * modulo of each input derivation here when hashing).
+   */
+  readonly actualInputs?: ReadonlyMap<string, OutputSet>;
+  /** Store directory for fixed-output paths computed on the fly (default `/nix/store`). */
+  readonly storeDir?: string;
+}
+
+function hasBytes(drv: Derivation): boolean {
+  for (const a of drv.args) if (typeof a !== "string") return true;
+  for (const v of drv.env.values()) if (typeof v !== "string") return true;
+  return false;
+}
+
+function sortedEntries<V>(map: ReadonlyMap<string, V>): Iterable<[string, V]> {
+  let prev: string | undefined;
+  for (const k of map.keys()) {
+    if (prev !== undefined && compareUtf8(prev, k) >= 0) {
+      return [...map.entries()].sort((a, b) => compareUtf8(a[0], b[0]));
+    }
+    prev = k;
+  }
+  return map.entries();
+}
+
+function sortedStrings(items: readonly string[]): readonly string[] {
+  for (let i = 1; i < items.length; i++) {
+    if (compareUtf8(items[i - 1]!, items[i]!) >= 0) return [...new Set(items)].sort(compareUtf8);
+  }
+  return items;
+}
+
+const SYSTEM_ESCAPE = /["\\]/g;
+
+/** The ATerm (`Derive(...)`) of a derivation as a JS string; undefined-free. See {@link printDerivationATerm}. */
+function printToString(drv: Derivation, options: PrintDerivationOptions, binary: boolean): string {
+  const mask = options.maskOutputs === true;
+  const enc = binary ? (s: string) => drvStringToBinary(s) : (s: string) => s;
+  const q = (s: string) => `"${escapeATermString(enc(s))}"`;
+  const qd = binary
+    ? (s: DrvString) => `"${escapeATermString(drvStringToBinary(s))}"`
+    : (s: DrvString) => `"${escapeATermString(s as string)}"`;
+  const inputs = options.actualInputs ?? drv.inputDrvs;
+  let dyn = false;
+  for (const node of inputs.values()) {
+    if (node.dynamicOutputs.size > 0) {
+      dyn = true;
+      break;
+    }
+  }
+  let out = dyn ? `DrvWithVersion("${DYN_DRV_VERSION}",[` : "Derive([";
+  let first = true;
+  for (const [name, o] of sortedEntries(drv.outputs)) {
+    if (first) first = false;
+    else out += ",";
+    out += `(${q(name)},`;
+    switch (o.kind) {
+      case "inputAddressed":
+        out += mask ? `"","",""` : `${q(o.path)},"",""`;
+        break;
+      case "caFixed": {
+        const path = mask ? "" : (o.path ?? fixedOutputPath(drv, name, o, options.storeDir));
+        out += `${q(path)},"${formatMethodAlgo(o.method, o.hash.algorithm)}","${formatDigest(o.hash, "base16")}"`;
+        break;
+      }
+      case "caFloating":
+        out += `"","${formatMethodAlgo(o.method, o.algorithm)}",""`;
+        break;
+      case "deferred":
+        out += `"","",""`;
+        break;
+      case "impure":
+        out += `"","${formatMethodAlgo(o.method, o.algorithm)}","impure"`;
+        break;
+    }
+    out += ")";
+  }
+  out += "],[";
+  first = true;
+  const node = (n: OutputSet): string => {
+    const names = `[${sortedStrings(n.outputs).map(q).join(",")}]`;
+    if (n.dynamicOutputs.size === 0) return names;
+    let s = `(${names},[`;
+    let f = true;
+    for (const [k, child] of sortedEntries(n.dynamicOutputs)) {
+      if (f) f = false;
+      else s += ",";
+      s += `(${q(k)},${node(child)})`;
+    }
+    return `${s}])`;
+  };
+  for (const [path, n] of sortedEntries(inputs)) {
+    if (first) first = false;
+    else out += ",";
+    out += `(${q(path)},${node(n)})`;
+  }
+  out += "],[";
+  out += sortedStrings(drv.inputSrcs).map(q).join(",");
+  out += `],"${enc(drv.system).replace(SYSTEM_ESCAPE, (c) => `\\${c}`)}",${q(drv.builder)},[`;
+  first = true;
+  for (const a of drv.args) {
+    if (first) first = false;
+    else out += ",";
+    out += qd(a);
+  }
+  out += "],[";
+  first = true;
+  for (const [k, v] of sortedEntries(drv.env)) {
+    if (first) first = false;
+    else out += ",";
+    out += `(${q(k)},${mask && drv.outputs.has(k) ? '""' : qd(v)})`;
+  }
+  return `${out}])`;
+}
+
+function fixedOutputPath(
+  drv: Derivation,
+  outputName: string,
+  o: Extract<DerivationOutput, { kind: "caFixed" }>,
+  storeDir: string | undefined,
+): string {
+  const name = derivationName(drv);
+  if (name === undefined) {
+    throw new DerivationFormatError(
+      "derivation.missing-name",
+      `cannot compute the path of fixed output '${outputName}': the derivation has no name`,
+    );
+  }
+  const sp = makeFixedOutputPath(
+    outputPathName(name, outputName),
+    { method: o.method, hash: o.hash },
+    [],
+    { storeDir },
+  );
+  return storePathToAbsolute(sp, storeDir);
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Prints a derivation as Nix writes its `.drv` file (`Derive(...)`, or
+ * `DrvWithVersion("xp-dyn-drv",...)` when an input has dynamic outputs). Raw-byte values are
+ * written back unchanged.
+ */
+export function printDerivationATerm(
+  drv: Derivation,
+  options: PrintDerivationOptions = {},
+): Uint8Array {
+  if (hasBytes(drv)) return binaryToBytes(printToString(drv, options, true));
+  return encoder.encode(printToString(drv, options, false));
+}
+
+/**
+ * The ATerm as a JS string, for derivations without raw-byte values (throws
+ * `derivation.raw-bytes` otherwise: use {@link printDerivationATerm}).
+ */
+export function printDerivationATermString(
+  drv: Derivation,
+  options: PrintDerivationOptions = {},
+): string {
+  if (hasBytes(drv)) {
+    throw new DerivationFormatError(
+      "derivation.raw-bytes",
+      "the derivation holds values that are not UTF-8: print it as bytes",
+    );
+  }
+  return printToString(drv, options, false);
+}

@@ -1,0 +1,102 @@
+/**
+ * Pieces shared by the derivation JSON schemas (one schema per version, see
+ * `derivation-v1.ts` ... `derivation-v4.ts`).
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** The nixbase32 alphabet of store path hashes. */
+const HASH = "[0123456789abcdfghijklmnpqrsvwxyz]{32}";
+/** Store path name characters (Nix 2.8: no leading dot). */
+const NAME = "[A-Za-z0-9+\\-_?=][A-Za-z0-9+\\-._?=]{0,210}";
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/** Options of the schema factories. */
+export interface DerivationSchemaOptions {
+  /** Store directory of absolute paths (v1, v2). Default `/nix/store`. */
+  readonly storeDir?: string;
+}
+
+/** An absolute store path in `storeDir`. */
+export function absoluteStorePath(storeDir = "/nix/store"): z.ZodString {
+  return z.string().regex(new RegExp(`^${escapeRegex(storeDir)}/${HASH}-${NAME}$`), {
+    message: `expected a store path ${storeDir}/<32 nixbase32 chars>-<name>`,
+  });
+}
+
+/** An absolute store path of a derivation (`.drv`). */
+export function absoluteDrvPath(storeDir = "/nix/store"): z.ZodString {
+  return z.string().regex(new RegExp(`^${escapeRegex(storeDir)}/${HASH}-${NAME}\\.drv$`), {
+    message: `expected a derivation path ${storeDir}/<32 nixbase32 chars>-<name>.drv`,
+  });
+}
+
+/** A store path base name `<hash>-<name>` (v3, v4). */
+export const baseStorePath = z.string().regex(new RegExp(`^${HASH}-${NAME}$`), {
+  message: "expected a store path base name <32 nixbase32 chars>-<name>",
+});
+
+/** A derivation base name `<hash>-<name>.drv`. */
+export const baseDrvPath = z.string().regex(new RegExp(`^${HASH}-${NAME}\\.drv$`), {
+  message: "expected a derivation base name <32 nixbase32 chars>-<name>.drv",
+});
+
+/** A hash algorithm name. */
+export const hashAlgorithm = z.enum(["md5", "sha1", "sha256", "sha512"]);
+
+/** A content-addressing method as newer JSON spells it. */
+export const caMethod = z.enum(["flat", "nar", "text"]);
+
+/** `[r:|text:]algo`, the ATerm / v1 `hashAlgo`. */
+export const methodAlgo = z.string().regex(/^(r:|text:)?(md5|sha1|sha256|sha512)$/, {
+  message:
+    "expected a hash algorithm md5, sha1, sha256 or sha512, optionally after 'r:' or 'text:'",
+});
+
+/** Lowercase hex digest. */
+export const hexDigest = z
+  .string()
+  .regex(/^([0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9a-f]{128})$/, {
+    message: "expected a base16 digest (32, 40, 64 or 128 hex digits)",
+  });
+
+/** An SRI hash `algo-base64`. */
+export const sriHash = z.string().regex(/^(md5|sha1|sha256|sha512)-[A-Za-z0-9+/]+=*$/, {
+  message: "expected an SRI hash such as sha256-<base64>",
+});
+
+/** The recursive output set of an input derivation (`{outputs, dynamicOutputs}`). */
+export interface OutputSetJson {
+  outputs: string[];
+  dynamicOutputs: Record<string, OutputSetJson>;
+}
+
+/** `{outputs: [...], dynamicOutputs: {name: {...}}}` */
+export const outputSetJson: z.ZodType<OutputSetJson> = z.lazy(() =>
+  z.strictObject({
+    outputs: z.array(z.string()),
+    dynamicOutputs: z.record(z.string(), outputSetJson),
+  }),
+);
+
+/** Environment: names to strings. */
+export const envJson = z.record(z.string(), z.string());
+
+/** Arguments. */
+export const argsJson = z.array(z.string());
+
+/** Adds an issue when an array has duplicate entries. */
+export function uniqueItems<T extends z.ZodArray<z.ZodString>>(schema: T, what: string) {
+  return schema.superRefine((items, ctx) => {
+    const seen = new Set<string>();
+    items.forEach((item, i) => {
+      if (seen.has(item))
+        ctx.addIssue({ code: "custom", message: `duplicate ${what} '${item}'`, path: [i] });
+      seen.add(item);
+    });
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * Derivation JSON version 2 (`nix derivation show`, briefly): version 1 with the output's
+ * method and algorithm in separate fields.
+ *
+ * ```text
+ * output = {} | { path } | { path, method, hashAlgo: algo, hash: hex } | { method, hashAlgo }
+ *        | { method, hashAlgo, impure: true }
+ * method = "flat" | "nar" | "text"
+ * otherwise as version 1 (absolute paths, keyed by drv path), with optional "version": 2
+ * ```
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  absoluteDrvPath,
+  absoluteStorePath,
+  argsJson,
+  caMethod,
+  type DerivationSchemaOptions,
+  envJson,
+  hashAlgorithm,
+  hexDigest,
+  outputSetJson,
+  uniqueItems,
+} from "./derivation-common.js";
+
+/** Makes the v2 output schema. */
+export function makeDerivationOutputV2Schema(options: DerivationSchemaOptions = {}) {
+  return z
+    .strictObject({
+      path: absoluteStorePath(options.storeDir).optional(),
+      method: caMethod.optional(),
+      hashAlgo: hashAlgorithm.optional(),
+      hash: hexDigest.optional(),
+      impure: z.literal(true).optional(),
+    })
+    .superRefine((o, ctx) => {
+      if ((o.method === undefined) !== (o.hashAlgo === undefined)) {
+        ctx.addIssue({ code: "custom", message: "'method' and 'hashAlgo' go together" });
+      }
+      if (o.hash !== undefined && (o.method === undefined || o.path === undefined)) {
+        ctx.addIssue({
+          code: "custom",
+          message: "a fixed output has 'path', 'method', 'hashAlgo' and 'hash'",
+        });
+      }
+    });
+}
+
+/** Makes the v2 derivation schema. */
+export function makeDerivationV2Schema(options: DerivationSchemaOptions = {}) {
+  return z.strictObject({
+    name: z.string().optional(),
+    version: z.literal(2).optional(),
+    outputs: z.record(z.string(), makeDerivationOutputV2Schema(options)),
+    inputSrcs: uniqueItems(z.array(absoluteStorePath(options.storeDir)), "input source"),
+    inputDrvs: z.record(
+      absoluteDrvPath(options.storeDir),
+      z.union([uniqueItems(z.array(z.string()), "output name"), outputSetJson]),
+    ),
+    system: z.string(),
+    builder: z.string(),
+    args: argsJson,
+    env: envJson,
+  });
+}
+
+/** v2 derivation, default store directory. */
+export const derivationV2Schema = makeDerivationV2Schema();
+/** A v2 derivation. */
+export type DerivationV2 = z.infer<typeof derivationV2Schema>;

@@ -1,0 +1,61 @@
+/**
+ * Derivation JSON version 3 (`nix derivation show`, Nix 2.32): version 2 with store paths
+ * as base names (no store directory) and a mandatory `"version": 3`.
+ *
+ * ```text
+ * derivation = { name, version: 3, outputs, inputSrcs: [base], inputDrvs: {base.drv: ...},
+ *                system, builder, args, env, [structuredAttrs] }
+ * output     = {} | { path: base } | { [path], method, hashAlgo, hash: hex|SRI }
+ *            | { method, hashAlgo } | { method, hashAlgo, impure: true }
+ * ```
+ *
+ * @module
+ */
+import { z } from "zod";
+import {
+  argsJson,
+  baseDrvPath,
+  baseStorePath,
+  caMethod,
+  envJson,
+  hashAlgorithm,
+  hexDigest,
+  outputSetJson,
+  sriHash,
+  uniqueItems,
+} from "./derivation-common.js";
+
+/** v3 output. */
+export const derivationOutputV3Schema = z
+  .strictObject({
+    path: baseStorePath.optional(),
+    method: caMethod.optional(),
+    hashAlgo: hashAlgorithm.optional(),
+    hash: z.union([hexDigest, sriHash]).optional(),
+    impure: z.literal(true).optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.hash !== undefined && o.method === undefined) {
+      ctx.addIssue({ code: "custom", message: "a fixed output has 'method' and 'hash'" });
+    }
+  });
+
+/** v3 derivation. */
+export const derivationV3Schema = z.strictObject({
+  name: z.string(),
+  version: z.literal(3),
+  outputs: z.record(z.string(), derivationOutputV3Schema),
+  inputSrcs: uniqueItems(z.array(baseStorePath), "input source"),
+  inputDrvs: z.record(
+    baseDrvPath,
+    z.union([uniqueItems(z.array(z.string()), "output name"), outputSetJson]),
+  ),
+  system: z.string(),
+  builder: z.string(),
+  args: argsJson,
+  env: envJson,
+  structuredAttrs: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** A v3 derivation. */
+export type DerivationV3 = z.infer<typeof derivationV3Schema>;

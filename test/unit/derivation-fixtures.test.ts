@@ -1,0 +1,200 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
+import { expect, it } from "vitest";
+import {
+  ATermSyntaxError,
+  ATermTruncatedError,
+  computeOutputPathsSync,
+  type Derivation,
+  DerivationFormatError,
+  derivationPath,
+  derivationProblems,
+  derivationToJson,
+  drvHashHex,
+  hashDerivationModulo,
+  hashDerivationModuloSync,
+  parseDerivationATerm,
+  parseDerivationWithGrammar,
+  printDerivationATerm,
+  printShowDerivationJson,
+  readDerivationJson,
+} from "../../src/derivation/index.js";
+import { describeWithShared, sharedPath } from "../support/shared.js";
+
+const RUST = () => sharedPath("fixtures", "derivation");
+const okFiles = () => readdirSync(join(RUST(), "ok")).filter((f) => f.endsWith(".drv"));
+
+function readDrv(path: string): Derivation {
+  return parseDerivationATerm(readFileSync(path));
+}
+
+function blank(drv: Derivation): Derivation {
+  const outputs = new Map(drv.outputs);
+  const env = new Map(drv.env);
+  for (const [k, o] of drv.outputs) {
+    if (o.kind === "inputAddressed") {
+      outputs.set(k, { kind: "deferred" });
+      env.set(k, "");
+    }
+  }
+  return { ...drv, outputs, env };
+}
+
+describeWithShared("Rust nix-compat derivation fixtures", () => {
+  it("parse and print give back the same bytes; both parsers agree", () => {
+    for (const f of okFiles()) {
+      const bytes = readFileSync(join(RUST(), "ok", f));
+      const drv = parseDerivationATerm(bytes);
+      expect(parseDerivationWithGrammar(bytes)).toEqual(drv);
+      expect(Buffer.from(printDerivationATerm(drv)).equals(bytes), f).toBe(true);
+    }
+  });
+
+  it("the drv path computed from each fixture is its file name", () => {
+    for (const f of okFiles()) {
+      expect(derivationPath(readDrv(join(RUST(), "ok", f)))).toBe(`/nix/store/${f}`);
+    }
+  });
+
+  it("keeps latin1 and cp1252 bytes as raw bytes", () => {
+    for (const f of okFiles().filter((f) => /latin1|cp1252/.test(f))) {
+      const drv = readDrv(join(RUST(), "ok", f));
+      const chars = drv.env.get("chars");
+      expect(chars).toBeInstanceOf(Uint8Array);
+      expect([...(chars as Uint8Array)]).toEqual([0xc5, 0xc4, 0xd6]);
+      // the .json beside it is Nix 2.8's show-derivation output, raw bytes included
+      const json = readFileSync(join(RUST(), "ok", `${f}.json`));
+      const ours = printShowDerivationJson([{ drvPath: `/nix/store/${f}`, drv }]);
+      expect(Buffer.from(ours).toString("latin1").trim()).toBe(json.toString("latin1").trim());
+    }
+  });
+
+  it("JSON beside each fixture equals ours (v1) and converts back to the same ATerm", () => {
+    for (const f of okFiles().filter((f) => !/latin1|cp1252/.test(f))) {
+      const drv = readDrv(join(RUST(), "ok", f));
+      const json = JSON.parse(readFileSync(join(RUST(), "ok", `${f}.json`), "utf8"));
+      expect(derivationToJson(drv)).toEqual(json);
+      const back = readDerivationJson(json).entries[0]!.drv;
+      expect(
+        Buffer.from(printDerivationATerm(back)).equals(readFileSync(join(RUST(), "ok", f))),
+      ).toBe(true);
+    }
+  });
+
+  it("hash modulo of the fixed-output bar derivations", () => {
+    const bar1 = readDrv(join(RUST(), "ok", "0hm2f1psjpcwg8fijsmr4wwxrx59s092-bar.drv"));
+    const bar2 = readDrv(join(RUST(), "ok", "ss2p4wmxijn652haqyd7dckxwl4c7hxx-bar.drv"));
+    expect(drvHashHex(hashDerivationModuloSync(bar1))).toBe(
+      "724f3e3634fce4cbbbd3483287b8798588e80280660b9a63fd13a1bc90485b33",
+    );
+    expect(drvHashHex(hashDerivationModuloSync(bar2))).toBe(
+      "c79aebd0ce3269393d4a1fde2cbd1d975d879b40f0bf40a48f550edc107fd5df",
+    );
+  });
+
+  it("blanking the outputs and recomputing gives back every fixture", async () => {
+    const lookup = (p: string) => readDrv(join(RUST(), "ok", basename(p)));
+    for (const f of okFiles()) {
+      const drv = readDrv(join(RUST(), "ok", f));
+      const paths = computeOutputPathsSync(blank(drv), { lookup });
+      for (const [k, o] of drv.outputs) {
+        const expected = o.kind === "inputAddressed" || o.kind === "caFixed" ? o.path : undefined;
+        expect(paths.get(k), `${f} ${k}`).toBe(expected);
+      }
+      // async variant with a shared cache
+      const cache = new Map();
+      const h1 = await hashDerivationModulo(drv, { lookup: async (p) => lookup(p), cache });
+      expect(drvHashHex(h1)).toBe(drvHashHex(hashDerivationModuloSync(drv, { lookup })));
+    }
+  });
+
+  it("rejects duplicate.drv and trailing bytes", () => {
+    const dup = readFileSync(join(RUST(), "duplicate.drv"));
+    expect(() => parseDerivationATerm(dup)).toThrow(DerivationFormatError);
+    try {
+      parseDerivationATerm(dup);
+    } catch (e) {
+      expect((e as DerivationFormatError).code).toBe("derivation.duplicate-env");
+      expect((e as DerivationFormatError).position.offset).toBe(
+        dup.indexOf('("name","bar")'.slice(1)),
+      );
+    }
+    for (const f of okFiles()) {
+      const bytes = readFileSync(join(RUST(), "ok", f));
+      const extra = Buffer.concat([bytes, Buffer.from("x")]);
+      expect(() => parseDerivationATerm(extra)).toThrow(ATermSyntaxError);
+      expect(() => parseDerivationATerm(bytes.subarray(0, bytes.length - 1))).toThrow(
+        ATermTruncatedError,
+      );
+    }
+  });
+});
+
+const UP = () => sharedPath("fixtures", "nix-upstream", "libstore", "derivation");
+
+describeWithShared("Nix's own derivation golden files", () => {
+  it("ATerm ↔ JSON v4 pairs", () => {
+    for (const n of ["simple-derivation", "dyn-dep-derivation"]) {
+      const bytes = readFileSync(join(UP(), `${n}.drv`));
+      const json = JSON.parse(readFileSync(join(UP(), `${n}.json`), "utf8"));
+      const drv = parseDerivationATerm(bytes);
+      expect(derivationToJson(drv, { version: 4, name: n })).toEqual(json);
+      const back = readDerivationJson(json).entries[0]!.drv;
+      expect(Buffer.from(printDerivationATerm(back)).equals(bytes), n).toBe(true);
+      expect(parseDerivationWithGrammar(bytes)).toEqual(drv);
+    }
+  });
+
+  it("hash-modulo cases: masked ATerm with hashed inputs, and the hashes chain", async () => {
+    const dir = join(UP(), "hash-modulo");
+    const byPath = new Map<string, Derivation>();
+    for (const f of readdirSync(dir).filter((f) => f.endsWith(".json"))) {
+      const json = JSON.parse(readFileSync(join(dir, f), "utf8"));
+      const drv = readDerivationJson(json).entries[0]!.drv;
+      const atermBytes = readFileSync(join(dir, f.replace(/\.json$/, ".drv")));
+      expect(Buffer.from(printDerivationATerm(drv)).equals(atermBytes), f).toBe(true);
+      byPath.set(derivationPath(drv), drv);
+    }
+    const lookup = (p: string) => {
+      const d = byPath.get(p);
+      if (d === undefined) throw new Error(`no ${p}`);
+      return d;
+    };
+    for (const f of readdirSync(dir).filter((f) => f.endsWith("-modulo.drv"))) {
+      const drv = readDrv(join(dir, f.replace("-modulo", "")));
+      const expected = readFileSync(join(dir, f));
+      const h = await hashDerivationModulo(drv, { lookup, maskOutputs: true });
+      const { createHash } = await import("node:crypto");
+      expect(drvHashHex(h), f).toBe(createHash("sha256").update(expected).digest("hex"));
+    }
+  });
+
+  it("firefox.drv and hello.drv parse, print and re-parse to the same model", () => {
+    for (const f of ["firefox.drv", "hello.drv"]) {
+      const drv = readDrv(join(UP(), f));
+      const again = parseDerivationATerm(printDerivationATerm(drv));
+      expect(again).toEqual(drv);
+      expect(parseDerivationWithGrammar(readFileSync(join(UP(), f)))).toEqual(drv);
+    }
+  });
+
+  it("rejects the bad-*.drv files", () => {
+    expect(() => readDrv(join(UP(), "bad-version.drv"))).toThrow(DerivationFormatError);
+    expect(() => readDrv(join(UP(), "bad-old-version-dyn-deps.drv"))).toThrow(
+      DerivationFormatError,
+    );
+    const fixedBad = readDrv(join(UP(), "bad-ca-fixed-path.drv"));
+    const problems = derivationProblems(fixedBad, { name: "fixed" });
+    expect(problems.map((p) => p.code)).toContain("derivation.fixed-output-path");
+  });
+
+  it("v4 JSON of the ca/ and ia/ fixtures reads and converts back", () => {
+    for (const sub of ["ca", "ia"]) {
+      for (const f of readdirSync(join(UP(), sub)).filter((f) => f.endsWith(".json"))) {
+        const json = JSON.parse(readFileSync(join(UP(), sub, f), "utf8"));
+        const drv = readDerivationJson(json).entries[0]!.drv;
+        expect(derivationToJson(drv, { version: 4 }), `${sub}/${f}`).toEqual(json);
+      }
+    }
+  });
+});
