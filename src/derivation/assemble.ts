@@ -36,13 +36,26 @@ function fastPathRegex(storeDir: string): RegExp {
   return re;
 }
 
+/** A byte offset, or a function computing it (only called when an error is thrown). */
+export type Offset = number | undefined | (() => number);
+
+/** The number behind an {@link Offset}. */
+export function resolveOffset(offset: Offset): number | undefined {
+  return typeof offset === "function" ? offset() : offset;
+}
+
+/** True if `path` is a store path of the common shape (fast regex; false does not mean invalid). */
+export function isPlainStorePath(path: string, storeDir: string = DEFAULT_STORE_DIR): boolean {
+  return fastPathRegex(storeDir).test(path);
+}
+
 /**
  * Throws `derivation.invalid-store-path` at `offset` unless `path` is an absolute store path
  * in `storeDir` (Nix 2.8's name rules, as `parseStorePath`).
  */
 export function checkStorePath(
   path: string,
-  offset: number | undefined,
+  offset: Offset,
   what: string,
   storeDir: string = DEFAULT_STORE_DIR,
   jsonPath?: readonly (string | number)[],
@@ -55,7 +68,7 @@ export function checkStorePath(
       throw new DerivationFormatError(
         "derivation.invalid-store-path",
         `${what} '${path}' is not a valid store path: ${err.detail}`,
-        { offset, path: jsonPath },
+        { offset: resolveOffset(offset), path: jsonPath },
       );
     }
     throw err;
@@ -67,26 +80,33 @@ export function duplicateError(
   code: string,
   what: string,
   key: string,
-  offset: number | undefined,
+  offset: Offset,
   jsonPath?: readonly (string | number)[],
 ): DerivationFormatError {
-  return new DerivationFormatError(code, `duplicate ${what} '${key}'`, { offset, path: jsonPath });
+  return new DerivationFormatError(code, `duplicate ${what} '${key}'`, {
+    offset: resolveOffset(offset),
+    path: jsonPath,
+  });
 }
 
-function invalidOutput(detail: string, offset: number | undefined): DerivationFormatError {
-  return new DerivationFormatError("derivation.invalid-output", detail, { offset });
+function invalidOutput(detail: string, offset: Offset): DerivationFormatError {
+  return new DerivationFormatError("derivation.invalid-output", detail, {
+    offset: resolveOffset(offset),
+  });
 }
 
 /** Parses `[r:|text:]algo` into method and algorithm, as a derivation format error. */
 export function parseOutputMethodAlgo(
   hashAlgo: string,
-  offset: number | undefined,
+  offset: Offset,
 ): { method: ContentAddressMethod; algorithm: ReturnType<typeof parseMethodAlgo>["algorithm"] } {
   try {
     return parseMethodAlgo(hashAlgo);
   } catch (err) {
     if (err instanceof NixCompatError) {
-      throw new DerivationFormatError("derivation.invalid-hash-algorithm", err.detail, { offset });
+      throw new DerivationFormatError("derivation.invalid-hash-algorithm", err.detail, {
+        offset: resolveOffset(offset),
+      });
     }
     throw err;
   }
@@ -98,7 +118,7 @@ export function makeOutputFromATerm(
   path: string,
   hashAlgo: string,
   hash: string,
-  offset: number | undefined,
+  offset: Offset,
   storeDir: string = DEFAULT_STORE_DIR,
 ): DerivationOutput {
   if (hashAlgo === "") {
@@ -129,7 +149,7 @@ export function makeOutputFromATerm(
       throw new DerivationFormatError(
         "derivation.invalid-hash",
         `output '${name}': ${err.detail}`,
-        { offset },
+        { offset: resolveOffset(offset) },
       );
     }
     throw err;

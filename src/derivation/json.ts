@@ -20,7 +20,7 @@
  */
 import type { z } from "zod";
 import { formatMethodAlgo, parseMethodAlgo } from "../core/content-address.js";
-import { NixCompatError } from "../core/errors.js";
+import { formatJsonPath, NixCompatError } from "../core/errors.js";
 import { formatDigest, formatHash, type Hash, parseDigest, parseHash } from "../core/hash.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
@@ -217,7 +217,7 @@ export function readDerivationJson(
   if (structural.length > 0) {
     const err = new DerivationFormatError(
       "derivation-json.invalid",
-      structural.map((p) => `${formatPath(p.path)}: ${p.message}`).join("; "),
+      structural.map((p) => `${formatJsonPath(p.path)}: ${p.message}`).join("; "),
       { path: structural[0]!.path },
     );
     Object.assign(err, { problems: structural });
@@ -227,18 +227,6 @@ export function readDerivationJson(
   const shape =
     options.version !== undefined ? { version: options.version, form: detected.form } : detected;
   return { shape, entries: readEntries(value, shape, options) };
-}
-
-function formatPath(path: readonly (string | number)[]): string {
-  let out = "$";
-  for (const seg of path)
-    out +=
-      typeof seg === "number"
-        ? `[${seg}]`
-        : /^[A-Za-z_][A-Za-z0-9_]*$/.test(seg)
-          ? `.${seg}`
-          : `[${JSON.stringify(seg)}]`;
-  return out;
 }
 
 function readEntries(
@@ -622,87 +610,104 @@ export function nix28JsonString(text: string): string {
   return `"${NIX28_ESCAPE.test(text) ? text.replace(NIX28_ESCAPE_ALL, nix28EscapeChar) : text}"`;
 }
 
-type Tree = string | Uint8Array | boolean | Tree[] | [string, Tree][] | { obj: [string, Tree][] };
-
-function printTree(t: Tree, indent: string, binary: boolean, out: string[]): void {
-  if (typeof t === "string") {
-    out.push(nix28JsonString(binary ? drvStringToBinary(t) : t));
-  } else if (t instanceof Uint8Array) {
-    out.push(nix28JsonString(bytesToBinary(t)));
-  } else if (typeof t === "boolean") {
-    out.push(t ? "true" : "false");
-  } else if (Array.isArray(t)) {
-    if (t.length === 0) {
-      out.push("[]");
-      return;
-    }
-    const inner = `${indent}  `;
-    out.push("[\n");
-    t.forEach((item, i) => {
-      out.push(inner);
-      printTree(item as Tree, inner, binary, out);
-      out.push(i + 1 < t.length ? ",\n" : "\n");
-    });
-    out.push(`${indent}]`);
-  } else {
-    const entries = t.obj;
-    if (entries.length === 0) {
-      out.push("{}");
-      return;
-    }
-    const inner = `${indent}  `;
-    out.push("{\n");
-    entries.forEach(([k, v], i) => {
-      out.push(inner, nix28JsonString(binary ? drvStringToBinary(k) : k), ": ");
-      printTree(v, inner, binary, out);
-      out.push(i + 1 < entries.length ? ",\n" : "\n");
-    });
-    out.push(`${indent}}`);
-  }
-}
-
-function outputSetTree(set: OutputSet): Tree {
-  if (set.dynamicOutputs.size === 0) return [...set.outputs];
-  return {
-    obj: [
-      [
-        "dynamicOutputs",
-        { obj: [...set.dynamicOutputs].map(([k, v]) => [k, outputSetTree(v)] as [string, Tree]) },
-      ],
-      ["outputs", [...set.outputs]],
-    ],
-  };
-}
-
-function derivationTree(drv: Derivation, storeDir: string): Tree {
-  const outputs: [string, Tree][] = [];
-  for (const [name, o] of drv.outputs) {
-    const j = outputToJson(drv, name, o, 1, storeDir, undefined);
-    outputs.push([name, { obj: Object.entries(j).map(([k, v]) => [k, v as Tree]) }]);
-  }
-  return {
-    obj: [
-      ["outputs", { obj: outputs }],
-      ["inputSrcs", [...drv.inputSrcs]],
-      [
-        "inputDrvs",
-        { obj: [...drv.inputDrvs].map(([k, v]) => [k, outputSetTree(v)] as [string, Tree]) },
-      ],
-      ["system", drv.system],
-      ["builder", drv.builder],
-      ["args", [...drv.args]],
-      ["env", { obj: [...drv.env] }],
-    ],
-  };
-}
-
 function hasBytes(drv: Derivation): boolean {
   for (const a of drv.args) if (typeof a !== "string") return true;
   for (const v of drv.env.values()) if (typeof v !== "string") return true;
   return false;
 }
 
+const I2 = "\n  ";
+const I4 = "\n    ";
+const I6 = "\n      ";
+const I8 = "\n        ";
+
+/** One `"drvPath": {...}` member of the show-derivation document, at depth 1. */
+function showEntry(drvPath: string, drv: Derivation, storeDir: string, binary: boolean): string {
+  const t = binary ? (x: string) => nix28JsonString(drvStringToBinary(x)) : nix28JsonString;
+  const d = (x: DrvString) => (typeof x === "string" ? t(x) : nix28JsonString(bytesToBinary(x)));
+  let out = `  ${t(drvPath)}: {${I4}"outputs": `;
+  if (drv.outputs.size === 0) out += "{}";
+  else {
+    out += "{";
+    let first = true;
+    for (const [name, o] of drv.outputs) {
+      out += `${first ? "" : ","}${I6}${t(name)}: `;
+      first = false;
+      const j = outputToJson(drv, name, o, 1, storeDir, undefined);
+      const keys = Object.keys(j);
+      if (keys.length === 0) out += "{}";
+      else {
+        out += "{";
+        keys.forEach((k, i) => {
+          const v = j[k];
+          out += `${i === 0 ? "" : ","}${I8}"${k}": ${typeof v === "string" ? t(v) : String(v)}`;
+        });
+        out += `${I6}}`;
+      }
+    }
+    out += `${I4}}`;
+  }
+  out += `,${I4}"inputSrcs": `;
+  out += list(drv.inputSrcs, t, I6, I4);
+  out += `,${I4}"inputDrvs": `;
+  if (drv.inputDrvs.size === 0) out += "{}";
+  else {
+    out += "{";
+    let first = true;
+    for (const [path, set] of drv.inputDrvs) {
+      out += `${first ? "" : ","}${I6}${t(path)}: ${outputSetText(set, t, "      ")}`;
+      first = false;
+    }
+    out += `${I4}}`;
+  }
+  out += `,${I4}"system": ${t(drv.system)},${I4}"builder": ${t(drv.builder)},${I4}"args": `;
+  out += list(drv.args, d, I6, I4);
+  out += `,${I4}"env": `;
+  if (drv.env.size === 0) out += "{}";
+  else {
+    out += "{";
+    let first = true;
+    for (const [k, v] of drv.env) {
+      out += `${first ? "" : ","}${I6}${t(k)}: ${d(v)}`;
+      first = false;
+    }
+    out += `${I4}}`;
+  }
+  return `${out}${I2}}`;
+}
+
+function list<T>(items: readonly T[], f: (x: T) => string, inner: string, outer: string): string {
+  if (items.length === 0) return "[]";
+  let out = "[";
+  for (let i = 0; i < items.length; i++) out += `${i === 0 ? "" : ","}${inner}${f(items[i]!)}`;
+  return `${out}${outer}]`;
+}
+
+function outputSetText(set: OutputSet, t: (x: string) => string, indent: string): string {
+  const inner = `\n${indent}  `;
+  const outer = `\n${indent}`;
+  if (set.dynamicOutputs.size === 0) return list(set.outputs, t, inner, outer);
+  const inner2 = `\n${indent}    `;
+  let dyn = "{}";
+  if (set.dynamicOutputs.size > 0) {
+    dyn = "{";
+    let first = true;
+    for (const [k, v] of set.dynamicOutputs) {
+      dyn += `${first ? "" : ","}${inner2}${t(k)}: ${outputSetText(v, t, `${indent}    `)}`;
+      first = false;
+    }
+    dyn += `${inner}}`;
+  }
+  return `{${inner}"dynamicOutputs": ${dyn},${inner}"outputs": ${list(set.outputs, t, inner2, inner)}${outer}}`;
+}
+
 const encoder = new TextEncoder();
+
+function binaryStringToBytes(s: string): Uint8Array {
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
 
 /**
  * `nix show-derivation` output of Nix 2.8, byte for byte: a JSON object keyed by drv path
@@ -717,16 +722,29 @@ export function printShowDerivationJson(
   const byPath = new Map<string, Derivation>();
   for (const e of entries) if (!byPath.has(e.drvPath)) byPath.set(e.drvPath, e.drv);
   const keys = [...byPath.keys()].sort(compareUtf8);
-  const binary = [...byPath.values()].some(hasBytes);
-  const tree: Tree = { obj: keys.map((k) => [k, derivationTree(byPath.get(k)!, storeDir)]) };
-  const out: string[] = [];
-  printTree(tree, "", binary, out);
-  out.push("\n");
-  const s = out.join("");
-  if (!binary) return encoder.encode(s);
-  const bytes = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
-  return bytes;
+  if (keys.length === 0) return encoder.encode("{}\n");
+  const parts: Uint8Array[] = [];
+  let text = "{\n";
+  keys.forEach((k, i) => {
+    const drv = byPath.get(k)!;
+    const sep = i + 1 < keys.length ? ",\n" : "\n}\n";
+    if (hasBytes(drv)) {
+      parts.push(encoder.encode(text));
+      parts.push(binaryStringToBytes(showEntry(k, drv, storeDir, true) + sep));
+      text = "";
+    } else text += showEntry(k, drv, storeDir, false) + sep;
+  });
+  parts.push(encoder.encode(text));
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
 }
 
 /** Throws {@link DerivationValidationError} if the JSON document has problems (see {@link derivationJsonProblems}). */
@@ -735,7 +753,7 @@ export function assertDerivationJson(value: unknown, options: DerivationJsonOpti
   if (problems.length > 0) {
     const err = new DerivationValidationError(
       problems[0]!.code,
-      problems.map((p) => `${formatPath(p.path)}: ${p.message}`).join("; "),
+      problems.map((p) => `${formatJsonPath(p.path)}: ${p.message}`).join("; "),
       { path: problems[0]!.path },
     );
     Object.assign(err, { problems });

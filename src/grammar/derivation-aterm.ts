@@ -40,7 +40,13 @@ import { formatMethodAlgo } from "../core/content-address.js";
 import { formatDigest } from "../core/hash.js";
 import { DEFAULT_STORE_DIR, storePathToAbsolute } from "../core/store-path.js";
 import { makeFixedOutputPath, outputPathName } from "../core/store-path-compute.js";
-import { checkStorePath, duplicateError, makeOutputFromATerm } from "../derivation/assemble.js";
+import {
+  checkStorePath,
+  duplicateError,
+  isPlainStorePath,
+  makeOutputFromATerm,
+  type Offset,
+} from "../derivation/assemble.js";
 import {
   ATermSyntaxError,
   ATermTruncatedError,
@@ -90,13 +96,20 @@ class MapBuilder<V> {
   constructor(
     private readonly code: string,
     private readonly what: string,
+    /** `<` is UTF-8 byte order when no key holds characters ≥ U+D800. */
+    private readonly plainOrder = false,
+    private readonly toOffset: (at: number) => number = (at) => at,
   ) {}
-  add(key: string, value: V, offset: number): void {
+  add(key: string, value: V, at: number): void {
     const m = this.map;
-    if (this.sorted && (this.last === undefined || compareUtf8(this.last, key) < 0)) {
+    const last = this.last;
+    if (
+      this.sorted &&
+      (last === undefined || (this.plainOrder ? last < key : compareUtf8(last, key) < 0))
+    ) {
       this.last = key;
     } else {
-      if (m.has(key)) throw duplicateError(this.code, this.what, key, offset);
+      if (m.has(key)) throw duplicateError(this.code, this.what, key, this.toOffset(at));
       this.sorted = false;
     }
     m.set(key, value);
@@ -107,12 +120,18 @@ class MapBuilder<V> {
   }
 }
 
-function sortedUnique(items: string[], offsets: number[], code: string, what: string): string[] {
+function sortedUnique(
+  items: string[],
+  offsets: number[],
+  code: string,
+  what: string,
+  toOffset: (i: number) => number = (i) => i,
+): string[] {
   for (let i = 1; i < items.length; i++) {
     if (compareUtf8(items[i - 1]!, items[i]!) >= 0) {
       const seen = new Set<string>();
       for (let j = 0; j < items.length; j++) {
-        if (seen.has(items[j]!)) throw duplicateError(code, what, items[j]!, offsets[j]!);
+        if (seen.has(items[j]!)) throw duplicateError(code, what, items[j]!, toOffset(offsets[j]!));
         seen.add(items[j]!);
       }
       return items.slice().sort(compareUtf8);
@@ -125,6 +144,15 @@ const EMPTY_DYN: ReadonlyMap<string, OutputSet> = new Map();
 
 // --- the fast scanner ---------------------------------------------------------------------
 
+const HIGH_CHARS = /[\ud800-\uffff]/;
+const UNESCAPE = /\\([\s\S])/g;
+const UNESCAPES: Record<string, string | undefined> = {
+  "\\": "\\",
+  '"': '"',
+  n: "\n",
+  r: "\r",
+  t: "\t",
+};
 const Q = 0x22; // "
 const COMMA = 0x2c;
 const LBRACK = 0x5b;
@@ -145,6 +173,19 @@ class Scanner {
     options: ParseDerivationOptions,
   ) {
     this.storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+    this.plainOrder = !binary && !HIGH_CHARS.test(s);
+  }
+
+  readonly toOffset = (idx: number): number => this.offsetOf(idx);
+  private readonly plainOrder: boolean;
+
+  mapBuilder<V>(code: string, what: string): MapBuilder<V> {
+    return new MapBuilder<V>(code, what, this.plainOrder, this.toOffset);
+  }
+
+  /** An offset computed only when an error needs it. */
+  lazy(at: number): () => number {
+    return () => this.offsetOf(at);
   }
 
   offsetOf(idx: number): number {
@@ -193,44 +234,26 @@ class Scanner {
       this.p = q + 1;
       return s.slice(p, q);
     }
-    let out = "";
+    // Escapes before the first quote: find the closing quote (one preceded by an even run of
+    // backslashes), then unescape the body in one regex pass.
+    let end = q;
     for (;;) {
-      if (b > q) {
-        out += s.slice(p, q);
-        this.p = q + 1;
-        this.nextQ = q;
-        this.nextBs = b;
-        return out;
-      }
-      out += s.slice(p, b);
-      switch (s.charCodeAt(b + 1)) {
-        case 0x5c:
-          out += "\\";
-          break;
-        case 0x22:
-          out += '"';
-          break;
-        case 0x6e:
-          out += "\n";
-          break;
-        case 0x72:
-          out += "\r";
-          break;
-        case 0x74:
-          out += "\t";
-          break;
-        default:
-          if (b + 1 >= s.length) this.truncated("input ends inside a string");
-          throw badEscape(s.charAt(b + 1), this.offsetOf(b + 1) - 1);
-      }
-      p = b + 2;
-      if (q < p) {
-        q = s.indexOf('"', p);
-        if (q < 0) this.truncated("input ends inside a string");
-      }
-      b = s.indexOf("\\", p);
-      if (b < 0) b = Number.POSITIVE_INFINITY;
+      let k = end - 1;
+      while (k >= p && s.charCodeAt(k) === 0x5c) k--;
+      if (((end - 1 - k) & 1) === 0) break;
+      end = s.indexOf('"', end + 1);
+      if (end < 0) this.truncated("input ends inside a string");
     }
+    this.p = end + 1;
+    this.nextQ = -1;
+    this.nextBs = -1;
+    const body = s.slice(p, end);
+    const start = p;
+    return body.replace(UNESCAPE, (_m: string, c: string, off: number) => {
+      const r = UNESCAPES[c];
+      if (r === undefined) throw badEscape(c, this.offsetOf(start + off));
+      return r;
+    });
   }
 
   text(what: string): string {
@@ -277,9 +300,10 @@ class Scanner {
     const { items, offsets } = this.stringList("output name");
     return sortedUnique(
       items,
-      offsets.map((o) => this.offsetOf(o)),
+      offsets,
       "derivation.duplicate-input-drv-output",
       "output name",
+      this.toOffset,
     );
   }
 
@@ -297,13 +321,13 @@ class Scanner {
     this.p++;
     const outputs = this.outputNames();
     this.expect(COMMA);
-    const dyn = new MapBuilder<OutputSet>("derivation.duplicate-dynamic-output", "dynamic output");
+    const dyn = this.mapBuilder<OutputSet>("derivation.duplicate-dynamic-output", "dynamic output");
     this.list(() => {
       this.expect(LPAREN);
       const at = this.p;
       const name = this.text("output name");
       this.expect(COMMA);
-      dyn.add(name, this.outputSet(), this.offsetOf(at));
+      dyn.add(name, this.outputSet(), at);
       this.expect(RPAREN);
     });
     this.expect(RPAREN);
@@ -338,7 +362,7 @@ class Scanner {
       this.unexpected("'Derive(' or 'DrvWithVersion('", 0);
     }
     const storeDir = this.storeDir;
-    const outputs = new MapBuilder<DerivationOutput>("derivation.duplicate-output", "output");
+    const outputs = this.mapBuilder<DerivationOutput>("derivation.duplicate-output", "output");
     this.list(() => {
       this.expect(LPAREN);
       const at = this.p;
@@ -350,8 +374,11 @@ class Scanner {
       this.expect(COMMA);
       const hash = this.text("hash");
       this.expect(RPAREN);
-      const off = this.offsetOf(at);
-      outputs.add(name, makeOutputFromATerm(name, path, hashAlgo, hash, off, storeDir), off);
+      outputs.add(
+        name,
+        makeOutputFromATerm(name, path, hashAlgo, hash, this.lazy(at), storeDir),
+        at,
+      );
     });
     this.expect(COMMA);
     const inputDrvs = new MapBuilder<OutputSet>(
@@ -362,23 +389,28 @@ class Scanner {
       this.expect(LPAREN);
       const at = this.p;
       const path = this.text("input derivation path");
-      const off = this.offsetOf(at);
-      checkStorePath(path, off, "input derivation", storeDir);
+      if (!isPlainStorePath(path, storeDir)) {
+        checkStorePath(path, this.offsetOf(at), "input derivation", storeDir);
+      }
       this.expect(COMMA);
-      inputDrvs.add(path, this.outputSet(), off);
+      inputDrvs.add(path, this.outputSet(), at);
       this.expect(RPAREN);
     });
     this.expect(COMMA);
     const srcs = this.stringList("input source");
-    const srcOffsets = srcs.offsets.map((o) => this.offsetOf(o));
-    srcs.items.forEach((path, i) => {
-      checkStorePath(path, srcOffsets[i], "input source", storeDir);
-    });
+    const srcItems = srcs.items;
+    for (let i = 0; i < srcItems.length; i++) {
+      const at = srcs.offsets[i]!;
+      if (!isPlainStorePath(srcItems[i]!, storeDir)) {
+        checkStorePath(srcItems[i]!, this.offsetOf(at), "input source", storeDir);
+      }
+    }
     const inputSrcs = sortedUnique(
-      srcs.items,
-      srcOffsets,
+      srcItems,
+      srcs.offsets,
       "derivation.duplicate-input-src",
       "input source",
+      this.toOffset,
     );
     this.expect(COMMA);
     const system = this.text("system");
@@ -390,7 +422,7 @@ class Scanner {
       args.push(this.drvString());
     });
     this.expect(COMMA);
-    const env = new MapBuilder<DrvString>("derivation.duplicate-env", "environment variable");
+    const env = this.mapBuilder<DrvString>("derivation.duplicate-env", "environment variable");
     this.list(() => {
       this.expect(LPAREN);
       const at = this.p;
@@ -398,7 +430,7 @@ class Scanner {
       this.expect(COMMA);
       const value = this.drvString();
       this.expect(RPAREN);
-      env.add(key, value, this.offsetOf(at));
+      env.add(key, value, at);
     });
     this.expect(RPAREN);
     if (this.p < s.length) {

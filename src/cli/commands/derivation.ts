@@ -1,9 +1,282 @@
 /**
- * CLI commands of this area (placeholder until the area lands).
+ * `nix-compat derivation ...`: `show`, `validate`, `aterm`, `path`, `hash-modulo`,
+ * `output-paths` (contract: `docs/cli.md` of the shared material).
+ *
+ * `show` prints what Nix 2.8's `nix show-derivation` prints, byte for byte (raw bytes of
+ * non-UTF-8 values included); `--json-version 4` prints the `{version: 4, derivations}`
+ * document of newer Nix instead. A FILE is read as JSON when it starts with `{`, else as
+ * ATerm. Input derivations (for `hash-modulo` and `output-paths`) are read from the
+ * directory FILE is in, else from their store path.
  *
  * @module
  */
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
+import { formatJsonPath, NixCompatError } from "../../core/errors.js";
+import { DEFAULT_STORE_DIR } from "../../core/store-path.js";
+import {
+  computeOutputPathsSync,
+  type Derivation,
+  derivationJsonProblems,
+  derivationPath,
+  derivationProblems,
+  derivationsToJsonV4,
+  drvHashHex,
+  hashDerivationModuloSync,
+  parseDerivationATerm,
+  printDerivationATerm,
+  printShowDerivationJson,
+  readDerivationJson,
+} from "../../derivation/index.js";
+import { checkFailed, usageError } from "../errors.js";
+import { readInputBytes, writeStdout } from "../io.js";
+
+const DRV_BASE = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+\.drv$/;
+
+interface StoreOpts {
+  storeDir?: string;
+}
+
+function isJson(bytes: Uint8Array): boolean {
+  for (const b of bytes) {
+    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) continue;
+    return b === 0x7b;
+  }
+  return false;
+}
+
+function withFile<T>(file: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof NixCompatError && err.file === undefined) throw err.withContext({ file });
+    throw err;
+  }
+}
+
+function parseJsonText(file: string, bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch (err) {
+    throw new NixCompatError("derivation-json.syntax", `invalid JSON: ${(err as Error).message}`, {
+      file,
+    });
+  }
+}
+
+interface Loaded {
+  drv: Derivation;
+  /** The key the document gave (drv path or base name), if any. */
+  key?: string;
+}
+
+function loadDerivations(file: string, bytes: Uint8Array, storeDir: string): Loaded[] {
+  return withFile(file, () => {
+    if (!isJson(bytes)) return [{ drv: parseDerivationATerm(bytes, { storeDir }) }];
+    const doc = readDerivationJson(parseJsonText(file, bytes), { storeDir });
+    return doc.entries.map((e) => ({ drv: e.drv, key: e.key }));
+  });
+}
+
+function loadOne(file: string, bytes: Uint8Array, storeDir: string): Loaded {
+  const all = loadDerivations(file, bytes, storeDir);
+  if (all.length !== 1) {
+    throw new NixCompatError(
+      "derivation-json.not-one",
+      `expected one derivation, the document holds ${all.length}`,
+      { file },
+    );
+  }
+  return all[0]!;
+}
+
+function nameFor(file: string, loaded: Loaded, storeDir: string): string | undefined {
+  if (loaded.drv.name !== undefined) return undefined;
+  const base = basename(loaded.key ?? file);
+  if (DRV_BASE.test(base)) return base.slice(33, -4);
+  void storeDir;
+  return undefined;
+}
+
+/** Lookup of input derivations next to `file`, else at their store path. */
+function lookupNear(file: string, storeDir: string): (drvPath: string) => Derivation {
+  const dir = file === "-" ? process.cwd() : dirname(resolve(file));
+  return (drvPath) => {
+    const base = basename(drvPath);
+    for (const candidate of [join(dir, base), join(dir, `${base}.json`), drvPath]) {
+      if (existsSync(candidate)) {
+        const bytes = readFileSync(candidate);
+        const loaded = loadOne(candidate, bytes, storeDir);
+        return loaded.drv;
+      }
+    }
+    throw new NixCompatError(
+      "derivation.input-not-found",
+      `input derivation '${drvPath}' not found next to '${file}' nor in the store`,
+      { file },
+    );
+  };
+}
+
+function storeDirOf(opts: StoreOpts): string {
+  return opts.storeDir ?? DEFAULT_STORE_DIR;
+}
 
 /** Registers this area's commands on `program`. */
-export function registerDerivationCommands(_program: Command): void {}
+export function registerDerivationCommands(program: Command): void {
+  const drv = program
+    .command("derivation")
+    .description("read, write and hash derivations (.drv ATerm and JSON)");
+
+  drv
+    .command("show")
+    .description(
+      "parse .drv (or derivation JSON) files and print JSON keyed by drv path, as `nix show-derivation`",
+    )
+    .argument("<files...>", ".drv files ('-' for stdin)")
+    .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
+    .option(
+      "--json-version <n>",
+      "1 (Nix 2.8 show-derivation, default) or 4 (nix derivation show, Nix >= 2.33)",
+      "1",
+    )
+    .action(async (files: string[], opts: StoreOpts & { jsonVersion: string }) => {
+      const storeDir = storeDirOf(opts);
+      if (opts.jsonVersion !== "1" && opts.jsonVersion !== "4")
+        usageError("--json-version must be 1 or 4");
+      const entries: { drvPath: string; drv: Derivation }[] = [];
+      for (const file of files) {
+        const bytes = file === "-" ? await readInputBytes(file) : readFileSync(file);
+        for (const loaded of loadDerivations(file, bytes, storeDir)) {
+          const base = basename(loaded.key ?? file);
+          const drvPath =
+            loaded.key?.startsWith("/") === true
+              ? loaded.key
+              : DRV_BASE.test(base)
+                ? `${storeDir}/${base}`
+                : withFile(file, () => derivationPath(loaded.drv, { storeDir }));
+          const name =
+            loaded.drv.name ??
+            (DRV_BASE.test(basename(drvPath)) ? basename(drvPath).slice(33, -4) : undefined);
+          entries.push({ drvPath, drv: name === undefined ? loaded.drv : { ...loaded.drv, name } });
+        }
+      }
+      if (opts.jsonVersion === "4") {
+        await writeStdout(
+          `${JSON.stringify(derivationsToJsonV4(entries, { storeDir }), null, 2)}\n`,
+        );
+      } else {
+        await writeStdout(printShowDerivationJson(entries, { storeDir }));
+      }
+    });
+
+  drv
+    .command("validate")
+    .description(
+      "validate derivation JSON (any version; keyed or bare) or .drv files; report every problem with its JSON path",
+    )
+    .argument("<files...>", "JSON or .drv files ('-' for stdin)")
+    .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
+    .action(async (files: string[], opts: StoreOpts) => {
+      const storeDir = storeDirOf(opts);
+      let failed = false;
+      for (const file of files) {
+        const bytes = await readInputBytes(file);
+        let messages: string[];
+        if (isJson(bytes)) {
+          let value: unknown;
+          try {
+            value = parseJsonText(file, bytes);
+          } catch (err) {
+            process.stderr.write(`error: ${(err as Error).message}\n`);
+            failed = true;
+            continue;
+          }
+          messages = derivationJsonProblems(value, { storeDir }).map(
+            (p) => `${file}: ${formatJsonPath(p.path)}: ${p.message}`,
+          );
+        } else {
+          try {
+            const d = parseDerivationATerm(bytes, { storeDir, file });
+            const name = nameFor(file, { drv: d }, storeDir);
+            messages = derivationProblems(d, { storeDir, name }).map(
+              (p) => `${file}: ${p.message}`,
+            );
+          } catch (err) {
+            if (!(err instanceof NixCompatError)) throw err;
+            messages = [err.message];
+          }
+        }
+        if (messages.length > 0) {
+          failed = true;
+          for (const m of messages) process.stderr.write(`error: ${m}\n`);
+        } else {
+          await writeStdout(`${file}: ok\n`);
+        }
+      }
+      if (failed) checkFailed();
+    });
+
+  drv
+    .command("aterm")
+    .description("print the ATerm serialisation (the .drv file contents) of a JSON derivation")
+    .argument("<file>", "JSON (or .drv) file ('-' for stdin)")
+    .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
+    .action(async (file: string, opts: StoreOpts) => {
+      const storeDir = storeDirOf(opts);
+      const loaded = loadOne(file, await readInputBytes(file), storeDir);
+      const name = nameFor(file, loaded, storeDir);
+      const d = name === undefined ? loaded.drv : { ...loaded.drv, name };
+      await writeStdout(withFile(file, () => printDerivationATerm(d, { storeDir })));
+    });
+
+  drv
+    .command("path")
+    .description("print the /nix/store/...-NAME.drv path of a .drv or JSON derivation")
+    .argument("<file>", ".drv or JSON file ('-' for stdin)")
+    .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
+    .action(async (file: string, opts: StoreOpts) => {
+      const storeDir = storeDirOf(opts);
+      const loaded = loadOne(file, await readInputBytes(file), storeDir);
+      const name = nameFor(file, loaded, storeDir);
+      await writeStdout(
+        `${withFile(file, () => derivationPath(loaded.drv, { storeDir, name }))}\n`,
+      );
+    });
+
+  drv
+    .command("hash-modulo")
+    .description("print the lowercase hex hashDerivationModulo of a derivation as written")
+    .argument("<file>", ".drv or JSON file ('-' for stdin)")
+    .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
+    .action(async (file: string, opts: StoreOpts) => {
+      const storeDir = storeDirOf(opts);
+      const loaded = loadOne(file, await readInputBytes(file), storeDir);
+      const name = nameFor(file, loaded, storeDir);
+      const h = withFile(file, () =>
+        hashDerivationModuloSync(loaded.drv, {
+          storeDir,
+          name,
+          lookup: lookupNear(file, storeDir),
+        }),
+      );
+      await writeStdout(`${drvHashHex(h)}\n`);
+    });
+
+  drv
+    .command("output-paths")
+    .description('recompute every output path from scratch; print {"out": "/nix/store/..."}')
+    .argument("<file>", ".drv or JSON file ('-' for stdin)")
+    .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
+    .action(async (file: string, opts: StoreOpts) => {
+      const storeDir = storeDirOf(opts);
+      const loaded = loadOne(file, await readInputBytes(file), storeDir);
+      const name = nameFor(file, loaded, storeDir);
+      const paths = withFile(file, () =>
+        computeOutputPathsSync(loaded.drv, { storeDir, name, lookup: lookupNear(file, storeDir) }),
+      );
+      const obj = Object.fromEntries([...paths].map(([k, v]) => [k, v ?? null]));
+      await writeStdout(`${JSON.stringify(obj, null, 2)}\n`);
+    });
+}
