@@ -61,6 +61,18 @@ export class ByteReader {
     return v;
   }
 
+  /** Returns the next `n` bytes without consuming them, if they are buffered in the current chunk. */
+  peek(n: number): Uint8Array | undefined {
+    const end = this.pos + n;
+    return end > this.chunk.length ? undefined : this.chunk.subarray(this.pos, end);
+  }
+
+  /** Consumes `n` bytes previously seen with {@link ByteReader.peek}. */
+  advance(n: number): void {
+    this.pos += n;
+    this.offset += n;
+  }
+
   /** Reads exactly `n` bytes, or returns `undefined` if the source ends first. */
   async read(n: number): Promise<Uint8Array | undefined> {
     const quick = this.tryRead(n);

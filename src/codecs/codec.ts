@@ -74,6 +74,8 @@ export interface RepeatNode extends Base<"repeat"> {
   readonly more: TokenNode;
   readonly end: TokenNode;
   readonly pairwise: ((prev: unknown, next: unknown) => Problem | undefined) | undefined;
+  /** When set, items are records and `pairwise` compares this field, as soon as it is decoded. */
+  readonly key: string | undefined;
   readonly collectWhenStreaming: boolean;
   readonly limit: Limit | undefined;
 }

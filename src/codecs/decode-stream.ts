@@ -17,7 +17,7 @@ import { malformedError, truncatedError } from "./codec-errors.js";
 import { type DecodeOptions, decodeNode, newState } from "./decode.js";
 import type { DecodeEvent } from "./event.js";
 import type { PayloadHandle } from "./payload.js";
-import { allZero, padLength } from "./wire-bytes.js";
+import { allZero, copyBytes, padLength } from "./wire-bytes.js";
 
 interface Pending {
   remaining: number;
@@ -85,7 +85,8 @@ async function* run<T>(
         pending = undefined;
       }
       const v = reader.tryRead(ins) ?? (await reader.read(ins));
-      if (v === undefined) throw truncatedError(st.rule, st.offset, st.expected);
+      if (v === undefined)
+        throw truncatedError(st.rule, st.offset, `${st.expected} (${ins} bytes)`);
       st.offset = reader.offset - base;
       r = gen.next(v);
     } else if (ins.op === "payload") {
@@ -99,7 +100,7 @@ async function* run<T>(
         const at = offset;
         const body = ins.size === 0 ? new Uint8Array(0) : await reader.read(ins.size);
         if (body === undefined) throw truncatedError(ins.rule, at, `${ins.size} bytes of payload`);
-        const copy = body.slice();
+        const copy = copyBytes(body);
         await finish(reader, base, { remaining: 0, pad, rule: ins.rule, end: 0, closed: false });
         st.offset = reader.offset - base;
         r = gen.next(copy);

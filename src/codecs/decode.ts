@@ -16,7 +16,15 @@ import {
   effectiveLimit,
   type LimitOverrides,
 } from "./limits.js";
-import { allZero, bytesEqual, padLength, readU64, readU64Number, utf8Text } from "./wire-bytes.js";
+import {
+  allZero,
+  bytesEqual,
+  copyBytes,
+  padLength,
+  readU64,
+  readU64Number,
+  utf8Text,
+} from "./wire-bytes.js";
 
 /** Options of the decoders. */
 export interface DecodeOptions {
@@ -84,7 +92,7 @@ function* readLength(
   limitName: string = rule,
 ): Gen<number> {
   const start = st.offset;
-  const b = yield* readBytes(st, 8, rule, `the length of ${what}`);
+  const b = yield* readBytes(st, 8, rule, what);
   const n = readU64Number(b, 0);
   if (n < 0) throw limitError(rule, start, limitName, Number.MAX_SAFE_INTEGER, readU64(b, 0));
   return n;
@@ -112,9 +120,11 @@ export function* readTokenAmong(
   rule: string,
 ): Gen<number> {
   const start = st.offset;
-  const expected = tokens.map((t) => quote(t.text)).join(" or ");
-  const len = yield* readLength(st, rule, `a token (${expected})`);
-  if (!tokens.some((t) => t.body.length === len)) {
+  const len = yield* readLength(st, rule, "a token");
+  let lengthOk = false;
+  for (let i = 0; i < tokens.length; i++) if (tokens[i]!.body.length === len) lengthOk = true;
+  const expected = lengthOk ? "" : tokens.map((t) => quote(t.text)).join(" or ");
+  if (!lengthOk) {
     throw malformedError(
       rule,
       start,
@@ -122,13 +132,13 @@ export function* readTokenAmong(
       `expected ${expected}, got a string of ${len} bytes`,
     );
   }
-  const body = yield* readPadded(st, len, rule, `a token (${expected})`);
+  const body = yield* readPadded(st, len, rule, "a token");
   for (let i = 0; i < tokens.length; i++) if (bytesEqual(tokens[i]!.body, body)) return i;
   throw malformedError(
     rule,
     start,
     "unexpected-token",
-    `expected ${expected}, got ${quote(utf8Text(body))}`,
+    `expected ${tokens.map((t) => quote(t.text)).join(" or ")}, got ${quote(utf8Text(body))}`,
   );
 }
 
@@ -174,7 +184,7 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
       const max = effectiveLimit(node.limit, st.limits);
       if (len > max) throw limitError(node.rule, start, node.limit.name, max, len);
       const body = yield* readPadded(st, len, node.rule, "a string");
-      return node.utf8 ? utf8Text(body) : body.slice();
+      return node.utf8 ? utf8Text(body) : copyBytes(body);
     }
     case "token": {
       yield* readTokenAmong(st, [node], node.rule);
@@ -186,7 +196,7 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
       const max = effectiveLimit(node.limit, st.limits);
       if (len > max) throw limitError(node.rule, start, node.limit.name, max, len);
       st.rule = node.rule;
-      st.expected = `a payload of ${len} bytes`;
+      st.expected = "a payload";
       const req: PayloadRequest = { op: "payload", size: len, rule: node.rule };
       return yield req;
     }
@@ -197,9 +207,9 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
       let key: string;
       let tag: unknown;
       if (node.tagLengths !== undefined) {
-        const expected = [...node.branches.keys()].map(quote).join(" or ");
-        const len = yield* readLength(st, node.rule, expected);
+        const len = yield* readLength(st, node.rule, "a tag");
         if (!node.tagLengths.has(len)) {
+          const expected = [...node.branches.keys()].map(quote).join(" or ");
           throw malformedError(
             node.rule,
             start,
@@ -207,7 +217,7 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
             `expected ${expected}, got a string of ${len} bytes`,
           );
         }
-        key = utf8Text(yield* readPadded(st, len, node.rule, expected));
+        key = utf8Text(yield* readPadded(st, len, node.rule, "a tag"));
         tag = key;
       } else {
         tag = yield* decodeNode(st, node.tag);
@@ -231,6 +241,7 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
       const keep = !st.streaming || node.collectWhenStreaming;
       const max = node.limit ? effectiveLimit(node.limit, st.limits) : Number.POSITIVE_INFINITY;
       const tokens = [node.more, node.end];
+      const keyed = node.key !== undefined ? recordOf(node.item) : undefined;
       let prev: unknown;
       let count = 0;
       for (;;) {
@@ -239,12 +250,30 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
         if (which === 1) break;
         if (++count > max) throw limitError(node.rule, start, node.limit!.name, max, count);
         const itemStart = st.offset;
-        const item = yield* decodeNode(st, node.item);
-        if (node.pairwise && count > 1) {
-          const p = node.pairwise(prev, item);
-          if (p !== undefined) throw problemError(node.rule, itemStart, p);
+        let item: unknown;
+        if (keyed !== undefined) {
+          // Check the key as soon as it is decoded, before the rest of the item.
+          const out: Record<string, unknown> = {};
+          for (const [k, codec] of keyed.fields) {
+            const v = yield* decodeNode(st, codec);
+            if (v !== undefined) out[k] = v;
+            if (k === node.key) {
+              if (count > 1 && node.pairwise) {
+                const p = node.pairwise(prev, v);
+                if (p !== undefined) throw problemError(node.rule, itemStart, p);
+              }
+              prev = v;
+            }
+          }
+          item = out;
+        } else {
+          item = yield* decodeNode(st, node.item);
+          if (node.pairwise && count > 1) {
+            const p = node.pairwise(prev, item);
+            if (p !== undefined) throw problemError(node.rule, itemStart, p);
+          }
+          prev = item;
         }
-        prev = item;
         if (keep) items.push(item);
       }
       return items;
@@ -299,6 +328,14 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
   }
 }
 
+/** The record a (possibly lazy) codec stands for, for keyed repetitions. */
+function recordOf(node: AnyCodec): RecordNode {
+  let n = node;
+  while (n.kind === "lazy") n = n.get();
+  if (n.kind !== "record") throw new Error(`keyed repetition needs record items, got ${n.kind}`);
+  return n;
+}
+
 function* decodeRecord(st: DecodeState, node: RecordNode): Gen<unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, codec] of node.fields) {
@@ -340,7 +377,13 @@ export function decodePrefix<T>(
   while (!r.done) {
     const ins = r.value;
     if (typeof ins === "number") {
-      if (pos + ins > input.length) throw truncatedError(st.rule, pos, st.expected);
+      if (pos + ins > input.length) {
+        throw truncatedError(
+          st.rule,
+          pos,
+          `${st.expected} (${ins} bytes, ${input.length - pos} left)`,
+        );
+      }
       const v = input.subarray(pos, pos + ins);
       pos += ins;
       st.offset = pos;

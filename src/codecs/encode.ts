@@ -109,7 +109,13 @@ function* encodeNode(node: AnyCodec, value: unknown): Generator<Out, void, undef
       const items = value as readonly unknown[];
       for (let i = 0; i < items.length; i++) {
         if (node.pairwise && i > 0) {
-          const p = node.pairwise(items[i - 1], items[i]);
+          const p =
+            node.key === undefined
+              ? node.pairwise(items[i - 1], items[i])
+              : node.pairwise(
+                  (items[i - 1] as Record<string, unknown>)[node.key],
+                  (items[i] as Record<string, unknown>)[node.key],
+                );
           if (p !== undefined) throw encodeProblemError(node.rule, p);
         }
         yield node.more.encoded;

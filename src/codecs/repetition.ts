@@ -29,13 +29,19 @@ export function optional<C extends AnyCodec>(rule: string, item: C): Codec<Infer
 }
 
 /** Options of {@link repeatUntil}. */
-export interface RepeatOptions<T> {
+export interface RepeatOptions<T, P = T> {
   /** Token announcing one more item. */
   readonly more: string;
   /** Token ending the repetition. */
   readonly end: string;
-  /** A check on each pair of consecutive items (e.g. names strictly increasing). */
-  readonly pairwise?: (prev: T, next: T) => Problem | undefined;
+  /**
+   * A check on each pair of consecutive items (e.g. names strictly increasing); with `key`, on
+   * the pair of their `key` fields, run as soon as the field is decoded (before the rest of
+   * the item).
+   */
+  readonly pairwise?: (prev: P, next: P) => Problem | undefined;
+  /** Field of the (record) items that `pairwise` compares. */
+  readonly key?: T extends object ? keyof T & string : never;
   /**
    * Whether the streaming decoder keeps the items (default false: items reach the consumer
    * through events and the value is an empty array, so memory stays bounded).
@@ -46,10 +52,10 @@ export interface RepeatOptions<T> {
 }
 
 /** Items, each preceded by the token `more`, until the token `end`. */
-export function repeatUntil<C extends AnyCodec>(
+export function repeatUntil<C extends AnyCodec, P = Infer<C>>(
   rule: string,
   item: C,
-  options: RepeatOptions<Infer<C>>,
+  options: RepeatOptions<Infer<C>, P>,
 ): Codec<Infer<C>[]> {
   return typed({
     kind: "repeat",
@@ -58,6 +64,7 @@ export function repeatUntil<C extends AnyCodec>(
     more: token(options.more, rule) as never,
     end: token(options.end, rule) as never,
     pairwise: options.pairwise as ((a: unknown, b: unknown) => Problem | undefined) | undefined,
+    key: options.key,
     collectWhenStreaming: options.collectWhenStreaming ?? false,
     limit: limit(rule, options.max ?? DEFAULT_MAX_ITEMS),
   });

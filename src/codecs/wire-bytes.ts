@@ -101,3 +101,11 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * Copies bytes into a fresh `Uint8Array`. (Not `.slice()`: on a Node `Buffer`, `slice` returns
+ * a view, not a copy.)
+ */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}

@@ -152,10 +152,11 @@ const entryCodec: Codec<WireEntry> = record("nar.entry", {
 
 const directoryBody = record("nar.directory", {
   start: event("directory", constant(undefined, "nar.directory")),
-  entries: repeatUntil("nar.directory", entryCodec, {
+  entries: repeatUntil<typeof entryCodec, Uint8Array>("nar.directory", entryCodec, {
     more: "entry",
     end: ")",
-    pairwise: (a, b) => checkNarOrder(a.name, b.name),
+    key: "name",
+    pairwise: checkNarOrder,
   }),
 });
 

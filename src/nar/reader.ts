@@ -13,6 +13,7 @@ import { decodeAsync, decodeEvents, type StreamDecodeOptions } from "../codecs/d
 import type { PayloadHandle } from "../codecs/payload.js";
 import { utf8Text } from "../codecs/wire-bytes.js";
 import { narGrammar } from "./nar-grammar.js";
+import { readNarFast } from "./nar-reader-fast.js";
 import type { NarNode } from "./types.js";
 
 /** Options of the NAR readers: limit overrides (`nar.name`, `nar.target`, `nar.contents`, `codec.depth`). */
@@ -56,7 +57,18 @@ export type NarStreamNode = NarDirectoryNode | NarRegularNode | NarSymlinkNode;
  * must be consumed before the iterator is advanced (what is left is skipped). Errors are the
  * grammar's typed errors (`nar.*` codes, byte offsets).
  */
-export async function* readNar(
+export function readNar(
+  input: ByteInput,
+  options: NarReadOptions = {},
+): AsyncGenerator<NarStreamNode, void, undefined> {
+  return readNarFast(input, options);
+}
+
+/**
+ * The declarative reader: {@link readNar} computed by running `nar-grammar.ts` through the
+ * codec interpreter. Same nodes, same errors; slower. `readNar` is pinned to it by tests.
+ */
+export async function* readNarDeclarative(
   input: ByteInput,
   options: NarReadOptions = {},
 ): AsyncGenerator<NarStreamNode, void, undefined> {

@@ -11,7 +11,7 @@
 
 import type { Problem } from "../codecs/codec.js";
 import { type ByteSink, encode } from "../codecs/encode.js";
-import { framedBytes, padLength, u64Bytes, utf8Bytes } from "../codecs/wire-bytes.js";
+import { copyBytes, framedBytes, padLength, u64Bytes, utf8Bytes } from "../codecs/wire-bytes.js";
 import { UsageError, ValidationError } from "../core/errors.js";
 import {
   checkNarName,
@@ -256,7 +256,7 @@ export async function writeNar(
   sink: ByteSink,
 ): Promise<void> {
   const pending: Uint8Array[] = [];
-  const w = createNarWriter((c) => pending.push(c.slice()));
+  const w = createNarWriter((c) => pending.push(copyBytes(c)));
   const open: string[] = [];
   let rootSeen = false;
   let rootIsDir = false;

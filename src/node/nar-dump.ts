@@ -160,7 +160,7 @@ export function dumpPathToBytes(path: string | Uint8Array): Uint8Array {
 export async function* dumpPath(
   path: string | Uint8Array,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  for (const c of dumpPathChunks(path)) yield c.slice();
+  for (const c of dumpPathChunks(path)) yield new Uint8Array(c);
 }
 
 /** The NAR hash of `path` (the hash `nix hash path` prints), computed while streaming. */

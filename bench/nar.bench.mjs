@@ -1,0 +1,222 @@
+// NAR: dump-path, hash path, restore and ls/cat, side by side with C++ Nix (whole processes).
+//
+// Trees are generated once under bench/.work (git-ignored):
+// - large: ~200 MB, 6 large files plus ~5,750 small ones;
+// - small: ~60 MB in ~57,600 small files;
+// - big.nar: a NAR holding a 2 GiB file (sparse on disk), for `nar ls -R` / `nar cat` memory.
+import { spawnSync } from "node:child_process";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { join } from "node:path";
+import { bestOf, CLI, HAVE_NIX, measureShell, printTable, ratio, WORK_DIR } from "./lib.mjs";
+
+const RUNS = Number(process.env.NAR_BENCH_RUNS ?? 3);
+const NODE = process.execPath;
+
+// Deterministic pseudo-random bytes (xorshift), cheap enough for ~260 MB once.
+let seed = 0x9e3779b9;
+function rand() {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 0x1_0000_0000;
+}
+const block = Buffer.alloc(1 << 20);
+for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((rand() * 0x1_0000_0000) >>> 0, i);
+function bytesOf(size) {
+  const off = Math.floor(rand() * (block.length - Math.min(size, block.length)));
+  if (size <= block.length) return block.subarray(off, off + size);
+  const out = Buffer.allocUnsafe(size);
+  for (let at = 0; at < size; at += block.length)
+    block.copy(out, at, 0, Math.min(block.length, size - at));
+  out.writeUInt32LE(size, 0);
+  return out;
+}
+
+function makeSmallFiles(root, dirs, perDir, meanSize) {
+  for (let d = 0; d < dirs; d++) {
+    const dir = join(root, `d${String(d).padStart(3, "0")}`);
+    mkdirSync(dir, { recursive: true });
+    for (let f = 0; f < perDir; f++) {
+      const size = Math.floor(rand() * 2 * meanSize);
+      const p = join(dir, `f${f}.txt`);
+      writeFileSync(p, bytesOf(size), { mode: f % 17 === 0 ? 0o755 : 0o644 });
+    }
+  }
+}
+
+function ensureTrees() {
+  mkdirSync(WORK_DIR, { recursive: true });
+  const large = join(WORK_DIR, "tree-large");
+  const small = join(WORK_DIR, "tree-small");
+  if (!existsSync(join(WORK_DIR, "tree-large.done"))) {
+    rmSync(large, { recursive: true, force: true });
+    mkdirSync(large);
+    for (let i = 0; i < 6; i++)
+      writeFileSync(join(large, `big${i}.bin`), bytesOf(33_000_000 + i * 8 + 3));
+    makeSmallFiles(join(large, "small"), 23, 250, 1000);
+    writeFileSync(join(WORK_DIR, "tree-large.done"), "");
+  }
+  if (!existsSync(join(WORK_DIR, "tree-small.done"))) {
+    rmSync(small, { recursive: true, force: true });
+    mkdirSync(small);
+    makeSmallFiles(small, 240, 240, 1050);
+    writeFileSync(join(WORK_DIR, "tree-small.done"), "");
+  }
+  return { large, small };
+}
+
+// A NAR with a 2 GiB regular file, written sparsely: header, a hole of zeros, trailer.
+function ensureBigNar() {
+  const path = join(WORK_DIR, "big.nar");
+  if (existsSync(path)) return path;
+  const str = (s) => {
+    const b = Buffer.from(s);
+    const out = Buffer.alloc(8 + b.length + ((8 - (b.length % 8)) % 8));
+    out.writeBigUInt64LE(BigInt(b.length));
+    b.copy(out, 8);
+    return out;
+  };
+  const u64 = (n) => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    return b;
+  };
+  const size = 2 ** 31;
+  const head = Buffer.concat([
+    ...["nix-archive-1", "(", "type", "directory", "entry", "(", "name", "big", "node", "("].map(
+      str,
+    ),
+    ...["type", "regular", "contents"].map(str),
+    u64(size),
+  ]);
+  const tail = Buffer.concat(
+    [")", ")", "entry", "(", "name", "small", "node", "(", "type", "regular", "contents"].map(str),
+  );
+  const fd = openSync(path, "w");
+  writeSync(fd, head, 0, head.length, 0);
+  let at = head.length + size;
+  const rest = Buffer.concat([tail, str("hello\n"), ...[")", ")", ")"].map(str)]);
+  writeSync(fd, rest, 0, rest.length, at);
+  at += rest.length;
+  closeSync(fd);
+  return path;
+}
+
+function mb(bytes) {
+  return bytes / 1e6;
+}
+
+// `hash path` is registered by the hash area; until it is, time the library function directly.
+const HASH_PATH_CLI = spawnSync(NODE, [CLI, "hash", "path", CLI], { stdio: "ignore" }).status === 0;
+const hashScript = join(WORK_DIR, "hash-path.mjs");
+function hashCommand(tree) {
+  if (HASH_PATH_CLI) return `${NODE} ${CLI} hash path --type sha256 --base16 ${tree}`;
+  writeFileSync(
+    hashScript,
+    `import { installNodeHashing } from ${JSON.stringify(join(CLI, "..", "..", "node", "hash-backend.js"))};
+import { hashPath } from ${JSON.stringify(join(CLI, "..", "..", "node", "nar-dump.js"))};
+installNodeHashing();
+const d = await hashPath(process.argv[2], "sha256");
+process.stdout.write(Buffer.from(d).toString("hex") + "\\n");
+`,
+  );
+  return `${NODE} ${hashScript} ${tree}`;
+}
+
+const { large, small } = ensureTrees();
+const rows = [];
+const hashRows = [];
+const restoreRows = [];
+for (const [label, tree] of [
+  ["large (~200 MB, few big files)", large],
+  ["small (~60 MB, ~57,600 files)", small],
+]) {
+  const nar = `/dev/shm/nix-compat-bench-${label.split(" ")[0]}.nar`;
+  spawnSync("sh", ["-c", `${NODE} ${CLI} nar dump-path ${tree} > ${nar}`]);
+  const narSize = statSync(nar).size;
+  const ours = bestOf(RUNS, () => measureShell(`${NODE} ${CLI} nar dump-path ${tree} > /dev/null`));
+  const nix = HAVE_NIX
+    ? bestOf(RUNS, () => measureShell(`nix-store --dump ${tree} > /dev/null`))
+    : undefined;
+  rows.push({
+    tree: label,
+    "NAR MB": mb(narSize),
+    "ours s": ours.seconds,
+    "nix s": nix?.seconds,
+    "ours MB/s": mb(narSize) / ours.seconds,
+    "ours/nix": nix ? ratio(ours.seconds, nix.seconds) : "n/a",
+    "peak RSS MB": ours.maxRssKiB / 1024,
+  });
+
+  const hashOurs = bestOf(RUNS, () => measureShell(`${hashCommand(tree)} > /dev/null`));
+  const hashNix = HAVE_NIX
+    ? bestOf(RUNS, () => measureShell(`nix-hash --type sha256 ${tree} > /dev/null`))
+    : undefined;
+  hashRows.push({
+    tree: label,
+    "ours s": hashOurs.seconds,
+    "nix-hash s": hashNix?.seconds,
+    "ours/nix": hashNix ? ratio(hashOurs.seconds, hashNix.seconds) : "n/a",
+  });
+
+  const dest = "/dev/shm/nix-compat-bench-restore";
+  const restoreOurs = bestOf(RUNS, () => {
+    rmSync(dest, { recursive: true, force: true });
+    return measureShell(`${NODE} ${CLI} nar restore ${dest} < ${nar}`);
+  });
+  const restoreNix = HAVE_NIX
+    ? bestOf(RUNS, () => {
+        rmSync(dest, { recursive: true, force: true });
+        return measureShell(`nix-store --restore ${dest} < ${nar}`);
+      })
+    : undefined;
+  rmSync(dest, { recursive: true, force: true });
+  restoreRows.push({
+    tree: label,
+    "ours s": restoreOurs.seconds,
+    "nix s": restoreNix?.seconds,
+    "ours/nix": restoreNix ? ratio(restoreOurs.seconds, restoreNix.seconds) : "n/a",
+    "peak RSS MB": restoreOurs.maxRssKiB / 1024,
+  });
+  rmSync(nar, { force: true });
+}
+printTable("nar dump-path vs nix-store --dump (to /dev/null)", rows);
+printTable("hash path (sha256) vs nix-hash --type sha256", hashRows);
+printTable("nar restore vs nix-store --restore (into /dev/shm)", restoreRows);
+
+const big = ensureBigNar();
+const bigRows = [];
+for (const [work, ours, theirs] of [
+  ["nar ls -R --json", `${NODE} ${CLI} nar ls -R --json ${big} /`, `nix nar ls -R --json ${big} /`],
+  [
+    "nar cat (2 GiB file)",
+    `${NODE} ${CLI} nar cat ${big} /big > /dev/null`,
+    `nix nar cat ${big} /big > /dev/null`,
+  ],
+]) {
+  const o = bestOf(1, () => measureShell(`${ours} > /dev/null`));
+  let n;
+  if (HAVE_NIX && process.env.NAR_BENCH_NIX_BIG === "1")
+    n = bestOf(1, () => measureShell(`${theirs} > /dev/null`));
+  bigRows.push({
+    work,
+    "ours s": o.seconds,
+    "ours peak RSS MB": o.maxRssKiB / 1024,
+    "RSS < 150 MB": o.maxRssKiB / 1024 < 150 ? "✓" : "✗",
+    "nix s": n?.seconds,
+    "nix peak RSS MB": n ? n.maxRssKiB / 1024 : undefined,
+  });
+}
+printTable(
+  "NAR holding a 2 GiB file (set NAR_BENCH_NIX_BIG=1 to run Nix too: it loads the whole NAR)",
+  bigRows,
+);
