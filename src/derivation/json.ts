@@ -218,7 +218,6 @@ export function readDerivationJson(
     const err = new DerivationFormatError(
       "derivation-json.invalid",
       structural.map((p) => `${formatJsonPath(p.path)}: ${p.message}`).join("; "),
-      { path: structural[0]!.path },
     );
     Object.assign(err, { problems: structural });
     throw err;
@@ -683,17 +682,22 @@ function list<T>(items: readonly T[], f: (x: T) => string, inner: string, outer:
   return `${out}${outer}]`;
 }
 
-function outputSetText(set: OutputSet, t: (x: string) => string, indent: string): string {
+function outputSetText(
+  set: OutputSet,
+  t: (x: string) => string,
+  indent: string,
+  forceObject = false,
+): string {
   const inner = `\n${indent}  `;
   const outer = `\n${indent}`;
-  if (set.dynamicOutputs.size === 0) return list(set.outputs, t, inner, outer);
+  if (!forceObject && set.dynamicOutputs.size === 0) return list(set.outputs, t, inner, outer);
   const inner2 = `\n${indent}    `;
   let dyn = "{}";
   if (set.dynamicOutputs.size > 0) {
     dyn = "{";
     let first = true;
     for (const [k, v] of set.dynamicOutputs) {
-      dyn += `${first ? "" : ","}${inner2}${t(k)}: ${outputSetText(v, t, `${indent}    `)}`;
+      dyn += `${first ? "" : ","}${inner2}${t(k)}: ${outputSetText(v, t, `${indent}    `, true)}`;
       first = false;
     }
     dyn += `${inner}}`;
@@ -754,7 +758,6 @@ export function assertDerivationJson(value: unknown, options: DerivationJsonOpti
     const err = new DerivationValidationError(
       problems[0]!.code,
       problems.map((p) => `${formatJsonPath(p.path)}: ${p.message}`).join("; "),
-      { path: problems[0]!.path },
     );
     Object.assign(err, { problems });
     throw err;

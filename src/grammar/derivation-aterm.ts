@@ -37,6 +37,7 @@
  */
 import P from "parsimmon";
 import { formatMethodAlgo } from "../core/content-address.js";
+import { NixCompatError } from "../core/errors.js";
 import { formatDigest } from "../core/hash.js";
 import { DEFAULT_STORE_DIR, storePathToAbsolute } from "../core/store-path.js";
 import { makeFixedOutputPath, outputPathName } from "../core/store-path-compute.js";
@@ -99,6 +100,7 @@ class MapBuilder<V> {
     /** `<` is UTF-8 byte order when no key holds characters ≥ U+D800. */
     private readonly plainOrder = false,
     private readonly toOffset: (at: number) => number = (at) => at,
+    private readonly fail: (err: NixCompatError) => void = throwIt,
   ) {}
   add(key: string, value: V, at: number): void {
     const m = this.map;
@@ -109,7 +111,10 @@ class MapBuilder<V> {
     ) {
       this.last = key;
     } else {
-      if (m.has(key)) throw duplicateError(this.code, this.what, key, this.toOffset(at));
+      if (m.has(key)) {
+        this.fail(duplicateError(this.code, this.what, key, this.toOffset(at)));
+        return;
+      }
       this.sorted = false;
     }
     m.set(key, value);
@@ -120,27 +125,33 @@ class MapBuilder<V> {
   }
 }
 
+function throwIt(err: NixCompatError): never {
+  throw err;
+}
+
 function sortedUnique(
   items: string[],
   offsets: number[],
   code: string,
   what: string,
   toOffset: (i: number) => number = (i) => i,
+  fail: (err: NixCompatError) => void = throwIt,
 ): string[] {
   for (let i = 1; i < items.length; i++) {
     if (compareUtf8(items[i - 1]!, items[i]!) >= 0) {
       const seen = new Set<string>();
       for (let j = 0; j < items.length; j++) {
-        if (seen.has(items[j]!)) throw duplicateError(code, what, items[j]!, toOffset(offsets[j]!));
+        if (seen.has(items[j]!)) fail(duplicateError(code, what, items[j]!, toOffset(offsets[j]!)));
         seen.add(items[j]!);
       }
-      return items.slice().sort(compareUtf8);
+      return [...seen].sort(compareUtf8);
     }
   }
   return items;
 }
 
 const EMPTY_DYN: ReadonlyMap<string, OutputSet> = new Map();
+const DEFERRED: DerivationOutput = { kind: "deferred" };
 
 // --- the fast scanner ---------------------------------------------------------------------
 
@@ -180,8 +191,19 @@ class Scanner {
   private readonly plainOrder: boolean;
 
   mapBuilder<V>(code: string, what: string): MapBuilder<V> {
-    return new MapBuilder<V>(code, what, this.plainOrder, this.toOffset);
+    return new MapBuilder<V>(code, what, this.plainOrder, this.toOffset, this.soft);
   }
+
+  /**
+   * The first error that is not about syntax (a duplicate, a bad path ...). The scanner goes
+   * on to the end, so that a syntax error or truncation later in the input wins, as in the
+   * grammar, which checks the syntax of everything before assembling the model.
+   */
+  private pending: NixCompatError | undefined;
+  readonly soft = (err: unknown): void => {
+    if (!(err instanceof NixCompatError)) throw err;
+    this.pending ??= err;
+  };
 
   /** An offset computed only when an error needs it. */
   lazy(at: number): () => number {
@@ -259,7 +281,13 @@ class Scanner {
   text(what: string): string {
     if (!this.binary) return this.raw();
     const at = this.p;
-    return binaryToText(this.raw(), at, what);
+    const raw = this.raw();
+    try {
+      return binaryToText(raw, at, what);
+    } catch (err) {
+      this.soft(err);
+      return raw;
+    }
   }
 
   drvString(): DrvString {
@@ -304,6 +332,7 @@ class Scanner {
       "derivation.duplicate-input-drv-output",
       "output name",
       this.toOffset,
+      this.soft,
     );
   }
 
@@ -312,10 +341,12 @@ class Scanner {
       return { outputs: this.outputNames(), dynamicOutputs: EMPTY_DYN };
     }
     if (!this.dyn) {
-      throw new DerivationFormatError(
-        "derivation.dynamic-outputs-without-version",
-        `dynamic outputs need the DrvWithVersion("${DYN_DRV_VERSION}",...) form`,
-        { offset: this.offsetOf(this.p) },
+      this.soft(
+        new DerivationFormatError(
+          "derivation.dynamic-outputs-without-version",
+          `dynamic outputs need the DrvWithVersion("${DYN_DRV_VERSION}",...) form`,
+          { offset: this.offsetOf(this.p) },
+        ),
       );
     }
     this.p++;
@@ -348,10 +379,12 @@ class Scanner {
       const at = this.p;
       const version = this.text("version");
       if (version !== DYN_DRV_VERSION) {
-        throw new DerivationFormatError(
-          "derivation.unknown-version",
-          `unknown derivation ATerm version '${version}', expected '${DYN_DRV_VERSION}'`,
-          { offset: this.offsetOf(at) },
+        this.soft(
+          new DerivationFormatError(
+            "derivation.unknown-version",
+            `unknown derivation ATerm version '${version}', expected '${DYN_DRV_VERSION}'`,
+            { offset: this.offsetOf(at) },
+          ),
         );
       }
       this.dyn = true;
@@ -374,14 +407,17 @@ class Scanner {
       this.expect(COMMA);
       const hash = this.text("hash");
       this.expect(RPAREN);
-      outputs.add(
-        name,
-        makeOutputFromATerm(name, path, hashAlgo, hash, this.lazy(at), storeDir),
-        at,
-      );
+      let out: DerivationOutput;
+      try {
+        out = makeOutputFromATerm(name, path, hashAlgo, hash, this.lazy(at), storeDir);
+      } catch (err) {
+        this.soft(err);
+        out = DEFERRED;
+      }
+      outputs.add(name, out, at);
     });
     this.expect(COMMA);
-    const inputDrvs = new MapBuilder<OutputSet>(
+    const inputDrvs = this.mapBuilder<OutputSet>(
       "derivation.duplicate-input-drv",
       "input derivation",
     );
@@ -390,7 +426,11 @@ class Scanner {
       const at = this.p;
       const path = this.text("input derivation path");
       if (!isPlainStorePath(path, storeDir)) {
-        checkStorePath(path, this.offsetOf(at), "input derivation", storeDir);
+        try {
+          checkStorePath(path, this.offsetOf(at), "input derivation", storeDir);
+        } catch (err) {
+          this.soft(err);
+        }
       }
       this.expect(COMMA);
       inputDrvs.add(path, this.outputSet(), at);
@@ -402,7 +442,11 @@ class Scanner {
     for (let i = 0; i < srcItems.length; i++) {
       const at = srcs.offsets[i]!;
       if (!isPlainStorePath(srcItems[i]!, storeDir)) {
-        checkStorePath(srcItems[i]!, this.offsetOf(at), "input source", storeDir);
+        try {
+          checkStorePath(srcItems[i]!, this.offsetOf(at), "input source", storeDir);
+        } catch (err) {
+          this.soft(err);
+        }
       }
     }
     const inputSrcs = sortedUnique(
@@ -411,6 +455,7 @@ class Scanner {
       "derivation.duplicate-input-src",
       "input source",
       this.toOffset,
+      this.soft,
     );
     this.expect(COMMA);
     const system = this.text("system");
@@ -442,6 +487,7 @@ class Scanner {
         },
       );
     }
+    if (this.pending !== undefined) throw this.pending;
     return {
       outputs: outputs.result(),
       inputDrvs: inputDrvs.result(),
@@ -592,6 +638,14 @@ export function parseDerivationWithGrammar(
 ): Derivation {
   return withFile(options, () => {
     const binary = bytesToBinary(bytes);
+    if (
+      binary.length < 15 &&
+      ("Derive(".startsWith(binary) || "DrvWithVersion(".startsWith(binary))
+    ) {
+      throw new ATermTruncatedError("aterm.truncated", "unexpected end of input", {
+        offset: binary.length,
+      });
+    }
     const g = runATermParser(derivationGrammar, binary);
     return assembleGrammar(g, options.storeDir ?? DEFAULT_STORE_DIR);
   });

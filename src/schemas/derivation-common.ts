@@ -5,15 +5,10 @@
  * @module
  */
 import { z } from "zod";
+import { isStorePath, isValidStorePathName } from "../core/store-path.js";
 
 /** The nixbase32 alphabet of store path hashes. */
 const HASH = "[0123456789abcdfghijklmnpqrsvwxyz]{32}";
-/** Store path name characters (Nix 2.8: no leading dot). */
-const NAME = "[A-Za-z0-9+\\-_?=][A-Za-z0-9+\\-._?=]{0,210}";
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}
 
 /** Options of the schema factories. */
 export interface DerivationSchemaOptions {
@@ -21,27 +16,31 @@ export interface DerivationSchemaOptions {
   readonly storeDir?: string;
 }
 
-/** An absolute store path in `storeDir`. */
-export function absoluteStorePath(storeDir = "/nix/store"): z.ZodString {
-  return z.string().regex(new RegExp(`^${escapeRegex(storeDir)}/${HASH}-${NAME}$`), {
+/** An absolute store path in `storeDir` (the store path rules of `src/core/store-path.ts`). */
+export function absoluteStorePath(storeDir = "/nix/store") {
+  return z.string().refine((p) => isStorePath(p, { storeDir }), {
     message: `expected a store path ${storeDir}/<32 nixbase32 chars>-<name>`,
   });
 }
 
 /** An absolute store path of a derivation (`.drv`). */
-export function absoluteDrvPath(storeDir = "/nix/store"): z.ZodString {
-  return z.string().regex(new RegExp(`^${escapeRegex(storeDir)}/${HASH}-${NAME}\\.drv$`), {
+export function absoluteDrvPath(storeDir = "/nix/store") {
+  return z.string().refine((p) => p.endsWith(".drv") && isStorePath(p, { storeDir }), {
     message: `expected a derivation path ${storeDir}/<32 nixbase32 chars>-<name>.drv`,
   });
 }
 
+function isBaseName(p: string): boolean {
+  return new RegExp(`^${HASH}-`).test(p) && isValidStorePathName(p.slice(33));
+}
+
 /** A store path base name `<hash>-<name>` (v3, v4). */
-export const baseStorePath = z.string().regex(new RegExp(`^${HASH}-${NAME}$`), {
+export const baseStorePath = z.string().refine(isBaseName, {
   message: "expected a store path base name <32 nixbase32 chars>-<name>",
 });
 
 /** A derivation base name `<hash>-<name>.drv`. */
-export const baseDrvPath = z.string().regex(new RegExp(`^${HASH}-${NAME}\\.drv$`), {
+export const baseDrvPath = z.string().refine((p) => p.endsWith(".drv") && isBaseName(p), {
   message: "expected a derivation base name <32 nixbase32 chars>-<name>.drv",
 });
 

@@ -1,0 +1,228 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { isNixCompatError } from "../../src/core/errors.js";
+import {
+  type Derivation,
+  derivationJsonProblems,
+  derivationPath,
+  derivationToJson,
+  parseDerivationATerm,
+  parseDerivationWithGrammar,
+  printDerivationATerm,
+  printShowDerivationJson,
+  readDerivationJson,
+} from "../../src/derivation/index.js";
+import { parseATerm, printATerm } from "../../src/grammar/aterm.js";
+import { arbDerivation } from "../../src/testing/derivation.js";
+
+const RUNS = Number(process.env.NIX_COMPAT_PROPERTY_RUNS ?? 200);
+
+function hasBytes(d: Derivation): boolean {
+  return (
+    d.args.some((a) => typeof a !== "string") ||
+    [...d.env.values()].some((v) => typeof v !== "string")
+  );
+}
+
+function outcome(fn: () => Derivation): unknown {
+  try {
+    return { ok: fn() };
+  } catch (err) {
+    if (!isNixCompatError(err)) throw err;
+    return {
+      error: err.constructor.name,
+      truncated: err.truncated,
+      code: err.code,
+      offset: err.position.offset,
+    };
+  }
+}
+
+/** Random edits of a byte string. */
+const arbMutation = fc.array(
+  fc.oneof(
+    fc.record({ op: fc.constant("delete" as const), at: fc.nat() }),
+    fc.record({
+      op: fc.constant("insert" as const),
+      at: fc.nat(),
+      byte: fc.constantFrom(0x22, 0x5c, 0x28, 0x29, 0x5b, 0x5d, 0x2c, 0x41, 0xff, 0xc3, 0x6e),
+    }),
+    fc.record({
+      op: fc.constant("replace" as const),
+      at: fc.nat(),
+      byte: fc.integer({ min: 0, max: 255 }),
+    }),
+    fc.record({ op: fc.constant("truncate" as const), at: fc.nat() }),
+  ),
+  { minLength: 1, maxLength: 3 },
+);
+
+type Edits = typeof arbMutation extends fc.Arbitrary<infer T> ? T : never;
+
+function mutate(bytes: Uint8Array, edits: Edits): Uint8Array {
+  let b = [...bytes];
+  for (const e of edits) {
+    const at = b.length === 0 ? 0 : e.at % b.length;
+    if (e.op === "delete") b.splice(at, 1);
+    else if (e.op === "insert") b.splice(at, 0, e.byte);
+    else if (e.op === "replace") b[at] = e.byte;
+    else b = b.slice(0, at);
+  }
+  return Uint8Array.from(b);
+}
+
+describe("derivation ATerm properties", () => {
+  it("arbitrary derivation → ATerm → parse gives the same derivation (both parsers)", () => {
+    fc.assert(
+      fc.property(arbDerivation(), (drv) => {
+        const bytes = printDerivationATerm(drv);
+        expect(parseDerivationATerm(bytes)).toEqual(drv);
+        expect(parseDerivationWithGrammar(bytes)).toEqual(drv);
+        // the general ATerm grammar reads it; what it prints reads back as the same derivation
+        // (it escapes `system`, which Nix writes raw)
+        expect(parseDerivationATerm(printATerm(parseATerm(bytes)))).toEqual(drv);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("ATerm → JSON (every version) → ATerm gives the same bytes", () => {
+    fc.assert(
+      fc.property(
+        arbDerivation({ rawBytes: false }),
+        fc.constantFrom(1, 2, 3, 4) as fc.Arbitrary<1 | 2 | 3 | 4>,
+        (drv, version) => {
+          const bytes = printDerivationATerm(drv);
+          const json = JSON.parse(JSON.stringify(derivationToJson(drv, { version })));
+          const doc = readDerivationJson(json);
+          expect(doc.shape.version === version || (version === 2 && doc.shape.version === 1)).toBe(
+            true,
+          );
+          const back = printDerivationATerm(doc.entries[0]!.drv);
+          expect(Buffer.from(back).equals(Buffer.from(bytes))).toBe(true);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("show-derivation JSON → model → JSON is stable (keyed v1)", () => {
+    fc.assert(
+      fc.property(arbDerivation({ rawBytes: false }), (drv) => {
+        const drvPath = derivationPath(drv);
+        const text = Buffer.from(printShowDerivationJson([{ drvPath, drv }])).toString("utf8");
+        const doc = readDerivationJson(JSON.parse(text));
+        expect(doc.shape).toEqual({ version: 1, form: "keyed" });
+        const again = Buffer.from(
+          printShowDerivationJson([{ drvPath, drv: doc.entries[0]!.drv }]),
+        ).toString("utf8");
+        expect(again).toBe(text);
+        expect(JSON.parse(text)).toEqual({ [drvPath]: derivationToJson(drv) });
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("raw-byte values survive ATerm round trips and are written raw in show JSON", () => {
+    fc.assert(
+      fc.property(arbDerivation().filter(hasBytes), (drv) => {
+        const bytes = printDerivationATerm(drv);
+        expect(
+          Buffer.from(printDerivationATerm(parseDerivationATerm(bytes))).equals(Buffer.from(bytes)),
+        ).toBe(true);
+        expect(() => derivationToJson(drv)).toThrow(/UTF-8/);
+        expect(
+          printShowDerivationJson([
+            { drvPath: "/nix/store/00000000000000000000000000000000-x.drv", drv },
+          ]).length,
+        ).toBeGreaterThan(0);
+      }),
+      { numRuns: Math.ceil(RUNS / 3) },
+    );
+  });
+
+  it("mutated ATerm: only library errors, and the scanner agrees with the Parsimmon grammar", () => {
+    fc.assert(
+      fc.property(arbDerivation(), arbMutation, (drv, edits) => {
+        const bytes = mutate(printDerivationATerm(drv), edits);
+        const fast = outcome(() => parseDerivationATerm(bytes));
+        const slow = outcome(() => parseDerivationWithGrammar(bytes));
+        const f = fast as { ok?: Derivation; error?: string; truncated?: boolean };
+        const s = slow as { ok?: Derivation; error?: string; truncated?: boolean };
+        expect(f.ok === undefined).toBe(s.ok === undefined);
+        if (f.ok !== undefined) expect(f.ok).toEqual(s.ok);
+        else {
+          expect(f.error).toBe(s.error);
+          expect(f.truncated).toBe(s.truncated);
+        }
+      }),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it("arbitrary bytes: only library errors", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        outcome(() => parseDerivationATerm(bytes));
+        outcome(() => parseDerivationWithGrammar(bytes));
+        const withPrefix = Uint8Array.from([...Buffer.from("Derive(["), ...bytes]);
+        outcome(() => parseDerivationATerm(withPrefix));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("mutated JSON: problems are reported, never thrown", () => {
+    fc.assert(
+      fc.property(
+        arbDerivation({ rawBytes: false }),
+        fc.constantFrom(1, 2, 3, 4) as fc.Arbitrary<1 | 2 | 3 | 4>,
+        fc.array(
+          fc.tuple(
+            fc.nat(),
+            fc.oneof(
+              fc.constant(undefined),
+              fc.constant(null),
+              fc.integer(),
+              fc.string(),
+              fc.constant([]),
+              fc.constant({}),
+            ),
+          ),
+          { minLength: 1, maxLength: 3 },
+        ),
+        (drv, version, edits) => {
+          const json = JSON.parse(JSON.stringify(derivationToJson(drv, { version }))) as Record<
+            string,
+            unknown
+          >;
+          // replace random nested values
+          for (const [n, v] of edits) {
+            const paths: [Record<string, unknown>, string][] = [];
+            const walk = (o: unknown) => {
+              if (o !== null && typeof o === "object") {
+                for (const k of Object.keys(o)) {
+                  paths.push([o as Record<string, unknown>, k]);
+                  walk((o as Record<string, unknown>)[k]);
+                }
+              }
+            };
+            walk(json);
+            if (paths.length === 0) continue;
+            const [obj, key] = paths[n % paths.length]!;
+            if (v === undefined) delete obj[key];
+            else obj[key] = v;
+          }
+          const problems = derivationJsonProblems(json);
+          for (const p of problems) expect(Array.isArray(p.path)).toBe(true);
+          try {
+            readDerivationJson(json);
+          } catch (err) {
+            if (!isNixCompatError(err)) throw err;
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});
