@@ -42,10 +42,27 @@ export function fingerprintPath(
   options: FingerprintOptions = {},
 ): string {
   const dir = options.storeDir ?? DEFAULT_STORE_DIR;
-  const refs = references.map((r) => `${r.hash}-${r.name}`).sort();
+  let refs = references;
+  for (let i = 1; i < refs.length; i++) {
+    const a = refs[i - 1]!;
+    const b = refs[i]!;
+    if (a.hash > b.hash || (a.hash === b.hash && a.name > b.name)) {
+      refs = [...references].sort((x, y) => compareBaseNames(x, y));
+      break;
+    }
+  }
   let out = `1;${dir}/${storePath.hash}-${storePath.name};${formatHash(narHash, "nix32")};${narSize};`;
-  for (let i = 0; i < refs.length; i++) out += i === 0 ? `${dir}/${refs[i]}` : `,${dir}/${refs[i]}`;
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i]!;
+    out += i === 0 ? `${dir}/${r.hash}-${r.name}` : `,${dir}/${r.hash}-${r.name}`;
+  }
   return out;
+}
+
+function compareBaseNames(x: StorePath, y: StorePath): number {
+  const a = `${x.hash}-${x.name}`;
+  const b = `${y.hash}-${y.name}`;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The fingerprint a narinfo's signatures sign. */

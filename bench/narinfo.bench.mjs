@@ -1,0 +1,99 @@
+// narinfo: parse (full validation) and print the 652 cache.nixos.org narinfos in process,
+// against the Rust nix-compat figures of ../shared/bench/README.md; ed25519 verification and
+// signing rates beside them.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { printTable, REPO_ROOT, SHARED_DIR, timeLoop } from "./lib.mjs";
+
+const dist = (p) => import(join(REPO_ROOT, "dist", p));
+const { parseNarInfo, printNarInfo, verifyNarInfo, signNarInfo, narInfoFingerprint } =
+  await dist("narinfo/index.js");
+const { parsePublicKey, generateSecretKey, publicKeyOf } = await dist("signing/keys.js");
+
+const corpusFile = join(SHARED_DIR, "fixtures", "narinfo", "cache-nixos-org.narinfo.txt");
+if (!existsSync(corpusFile)) {
+  console.log(`\n## narinfo\n(skipped: ${corpusFile} is absent)`);
+  process.exit(0);
+}
+const text = readFileSync(corpusFile, "utf8");
+// Each entry as its own flat string, as a cache client would hold it after a fetch.
+const entries = text
+  .split("\n\n")
+  .map((e, i, all) => (i < all.length - 1 ? `${e}\n` : e))
+  .map((e) => Buffer.from(e).toString("utf8"));
+const bytes = entries.reduce((n, e) => n + Buffer.byteLength(e), 0);
+const parsed = entries.map((e) => parseNarInfo(e));
+
+const RUST_PARSE_US = 4.78;
+const RUST_PRINT_US = 4.77;
+const TARGET_PER_S = 200_000;
+
+const parseSec = timeLoop(
+  () => {
+    for (const e of entries) parseNarInfo(e);
+  },
+  { minSeconds: 1, rounds: 5 },
+);
+const printSec = timeLoop(
+  () => {
+    for (const p of parsed) printNarInfo(p);
+  },
+  { minSeconds: 1, rounds: 5 },
+);
+const fpSec = timeLoop(
+  () => {
+    for (const p of parsed) narInfoFingerprint(p);
+  },
+  { minSeconds: 0.5, rounds: 3 },
+);
+
+const row = (work, sec, rustUs, target) => {
+  const us = (sec / entries.length) * 1e6;
+  return {
+    work,
+    "µs/narinfo": us,
+    "narinfos/s": Math.round(entries.length / sec),
+    "MB/s": bytes / sec / 1e6,
+    "Rust µs": rustUs ?? "",
+    "vs Rust": rustUs ? `${(us / rustUs).toFixed(2)}×` : "",
+    target: target ? (entries.length / sec >= target ? `≥ ${target}/s ✓` : `≥ ${target}/s ✗`) : "",
+  };
+};
+
+printTable(`narinfo: ${entries.length} cache.nixos.org narinfos, ${(bytes / 1e6).toFixed(2)} MB`, [
+  row("parse (full validation)", parseSec, RUST_PARSE_US, TARGET_PER_S),
+  row("print", printSec, RUST_PRINT_US),
+  row("fingerprint", fpSec),
+]);
+
+// Signatures: verify every corpus signature with the cache.nixos.org-1 key, and sign.
+const key = parsePublicKey("cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=");
+const sample = parsed.slice(0, 64);
+let valid = 0;
+const verifySec = timeLoop(
+  () => {
+    valid = 0;
+    for (const p of sample) if (verifyNarInfo(p, [key])) valid++;
+  },
+  { minSeconds: 1, rounds: 3 },
+);
+const secret = generateSecretKey("bench-1", new Uint8Array(32).fill(7));
+const signSec = timeLoop(
+  () => {
+    for (const p of sample) signNarInfo({ ...p, signatures: [] }, secret);
+  },
+  { minSeconds: 1, rounds: 3 },
+);
+void publicKeyOf;
+printTable("narinfo signatures (ed25519, @noble/ed25519)", [
+  {
+    work: `verify (fingerprint + ed25519), ${valid}/${sample.length} valid`,
+    "µs each": (verifySec / sample.length) * 1e6,
+    "per second": Math.round(sample.length / verifySec),
+  },
+  {
+    work: "sign (fingerprint + ed25519)",
+    "µs each": (signSec / sample.length) * 1e6,
+    "per second": Math.round(sample.length / signSec),
+  },
+]);
