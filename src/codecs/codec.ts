@@ -136,10 +136,10 @@ export type AnyCodec =
 declare const valueType: unique symbol;
 
 /** A codec decoding to and encoding from values of type `T`. */
-export type Codec<T> = AnyCodec & { readonly [valueType]?: T };
+export type Codec<T> = AnyCodec & { readonly [valueType]?: (value: T) => T };
 
 /** The value type of a codec. */
-export type Infer<C> = C extends Codec<infer T> ? T : never;
+export type Infer<C> = C extends { readonly [valueType]?: (value: infer T) => infer _ } ? T : never;
 
 /** Casts a node to a typed codec (used by the constructors). */
 export function typed<T>(node: AnyCodec): Codec<T> {

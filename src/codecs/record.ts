@@ -16,9 +16,16 @@ type ValueKeys<S> = {
   [K in keyof S]: Infer<S[K]> extends undefined ? never : K;
 }[keyof S];
 
+/** Keys whose value may be `undefined` (optional values): optional in the record. */
+type OptionalKeys<S> = {
+  [K in ValueKeys<S>]: undefined extends Infer<S[K]> ? K : never;
+}[ValueKeys<S>];
+
 /** The value type of a record with shape `S`. */
 export type RecordValue<S extends Record<string, AnyCodec>> = {
-  -readonly [K in ValueKeys<S>]: Infer<S[K]>;
+  -readonly [K in Exclude<ValueKeys<S>, OptionalKeys<S>>]: Infer<S[K]>;
+} & {
+  -readonly [K in OptionalKeys<S>]?: Infer<S[K]>;
 };
 
 /** A sequence of named fields. */
