@@ -46,7 +46,6 @@ import {
   duplicateError,
   isPlainStorePath,
   makeOutputFromATerm,
-  type Offset,
 } from "../derivation/assemble.js";
 import {
   ATermSyntaxError,

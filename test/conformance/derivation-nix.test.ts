@@ -1,0 +1,164 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { beforeAll, expect, it } from "vitest";
+import {
+  computeOutputPathsSync,
+  type Derivation,
+  derivationPath,
+  parseDerivationATerm,
+  printDerivationATerm,
+  printShowDerivationJson,
+} from "../../src/derivation/index.js";
+import {
+  arbDerivationAttrs,
+  type DerivationAttrs,
+  derivationAttrsToNix,
+} from "../../src/testing/derivation.js";
+import { runCli } from "../support/cli.js";
+import { CONFORMANCE_RUNS, describeWithNix, runNixBytes, withTempDir } from "../support/nix.js";
+
+const HASHES: Record<string, string> = {
+  md5: "d41d8cd98f00b204e9800998ecf8427e",
+  sha1: "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+  sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+  sha512:
+    "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+};
+
+function base(name: string): DerivationAttrs {
+  return {
+    name,
+    system: "x86_64-linux",
+    args: [],
+    env: [],
+    outputs: ["out"],
+    structuredAttrs: false,
+    deps: [],
+    srcs: [],
+  };
+}
+
+/** Fixed cases: every algorithm flat and recursive, several outputs, structured attrs, escapes. */
+function fixedCases(): DerivationAttrs[] {
+  const out: DerivationAttrs[] = [];
+  for (const algorithm of ["md5", "sha1", "sha256", "sha512"] as const) {
+    for (const recursive of [false, true]) {
+      out.push({
+        ...base(`fod-${algorithm}-${recursive ? "r" : "f"}`),
+        fixed: { algorithm, recursive, hex: HASHES[algorithm]! },
+      });
+    }
+  }
+  out.push({
+    ...base("multi"),
+    outputs: ["out", "dev", "lib"],
+    env: [["e_x", 'a"b\\c\nd\te\r$ é 肥猪 🌮 \u0001\u007f']],
+  });
+  out.push({
+    ...base("sa"),
+    structuredAttrs: true,
+    outputs: ["out", "bin"],
+    env: [["e_j", '{"k": [1, "\\n"]}']],
+  });
+  out.push({
+    ...base("chain"),
+    deps: [
+      {
+        ...base("mid"),
+        outputs: ["out", "dev"],
+        deps: [
+          { ...base("leaf"), fixed: { algorithm: "sha256", recursive: true, hex: HASHES.sha256! } },
+        ],
+      },
+    ],
+    srcs: ["hello\n", "second source"],
+  });
+  return out;
+}
+
+interface Case {
+  attrs: DerivationAttrs | string;
+  drvPath: string;
+  bytes: Buffer;
+  drv: Derivation;
+}
+
+const lookup = (p: string) => parseDerivationATerm(readFileSync(p));
+
+describeWithNix("derivations agree with nix-instantiate and nix show-derivation", () => {
+  const cases: Case[] = [];
+
+  beforeAll(() => {
+    const seed = Number(process.env.NIX_COMPAT_SEED ?? Date.now() % 1_000_000);
+    const random = fc.sample(arbDerivationAttrs(2), { numRuns: CONFORMANCE_RUNS, seed });
+    const all: (DerivationAttrs | string)[] = [...fixedCases(), ...random];
+    withTempDir((dir) => {
+      const parts = all.map((a) => (typeof a === "string" ? a : derivationAttrsToNix(a)));
+      // one latin1 value, as raw bytes in the Nix source
+      const latin1 = Buffer.concat([
+        Buffer.from(
+          '(builtins.derivation { name = "latin1"; system = "x86_64-linux"; builder = "/bin/sh"; chars = "',
+        ),
+        Buffer.from([0xc5, 0xc4, 0xd6]),
+        Buffer.from('"; })'),
+      ]);
+      const file = join(dir, "all.nix");
+      writeFileSync(
+        file,
+        Buffer.concat([Buffer.from(`[ ${parts.join("\n")}\n`), latin1, Buffer.from(" ]")]),
+      );
+      const paths = runNixBytes("nix-instantiate", [file], { env: { NIX_PATH: "" } })
+        .toString("utf8")
+        .trim()
+        .split("\n")
+        .map((l) => l.replace(/!.*$/, ""));
+      expect(paths.length, `seed ${seed}`).toBe(all.length + 1);
+      [...all, "latin1"].forEach((attrs, i) => {
+        const bytes = readFileSync(paths[i]!);
+        cases.push({ attrs, drvPath: paths[i]!, bytes, drv: parseDerivationATerm(bytes) });
+      });
+    });
+  }, 120_000);
+
+  it("parse → print gives Nix's bytes; drv path and output paths are Nix's", () => {
+    for (const c of cases) {
+      const why = `${c.drvPath} ${JSON.stringify(c.attrs)}`;
+      expect(Buffer.from(printDerivationATerm(c.drv)).equals(c.bytes), why).toBe(true);
+      expect(derivationPath(c.drv), why).toBe(c.drvPath);
+      const paths = computeOutputPathsSync(c.drv, { lookup });
+      for (const [name, o] of c.drv.outputs) {
+        expect(o.kind === "inputAddressed" || o.kind === "caFixed", why).toBe(true);
+        expect(paths.get(name), why).toBe((o as { path: string }).path);
+        expect(c.drv.env.get(name), why).toBe((o as { path: string }).path);
+      }
+    }
+  });
+
+  it("show JSON is byte-identical to nix show-derivation", () => {
+    const ours = printShowDerivationJson(cases.map((c) => ({ drvPath: c.drvPath, drv: c.drv })));
+    const theirs = runNixBytes("nix", ["show-derivation", ...cases.map((c) => c.drvPath)]);
+    expect(Buffer.from(ours).equals(theirs)).toBe(true);
+  });
+
+  it("the CLI agrees: show, path, output-paths, aterm of the show JSON", () => {
+    const some = [cases[0]!, cases[9]!, cases[10]!, cases[cases.length - 1]!];
+    const show = runCli(["derivation", "show", ...some.map((c) => c.drvPath)]);
+    expect(show.status, show.stderr).toBe(0);
+    expect(
+      show.stdout.equals(runNixBytes("nix", ["show-derivation", ...some.map((c) => c.drvPath)])),
+    ).toBe(true);
+    for (const c of some.slice(0, 3)) {
+      const path = runCli(["derivation", "path", c.drvPath]);
+      expect(path.stdoutText.trim(), path.stderr).toBe(c.drvPath);
+      const outs = runCli(["derivation", "output-paths", c.drvPath]);
+      const expected = Object.fromEntries(
+        [...c.drv.outputs].map(([k, o]) => [k, (o as { path: string }).path]),
+      );
+      expect(JSON.parse(outs.stdoutText), outs.stderr).toEqual(expected);
+      const json = runNixBytes("nix", ["show-derivation", c.drvPath]);
+      const aterm = runCli(["derivation", "aterm", "-"], { input: json });
+      expect(aterm.stdout.equals(c.bytes), aterm.stderr).toBe(true);
+    }
+  });
+});
