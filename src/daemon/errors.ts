@@ -1,0 +1,33 @@
+/**
+ * Errors of the daemon client and server.
+ *
+ * - {@link DaemonError}: the daemon refused a request; `message`/`detail` is the daemon's own
+ *   message, `info` its structured form.
+ * - {@link DaemonConnectionError}: the connection could not be opened or was dropped.
+ * - {@link DaemonTimeoutError}: the daemon sent nothing for longer than the timeout.
+ * - {@link DaemonProtocolError}: the peer broke the protocol (bad magic, unsupported version).
+ * Garbled bytes surface as the wire codecs' own `MalformedInputError`/`TruncatedInputError`.
+ *
+ * @module
+ */
+import { MalformedInputError, NixCompatError } from "../core/errors.js";
+import type { DaemonErrorInfo } from "./wire/stderr.js";
+
+/** The daemon answered a request with an error. */
+export class DaemonError extends NixCompatError {
+  /** The structured error as the daemon sent it. */
+  readonly info: DaemonErrorInfo;
+  constructor(info: DaemonErrorInfo, options: { cause?: unknown } = {}) {
+    super("daemon.error", info.message, options);
+    this.info = info;
+  }
+}
+
+/** The connection could not be opened, or was closed while a reply was expected. */
+export class DaemonConnectionError extends NixCompatError {}
+
+/** The daemon sent nothing for longer than the configured timeout. */
+export class DaemonTimeoutError extends NixCompatError {}
+
+/** The peer does not speak the protocol as expected (magic, version). */
+export class DaemonProtocolError extends MalformedInputError {}

@@ -1,0 +1,220 @@
+/**
+ * Node-only adapter of the daemon client and server: unix sockets through `node:net`, with
+ * timeouts, and the store URLs Nix accepts (`daemon`, `unix://PATH`).
+ *
+ * @module
+ */
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import type { ChunkSource } from "../codecs/byte-reader.js";
+import { UsageError } from "../core/errors.js";
+import { DaemonClient, type DaemonClientOptions } from "./client.js";
+import { DaemonConnectionError, DaemonTimeoutError } from "./errors.js";
+import { type ServeOptions, serveWorkerProtocol, type WorkerStoreHandler } from "./server.js";
+import type { Transport } from "./session.js";
+
+/** Where Nix's daemon listens unless told otherwise. */
+export const DEFAULT_DAEMON_SOCKET = "/nix/var/nix/daemon-socket/socket";
+/** Default time to wait for bytes from the daemon before giving up: 60 s. */
+export const DEFAULT_DAEMON_TIMEOUT_MS = 60_000;
+
+/**
+ * The socket path of a store URL: `daemon` (or none) is `$NIX_DAEMON_SOCKET_PATH`, else
+ * {@link DEFAULT_DAEMON_SOCKET}; `unix://PATH` is PATH.
+ */
+export function resolveDaemonSocket(
+  store: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): string {
+  if (store === undefined || store === "daemon" || store === "unix://" || store === "auto") {
+    return env.NIX_DAEMON_SOCKET_PATH || DEFAULT_DAEMON_SOCKET;
+  }
+  if (store.startsWith("unix://")) return store.slice("unix://".length).replace(/\?.*$/, "");
+  throw new UsageError(
+    "daemon.unsupported-store",
+    `store '${store}' is not supported: use 'daemon' or 'unix://PATH'`,
+  );
+}
+
+const HIGH_WATER_CHUNKS = 32;
+
+/** Options of {@link socketTransport}. */
+export interface SocketTransportOptions {
+  /** Milliseconds to wait for the next bytes before failing (0: forever). */
+  readonly timeoutMs?: number;
+}
+
+/** Wraps a connected socket as a {@link Transport}. */
+export function socketTransport(
+  socket: Socket,
+  options: SocketTransportOptions = {},
+): Transport & { ref(): void; unref(): void } {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_DAEMON_TIMEOUT_MS;
+  const queue: Uint8Array[] = [];
+  let ended = false;
+  let failure: Error | undefined;
+  let paused = false;
+  let waiter:
+    | { resolve: (c: Uint8Array) => void; reject: (e: unknown) => void; timer?: NodeJS.Timeout }
+    | undefined;
+  const drainWaiters = new Set<{ resolve: () => void; reject: (e: unknown) => void }>();
+
+  const closedError = () =>
+    failure ??
+    new DaemonConnectionError("daemon.connection-closed", "the daemon closed the connection");
+
+  const wake = () => {
+    if (waiter !== undefined) {
+      const w = waiter;
+      waiter = undefined;
+      if (w.timer) clearTimeout(w.timer);
+      w.reject(closedError());
+    }
+    for (const d of drainWaiters) d.reject(closedError());
+    drainWaiters.clear();
+  };
+
+  socket.on("data", (c: Buffer) => {
+    if (waiter !== undefined) {
+      const w = waiter;
+      waiter = undefined;
+      if (w.timer) clearTimeout(w.timer);
+      w.resolve(c);
+      return;
+    }
+    queue.push(c);
+    if (queue.length >= HIGH_WATER_CHUNKS && !paused) {
+      paused = true;
+      socket.pause();
+    }
+  });
+  socket.on("end", () => {
+    ended = true;
+    wake();
+  });
+  socket.on("close", () => {
+    ended = true;
+    wake();
+  });
+  socket.on("error", (err) => {
+    failure ??= new DaemonConnectionError(
+      "daemon.connection-failed",
+      `connection to the daemon failed: ${err.message}`,
+      {
+        cause: err,
+      },
+    );
+    ended = true;
+    wake();
+  });
+  socket.on("drain", () => {
+    for (const d of drainWaiters) d.resolve();
+    drainWaiters.clear();
+  });
+
+  const source: ChunkSource = {
+    next() {
+      const c = queue.shift();
+      if (c !== undefined) {
+        if (paused && queue.length < HIGH_WATER_CHUNKS / 4) {
+          paused = false;
+          socket.resume();
+        }
+        return c;
+      }
+      if (ended) return Promise.reject(closedError());
+      return new Promise<Uint8Array>((resolve, reject) => {
+        waiter = { resolve, reject };
+        if (timeoutMs > 0) {
+          waiter.timer = setTimeout(() => {
+            waiter = undefined;
+            failure ??= new DaemonTimeoutError(
+              "daemon.timeout",
+              `the daemon sent nothing for ${timeoutMs} ms`,
+            );
+            socket.destroy();
+            reject(failure);
+          }, timeoutMs);
+        }
+      });
+    },
+  };
+
+  return {
+    source,
+    write(bytes) {
+      if (ended || socket.destroyed) return Promise.reject(closedError());
+      if (socket.write(bytes)) return;
+      return new Promise<void>((resolve, reject) => drainWaiters.add({ resolve, reject }));
+    },
+    close() {
+      socket.destroy();
+    },
+    ref() {
+      socket.ref();
+    },
+    unref() {
+      socket.unref();
+    },
+  };
+}
+
+/** Connects to a unix socket. */
+export function connectUnixSocket(
+  path: string,
+  options: SocketTransportOptions = {},
+): Promise<Transport & { ref(): void; unref(): void }> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ path });
+    const onError = (err: Error) => {
+      reject(
+        new DaemonConnectionError(
+          "daemon.connect-failed",
+          `cannot connect to socket at '${path}': ${err.message}`,
+          { cause: err },
+        ),
+      );
+    };
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      socket.off("error", onError);
+      resolve(socketTransport(socket, options));
+    });
+  });
+}
+
+/** Options of {@link openDaemonClient}. */
+export interface OpenDaemonOptions extends Omit<DaemonClientOptions, "connect"> {
+  /** Store URL: `daemon` (default) or `unix://PATH`. */
+  readonly store?: string;
+  /** Milliseconds to wait for the daemon's next bytes (default {@link DEFAULT_DAEMON_TIMEOUT_MS}). */
+  readonly timeoutMs?: number;
+}
+
+/** A pooled client for the daemon of `options.store`. Close it when done. */
+export function openDaemonClient(options: OpenDaemonOptions = {}): DaemonClient {
+  const path = resolveDaemonSocket(options.store);
+  return new DaemonClient({
+    ...options,
+    connect: () => connectUnixSocket(path, { timeoutMs: options.timeoutMs }),
+  });
+}
+
+/** Listens on a unix socket and serves the worker protocol with `handler`. */
+export function listenWorkerProtocol(
+  path: string,
+  handler: WorkerStoreHandler,
+  options: ServeOptions & { onError?: (err: unknown) => void } = {},
+): Promise<Server> {
+  const server = createServer((socket) => {
+    serveWorkerProtocol(socketTransport(socket, { timeoutMs: 0 }), handler, options).catch(
+      (err: unknown) => options.onError?.(err),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => {
+      server.off("error", reject);
+      resolve(server);
+    });
+  });
+}

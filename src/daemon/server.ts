@@ -1,0 +1,259 @@
+/**
+ * The daemon side of the worker protocol: the handshake and an operation dispatcher, so a
+ * TypeScript program can answer Nix's own client. Portable: it runs over any
+ * {@link Transport}; `node.ts` listens on unix sockets.
+ *
+ * The program supplies a {@link WorkerStoreHandler}; operations it does not implement are
+ * answered with an error the client prints (`operation X is not supported`). A handler that
+ * throws makes the client see the error's message; the connection goes on.
+ *
+ * @module
+ */
+import { ByteReader } from "../codecs/byte-reader.js";
+import type { Codec } from "../codecs/codec.js";
+import { decodeAsync } from "../codecs/decode-stream.js";
+import { encode } from "../codecs/encode.js";
+import { DaemonProtocolError } from "./errors.js";
+import type { Transport } from "./session.js";
+import { readFramed } from "./wire/framed.js";
+import { clientHello, clientOptions, clientVersion, serverHello } from "./wire/handshake.js";
+import {
+  type AddToStoreNarRequest,
+  type ClientSettings,
+  OP,
+  OPS,
+  type OpSpec,
+  opCode,
+  opName,
+} from "./wire/ops.js";
+import { type StderrMessage, stderrMessage } from "./wire/stderr.js";
+import {
+  type BuildMode,
+  clientHandshakeInfo,
+  type DerivedPath,
+  type UnkeyedPathInfo,
+} from "./wire/types.js";
+import {
+  formatProtocolVersion,
+  hasMinor,
+  MAX_PROTOCOL_VERSION,
+  MIN_PROTOCOL_VERSION,
+  type ProtocolVersion,
+  protocolMajor,
+} from "./wire/version.js";
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** What a worker-protocol server answers with. Every method is optional. */
+export interface WorkerStoreHandler {
+  setOptions?(settings: ClientSettings): MaybePromise<void>;
+  isValidPath?(path: string): MaybePromise<boolean>;
+  queryValidPaths?(paths: string[], substitute: boolean): MaybePromise<string[]>;
+  queryPathInfo?(path: string): MaybePromise<UnkeyedPathInfo | undefined>;
+  queryPathFromHashPart?(hashPart: string): MaybePromise<string | undefined>;
+  queryReferrers?(path: string): MaybePromise<string[]>;
+  /** The path's NAR (throw if the path is not valid). */
+  narFromPath?(path: string): MaybePromise<AsyncIterable<Uint8Array> | Iterable<Uint8Array>>;
+  /** Adds a path; `nar` must be read to its end. */
+  addToStoreNar?(request: AddToStoreNarRequest, nar: AsyncIterable<Uint8Array>): MaybePromise<void>;
+  addTempRoot?(path: string): MaybePromise<void>;
+  addSignatures?(path: string, sigs: string[]): MaybePromise<void>;
+  ensurePath?(path: string): MaybePromise<void>;
+  buildPaths?(paths: DerivedPath[], mode: BuildMode): MaybePromise<void>;
+}
+
+/** Options of {@link serveWorkerProtocol}. */
+export interface ServeOptions {
+  /** The version announced to clients (default {@link MAX_PROTOCOL_VERSION}). */
+  readonly version?: ProtocolVersion;
+  /** The Nix version announced to clients of protocol ≥ 1.33 (default `nix-compat`). */
+  readonly nixVersion?: string;
+  /** Whether the client is told it is trusted (protocol ≥ 1.35; default: not said). */
+  readonly trusted?: boolean;
+  /** Called with each operation's name as it is received (for logs and tests). */
+  readonly onOperation?: (name: string) => void;
+}
+
+class OpError extends Error {}
+
+/**
+ * Serves one connection: handshake, then requests until the client closes. Resolves when the
+ * connection ends; rejects on protocol violations (after closing the transport).
+ */
+export async function serveWorkerProtocol(
+  transport: Transport,
+  handler: WorkerStoreHandler,
+  options: ServeOptions = {},
+): Promise<void> {
+  const reader = new ByteReader(transport.source);
+  const read = <T>(codec: Codec<T>) => decodeAsync(codec, reader, { allowTrailing: true });
+  const ours = options.version ?? MAX_PROTOCOL_VERSION;
+  try {
+    await read(clientHello);
+    await transport.write(encode(serverHello, { version: ours }));
+    const theirs = await read(clientVersion);
+    if (protocolMajor(theirs) !== 1 || theirs < MIN_PROTOCOL_VERSION) {
+      throw new DaemonProtocolError(
+        "daemon.unsupported-version",
+        `the client speaks protocol ${formatProtocolVersion(theirs)}, older than ${formatProtocolVersion(MIN_PROTOCOL_VERSION)}`,
+      );
+    }
+    const v = Math.min(ours, theirs);
+    await read(clientOptions(v));
+    const stderr = stderrMessage(v);
+    const send = (...parts: Uint8Array[]) => transport.write(concat(parts));
+    await send(
+      encode(clientHandshakeInfo(v), {
+        daemonNixVersion: options.nixVersion ?? "nix-compat",
+        remoteTrustsUs: options.trusted,
+      }),
+      encode(stderr, { type: "last" }),
+    );
+    const last = encode(stderr, { type: "last" });
+    const fail = (message: string) =>
+      send(
+        encode(stderr, {
+          type: "error",
+          error: { level: 0, name: "Error", message, traces: [], status: 1 },
+        } satisfies StderrMessage),
+      );
+
+    const answer = async <Req, Res>(
+      spec: OpSpec<Req, Res>,
+      run: (args: Req) => Promise<Res> | Res,
+    ): Promise<void> => {
+      const args = await read(spec.args(v));
+      let res: Res;
+      try {
+        res = await run(args);
+      } catch (err) {
+        await fail(err instanceof Error ? err.message : String(err));
+        return;
+      }
+      await send(last, encode(spec.reply(v), res));
+    };
+    const need = <F>(f: F | undefined, name: string): F => {
+      if (f === undefined) throw new OpError(`operation '${name}' is not supported by this daemon`);
+      return f;
+    };
+
+    for (;;) {
+      if (await reader.atEnd()) return;
+      const code = await read(opCode);
+      const name = opName(code) ?? `#${code}`;
+      options.onOperation?.(name);
+      switch (code) {
+        case OP.SetOptions:
+          await answer(OPS.SetOptions, async (s) => {
+            await handler.setOptions?.(s);
+            return undefined;
+          });
+          break;
+        case OP.IsValidPath:
+          await answer(OPS.IsValidPath, (p) => need(handler.isValidPath, name).call(handler, p));
+          break;
+        case OP.QueryValidPaths:
+          await answer(OPS.QueryValidPaths, (a) =>
+            need(handler.queryValidPaths, name).call(handler, a.paths, a.substitute),
+          );
+          break;
+        case OP.QueryPathInfo:
+          await answer(OPS.QueryPathInfo, async (p) => {
+            const info = await need(handler.queryPathInfo, name).call(handler, p);
+            if (info === undefined && !hasMinor(v, 17))
+              throw new OpError(`path '${p}' is not valid`);
+            return info;
+          });
+          break;
+        case OP.QueryPathFromHashPart:
+          await answer(OPS.QueryPathFromHashPart, (h) =>
+            need(handler.queryPathFromHashPart, name).call(handler, h),
+          );
+          break;
+        case OP.QueryReferrers:
+          await answer(OPS.QueryReferrers, (p) =>
+            need(handler.queryReferrers, name).call(handler, p),
+          );
+          break;
+        case OP.AddTempRoot:
+          await answer(OPS.AddTempRoot, async (p) => {
+            await handler.addTempRoot?.(p);
+            return 1;
+          });
+          break;
+        case OP.AddSignatures:
+          await answer(OPS.AddSignatures, async (a) => {
+            await need(handler.addSignatures, name).call(handler, a.path, a.sigs);
+            return 1;
+          });
+          break;
+        case OP.EnsurePath:
+          await answer(OPS.EnsurePath, async (p) => {
+            await need(handler.ensurePath, name).call(handler, p);
+            return 1;
+          });
+          break;
+        case OP.BuildPaths:
+          await answer(OPS.BuildPaths, async (a) => {
+            await need(handler.buildPaths, name).call(handler, a.paths, a.mode);
+            return 1;
+          });
+          break;
+        case OP.NarFromPath: {
+          const path = await read(OPS.NarFromPath.args(v));
+          let nar: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+          try {
+            nar = await need(handler.narFromPath, name).call(handler, path);
+          } catch (err) {
+            await fail(err instanceof Error ? err.message : String(err));
+            break;
+          }
+          await send(last);
+          for await (const c of nar) await transport.write(c);
+          break;
+        }
+        case OP.AddToStoreNar: {
+          const req = await read(OPS.AddToStoreNar.args(v));
+          if (!hasMinor(v, 23)) {
+            throw new DaemonProtocolError(
+              "daemon.unsupported-operation",
+              "AddToStoreNar before protocol 1.23 is not supported by this server",
+            );
+          }
+          const frames = readFramed(reader);
+          let error: unknown;
+          try {
+            await need(handler.addToStoreNar, name).call(handler, req, frames);
+          } catch (err) {
+            error = err;
+          }
+          for await (const _ of frames) {
+            // drain what the handler left
+          }
+          if (error !== undefined)
+            await fail(error instanceof Error ? error.message : String(error));
+          else await send(last);
+          break;
+        }
+        default:
+          await fail(`invalid operation ${code}`);
+          throw new DaemonProtocolError("daemon.unknown-operation", `unknown operation ${code}`);
+      }
+    }
+  } finally {
+    transport.close();
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,420 @@
+/**
+ * One worker-protocol connection seen from the client: the handshake, the stderr loop and the
+ * operations, over any {@link Transport} (the Node socket adapter is in `node.ts`). Portable.
+ *
+ * Requests on one session run one at a time (callers queue); use a pool
+ * (`DaemonClient`) for concurrency.
+ *
+ * @module
+ */
+import { ByteReader, type ChunkSource } from "../codecs/byte-reader.js";
+import type { Codec } from "../codecs/codec.js";
+import { decodeAsync } from "../codecs/decode-stream.js";
+import { encode } from "../codecs/encode.js";
+import { UsageError } from "../core/errors.js";
+import { readNarDeclarative } from "../nar/reader.js";
+import { DaemonConnectionError, DaemonError, DaemonProtocolError } from "./errors.js";
+import { framedChunks } from "./wire/framed.js";
+import { clientHello, clientOptions, clientVersion, serverHello } from "./wire/handshake.js";
+import {
+  type AddToStoreNarRequest,
+  type ClientSettings,
+  DEFAULT_CLIENT_SETTINGS,
+  OPS,
+  type OpSpec,
+} from "./wire/ops.js";
+import { wireBytes } from "./wire/primitives.js";
+import { type StderrMessage, stderrMessage } from "./wire/stderr.js";
+import { TeeChunkSource } from "./wire/tee.js";
+import {
+  type BuildMode,
+  type ClientHandshakeInfo,
+  clientHandshakeInfo,
+  type DerivedPath,
+  type PathInfo,
+  type UnkeyedPathInfo,
+} from "./wire/types.js";
+import {
+  formatProtocolVersion,
+  hasMinor,
+  MAX_PROTOCOL_VERSION,
+  MIN_PROTOCOL_VERSION,
+  type ProtocolVersion,
+  protocolMajor,
+} from "./wire/version.js";
+
+/** A byte connection to a peer: what it sends, and a way to send to it. */
+export interface Transport {
+  /** Bytes from the peer; `next()` should reject with a typed error on timeouts or drops. */
+  readonly source: ChunkSource;
+  /** Sends bytes (resolves when the peer can take more). */
+  write(bytes: Uint8Array): Promise<void> | void;
+  /** Closes the connection. */
+  close(): void;
+}
+
+/** Log lines and activities the daemon reports while it works. */
+export type DaemonEvent = Extract<
+  StderrMessage,
+  { type: "next" | "start-activity" | "stop-activity" | "result" }
+>;
+
+/** Receives daemon events. */
+export type DaemonEventListener = (event: DaemonEvent) => void;
+
+/** Options of a session. */
+export interface SessionOptions {
+  /** The version the client announces (default {@link MAX_PROTOCOL_VERSION}). */
+  readonly clientVersion?: ProtocolVersion;
+  /** Settings sent with `SetOptions` after the handshake (`false`: do not send). */
+  readonly settings?: Partial<ClientSettings> | false;
+  /** Receives log lines and activities of every request. */
+  readonly onEvent?: DaemonEventListener;
+}
+
+/** Per-request options. */
+export interface RequestOptions {
+  /** Receives log lines and activities of this request. */
+  readonly onEvent?: DaemonEventListener;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** A connected, handshaken worker-protocol session. */
+export class WorkerSession {
+  /** The version both sides speak. */
+  readonly version: ProtocolVersion;
+  /** The daemon's announced version. */
+  readonly daemonVersion: ProtocolVersion;
+  /** What the daemon said about itself. */
+  readonly info: ClientHandshakeInfo;
+  /** False once the connection failed (it must then be discarded). */
+  healthy = true;
+
+  private constructor(
+    private readonly transport: Transport,
+    private readonly tee: TeeChunkSource,
+    private readonly reader: ByteReader,
+    version: ProtocolVersion,
+    daemonVersion: ProtocolVersion,
+    info: ClientHandshakeInfo,
+    private readonly onEvent: DaemonEventListener | undefined,
+  ) {
+    this.version = version;
+    this.daemonVersion = daemonVersion;
+    this.info = info;
+  }
+
+  /** Performs the handshake (and `SetOptions`) over `transport`. */
+  static async open(transport: Transport, options: SessionOptions = {}): Promise<WorkerSession> {
+    const tee = new TeeChunkSource(transport.source);
+    const reader = new ByteReader(tee);
+    const ours = options.clientVersion ?? MAX_PROTOCOL_VERSION;
+    try {
+      await transport.write(encode(clientHello, undefined));
+      const hello = await decodeAsync(serverHello, reader, { allowTrailing: true });
+      if (protocolMajor(hello.version) !== 1) {
+        throw new DaemonProtocolError(
+          "daemon.unsupported-version",
+          `the daemon speaks protocol ${formatProtocolVersion(hello.version)}, expected 1.x`,
+        );
+      }
+      const v = Math.min(hello.version, ours);
+      if (v < MIN_PROTOCOL_VERSION) {
+        throw new DaemonProtocolError(
+          "daemon.unsupported-version",
+          `the daemon speaks protocol ${formatProtocolVersion(hello.version)}, older than the oldest supported ${formatProtocolVersion(MIN_PROTOCOL_VERSION)}`,
+        );
+      }
+      await transport.write(
+        concat([
+          encode(clientVersion, ours),
+          encode(clientOptions(v), { cpuAffinity: undefined, reserveSpace: false }),
+        ]),
+      );
+      const info = await decodeAsync(clientHandshakeInfo(v), reader, { allowTrailing: true });
+      const session = new WorkerSession(
+        transport,
+        tee,
+        reader,
+        v,
+        hello.version,
+        info,
+        options.onEvent,
+      );
+      await session.processStderr();
+      if (options.settings !== false) await session.setOptions(options.settings ?? {});
+      return session;
+    } catch (err) {
+      transport.close();
+      throw err;
+    }
+  }
+
+  private async read<T>(codec: Codec<T>): Promise<T> {
+    return decodeAsync(codec, this.reader, { allowTrailing: true });
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.healthy) {
+      throw new DaemonConnectionError(
+        "daemon.connection-broken",
+        "the connection to the daemon failed earlier",
+      );
+    }
+    try {
+      return await fn();
+    } catch (err) {
+      if (!(err instanceof DaemonError)) this.fail();
+      throw err;
+    }
+  }
+
+  private fail(): void {
+    if (this.healthy) {
+      this.healthy = false;
+      this.transport.close();
+    }
+  }
+
+  /**
+   * Reads stderr messages until `last`; events go to the listeners, `read` requests are
+   * answered from `source`, `error` becomes a {@link DaemonError}.
+   */
+  async processStderr(
+    onEvent?: DaemonEventListener,
+    source?: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+    sink?: (data: Uint8Array) => void,
+  ): Promise<void> {
+    const codec = stderrMessage(this.version);
+    let pending: Uint8Array | undefined;
+    for (;;) {
+      const m = await this.read(codec);
+      switch (m.type) {
+        case "last":
+          return;
+        case "error":
+          throw new DaemonError(m.error);
+        case "read": {
+          if (source === undefined) {
+            throw new DaemonProtocolError(
+              "daemon.unexpected-read",
+              "the daemon asked for data, but this request sends none",
+            );
+          }
+          if (pending === undefined || pending.length === 0) {
+            const r = await source.next();
+            pending = r.done ? new Uint8Array(0) : r.value;
+          }
+          const take = pending.subarray(0, Math.min(m.size, pending.length));
+          pending = pending.subarray(take.length);
+          await this.transport.write(encode(wireBytes, take));
+          break;
+        }
+        case "write":
+          if (sink === undefined) {
+            throw new DaemonProtocolError(
+              "daemon.unexpected-write",
+              "the daemon sent data, but this request expects none",
+            );
+          }
+          sink(m.data);
+          break;
+        default:
+          this.onEvent?.(m);
+          onEvent?.(m);
+      }
+    }
+  }
+
+  /** Sends a request, waits for the stderr channel's end, and reads the reply. */
+  request<Req, Res>(spec: OpSpec<Req, Res>, args: Req, options: RequestOptions = {}): Promise<Res> {
+    return this.guard(async () => {
+      await this.transport.write(encode(spec.request(this.version), args));
+      await this.processStderr(options.onEvent);
+      return this.read(spec.reply(this.version));
+    });
+  }
+
+  /** `SetOptions`: sends client settings (missing ones take Nix's defaults). */
+  async setOptions(
+    settings: Partial<ClientSettings> = {},
+    options: RequestOptions = {},
+  ): Promise<void> {
+    await this.request(OPS.SetOptions, { ...DEFAULT_CLIENT_SETTINGS, ...settings }, options);
+  }
+
+  /** `IsValidPath`. */
+  isValidPath(path: string, options?: RequestOptions): Promise<boolean> {
+    return this.request(OPS.IsValidPath, path, options);
+  }
+
+  /** `QueryValidPaths`: the subset of `paths` that is valid. */
+  queryValidPaths(
+    paths: readonly string[],
+    substitute = false,
+    options?: RequestOptions,
+  ): Promise<string[]> {
+    return this.request(OPS.QueryValidPaths, { paths: [...paths], substitute }, options);
+  }
+
+  /** `QueryPathInfo`: the path's info, or `undefined` when it is not valid. */
+  async queryPathInfo(path: string, options?: RequestOptions): Promise<PathInfo | undefined> {
+    let info: UnkeyedPathInfo | undefined;
+    try {
+      info = await this.request(OPS.QueryPathInfo, path, options);
+    } catch (err) {
+      // Before 1.17 the daemon reports an invalid path as an error.
+      if (
+        !hasMinor(this.version, 17) &&
+        err instanceof DaemonError &&
+        /is not valid/.test(err.detail)
+      ) {
+        return undefined;
+      }
+      throw err;
+    }
+    return info === undefined ? undefined : { path, ...info };
+  }
+
+  /** `QueryPathFromHashPart`: the valid path with this hash part, if any. */
+  queryPathFromHashPart(hashPart: string, options?: RequestOptions): Promise<string | undefined> {
+    return this.request(OPS.QueryPathFromHashPart, hashPart, options);
+  }
+
+  /** `QueryReferrers`: valid paths that refer to `path`. */
+  queryReferrers(path: string, options?: RequestOptions): Promise<string[]> {
+    return this.request(OPS.QueryReferrers, path, options);
+  }
+
+  /** `AddTempRoot`. */
+  async addTempRoot(path: string, options?: RequestOptions): Promise<void> {
+    await this.request(OPS.AddTempRoot, path, options);
+  }
+
+  /** `AddSignatures`. */
+  async addSignatures(
+    path: string,
+    sigs: readonly string[],
+    options?: RequestOptions,
+  ): Promise<void> {
+    await this.request(OPS.AddSignatures, { path, sigs: [...sigs] }, options);
+  }
+
+  /** `EnsurePath`: make the path valid (substituting it if needed). */
+  async ensurePath(path: string, options?: RequestOptions): Promise<void> {
+    await this.request(OPS.EnsurePath, path, options);
+  }
+
+  /** `BuildPaths`. */
+  async buildPaths(
+    paths: readonly DerivedPath[],
+    mode: BuildMode = "normal",
+    options?: RequestOptions,
+  ): Promise<void> {
+    await this.request(OPS.BuildPaths, { paths: [...paths], mode }, options);
+  }
+
+  /**
+   * `NarFromPath`: the path's NAR as a stream of chunks (views valid until the next one is
+   * asked for). The NAR is checked by the NAR grammar as it arrives and never buffered whole;
+   * stopping early closes the connection.
+   */
+  narFromPath(
+    path: string,
+    options: RequestOptions = {},
+  ): AsyncGenerator<Uint8Array, void, undefined> {
+    const self = this;
+    return (async function* () {
+      if (!self.healthy) {
+        throw new DaemonConnectionError(
+          "daemon.connection-broken",
+          "the connection to the daemon failed earlier",
+        );
+      }
+      let done = false;
+      let inNar = false;
+      try {
+        await self.transport.write(encode(OPS.NarFromPath.request(self.version), path));
+        await self.processStderr(options.onEvent);
+        self.tee.startRecording(self.reader.offset);
+        inNar = true;
+        for await (const node of readNarDeclarative(self.reader, { allowTrailing: true })) {
+          if (node.type === "regular") {
+            for await (const _ of node.contents) yield* self.tee.drainTo(self.reader.offset);
+          }
+          yield* self.tee.drainTo(self.reader.offset);
+        }
+        yield* self.tee.drainTo(self.reader.offset);
+        done = true;
+      } catch (err) {
+        if (!(err instanceof DaemonError)) self.fail();
+        throw err;
+      } finally {
+        self.tee.stopRecording();
+        if (inNar && !done && self.healthy) {
+          // Stopped early (or a daemon error before the NAR): the NAR may be half read.
+          self.fail();
+        }
+      }
+    })();
+  }
+
+  /**
+   * `AddToStoreNar`: adds a path with its info and its NAR (streamed: framed at protocol
+   * ≥ 1.23, on the daemon's read requests before).
+   */
+  addToStoreNar(
+    info: PathInfo,
+    nar: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    options: RequestOptions & { repair?: boolean; dontCheckSigs?: boolean } = {},
+  ): Promise<void> {
+    const req: AddToStoreNarRequest = {
+      info,
+      repair: options.repair ?? false,
+      dontCheckSigs: options.dontCheckSigs ?? false,
+    };
+    return this.guard(async () => {
+      await this.transport.write(encode(OPS.AddToStoreNar.request(this.version), req));
+      if (hasMinor(this.version, 23)) {
+        const writing = (async () => {
+          for await (const c of framedChunks(nar)) await this.transport.write(c);
+        })();
+        const stderr = this.processStderr(options.onEvent);
+        const [w, s] = await Promise.allSettled([writing, stderr]);
+        if (s.status === "rejected") throw s.reason;
+        if (w.status === "rejected") throw w.reason;
+        return;
+      }
+      const it =
+        Symbol.asyncIterator in nar
+          ? (nar as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+          : (nar as Iterable<Uint8Array>)[Symbol.iterator]();
+      await this.processStderr(options.onEvent, it);
+    });
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.healthy = false;
+    this.transport.close();
+  }
+}
+
+/** Throws a usage error for a store URL this library cannot open. */
+export function unsupportedStore(url: string): never {
+  throw new UsageError(
+    "daemon.unsupported-store",
+    `store '${url}' is not supported: use 'daemon' or 'unix://PATH'`,
+  );
+}

@@ -1,0 +1,70 @@
+/**
+ * A chunk source that can hand back the bytes a decoder consumed, without copying them.
+ *
+ * Formats such as the NAR inside `NarFromPath` replies and `nix-store --export` streams carry
+ * no length: the only way to find their end is to decode them. To forward (or hash) exactly the
+ * bytes the grammar accepted, wrap the source in a {@link TeeChunkSource}, start recording at
+ * the reader's offset, and {@link TeeChunkSource.drainTo} the reader's offset as decoding goes
+ * on: the views handed out are the source's own chunks. Memory stays bounded as long as the
+ * caller drains often (e.g. after each chunk of file contents).
+ *
+ * Offsets are those of a {@link ByteReader} created over this source from its start (the
+ * reader's `offset`), which never skips through the source (this source has no `skip`).
+ *
+ * @module
+ */
+import type { ChunkSource } from "../../codecs/byte-reader.js";
+
+/** A {@link ChunkSource} wrapper recording the chunks it hands out while asked to. */
+export class TeeChunkSource implements ChunkSource {
+  private pulled = 0;
+  private last: Uint8Array | undefined;
+  private lastStart = 0;
+  private recording = false;
+  private readonly chunks: { start: number; bytes: Uint8Array }[] = [];
+  private emitted = 0;
+
+  constructor(private readonly inner: ChunkSource) {}
+
+  async next(): Promise<Uint8Array | undefined> {
+    const r = this.inner.next();
+    const c = r instanceof Promise ? await r : r;
+    if (c === undefined) return undefined;
+    this.last = c;
+    this.lastStart = this.pulled;
+    if (this.recording) this.chunks.push({ start: this.pulled, bytes: c });
+    this.pulled += c.length;
+    return c;
+  }
+
+  /** Starts recording at absolute offset `offset` (the reader's current offset). */
+  startRecording(offset: number): void {
+    this.recording = true;
+    this.emitted = offset;
+    this.chunks.length = 0;
+    if (this.last !== undefined && this.lastStart + this.last.length > offset) {
+      this.chunks.push({ start: this.lastStart, bytes: this.last });
+    }
+  }
+
+  /** Stops recording and forgets what was not drained. */
+  stopRecording(): void {
+    this.recording = false;
+    this.chunks.length = 0;
+  }
+
+  /** Returns views of the recorded bytes from the last drain up to absolute offset `end`. */
+  drainTo(end: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    while (this.emitted < end && this.chunks.length > 0) {
+      const c = this.chunks[0]!;
+      const from = this.emitted - c.start;
+      const to = Math.min(c.bytes.length, end - c.start);
+      if (to > from) out.push(c.bytes.subarray(from, to));
+      this.emitted = c.start + to;
+      if (to === c.bytes.length) this.chunks.shift();
+      else break;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Starts a private `nix-daemon` on a temporary socket for the daemon tests, and stops it.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+function canConnect(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection({ path });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+/** A running test daemon. */
+export interface TestDaemon {
+  /** Its socket path. */
+  readonly socket: string;
+  /** `unix://` store URL of the socket. */
+  readonly store: string;
+  /** The process. */
+  readonly child: ChildProcess;
+  /** Stops it (kills the process and removes the socket directory). */
+  stop(): Promise<void>;
+}
+
+/** Starts `nix-daemon` listening on a fresh socket; resolves once the socket exists. */
+export async function startNixDaemon(): Promise<TestDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), "nix-compat-daemon-"));
+  const socket = join(dir, "socket");
+  const child = spawn("nix-daemon", [], {
+    env: { ...process.env, NIX_DAEMON_SOCKET_PATH: socket },
+    stdio: ["ignore", "ignore", "ignore"],
+  });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(socket) || !(await canConnect(socket))) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill("SIGKILL");
+      throw new Error("nix-daemon did not start");
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    socket,
+    store: `unix://${socket}`,
+    child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
