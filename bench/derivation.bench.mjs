@@ -1,0 +1,134 @@
+// Derivations: ATerm parse and print speed on the shared corpus (2000 real .drv files and two
+// large ones), the ratio to V8's JSON.parse on the same derivations' JSON, and
+// `nix-compat derivation show` over the 2000 files against `nix show-derivation`.
+//
+// The corpus is unpacked into bench/.work. For `nix show-derivation`, the files are loaded
+// into a chroot store under bench/.work/nix-root (`nix-store --load-db`), since Nix only shows
+// derivations that are valid store paths; nothing touches /nix/store.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  bestOf,
+  CLI,
+  HAVE_NIX,
+  measureCommand,
+  printTable,
+  REPO_ROOT,
+  SHARED_DIR,
+  timeLoop,
+  WORK_DIR,
+} from "./lib.mjs";
+
+const lib = await import(join(REPO_ROOT, "dist", "derivation", "index.js"));
+const { parseDerivationATerm, printDerivationATerm, printShowDerivationJson } = lib;
+
+const TARBALL = join(SHARED_DIR, "bench", "drv-corpus.tar.gz");
+if (!existsSync(TARBALL)) {
+  console.log(`\n## derivations\n(${TARBALL} is absent: skipped)`);
+  process.exit(0);
+}
+mkdirSync(WORK_DIR, { recursive: true });
+const DRV_DIR = join(WORK_DIR, "drv");
+const LARGE_DIR = join(WORK_DIR, "drv-large");
+if (!existsSync(DRV_DIR) || !existsSync(LARGE_DIR)) {
+  const r = spawnSync("tar", ["xzf", TARBALL, "-C", WORK_DIR], { stdio: "inherit" });
+  if (r.status !== 0) throw new Error("cannot unpack the corpus");
+}
+
+const names = readdirSync(DRV_DIR).filter((f) => f.endsWith(".drv")).sort();
+const files = names.map((f) => readFileSync(join(DRV_DIR, f)));
+const totalBytes = files.reduce((n, b) => n + b.length, 0);
+const large = readdirSync(LARGE_DIR)
+  .filter((f) => f.endsWith(".drv"))
+  .sort()
+  .map((f) => ({ name: f.slice(33), bytes: readFileSync(join(LARGE_DIR, f)) }));
+
+const MB = 1e6;
+const opts = { minSeconds: 1, rounds: 5 };
+
+// --- parse and print ---------------------------------------------------------------------
+const rows = [];
+const drvs = files.map((b) => parseDerivationATerm(b));
+const showJsonOf = (drv, i) =>
+  Buffer.from(printShowDerivationJson([{ drvPath: `/nix/store/${names[i] ?? "x.drv"}`, drv }])).toString("utf8");
+
+function measureSet(label, inputs, parsed, jsons) {
+  const bytes = inputs.reduce((n, b) => n + b.length, 0);
+  const jsonBytes = jsons.reduce((n, s) => n + Buffer.byteLength(s), 0);
+  globalThis.gc?.();
+  const tParse = timeLoop(() => {
+    for (const b of inputs) parseDerivationATerm(b);
+  }, opts);
+  globalThis.gc?.();
+  const tPrint = timeLoop(() => {
+    for (const d of parsed) printDerivationATerm(d);
+  }, opts);
+  globalThis.gc?.();
+  const tJson = timeLoop(() => {
+    for (const s of jsons) JSON.parse(s);
+  }, opts);
+  rows.push({
+    input: label,
+    files: inputs.length,
+    MB: bytes / MB,
+    "parse MB/s": bytes / MB / tParse,
+    "parse µs/drv": (tParse * 1e6) / inputs.length,
+    "print MB/s": bytes / MB / tPrint,
+    "print µs/drv": (tPrint * 1e6) / inputs.length,
+    "JSON.parse MB/s (same drvs' JSON)": jsonBytes / MB / tJson,
+    "parse time / JSON.parse time": tParse / tJson,
+  });
+}
+
+measureSet("corpus (2000 drvs)", files, drvs, drvs.map(showJsonOf));
+for (const l of large) {
+  const d = parseDerivationATerm(l.bytes);
+  measureSet(l.name, [l.bytes], [d], [showJsonOf(d, -1)]);
+}
+printTable("derivations: ATerm parse / print (targets: parse ≥ 121.5 MB/s, print ≥ 254 MB/s: Rust nix-compat)", rows);
+
+// --- derivation show vs nix show-derivation ------------------------------------------------
+const showRows = [];
+const ours = bestOf(3, () => measureCommand(process.execPath, [CLI, "derivation", "show", ...names], { cwd: DRV_DIR }));
+showRows.push({ command: "nix-compat derivation show (2000 files, one process)", seconds: ours.seconds, "max RSS MiB": (ours.maxRssKiB ?? 0) / 1024 });
+let nixSeconds;
+if (HAVE_NIX) {
+  const root = join(WORK_DIR, "nix-root");
+  const store = join(root, "nix", "store");
+  const storeUri = `local?root=${root}`;
+  if (!existsSync(join(root, ".loaded"))) {
+    mkdirSync(store, { recursive: true });
+    let db = "";
+    for (const f of names) {
+      const data = readFileSync(join(DRV_DIR, f));
+      copyFileSync(join(DRV_DIR, f), join(store, f));
+      const str = (b) => {
+        const len = Buffer.alloc(8);
+        len.writeBigUInt64LE(BigInt(b.length));
+        return Buffer.concat([len, b, Buffer.alloc((8 - (b.length % 8)) % 8)]);
+      };
+      const s = (t) => str(Buffer.from(t));
+      const nar = Buffer.concat([s("nix-archive-1"), s("("), s("type"), s("regular"), s("contents"), str(data), s(")")]);
+      db += `/nix/store/${f}\n${createHash("sha256").update(nar).digest("hex")}\n${nar.length}\n\n0\n`;
+    }
+    const r = spawnSync("nix-store", ["--store", storeUri, "--load-db"], { input: db });
+    if (r.status !== 0) throw new Error(`nix-store --load-db failed: ${r.stderr}`);
+    writeFileSync(join(root, ".loaded"), "");
+  }
+  const paths = names.map((f) => `/nix/store/${f}`);
+  const nix = bestOf(3, () => measureCommand("nix", ["show-derivation", "--store", storeUri, ...paths]));
+  nixSeconds = nix.seconds;
+  showRows.push({ command: "nix show-derivation (Nix 2.8, same files, chroot store)", seconds: nix.seconds, "max RSS MiB": (nix.maxRssKiB ?? 0) / 1024 });
+  const a = measureCommand(process.execPath, [CLI, "derivation", "show", ...names], { cwd: DRV_DIR, stdout: "pipe", rss: false }).stdout;
+  const b = measureCommand("nix", ["show-derivation", "--store", storeUri, ...paths], { stdout: "pipe", rss: false }).stdout;
+  showRows.push({ command: `outputs byte-identical: ${Buffer.compare(a, b) === 0 ? "yes" : "NO"}`, seconds: undefined });
+}
+const node = bestOf(3, () => measureCommand(process.execPath, ["-e", "0"]));
+showRows.push({ command: "(node -e 0: process start-up alone)", seconds: node.seconds });
+printTable(
+  `derivation show over ${names.length} files${nixSeconds ? ` — ours / Nix = ${(ours.seconds / nixSeconds).toFixed(2)} (target ≤ 1; README: Nix 0.337 s)` : ""}`,
+  showRows,
+);
+console.log(`\ncorpus: ${names.length} files, ${(totalBytes / MB).toFixed(2)} MB`);
