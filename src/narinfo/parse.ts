@@ -144,7 +144,14 @@ function parseInner(text: string, options: ParseNarInfoOptions): NarInfo {
     switch (rank) {
       case 0:
         if (storePath !== undefined) throw duplicate(key, line);
-        storePath = parseFieldStorePath(key, line, () => parseStorePath(value, spOptions));
+        storePath = parseFieldStorePath(key, line, () => {
+          const prefix = storeDirPrefix(spOptions.storeDir);
+          if (value.startsWith(prefix)) {
+            const fast = fastBaseName(value, prefix.length);
+            if (fast !== undefined) return fast;
+          }
+          return parseStorePath(value, spOptions);
+        });
         break;
       case 1: // URL
         if (url !== undefined) throw duplicate(key, line);
@@ -396,9 +403,32 @@ function caEncoding(value: string, ca: ContentAddress): Exclude<HashEncoding, "s
   return "base64";
 }
 
-/** A whole `References` value of base names valid under every rule set (no leading dots). */
-const FAST_REFERENCES =
-  /^[0-9a-df-np-sv-z]{32}-(?!\.)[A-Za-z0-9+\-._?=]+(?: [0-9a-df-np-sv-z]{32}-(?!\.)[A-Za-z0-9+\-._?=]+)*$/;
+/**
+ * A whole `References` value of base names valid under every rule set (no leading dots).
+ * The 32 hash characters are spelled out one by one: a counted `{32}` makes V8's regexp
+ * engine keep a loop counter and runs about 2.5 times slower on this, the hottest token.
+ */
+const FAST_REFERENCES: RegExp = (() => {
+  const hash = "[0-9a-df-np-sv-z]".repeat(32);
+  const ref = `${hash}-(?!\\.)[A-Za-z0-9+\\-._?=]+`;
+  return new RegExp(`^${ref}(?: ${ref})*$`);
+})();
+
+/** One base name valid under every rule set, checked by the same unrolled regex. */
+const FAST_BASE_NAME: RegExp = new RegExp(
+  `^${"[0-9a-df-np-sv-z]".repeat(32)}-(?!\\.)[A-Za-z0-9+\\-._?=]{1,${MAX_STORE_PATH_NAME_LENGTH}}$`,
+);
+
+function storeDirPrefix(storeDir: string | undefined): string {
+  return storeDir === undefined ? "/nix/store/" : `${storeDir}/`;
+}
+
+/** The store path at `text[start..]` if it passes the fast check, else undefined (ask src/core). */
+function fastBaseName(text: string, start: number): StorePath | undefined {
+  const base = start === 0 ? text : text.slice(start);
+  if (!FAST_BASE_NAME.test(base)) return undefined;
+  return { hash: base.slice(0, 32), name: base.slice(33) };
+}
 
 function parseReferences(
   value: string,

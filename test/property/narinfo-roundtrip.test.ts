@@ -165,6 +165,28 @@ describe("narinfo print/parse properties", () => {
           ok = false;
         }
         expect(ok).toBe(expected);
+        // StorePath and Deriver take the same fast path for one base name
+        const one = refs[0]!;
+        let coreOk: boolean;
+        try {
+          parseStorePathBaseName(one);
+          coreOk = !one.includes(" ");
+        } catch {
+          coreOk = false;
+        }
+        const tail =
+          "URL: u\nNarHash: sha256:1bb3srw3x77mnck1gk0cbnf1a9915fdrqdjb27y7rxmmlrb3dzjw\nNarSize: 1\n";
+        const accepts = (t: string) => {
+          try {
+            parseNarInfo(t);
+            return true;
+          } catch (err) {
+            expect(err).toBeInstanceOf(NarInfoError);
+            return false;
+          }
+        };
+        expect(accepts(`StorePath: /nix/store/${one}\n${tail}`)).toBe(coreOk);
+        expect(accepts(`${head}Deriver: ${one}\n`)).toBe(coreOk);
       }),
       { numRuns: RUNS * 3 },
     );
