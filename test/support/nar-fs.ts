@@ -46,3 +46,16 @@ export function readTree(path: string): NarNode {
     ),
   };
 }
+
+/** Everything about a restored tree that matters: type, mode bits, contents, targets. */
+export function snapshot(path: string, rel = ""): string[] {
+  const st = lstatSync(path);
+  if (st.isSymbolicLink()) return [`${rel} symlink ${readlinkSync(path)}`];
+  if (st.isFile()) {
+    return [`${rel} file ${(st.mode & 0o777).toString(8)} ${readFileSync(path).toString("hex")}`];
+  }
+  const out = [`${rel} dir ${(st.mode & 0o777).toString(8)}`];
+  for (const name of readdirSync(path).sort())
+    out.push(...snapshot(join(path, name), `${rel}/${name}`));
+  return out;
+}

@@ -11,7 +11,6 @@ import { writeSync } from "node:fs";
 import type { Command } from "commander";
 import { NixCompatError } from "../../core/errors.js";
 import {
-  findListingNode,
   formatNarListingJson,
   listNar,
   type NarListingNode,
@@ -41,12 +40,31 @@ function writeText(text: string): void {
   writeStdoutSync(Buffer.from(text));
 }
 
-function pathSegments(path: string): string[] {
-  return path.split("/").filter((s) => s !== "" && s !== ".");
-}
-
 function notFound(path: string): never {
   throw new NixCompatError("nar.path-not-found", `path '${path}' does not exist`);
+}
+
+/**
+ * The names of a path inside a NAR, resolved as Nix 2.8 does: `""` is the root (and, for `ls`,
+ * `/`); otherwise the path must be absolute and each `/`-separated component is looked up
+ * literally (so `/a/`, `//a` and `/./a` do not exist).
+ */
+function narPathSegments(path: string, rootSlash: boolean): string[] | undefined {
+  if (path === "" || (rootSlash && path === "/")) return [];
+  if (!path.startsWith("/")) {
+    throw new NixCompatError("nar.relative-path", `not an absolute path: '${path}'`);
+  }
+  const segs = path.slice(1).split("/");
+  return segs.some((s) => s === "") ? undefined : segs;
+}
+
+function findNode(root: NarListingNode, segs: readonly string[]): NarListingNode | undefined {
+  let node: NarListingNode | undefined = root;
+  for (const seg of segs) {
+    if (node?.type !== "directory" || !Object.hasOwn(node.entries, seg)) return undefined;
+    node = node.entries[seg];
+  }
+  return node;
 }
 
 function listText(
@@ -83,9 +101,10 @@ function listText(
       show(node, rel);
     }
   };
-  const segs = pathSegments(path);
-  const node = findListingNode(root, path) ?? notFound(path);
-  doPath(node, node.type === "directory" ? "." : (segs[segs.length - 1] ?? "."), showDirectory);
+  const segs = narPathSegments(path, true);
+  const node = (segs && findNode(root, segs)) ?? notFound(path);
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  doPath(node, node.type === "directory" ? "." : base, showDirectory);
   if (lines.length > 0) writeText(`${lines.join("\n")}\n`);
 }
 
@@ -125,6 +144,7 @@ export function registerNarCommands(program: Command): void {
         path: string,
         opts: { recursive?: boolean; long?: boolean; directory?: boolean; json?: boolean },
       ) => {
+        const segs = narPathSegments(path, true);
         const src = fileChunkSource(file);
         let root: NarListingNode;
         try {
@@ -133,7 +153,7 @@ export function registerNarCommands(program: Command): void {
           src.close();
         }
         if (opts.json) {
-          const node = findListingNode(root, path) ?? notFound(path);
+          const node = (segs && findNode(root, segs)) ?? notFound(path);
           writeText(`${formatNarListingJson(node, { recursive: opts.recursive ?? false })}\n`);
         } else {
           listText(
@@ -153,11 +173,12 @@ export function registerNarCommands(program: Command): void {
     .argument("<nar>", "the NAR file, or - for standard input")
     .argument("<path>", "the path inside the NAR")
     .action(async (file: string, path: string) => {
-      const want = pathSegments(path).join("/");
+      const segs = narPathSegments(path, false) ?? notFound(path);
+      const want = segs.join("/");
       const src = fileChunkSource(file);
       try {
         for await (const node of readNar(src)) {
-          if (node.path !== want) continue;
+          if (node.segments.length !== segs.length || node.path !== want) continue;
           if (node.type !== "regular") {
             throw new NixCompatError("nar.not-regular", `path '${path}' is not a regular file`);
           }

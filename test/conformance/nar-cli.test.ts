@@ -1,0 +1,137 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { snapshot } from "../support/nar-fs.js";
+import { describeWithNix, runNix, runNixBytes } from "../support/nix.js";
+import { sharedPath } from "../support/shared.js";
+
+let dir: string;
+let tree: string;
+let nar: string;
+let narBytes: Buffer;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "nix-compat-nar-cli-"));
+  tree = join(dir, "tree");
+  mkdirSync(tree);
+  // names whose JavaScript order differs from their byte order, spaces, dots
+  for (const name of ["ｚ", "😀", "a b", ".hidden", "é", "Z"])
+    writeFileSync(join(tree, name), name);
+  for (const size of [0, 1, 7, 8, 9, 4096, 100_003])
+    writeFileSync(join(tree, `size-${size}`), Buffer.alloc(size, 0x61));
+  writeFileSync(join(tree, "run.sh"), "#!/bin/sh\necho hi\n", { mode: 0o755 });
+  symlinkSync("/nix/store/does-not-exist", join(tree, "abs-dangling"));
+  symlinkSync("size-7", join(tree, "rel"));
+  mkdirSync(join(tree, "empty"));
+  let deep = join(tree, "deep");
+  for (let i = 0; i < 40; i++) deep = join(deep, `d${i}`);
+  mkdirSync(deep, { recursive: true });
+  writeFileSync(join(deep, "leaf"), "deep\n");
+  nar = join(dir, "tree.nar");
+  narBytes = runCli(["nar", "dump-path", tree]).stdout;
+  writeFileSync(nar, narBytes);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("nar CLI (no Nix needed)", () => {
+  it("restore refuses an existing destination and reports damaged input with its offset", () => {
+    const dest = join(dir, "exists");
+    mkdirSync(dest);
+    const r = runCli(["nar", "restore", dest], { input: narBytes });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/already exists/);
+    const bad = Buffer.from(narBytes.subarray(0, 1000));
+    const dest2 = join(dir, "partial");
+    const r2 = runCli(["nar", "restore", dest2], { input: bad });
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toMatch(/^error: .*byte \d+.*input ended early.*left incomplete/s);
+    const r3 = runCli(["nar", "ls", "-", "/"], { input: Buffer.from("hello") });
+    expect(r3.status).toBe(1);
+    expect(r3.stderr).toMatch(/^error: byte 0, in nar\.magic/);
+  });
+
+  it("upstream malformed NARs are rejected by nar ls", () => {
+    const f = sharedPath("fixtures", "nix-upstream", "libutil", "nars", "slash.nar");
+    if (!existsSync(f)) return;
+    const r = runCli(["nar", "ls", "-R", f, "/"]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("invalid file name");
+  });
+
+  it("--help works for every command; bad usage exits 2", () => {
+    for (const c of ["dump-path", "restore", "ls", "cat"])
+      expect(runCli(["nar", c, "--help"]).status).toBe(0);
+    expect(runCli(["nar", "ls", nar]).status).toBe(2);
+  });
+});
+
+describeWithNix("nar CLI against Nix", () => {
+  it("dump-path is byte-identical to nix-store --dump (directory, file, symlink roots)", () => {
+    expect(narBytes.equals(runNixBytes("nix-store", ["--dump", tree]))).toBe(true);
+    for (const p of ["run.sh", "size-9", "rel", "abs-dangling", "empty"]) {
+      expect(
+        runCli(["nar", "dump-path", join(tree, p)]).stdout.equals(
+          runNixBytes("nix-store", ["--dump", join(tree, p)]),
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it("restore gives what nix-store --restore gives", () => {
+    const ours = join(dir, "r-ours");
+    const theirs = join(dir, "r-nix");
+    expect(runCli(["nar", "restore", ours], { input: narBytes }).status).toBe(0);
+    runNix("nix-store", ["--restore", theirs], { input: narBytes });
+    expect(snapshot(ours)).toEqual(snapshot(theirs));
+  });
+
+  it("ls prints what nix nar ls prints (-R, --json, -l, file paths, missing paths)", () => {
+    const cases = [["-R", "--json"], ["--json"], ["-R"], [], ["-l"], ["-R", "-l"], ["-d"]];
+    for (const flags of cases) {
+      const paths =
+        flags.length === 1 && flags[0] === "--json"
+          ? ["/", "", "/deep/d0", "/run.sh", "/rel", "/empty", "/ｚ"]
+          : ["/", "/deep/d0", "/rel"];
+      for (const path of paths) {
+        const ours = runCli(["nar", "ls", ...flags, nar, path]);
+        expect(ours.status).toBe(0);
+        expect(ours.stdoutText.trimEnd()).toBe(runNix("nix", ["nar", "ls", ...flags, nar, path]));
+      }
+    }
+    for (const path of ["/nope", "/deep/d0/", "//deep", "/./deep", "/run.sh/x"]) {
+      const missing = runCli(["nar", "ls", nar, path]);
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toBe(`error: path '${path}' does not exist\n`);
+    }
+    expect(runCli(["nar", "ls", nar, "deep"]).stderr).toBe("error: not an absolute path: 'deep'\n");
+    expect(
+      runCli(["nar", "ls", "--json", "-", "/"], { input: narBytes }).stdoutText.trimEnd(),
+    ).toBe(runNix("nix", ["nar", "ls", "--json", nar, "/"]));
+  });
+
+  it("cat prints what nix nar cat prints", () => {
+    for (const path of [
+      "/size-100003",
+      "/size-0",
+      "/run.sh",
+      "/😀",
+      `/deep/${Array.from({ length: 40 }, (_, i) => `d${i}`).join("/")}/leaf`,
+    ]) {
+      const ours = runCli(["nar", "cat", nar, path]);
+      expect(ours.status).toBe(0);
+      expect(ours.stdout.equals(runNixBytes("nix", ["nar", "cat", nar, path]))).toBe(true);
+    }
+    const dirCat = runCli(["nar", "cat", nar, "/empty"]);
+    expect(dirCat.status).toBe(1);
+    expect(dirCat.stderr).toBe("error: path '/empty' is not a regular file\n");
+    expect(runCli(["nar", "cat", nar, ""]).stderr).toBe("error: path '' is not a regular file\n");
+    for (const path of ["/nope", "/", "/run.sh/", "//run.sh"]) {
+      const r = runCli(["nar", "cat", nar, path]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toBe(`error: path '${path}' does not exist\n`);
+    }
+  });
+});
