@@ -18,9 +18,14 @@ export class DaemonError extends NixCompatError {
   /** The structured error as the daemon sent it. */
   readonly info: DaemonErrorInfo;
   constructor(info: DaemonErrorInfo, options: { cause?: unknown } = {}) {
-    super("daemon.error", info.message, options);
+    super("daemon.error", stripAnsi(info.message), options);
     this.info = info;
   }
+}
+
+/** Removes the ANSI colour escapes Nix puts in its messages. */
+export function stripAnsi(text: string): string {
+  return text.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 }
 
 /** The connection could not be opened, or was closed while a reply was expected. */
