@@ -155,7 +155,6 @@ const DEFERRED: DerivationOutput = { kind: "deferred" };
 // --- the fast scanner ---------------------------------------------------------------------
 
 const HIGH_CHARS = /[\ud800-\uffff]/;
-const UNESCAPE = /\\([\s\S])/g;
 const UNESCAPES: Record<string, string | undefined> = {
   "\\": "\\",
   '"': '"',
@@ -163,6 +162,8 @@ const UNESCAPES: Record<string, string | undefined> = {
   r: "\r",
   t: "\t",
 };
+/** "No more backslashes": a large small integer (keeps the field a Smi, unlike Infinity). */
+const NONE = 0x3fffffff;
 const Q = 0x22; // "
 const COMMA = 0x2c;
 const LBRACK = 0x5b;
@@ -248,7 +249,7 @@ class Scanner {
     let b = this.nextBs;
     if (b < p) {
       b = s.indexOf("\\", p);
-      if (b < 0) b = Number.POSITIVE_INFINITY;
+      if (b < 0) b = NONE;
       this.nextBs = b;
     }
     if (b > q) {
@@ -268,13 +269,35 @@ class Scanner {
     this.p = end + 1;
     this.nextQ = -1;
     this.nextBs = -1;
-    const body = s.slice(p, end);
-    const start = p;
-    return body.replace(UNESCAPE, (_m: string, c: string, off: number) => {
+    return this.unescape(s.slice(p, end), p);
+  }
+
+  /** Unescapes a string body that holds backslashes; `start` is its index in the input. */
+  unescape(body: string, start: number): string {
+    if (body.indexOf("\\\\") < 0) {
+      // Every backslash starts an escape: plain replaceAll passes are exact (they never make
+      // new backslashes) and much faster than a regex with a callback.
+      let r = body;
+      if (r.includes("\\n")) r = r.replaceAll("\\n", "\n");
+      if (r.includes('\\"')) r = r.replaceAll('\\"', '"');
+      if (r.includes("\\t")) r = r.replaceAll("\\t", "\t");
+      if (r.includes("\\r")) r = r.replaceAll("\\r", "\r");
+      if (r.indexOf("\\") < 0) return r;
+    }
+    const parts: string[] = [];
+    let from = 0;
+    let bs = body.indexOf("\\");
+    while (bs >= 0) {
+      parts.push(body.slice(from, bs));
+      const c = body.charAt(bs + 1);
       const r = UNESCAPES[c];
-      if (r === undefined) throw badEscape(c, this.offsetOf(start + off));
-      return r;
-    });
+      if (r === undefined) throw badEscape(c, this.offsetOf(start + bs));
+      parts.push(r);
+      from = bs + 2;
+      bs = body.indexOf("\\", from);
+    }
+    parts.push(body.slice(from));
+    return parts.join("");
   }
 
   text(what: string): string {
@@ -313,6 +336,30 @@ class Scanner {
     }
   }
 
+  /** Consumes `[`; true if a first item follows, false if the list was `[]` (consumed). */
+  open(): boolean {
+    this.expect(LBRACK);
+    if (this.s.charCodeAt(this.p) === RBRACK) {
+      this.p++;
+      return false;
+    }
+    return true;
+  }
+
+  /** After an item: true on `,` (another item follows), false on `]` (list closed). */
+  more(): boolean {
+    const c = this.s.charCodeAt(this.p);
+    if (c === COMMA) {
+      this.p++;
+      return true;
+    }
+    if (c === RBRACK) {
+      this.p++;
+      return false;
+    }
+    this.unexpected("',' or ']'");
+  }
+
   stringList(what: string): { items: string[]; offsets: number[] } {
     const items: string[] = [];
     const offsets: number[] = [];
@@ -324,7 +371,15 @@ class Scanner {
   }
 
   outputNames(): string[] {
-    const { items, offsets } = this.stringList("output name");
+    const items: string[] = [];
+    const offsets: number[] = [];
+    if (this.open()) {
+      do {
+        offsets.push(this.p);
+        items.push(this.text("output name"));
+      } while (this.more());
+    }
+    if (items.length === 1) return items;
     return sortedUnique(
       items,
       offsets,
@@ -420,21 +475,23 @@ class Scanner {
       "derivation.duplicate-input-drv",
       "input derivation",
     );
-    this.list(() => {
-      this.expect(LPAREN);
-      const at = this.p;
-      const path = this.text("input derivation path");
-      if (!isPlainStorePath(path, storeDir)) {
-        try {
-          checkStorePath(path, this.offsetOf(at), "input derivation", storeDir);
-        } catch (err) {
-          this.soft(err);
+    if (this.open()) {
+      do {
+        this.expect(LPAREN);
+        const at = this.p;
+        const path = this.text("input derivation path");
+        if (!isPlainStorePath(path, storeDir)) {
+          try {
+            checkStorePath(path, this.offsetOf(at), "input derivation", storeDir);
+          } catch (err) {
+            this.soft(err);
+          }
         }
-      }
-      this.expect(COMMA);
-      inputDrvs.add(path, this.outputSet(), at);
-      this.expect(RPAREN);
-    });
+        this.expect(COMMA);
+        inputDrvs.add(path, this.outputSet(), at);
+        this.expect(RPAREN);
+      } while (this.more());
+    }
     this.expect(COMMA);
     const srcs = this.stringList("input source");
     const srcItems = srcs.items;
@@ -467,15 +524,17 @@ class Scanner {
     });
     this.expect(COMMA);
     const env = this.mapBuilder<DrvString>("derivation.duplicate-env", "environment variable");
-    this.list(() => {
-      this.expect(LPAREN);
-      const at = this.p;
-      const key = this.text("environment variable name");
-      this.expect(COMMA);
-      const value = this.drvString();
-      this.expect(RPAREN);
-      env.add(key, value, at);
-    });
+    if (this.open()) {
+      do {
+        this.expect(LPAREN);
+        const at = this.p;
+        const key = this.text("environment variable name");
+        this.expect(COMMA);
+        const value = this.drvString();
+        this.expect(RPAREN);
+        env.add(key, value, at);
+      } while (this.more());
+    }
     this.expect(RPAREN);
     if (this.p < s.length) {
       throw new ATermSyntaxError(
