@@ -5,6 +5,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { printTable, REPO_ROOT, SHARED_DIR, timeLoop } from "./lib.mjs";
 
+// Wall time is what the target is about; the CPU column (this process's user + system time)
+// stays meaningful when other processes share the machine.
+
 const dist = (p) => import(join(REPO_ROOT, "dist", p));
 const { parseNarInfo, printNarInfo, verifyNarInfo, signNarInfo, narInfoFingerprint } =
   await dist("narinfo/index.js");
@@ -28,30 +31,56 @@ const RUST_PARSE_US = 4.78;
 const RUST_PRINT_US = 4.77;
 const TARGET_PER_S = 200_000;
 
-const parseSec = timeLoop(
+/**
+ * Like timeLoop, but also returns the best CPU seconds per iteration (user + system time of
+ * this process): on a loaded machine, wall time counts the time other processes had the CPU.
+ */
+function timeLoopCpu(fn, { minSeconds = 0.5, rounds = 5 } = {}) {
+  let wall = Number.POSITIVE_INFINITY;
+  let cpu = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < rounds; round++) {
+    let n = 0;
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    let elapsed = 0;
+    do {
+      fn();
+      n++;
+      elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+    } while (elapsed < minSeconds);
+    const c = process.cpuUsage(c0);
+    wall = Math.min(wall, elapsed / n);
+    cpu = Math.min(cpu, (c.user + c.system) / 1e6 / n);
+  }
+  return { wall, cpu };
+}
+
+const parseT = timeLoopCpu(
   () => {
     for (const e of entries) parseNarInfo(e);
   },
   { minSeconds: 1, rounds: 5 },
 );
-const printSec = timeLoop(
+const printT = timeLoopCpu(
   () => {
     for (const p of parsed) printNarInfo(p);
   },
   { minSeconds: 1, rounds: 5 },
 );
-const fpSec = timeLoop(
+const fpT = timeLoopCpu(
   () => {
     for (const p of parsed) narInfoFingerprint(p);
   },
   { minSeconds: 0.5, rounds: 3 },
 );
 
-const row = (work, sec, rustUs, target) => {
+const row = (work, t, rustUs, target) => {
+  const sec = t.wall;
   const us = (sec / entries.length) * 1e6;
   return {
     work,
     "µs/narinfo": us,
+    "CPU µs": (t.cpu / entries.length) * 1e6,
     "narinfos/s": Math.round(entries.length / sec),
     "MB/s": bytes / sec / 1e6,
     "Rust µs": rustUs ?? "",
@@ -61,9 +90,9 @@ const row = (work, sec, rustUs, target) => {
 };
 
 printTable(`narinfo: ${entries.length} cache.nixos.org narinfos, ${(bytes / 1e6).toFixed(2)} MB`, [
-  row("parse (full validation)", parseSec, RUST_PARSE_US, TARGET_PER_S),
-  row("print", printSec, RUST_PRINT_US),
-  row("fingerprint", fpSec),
+  row("parse (full validation)", parseT, RUST_PARSE_US, TARGET_PER_S),
+  row("print", printT, RUST_PRINT_US),
+  row("fingerprint", fpT),
 ]);
 
 // Signatures: verify every corpus signature with the cache.nixos.org-1 key, and sign.

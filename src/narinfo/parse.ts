@@ -44,6 +44,7 @@ import {
 } from "../core/store-path.js";
 import { forEachNarInfoField, NarInfoError } from "../grammar/narinfo.js";
 import { parseSignature, type Signature } from "../signing/keys.js";
+import { fastBase64Decode, fastNixbase32Decode } from "./fast-decode.js";
 import {
   MAX_NARINFO_SIZE,
   type NarInfo,
@@ -343,9 +344,17 @@ function parseSha256Field(
   const start = value.length - digest.length;
   try {
     if (sri) {
-      if (digest.length === 44) return { hash: sha256(base64Decode(digest)), encoding: "sri" };
+      if (digest.length === 44) {
+        return {
+          hash: sha256(fastBase64Decode(digest, 32) ?? base64Decode(digest)),
+          encoding: "sri",
+        };
+      }
     } else if (digest.length === 52) {
-      return { hash: sha256(nixbase32Decode(digest)), encoding: "nix32" };
+      return {
+        hash: sha256(fastNixbase32Decode(digest, 32) ?? nixbase32Decode(digest)),
+        encoding: "nix32",
+      };
     } else if (digest.length === 64) {
       if (/[A-F]/.test(digest)) {
         throw new NarInfoError(
@@ -356,7 +365,10 @@ function parseSha256Field(
       }
       return { hash: sha256(base16Decode(digest)), encoding: "base16" };
     } else if (digest.length === 44) {
-      return { hash: sha256(base64Decode(digest)), encoding: "base64" };
+      return {
+        hash: sha256(fastBase64Decode(digest, 32) ?? base64Decode(digest)),
+        encoding: "base64",
+      };
     }
   } catch (err) {
     if (err instanceof NarInfoError) throw err;

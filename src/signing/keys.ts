@@ -23,6 +23,7 @@ import * as ed from "@noble/ed25519";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { base64Decode, base64Encode } from "../core/base64.js";
 import { MalformedInputError, type NixCompatErrorOptions } from "../core/errors.js";
+import { fastBase64Decode } from "../narinfo/fast-decode.js";
 
 /** Bytes in an ed25519 signature. */
 export const SIGNATURE_SIZE = 64;
@@ -89,7 +90,7 @@ function splitNamed(
   const b64 = text.slice(colon + 1);
   let bytes: Uint8Array;
   try {
-    bytes = base64Decode(b64);
+    bytes = fastBase64Decode(b64, size) ?? base64Decode(b64);
   } catch (err) {
     const detail = err instanceof MalformedInputError ? err.detail : String(err);
     throw new SigningError(
