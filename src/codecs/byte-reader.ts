@@ -67,6 +67,36 @@ export class ByteReader {
     return end > this.chunk.length ? undefined : this.chunk.subarray(this.pos, end);
   }
 
+  /** Number of bytes buffered in the current chunk (readable without waiting). */
+  available(): number {
+    return this.chunk.length - this.pos;
+  }
+
+  /** If the next bytes are exactly `expected` (and buffered), consumes them and returns true. */
+  consumeIf(expected: Uint8Array): boolean {
+    const n = expected.length;
+    const c = this.chunk;
+    const p = this.pos;
+    if (p + n > c.length) return false;
+    for (let i = 0; i < n; i++) if (c[p + i] !== expected[i]) return false;
+    this.pos = p + n;
+    this.offset += n;
+    return true;
+  }
+
+  /** The buffered byte at `pos + i` (caller checks {@link ByteReader.available}). */
+  byteAt(i: number): number {
+    return this.chunk[this.pos + i]!;
+  }
+
+  /** A fresh copy of `n` buffered bytes starting at `pos + i`. */
+  copyAt(i: number, n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    const from = this.pos + i;
+    for (let k = 0; k < n; k++) out[k] = this.chunk[from + k]!;
+    return out;
+  }
+
   /** Consumes `n` bytes previously seen with {@link ByteReader.peek}. */
   advance(n: number): void {
     this.pos += n;

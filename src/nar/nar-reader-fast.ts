@@ -140,24 +140,12 @@ export async function* readNarFast(
 
   /** Fast path: one of `tokens` whole in the buffer; -1 when the slow path is needed. */
   function pick(tokens: readonly Tok[]): number {
-    for (let i = 0; i < tokens.length; i++) {
-      const enc = tokens[i]!.enc;
-      const p = R.peek(enc.length);
-      if (p !== undefined && bytesEqual(p, enc)) {
-        R.advance(enc.length);
-        return i;
-      }
-    }
+    for (let i = 0; i < tokens.length; i++) if (R.consumeIf(tokens[i]!.enc)) return i;
     return -1;
   }
 
   function single(t: Tok): boolean {
-    const p = R.peek(t.enc.length);
-    if (p !== undefined && bytesEqual(p, t.enc)) {
-      R.advance(t.enc.length);
-      return true;
-    }
-    return false;
+    return R.consumeIf(t.enc);
   }
 
   async function str(
@@ -168,15 +156,23 @@ export async function* readNarFast(
   ): Promise<Uint8Array> {
     const start = off();
     let out: Uint8Array | undefined;
-    const lb = R.peek(8);
-    if (lb !== undefined) {
-      const len = readU64Number(lb, 0);
-      if (len >= 0 && len <= max) {
-        const pad = padLength(len);
-        const all = R.peek(8 + len + pad);
-        if (all !== undefined && allZero(all.subarray(8 + len))) {
+    const avail = R.available();
+    if (
+      avail >= 8 &&
+      R.byteAt(4) === 0 &&
+      R.byteAt(5) === 0 &&
+      R.byteAt(6) === 0 &&
+      R.byteAt(7) === 0
+    ) {
+      const len =
+        (R.byteAt(0) | (R.byteAt(1) << 8) | (R.byteAt(2) << 16) | (R.byteAt(3) << 24)) >>> 0;
+      const pad = padLength(len);
+      if (len <= max && avail >= 8 + len + pad) {
+        let zero = true;
+        for (let i = 8 + len; i < 8 + len + pad; i++) if (R.byteAt(i) !== 0) zero = false;
+        if (zero) {
+          out = R.copyAt(8, len);
           R.advance(8 + len + pad);
-          out = copyBytes(all.subarray(8, 8 + len));
         }
       }
     }
@@ -245,6 +241,12 @@ export async function* readNarFast(
           }
         },
       };
+      const takeBuffered = (): Uint8Array | undefined => {
+        if (p.closed || p.remaining !== size) return undefined;
+        const all = R.tryRead(size);
+        if (all !== undefined) p.remaining = 0;
+        return all;
+      };
       yield {
         type: "regular",
         path: here(),
@@ -254,6 +256,7 @@ export async function* readNarFast(
         size,
         narOffset,
         contents,
+        takeBuffered,
       };
       p.closed = true;
       if (p.remaining > 0) {

@@ -42,6 +42,12 @@ export interface NarRegularNode extends NodeBase {
   readonly narOffset: number;
   /** The contents; read it (or not) before asking for the next node. */
   readonly contents: AsyncIterable<Uint8Array>;
+  /**
+   * Returns the whole contents at once, without waiting, when they are already buffered (a
+   * view valid until the next node); `undefined` otherwise (then read {@link contents}).
+   * A fast path for small files; optional for readers to support.
+   */
+  readonly takeBuffered?: () => Uint8Array | undefined;
 }
 /** A symlink met by the streaming reader. */
 export interface NarSymlinkNode extends NodeBase {

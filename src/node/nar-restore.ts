@@ -81,15 +81,19 @@ export async function restoreNar(
     throw new NixCompatError("nar.destination-exists", `'${destination}' already exists`);
   }
   const dest = Buffer.from(destination);
+  // dirs[i] is the path of the open directory at depth i (dirs[0] the destination itself)
+  const dirs: Buffer[] = [];
   let created = 0;
   try {
     for await (const node of readNar(input, options)) {
+      const depth = node.segmentBytes.length;
       const p =
-        node.segmentBytes.length === 0
+        depth === 0
           ? dest
-          : Buffer.concat([dest, ...node.segmentBytes.flatMap((s) => [SLASH, s])]);
+          : Buffer.concat([dirs[depth - 1]!, SLASH, node.segmentBytes[depth - 1]!]);
       if (node.type === "directory") {
         mkdirSync(p, 0o777);
+        dirs[depth] = p;
         created++;
       } else if (node.type === "symlink") {
         symlinkSync(Buffer.from(node.targetBytes), p);
@@ -98,7 +102,9 @@ export async function restoreNar(
         const fd = openSync(p, CREATE_FLAGS, 0o666);
         created++;
         try {
-          for await (const chunk of node.contents) writeAll(fd, chunk);
+          const whole = node.takeBuffered?.();
+          if (whole !== undefined) writeAll(fd, whole);
+          else for await (const chunk of node.contents) writeAll(fd, chunk);
           if (node.executable) fchmodSync(fd, fstatSync(fd).mode | 0o111);
         } finally {
           closeSync(fd);
