@@ -120,7 +120,7 @@ describe("wire round trips", () => {
           roundTrip(OPS.AddSignatures.request(v), { path, sigs: ["k:AAAA"] });
           roundTrip(OPS.SetOptions.request(v), settings);
           const d = v >= 0x11e ? derived : derived.filter((x) => x.type === "built");
-          roundTrip(OPS.BuildPaths.request(v), { paths: d, mode: "check" });
+          roundTrip(OPS.BuildPaths.request(v), { paths: d, mode: "check" as const });
         },
       ),
       RUNS,
