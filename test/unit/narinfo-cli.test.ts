@@ -100,6 +100,14 @@ describe("nix-compat narinfo / key commands", () => {
         input: signed.stdoutText,
       });
       expect(v.status).toBe(0);
+      const narFile = join(dir, "x.narinfo");
+      writeFileSync(narFile, NARINFO);
+      const viaStdin = runCli(["narinfo", "sign", "--key-file", "-", narFile], {
+        input: gen.stdoutText,
+      });
+      expect(viaStdin.status).toBe(0);
+      expect(viaStdin.stdoutText).toBe(signed.stdoutText);
+      expect(runCli(["narinfo", "sign", "--key-file", "-", "-"], { input: "" }).status).toBe(2);
       const badKey = join(dir, "bad");
       writeFileSync(badKey, "test-1:AAAA");
       const r = runCli(["narinfo", "sign", "--key-file", badKey, "-"], { input: NARINFO });

@@ -78,11 +78,21 @@ export function registerNarinfoCommands(program: Command): void {
   narinfo
     .command("sign")
     .description("print the .narinfo with one more Sig: line, made with the secret key")
-    .requiredOption("--key-file <file>", "secret key file as written by nix key generate-secret")
+    .requiredOption(
+      "--key-file <file>",
+      "secret key file as written by nix key generate-secret (- for standard input)",
+    )
     .option("--store-dir <dir>", "store directory of the StorePath", "/nix/store")
     .argument("<file>", "the .narinfo file, or - for standard input")
     .action(async (file: string, opts: { keyFile: string; storeDir: string }) => {
-      const secret = parseSecretKey(await readFile(opts.keyFile, "utf8"), { file: opts.keyFile });
+      if (opts.keyFile === "-" && file === "-") {
+        usageError("narinfo sign: the key file and the .narinfo cannot both be standard input");
+      }
+      const keyText =
+        opts.keyFile === "-" ? await readInputText("-") : await readFile(opts.keyFile, "utf8");
+      const secret = parseSecretKey(keyText, {
+        file: opts.keyFile === "-" ? "<stdin>" : opts.keyFile,
+      });
       const info = await readNarInfo(file, opts.storeDir);
       const signed = signNarInfo(info, secret, { storeDir: opts.storeDir });
       await writeStdout(printNarInfo(signed, { storeDir: opts.storeDir }));
