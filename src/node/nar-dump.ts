@@ -43,43 +43,38 @@ export function* dumpPathChunks(
   path: string | Uint8Array,
   options: DumpOptions = {},
 ): Generator<Uint8Array, void, undefined> {
-  const size = Math.max(4096, options.bufferSize ?? DUMP_BUFFER_SIZE);
+  // room for the longest fixed piece: a symlink header with a PATH_MAX target
+  const size = Math.max(16384, options.bufferSize ?? DUMP_BUFFER_SIZE);
   const buf = Buffer.allocUnsafe(size);
   let at = 0;
   const root = typeof path === "string" ? Buffer.from(path) : Buffer.from(path);
 
-  // Copies small constant pieces; the caller guarantees room (or flushes first).
+  // Copies small constant pieces; the caller makes room first (flushing the buffer if needed).
   const put = (b: Uint8Array) => {
     buf.set(b, at);
     at += b.length;
   };
-
-  function* room(n: number): Generator<Uint8Array, void, undefined> {
-    if (at + n > size) {
-      yield buf.subarray(0, at);
-      at = 0;
-    }
-  }
-
-  function* bigPut(b: Uint8Array): Generator<Uint8Array, void, undefined> {
-    if (b.length <= size) {
-      yield* room(b.length);
-      put(b);
-      return;
-    }
-    if (at > 0) {
-      yield buf.subarray(0, at);
-      at = 0;
-    }
-    yield b;
-  }
+  const zeros = (n: number) => {
+    for (let i = 0; i < n; i++) buf[at + i] = 0;
+    at += n;
+  };
+  const putString = (b: Uint8Array) => {
+    writeU64(buf, at, b.length);
+    at += 8;
+    put(b);
+    zeros(padLength(b.length));
+  };
+  const H = NAR_HEADERS;
 
   function* node(p: Buffer, st: Stats): Generator<Uint8Array, void, undefined> {
     if (st.isFile()) {
       const exec = (st.mode & 0o100) !== 0;
-      const header = exec ? NAR_HEADERS.executable : NAR_HEADERS.regular;
+      const header = exec ? H.executable : H.regular;
       const len = st.size;
-      yield* room(header.length + 8);
+      if (at + header.length + 8 > size) {
+        yield buf.subarray(0, at);
+        at = 0;
+      }
       put(header);
       writeU64(buf, at, len);
       at += 8;
@@ -106,36 +101,51 @@ export function* dumpPathChunks(
           closeSync(fd);
         }
       }
-      const pad = padLength(len);
-      yield* room(pad + NAR_HEADERS.close.length);
-      buf.fill(0, at, at + pad);
-      at += pad;
-      put(NAR_HEADERS.close);
+      if (at + 8 + H.close.length > size) {
+        yield buf.subarray(0, at);
+        at = 0;
+      }
+      zeros(padLength(len));
+      put(H.close);
     } else if (st.isDirectory()) {
-      yield* room(NAR_HEADERS.directory.length);
-      put(NAR_HEADERS.directory);
+      if (at + H.directory.length > size) {
+        yield buf.subarray(0, at);
+        at = 0;
+      }
+      put(H.directory);
       const names = readdirSync(p, { encoding: "buffer" });
       names.sort(Buffer.compare);
       for (const name of names) {
-        const framed = framedBytes(name);
-        yield* room(NAR_HEADERS.entry.length + framed.length + NAR_HEADERS.node.length);
-        put(NAR_HEADERS.entry);
-        put(framed);
-        put(NAR_HEADERS.node);
+        if (at + H.entry.length + 16 + name.length + H.node.length > size) {
+          yield buf.subarray(0, at);
+          at = 0;
+        }
+        put(H.entry);
+        putString(name);
+        put(H.node);
         const child = Buffer.concat([p, SLASH, name]);
         yield* node(child, lstatSync(child));
-        yield* room(NAR_HEADERS.close.length);
-        put(NAR_HEADERS.close);
+        if (at + H.close.length > size) {
+          yield buf.subarray(0, at);
+          at = 0;
+        }
+        put(H.close);
       }
-      yield* room(NAR_HEADERS.close.length);
-      put(NAR_HEADERS.close);
+      if (at + H.close.length > size) {
+        yield buf.subarray(0, at);
+        at = 0;
+      }
+      put(H.close);
     } else if (st.isSymbolicLink()) {
       const target = readlinkSync(p, { encoding: "buffer" });
-      yield* room(NAR_HEADERS.symlink.length);
-      put(NAR_HEADERS.symlink);
-      yield* bigPut(framedBytes(target));
-      yield* room(NAR_HEADERS.close.length);
-      put(NAR_HEADERS.close);
+      const framed = framedBytes(target);
+      if (at + H.symlink.length + framed.length + H.close.length > size) {
+        yield buf.subarray(0, at);
+        at = 0;
+      }
+      put(H.symlink);
+      put(framed);
+      put(H.close);
     } else {
       throw new MalformedInputError(
         "nar.unsupported-file-type",
