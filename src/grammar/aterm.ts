@@ -136,24 +136,41 @@ export function utf8Length(text: string): number {
 }
 
 const ESCAPE_TEST = /["\\\n\r\t]/;
-const ESCAPE_ALL = /["\\\n\r\t]/g;
-const ESCAPES: Record<string, string> = {
-  '"': '\\"',
-  "\\": "\\\\",
-  "\n": "\\n",
-  "\r": "\\r",
-  "\t": "\\t",
-};
-const escapeChar = (c: string): string => ESCAPES[c]!;
+const ESCAPES: string[] = [];
+ESCAPES[0x22] = '\\"';
+ESCAPES[0x5c] = "\\\\";
+ESCAPES[0x0a] = "\\n";
+ESCAPES[0x0d] = "\\r";
+ESCAPES[0x09] = "\\t";
+
+function escapeLoop(text: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const e = ESCAPES[text.charCodeAt(i)];
+    if (e !== undefined) {
+      out += text.slice(from, i) + e;
+      from = i + 1;
+    }
+  }
+  return out + text.slice(from);
+}
 
 /** Escapes a string body as Nix's `printString` does (`\\ \" \n \r \t`; nothing else). */
 export function escapeATermString(text: string): string {
-  return ESCAPE_TEST.test(text) ? text.replace(ESCAPE_ALL, escapeChar) : text;
+  return ESCAPE_TEST.test(text) ? escapeLoop(text) : text;
 }
+
+/** Characters `JSON.stringify` escapes but Nix does not (other controls, lone surrogates). */
+const JSON_ONLY_ESCAPES = /[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]/;
 
 /** Quotes and escapes: `"..."`. */
 export function quoteATermString(text: string): string {
-  return `"${escapeATermString(text)}"`;
+  if (!ESCAPE_TEST.test(text)) return `"${text}"`;
+  // JSON.stringify escapes exactly `\\ \" \n \r \t` the same way, natively, when no other
+  // control character (nor a lone surrogate) is present.
+  if (!JSON_ONLY_ESCAPES.test(text)) return JSON.stringify(text);
+  return `"${escapeLoop(text)}"`;
 }
 
 /**

@@ -70,8 +70,8 @@ import {
   bytesToBinary,
   decodeUtf8OrUndefined,
   drvStringToBinary,
-  escapeATermString,
   listOf,
+  quoteATermString,
   runATermParser,
   utf8Length,
 } from "./aterm.js";
@@ -815,10 +815,16 @@ function hasBytes(drv: Derivation): boolean {
   return false;
 }
 
+/** `a` before `b` in UTF-8 byte order; `<` unless both hold characters ≥ U+D800. */
+function before(a: string, b: string): boolean {
+  if (!HIGH_CHARS.test(a) || !HIGH_CHARS.test(b)) return a < b;
+  return compareUtf8(a, b) < 0;
+}
+
 function sortedEntries<V>(map: ReadonlyMap<string, V>): Iterable<[string, V]> {
   let prev: string | undefined;
   for (const k of map.keys()) {
-    if (prev !== undefined && compareUtf8(prev, k) >= 0) {
+    if (prev !== undefined && !before(prev, k)) {
       return [...map.entries()].sort((a, b) => compareUtf8(a[0], b[0]));
     }
     prev = k;
@@ -828,7 +834,7 @@ function sortedEntries<V>(map: ReadonlyMap<string, V>): Iterable<[string, V]> {
 
 function sortedStrings(items: readonly string[]): readonly string[] {
   for (let i = 1; i < items.length; i++) {
-    if (compareUtf8(items[i - 1]!, items[i]!) >= 0) return [...new Set(items)].sort(compareUtf8);
+    if (!before(items[i - 1]!, items[i]!)) return [...new Set(items)].sort(compareUtf8);
   }
   return items;
 }
@@ -839,10 +845,10 @@ const SYSTEM_ESCAPE = /["\\]/g;
 function printToString(drv: Derivation, options: PrintDerivationOptions, binary: boolean): string {
   const mask = options.maskOutputs === true;
   const enc = binary ? (s: string) => drvStringToBinary(s) : (s: string) => s;
-  const q = (s: string) => `"${escapeATermString(enc(s))}"`;
+  const q = binary ? (s: string) => quoteATermString(enc(s)) : quoteATermString;
   const qd = binary
-    ? (s: DrvString) => `"${escapeATermString(drvStringToBinary(s))}"`
-    : (s: DrvString) => `"${escapeATermString(s as string)}"`;
+    ? (s: DrvString) => quoteATermString(drvStringToBinary(s))
+    : (s: DrvString) => quoteATermString(s as string);
   const inputs = options.actualInputs ?? drv.inputDrvs;
   let dyn = false;
   for (const node of inputs.values()) {
@@ -881,7 +887,10 @@ function printToString(drv: Derivation, options: PrintDerivationOptions, binary:
   out += "],[";
   first = true;
   const node = (n: OutputSet): string => {
-    const names = `[${sortedStrings(n.outputs).map(q).join(",")}]`;
+    const outs = sortedStrings(n.outputs);
+    let names = "[";
+    for (let i = 0; i < outs.length; i++) names += i === 0 ? q(outs[i]!) : `,${q(outs[i]!)}`;
+    names += "]";
     if (n.dynamicOutputs.size === 0) return names;
     let s = `(${names},[`;
     let f = true;
