@@ -7,9 +7,7 @@
  * @module
  */
 import fc from "fast-check";
-import type { ContentAddress } from "../core/content-address.js";
-import type { Hash, HashEncoding } from "../core/hash.js";
-import { HASH_SIZES, type HashAlgorithm } from "../core/hash-algorithm.js";
+import type { HashEncoding } from "../core/hash.js";
 import type { StorePath } from "../core/store-path.js";
 import {
   CANONICAL_QUIRKS,
@@ -18,6 +16,7 @@ import {
   type NarInfoUnknownField,
 } from "../narinfo/types.js";
 import type { Signature } from "../signing/keys.js";
+import { arbContentAddress, arbHash } from "./core.js";
 
 const NIX32 = "0123456789abcdfghijklmnpqrsvwxyz";
 const NAME_FIRST = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-_?=";
@@ -28,7 +27,7 @@ function charsOf(alphabet: string): fc.Arbitrary<string> {
 }
 
 /** A store path (valid under Nix 2.8's rules: no leading dot). */
-export function arbitraryNarInfoStorePath(suffix = ""): fc.Arbitrary<StorePath> {
+export function arbNarInfoStorePath(suffix = ""): fc.Arbitrary<StorePath> {
   return fc
     .record({
       hash: fc.string({ unit: charsOf(NIX32), minLength: 32, maxLength: 32 }),
@@ -38,50 +37,21 @@ export function arbitraryNarInfoStorePath(suffix = ""): fc.Arbitrary<StorePath> 
     .map(({ hash, first, rest }) => ({ hash, name: `${first}${rest}${suffix}` }));
 }
 
-/** A sha256 hash. */
-export function arbitrarySha256(): fc.Arbitrary<Hash> {
-  return fc
-    .uint8Array({ minLength: 32, maxLength: 32 })
-    .map((digest) => ({ algorithm: "sha256" as const, digest }));
-}
-
-/** A hash of any supported algorithm. */
-export function arbitraryAnyHash(): fc.Arbitrary<Hash> {
-  return fc
-    .constantFrom<HashAlgorithm>("md5", "sha1", "sha256", "sha512")
-    .chain((algorithm) =>
-      fc
-        .uint8Array({ minLength: HASH_SIZES[algorithm], maxLength: HASH_SIZES[algorithm] })
-        .map((digest) => ({ algorithm, digest })),
-    );
-}
-
-/** A content address as found in narinfo `CA` fields. */
-export function arbitraryContentAddress(): fc.Arbitrary<ContentAddress> {
-  return fc.oneof(
-    arbitrarySha256().map((hash) => ({ method: "text" as const, hash })),
-    fc.record({
-      method: fc.constantFrom("flat" as const, "nar" as const),
-      hash: arbitraryAnyHash(),
-    }),
-  );
-}
-
 /** A key name: non-empty, no `:`, no line breaks (printable ASCII here). */
-export function arbitraryKeyName(): fc.Arbitrary<string> {
+export function arbKeyName(): fc.Arbitrary<string> {
   return fc.stringMatching(/^[A-Za-z0-9._-][A-Za-z0-9._\- ]{0,20}$/);
 }
 
 /** A signature with arbitrary (not necessarily valid) bytes. */
-export function arbitrarySignature(): fc.Arbitrary<Signature> {
+export function arbSignature(): fc.Arbitrary<Signature> {
   return fc.record({
-    keyName: arbitraryKeyName(),
+    keyName: arbKeyName(),
     sig: fc.uint8Array({ minLength: 64, maxLength: 64 }),
   });
 }
 
 /** A field value: any text without line breaks (may be empty when `allowEmpty`). */
-function arbitraryValue(allowEmpty: boolean): fc.Arbitrary<string> {
+function arbValue(allowEmpty: boolean): fc.Arbitrary<string> {
   return fc.string({
     unit: fc.oneof(
       {
@@ -96,17 +66,17 @@ function arbitraryValue(allowEmpty: boolean): fc.Arbitrary<string> {
 }
 
 /** An unknown field: a key Nix does not know and any value. */
-export function arbitraryUnknownField(): fc.Arbitrary<NarInfoUnknownField> {
+export function arbNarInfoUnknownField(): fc.Arbitrary<NarInfoUnknownField> {
   return fc.record({
     key: fc.stringMatching(/^[\x21-\x39\x3b-\x7e]{1,12}$/).filter((k) => !NARINFO_KEYS.includes(k)),
-    value: arbitraryValue(true),
+    value: arbValue(true),
   });
 }
 
 const RANKS: ReadonlyMap<string, number> = new Map(NARINFO_KEYS.map((k, i) => [k, i]));
 
-/** Options for {@link arbitraryNarInfo}. */
-export interface ArbitraryNarInfoOptions {
+/** Options for {@link arbNarInfo}. */
+export interface ArbNarInfoOptions {
   /** Generate only what Nix itself writes (canonical quirks, no unknown fields). Default false. */
   readonly canonical?: boolean;
 }
@@ -115,7 +85,7 @@ export interface ArbitraryNarInfoOptions {
  * A narinfo value, with any quirk unless `canonical`. Every generated value prints to a text
  * that parses back to an equal value.
  */
-export function arbitraryNarInfo(options: ArbitraryNarInfoOptions = {}): fc.Arbitrary<NarInfo> {
+export function arbNarInfo(options: ArbNarInfoOptions = {}): fc.Arbitrary<NarInfo> {
   const canonical = options.canonical === true;
   const encoding = (all: boolean): fc.Arbitrary<HashEncoding> =>
     canonical
@@ -125,32 +95,29 @@ export function arbitraryNarInfo(options: ArbitraryNarInfoOptions = {}): fc.Arbi
         : fc.constant("nix32");
   return fc
     .record({
-      storePath: arbitraryNarInfoStorePath(),
-      url: arbitraryValue(false),
+      storePath: arbNarInfoStorePath(),
+      url: arbValue(false),
       compression: canonical
         ? fc.constantFrom("xz", "bzip2", "zstd", "none")
-        : fc.option(
-            fc.oneof(fc.constantFrom("xz", "bzip2", "zstd", "none"), arbitraryValue(false)),
-            {
-              nil: undefined,
-            },
-          ),
-      fileHash: fc.option(arbitrarySha256(), { nil: undefined }),
+        : fc.option(fc.oneof(fc.constantFrom("xz", "bzip2", "zstd", "none"), arbValue(false)), {
+            nil: undefined,
+          }),
+      fileHash: fc.option(arbHash("sha256"), { nil: undefined }),
       fileSize: fc.option(fc.maxSafeNat(), { nil: undefined }),
-      narHash: arbitrarySha256(),
+      narHash: arbHash("sha256"),
       narSize: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
-      references: fc.uniqueArray(arbitraryNarInfoStorePath(), {
+      references: fc.uniqueArray(arbNarInfoStorePath(), {
         maxLength: 6,
         selector: (p) => `${p.hash}-${p.name}`,
       }),
       sortReferences: canonical ? fc.constant(true) : fc.boolean(),
-      deriver: fc.option(arbitraryNarInfoStorePath(".drv"), { nil: undefined }),
-      system: fc.option(arbitraryValue(false), { nil: undefined }),
-      signatures: fc.array(arbitrarySignature(), { maxLength: 3 }),
-      ca: fc.option(arbitraryContentAddress(), { nil: undefined }),
+      deriver: fc.option(arbNarInfoStorePath(".drv"), { nil: undefined }),
+      system: fc.option(arbValue(false), { nil: undefined }),
+      signatures: fc.array(arbSignature(), { maxLength: 3 }),
+      ca: fc.option(arbContentAddress, { nil: undefined }),
       unknownFields: canonical
         ? fc.constant([])
-        : fc.array(arbitraryUnknownField(), { maxLength: 3 }),
+        : fc.array(arbNarInfoUnknownField(), { maxLength: 3 }),
       narHashEncoding: encoding(true),
       fileHashEncoding: encoding(true),
       caHashEncoding: canonical

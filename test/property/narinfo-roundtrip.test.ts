@@ -9,14 +9,14 @@ import {
   parseNarInfo,
   printNarInfo,
 } from "../../src/narinfo/index.js";
-import { arbitraryNarInfo } from "../../src/testing/narinfo.js";
+import { arbNarInfo } from "../../src/testing/narinfo.js";
 
 const RUNS = Number(process.env.NIX_COMPAT_PROPERTY_RUNS ?? 300);
 
 describe("narinfo print/parse properties", () => {
   it("any narinfo (every quirk) prints to text that parses back to the same value and text", () => {
     fc.assert(
-      fc.property(arbitraryNarInfo(), (info) => {
+      fc.property(arbNarInfo(), (info) => {
         const text = printNarInfo(info);
         const back = parseNarInfo(text);
         expect(back).toEqual(info);
@@ -28,7 +28,7 @@ describe("narinfo print/parse properties", () => {
 
   it("normalising keeps the fingerprint and gives a canonical file", () => {
     fc.assert(
-      fc.property(arbitraryNarInfo(), (info) => {
+      fc.property(arbNarInfo(), (info) => {
         const n = normaliseNarInfo(info);
         expect(narInfoFingerprint(n)).toBe(narInfoFingerprint(info));
         const text = printNarInfo(n);
@@ -74,55 +74,51 @@ describe("narinfo print/parse properties", () => {
       fc.record({ kind: fc.constant("swaplines" as const), at: fc.nat(), to: fc.nat() }),
     );
     fc.assert(
-      fc.property(
-        arbitraryNarInfo(),
-        fc.array(mutation, { minLength: 1, maxLength: 3 }),
-        (info, ms) => {
-          let text = printNarInfo(info);
-          for (const m of ms) {
-            const lines = text.split("\n");
-            switch (m.kind) {
-              case "delete": {
-                const at = m.at % (text.length + 1);
-                text = text.slice(0, at) + text.slice(at + m.len);
-                break;
-              }
-              case "insert": {
-                const at = m.at % (text.length + 1);
-                text = text.slice(0, at) + m.s + text.slice(at);
-                break;
-              }
-              case "dupline": {
-                const i = m.at % lines.length;
-                lines.splice(i, 0, lines[i]!);
-                text = lines.join("\n");
-                break;
-              }
-              case "dropline":
-                lines.splice(m.at % lines.length, 1);
-                text = lines.join("\n");
-                break;
-              case "swaplines": {
-                const i = m.at % lines.length;
-                const j = m.to % lines.length;
-                [lines[i], lines[j]] = [lines[j]!, lines[i]!];
-                text = lines.join("\n");
-                break;
-              }
+      fc.property(arbNarInfo(), fc.array(mutation, { minLength: 1, maxLength: 3 }), (info, ms) => {
+        let text = printNarInfo(info);
+        for (const m of ms) {
+          const lines = text.split("\n");
+          switch (m.kind) {
+            case "delete": {
+              const at = m.at % (text.length + 1);
+              text = text.slice(0, at) + text.slice(at + m.len);
+              break;
+            }
+            case "insert": {
+              const at = m.at % (text.length + 1);
+              text = text.slice(0, at) + m.s + text.slice(at);
+              break;
+            }
+            case "dupline": {
+              const i = m.at % lines.length;
+              lines.splice(i, 0, lines[i]!);
+              text = lines.join("\n");
+              break;
+            }
+            case "dropline":
+              lines.splice(m.at % lines.length, 1);
+              text = lines.join("\n");
+              break;
+            case "swaplines": {
+              const i = m.at % lines.length;
+              const j = m.to % lines.length;
+              [lines[i], lines[j]] = [lines[j]!, lines[i]!];
+              text = lines.join("\n");
+              break;
             }
           }
-          let parsed: ReturnType<typeof parseNarInfo> | undefined;
-          try {
-            parsed = parseNarInfo(text);
-          } catch (err) {
-            expect(err).toBeInstanceOf(NarInfoError);
-            expect(err).toBeInstanceOf(MalformedInputError);
-            expect((err as NarInfoError).code).toMatch(/^narinfo\.[a-z-]+$/);
-            return;
-          }
-          expect(printNarInfo(parsed)).toBe(text);
-        },
-      ),
+        }
+        let parsed: ReturnType<typeof parseNarInfo> | undefined;
+        try {
+          parsed = parseNarInfo(text);
+        } catch (err) {
+          expect(err).toBeInstanceOf(NarInfoError);
+          expect(err).toBeInstanceOf(MalformedInputError);
+          expect((err as NarInfoError).code).toMatch(/^narinfo\.[a-z-]+$/);
+          return;
+        }
+        expect(printNarInfo(parsed)).toBe(text);
+      }),
       { numRuns: RUNS * 3 },
     );
   });

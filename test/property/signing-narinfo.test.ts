@@ -9,11 +9,8 @@ import {
   verifyNarInfo,
 } from "../../src/narinfo/index.js";
 import { generateSecretKey, publicKeyOf } from "../../src/signing/keys.js";
-import {
-  arbitraryNarInfo,
-  arbitraryNarInfoStorePath,
-  arbitrarySha256,
-} from "../../src/testing/narinfo.js";
+import { arbHash } from "../../src/testing/core.js";
+import { arbNarInfo, arbNarInfoStorePath } from "../../src/testing/narinfo.js";
 
 const RUNS = Number(process.env.NIX_COMPAT_PROPERTY_RUNS ?? 60);
 const seed = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -21,7 +18,7 @@ const seed = fc.uint8Array({ minLength: 32, maxLength: 32 });
 describe("signing narinfos", () => {
   it("sign then verify holds, also after printing and parsing", () => {
     fc.assert(
-      fc.property(arbitraryNarInfo(), seed, (info, s) => {
+      fc.property(arbNarInfo(), seed, (info, s) => {
         const key = generateSecretKey("test-key-1", s);
         const signed = signNarInfo(info, key);
         expect(signed.signatures).toHaveLength(info.signatures.length + 1);
@@ -38,16 +35,16 @@ describe("signing narinfos", () => {
 
   it("verify fails after any change to a signed field, holds after changes to the others", () => {
     const change = fc.oneof(
-      arbitraryNarInfoStorePath().map((p) => ({ field: "storePath" as const, value: p })),
-      arbitrarySha256().map((h) => ({ field: "narHash" as const, value: h })),
+      arbNarInfoStorePath().map((p) => ({ field: "storePath" as const, value: p })),
+      arbHash("sha256").map((h) => ({ field: "narHash" as const, value: h })),
       fc.integer({ min: 1, max: 2 ** 40 }).map((n) => ({ field: "narSize" as const, value: n })),
-      arbitraryNarInfoStorePath().map((p) => ({ field: "addReference" as const, value: p })),
+      arbNarInfoStorePath().map((p) => ({ field: "addReference" as const, value: p })),
       fc.constant({ field: "dropReference" as const, value: undefined }),
       fc.string({ minLength: 1 }).map((u) => ({ field: "url" as const, value: u })),
-      arbitraryNarInfoStorePath(".drv").map((d) => ({ field: "deriver" as const, value: d })),
+      arbNarInfoStorePath(".drv").map((d) => ({ field: "deriver" as const, value: d })),
     );
     fc.assert(
-      fc.property(arbitraryNarInfo(), seed, change, (info, s, c) => {
+      fc.property(arbNarInfo(), seed, change, (info, s, c) => {
         const key = generateSecretKey("k", s);
         const signed = signNarInfo({ ...info, signatures: [] }, key);
         const before = narInfoFingerprint(signed);
@@ -94,7 +91,7 @@ describe("signing narinfos", () => {
 
   it("reference order does not change the fingerprint (Nix sorts them)", () => {
     fc.assert(
-      fc.property(arbitraryNarInfo(), (info) => {
+      fc.property(arbNarInfo(), (info) => {
         const reversed = { ...info, references: [...info.references].reverse() };
         expect(narInfoFingerprint(reversed)).toBe(narInfoFingerprint(info));
       }),
