@@ -44,22 +44,43 @@ import {
 
 type MaybePromise<T> = T | Promise<T>;
 
+/** Lets a handler report progress to the client while it works on a request. */
+export interface ServerContext {
+  /** Sends a log line (`STDERR_NEXT`). */
+  log(text: string): Promise<void>;
+  /** Sends an activity message (`start-activity`, `stop-activity` or `result`). */
+  activity(
+    message: Extract<StderrMessage, { type: "start-activity" | "stop-activity" | "result" }>,
+  ): Promise<void>;
+}
+
 /** What a worker-protocol server answers with. Every method is optional. */
 export interface WorkerStoreHandler {
-  setOptions?(settings: ClientSettings): MaybePromise<void>;
-  isValidPath?(path: string): MaybePromise<boolean>;
-  queryValidPaths?(paths: string[], substitute: boolean): MaybePromise<string[]>;
-  queryPathInfo?(path: string): MaybePromise<UnkeyedPathInfo | undefined>;
-  queryPathFromHashPart?(hashPart: string): MaybePromise<string | undefined>;
-  queryReferrers?(path: string): MaybePromise<string[]>;
+  setOptions?(settings: ClientSettings, ctx: ServerContext): MaybePromise<void>;
+  isValidPath?(path: string, ctx: ServerContext): MaybePromise<boolean>;
+  queryValidPaths?(
+    paths: string[],
+    substitute: boolean,
+    ctx: ServerContext,
+  ): MaybePromise<string[]>;
+  queryPathInfo?(path: string, ctx: ServerContext): MaybePromise<UnkeyedPathInfo | undefined>;
+  queryPathFromHashPart?(hashPart: string, ctx: ServerContext): MaybePromise<string | undefined>;
+  queryReferrers?(path: string, ctx: ServerContext): MaybePromise<string[]>;
   /** The path's NAR (throw if the path is not valid). */
-  narFromPath?(path: string): MaybePromise<AsyncIterable<Uint8Array> | Iterable<Uint8Array>>;
+  narFromPath?(
+    path: string,
+    ctx: ServerContext,
+  ): MaybePromise<AsyncIterable<Uint8Array> | Iterable<Uint8Array>>;
   /** Adds a path; `nar` must be read to its end. */
-  addToStoreNar?(request: AddToStoreNarRequest, nar: AsyncIterable<Uint8Array>): MaybePromise<void>;
-  addTempRoot?(path: string): MaybePromise<void>;
-  addSignatures?(path: string, sigs: string[]): MaybePromise<void>;
-  ensurePath?(path: string): MaybePromise<void>;
-  buildPaths?(paths: DerivedPath[], mode: BuildMode): MaybePromise<void>;
+  addToStoreNar?(
+    request: AddToStoreNarRequest,
+    nar: AsyncIterable<Uint8Array>,
+    ctx: ServerContext,
+  ): MaybePromise<void>;
+  addTempRoot?(path: string, ctx: ServerContext): MaybePromise<void>;
+  addSignatures?(path: string, sigs: string[], ctx: ServerContext): MaybePromise<void>;
+  ensurePath?(path: string, ctx: ServerContext): MaybePromise<void>;
+  buildPaths?(paths: DerivedPath[], mode: BuildMode, ctx: ServerContext): MaybePromise<void>;
 }
 
 /** Options of {@link serveWorkerProtocol}. */
@@ -110,6 +131,10 @@ export async function serveWorkerProtocol(
       encode(stderr, { type: "last" }),
     );
     const last = encode(stderr, { type: "last" });
+    const ctx: ServerContext = {
+      log: (text) => Promise.resolve(transport.write(encode(stderr, { type: "next", text }))),
+      activity: (m) => Promise.resolve(transport.write(encode(stderr, m))),
+    };
     const fail = (message: string) =>
       send(
         encode(stderr, {
@@ -145,21 +170,23 @@ export async function serveWorkerProtocol(
       switch (code) {
         case OP.SetOptions:
           await answer(OPS.SetOptions, async (s) => {
-            await handler.setOptions?.(s);
+            await handler.setOptions?.(s, ctx);
             return undefined;
           });
           break;
         case OP.IsValidPath:
-          await answer(OPS.IsValidPath, (p) => need(handler.isValidPath, name).call(handler, p));
+          await answer(OPS.IsValidPath, (p) =>
+            need(handler.isValidPath, name).call(handler, p, ctx),
+          );
           break;
         case OP.QueryValidPaths:
           await answer(OPS.QueryValidPaths, (a) =>
-            need(handler.queryValidPaths, name).call(handler, a.paths, a.substitute),
+            need(handler.queryValidPaths, name).call(handler, a.paths, a.substitute, ctx),
           );
           break;
         case OP.QueryPathInfo:
           await answer(OPS.QueryPathInfo, async (p) => {
-            const info = await need(handler.queryPathInfo, name).call(handler, p);
+            const info = await need(handler.queryPathInfo, name).call(handler, p, ctx);
             if (info === undefined && !hasMinor(v, 17))
               throw new OpError(`path '${p}' is not valid`);
             return info;
@@ -167,35 +194,35 @@ export async function serveWorkerProtocol(
           break;
         case OP.QueryPathFromHashPart:
           await answer(OPS.QueryPathFromHashPart, (h) =>
-            need(handler.queryPathFromHashPart, name).call(handler, h),
+            need(handler.queryPathFromHashPart, name).call(handler, h, ctx),
           );
           break;
         case OP.QueryReferrers:
           await answer(OPS.QueryReferrers, (p) =>
-            need(handler.queryReferrers, name).call(handler, p),
+            need(handler.queryReferrers, name).call(handler, p, ctx),
           );
           break;
         case OP.AddTempRoot:
           await answer(OPS.AddTempRoot, async (p) => {
-            await handler.addTempRoot?.(p);
+            await handler.addTempRoot?.(p, ctx);
             return 1;
           });
           break;
         case OP.AddSignatures:
           await answer(OPS.AddSignatures, async (a) => {
-            await need(handler.addSignatures, name).call(handler, a.path, a.sigs);
+            await need(handler.addSignatures, name).call(handler, a.path, a.sigs, ctx);
             return 1;
           });
           break;
         case OP.EnsurePath:
           await answer(OPS.EnsurePath, async (p) => {
-            await need(handler.ensurePath, name).call(handler, p);
+            await need(handler.ensurePath, name).call(handler, p, ctx);
             return 1;
           });
           break;
         case OP.BuildPaths:
           await answer(OPS.BuildPaths, async (a) => {
-            await need(handler.buildPaths, name).call(handler, a.paths, a.mode);
+            await need(handler.buildPaths, name).call(handler, a.paths, a.mode, ctx);
             return 1;
           });
           break;
@@ -203,7 +230,7 @@ export async function serveWorkerProtocol(
           const path = await read(OPS.NarFromPath.args(v));
           let nar: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
           try {
-            nar = await need(handler.narFromPath, name).call(handler, path);
+            nar = await need(handler.narFromPath, name).call(handler, path, ctx);
           } catch (err) {
             await fail(err instanceof Error ? err.message : String(err));
             break;
@@ -223,7 +250,7 @@ export async function serveWorkerProtocol(
           const frames = readFramed(reader);
           let error: unknown;
           try {
-            await need(handler.addToStoreNar, name).call(handler, req, frames);
+            await need(handler.addToStoreNar, name).call(handler, req, frames, ctx);
           } catch (err) {
             error = err;
           }

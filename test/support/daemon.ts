@@ -1,7 +1,7 @@
 /**
  * Starts a private `nix-daemon` on a temporary socket for the daemon tests, and stops it.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
@@ -18,6 +18,20 @@ function canConnect(path: string): Promise<boolean> {
   });
 }
 
+/** Kills the daemon and the per-connection workers it forked (they start their own sessions). */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  const r = spawnSync("pgrep", ["-P", String(child.pid)], { encoding: "utf8" });
+  const pids = [child.pid, ...(r.stdout ?? "").split("\n").filter(Boolean).map(Number)];
+  for (const pid of pids.reverse()) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
 /** A running test daemon. */
 export interface TestDaemon {
   /** Its socket path. */
@@ -26,8 +40,10 @@ export interface TestDaemon {
   readonly store: string;
   /** The process. */
   readonly child: ChildProcess;
-  /** Stops it (kills the process and removes the socket directory). */
+  /** Stops it (kills the process group and removes the socket directory). */
   stop(): Promise<void>;
+  /** Kills the daemon and its workers at once with SIGKILL (a crash). */
+  kill(): void;
 }
 
 /** Starts `nix-daemon` listening on a fresh socket; resolves once the socket exists. */
@@ -41,7 +57,7 @@ export async function startNixDaemon(): Promise<TestDaemon> {
   const deadline = Date.now() + 10_000;
   while (!existsSync(socket) || !(await canConnect(socket))) {
     if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill("SIGKILL");
+      killGroup(child, "SIGKILL");
       throw new Error("nix-daemon did not start");
     }
     await new Promise((r) => setTimeout(r, 20));
@@ -53,11 +69,14 @@ export async function startNixDaemon(): Promise<TestDaemon> {
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
+        killGroup(child, "SIGTERM");
         await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       }
+      killGroup(child, "SIGKILL");
       rmSync(dir, { recursive: true, force: true });
+    },
+    kill() {
+      killGroup(child, "SIGKILL");
     },
   };
 }
