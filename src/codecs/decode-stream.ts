@@ -13,7 +13,7 @@
 import { UsageError } from "../core/errors.js";
 import { type ByteInput, type ByteReader, byteReader } from "./byte-reader.js";
 import type { Codec } from "./codec.js";
-import { malformedError, truncatedError } from "./codec-errors.js";
+import { limitError, malformedError, truncatedError } from "./codec-errors.js";
 import { type DecodeOptions, decodeNode, newState } from "./decode.js";
 import type { DecodeEvent } from "./event.js";
 import type { PayloadHandle } from "./payload.js";
@@ -27,8 +27,27 @@ interface Pending {
   closed: boolean;
 }
 
+/** Default maximum size of a payload that {@link decodeAsync} buffers: 256 MiB. */
+export const DEFAULT_MAX_BUFFERED_PAYLOAD = 256 << 20;
+
 /** Options of the streaming decoders. */
-export type StreamDecodeOptions = Omit<DecodeOptions, "onEvent">;
+export interface StreamDecodeOptions extends Omit<DecodeOptions, "onEvent"> {
+  /**
+   * Maximum size of a payload {@link decodeAsync} holds in memory (default
+   * {@link DEFAULT_MAX_BUFFERED_PAYLOAD}); {@link decodeEvents} never buffers payloads.
+   */
+  readonly maxBufferedPayload?: number;
+}
+
+function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 async function finish(reader: ByteReader, base: number, p: Pending): Promise<void> {
   p.closed = true;
@@ -97,10 +116,22 @@ async function* run<T>(
       const offset = reader.offset - base;
       const pad = padLength(ins.size);
       if (!streaming) {
-        const at = offset;
-        const body = ins.size === 0 ? new Uint8Array(0) : await reader.read(ins.size);
-        if (body === undefined) throw truncatedError(ins.rule, at, `${ins.size} bytes of payload`);
-        const copy = copyBytes(body);
+        // Buffered payloads grow only as bytes actually arrive (a hostile length cannot make
+        // us allocate), within their own limit.
+        const max = options.maxBufferedPayload ?? DEFAULT_MAX_BUFFERED_PAYLOAD;
+        if (ins.size > max) {
+          throw limitError(ins.rule, offset - 8, "codec.buffered-payload", max, ins.size);
+        }
+        const parts: Uint8Array[] = [];
+        let left = ins.size;
+        while (left > 0) {
+          const at = reader.offset - base;
+          const c = await reader.readUpTo(left);
+          if (c === undefined) throw truncatedError(ins.rule, at, `${left} more bytes of payload`);
+          parts.push(copyBytes(c));
+          left -= c.length;
+        }
+        const copy = parts.length === 1 ? parts[0]! : concatBytes(parts, ins.size);
         await finish(reader, base, { remaining: 0, pad, rule: ins.rule, end: 0, closed: false });
         st.offset = reader.offset - base;
         r = gen.next(copy);

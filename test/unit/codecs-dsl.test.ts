@@ -277,6 +277,20 @@ describe("streaming", () => {
     );
   });
 
+  it("decodeAsync limits buffered payloads and never trusts their length", async () => {
+    const p = payload("demo.blob");
+    await expect(decodeAsync(p, [u64Bytes(2 ** 40)])).rejects.toBeInstanceOf(LimitExceededError);
+    await expect(decodeAsync(p, [u64Bytes(200 << 20), new Uint8Array(10)])).rejects.toBeInstanceOf(
+      TruncatedInputError,
+    );
+    await expect(
+      decodeAsync(p, [u64Bytes(9), new Uint8Array(16)], { maxBufferedPayload: 8 }),
+    ).rejects.toMatchObject({
+      code: "demo.limit-exceeded",
+    });
+    expect(await decodeAsync(p, [u64Bytes(9), new Uint8Array(16)])).toEqual(new Uint8Array(9));
+  });
+
   it("encodeTo streams async payloads and checks their size", async () => {
     const parts: Uint8Array[] = [];
     async function* chunks() {
