@@ -20,6 +20,7 @@ import { clientHello, clientOptions, clientVersion, serverHello } from "./wire/h
 import {
   type AddToStoreNarRequest,
   type ClientSettings,
+  type MissingInfo,
   OP,
   OPS,
   type OpSpec,
@@ -81,6 +82,8 @@ export interface WorkerStoreHandler {
   addSignatures?(path: string, sigs: string[], ctx: ServerContext): MaybePromise<void>;
   ensurePath?(path: string, ctx: ServerContext): MaybePromise<void>;
   buildPaths?(paths: DerivedPath[], mode: BuildMode, ctx: ServerContext): MaybePromise<void>;
+  /** What building `targets` would take (default: invalid opaque paths and all built ones are unknown). */
+  queryMissing?(targets: DerivedPath[], ctx: ServerContext): MaybePromise<MissingInfo>;
 }
 
 /** Options of {@link serveWorkerProtocol}. */
@@ -224,6 +227,17 @@ export async function serveWorkerProtocol(
           await answer(OPS.BuildPaths, async (a) => {
             await need(handler.buildPaths, name).call(handler, a.paths, a.mode, ctx);
             return 1;
+          });
+          break;
+        case OP.QueryMissing:
+          await answer(OPS.QueryMissing, async (targets) => {
+            if (handler.queryMissing) return handler.queryMissing(targets, ctx);
+            const unknown: string[] = [];
+            for (const t of targets) {
+              const p = t.type === "opaque" ? t.path : t.drvPath;
+              if (t.type === "built" || !(await handler.isValidPath?.(p, ctx))) unknown.push(p);
+            }
+            return { willBuild: [], willSubstitute: [], unknown, downloadSize: 0, narSize: 0 };
           });
           break;
         case OP.NarFromPath: {

@@ -23,6 +23,9 @@
  * AddSignatures (37)    path, sigs: list<string>                              → u64 1
  * EnsurePath (10)       path                                                  → u64 1
  * BuildPaths (9)        paths: list<derived-path(v)>, [v ≥ 1.15] mode: build-mode → u64 1
+ * QueryMissing (40)     targets: list<derived-path(v)>
+ *                       → willBuild: list<path>, willSubstitute: list<path>, unknown: list<path>,
+ *                         downloadSize: u64, narSize: u64
  * ```
  *
  * @module
@@ -185,6 +188,15 @@ export interface AddToStoreNarRequest {
   dontCheckSigs: boolean;
 }
 
+/** What `QueryMissing` answers: what building the targets would take. */
+export interface MissingInfo {
+  willBuild: string[];
+  willSubstitute: string[];
+  unknown: string[];
+  downloadSize: number;
+  narSize: number;
+}
+
 /** One operation: its code, the codec of its arguments and of its reply, per version. */
 export interface OpSpec<Req, Res> {
   readonly name: OpName;
@@ -289,5 +301,17 @@ export const OPS = {
         mode: since<BuildMode>(v, 15, buildMode, "normal"),
       }),
     one,
+  ),
+  QueryMissing: op<DerivedPath[], MissingInfo>(
+    "QueryMissing",
+    (v) => wireList(derivedPath(v), "wire.derived-paths"),
+    () =>
+      record("wire.missing", {
+        willBuild: wireStorePaths,
+        willSubstitute: wireStorePaths,
+        unknown: wireStorePaths,
+        downloadSize: wireU64,
+        narSize: wireU64,
+      }),
   ),
 } as const;
