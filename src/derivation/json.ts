@@ -20,7 +20,7 @@
  */
 import type { z } from "zod";
 import { formatMethodAlgo, parseMethodAlgo } from "../core/content-address.js";
-import { formatJsonPath, NixCompatError } from "../core/errors.js";
+import { NixCompatError } from "../core/errors.js";
 import { formatDigest, formatHash, type Hash, parseDigest, parseHash } from "../core/hash.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
@@ -29,7 +29,8 @@ import { makeDerivationV1Schema } from "../schemas/derivation-v1.js";
 import { makeDerivationV2Schema } from "../schemas/derivation-v2.js";
 import { derivationV3Schema } from "../schemas/derivation-v3.js";
 import { derivationV4DocumentSchema, derivationV4Schema } from "../schemas/derivation-v4.js";
-import { DerivationFormatError, DerivationValidationError } from "./errors.js";
+import { JsonValidationError } from "../schemas/validate.js";
+import { DerivationFormatError } from "./errors.js";
 import { fixedOutputStorePath } from "./hash.js";
 import {
   compareUtf8,
@@ -205,8 +206,8 @@ export interface DerivationJsonDocument {
 
 /**
  * Reads a derivation JSON document of any version and form into models. Throws
- * {@link DerivationFormatError} (`derivation-json.invalid`) listing every problem (first one's
- * JSON path in `position.path`, all of them in `problems`).
+ * `JsonValidationError` (`json.invalid`) listing every schema problem with its JSON path in
+ * `issues`; Nix's derivation rules are not enforced here (see {@link derivationJsonProblems}).
  */
 export function readDerivationJson(
   value: unknown,
@@ -214,14 +215,7 @@ export function readDerivationJson(
 ): DerivationJsonDocument {
   const problems = derivationJsonProblems(value, options);
   const structural = problems.filter((p) => !p.code.startsWith("derivation."));
-  if (structural.length > 0) {
-    const err = new DerivationFormatError(
-      "derivation-json.invalid",
-      structural.map((p) => `${formatJsonPath(p.path)}: ${p.message}`).join("; "),
-    );
-    Object.assign(err, { problems: structural });
-    throw err;
-  }
+  if (structural.length > 0) throw new JsonValidationError(structural);
   const detected = detectDerivationJson(value)!;
   const shape =
     options.version !== undefined ? { version: options.version, form: detected.form } : detected;
@@ -751,15 +745,8 @@ export function printShowDerivationJson(
   return out;
 }
 
-/** Throws {@link DerivationValidationError} if the JSON document has problems (see {@link derivationJsonProblems}). */
+/** Throws `JsonValidationError` with every problem (schema and rules, see {@link derivationJsonProblems}). */
 export function assertDerivationJson(value: unknown, options: DerivationJsonOptions = {}): void {
   const problems = derivationJsonProblems(value, options);
-  if (problems.length > 0) {
-    const err = new DerivationValidationError(
-      problems[0]!.code,
-      problems.map((p) => `${formatJsonPath(p.path)}: ${p.message}`).join("; "),
-    );
-    Object.assign(err, { problems });
-    throw err;
-  }
+  if (problems.length > 0) throw new JsonValidationError(problems);
 }

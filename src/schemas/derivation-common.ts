@@ -16,33 +16,57 @@ export interface DerivationSchemaOptions {
   readonly storeDir?: string;
 }
 
-/** An absolute store path in `storeDir` (the store path rules of `src/core/store-path.ts`). */
+const NAME_CHARS = "[A-Za-z0-9+\\-._?=]+";
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/**
+ * An absolute store path in `storeDir`: the shape as a regex (so it shows in the exported JSON
+ * Schema), then the finer name rules of `src/core/store-path.ts`.
+ */
 export function absoluteStorePath(storeDir = "/nix/store") {
-  return z.string().refine((p) => isStorePath(p, { storeDir }), {
-    message: `expected a store path ${storeDir}/<32 nixbase32 chars>-<name>`,
-  });
+  const message = `expected a store path ${storeDir}/<32 nixbase32 chars>-<name>`;
+  return z
+    .string()
+    .regex(new RegExp(`^${escapeRegex(storeDir)}/${HASH}-${NAME_CHARS}$`), { message, abort: true })
+    .refine((p) => isStorePath(p, { storeDir }), { message });
 }
 
 /** An absolute store path of a derivation (`.drv`). */
 export function absoluteDrvPath(storeDir = "/nix/store") {
-  return z.string().refine((p) => p.endsWith(".drv") && isStorePath(p, { storeDir }), {
-    message: `expected a derivation path ${storeDir}/<32 nixbase32 chars>-<name>.drv`,
-  });
+  const message = `expected a derivation path ${storeDir}/<32 nixbase32 chars>-<name>.drv`;
+  return z
+    .string()
+    .regex(new RegExp(`^${escapeRegex(storeDir)}/${HASH}-${NAME_CHARS}\\.drv$`), {
+      message,
+      abort: true,
+    })
+    .refine((p) => isStorePath(p, { storeDir }), { message });
 }
 
 function isBaseName(p: string): boolean {
-  return new RegExp(`^${HASH}-`).test(p) && isValidStorePathName(p.slice(33));
+  return isValidStorePathName(p.slice(33));
 }
 
 /** A store path base name `<hash>-<name>` (v3, v4). */
-export const baseStorePath = z.string().refine(isBaseName, {
-  message: "expected a store path base name <32 nixbase32 chars>-<name>",
-});
+export const baseStorePath = z
+  .string()
+  .regex(new RegExp(`^${HASH}-${NAME_CHARS}$`), {
+    message: "expected a store path base name <32 nixbase32 chars>-<name>",
+    abort: true,
+  })
+  .refine(isBaseName, { message: "expected a valid store path name after the hash" });
 
 /** A derivation base name `<hash>-<name>.drv`. */
-export const baseDrvPath = z.string().refine((p) => p.endsWith(".drv") && isBaseName(p), {
-  message: "expected a derivation base name <32 nixbase32 chars>-<name>.drv",
-});
+export const baseDrvPath = z
+  .string()
+  .regex(new RegExp(`^${HASH}-${NAME_CHARS}\\.drv$`), {
+    message: "expected a derivation base name <32 nixbase32 chars>-<name>.drv",
+    abort: true,
+  })
+  .refine(isBaseName, { message: "expected a valid store path name after the hash" });
 
 /** A hash algorithm name. */
 export const hashAlgorithm = z.enum(["md5", "sha1", "sha256", "sha512"]);

@@ -1,5 +1,5 @@
 /**
- * The derivation schemas as JSON Schema documents (draft 2020-12, from zod's
+ * The derivation schemas as JSON Schema documents (draft-07, from zod's
  * `z.toJSONSchema`), for validating derivations outside TypeScript.
  *
  * @module
@@ -27,8 +27,9 @@ const schemas = {
  * (duplicate items, digest length against the algorithm) are not included.
  */
 export function derivationJsonSchema(name: DerivationJsonSchemaName): Record<string, unknown> {
-  return z.toJSONSchema(schemas[name], { unrepresentable: "any", io: "input" }) as Record<
-    string,
-    unknown
-  >;
+  return z.toJSONSchema(schemas[name], {
+    target: "draft-07",
+    unrepresentable: "any",
+    io: "input",
+  }) as Record<string, unknown>;
 }

@@ -1,0 +1,97 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { runCli } from "../support/cli.js";
+import { describeWithShared, sharedPath } from "../support/shared.js";
+
+const OK = () => sharedPath("fixtures", "derivation", "ok");
+const drvs = () => readdirSync(OK()).filter((f) => f.endsWith(".drv"));
+
+describeWithShared("nix-compat derivation (CLI)", () => {
+  it("show prints Nix 2.8's JSON, raw bytes included; reads stdin", () => {
+    const f = "m1vfixn8iprlf0v9abmlrz7mjw1xj8kp-cp1252.drv";
+    const r = runCli(["derivation", "show", join(OK(), f)]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.toString("latin1").trim()).toBe(
+      readFileSync(join(OK(), `${f}.json`))
+        .toString("latin1")
+        .trim(),
+    );
+    const stdin = runCli(["derivation", "show", "-"], {
+      input: readFileSync(join(OK(), drvs()[0]!)),
+    });
+    expect(stdin.status, stdin.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(stdin.stdoutText))).toEqual([`/nix/store/${drvs()[0]}`]);
+    const v4 = runCli(["derivation", "show", "--json-version", "4", join(OK(), drvs()[0]!)]);
+    expect(JSON.parse(v4.stdoutText).version).toBe(4);
+  });
+
+  it("path, aterm, hash-modulo and output-paths", () => {
+    for (const f of drvs()) {
+      const p = runCli(["derivation", "path", join(OK(), f)]);
+      expect(p.stdoutText, p.stderr).toBe(`/nix/store/${f}\n`);
+    }
+    const json = join(OK(), "4wvvbi4jwn0prsdxb7vs673qa5h9gr7x-foo.drv.json");
+    const a = runCli(["derivation", "aterm", json]);
+    expect(
+      a.stdout.equals(readFileSync(join(OK(), "4wvvbi4jwn0prsdxb7vs673qa5h9gr7x-foo.drv"))),
+    ).toBe(true);
+    const p = runCli(["derivation", "path", json]);
+    expect(p.stdoutText).toBe("/nix/store/4wvvbi4jwn0prsdxb7vs673qa5h9gr7x-foo.drv\n");
+    const h = runCli([
+      "derivation",
+      "hash-modulo",
+      join(OK(), "0hm2f1psjpcwg8fijsmr4wwxrx59s092-bar.drv"),
+    ]);
+    expect(h.stdoutText).toBe("724f3e3634fce4cbbbd3483287b8798588e80280660b9a63fd13a1bc90485b33\n");
+    const o = runCli([
+      "derivation",
+      "output-paths",
+      join(OK(), "4wvvbi4jwn0prsdxb7vs673qa5h9gr7x-foo.drv"),
+    ]);
+    expect(o.status, o.stderr).toBe(0);
+    expect(JSON.parse(o.stdoutText)).toEqual({
+      out: "/nix/store/5vyvcwah9l9kf07d52rcgdk70g2f4y13-foo",
+    });
+  });
+
+  it("validate: ok files, every problem with its JSON path, rejected .drv with byte offset", () => {
+    const good = runCli([
+      "derivation",
+      "validate",
+      join(OK(), "4wvvbi4jwn0prsdxb7vs673qa5h9gr7x-foo.drv.json"),
+    ]);
+    expect(good.status, good.stderr).toBe(0);
+    const bad = runCli(["derivation", "validate", "-"], {
+      input: JSON.stringify({
+        outputs: { out: { path: "x" } },
+        inputSrcs: [1],
+        inputDrvs: {},
+        system: "",
+        builder: "b",
+        args: [],
+        env: {},
+      }),
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("$.outputs.out.path");
+    expect(bad.stderr).toContain("$.inputSrcs[0]");
+    const dup = runCli([
+      "derivation",
+      "validate",
+      sharedPath("fixtures", "derivation", "duplicate.drv"),
+    ]);
+    expect(dup.status).toBe(1);
+    expect(dup.stderr).toMatch(/duplicate.drv: byte \d+: duplicate environment variable 'name'/);
+  });
+
+  it("bad input exits 1 with a located message; bad usage exits 2", () => {
+    const r = runCli(["derivation", "show", "-"], { input: 'Derive([("out"' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^error: -: byte 14: /);
+    expect(runCli(["derivation", "show"]).status).toBe(2);
+    expect(runCli(["derivation", "show", "--json-version", "3", "-"], { input: "" }).status).toBe(
+      2,
+    );
+  });
+});
