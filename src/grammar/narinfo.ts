@@ -93,20 +93,46 @@ export function scanNarInfoFields(text: string): NarInfoRawField[] {
 }
 
 /**
- * Calls `visit(key, value, line)` for each field line, in order, without building an array
- * (the hot path of `parseNarInfo`). Same checks and errors as {@link scanNarInfoFields}; a
- * line is only visited once it is known to be well-formed.
+ * Calls `visit(key, value, line)` for each field line, in order, without building an array.
+ * Same checks and errors as {@link scanNarInfoFields}; a line is only visited once it is
+ * known to be well-formed.
  */
 export function forEachNarInfoField(
   text: string,
   visit: (key: string, value: string, line: number) => void,
 ): void {
-  const len = text.length;
-  let pos = 0;
-  let line = 1;
+  const cursor = new NarInfoCursor(text);
+  while (cursor.next()) visit(cursor.key, cursor.value, cursor.line);
+}
+
+/**
+ * A cursor over the field lines of a narinfo (the hot path of `parseNarInfo`): each
+ * {@link NarInfoCursor.next} reads one line into `key`, `value` and `line`, with the checks
+ * and errors of {@link scanNarInfoFields}, and returns false at the end of the text.
+ */
+export class NarInfoCursor {
+  /** Key of the current line. */
+  key = "";
+  /** Value of the current line. */
+  value = "";
+  /** 1-based number of the current line (0 before the first). */
+  line = 0;
+  private pos = 0;
   // the first carriage return, if any: lines before it cannot contain one
-  const firstCr = text.indexOf("\r");
-  while (pos < len) {
+  private readonly firstCr: number;
+
+  constructor(private readonly text: string) {
+    this.firstCr = text.indexOf("\r");
+  }
+
+  /** Reads the next line; false at the end of the text. Throws {@link NarInfoError}. */
+  next(): boolean {
+    const text = this.text;
+    const len = text.length;
+    const pos = this.pos;
+    if (pos >= len) return false;
+    const line = this.line + 1;
+    this.line = line;
     let eol = text.indexOf("\n", pos);
     const complete = eol >= 0;
     if (!complete) eol = len;
@@ -133,7 +159,7 @@ export function forEachNarInfoField(
         { line },
       );
     }
-    if (firstCr >= 0 && firstCr < eol) {
+    if (this.firstCr >= 0 && this.firstCr < eol) {
       throw new NarInfoError(
         "narinfo.malformed-line",
         `carriage return in the value of '${key}' (CRLF line endings are not allowed)`,
@@ -147,9 +173,10 @@ export function forEachNarInfoField(
         { line },
       );
     }
-    visit(key, text.slice(colon + 2, eol), line);
-    pos = eol + 1;
-    line++;
+    this.key = key;
+    this.value = text.slice(colon + 2, eol);
+    this.pos = eol + 1;
+    return true;
   }
 }
 

@@ -42,7 +42,7 @@ import {
   type StorePath,
   type StorePathNameRules,
 } from "../core/store-path.js";
-import { forEachNarInfoField, NarInfoError } from "../grammar/narinfo.js";
+import { NarInfoCursor, NarInfoError, scanNarInfoFields } from "../grammar/narinfo.js";
 import { parseSignature, type Signature } from "../signing/keys.js";
 import { fastBase64Decode, fastNixbase32Decode } from "./fast-decode.js";
 import {
@@ -106,7 +106,6 @@ export function parseNarInfo(text: string, options: ParseNarInfoOptions = {}): N
 }
 
 function parseInner(text: string, options: ParseNarInfoOptions): NarInfo {
-  const keys: string[] = [];
   const spOptions = { storeDir: options.storeDir, nameRules: options.nameRules };
 
   let storePath: StorePath | undefined;
@@ -131,9 +130,12 @@ function parseInner(text: string, options: ParseNarInfoOptions): NarInfo {
   let lastRank = -1;
   let canonicalOrder = true;
 
-  forEachNarInfoField(text, (key, value, line) => {
+  const cursor = new NarInfoCursor(text);
+  while (cursor.next()) {
+    const key = cursor.key;
+    const value = cursor.value;
+    const line = cursor.line;
     const rank = rankOf(key);
-    keys.push(key);
     if (rank < lastRank) canonicalOrder = false;
     lastRank = rank;
     if (rank !== UNKNOWN_RANK && value.length === 0 && rank !== 7) {
@@ -145,14 +147,7 @@ function parseInner(text: string, options: ParseNarInfoOptions): NarInfo {
     switch (rank) {
       case 0:
         if (storePath !== undefined) throw duplicate(key, line);
-        storePath = parseFieldStorePath(key, line, () => {
-          const prefix = storeDirPrefix(spOptions.storeDir);
-          if (value.startsWith(prefix)) {
-            const fast = fastBaseName(value, prefix.length);
-            if (fast !== undefined) return fast;
-          }
-          return parseStorePath(value, spOptions);
-        });
+        storePath = storePathField(value, key, line, spOptions, true);
         break;
       case 1: // URL
         if (url !== undefined) throw duplicate(key, line);
@@ -201,7 +196,7 @@ function parseInner(text: string, options: ParseNarInfoOptions): NarInfo {
         deriverSeen = true;
         if (value === "unknown-deriver") unknownDeriver = true;
         else {
-          deriver = parseFieldStorePath(key, line, () => parseStorePathBaseName(value, spOptions));
+          deriver = storePathField(value, key, line, spOptions, false);
         }
         break;
       case 9: // System
@@ -238,7 +233,7 @@ function parseInner(text: string, options: ParseNarInfoOptions): NarInfo {
         if (unknownFields === undefined) unknownFields = [];
         unknownFields.push({ key, value });
     }
-  });
+  }
 
   if (storePath === undefined) throw missing("StorePath");
   if (url === undefined) throw missing("URL");
@@ -251,7 +246,8 @@ function parseInner(text: string, options: ParseNarInfoOptions): NarInfo {
     caHashEncoding,
     referencesAbsent: references === undefined,
     unknownDeriver,
-    fieldOrder: canonicalOrder ? undefined : keys,
+    // rare: read the keys again rather than collect them for every file
+    fieldOrder: canonicalOrder ? undefined : scanNarInfoFields(text).map((f) => f.key),
   };
   return {
     storePath,
@@ -291,9 +287,26 @@ function wrap(err: unknown, code: string, prefix: string, line: number, key: str
   return err;
 }
 
-function parseFieldStorePath(key: string, line: number, parse: () => StorePath): StorePath {
+/** A `StorePath` (absolute) or `Deriver` (base name) value: the fast check, else src/core. */
+function storePathField(
+  value: string,
+  key: string,
+  line: number,
+  spOptions: { storeDir?: string; nameRules?: StorePathNameRules },
+  absolute: boolean,
+): StorePath {
+  if (absolute) {
+    const prefix = storeDirPrefix(spOptions.storeDir);
+    if (value.startsWith(prefix)) {
+      const fast = fastBaseName(value, prefix.length);
+      if (fast !== undefined) return fast;
+    }
+  } else {
+    const fast = fastBaseName(value, 0);
+    if (fast !== undefined) return fast;
+  }
   try {
-    return parse();
+    return absolute ? parseStorePath(value, spOptions) : parseStorePathBaseName(value, spOptions);
   } catch (err) {
     throw wrap(err, "narinfo.bad-store-path", "", line, key);
   }
