@@ -68,11 +68,11 @@ export interface ChoiceNode extends Base<"choice"> {
   /** For string tags: the set of allowed tag byte lengths, to refuse others before reading them. */
   readonly tagLengths: ReadonlySet<number> | undefined;
 }
-/** Items, each announced by a `more` token, until an `end` token. */
+/** Items, each announced by a `more` marker, until an `end` marker (tokens or u64 literals). */
 export interface RepeatNode extends Base<"repeat"> {
   readonly item: AnyCodec;
-  readonly more: TokenNode;
-  readonly end: TokenNode;
+  readonly more: TokenNode | ConstU64Node;
+  readonly end: TokenNode | ConstU64Node;
   readonly pairwise: ((prev: unknown, next: unknown) => Problem | undefined) | undefined;
   /** When set, items are records and `pairwise` compares this field, as soon as it is decoded. */
   readonly key: string | undefined;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { AnyCodec, Codec, RecordNode, TokenNode } from "./codec.js";
+import type { AnyCodec, Codec, ConstU64Node, RecordNode, TokenNode } from "./codec.js";
 import { limitError, malformedError, problemError, quote, truncatedError } from "./codec-errors.js";
 import type { DecodeEvent } from "./event.js";
 import {
@@ -240,13 +240,30 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
       const items: unknown[] = [];
       const keep = !st.streaming || node.collectWhenStreaming;
       const max = node.limit ? effectiveLimit(node.limit, st.limits) : Number.POSITIVE_INFINITY;
-      const tokens = [node.more, node.end];
+      const more = node.more;
+      const end = node.end;
+      const tokens = more.kind === "token" && end.kind === "token" ? [more, end] : undefined;
       const keyed = node.key !== undefined ? recordOf(node.item) : undefined;
       let prev: unknown;
       let count = 0;
       for (;;) {
         const start = st.offset;
-        const which = yield* readTokenAmong(st, tokens, node.rule);
+        let which: number;
+        if (tokens !== undefined) which = yield* readTokenAmong(st, tokens, node.rule);
+        else {
+          const b = yield* readBytes(st, 8, node.rule, "a u64 marker");
+          const v = readU64(b, 0);
+          which =
+            v === (end as ConstU64Node).value ? 1 : v === (more as ConstU64Node).value ? 0 : -1;
+          if (which < 0) {
+            throw malformedError(
+              node.rule,
+              start,
+              "unexpected-value",
+              `expected ${(more as ConstU64Node).value} or ${(end as ConstU64Node).value}, got ${v}`,
+            );
+          }
+        }
         if (which === 1) break;
         if (++count > max) throw limitError(node.rule, start, node.limit!.name, max, count);
         const itemStart = st.offset;

@@ -4,9 +4,10 @@
  *
  * @module
  */
-import type { AnyCodec, Codec, Infer, Problem } from "./codec.js";
+import type { AnyCodec, Codec, ConstU64Node, Infer, Problem, TokenNode } from "./codec.js";
 import { typed } from "./codec.js";
 import { DEFAULT_MAX_ITEMS, limit } from "./limits.js";
+import { constU64 } from "./primitives.js";
 import { token } from "./strings.js";
 
 /** A u64 count then that many items (count limited before anything is read). */
@@ -30,10 +31,10 @@ export function optional<C extends AnyCodec>(rule: string, item: C): Codec<Infer
 
 /** Options of {@link repeatUntil}. */
 export interface RepeatOptions<T, P = T> {
-  /** Token announcing one more item. */
-  readonly more: string;
-  /** Token ending the repetition. */
-  readonly end: string;
+  /** Marker announcing one more item: a token (string) or a u64 literal (number). */
+  readonly more: string | number;
+  /** Marker ending the repetition (same kind as `more`). */
+  readonly end: string | number;
   /**
    * A check on each pair of consecutive items (e.g. names strictly increasing); with `key`, on
    * the pair of their `key` fields, run as soon as the field is decoded (before the rest of
@@ -51,7 +52,17 @@ export interface RepeatOptions<T, P = T> {
   readonly max?: number;
 }
 
-/** Items, each preceded by the token `more`, until the token `end`. */
+function marker(m: string | number, rule: string): TokenNode | ConstU64Node {
+  return (typeof m === "string" ? token(m, rule) : constU64(m, rule)) as unknown as
+    | TokenNode
+    | ConstU64Node;
+}
+
+/**
+ * Items, each preceded by the marker `more`, until the marker `end`: tokens
+ * (`entry ... entry ... )` in NAR directories) or u64 literals (`1 ... 1 ... 0` in
+ * `nix-store --export` streams).
+ */
 export function repeatUntil<C extends AnyCodec, P = Infer<C>>(
   rule: string,
   item: C,
@@ -61,8 +72,8 @@ export function repeatUntil<C extends AnyCodec, P = Infer<C>>(
     kind: "repeat",
     rule,
     item,
-    more: token(options.more, rule) as never,
-    end: token(options.end, rule) as never,
+    more: marker(options.more, rule),
+    end: marker(options.end, rule),
     pairwise: options.pairwise as ((a: unknown, b: unknown) => Problem | undefined) | undefined,
     key: options.key,
     collectWhenStreaming: options.collectWhenStreaming ?? false,

@@ -207,6 +207,16 @@ describe("structure", () => {
     );
   });
 
+  it("repetition with u64 markers (as in nix-store --export)", () => {
+    const r = repeatUntil("demo.items", utf8("demo.item"), { more: 1, end: 0 });
+    const b = encode(r, ["a", "bc"]);
+    expect(b).toEqual(cat(u64Bytes(1), str("a"), u64Bytes(1), str("bc"), u64Bytes(0)));
+    expect(decode(r, b)).toEqual(["a", "bc"]);
+    const e = thrown(() => decode(r, cat(u64Bytes(2), str("a"))));
+    expect(e.code).toBe("demo.unexpected-value");
+    expect(e.position.offset).toBe(0);
+  });
+
   it("refine reports the problem at the value's offset; map converts both ways", () => {
     const even = refine("demo.even", u64n("demo.even"), (n) =>
       n % 2 === 0 ? undefined : `${n} is odd`,
