@@ -165,7 +165,10 @@ export function registerDaemonCommands(program: Command): void {
       if (invalid !== undefined) {
         throw new NixCompatError("daemon.invalid-path", `path '${invalid}' is not valid`);
       }
-      writeOut(Buffer.from(paths.map((p) => `${p}\n`).join("")));
+      // Nix prints plain path-info in dependency order (references first).
+      const refs = new Map(infos.map((i) => [i!.path, i!.references]));
+      const order = exportOrder(paths, (p) => refs.get(p) ?? []);
+      writeOut(Buffer.from(order.map((p) => `${p}\n`).join("")));
     });
 
   daemon
