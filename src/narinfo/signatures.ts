@@ -46,7 +46,11 @@ export function fingerprintPath(
   for (let i = 1; i < refs.length; i++) {
     const a = refs[i - 1]!;
     const b = refs[i]!;
-    if (a.hash > b.hash || (a.hash === b.hash && a.name > b.name)) {
+    // first characters decide most pairs; compare whole strings only when they tie
+    const ca = a.hash.charCodeAt(0);
+    const cb = b.hash.charCodeAt(0);
+    if (ca < cb) continue;
+    if (ca > cb || a.hash > b.hash || (a.hash === b.hash && a.name > b.name)) {
       refs = [...references].sort((x, y) => compareBaseNames(x, y));
       break;
     }
