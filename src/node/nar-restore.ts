@@ -64,12 +64,20 @@ function writeAll(fd: number, chunk: Uint8Array): void {
   while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
 }
 
+/** Options of {@link restoreNar}. */
+export interface RestoreOptions extends NarReadOptions {
+  /** Called after each entry is created, with the running counts (for progress reports). */
+  readonly onProgress?: (progress: { entries: number; bytes: number }) => void;
+}
+
 /** Restores the NAR read from `input` as `destination`, which must not exist. */
 export async function restoreNar(
   input: ByteInput,
   destination: string,
-  options: NarReadOptions = {},
+  options: RestoreOptions = {},
 ): Promise<void> {
+  const onProgress = options.onProgress;
+  let bytes = 0;
   let exists = true;
   try {
     lstatSync(destination);
@@ -105,11 +113,13 @@ export async function restoreNar(
           const whole = node.takeBuffered?.();
           if (whole !== undefined) writeAll(fd, whole);
           else for await (const chunk of node.contents) writeAll(fd, chunk);
+          bytes += node.size;
           if (node.executable) fchmodSync(fd, fstatSync(fd).mode | 0o111);
         } finally {
           closeSync(fd);
         }
       }
+      onProgress?.({ entries: created, bytes });
     }
   } catch (e) {
     throw new NarRestoreError(destination, created, e);

@@ -36,6 +36,32 @@ function writeStdoutSync(chunk: Uint8Array): void {
   }
 }
 
+/**
+ * Progress on stderr for long work, only when stderr is a terminal: at most 4 updates a second,
+ * erased when done.
+ */
+function progressReporter(verb: string): {
+  update(entries: number, bytes: number): void;
+  done(): void;
+} {
+  if (!process.stderr.isTTY) return { update() {}, done() {} };
+  let last = Date.now();
+  let shown = false;
+  return {
+    update(entries, bytes) {
+      const now = Date.now();
+      if (now - last < 250) return;
+      last = now;
+      shown = true;
+      const count = entries >= 0 ? `, ${entries} entries` : "";
+      process.stderr.write(`\r${verb} ${(bytes / 2 ** 20).toFixed(1)} MiB${count}`);
+    },
+    done() {
+      if (shown) process.stderr.write("\r\x1b[K");
+    },
+  };
+}
+
 function writeText(text: string): void {
   writeStdoutSync(Buffer.from(text));
 }
@@ -117,7 +143,18 @@ export function registerNarCommands(program: Command): void {
     .description("serialise a path to stdout in NAR format (like nix-store --dump)")
     .argument("<path>")
     .action((path: string) => {
-      for (const chunk of dumpPathChunks(path)) writeStdoutSync(chunk);
+      const progress = progressReporter("dumped");
+      let bytes = 0;
+      let chunks = 0;
+      try {
+        for (const chunk of dumpPathChunks(path)) {
+          writeStdoutSync(chunk);
+          bytes += chunk.length;
+          if ((++chunks & 15) === 0) progress.update(-1, bytes);
+        }
+      } finally {
+        progress.done();
+      }
     });
 
   nar
@@ -126,7 +163,16 @@ export function registerNarCommands(program: Command): void {
     .argument("<dest>")
     .action(async (dest: string) => {
       const src = fileChunkSource("-");
-      await restoreNar(src, dest);
+      const progress = progressReporter("restored");
+      try {
+        await restoreNar(src, dest, {
+          onProgress: ({ entries, bytes }) => {
+            if ((entries & 255) === 0) progress.update(entries, bytes);
+          },
+        });
+      } finally {
+        progress.done();
+      }
     });
 
   nar
