@@ -26,6 +26,13 @@
  * `narinfo.bad-store-path`, `narinfo.duplicate-reference`, `narinfo.bad-signature`,
  * `narinfo.bad-content-address`.
  *
+ * Where Nix 2.8 (`NarInfo::NarInfo`) is lenient this parser refuses, so that whatever it
+ * accepts prints back byte for byte: repeated fields (Nix keeps the last, except References
+ * and CA), several spaces between references and repeated references (Nix's set folds them),
+ * upper-case hex digests, sizes with a sign or leading zeros, empty values (Nix reads an
+ * empty Compression as bzip2). Like Nix it refuses a missing final newline, a `NarSize` of 0
+ * and a missing StorePath, URL, NarHash or NarSize.
+ *
  * @module
  */
 import { base16Decode } from "../core/base16.js";
