@@ -7,7 +7,14 @@
 // derivations that are valid store paths; nothing touches /nix/store.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import {
   bestOf,
@@ -37,7 +44,9 @@ if (!existsSync(DRV_DIR) || !existsSync(LARGE_DIR)) {
   if (r.status !== 0) throw new Error("cannot unpack the corpus");
 }
 
-const names = readdirSync(DRV_DIR).filter((f) => f.endsWith(".drv")).sort();
+const names = readdirSync(DRV_DIR)
+  .filter((f) => f.endsWith(".drv"))
+  .sort();
 const files = names.map((f) => readFileSync(join(DRV_DIR, f)));
 const totalBytes = files.reduce((n, b) => n + b.length, 0);
 const large = readdirSync(LARGE_DIR)
@@ -52,7 +61,9 @@ const opts = { minSeconds: 1, rounds: 5 };
 const rows = [];
 const drvs = files.map((b) => parseDerivationATerm(b));
 const showJsonOf = (drv, i) =>
-  Buffer.from(printShowDerivationJson([{ drvPath: `/nix/store/${names[i] ?? "x.drv"}`, drv }])).toString("utf8");
+  Buffer.from(
+    printShowDerivationJson([{ drvPath: `/nix/store/${names[i] ?? "x.drv"}`, drv }]),
+  ).toString("utf8");
 
 function measureSet(label, inputs, parsed, jsons) {
   const bytes = inputs.reduce((n, b) => n + b.length, 0);
@@ -87,12 +98,21 @@ for (const l of large) {
   const d = parseDerivationATerm(l.bytes);
   measureSet(l.name, [l.bytes], [d], [showJsonOf(d, -1)]);
 }
-printTable("derivations: ATerm parse / print (targets: parse ≥ 121.5 MB/s, print ≥ 254 MB/s: Rust nix-compat)", rows);
+printTable(
+  "derivations: ATerm parse / print (targets: parse ≥ 121.5 MB/s, print ≥ 254 MB/s: Rust nix-compat)",
+  rows,
+);
 
 // --- derivation show vs nix show-derivation ------------------------------------------------
 const showRows = [];
-const ours = bestOf(3, () => measureCommand(process.execPath, [CLI, "derivation", "show", ...names], { cwd: DRV_DIR }));
-showRows.push({ command: "nix-compat derivation show (2000 files, one process)", seconds: ours.seconds, "max RSS MiB": (ours.maxRssKiB ?? 0) / 1024 });
+const ours = bestOf(3, () =>
+  measureCommand(process.execPath, [CLI, "derivation", "show", ...names], { cwd: DRV_DIR }),
+);
+showRows.push({
+  command: "nix-compat derivation show (2000 files, one process)",
+  seconds: ours.seconds,
+  "max RSS MiB": (ours.maxRssKiB ?? 0) / 1024,
+});
 let nixSeconds;
 if (HAVE_NIX) {
   const root = join(WORK_DIR, "nix-root");
@@ -110,7 +130,15 @@ if (HAVE_NIX) {
         return Buffer.concat([len, b, Buffer.alloc((8 - (b.length % 8)) % 8)]);
       };
       const s = (t) => str(Buffer.from(t));
-      const nar = Buffer.concat([s("nix-archive-1"), s("("), s("type"), s("regular"), s("contents"), str(data), s(")")]);
+      const nar = Buffer.concat([
+        s("nix-archive-1"),
+        s("("),
+        s("type"),
+        s("regular"),
+        s("contents"),
+        str(data),
+        s(")"),
+      ]);
       db += `/nix/store/${f}\n${createHash("sha256").update(nar).digest("hex")}\n${nar.length}\n\n0\n`;
     }
     const r = spawnSync("nix-store", ["--store", storeUri, "--load-db"], { input: db });
@@ -118,12 +146,28 @@ if (HAVE_NIX) {
     writeFileSync(join(root, ".loaded"), "");
   }
   const paths = names.map((f) => `/nix/store/${f}`);
-  const nix = bestOf(3, () => measureCommand("nix", ["show-derivation", "--store", storeUri, ...paths]));
+  const nix = bestOf(3, () =>
+    measureCommand("nix", ["show-derivation", "--store", storeUri, ...paths]),
+  );
   nixSeconds = nix.seconds;
-  showRows.push({ command: "nix show-derivation (Nix 2.8, same files, chroot store)", seconds: nix.seconds, "max RSS MiB": (nix.maxRssKiB ?? 0) / 1024 });
-  const a = measureCommand(process.execPath, [CLI, "derivation", "show", ...names], { cwd: DRV_DIR, stdout: "pipe", rss: false }).stdout;
-  const b = measureCommand("nix", ["show-derivation", "--store", storeUri, ...paths], { stdout: "pipe", rss: false }).stdout;
-  showRows.push({ command: `outputs byte-identical: ${Buffer.compare(a, b) === 0 ? "yes" : "NO"}`, seconds: undefined });
+  showRows.push({
+    command: "nix show-derivation (Nix 2.8, same files, chroot store)",
+    seconds: nix.seconds,
+    "max RSS MiB": (nix.maxRssKiB ?? 0) / 1024,
+  });
+  const a = measureCommand(process.execPath, [CLI, "derivation", "show", ...names], {
+    cwd: DRV_DIR,
+    stdout: "pipe",
+    rss: false,
+  }).stdout;
+  const b = measureCommand("nix", ["show-derivation", "--store", storeUri, ...paths], {
+    stdout: "pipe",
+    rss: false,
+  }).stdout;
+  showRows.push({
+    command: `outputs byte-identical: ${Buffer.compare(a, b) === 0 ? "yes" : "NO"}`,
+    seconds: undefined,
+  });
 }
 const node = bestOf(3, () => measureCommand(process.execPath, ["-e", "0"]));
 showRows.push({ command: "(node -e 0: process start-up alone)", seconds: node.seconds });

@@ -708,6 +708,43 @@ function binaryStringToBytes(s: string): Uint8Array {
 }
 
 /**
+ * `nix show-derivation` output of Nix 2.8 as a stream of chunks, for many derivations without
+ * holding them all: `keys` are the drv paths (sorted and de-duplicated here), `get` parses
+ * one when its turn comes. Chunks are about `chunkSize` bytes.
+ */
+export function* showDerivationJsonChunks(
+  keys: Iterable<string>,
+  get: (drvPath: string) => Derivation,
+  options: DerivationJsonOptions & { readonly chunkSize?: number } = {},
+): Generator<Uint8Array> {
+  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+  const chunkSize = options.chunkSize ?? 1 << 20;
+  const sorted = [...new Set(keys)].sort(compareUtf8);
+  if (sorted.length === 0) {
+    yield encoder.encode("{}\n");
+    return;
+  }
+  let text = "{\n";
+  for (let i = 0; i < sorted.length; i++) {
+    const k = sorted[i]!;
+    const drv = get(k);
+    const sep = i + 1 < sorted.length ? ",\n" : "\n}\n";
+    if (hasBytes(drv)) {
+      if (text !== "") yield encoder.encode(text);
+      yield binaryStringToBytes(showEntry(k, drv, storeDir, true) + sep);
+      text = "";
+    } else {
+      text += showEntry(k, drv, storeDir, false) + sep;
+      if (text.length >= chunkSize) {
+        yield encoder.encode(text);
+        text = "";
+      }
+    }
+  }
+  if (text !== "") yield encoder.encode(text);
+}
+
+/**
  * `nix show-derivation` output of Nix 2.8, byte for byte: a JSON object keyed by drv path
  * (sorted, duplicates dropped), two-space indentation, a final newline. Raw-byte values are
  * written raw, as Nix does.
@@ -716,23 +753,14 @@ export function printShowDerivationJson(
   entries: readonly { drvPath: string; drv: Derivation }[],
   options: DerivationJsonOptions = {},
 ): Uint8Array {
-  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
   const byPath = new Map<string, Derivation>();
   for (const e of entries) if (!byPath.has(e.drvPath)) byPath.set(e.drvPath, e.drv);
-  const keys = [...byPath.keys()].sort(compareUtf8);
-  if (keys.length === 0) return encoder.encode("{}\n");
-  const parts: Uint8Array[] = [];
-  let text = "{\n";
-  keys.forEach((k, i) => {
-    const drv = byPath.get(k)!;
-    const sep = i + 1 < keys.length ? ",\n" : "\n}\n";
-    if (hasBytes(drv)) {
-      parts.push(encoder.encode(text));
-      parts.push(binaryStringToBytes(showEntry(k, drv, storeDir, true) + sep));
-      text = "";
-    } else text += showEntry(k, drv, storeDir, false) + sep;
-  });
-  parts.push(encoder.encode(text));
+  const parts = [
+    ...showDerivationJsonChunks(byPath.keys(), (k) => byPath.get(k)!, {
+      ...options,
+      chunkSize: Number.POSITIVE_INFINITY,
+    }),
+  ];
   if (parts.length === 1) return parts[0]!;
   let n = 0;
   for (const p of parts) n += p.length;

@@ -10,29 +10,40 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { formatJsonPath, NixCompatError } from "../../core/errors.js";
 import { DEFAULT_STORE_DIR } from "../../core/store-path.js";
-import {
-  computeOutputPathsSync,
-  type Derivation,
-  derivationJsonProblems,
-  derivationPath,
-  derivationProblems,
-  derivationsToJsonV4,
-  drvHashHex,
-  hashDerivationModuloSync,
-  parseDerivationATerm,
-  printDerivationATerm,
-  printShowDerivationJson,
-  readDerivationJson,
-} from "../../derivation/index.js";
+import type { Derivation } from "../../derivation/index.js";
 import { checkFailed, usageError } from "../errors.js";
 import { readInputBytes, writeStdout } from "../io.js";
 
+type DerivationLib = typeof import("../../derivation/index.js");
+let lib!: DerivationLib;
+
+/** Loads the derivation library on first use (keeps `nix-compat` start-up light for other commands). */
+async function load(): Promise<DerivationLib> {
+  lib ??= await import("../../derivation/index.js");
+  return lib;
+}
+
 const DRV_BASE = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+\.drv$/;
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Writes all of `chunk` to stdout synchronously (retrying while a pipe is full). */
+function writeAllSync(chunk: Uint8Array): void {
+  let off = 0;
+  while (off < chunk.length) {
+    try {
+      off += writeSync(1, chunk, off, chunk.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      Atomics.wait(sleeper, 0, 0, 1);
+    }
+  }
+}
 
 interface StoreOpts {
   storeDir?: string;
@@ -73,8 +84,8 @@ interface Loaded {
 
 function loadDerivations(file: string, bytes: Uint8Array, storeDir: string): Loaded[] {
   return withFile(file, () => {
-    if (!isJson(bytes)) return [{ drv: parseDerivationATerm(bytes, { storeDir }) }];
-    const doc = readDerivationJson(parseJsonText(file, bytes), { storeDir });
+    if (!isJson(bytes)) return [{ drv: lib.parseDerivationATerm(bytes, { storeDir }) }];
+    const doc = lib.readDerivationJson(parseJsonText(file, bytes), { storeDir });
     return doc.entries.map((e) => ({ drv: e.drv, key: e.key }));
   });
 }
@@ -142,32 +153,61 @@ export function registerDerivationCommands(program: Command): void {
       "1",
     )
     .action(async (files: string[], opts: StoreOpts & { jsonVersion: string }) => {
+      await load();
       const storeDir = storeDirOf(opts);
       if (opts.jsonVersion !== "1" && opts.jsonVersion !== "4")
         usageError("--json-version must be 1 or 4");
-      const entries: { drvPath: string; drv: Derivation }[] = [];
+      // Keys first (from file names when they are drv paths, as Nix takes the path it is
+      // given); derivations are parsed again when printed, so they are never all in memory.
+      const sources = new Map<string, { file: string; bytes?: Uint8Array; drv?: Derivation }>();
       for (const file of files) {
+        const base = basename(file);
+        if (file !== "-" && DRV_BASE.test(base)) {
+          const key = `${storeDir}/${base}`;
+          if (!sources.has(key)) sources.set(key, { file });
+          continue;
+        }
         const bytes = file === "-" ? await readInputBytes(file) : readFileSync(file);
         for (const loaded of loadDerivations(file, bytes, storeDir)) {
-          const base = basename(loaded.key ?? file);
+          const kbase = basename(loaded.key ?? "");
           const drvPath =
             loaded.key?.startsWith("/") === true
               ? loaded.key
-              : DRV_BASE.test(base)
-                ? `${storeDir}/${base}`
-                : withFile(file, () => derivationPath(loaded.drv, { storeDir }));
-          const name =
-            loaded.drv.name ??
-            (DRV_BASE.test(basename(drvPath)) ? basename(drvPath).slice(33, -4) : undefined);
-          entries.push({ drvPath, drv: name === undefined ? loaded.drv : { ...loaded.drv, name } });
+              : DRV_BASE.test(kbase)
+                ? `${storeDir}/${kbase}`
+                : withFile(file, () => lib.derivationPath(loaded.drv, { storeDir }));
+          if (!sources.has(drvPath)) sources.set(drvPath, { file, drv: loaded.drv });
         }
       }
+      const get = (key: string): Derivation => {
+        const src = sources.get(key)!;
+        if (src.drv !== undefined) return src.drv;
+        const bytes = readFileSync(src.file);
+        const all = loadDerivations(src.file, bytes, storeDir);
+        if (all.length !== 1) {
+          throw new NixCompatError("derivation-json.not-one", "expected one derivation", {
+            file: src.file,
+          });
+        }
+        return all[0]!.drv;
+      };
       if (opts.jsonVersion === "4") {
+        const entries = [...sources.keys()].map((drvPath) => {
+          const drv = get(drvPath);
+          const b = basename(drvPath);
+          return {
+            drvPath,
+            drv:
+              drv.name !== undefined || !DRV_BASE.test(b) ? drv : { ...drv, name: b.slice(33, -4) },
+          };
+        });
         await writeStdout(
-          `${JSON.stringify(derivationsToJsonV4(entries, { storeDir }), null, 2)}\n`,
+          `${JSON.stringify(lib.derivationsToJsonV4(entries, { storeDir }), null, 2)}\n`,
         );
-      } else {
-        await writeStdout(printShowDerivationJson(entries, { storeDir }));
+        return;
+      }
+      for (const chunk of lib.showDerivationJsonChunks(sources.keys(), get, { storeDir })) {
+        writeAllSync(chunk);
       }
     });
 
@@ -179,6 +219,7 @@ export function registerDerivationCommands(program: Command): void {
     .argument("<files...>", "JSON or .drv files ('-' for stdin)")
     .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
     .action(async (files: string[], opts: StoreOpts) => {
+      await load();
       const storeDir = storeDirOf(opts);
       let failed = false;
       for (const file of files) {
@@ -193,16 +234,16 @@ export function registerDerivationCommands(program: Command): void {
             failed = true;
             continue;
           }
-          messages = derivationJsonProblems(value, { storeDir }).map(
-            (p) => `${file}: ${formatJsonPath(p.path)}: ${p.message}`,
-          );
+          messages = lib
+            .derivationJsonProblems(value, { storeDir })
+            .map((p) => `${file}: ${formatJsonPath(p.path)}: ${p.message}`);
         } else {
           try {
-            const d = parseDerivationATerm(bytes, { storeDir, file });
+            const d = lib.parseDerivationATerm(bytes, { storeDir, file });
             const name = nameFor(file, { drv: d }, storeDir);
-            messages = derivationProblems(d, { storeDir, name }).map(
-              (p) => `${file}: ${p.message}`,
-            );
+            messages = lib
+              .derivationProblems(d, { storeDir, name })
+              .map((p) => `${file}: ${p.message}`);
           } catch (err) {
             if (!(err instanceof NixCompatError)) throw err;
             messages = [err.message];
@@ -224,11 +265,12 @@ export function registerDerivationCommands(program: Command): void {
     .argument("<file>", "JSON (or .drv) file ('-' for stdin)")
     .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
     .action(async (file: string, opts: StoreOpts) => {
+      await load();
       const storeDir = storeDirOf(opts);
       const loaded = loadOne(file, await readInputBytes(file), storeDir);
       const name = nameFor(file, loaded, storeDir);
       const d = name === undefined ? loaded.drv : { ...loaded.drv, name };
-      await writeStdout(withFile(file, () => printDerivationATerm(d, { storeDir })));
+      await writeStdout(withFile(file, () => lib.printDerivationATerm(d, { storeDir })));
     });
 
   drv
@@ -237,11 +279,12 @@ export function registerDerivationCommands(program: Command): void {
     .argument("<file>", ".drv or JSON file ('-' for stdin)")
     .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
     .action(async (file: string, opts: StoreOpts) => {
+      await load();
       const storeDir = storeDirOf(opts);
       const loaded = loadOne(file, await readInputBytes(file), storeDir);
       const name = nameFor(file, loaded, storeDir);
       await writeStdout(
-        `${withFile(file, () => derivationPath(loaded.drv, { storeDir, name }))}\n`,
+        `${withFile(file, () => lib.derivationPath(loaded.drv, { storeDir, name }))}\n`,
       );
     });
 
@@ -251,17 +294,18 @@ export function registerDerivationCommands(program: Command): void {
     .argument("<file>", ".drv or JSON file ('-' for stdin)")
     .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
     .action(async (file: string, opts: StoreOpts) => {
+      await load();
       const storeDir = storeDirOf(opts);
       const loaded = loadOne(file, await readInputBytes(file), storeDir);
       const name = nameFor(file, loaded, storeDir);
       const h = withFile(file, () =>
-        hashDerivationModuloSync(loaded.drv, {
+        lib.hashDerivationModuloSync(loaded.drv, {
           storeDir,
           name,
           lookup: lookupNear(file, storeDir),
         }),
       );
-      await writeStdout(`${drvHashHex(h)}\n`);
+      await writeStdout(`${lib.drvHashHex(h)}\n`);
     });
 
   drv
@@ -270,11 +314,16 @@ export function registerDerivationCommands(program: Command): void {
     .argument("<file>", ".drv or JSON file ('-' for stdin)")
     .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
     .action(async (file: string, opts: StoreOpts) => {
+      await load();
       const storeDir = storeDirOf(opts);
       const loaded = loadOne(file, await readInputBytes(file), storeDir);
       const name = nameFor(file, loaded, storeDir);
       const paths = withFile(file, () =>
-        computeOutputPathsSync(loaded.drv, { storeDir, name, lookup: lookupNear(file, storeDir) }),
+        lib.computeOutputPathsSync(loaded.drv, {
+          storeDir,
+          name,
+          lookup: lookupNear(file, storeDir),
+        }),
       );
       const obj = Object.fromEntries([...paths].map(([k, v]) => [k, v ?? null]));
       await writeStdout(`${JSON.stringify(obj, null, 2)}\n`);
