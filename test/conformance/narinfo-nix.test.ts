@@ -183,6 +183,57 @@ describeWithNix("narinfo, signatures and keys agree with real Nix", () => {
     for (const p of inputAddressed) expect(stored).toContain(p.slice("/nix/store/".length));
   });
 
+  it("Nix reads the narinfos we print with quirks (hex hashes, odd order, unknown fields, unknown-deriver) as we do", () => {
+    const ours = generateSecretKey("nix-compat-quirks-1");
+    const cache = join(dir, "quirky");
+    nix(["copy", "--to", `file://${cache}`, ...closure]);
+    for (const [name, text] of narinfosIn(cache)) {
+      const info = parseNarInfo(text);
+      const signed = signNarInfo({ ...info, signatures: [] }, ours);
+      const lines = printNarInfo(signed).trimEnd().split("\n").reverse();
+      lines.splice(2, 0, "X-Nix-Compat: kept in place");
+      if (info.deriver === undefined) lines.push("Deriver: unknown-deriver");
+      const quirky = parseNarInfo(`${lines.join("\n")}\n`);
+      const withHex: typeof quirky = {
+        ...quirky,
+        quirks: { ...quirky.quirks, narHashEncoding: "base16", fileHashEncoding: "base16" },
+      };
+      const out = printNarInfo(withHex);
+      expect(out).toMatch(/NarHash: sha256:[0-9a-f]{64}\n/);
+      expect(parseNarInfo(out)).toEqual(withHex);
+      writeFileSync(join(cache, name), out);
+    }
+    const fromNix = Nix28PathInfoListJson.parse(
+      JSON.parse(nix(["path-info", "--json", "--store", `file://${cache}`, ...closure])),
+    );
+    for (const [, text] of narinfosIn(cache)) {
+      const info = parseNarInfo(text);
+      const mine = narInfoToNix28PathInfoJson(info);
+      expect(fromNix).toContainEqual(mine);
+    }
+    const inputAddressed = closure.filter((p) => p.includes("-mid-") || p.includes("-closure-"));
+    const r = spawnSync(
+      "nix",
+      [
+        "copy",
+        "--from",
+        `file://${cache}`,
+        "--to",
+        join(dir, "store-quirky"),
+        "--option",
+        "trusted-public-keys",
+        formatPublicKey(publicKeyOf(ours)),
+        "--option",
+        "require-sigs",
+        "true",
+        ...inputAddressed,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(r.stderr).not.toContain("error");
+    expect(r.status).toBe(0);
+  });
+
   it("keys from `nix key generate-secret` and from ours are interchangeable", () => {
     // Nix's key read by us
     const nixSecret = parseSecretKey(readFileSync(nixSecretFile, "utf8"));
