@@ -41,11 +41,12 @@ export interface FdChunkSource extends ChunkSource {
 
 /**
  * A source reading descriptor `fd` (chunks are views of one reused buffer, valid until the next
- * `next()`). Regular files are read by position and support `skip`.
+ * `next()`). Regular files are read by position from offset 0 and support `skip` (unless
+ * `positional: false`).
  */
 export function fdChunkSource(
   fd: number,
-  options: { chunkSize?: number; closeFd?: boolean } = {},
+  options: { chunkSize?: number; closeFd?: boolean; positional?: boolean } = {},
 ): FdChunkSource {
   const buf = Buffer.allocUnsafe(options.chunkSize ?? SOURCE_CHUNK_SIZE);
   let seekable = false;
@@ -53,7 +54,7 @@ export function fdChunkSource(
   let size = 0;
   try {
     const st = fstatSync(fd);
-    seekable = st.isFile();
+    seekable = st.isFile() && options.positional !== false;
     size = st.size;
   } catch {
     seekable = false;
@@ -81,6 +82,7 @@ export function fdChunkSource(
 
 /** Opens `path` (or standard input for `-`) as a chunk source. */
 export function fileChunkSource(path: string, options: { chunkSize?: number } = {}): FdChunkSource {
-  if (path === "-") return fdChunkSource(0, options);
+  // standard input is read where it stands (its offset may not be 0), never by position
+  if (path === "-") return fdChunkSource(0, { ...options, positional: false });
   return fdChunkSource(openSync(path, "r"), { ...options, closeFd: true });
 }

@@ -200,7 +200,8 @@ export function registerNarCommands(program: Command): void {
         }
         if (opts.json) {
           const node = (segs && findNode(root, segs)) ?? notFound(path);
-          writeText(`${formatNarListingJson(node, { recursive: opts.recursive ?? false })}\n`);
+          // Nix 2.8 prints the JSON without a final newline
+          writeText(formatNarListingJson(node, { recursive: opts.recursive ?? false }));
         } else {
           listText(
             root,
