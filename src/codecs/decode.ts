@@ -407,12 +407,11 @@ export function decodePrefix<T>(
       r = gen.next(v);
     } else if (ins.op === "payload") {
       const pad = padLength(ins.size);
+      if (pos + ins.size > input.length) {
+        throw truncatedError(ins.rule, pos, `${ins.size} bytes of payload`);
+      }
       if (pos + ins.size + pad > input.length) {
-        throw truncatedError(
-          ins.rule,
-          pos,
-          `${ins.size} bytes of payload and ${pad} bytes of padding`,
-        );
+        throw truncatedError(ins.rule, pos + ins.size, `${pad} bytes of padding`);
       }
       const v = input.subarray(pos, pos + ins.size);
       if (pad !== 0 && !allZero(input.subarray(pos + ins.size, pos + ins.size + pad))) {
