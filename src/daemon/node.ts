@@ -35,12 +35,50 @@ export function resolveDaemonSocket(
   );
 }
 
-const HIGH_WATER_CHUNKS = 32;
+/** Bytes buffered from a socket before reading pauses. */
+const HIGH_WATER_BYTES = 8 << 20;
 
 /** Options of {@link socketTransport}. */
 export interface SocketTransportOptions {
   /** Milliseconds to wait for the next bytes before failing (0: forever). */
   readonly timeoutMs?: number;
+  /** @internal Set when the socket was created with `onread` (see {@link slabReader}). */
+  readonly feed?: { push: (c: Uint8Array) => boolean };
+}
+
+/** Size of the slabs {@link slabReader} reads into. */
+export const READ_SLAB_SIZE = 4 << 20;
+const MIN_READ = 256 << 10;
+
+/**
+ * `onread` options for `net.connect`: reads go straight into large slabs (fewer, bigger reads
+ * than Node's 64 KiB default), each chunk a fresh view that stays valid. Returns the options and
+ * the feed to give {@link socketTransport}.
+ */
+export function slabReader(): {
+  onread: { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array) => boolean };
+  feed: { push: (c: Uint8Array) => boolean };
+} {
+  let slab = new Uint8Array(READ_SLAB_SIZE);
+  let used = 0;
+  const feed = { push: (_c: Uint8Array) => true };
+  return {
+    feed,
+    onread: {
+      buffer: () => {
+        if (slab.length - used < MIN_READ) {
+          slab = new Uint8Array(READ_SLAB_SIZE);
+          used = 0;
+        }
+        return slab.subarray(used);
+      },
+      callback: (n, buf) => {
+        const chunk = buf.subarray(0, n);
+        used += n;
+        return feed.push(chunk);
+      },
+    },
+  };
 }
 
 /** Wraps a connected socket as a {@link Transport}. */
@@ -50,6 +88,7 @@ export function socketTransport(
 ): Transport & { ref(): void; unref(): void } {
   const timeoutMs = options.timeoutMs ?? DEFAULT_DAEMON_TIMEOUT_MS;
   const queue: Uint8Array[] = [];
+  let queued = 0;
   let ended = false;
   let failure: Error | undefined;
   let paused = false;
@@ -73,20 +112,26 @@ export function socketTransport(
     drainWaiters.clear();
   };
 
-  socket.on("data", (c: Buffer) => {
+  /** Takes a chunk from the socket; returns false when the reader should pause. */
+  const push = (c: Uint8Array): boolean => {
     if (waiter !== undefined) {
       const w = waiter;
       waiter = undefined;
       if (w.timer) clearTimeout(w.timer);
       w.resolve(c);
-      return;
+      return true;
     }
     queue.push(c);
-    if (queue.length >= HIGH_WATER_CHUNKS && !paused) {
+    queued += c.length;
+    if (queued >= HIGH_WATER_BYTES && !paused) {
       paused = true;
       socket.pause();
+      return false;
     }
-  });
+    return true;
+  };
+  if (options.feed !== undefined) options.feed.push = push;
+  else socket.on("data", (c: Buffer) => push(c));
   socket.on("end", () => {
     ended = true;
     wake();
@@ -115,7 +160,8 @@ export function socketTransport(
     next() {
       const c = queue.shift();
       if (c !== undefined) {
-        if (paused && queue.length < HIGH_WATER_CHUNKS / 4) {
+        queued -= c.length;
+        if (paused && queued < HIGH_WATER_BYTES / 4) {
           paused = false;
           socket.resume();
         }
@@ -164,7 +210,8 @@ export function connectUnixSocket(
   options: SocketTransportOptions = {},
 ): Promise<Transport & { ref(): void; unref(): void }> {
   return new Promise((resolve, reject) => {
-    const socket = createConnection({ path });
+    const slabs = slabReader();
+    const socket = createConnection({ path, onread: slabs.onread } as never);
     const onError = (err: Error) => {
       reject(
         new DaemonConnectionError(
@@ -177,7 +224,7 @@ export function connectUnixSocket(
     socket.once("error", onError);
     socket.once("connect", () => {
       socket.off("error", onError);
-      resolve(socketTransport(socket, options));
+      resolve(socketTransport(socket, { ...options, feed: slabs.feed }));
     });
   });
 }
