@@ -1,6 +1,7 @@
 // narinfo: parse (full validation) and print the 652 cache.nixos.org narinfos in process,
 // against the Rust nix-compat figures of ../shared/bench/README.md; ed25519 verification and
 // signing rates beside them.
+import * as crypto from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { printTable, REPO_ROOT, SHARED_DIR, timeLoop } from "./lib.mjs";
@@ -11,7 +12,13 @@ import { printTable, REPO_ROOT, SHARED_DIR, timeLoop } from "./lib.mjs";
 const dist = (p) => import(join(REPO_ROOT, "dist", p));
 const { parseNarInfo, printNarInfo, verifyNarInfo, signNarInfo, narInfoFingerprint } =
   await dist("narinfo/index.js");
-const { parsePublicKey, generateSecretKey, publicKeyOf } = await dist("signing/keys.js");
+const {
+  parsePublicKey,
+  generateSecretKey,
+  nobleEd25519Backend,
+  nodeCryptoEd25519Backend,
+  setEd25519Backend,
+} = await dist("signing/index.js");
 
 const corpusFile = join(SHARED_DIR, "fixtures", "narinfo", "cache-nixos-org.narinfo.txt");
 if (!existsSync(corpusFile)) {
@@ -95,34 +102,43 @@ printTable(`narinfo: ${entries.length} cache.nixos.org narinfos, ${(bytes / 1e6)
   row("fingerprint", fpT),
 ]);
 
-// Signatures: verify every corpus signature with the cache.nixos.org-1 key, and sign.
+// Signatures: verify corpus signatures with the cache.nixos.org-1 key, and sign, with the
+// portable backend (@noble/ed25519) and with node:crypto (nodeCryptoEd25519Backend).
 const key = parsePublicKey("cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=");
-const sample = parsed.slice(0, 64);
-let valid = 0;
-const verifySec = timeLoop(
-  () => {
-    valid = 0;
-    for (const p of sample) if (verifyNarInfo(p, [key])) valid++;
-  },
-  { minSeconds: 1, rounds: 3 },
-);
 const secret = generateSecretKey("bench-1", new Uint8Array(32).fill(7));
-const signSec = timeLoop(
-  () => {
-    for (const p of sample) signNarInfo({ ...p, signatures: [] }, secret);
-  },
-  { minSeconds: 1, rounds: 3 },
-);
-void publicKeyOf;
-printTable("narinfo signatures (ed25519, @noble/ed25519)", [
-  {
-    work: `verify (fingerprint + ed25519), ${valid}/${sample.length} valid`,
-    "µs each": (verifySec / sample.length) * 1e6,
-    "per second": Math.round(sample.length / verifySec),
-  },
-  {
-    work: "sign (fingerprint + ed25519)",
-    "µs each": (signSec / sample.length) * 1e6,
-    "per second": Math.round(sample.length / signSec),
-  },
-]);
+const sigRows = [];
+for (const [label, backend] of [
+  ["@noble/ed25519", nobleEd25519Backend],
+  ["node:crypto", nodeCryptoEd25519Backend(crypto)],
+]) {
+  setEd25519Backend(backend);
+  const sample = backend === nobleEd25519Backend ? parsed.slice(0, 64) : parsed;
+  let valid = 0;
+  const verifySec = timeLoop(
+    () => {
+      valid = 0;
+      for (const p of sample) if (verifyNarInfo(p, [key])) valid++;
+    },
+    { minSeconds: 1, rounds: 3 },
+  );
+  const signSec = timeLoop(
+    () => {
+      for (const p of sample) signNarInfo({ ...p, signatures: [] }, secret);
+    },
+    { minSeconds: 1, rounds: 3 },
+  );
+  sigRows.push(
+    {
+      work: `verify (fingerprint + ed25519), ${label}, ${valid}/${sample.length} valid`,
+      "µs each": (verifySec / sample.length) * 1e6,
+      "per second": Math.round(sample.length / verifySec),
+    },
+    {
+      work: `sign (fingerprint + ed25519), ${label}`,
+      "µs each": (signSec / sample.length) * 1e6,
+      "per second": Math.round(sample.length / signSec),
+    },
+  );
+}
+setEd25519Backend(nobleEd25519Backend);
+printTable("narinfo signatures (ed25519)", sigRows);

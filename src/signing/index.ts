@@ -4,3 +4,4 @@
  * @module
  */
 export * from "./keys.js";
+export * from "./node-crypto.js";

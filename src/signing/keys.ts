@@ -71,6 +71,54 @@ function wireSha512(): void {
   }
 }
 
+/**
+ * Where the ed25519 arithmetic comes from. The default, {@link nobleEd25519Backend}, is
+ * portable; a Node program may install a native one (e.g. on `node:crypto`) with
+ * {@link setEd25519Backend} for much faster verification of many signatures.
+ */
+export interface Ed25519Backend {
+  /** Short name for diagnostics and benchmarks. */
+  readonly name: string;
+  /** The 32-byte public key of a 32-byte seed. */
+  publicKey(seed: Uint8Array): Uint8Array;
+  /** The 64-byte signature of `message` by the key with this seed and public key. */
+  sign(message: Uint8Array, seed: Uint8Array, publicKey: Uint8Array): Uint8Array;
+  /**
+   * True if `signature` is valid for `message` under `publicKey` (RFC 8032 rules, as
+   * libsodium). May throw on malformed input; callers treat that as invalid.
+   */
+  verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
+}
+
+/** The portable backend, on `@noble/ed25519` with strict (non-ZIP-215) verification. */
+export const nobleEd25519Backend: Ed25519Backend = {
+  name: "noble",
+  publicKey(seed) {
+    wireSha512();
+    return ed.getPublicKey(seed);
+  },
+  sign(message, seed) {
+    wireSha512();
+    return ed.sign(message, seed);
+  },
+  verify(signature, message, publicKey) {
+    wireSha512();
+    return ed.verify(signature, message, publicKey, { zip215: false }) === true;
+  },
+};
+
+let backend: Ed25519Backend = nobleEd25519Backend;
+
+/** Replaces the ed25519 backend for the whole process. */
+export function setEd25519Backend(b: Ed25519Backend): void {
+  backend = b;
+}
+
+/** The ed25519 backend in use. */
+export function getEd25519Backend(): Ed25519Backend {
+  return backend;
+}
+
 function splitNamed(
   text: string,
   what: "signature" | "key",
@@ -142,8 +190,7 @@ export function formatPublicKey(key: PublicKey): string {
  */
 export function parseSecretKey(text: string, options: NixCompatErrorOptions = {}): SecretKey {
   const { name, bytes } = splitNamed(text.trim(), "key", "secret key", SECRET_KEY_SIZE, options);
-  wireSha512();
-  const derived = ed.getPublicKey(bytes.subarray(0, 32));
+  const derived = backend.publicKey(bytes.subarray(0, 32));
   if (!bytesEqual(derived, bytes.subarray(32))) {
     throw new SigningError(
       "key.mismatched-public-half",
@@ -182,7 +229,7 @@ export function generateSecretKey(name: string, seed?: Uint8Array): SecretKey {
   }
   const key = new Uint8Array(SECRET_KEY_SIZE);
   key.set(s, 0);
-  key.set(ed.getPublicKey(s), 32);
+  key.set(backend.publicKey(s), 32);
   return { name, key };
 }
 
@@ -193,9 +240,11 @@ export function publicKeyOf(secret: SecretKey): PublicKey {
 
 /** Signs `message` (bytes, or text as UTF-8) with `secret`. */
 export function signDetached(message: Uint8Array | string, secret: SecretKey): Signature {
-  wireSha512();
   const bytes = typeof message === "string" ? new TextEncoder().encode(message) : message;
-  return { keyName: secret.name, sig: ed.sign(bytes, secret.key.subarray(0, 32)) };
+  return {
+    keyName: secret.name,
+    sig: backend.sign(bytes, secret.key.subarray(0, 32), secret.key.subarray(32, 64)),
+  };
 }
 
 /**
@@ -209,12 +258,11 @@ export function verifyDetached(
   keys: readonly PublicKey[],
 ): boolean {
   if (signature.sig.length !== SIGNATURE_SIZE) return false;
-  wireSha512();
   const bytes = typeof message === "string" ? new TextEncoder().encode(message) : message;
   for (const key of keys) {
     if (key.name !== signature.keyName || key.key.length !== PUBLIC_KEY_SIZE) continue;
     try {
-      if (ed.verify(signature.sig, bytes, key.key, { zip215: false }) === true) return true;
+      if (backend.verify(signature.sig, bytes, key.key) === true) return true;
     } catch {
       // an unusable key or signature never verifies
     }
