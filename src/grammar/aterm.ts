@@ -233,9 +233,9 @@ export const atermString: P.Parser<ATermString> = P.alt(
     value: unescapeATermBody(tok.slice(1, -1), idx.offset + 1),
     offset: idx.offset,
   })),
-  P.seqMap(P.index, P.regexp(UNTERMINATED), (idx): ATermString => {
+  P.seqMap(P.regexp(UNTERMINATED), P.index, (_tok, end): ATermString => {
     throw new ATermTruncatedError("aterm.truncated", "input ends inside a string", {
-      offset: idx.offset,
+      offset: end.offset,
     });
   }),
 );

@@ -1,0 +1,127 @@
+import { expect, it } from "vitest";
+import {
+  ATermSyntaxError,
+  ATermTruncatedError,
+  DerivationFormatError,
+  parseDerivationATerm,
+  parseDerivationWithGrammar,
+  printDerivationATerm,
+} from "../../src/derivation/index.js";
+import { parseATerm, printATerm } from "../../src/grammar/aterm.js";
+
+const P = "/nix/store/00000000000000000000000000000000";
+const drv = (env: string, extra = "") =>
+  Buffer.from(`Derive([("out","${P}-a","","")],[],[${extra}],"x","/bin/sh",[],[${env}])`, "latin1");
+
+function error(bytes: Uint8Array): { cls: string; code: string; offset: number | undefined } {
+  for (const parse of [parseDerivationATerm, parseDerivationWithGrammar]) {
+    try {
+      parse(bytes);
+    } catch (e) {
+      const err = e as ATermSyntaxError;
+      return { cls: err.constructor.name, code: err.code, offset: err.position.offset };
+    }
+  }
+  throw new Error("accepted");
+}
+
+function bothErrors(bytes: Uint8Array) {
+  const errs = [parseDerivationATerm, parseDerivationWithGrammar].map((parse) => {
+    try {
+      parse(bytes);
+      return undefined;
+    } catch (e) {
+      const err = e as ATermSyntaxError;
+      return { cls: err.constructor.name, code: err.code, offset: err.position.offset };
+    }
+  });
+  expect(errs[0]).toEqual(errs[1]);
+  return errs[0]!;
+}
+
+it("errors carry codes and byte offsets; both parsers agree", () => {
+  const base = drv('("k","v")');
+  expect(bothErrors(drv('("k","a\\qb")'))).toEqual({
+    cls: "ATermSyntaxError",
+    code: "aterm.bad-escape",
+    offset: base.indexOf('"v"') + 2,
+  });
+  expect(bothErrors(Buffer.concat([base, Buffer.from(" ")]))).toMatchObject({
+    code: "aterm.trailing-bytes",
+    offset: base.length,
+  });
+  expect(bothErrors(base.subarray(0, 20))).toMatchObject({
+    cls: "ATermTruncatedError",
+    code: "aterm.truncated",
+  });
+  expect(bothErrors(drv('("k","v"),("k","w")'))).toMatchObject({
+    code: "derivation.duplicate-env",
+    offset: base.indexOf('("k"') + 11,
+  });
+  expect(bothErrors(drv('("k","v")', `"${P}-s","${P}-s"`))).toMatchObject({
+    code: "derivation.duplicate-input-src",
+  });
+  expect(bothErrors(drv('("k","v")', '"/tmp/x"'))).toMatchObject({
+    code: "derivation.invalid-store-path",
+  });
+  // an environment name that is not UTF-8: text is required there
+  expect(
+    error(
+      Buffer.concat([
+        Buffer.from(`Derive([("out","${P}-a","","")],[],[],"x","/bin/sh",[],[("`),
+        Buffer.from([0xff]),
+        Buffer.from('","v")])'),
+      ]),
+    ),
+  ).toMatchObject({
+    cls: "ATermSyntaxError",
+    code: "aterm.invalid-utf8",
+  });
+  expect(() => parseDerivationATerm(Buffer.from("Derive"))).toThrow(ATermTruncatedError);
+  expect(() => parseDerivationATerm(Buffer.from("Derivx("))).toThrow(ATermSyntaxError);
+  expect(() => parseDerivationATerm(drv('("k","v")').subarray(0, 5))).toThrow(ATermTruncatedError);
+  expect(() =>
+    parseDerivationATerm(
+      Buffer.from(`Derive([("out","${P}-a","sha257","00")],[],[],"x","b",[],[])`),
+    ),
+  ).toThrow(DerivationFormatError);
+});
+
+it("raw bytes stay bytes; text stays text; offsets count bytes", () => {
+  const bytes = Buffer.concat([
+    Buffer.from(`Derive([("out","${P}-a","","")],[],[],"x","b",["é"],[("k","`),
+    Buffer.from([0xc5, 0xc4, 0xd6]),
+    Buffer.from('")])'),
+  ]);
+  const d = parseDerivationATerm(bytes);
+  expect(d.args).toEqual(["é"]);
+  expect(d.env.get("k")).toEqual(Uint8Array.from([0xc5, 0xc4, 0xd6]));
+  expect(Buffer.from(printDerivationATerm(d)).equals(bytes)).toBe(true);
+  // a bad escape after a multi-byte character: the offset is in bytes, not characters
+  const withUnicode = Buffer.from(`Derive([("out","${P}-a","","")],[],[],"x","b",["é\\q"],[])`);
+  expect(bothErrors(withUnicode)).toMatchObject({
+    code: "aterm.bad-escape",
+    offset: withUnicode.indexOf("\\q"),
+  });
+});
+
+it("the general ATerm grammar reads any term and prints it back", () => {
+  const text = 'Foo([("a\\n\\"b",[]),Bar()],"x")';
+  const t = parseATerm(Buffer.from(text));
+  expect(t.type).toBe("appl");
+  expect(Buffer.from(printATerm(t)).toString()).toBe(text);
+});
+
+it("long escape-heavy values round-trip (native unescape path)", () => {
+  const value = 'line "one"\n\tback\\slash\\\\n \r'.repeat(500);
+  const esc = value.replace(
+    /[\\"\n\r\t]/g,
+    (c) => ({ "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t" })[c]!,
+  );
+  const bytes = drv(`("k","${esc}")`);
+  const d = parseDerivationATerm(bytes);
+  expect(d.env.get("k")).toBe(value);
+  expect(parseDerivationWithGrammar(bytes)).toEqual(d);
+  expect(Buffer.from(printDerivationATerm(d)).equals(bytes)).toBe(true);
+  expect(bothErrors(drv(`("k","${esc}\\u0041")`))).toMatchObject({ code: "aterm.bad-escape" });
+});
