@@ -155,7 +155,6 @@ const DEFERRED: DerivationOutput = { kind: "deferred" };
 // --- the fast scanner ---------------------------------------------------------------------
 
 const HIGH_CHARS = /[\ud800-\uffff]/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: raw control characters are the point
 const RAW_CONTROL = /[\x00-\x1f]/;
 /** An escape that is not `\\ \" \n \r \t`: an odd run of backslashes, then another character. */
 const BAD_ESCAPE = /(?<!\\)(?:\\\\)*\\[^\\"nrt]/;
