@@ -7,4 +7,5 @@
 export * from "./byte-sources.js";
 export * from "./nar-dump.js";
 export * from "./nar-restore.js";
+export * from "./nar-store-path.js";
 export * from "./streams.js";
