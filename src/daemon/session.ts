@@ -11,7 +11,6 @@ import { ByteReader, type ChunkSource } from "../codecs/byte-reader.js";
 import type { Codec } from "../codecs/codec.js";
 import { decodeAsync } from "../codecs/decode-stream.js";
 import { encode } from "../codecs/encode.js";
-import { UsageError } from "../core/errors.js";
 import { readNarDeclarative } from "../nar/reader.js";
 import { DaemonConnectionError, DaemonError, DaemonProtocolError } from "./errors.js";
 import { framedChunks } from "./wire/framed.js";
@@ -409,12 +408,4 @@ export class WorkerSession {
     this.healthy = false;
     this.transport.close();
   }
-}
-
-/** Throws a usage error for a store URL this library cannot open. */
-export function unsupportedStore(url: string): never {
-  throw new UsageError(
-    "daemon.unsupported-store",
-    `store '${url}' is not supported: use 'daemon' or 'unix://PATH'`,
-  );
 }
