@@ -228,6 +228,58 @@ describeWithNix("daemon client against nix-daemon", () => {
     expect(events.length).toBeGreaterThanOrEqual(mine.length);
   });
 
+  for (const minor of [21, 22, 25, 26, 29, 33]) {
+    it(`speaks protocol 1.${minor} with the same daemon`, async () => {
+      const c = openDaemonClient({
+        store: daemon.store,
+        timeoutMs: 20_000,
+        clientVersion: 0x100 | minor,
+      });
+      try {
+        expect(await c.protocolVersion()).toBe(0x100 | minor);
+        const info = (await c.queryPathInfo(paths[2]!))!;
+        const modern = (await client.queryPathInfo(paths[2]!))!;
+        expect(info.narHash).toEqual(modern.narHash);
+        expect(info.ca).toEqual(modern.ca);
+        const chunks: Buffer[] = [];
+        for await (const x of c.narFromPath(paths[2]!)) chunks.push(Buffer.from(x));
+        expect(Buffer.concat(chunks)).toEqual(runNixBytes("nix-store", ["--dump", paths[2]!]));
+        // Errors: structured from 1.26 on, message and status before.
+        const err = (await c
+          .ensurePath(`/nix/store/${randomHashPart()}-x`)
+          .catch((e: unknown) => e)) as DaemonError;
+        expect(err).toBeInstanceOf(DaemonError);
+        if (minor >= 26) expect(err.info.name).toBe("Error");
+        else expect(err.info.status).toBeTypeOf("number");
+        // AddToStoreNar: on the daemon's read requests before 1.23, framed from 1.23 on.
+        const nar = encodeNar({
+          type: "regular",
+          executable: false,
+          contents: new TextEncoder().encode(`v${minor} ${Math.random()}`),
+        });
+        const path = `/nix/store/${randomHashPart()}-v${minor}`;
+        await c.addToStoreNar(
+          {
+            path,
+            deriver: undefined,
+            narHash: computeHash("sha256", nar),
+            references: [],
+            registrationTime: 0,
+            narSize: nar.length,
+            ultimate: false,
+            sigs: [],
+            ca: undefined,
+          },
+          [nar.subarray(0, 50), nar.subarray(50)],
+          { dontCheckSigs: true },
+        );
+        expect(runNixBytes("nix-store", ["--dump", path])).toEqual(Buffer.from(nar));
+      } finally {
+        c.close();
+      }
+    });
+  }
+
   it("a daemon killed mid-NAR gives a typed error, not a hang", async () => {
     const big = join(dir!, "big");
     const block = Buffer.alloc(1 << 20);
