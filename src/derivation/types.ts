@@ -149,6 +149,23 @@ export function derivationName(drv: Derivation): string | undefined {
   return undefined;
 }
 
+/**
+ * The structured attributes of a derivation built with `__structuredAttrs = true`: the parsed
+ * `__json` environment variable, or undefined when there is none (or it is not a JSON object).
+ */
+export function derivationStructuredAttrs(drv: Derivation): Record<string, unknown> | undefined {
+  const json = drv.env.get("__json");
+  if (typeof json !== "string") return undefined;
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    return parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** An empty output set node (no outputs, no dynamic outputs). */
 export function outputSet(
   outputs: readonly string[],

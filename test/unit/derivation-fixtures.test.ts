@@ -7,8 +7,10 @@ import {
   computeOutputPathsSync,
   type Derivation,
   DerivationFormatError,
+  derivationName,
   derivationPath,
   derivationProblems,
+  derivationStructuredAttrs,
   derivationToJson,
   drvHashHex,
   hashDerivationModulo,
@@ -79,6 +81,18 @@ describeWithShared("Rust nix-compat derivation fixtures", () => {
         Buffer.from(printDerivationATerm(back)).equals(readFileSync(join(RUST(), "ok", f))),
       ).toBe(true);
     }
+  });
+
+  it("structured attributes: the name comes from __json", () => {
+    const drv = readDrv(
+      join(RUST(), "ok", "9lj1lkjm2ag622mh4h9rpy6j607an8g2-structured-attrs.drv"),
+    );
+    expect(derivationStructuredAttrs(drv)).toEqual({
+      builder: ":",
+      name: "structured-attrs",
+      system: ":",
+    });
+    expect(derivationName(drv)).toBe("structured-attrs");
   });
 
   it("hash modulo of the fixed-output bar derivations", () => {
