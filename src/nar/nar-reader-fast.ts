@@ -31,6 +31,7 @@ import {
   utf8Bytes,
   utf8Text,
 } from "../codecs/wire-bytes.js";
+import { UsageError } from "../core/errors.js";
 import {
   checkNarName,
   checkNarOrder,
@@ -226,7 +227,11 @@ export async function* readNarFast(
       const contents: AsyncIterable<Uint8Array> = {
         async *[Symbol.asyncIterator]() {
           while (p.remaining > 0) {
-            if (p.closed) throw new Error("NAR contents read after the reader moved on");
+            if (p.closed)
+              throw new UsageError(
+                "codec.payload-closed",
+                "NAR contents read after the reader moved on",
+              );
             const at = off();
             const c = await R.readUpTo(p.remaining);
             if (c === undefined) {
