@@ -128,11 +128,12 @@ export function formatNarListingJson(
 ): string {
   const recursive = options.recursive ?? true;
   const out: string[] = [];
-  write(node, true);
+  write(node);
   return out.join("");
 
-  function write(n: NarListingNode, top: boolean): void {
+  function write(n: NarListingNode): void {
     if (n.type === undefined) {
+      // an entry of a non-recursive listing read back from JSON
       out.push("{}");
       return;
     }
@@ -150,7 +151,8 @@ export function formatNarListingJson(
         if (!first) out.push(",");
         first = false;
         out.push(`${nixJsonString(name)}:`);
-        if (recursive || top === false) write(n.entries[name]!, false);
+        // non-recursive listings show only the names of the top directory's entries
+        if (recursive) write(n.entries[name]!);
         else out.push("{}");
       }
       out.push("}");
