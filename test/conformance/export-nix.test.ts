@@ -4,7 +4,7 @@
  * Nix's tools, against a private nix-daemon.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -148,6 +148,15 @@ describeWithNix("export format and daemon CLI against Nix", () => {
     const plain = runCli(["daemon", "path-info", "--store", daemon.store, ...imported]);
     expect(plain.stdoutText).toBe(
       runNix("nix", ["path-info", "--store", daemon.store, ...imported]).concat("\n"),
+    );
+    // A symlink to a store path (like ./result) names that path, as in Nix.
+    const link = join(dir, "result");
+    symlinkSync(imported[1]!, link);
+    const viaLink = runCli(["daemon", "path-info", "--json", "--store", daemon.store, link]);
+    expect(viaLink.stdout).toEqual(
+      execFileSync("nix", ["path-info", "--json", "--store", daemon.store, link], {
+        stdio: ["ignore", "pipe", "ignore"],
+      }),
     );
     const invalid = runCli(["daemon", "path-info", "--store", daemon.store, bogus]);
     expect(invalid.status).toBe(1);

@@ -5,11 +5,13 @@
  *
  * @module
  */
-import { writeSync } from "node:fs";
+import { lstatSync, readlinkSync, writeSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { formatContentAddress } from "../../core/content-address.js";
 import { NixCompatError } from "../../core/errors.js";
-import { formatHash } from "../../core/hash.js";
+import { formatHash, hashEquals } from "../../core/hash.js";
+import { createHasher } from "../../core/hasher.js";
 import type { DaemonClient } from "../../daemon/client.js";
 import { openDaemonClient } from "../../daemon/node.js";
 import { checkStorePath } from "../../daemon/wire/primitives.js";
@@ -55,9 +57,26 @@ function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
+/** Follows symlinks until the path is in the store (Nix's `followLinksToStore`). */
+function followLinksToStore(arg: string, storeDir: string): string {
+  let path = resolve(arg);
+  for (let i = 0; i < 64 && !path.startsWith(`${storeDir}/`); i++) {
+    let target: string;
+    try {
+      if (!lstatSync(path).isSymbolicLink()) break;
+      target = readlinkSync(path);
+    } catch {
+      break;
+    }
+    path = resolve(dirname(path), target);
+  }
+  return path;
+}
+
 /** The store path a command-line argument names (a path inside one is cut to it). */
-function toStorePath(arg: string): string {
+function toStorePath(given: string): string {
   const storeDir = process.env.NIX_STORE_DIR ?? "/nix/store";
+  const arg = followLinksToStore(given, storeDir);
   if (!arg.startsWith(`${storeDir}/`)) {
     throw new NixCompatError("daemon.not-in-store", `path '${arg}' is not in the Nix store`);
   }
@@ -132,6 +151,25 @@ export function exportOrder(
   };
   for (const p of [...items].sort(byName)) visit(p, undefined);
   return out;
+}
+
+/**
+ * The path's NAR from the daemon, refusing (after it, as Nix does) a NAR whose hash is not the
+ * one registered: an export must not spread a corrupted path.
+ */
+async function* checkedNar(c: DaemonClient, info: PathInfo): AsyncGenerator<Uint8Array> {
+  const h = createHasher("sha256");
+  for await (const chunk of c.narFromPath(info.path)) {
+    h.update(chunk);
+    yield chunk;
+  }
+  const got = { algorithm: "sha256" as const, digest: h.digest() };
+  if (!hashEquals(got, info.narHash)) {
+    throw new NixCompatError(
+      "daemon.hash-changed",
+      `hash of path '${info.path}' has changed from '${formatHash(info.narHash, "nix32")}' to '${formatHash(got, "nix32")}'!`,
+    );
+  }
 }
 
 const STORE_HELP = "the store to talk to: 'daemon' (default) or unix://SOCKET";
@@ -225,7 +263,7 @@ export function registerDaemonCommands(program: Command): void {
         const out = new OutBuffer();
         try {
           for await (const chunk of writeExport(
-            order.map((p) => ({ ...infos.get(p)!, nar: c.narFromPath(p) })),
+            order.map((p) => ({ ...infos.get(p)!, nar: checkedNar(c, infos.get(p)!) })),
           )) {
             out.write(chunk);
           }
