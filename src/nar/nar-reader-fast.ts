@@ -194,7 +194,7 @@ export async function* readNarFast(
 
   if (!single(T.magic)) await pickSlow([T.magic], "nar.magic");
 
-  // Each turn of the loop reads one node; `null` after a node means "go back to the directory".
+  // Each turn of the loop reads one node, then closes what it ended and opens the next entry.
   for (;;) {
     // nar-obj: ( type <kind>
     if (!single(T.open)) await pickSlow([T.open], "nar.node");
