@@ -10,16 +10,35 @@
  *
  * @module
  */
-import { MalformedInputError, NixCompatError } from "../core/errors.js";
+import { MalformedInputError, NixCompatError, type NixCompatErrorOptions } from "../core/errors.js";
 import type { DaemonErrorInfo } from "./wire/stderr.js";
 
 /** The daemon answered a request with an error. */
 export class DaemonError extends NixCompatError {
   /** The structured error as the daemon sent it. */
   readonly info: DaemonErrorInfo;
-  constructor(info: DaemonErrorInfo, options: { cause?: unknown } = {}) {
-    super("daemon.error", stripAnsi(info.message), options);
-    this.info = info;
+  /**
+   * From the daemon's error (the usual form), or `(code, detail, options)` as every library
+   * error (used by `withContext`; `info` is then copied over).
+   */
+  constructor(
+    info: DaemonErrorInfo | string,
+    detail?: string | { cause?: unknown },
+    options: NixCompatErrorOptions = {},
+  ) {
+    if (typeof info === "string") {
+      super(info, typeof detail === "string" ? detail : "", options);
+      this.info = {
+        level: undefined,
+        name: undefined,
+        message: this.detail,
+        traces: [],
+        status: undefined,
+      };
+    } else {
+      super("daemon.error", stripAnsi(info.message), typeof detail === "object" ? detail : {});
+      this.info = info;
+    }
   }
 }
 

@@ -13,7 +13,7 @@ import { ByteReader } from "../codecs/byte-reader.js";
 import type { Codec } from "../codecs/codec.js";
 import { decodeAsync } from "../codecs/decode-stream.js";
 import { encode } from "../codecs/encode.js";
-import { DaemonProtocolError } from "./errors.js";
+import { DaemonConnectionError, DaemonProtocolError } from "./errors.js";
 import type { Transport } from "./session.js";
 import { readFramed } from "./wire/framed.js";
 import { clientHello, clientOptions, clientVersion, serverHello } from "./wire/handshake.js";
@@ -166,7 +166,15 @@ export async function serveWorkerProtocol(
     };
 
     for (;;) {
-      if (await reader.atEnd()) return;
+      // The client hanging up between requests is the normal end of a connection.
+      let ended: boolean;
+      try {
+        ended = await reader.atEnd();
+      } catch (err) {
+        if (err instanceof DaemonConnectionError) return;
+        throw err;
+      }
+      if (ended) return;
       const code = await read(opCode);
       const name = opName(code) ?? `#${code}`;
       options.onOperation?.(name);

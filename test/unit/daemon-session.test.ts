@@ -1,0 +1,155 @@
+/**
+ * The portable client session and server dispatcher talking to each other over in-memory
+ * transports (no sockets): handshake at each version, events, errors, NAR streaming.
+ */
+import { describe, expect, it } from "vitest";
+import type { ChunkSource } from "../../src/codecs/byte-reader.js";
+import { computeHash } from "../../src/core/hash.js";
+import {
+  DaemonConnectionError,
+  DaemonError,
+  DaemonProtocolError,
+} from "../../src/daemon/errors.js";
+import { MemoryStore } from "../../src/daemon/memory-store.js";
+import { type ServerContext, serveWorkerProtocol } from "../../src/daemon/server.js";
+import { type DaemonEvent, type Transport, WorkerSession } from "../../src/daemon/session.js";
+import { encodeNar } from "../../src/nar/writer.js";
+
+/** A pair of connected in-memory transports. */
+function pipePair(): [Transport, Transport] {
+  const make = () => {
+    const queue: Uint8Array[] = [];
+    let waiting: ((c: Uint8Array | undefined) => void) | undefined;
+    let closed = false;
+    const source: ChunkSource = {
+      next() {
+        const c = queue.shift();
+        if (c !== undefined) return c;
+        if (closed) throw new DaemonConnectionError("daemon.connection-closed", "closed");
+        return new Promise<Uint8Array | undefined>((r) => {
+          waiting = r;
+        }).then((x) => {
+          if (x === undefined)
+            throw new DaemonConnectionError("daemon.connection-closed", "closed");
+          return x;
+        });
+      },
+    };
+    const deliver = (c: Uint8Array | undefined) => {
+      if (c === undefined) closed = true;
+      if (waiting) {
+        const w = waiting;
+        waiting = undefined;
+        w(c);
+      } else if (c !== undefined) queue.push(c);
+    };
+    return { source, deliver };
+  };
+  const a = make();
+  const b = make();
+  const ta: Transport = {
+    source: a.source,
+    write: (bytes) => b.deliver(bytes.slice()),
+    close: () => {
+      b.deliver(undefined);
+      a.deliver(undefined);
+    },
+  };
+  const tb: Transport = {
+    source: b.source,
+    write: (bytes) => a.deliver(bytes.slice()),
+    close: () => {
+      a.deliver(undefined);
+      b.deliver(undefined);
+    },
+  };
+  return [ta, tb];
+}
+
+const nar = encodeNar({
+  type: "regular",
+  executable: false,
+  contents: new TextEncoder().encode("hello\n"),
+});
+const path = `/nix/store/${"a".repeat(32)}-hello`;
+const info = {
+  path,
+  deriver: undefined,
+  narHash: computeHash("sha256", nar),
+  references: [path],
+  registrationTime: 1,
+  narSize: nar.length,
+  ultimate: false,
+  sigs: [],
+  ca: undefined,
+};
+
+describe("in-memory client and server", () => {
+  for (const minor of [21, 23, 26, 33, 35, 37]) {
+    it(`protocol 1.${minor}`, async () => {
+      const store = new MemoryStore();
+      store.add(info, nar);
+      const handler = Object.assign(Object.create(store) as MemoryStore, {
+        isValidPath: async (p: string, ctx: ServerContext) => {
+          await ctx.log(`checking ${p}`);
+          await ctx.activity({
+            type: "start-activity",
+            id: 7n,
+            level: 3,
+            activityType: 100,
+            text: "x",
+            fields: [1n, "s"],
+            parent: 0n,
+          });
+          await ctx.activity({ type: "stop-activity", id: 7n });
+          return store.isValidPath(p);
+        },
+      });
+      const [client, server] = pipePair();
+      const served = serveWorkerProtocol(server, handler, {
+        trusted: true,
+        nixVersion: "test-nix",
+      });
+      const events: DaemonEvent[] = [];
+      const s = await WorkerSession.open(client, {
+        clientVersion: 0x100 | minor,
+        onEvent: (e) => events.push(e),
+      });
+      expect(s.version).toBe(0x100 | minor);
+      expect(s.info.daemonNixVersion).toBe(minor >= 33 ? "test-nix" : undefined);
+      expect(s.info.remoteTrustsUs).toBe(minor >= 35 ? true : undefined);
+      expect(await s.isValidPath(path)).toBe(true);
+      expect(events.map((e) => e.type)).toEqual(["next", "start-activity", "stop-activity"]);
+      expect(await s.queryPathInfo(path)).toEqual(info);
+      expect(await s.queryPathInfo(`/nix/store/${"b".repeat(32)}-x`)).toBeUndefined();
+      expect(await s.queryReferrers(path)).toEqual([path]);
+      expect(await s.queryPathFromHashPart("a".repeat(32))).toBe(path);
+      const chunks: Uint8Array[] = [];
+      for await (const c of s.narFromPath(path)) chunks.push(c.slice());
+      expect(Buffer.concat(chunks)).toEqual(Buffer.from(nar));
+      const err = await s.ensurePath(`/nix/store/${"c".repeat(32)}-x`).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DaemonError);
+      expect((err as DaemonError).withContext({ file: "f" }).info.message).toMatch(/is not valid/);
+      if (minor >= 23) {
+        const p2 = `/nix/store/${"d".repeat(32)}-added`;
+        await s.addToStoreNar({ ...info, path: p2 }, [nar.subarray(0, 3), nar.subarray(3)]);
+        expect(store.paths.get(p2)?.nar).toEqual(nar);
+      }
+      s.close();
+      await served;
+    });
+  }
+
+  it("refuses a peer that is not a daemon", async () => {
+    const [client, server] = pipePair();
+    server.write(new Uint8Array(16));
+    await expect(WorkerSession.open(client)).rejects.toBeInstanceOf(Error);
+    const [c2, s2] = pipePair();
+    // Right magic, but protocol 2.0.
+    const hello = new Uint8Array(16);
+    new DataView(hello.buffer).setUint32(0, 0x6478696f, true);
+    new DataView(hello.buffer).setUint32(8, 0x200, true);
+    s2.write(hello);
+    await expect(WorkerSession.open(c2)).rejects.toBeInstanceOf(DaemonProtocolError);
+  });
+});
