@@ -59,7 +59,7 @@ export function slabReader(): {
   onread: { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array) => boolean };
   feed: { push: (c: Uint8Array) => boolean };
 } {
-  let slab = new Uint8Array(READ_SLAB_SIZE);
+  let slab: Uint8Array = Buffer.allocUnsafe(READ_SLAB_SIZE);
   let used = 0;
   const feed = { push: (_c: Uint8Array) => true };
   return {
@@ -67,7 +67,7 @@ export function slabReader(): {
     onread: {
       buffer: () => {
         if (slab.length - used < MIN_READ) {
-          slab = new Uint8Array(READ_SLAB_SIZE);
+          slab = Buffer.allocUnsafe(READ_SLAB_SIZE);
           used = 0;
         }
         return slab.subarray(used);
