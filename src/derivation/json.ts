@@ -598,9 +598,15 @@ function nix28EscapeChar(c: string): string {
   }
 }
 
+/** Where `JSON.stringify` and Nix 2.8 escape differently (`\b`, `\f`, lone surrogates). */
+const STRINGIFY_DIFFERS = /[\x08\x0c\ud800-\udfff]/;
+
 /** A JSON string as Nix 2.8 writes it. */
 export function nix28JsonString(text: string): string {
-  return `"${NIX28_ESCAPE.test(text) ? text.replace(NIX28_ESCAPE_ALL, nix28EscapeChar) : text}"`;
+  if (!NIX28_ESCAPE.test(text)) return `"${text}"`;
+  // Natively, when JSON.stringify escapes exactly as Nix 2.8 does.
+  if (!STRINGIFY_DIFFERS.test(text)) return JSON.stringify(text);
+  return `"${text.replace(NIX28_ESCAPE_ALL, nix28EscapeChar)}"`;
 }
 
 function hasBytes(drv: Derivation): boolean {

@@ -125,3 +125,11 @@ it("long escape-heavy values round-trip (native unescape path)", () => {
   expect(Buffer.from(printDerivationATerm(d)).equals(bytes)).toBe(true);
   expect(bothErrors(drv(`("k","${esc}\\u0041")`))).toMatchObject({ code: "aterm.bad-escape" });
 });
+
+it("Nix 2.8 JSON strings: \\u00xx for controls other than \\n \\r \\t, raw above", async () => {
+  const { nix28JsonString } = await import("../../src/derivation/json.js");
+  expect(nix28JsonString('a\b\f\u0001\u007f\n"\\é')).toBe(
+    '"a\\u0008\\u000c\\u0001\u007f\\n\\"\\\\é"',
+  );
+  expect(nix28JsonString('plain "quoted"\n')).toBe('"plain \\"quoted\\"\\n"');
+});
