@@ -15,8 +15,9 @@ import {
   makeFixedOutputPath,
   storePathToAbsolute,
 } from "../../src/core/index.js";
-import { arbHash, arbStorePathName } from "../../src/testing/index.js";
+import { arbHash, arbNarTree, arbStorePathName } from "../../src/testing/index.js";
 import { runCli } from "../support/cli.js";
+import { writeTree } from "../support/nar-fs.js";
 import { CONFORMANCE_RUNS, describeWithNix, nix, runNix, withTempDir } from "../support/nix.js";
 
 const RUNS = Math.max(3, Math.ceil(CONFORMANCE_RUNS / 5));
@@ -157,5 +158,30 @@ describeWithNix("core against real Nix", () => {
         );
       }
     });
+  });
+
+  it("hash path and recursive store-path add (CLI) equal nix hash path and nix-store --add", () => {
+    fc.assert(
+      fc.property(arbNarTree(), fc.constantFrom(...HASH_ALGORITHMS), (tree, algo) =>
+        withTempDir((dir) => {
+          const root = join(dir, "tree");
+          writeTree(root, tree);
+          for (const [flag] of FLAGS) {
+            const theirs = nix(["hash", "path", "--type", algo, flag, root]);
+            expect(runCli(["hash", "path", "--type", algo, flag, root]).stdoutText.trim()).toBe(
+              theirs,
+            );
+          }
+          const theirs =
+            algo === "sha256"
+              ? runNix("nix-store", ["--add", root])
+              : runNix("nix-store", ["--add-fixed", "--recursive", algo, root]);
+          expect(runCli(["store-path", "add", "--type", algo, root]).stdoutText.trim()).toBe(
+            theirs,
+          );
+        }),
+      ),
+      { numRuns: RUNS },
+    );
   });
 });

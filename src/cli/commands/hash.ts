@@ -14,6 +14,7 @@ import {
 import type { HashAlgorithm } from "../../core/hash-algorithm.js";
 import { hashStream } from "../../core/hasher.js";
 import { hashFileSync } from "../../node/file-hash.js";
+import { hashPath } from "../../node/nar-dump.js";
 import { openInputStream, printLine } from "../io.js";
 import { addEncodingFlags, addHashTypeOption, hashTypeOf } from "../options.js";
 
@@ -26,7 +27,10 @@ export function printHashAs(hash: Hash, encoding: HashEncoding): string {
 export function registerHashCommands(program: Command): void {
   const hash = program.command("hash").description("compute and convert cryptographic hashes");
 
-  for (const [kind, what] of [["file", "print cryptographic hash of a regular file"]] as const) {
+  for (const [kind, what] of [
+    ["file", "print cryptographic hash of a regular file"],
+    ["path", "print cryptographic hash of the NAR serialisation of a path"],
+  ] as const) {
     const cmd = hash.command(kind).description(what).argument("<paths...>");
     addHashTypeOption(cmd, "sha256");
     const encoding = addEncodingFlags(cmd, "sri");
@@ -34,9 +38,11 @@ export function registerHashCommands(program: Command): void {
       const algorithm = hashTypeOf(opts.type) as HashAlgorithm;
       for (const path of paths) {
         const digest =
-          path === "-"
-            ? await hashStream(algorithm, openInputStream(path))
-            : hashFileSync(algorithm, path);
+          kind === "path"
+            ? await hashPath(path, algorithm)
+            : path === "-"
+              ? await hashStream(algorithm, openInputStream(path))
+              : hashFileSync(algorithm, path);
         await printLine(printHashAs({ algorithm, digest }, encoding()));
       }
     });

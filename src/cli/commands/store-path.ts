@@ -10,19 +10,10 @@ import type { HashAlgorithm } from "../../core/hash-algorithm.js";
 import { DEFAULT_STORE_DIR, storePathToAbsolute } from "../../core/store-path.js";
 import { makeFixedOutputPath } from "../../core/store-path-compute.js";
 import { hashFileSync } from "../../node/file-hash.js";
-import { usageError } from "../errors.js";
+import { hashPath } from "../../node/nar-dump.js";
+import { checkFailed } from "../errors.js";
 import { printLine } from "../io.js";
 import { addHashTypeOption, hashTypeOf } from "../options.js";
-
-/** Hook for the recursive (NAR) case, installed by the NAR area. */
-export type NarHasher = (algorithm: HashAlgorithm, path: string) => Promise<Uint8Array>;
-
-let narHasher: NarHasher | undefined;
-
-/** Installs the NAR hasher used by `store-path add` without `--flat`. */
-export function setStorePathNarHasher(fn: NarHasher): void {
-  narHasher = fn;
-}
 
 /** Registers `store-path add`. */
 export function registerStorePathCommands(program: Command): void {
@@ -50,11 +41,10 @@ export function registerStorePathCommands(program: Command): void {
       let digest: Uint8Array;
       if (opts.flat) {
         const st = await lstat(path);
-        if (!st.isFile()) usageError(`'${path}' is not a regular file; --flat needs one`);
+        if (!st.isFile()) checkFailed(`'${path}' is not a regular file; --flat needs one`);
         digest = hashFileSync(algorithm, path);
       } else {
-        if (!narHasher) usageError("recursive hashing is not available in this build");
-        digest = await narHasher(algorithm, path);
+        digest = await hashPath(path, algorithm);
       }
       const storePath = makeFixedOutputPath(
         name,
