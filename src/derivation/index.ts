@@ -10,6 +10,7 @@
  *
  * @module
  */
+export * from "../grammar/aterm.js";
 export * from "../grammar/derivation-aterm.js";
 export * from "./errors.js";
 export * from "./hash.js";
