@@ -15,6 +15,7 @@ export * from "../grammar/derivation-aterm.js";
 export * from "./errors.js";
 export * from "./hash.js";
 export * from "./json.js";
+export * from "./show.js";
 export * from "./type.js";
 export * from "./types.js";
 export * from "./validate.js";

@@ -716,11 +716,12 @@ function binaryStringToBytes(s: string): Uint8Array {
 /**
  * `nix show-derivation` output of Nix 2.8 as a stream of chunks, for many derivations without
  * holding them all: `keys` are the drv paths (sorted and de-duplicated here), `get` parses
- * one when its turn comes. Chunks are about `chunkSize` bytes.
+ * one when its turn comes (or returns the member already rendered as text, e.g. by
+ * `transcodeShowEntry`). Chunks are about `chunkSize` bytes.
  */
 export function* showDerivationJsonChunks(
   keys: Iterable<string>,
-  get: (drvPath: string) => Derivation,
+  get: (drvPath: string) => Derivation | string,
   options: DerivationJsonOptions & { readonly chunkSize?: number } = {},
 ): Generator<Uint8Array> {
   const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
@@ -735,7 +736,13 @@ export function* showDerivationJsonChunks(
     const k = sorted[i]!;
     const drv = get(k);
     const sep = i + 1 < sorted.length ? ",\n" : "\n}\n";
-    if (hasBytes(drv)) {
+    if (typeof drv === "string") {
+      text += drv + sep;
+      if (text.length >= chunkSize) {
+        yield encoder.encode(text);
+        text = "";
+      }
+    } else if (hasBytes(drv)) {
       if (text !== "") yield encoder.encode(text);
       yield binaryStringToBytes(showEntry(k, drv, storeDir, true) + sep);
       text = "";

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { isNixCompatError } from "../../src/core/errors.js";
 import {
   type Derivation,
+  type DrvString,
   derivationJsonProblems,
   derivationPath,
   derivationToJson,
@@ -11,6 +12,7 @@ import {
   printDerivationATerm,
   printShowDerivationJson,
   readDerivationJson,
+  transcodeShowEntry,
 } from "../../src/derivation/index.js";
 import { parseATerm, printATerm } from "../../src/grammar/aterm.js";
 import { arbDerivation } from "../../src/testing/derivation.js";
@@ -158,6 +160,46 @@ describe("derivation ATerm properties", () => {
       }),
       { numRuns: RUNS * 2 },
     );
+  });
+
+  it("the show-derivation fast path (ATerm → JSON transcoding) equals the model path", () => {
+    const P = "/nix/store/00000000000000000000000000000000-x.drv";
+    const viaModel = (bytes: Uint8Array) =>
+      Buffer.from(printShowDerivationJson([{ drvPath: P, drv: parseDerivationATerm(bytes) }]))
+        .toString("latin1")
+        .slice(2, -3);
+    let fast = 0;
+    fc.assert(
+      fc.property(
+        arbDerivation({ kinds: ["inputAddressed", "deferred", "floating"], dynamicOutputs: false }),
+        fc.option(arbMutation, { freq: 3 }),
+        (raw, edits) => {
+          // mostly inputs the fast path takes: no raw control characters, nothing above U+D7FF
+          const clean = (x: DrvString) =>
+            typeof x === "string" ? x.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\uffff]/g, "") : x;
+          const drv: Derivation = {
+            ...raw,
+            system: raw.system.replace(/[\x00-\x1f\ud800-\uffff"\\]/g, ""),
+            builder: clean(raw.builder) as string,
+            args: raw.args.map(clean),
+            env: new Map(
+              [...raw.env].map(([k, v]) => [
+                k.replace(/[\x00-\x1f\ud800-\uffff"\\]/g, ""),
+                clean(v),
+              ]),
+            ),
+          };
+          const printed = printDerivationATerm(drv);
+          const bytes = edits === null ? printed : mutate(printed, edits);
+          const t = transcodeShowEntry(P, bytes);
+          if (t === undefined) return;
+          fast++;
+          expect(Buffer.from(t, "utf8").toString("latin1")).toBe(viaModel(bytes));
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+    expect(fast).toBeGreaterThan(RUNS / 4);
   });
 
   it("arbitrary bytes: only library errors", () => {

@@ -179,10 +179,14 @@ export function registerDerivationCommands(program: Command): void {
           if (!sources.has(drvPath)) sources.set(drvPath, { file, drv: loaded.drv });
         }
       }
-      const get = (key: string): Derivation => {
+      const get = (key: string): Derivation | string => {
         const src = sources.get(key)!;
         if (src.drv !== undefined) return src.drv;
         const bytes = readFileSync(src.file);
+        if (!isJson(bytes)) {
+          const fast = lib.transcodeShowEntry(key, bytes, storeDir);
+          if (fast !== undefined) return fast;
+        }
         const all = loadDerivations(src.file, bytes, storeDir);
         if (all.length !== 1) {
           throw new NixCompatError("derivation-json.not-one", "expected one derivation", {
@@ -193,7 +197,8 @@ export function registerDerivationCommands(program: Command): void {
       };
       if (opts.jsonVersion === "4") {
         const entries = [...sources.keys()].map((drvPath) => {
-          const drv = get(drvPath);
+          const src = sources.get(drvPath)!;
+          const drv = src.drv ?? loadOne(src.file, readFileSync(src.file), storeDir).drv;
           const b = basename(drvPath);
           return {
             drvPath,
