@@ -13,25 +13,24 @@
  *           signature: opt<string>            (legacy; Nix writes u64 0)
  * ```
  *
- * {@link exportStream} declares the whole stream (recursively); the readers and writers here
- * step through it one {@link exportItem} at a time so that long exports need no deep
- * recursion, and {@link readExport} streams each NAR (hashing it on the way) instead of
- * holding it.
+ * {@link exportStream} is the whole declaration: {@link decodeExport} and {@link encodeExport}
+ * run it on bytes in memory, {@link readExport} runs it on a stream (NARs are hashed as they
+ * go by, never held) and {@link writeExport} streams NARs through its pieces.
  *
  * @module
  */
 import { ByteReader, type ChunkSource } from "../codecs/byte-reader.js";
 import { u64Choice } from "../codecs/choice.js";
 import type { Codec } from "../codecs/codec.js";
-import { malformedError } from "../codecs/codec-errors.js";
-import { decode, decodePrefix } from "../codecs/decode.js";
-import { decodeAsync, type StreamDecodeOptions } from "../codecs/decode-stream.js";
+import { type DecodeOptions, decode } from "../codecs/decode.js";
+import { decodeEvents, type StreamDecodeOptions } from "../codecs/decode-stream.js";
 import { encode } from "../codecs/encode.js";
-import { lazy } from "../codecs/lazy.js";
+import { event } from "../codecs/event.js";
+import type { PayloadHandle } from "../codecs/payload.js";
 import { constant, constU64 } from "../codecs/primitives.js";
 import { record } from "../codecs/record.js";
 import { map } from "../codecs/refine.js";
-import { optional } from "../codecs/repetition.js";
+import { optional, repeatUntil } from "../codecs/repetition.js";
 import type { Hash } from "../core/hash.js";
 import { createHasher } from "../core/hasher.js";
 import {
@@ -42,7 +41,6 @@ import {
 } from "../daemon/wire/primitives.js";
 import { TeeChunkSource } from "../daemon/wire/tee.js";
 import { narGrammar } from "../nar/nar-grammar.js";
-import { readNarDeclarative } from "../nar/reader.js";
 import type { NarNode } from "../nar/types.js";
 
 /** The magic number after each NAR (`"NIXE"` little-endian). */
@@ -84,15 +82,29 @@ export const exportTrailer: Codec<ExportInfo> = map(
   "export.entry",
 );
 
-/** One entry: the NAR then its metadata. */
+/**
+ * One entry: the NAR then its metadata. The events `nar-start` and `nar-end` (around the NAR)
+ * and `export-entry` (the metadata) let a streaming consumer find the NAR's bytes ({@link readExport}).
+ */
 export const exportEntry: Codec<ExportEntry> = map(
-  record("export.entry", { nar: narGrammar, info: exportTrailer }),
+  record("export.entry", {
+    start: event("nar-start", constant(undefined, "export.entry")),
+    nar: narGrammar,
+    end: event("nar-end", constant(undefined, "export.entry")),
+    info: event("export-entry", exportTrailer),
+  }),
   (w): ExportEntry => ({ nar: w.nar, ...w.info }),
   (e) => ({ nar: e.nar, info: e }),
   "export.entry",
 );
 
-/** The marker before each entry (`1`) or at the end (`0`). */
+/** The whole stream: entries, each announced by u64 1, until u64 0. */
+export const exportStream: Codec<ExportEntry[]> = repeatUntil("export", exportEntry, {
+  more: 1,
+  end: 0,
+});
+
+/** The marker before each entry (`true`: u64 1) or at the end (`false`: u64 0). */
 export const exportMarker: Codec<boolean> = map(
   u64Choice("export.marker", { 0: constant(false), 1: constant(true) }),
   (c) => c.value,
@@ -100,79 +112,14 @@ export const exportMarker: Codec<boolean> = map(
   "export.marker",
 );
 
-/** One step of the stream: an entry, or `undefined` at the end. */
-export const exportItem: Codec<ExportEntry | undefined> = map(
-  u64Choice("export.marker", { 0: constant(undefined), 1: exportEntry }),
-  (c) => c.value,
-  (e) => (e === undefined ? { tag: 0, value: undefined } : { tag: 1, value: e }) as never,
-  "export.marker",
-);
-
-interface StreamNode {
-  head?: ExportEntry;
-  rest?: StreamNode;
-}
-
-const streamNode: Codec<StreamNode> = map(
-  u64Choice("export", {
-    0: constant(undefined),
-    1: record("export", { head: exportEntry, rest: lazy("export", () => streamNode) }),
-  }),
-  (c) => (c.value ?? {}) as StreamNode,
-  (n) => (n.head === undefined ? { tag: 0, value: undefined } : { tag: 1, value: n }) as never,
-  "export",
-);
-
-/** The whole stream, declared recursively (for small exports; see {@link decodeExport}). */
-export const exportStream: Codec<ExportEntry[]> = map(
-  streamNode,
-  (n) => {
-    const out: ExportEntry[] = [];
-    for (let c: StreamNode | undefined = n; c?.head !== undefined; c = c.rest) out.push(c.head);
-    return out;
-  },
-  (entries) => {
-    let n: StreamNode = {};
-    for (let i = entries.length - 1; i >= 0; i--) n = { head: entries[i]!, rest: n };
-    return n;
-  },
-  "export",
-);
-
-/** Decodes a whole export held in memory, entry by entry. */
-export function decodeExport(bytes: Uint8Array): ExportEntry[] {
-  const out: ExportEntry[] = [];
-  let at = 0;
-  for (;;) {
-    const { value, end } = decodePrefix(exportItem, bytes.subarray(at), { allowTrailing: true });
-    if (value === undefined) {
-      at += end;
-      break;
-    }
-    out.push(value);
-    at += end;
-  }
-  if (at !== bytes.length) {
-    throw malformedError(
-      "export",
-      at,
-      "trailing-data",
-      `expected the end of the input, got ${bytes.length - at} more bytes`,
-    );
-  }
-  return out;
+/** Decodes a whole export held in memory. */
+export function decodeExport(bytes: Uint8Array, options: DecodeOptions = {}): ExportEntry[] {
+  return decode(exportStream, bytes, options);
 }
 
 /** Encodes entries held in memory. */
 export function encodeExport(entries: readonly ExportEntry[]): Uint8Array {
-  const parts = entries.map((e) => encode(exportItem, e));
-  parts.push(encode(exportItem, undefined));
-  return concat(parts);
-}
-
-/** Decodes one entry held in memory (checks the declaration end to end). */
-export function decodeExportEntry(bytes: Uint8Array): ExportEntry {
-  return decode(exportEntry, bytes);
+  return encode(exportStream, [...entries]);
 }
 
 /** A path read by {@link readExport}: its metadata, and its NAR's hash and size. */
@@ -237,36 +184,46 @@ export async function* readExport(
 ): AsyncGenerator<ExportedPath, void, undefined> {
   const tee = new TeeChunkSource(chunkSource(input));
   const reader = new ByteReader(tee);
-  const step = { ...options, allowTrailing: true };
-  for (let index = 0; ; index++) {
-    const more = await decodeAsync(exportMarker, reader, step);
-    if (!more) break;
-    const h = createHasher("sha256");
-    let size = 0;
-    const drain = () => {
-      for (const c of tee.drainTo(reader.offset)) {
-        h.update(c);
-        size += c.length;
-        options.onNarChunk?.(index, c);
-      }
-    };
-    tee.startRecording(reader.offset);
-    for await (const node of readNarDeclarative(reader, step)) {
-      if (node.type === "regular") for await (const _ of node.contents) drain();
-      drain();
+  let index = -1;
+  let h = createHasher("sha256");
+  let size = 0;
+  let recording = false;
+  const drain = () => {
+    if (!recording) return;
+    for (const c of tee.drainTo(reader.offset)) {
+      h.update(c);
+      size += c.length;
+      options.onNarChunk?.(index, c);
     }
-    drain();
-    tee.stopRecording();
-    const info = await decodeAsync(exportTrailer, reader, step);
-    yield { ...info, narHash: { algorithm: "sha256", digest: h.digest() }, narSize: size };
-  }
-  if (!options.allowTrailing && !(await reader.atEnd())) {
-    throw malformedError(
-      "export",
-      reader.offset,
-      "trailing-data",
-      "expected the end of the input, got more bytes",
-    );
+  };
+  for await (const ev of decodeEvents(exportStream, reader, options)) {
+    switch (ev.name) {
+      case "nar-start":
+        index++;
+        h = createHasher("sha256");
+        size = 0;
+        tee.startRecording(reader.offset);
+        recording = true;
+        break;
+      case "regular":
+        for await (const _ of (ev.value as PayloadHandle).stream) drain();
+        drain();
+        break;
+      case "nar-end":
+        drain();
+        tee.stopRecording();
+        recording = false;
+        break;
+      case "export-entry":
+        yield {
+          ...(ev.value as ExportInfo),
+          narHash: { algorithm: "sha256", digest: h.digest() },
+          narSize: size,
+        };
+        break;
+      default:
+        drain();
+    }
   }
 }
 
@@ -285,16 +242,4 @@ export async function* writeExport(
     yield encode(exportTrailer, p);
   }
   yield encode(exportMarker, false);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
