@@ -11,6 +11,7 @@ import { ByteReader, type ChunkSource } from "../codecs/byte-reader.js";
 import type { Codec } from "../codecs/codec.js";
 import { decodeAsync } from "../codecs/decode-stream.js";
 import { encode } from "../codecs/encode.js";
+import { UsageError } from "../core/errors.js";
 import { readNarDeclarative } from "../nar/reader.js";
 import { DaemonConnectionError, DaemonError, DaemonProtocolError } from "./errors.js";
 import { framedChunks } from "./wire/framed.js";
@@ -164,18 +165,33 @@ export class WorkerSession {
     return decodeAsync(codec, this.reader, { allowTrailing: true });
   }
 
-  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+  private busy = false;
+
+  private enter(): void {
     if (!this.healthy) {
       throw new DaemonConnectionError(
         "daemon.connection-broken",
         "the connection to the daemon failed earlier",
       );
     }
+    if (this.busy) {
+      throw new UsageError(
+        "daemon.session-busy",
+        "a request is already running on this connection: use a DaemonClient pool for concurrency",
+      );
+    }
+    this.busy = true;
+  }
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    this.enter();
     try {
       return await fn();
     } catch (err) {
       if (!(err instanceof DaemonError)) this.fail();
       throw err;
+    } finally {
+      this.busy = false;
     }
   }
 
@@ -335,12 +351,7 @@ export class WorkerSession {
   ): AsyncGenerator<Uint8Array, void, undefined> {
     const self = this;
     return (async function* () {
-      if (!self.healthy) {
-        throw new DaemonConnectionError(
-          "daemon.connection-broken",
-          "the connection to the daemon failed earlier",
-        );
-      }
+      self.enter();
       let done = false;
       let inNar = false;
       try {
@@ -361,6 +372,7 @@ export class WorkerSession {
         throw err;
       } finally {
         self.tee.stopRecording();
+        self.busy = false;
         if (inNar && !done && self.healthy) {
           // Stopped early (or a daemon error before the NAR): the NAR may be half read.
           self.fail();
