@@ -5,20 +5,25 @@
  * It works because ATerm's escapes (`\\ \" \n \r \t`) are written exactly as Nix 2.8 writes
  * them in JSON: a string body without raw control characters can be copied verbatim. The
  * transcoder only handles the plain, canonical case (valid UTF-8, entries sorted, no raw
- * control characters, input-addressed / deferred / floating outputs, no dynamic outputs, paths
- * of the usual shape) and returns `undefined` for anything else; callers then go through the
+ * control characters, no impure outputs, fixed outputs whose path is the computed one, no
+ * dynamic outputs, paths of the usual shape) and returns `undefined` for anything else; callers then go through the
  * model ({@link parseDerivationATerm} + {@link showDerivationJsonChunks}), which gives the
  * same bytes and the proper errors. A property test pins the two paths together.
  *
  * @module
  */
+
+import { base16Decode } from "../core/base16.js";
+import { HASH_SIZES, type HashAlgorithm } from "../core/hash-algorithm.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
 import { isPlainStorePath } from "./assemble.js";
+import { fixedOutputStorePath } from "./hash.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const RAW_CONTROL = /[\x00-\x1f]/;
 const HIGH_CHARS = /[\ud800-\uffff]/;
 const BAD_ESCAPE = /(?<!\\)(?:\\\\)*\\[^\\"nrt]/;
+const HEX = /^[0-9a-f]+$/;
 const METHOD_ALGO = /^(r:|text:)?(md5|sha1|sha256|sha512)$/;
 
 const NONE = 0x3fffffff;
@@ -48,6 +53,8 @@ export function transcodeShowEntry(
   }
   if (RAW_CONTROL.test(s) || HIGH_CHARS.test(s) || !s.startsWith("Derive([")) return undefined;
   if (/["\\\x00-\x1f]/.test(drvPath)) return undefined;
+  const base = drvPath.startsWith(`${storeDir}/`) ? drvPath.slice(storeDir.length + 1) : "";
+  const drvName = base.length > 37 && base.endsWith(".drv") ? base.slice(33, -4) : undefined;
   let p = 7;
   /** Position of the next backslash at or after the last string start (cached). */
   let nextBs = -1;
@@ -136,7 +143,26 @@ export function transcodeShowEntry(
         }
       } else if (hash === "" && path === "" && METHOD_ALGO.test(hashAlgo)) {
         body = `{${I8}"hashAlgo": ${q(hashAlgo)}${I6}}`;
-      } else throw BAIL; // fixed (Nix prints the computed path) and impure: the model path
+      } else if (hash !== "impure" && path !== "" && METHOD_ALGO.test(hashAlgo)) {
+        // fixed: Nix prints the path computed from name, method and hash; take the fast path
+        // only when the ATerm holds exactly that path and a canonical hex digest.
+        const method = hashAlgo.startsWith("r:")
+          ? "nar"
+          : hashAlgo.startsWith("text:")
+            ? "text"
+            : "flat";
+        const algorithm = hashAlgo.slice(hashAlgo.indexOf(":") + 1) as HashAlgorithm;
+        if (hash.length !== HASH_SIZES[algorithm] * 2 || !HEX.test(hash) || drvName === undefined)
+          throw BAIL;
+        const expected = fixedOutputStorePath(
+          drvName,
+          name,
+          { kind: "caFixed", method, hash: { algorithm, digest: base16Decode(hash) } },
+          storeDir,
+        );
+        if (expected !== path) throw BAIL;
+        body = `{${I8}"path": ${q(path)},${I8}"hashAlgo": ${q(hashAlgo)},${I8}"hash": ${q(hash)}${I6}}`;
+      } else throw BAIL; // impure, or anything unusual: the model path
       outputs += `${outputs === "" ? "" : ","}${I6}${q(name)}: ${body}`;
     });
     ch(0x2c);
