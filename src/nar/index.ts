@@ -6,7 +6,10 @@
  */
 export * from "./json-text.js";
 export * from "./listing.js";
+export * from "./nar-decode.js";
 export * from "./nar-grammar.js";
+export * from "./nar-rules.js";
+export * from "./nar-tokens.js";
 export * from "./reader.js";
 export * from "./types.js";
 export * from "./writer.js";

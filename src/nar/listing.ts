@@ -12,7 +12,8 @@
 import type { ByteInput } from "../codecs/byte-reader.js";
 import { compareBytes, utf8Bytes } from "../codecs/wire-bytes.js";
 import { nixJsonString } from "./json-text.js";
-import { type NarReadOptions, readNar } from "./reader.js";
+import { readNarFast as readNar } from "./nar-reader-fast.js";
+import type { NarReadOptions } from "./reader.js";
 import type { NarNode } from "./types.js";
 
 /** A regular file in a listing. */

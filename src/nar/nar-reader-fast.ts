@@ -40,7 +40,7 @@ import {
   NAR_MAX_CONTENTS_SIZE,
   NAR_MAX_NAME_LENGTH,
   NAR_MAX_TARGET_LENGTH,
-} from "./nar-grammar.js";
+} from "./nar-rules.js";
 import type { NarReadOptions, NarStreamNode } from "./reader.js";
 
 interface Tok {

@@ -1,20 +1,18 @@
 /**
  * Reading NARs: a streaming reader (async iterator and visitor over nodes, file contents as
- * byte streams, bounded memory) and whole-tree decoding for small NARs.
+ * byte streams, bounded memory) and, re-exported from `nar-decode.ts`, whole-tree decoding for
+ * small NARs and the declarative reference reader.
  *
- * All of them run the declarative grammar of `nar-grammar.ts`, so they accept and refuse
- * exactly the same inputs, with the same typed errors.
+ * All of them accept and refuse exactly the same inputs, with the same typed errors: the
+ * hand-tuned `readNar` is pinned to the grammar of `nar-grammar.ts` by property tests.
  *
  * @module
  */
-import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
-import { type DecodeOptions, decode } from "../codecs/decode.js";
-import { decodeAsync, decodeEvents, type StreamDecodeOptions } from "../codecs/decode-stream.js";
-import type { PayloadHandle } from "../codecs/payload.js";
-import { utf8Text } from "../codecs/wire-bytes.js";
-import { narGrammar } from "./nar-grammar.js";
+import type { ByteInput } from "../codecs/byte-reader.js";
+import type { StreamDecodeOptions } from "../codecs/decode-stream.js";
 import { readNarFast } from "./nar-reader-fast.js";
-import type { NarNode } from "./types.js";
+
+export { parseNar, readNarDeclarative, readNarTree } from "./nar-decode.js";
 
 /** Options of the NAR readers: limit overrides (`nar.name`, `nar.target`, `nar.contents`, `codec.depth`). */
 export type NarReadOptions = StreamDecodeOptions;
@@ -70,67 +68,6 @@ export function readNar(
   return readNarFast(input, options);
 }
 
-/**
- * The declarative reader: {@link readNar} computed by running `nar-grammar.ts` through the
- * codec interpreter. Same nodes, same errors; slower. `readNar` is pinned to it by tests.
- */
-export async function* readNarDeclarative(
-  input: ByteInput,
-  options: NarReadOptions = {},
-): AsyncGenerator<NarStreamNode, void, undefined> {
-  const names: string[] = [];
-  const raw: Uint8Array[] = [];
-  const reader = byteReader(input);
-  for await (const ev of decodeEvents(narGrammar, reader, options)) {
-    switch (ev.name) {
-      case "entry": {
-        const b = ev.value as Uint8Array;
-        raw.push(b);
-        names.push(utf8Text(b));
-        break;
-      }
-      case "entry-end":
-        names.pop();
-        raw.pop();
-        break;
-      case "directory":
-        yield {
-          type: "directory",
-          path: names.join("/"),
-          segments: [...names],
-          segmentBytes: [...raw],
-        };
-        break;
-      case "regular": {
-        const h = ev.value as PayloadHandle;
-        yield {
-          type: "regular",
-          path: names.join("/"),
-          segments: [...names],
-          segmentBytes: [...raw],
-          executable: (ev.data as { executable: boolean }).executable,
-          size: h.size,
-          narOffset: h.offset,
-          contents: h.stream,
-        };
-        break;
-      }
-      case "symlink": {
-        const t = ev.value as Uint8Array;
-        yield {
-          type: "symlink",
-          path: names.join("/"),
-          segments: [...names],
-          segmentBytes: [...raw],
-          target: utf8Text(t),
-          targetBytes: t,
-        };
-        break;
-      }
-    }
-  }
-}
-
 /** Callbacks of {@link visitNar}; each may return a promise, awaited before going on. */
 export interface NarVisitor {
   directory?(node: NarDirectoryNode): void | Promise<void>;
@@ -153,14 +90,4 @@ export async function visitNar(
           : visitor.symlink?.(node);
     if (r instanceof Promise) await r;
   }
-}
-
-/** Decodes a whole NAR held in memory into a tree (file contents are views of `nar`). */
-export function parseNar(nar: Uint8Array, options: Omit<DecodeOptions, "onEvent"> = {}): NarNode {
-  return decode(narGrammar, nar, options);
-}
-
-/** Reads a whole (small) NAR from a stream into a tree; contents are buffered. */
-export function readNarTree(input: ByteInput, options: NarReadOptions = {}): Promise<NarNode> {
-  return decodeAsync(narGrammar, input, options);
 }

@@ -13,15 +13,15 @@ import type { Problem } from "../codecs/codec.js";
 import { type ByteSink, encode } from "../codecs/encode.js";
 import { copyBytes, framedBytes, padLength, u64Bytes, utf8Bytes } from "../codecs/wire-bytes.js";
 import { UsageError, ValidationError } from "../core/errors.js";
+import { narGrammar } from "./nar-grammar.js";
 import {
   checkNarName,
   checkNarOrder,
   checkNarTarget,
-  NAR_MAGIC,
   NAR_MAX_NAME_LENGTH,
   NAR_MAX_TARGET_LENGTH,
-  narGrammar,
-} from "./nar-grammar.js";
+} from "./nar-rules.js";
+import { NAR_HEADERS } from "./nar-tokens.js";
 import type { NarNode } from "./types.js";
 
 /** Serialises a tree to NAR bytes (entries sorted as bytes; invalid names refused). */
@@ -29,63 +29,7 @@ export function encodeNar(tree: NarNode): Uint8Array {
   return encode(narGrammar, tree);
 }
 
-const t = (s: string) => framedBytes(utf8Bytes(s));
-/** Precomputed framings of the NAR tokens, for hand-written fast paths. */
-export const NAR_TOKENS = {
-  magic: t(NAR_MAGIC),
-  open: t("("),
-  close: t(")"),
-  type: t("type"),
-  regular: t("regular"),
-  executable: t("executable"),
-  empty: t(""),
-  contents: t("contents"),
-  symlink: t("symlink"),
-  target: t("target"),
-  directory: t("directory"),
-  entry: t("entry"),
-  name: t("name"),
-  node: t("node"),
-} as const;
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** Header bytes of each node type, from `(` to just before the variable part. */
-export const NAR_HEADERS = {
-  /** `nix-archive-1` */
-  magic: NAR_TOKENS.magic,
-  /** `( type regular contents` then u64 size */
-  regular: concat(NAR_TOKENS.open, NAR_TOKENS.type, NAR_TOKENS.regular, NAR_TOKENS.contents),
-  /** `( type regular executable "" contents` then u64 size */
-  executable: concat(
-    NAR_TOKENS.open,
-    NAR_TOKENS.type,
-    NAR_TOKENS.regular,
-    NAR_TOKENS.executable,
-    NAR_TOKENS.empty,
-    NAR_TOKENS.contents,
-  ),
-  /** `( type symlink target` then the target string */
-  symlink: concat(NAR_TOKENS.open, NAR_TOKENS.type, NAR_TOKENS.symlink, NAR_TOKENS.target),
-  /** `( type directory` */
-  directory: concat(NAR_TOKENS.open, NAR_TOKENS.type, NAR_TOKENS.directory),
-  /** `entry ( name` then the name string */
-  entry: concat(NAR_TOKENS.entry, NAR_TOKENS.open, NAR_TOKENS.name),
-  /** `node` */
-  node: NAR_TOKENS.node,
-  /** `)` */
-  close: NAR_TOKENS.close,
-} as const;
+export { NAR_HEADERS, NAR_TOKENS } from "./nar-tokens.js";
 
 const ZEROS = new Uint8Array(8);
 
@@ -339,4 +283,16 @@ export async function writeNarToBytes(
   const parts: Uint8Array[] = [];
   await writeNar(entries, { write: (c) => void parts.push(c) });
   return concat(...parts);
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

@@ -22,7 +22,7 @@ import { framedBytes, padLength, writeU64 } from "../codecs/wire-bytes.js";
 import { MalformedInputError } from "../core/errors.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
 import { createHasher } from "../core/hasher.js";
-import { NAR_HEADERS } from "../nar/writer.js";
+import { NAR_HEADERS } from "../nar/nar-tokens.js";
 
 /** Default size of the output buffer of {@link dumpPathChunks}: 1 MiB. */
 export const DUMP_BUFFER_SIZE = 1 << 20;

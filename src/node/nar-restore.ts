@@ -23,7 +23,8 @@ import {
 } from "node:fs";
 import type { ByteInput } from "../codecs/byte-reader.js";
 import { isNixCompatError, NixCompatError } from "../core/errors.js";
-import { type NarReadOptions, readNar } from "../nar/reader.js";
+import { readNarFast as readNar } from "../nar/nar-reader-fast.js";
+import type { NarReadOptions } from "../nar/reader.js";
 
 /** Why a restore stopped, and what it left on disk. */
 export class NarRestoreError extends NixCompatError {

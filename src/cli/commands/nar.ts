@@ -16,7 +16,8 @@ import {
   type NarListingNode,
   sortedEntryNames,
 } from "../../nar/listing.js";
-import { readNar } from "../../nar/reader.js";
+// the hand-tuned reader directly: `readNar` without loading the declarative machinery
+import { readNarFast as readNar } from "../../nar/nar-reader-fast.js";
 import { fileChunkSource } from "../../node/byte-sources.js";
 import { dumpPathChunks } from "../../node/nar-dump.js";
 import { restoreNar } from "../../node/nar-restore.js";

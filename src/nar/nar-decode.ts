@@ -1,0 +1,86 @@
+/**
+ * The declarative NAR readers: the grammar of `nar-grammar.ts` run by the codec interpreter.
+ * `readNarDeclarative` is the reference the hand-tuned `readNar` is pinned to; `parseNar` and
+ * `readNarTree` decode whole (small) NARs into trees.
+ *
+ * @module
+ */
+import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
+import { type DecodeOptions, decode } from "../codecs/decode.js";
+import { decodeAsync, decodeEvents } from "../codecs/decode-stream.js";
+import type { PayloadHandle } from "../codecs/payload.js";
+import { utf8Text } from "../codecs/wire-bytes.js";
+import { narGrammar } from "./nar-grammar.js";
+import type { NarReadOptions, NarStreamNode } from "./reader.js";
+import type { NarNode } from "./types.js";
+
+/**
+ * The declarative reader: {@link readNar} computed by running `nar-grammar.ts` through the
+ * codec interpreter. Same nodes, same errors; slower. `readNar` is pinned to it by tests.
+ */
+export async function* readNarDeclarative(
+  input: ByteInput,
+  options: NarReadOptions = {},
+): AsyncGenerator<NarStreamNode, void, undefined> {
+  const names: string[] = [];
+  const raw: Uint8Array[] = [];
+  const reader = byteReader(input);
+  for await (const ev of decodeEvents(narGrammar, reader, options)) {
+    switch (ev.name) {
+      case "entry": {
+        const b = ev.value as Uint8Array;
+        raw.push(b);
+        names.push(utf8Text(b));
+        break;
+      }
+      case "entry-end":
+        names.pop();
+        raw.pop();
+        break;
+      case "directory":
+        yield {
+          type: "directory",
+          path: names.join("/"),
+          segments: [...names],
+          segmentBytes: [...raw],
+        };
+        break;
+      case "regular": {
+        const h = ev.value as PayloadHandle;
+        yield {
+          type: "regular",
+          path: names.join("/"),
+          segments: [...names],
+          segmentBytes: [...raw],
+          executable: (ev.data as { executable: boolean }).executable,
+          size: h.size,
+          narOffset: h.offset,
+          contents: h.stream,
+        };
+        break;
+      }
+      case "symlink": {
+        const t = ev.value as Uint8Array;
+        yield {
+          type: "symlink",
+          path: names.join("/"),
+          segments: [...names],
+          segmentBytes: [...raw],
+          target: utf8Text(t),
+          targetBytes: t,
+        };
+        break;
+      }
+    }
+  }
+}
+
+/** Decodes a whole NAR held in memory into a tree (file contents are views of `nar`). */
+export function parseNar(nar: Uint8Array, options: Omit<DecodeOptions, "onEvent"> = {}): NarNode {
+  return decode(narGrammar, nar, options);
+}
+
+/** Reads a whole (small) NAR from a stream into a tree; contents are buffered. */
+export function readNarTree(input: ByteInput, options: NarReadOptions = {}): Promise<NarNode> {
+  return decodeAsync(narGrammar, input, options);
+}
