@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ChunkSource } from "../../src/codecs/byte-reader.js";
+import { UsageError } from "../../src/core/errors.js";
 import { computeHash } from "../../src/core/hash.js";
 import {
   DaemonConnectionError,
@@ -139,6 +140,20 @@ describe("in-memory client and server", () => {
       await served;
     });
   }
+
+  it("refuses a second request on a busy session", async () => {
+    const store = new MemoryStore();
+    store.add(info, nar);
+    const [client, server] = pipePair();
+    const served = serveWorkerProtocol(server, store);
+    const s = await WorkerSession.open(client);
+    const first = s.isValidPath(path);
+    await expect(s.isValidPath(path)).rejects.toBeInstanceOf(UsageError);
+    expect(await first).toBe(true);
+    expect(await s.isValidPath(path)).toBe(true);
+    s.close();
+    await served;
+  });
 
   it("refuses a peer that is not a daemon", async () => {
     const [client, server] = pipePair();
