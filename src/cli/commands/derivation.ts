@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { existsSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { formatJsonPath, NixCompatError } from "../../core/errors.js";
@@ -29,6 +29,31 @@ async function load(): Promise<DerivationLib> {
 }
 
 const DRV_BASE = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+\.drv$/;
+
+let readBuffer = new Uint8Array(1 << 20);
+
+/**
+ * Reads a whole file into a shared buffer (open, read, close: no stat, no allocation). The
+ * bytes are valid until the next call: for files consumed at once, as `show` does.
+ */
+function readFileShared(file: string): Uint8Array {
+  const fd = openSync(file, "r");
+  try {
+    let n = 0;
+    for (;;) {
+      const r = readSync(fd, readBuffer, n, readBuffer.length - n, null);
+      if (r === 0) return readBuffer.subarray(0, n);
+      n += r;
+      if (n === readBuffer.length) {
+        const bigger = new Uint8Array(readBuffer.length * 2);
+        bigger.set(readBuffer);
+        readBuffer = bigger;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -182,7 +207,7 @@ export function registerDerivationCommands(program: Command): void {
       const get = (key: string): Derivation | string => {
         const src = sources.get(key)!;
         if (src.drv !== undefined) return src.drv;
-        const bytes = readFileSync(src.file);
+        const bytes = readFileShared(src.file);
         if (!isJson(bytes)) {
           const fast = lib.transcodeShowEntry(key, bytes, storeDir);
           if (fast !== undefined) return fast;
