@@ -47,8 +47,8 @@ export interface SocketTransportOptions {
 }
 
 /** Size of the slabs {@link slabReader} reads into. */
-export const READ_SLAB_SIZE = 4 << 20;
-const MIN_READ = 256 << 10;
+export const READ_SLAB_SIZE = 1 << 20;
+const MIN_READ = 128 << 10;
 
 /**
  * `onread` options for `net.connect`: reads go straight into large slabs (fewer, bigger reads
