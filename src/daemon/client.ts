@@ -7,7 +7,7 @@
  */
 import type { DaemonEvent, RequestOptions, SessionOptions, Transport } from "./session.js";
 import { WorkerSession } from "./session.js";
-import type { BuildMode, DerivedPath, PathInfo } from "./wire/types.js";
+import type { BuildMode, DerivedPath, KeyedBuildResult, PathInfo } from "./wire/types.js";
 
 /** Default number of connections a client opens at most. */
 export const DEFAULT_MAX_CONNECTIONS = 4;
@@ -152,6 +152,15 @@ export class DaemonClient {
     options?: RequestOptions,
   ): Promise<void> {
     return this.use((s) => s.buildPaths(paths, mode, options));
+  }
+
+  /** `BuildPathsWithResults` (protocol ≥ 1.34). */
+  buildPathsWithResults(
+    paths: readonly DerivedPath[],
+    mode: BuildMode = "normal",
+    options?: RequestOptions,
+  ): Promise<KeyedBuildResult[]> {
+    return this.use((s) => s.buildPathsWithResults(paths, mode, options));
   }
 
   /** `NarFromPath`, streamed (see {@link WorkerSession.narFromPath}). */

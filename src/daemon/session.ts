@@ -31,6 +31,7 @@ import {
   type ClientHandshakeInfo,
   clientHandshakeInfo,
   type DerivedPath,
+  type KeyedBuildResult,
   type PathInfo,
   type UnkeyedPathInfo,
 } from "./wire/types.js";
@@ -338,6 +339,23 @@ export class WorkerSession {
     options?: RequestOptions,
   ): Promise<void> {
     await this.request(OPS.BuildPaths, { paths: [...paths], mode }, options);
+  }
+
+  /** `BuildPathsWithResults` (protocol ≥ 1.34): one result per derived path. */
+  buildPathsWithResults(
+    paths: readonly DerivedPath[],
+    mode: BuildMode = "normal",
+    options?: RequestOptions,
+  ): Promise<KeyedBuildResult[]> {
+    if (!hasMinor(this.version, 34)) {
+      return Promise.reject(
+        new UsageError(
+          "daemon.unsupported-operation",
+          `BuildPathsWithResults needs protocol 1.34, the daemon speaks ${formatProtocolVersion(this.version)}`,
+        ),
+      );
+    }
+    return this.request(OPS.BuildPathsWithResults, { paths: [...paths], mode }, options);
   }
 
   /**

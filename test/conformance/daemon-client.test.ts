@@ -226,6 +226,21 @@ describeWithNix("daemon client against nix-daemon", () => {
     expect(lines.some((l) => l.includes(`building-${tag}`))).toBe(true);
     // The client-wide listener saw them too.
     expect(events.length).toBeGreaterThanOrEqual(mine.length);
+    // Built again with results: already valid now, with its output.
+    const results = await client.buildPathsWithResults([
+      { type: "built", drvPath: drv, outputs: ["out"] },
+      { type: "opaque", path: paths[0]! },
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["AlreadyValid", "AlreadyValid"]);
+    // Nix answers in its own order: find each by its path.
+    const built = results.find((r) => r.path.type === "built")!;
+    expect(built.path).toEqual({ type: "built", drvPath: drv, outputs: ["out"] });
+    const out = runNix("nix-store", ["-q", "--outputs", drv]);
+    expect(built.builtOutputs.out?.outPath).toBe(out.slice("/nix/store/".length));
+    expect(results.find((r) => r.path.type === "opaque")!.path).toEqual({
+      type: "opaque",
+      path: paths[0],
+    });
   });
 
   for (const minor of [21, 22, 25, 26, 29, 33]) {

@@ -23,6 +23,8 @@
  * AddSignatures (37)    path, sigs: list<string>                              → u64 1
  * EnsurePath (10)       path                                                  → u64 1
  * BuildPaths (9)        paths: list<derived-path(v)>, [v ≥ 1.15] mode: build-mode → u64 1
+ * BuildPathsWithResults (46) [v ≥ 1.34] paths: list<derived-path(v)>, mode: build-mode
+ *                       → list<keyed-build-result(v)>
  * QueryMissing (40)     targets: list<derived-path(v)>
  *                       → willBuild: list<path>, willSubstitute: list<path>, unknown: list<path>,
  *                         downloadSize: u64, narSize: u64
@@ -51,6 +53,8 @@ import {
   buildMode,
   type DerivedPath,
   derivedPath,
+  type KeyedBuildResult,
+  keyedBuildResult,
   type PathInfo,
   pathInfo,
   type UnkeyedPathInfo,
@@ -313,5 +317,14 @@ export const OPS = {
         downloadSize: wireU64,
         narSize: wireU64,
       }),
+  ),
+  BuildPathsWithResults: op<{ paths: DerivedPath[]; mode: BuildMode }, KeyedBuildResult[]>(
+    "BuildPathsWithResults",
+    (v) =>
+      record("wire.op.BuildPathsWithResults", {
+        paths: wireList(derivedPath(v), "wire.derived-paths"),
+        mode: buildMode,
+      }),
+    (v) => wireList(keyedBuildResult(v), "wire.keyed-build-results"),
   ),
 } as const;
