@@ -1,6 +1,8 @@
 /**
- * A fast path for `nix show-derivation` output: transcoding an ATerm straight to Nix 2.8's
- * JSON, without building the model.
+ * `nix show-derivation` (Nix 2.8) output, byte for byte: from the model
+ * ({@link printShowDerivationJson}, {@link showDerivationJsonChunks}), and a fast path
+ * transcoding an ATerm straight to that JSON without building the model
+ * ({@link transcodeShowEntry}). This module does not load zod.
  *
  * It works because ATerm's escapes (`\\ \" \n \r \t`) are written exactly as Nix 2.8 writes
  * them in JSON: a string body without raw control characters can be copied verbatim. The
@@ -14,10 +16,22 @@
  */
 
 import { base16Decode } from "../core/base16.js";
+import { formatMethodAlgo } from "../core/content-address.js";
+import { formatDigest } from "../core/hash.js";
 import { HASH_SIZES, type HashAlgorithm } from "../core/hash-algorithm.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
+import { bytesToBinary, drvStringToBinary } from "../grammar/aterm.js";
 import { isPlainStorePath } from "./assemble.js";
+import { DerivationFormatError } from "./errors.js";
 import { fixedOutputStorePath } from "./hash.js";
+import {
+  compareUtf8,
+  type Derivation,
+  type DerivationOutput,
+  type DrvString,
+  derivationName,
+  type OutputSet,
+} from "./types.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const RAW_CONTROL = /[\x00-\x1f]/;
@@ -30,10 +44,6 @@ const NONE = 0x3fffffff;
 
 class Bail extends Error {}
 const BAIL = new Bail();
-
-const I4 = "\n    ";
-const I6 = "\n      ";
-const I8 = "\n        ";
 
 /**
  * The `"drvPath": {...}` member of Nix 2.8's show-derivation output for the ATerm `bytes`
@@ -228,5 +238,252 @@ export function transcodeShowEntry(
     if (err === BAIL) return undefined;
     if (err instanceof RangeError) return undefined;
     throw err;
+  }
+}
+
+// --- Nix 2.8 byte-exact printing ------------------------------------------------------------
+
+const NIX28_ESCAPE = /["\\\x00-\x1f]/;
+const NIX28_ESCAPE_ALL = /["\\\x00-\x1f]/g;
+
+function nix28EscapeChar(c: string): string {
+  switch (c) {
+    case '"':
+      return '\\"';
+    case "\\":
+      return "\\\\";
+    case "\n":
+      return "\\n";
+    case "\r":
+      return "\\r";
+    case "\t":
+      return "\\t";
+    default:
+      return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  }
+}
+
+/** Where `JSON.stringify` and Nix 2.8 escape differently (`\b`, `\f`, lone surrogates). */
+const STRINGIFY_DIFFERS = /[\x08\x0c\ud800-\udfff]/;
+
+/** A JSON string as Nix 2.8 writes it. */
+export function nix28JsonString(text: string): string {
+  if (!NIX28_ESCAPE.test(text)) return `"${text}"`;
+  // Natively, when JSON.stringify escapes exactly as Nix 2.8 does.
+  if (!STRINGIFY_DIFFERS.test(text)) return JSON.stringify(text);
+  return `"${text.replace(NIX28_ESCAPE_ALL, nix28EscapeChar)}"`;
+}
+
+function hasBytes(drv: Derivation): boolean {
+  for (const a of drv.args) if (typeof a !== "string") return true;
+  for (const v of drv.env.values()) if (typeof v !== "string") return true;
+  return false;
+}
+
+const I2 = "\n  ";
+const I4 = "\n    ";
+const I6 = "\n      ";
+const I8 = "\n        ";
+
+/** One `"drvPath": {...}` member of the show-derivation document, at depth 1. */
+function showEntry(drvPath: string, drv: Derivation, storeDir: string, binary: boolean): string {
+  const t = binary ? (x: string) => nix28JsonString(drvStringToBinary(x)) : nix28JsonString;
+  const d = (x: DrvString) => (typeof x === "string" ? t(x) : nix28JsonString(bytesToBinary(x)));
+  let out = `  ${t(drvPath)}: {${I4}"outputs": `;
+  if (drv.outputs.size === 0) out += "{}";
+  else {
+    out += "{";
+    let first = true;
+    for (const [name, o] of drv.outputs) {
+      out += `${first ? "" : ","}${I6}${t(name)}: `;
+      first = false;
+      const j = outputV1(drv, name, o, storeDir);
+      const keys = Object.keys(j);
+      if (keys.length === 0) out += "{}";
+      else {
+        out += "{";
+        keys.forEach((k, i) => {
+          const v = j[k];
+          out += `${i === 0 ? "" : ","}${I8}"${k}": ${typeof v === "string" ? t(v) : String(v)}`;
+        });
+        out += `${I6}}`;
+      }
+    }
+    out += `${I4}}`;
+  }
+  out += `,${I4}"inputSrcs": `;
+  out += list(drv.inputSrcs, t, I6, I4);
+  out += `,${I4}"inputDrvs": `;
+  if (drv.inputDrvs.size === 0) out += "{}";
+  else {
+    out += "{";
+    let first = true;
+    for (const [path, set] of drv.inputDrvs) {
+      out += `${first ? "" : ","}${I6}${t(path)}: ${outputSetText(set, t, "      ")}`;
+      first = false;
+    }
+    out += `${I4}}`;
+  }
+  out += `,${I4}"system": ${t(drv.system)},${I4}"builder": ${t(drv.builder)},${I4}"args": `;
+  out += list(drv.args, d, I6, I4);
+  out += `,${I4}"env": `;
+  if (drv.env.size === 0) out += "{}";
+  else {
+    out += "{";
+    let first = true;
+    for (const [k, v] of drv.env) {
+      out += `${first ? "" : ","}${I6}${t(k)}: ${d(v)}`;
+      first = false;
+    }
+    out += `${I4}}`;
+  }
+  return `${out}${I2}}`;
+}
+
+function list<T>(items: readonly T[], f: (x: T) => string, inner: string, outer: string): string {
+  if (items.length === 0) return "[]";
+  let out = "[";
+  for (let i = 0; i < items.length; i++) out += `${i === 0 ? "" : ","}${inner}${f(items[i]!)}`;
+  return `${out}${outer}]`;
+}
+
+function outputSetText(
+  set: OutputSet,
+  t: (x: string) => string,
+  indent: string,
+  forceObject = false,
+): string {
+  const inner = `\n${indent}  `;
+  const outer = `\n${indent}`;
+  if (!forceObject && set.dynamicOutputs.size === 0) return list(set.outputs, t, inner, outer);
+  const inner2 = `\n${indent}    `;
+  let dyn = "{}";
+  if (set.dynamicOutputs.size > 0) {
+    dyn = "{";
+    let first = true;
+    for (const [k, v] of set.dynamicOutputs) {
+      dyn += `${first ? "" : ","}${inner2}${t(k)}: ${outputSetText(v, t, `${indent}    `, true)}`;
+      first = false;
+    }
+    dyn += `${inner}}`;
+  }
+  return `{${inner}"dynamicOutputs": ${dyn},${inner}"outputs": ${list(set.outputs, t, inner2, inner)}${outer}}`;
+}
+
+const encoder = new TextEncoder();
+
+function binaryStringToBytes(s: string): Uint8Array {
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * `nix show-derivation` output of Nix 2.8 as a stream of chunks, for many derivations without
+ * holding them all: `keys` are the drv paths (sorted and de-duplicated here), `get` parses
+ * one when its turn comes (or returns the member already rendered as text, e.g. by
+ * `transcodeShowEntry`). Chunks are about `chunkSize` bytes.
+ */
+export function* showDerivationJsonChunks(
+  keys: Iterable<string>,
+  get: (drvPath: string) => Derivation | string,
+  options: { readonly storeDir?: string; readonly chunkSize?: number } = {},
+): Generator<Uint8Array> {
+  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+  const chunkSize = options.chunkSize ?? 1 << 20;
+  const sorted = [...new Set(keys)].sort(compareUtf8);
+  if (sorted.length === 0) {
+    yield encoder.encode("{}\n");
+    return;
+  }
+  let text = "{\n";
+  for (let i = 0; i < sorted.length; i++) {
+    const k = sorted[i]!;
+    const drv = get(k);
+    const sep = i + 1 < sorted.length ? ",\n" : "\n}\n";
+    if (typeof drv === "string") {
+      text += drv + sep;
+      if (text.length >= chunkSize) {
+        yield encoder.encode(text);
+        text = "";
+      }
+    } else if (hasBytes(drv)) {
+      if (text !== "") yield encoder.encode(text);
+      yield binaryStringToBytes(showEntry(k, drv, storeDir, true) + sep);
+      text = "";
+    } else {
+      text += showEntry(k, drv, storeDir, false) + sep;
+      if (text.length >= chunkSize) {
+        yield encoder.encode(text);
+        text = "";
+      }
+    }
+  }
+  if (text !== "") yield encoder.encode(text);
+}
+
+/**
+ * `nix show-derivation` output of Nix 2.8, byte for byte: a JSON object keyed by drv path
+ * (sorted, duplicates dropped), two-space indentation, a final newline. Raw-byte values are
+ * written raw, as Nix does.
+ */
+export function printShowDerivationJson(
+  entries: readonly { drvPath: string; drv: Derivation }[],
+  options: { readonly storeDir?: string } = {},
+): Uint8Array {
+  const byPath = new Map<string, Derivation>();
+  for (const e of entries) if (!byPath.has(e.drvPath)) byPath.set(e.drvPath, e.drv);
+  const parts = [
+    ...showDerivationJsonChunks(byPath.keys(), (k) => byPath.get(k)!, {
+      ...options,
+      chunkSize: Number.POSITIVE_INFINITY,
+    }),
+  ];
+  if (parts.length === 1) return parts[0]!;
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** The Nix 2.8 JSON object of one output (`path`, `hashAlgo`, `hash`, `impure`). */
+function outputV1(
+  drv: Derivation,
+  name: string,
+  o: DerivationOutput,
+  storeDir: string,
+): Record<string, string | boolean> {
+  switch (o.kind) {
+    case "inputAddressed":
+      return { path: o.path };
+    case "deferred":
+      return {};
+    case "caFixed": {
+      let path = o.path;
+      if (path === undefined) {
+        const n = derivationName(drv);
+        if (n === undefined) {
+          throw new DerivationFormatError(
+            "derivation.missing-name",
+            "cannot compute a fixed output path without the derivation name",
+          );
+        }
+        path = fixedOutputStorePath(n, name, o, storeDir);
+      }
+      return {
+        path,
+        hashAlgo: formatMethodAlgo(o.method, o.hash.algorithm),
+        hash: formatDigest(o.hash, "base16"),
+      };
+    }
+    case "caFloating":
+      return { hashAlgo: formatMethodAlgo(o.method, o.algorithm) };
+    case "impure":
+      return { hashAlgo: formatMethodAlgo(o.method, o.algorithm), impure: true };
   }
 }

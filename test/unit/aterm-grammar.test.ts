@@ -127,7 +127,7 @@ it("long escape-heavy values round-trip (native unescape path)", () => {
 });
 
 it("Nix 2.8 JSON strings: \\u00xx for controls other than \\n \\r \\t, raw above", async () => {
-  const { nix28JsonString } = await import("../../src/derivation/json.js");
+  const { nix28JsonString } = await import("../../src/derivation/show.js");
   expect(nix28JsonString('a\b\f\u0001\u007f\n"\\é')).toBe(
     '"a\\u0008\\u000c\\u0001\u007f\\n\\"\\\\é"',
   );

@@ -20,7 +20,7 @@ import { checkFailed, usageError } from "../errors.js";
 import { readInputBytes, writeStdout } from "../io.js";
 
 type DerivationLib = typeof import("../../derivation/index.js");
-let lib!: DerivationLib;
+let lib: DerivationLib;
 
 /** Loads the derivation library on first use (keeps `nix-compat` start-up light for other commands). */
 async function load(): Promise<DerivationLib> {
@@ -178,7 +178,13 @@ export function registerDerivationCommands(program: Command): void {
       "1",
     )
     .action(async (files: string[], opts: StoreOpts & { jsonVersion: string }) => {
-      await load();
+      // The common case (.drv files named by their drv path) needs neither zod nor the JSON
+      // converters: load only the parser and the show printer.
+      const show = await import("../../derivation/show.js");
+      const { parseDerivationATerm } = await import("../../grammar/derivation-aterm.js");
+      if (opts.jsonVersion === "4" || files.some((f) => f === "-" || !DRV_BASE.test(basename(f)))) {
+        await load();
+      }
       const storeDir = storeDirOf(opts);
       if (opts.jsonVersion !== "1" && opts.jsonVersion !== "4")
         usageError("--json-version must be 1 or 4");
@@ -209,8 +215,18 @@ export function registerDerivationCommands(program: Command): void {
         if (src.drv !== undefined) return src.drv;
         const bytes = readFileShared(src.file);
         if (!isJson(bytes)) {
-          const fast = lib.transcodeShowEntry(key, bytes, storeDir);
+          const fast = show.transcodeShowEntry(key, bytes, storeDir);
           if (fast !== undefined) return fast;
+          return withFile(src.file, () => parseDerivationATerm(bytes, { storeDir }));
+        }
+        if (lib === undefined) {
+          throw new NixCompatError(
+            "derivation.not-aterm",
+            "expected a .drv (ATerm) file, found JSON",
+            {
+              file: src.file,
+            },
+          );
         }
         const all = loadDerivations(src.file, bytes, storeDir);
         if (all.length !== 1) {
@@ -236,7 +252,7 @@ export function registerDerivationCommands(program: Command): void {
         );
         return;
       }
-      for (const chunk of lib.showDerivationJsonChunks(sources.keys(), get, { storeDir })) {
+      for (const chunk of show.showDerivationJsonChunks(sources.keys(), get, { storeDir })) {
         writeAllSync(chunk);
       }
     });
