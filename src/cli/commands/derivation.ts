@@ -41,9 +41,11 @@ function readFileShared(file: string): Uint8Array {
   try {
     let n = 0;
     for (;;) {
-      const r = readSync(fd, readBuffer, n, readBuffer.length - n, null);
-      if (r === 0) return readBuffer.subarray(0, n);
+      const want = readBuffer.length - n;
+      const r = readSync(fd, readBuffer, n, want, null);
       n += r;
+      // A short read of a regular file is its end: spare the extra read() that returns 0.
+      if (r === 0 || r < want) return readBuffer.subarray(0, n);
       if (n === readBuffer.length) {
         const bigger = new Uint8Array(readBuffer.length * 2);
         bigger.set(readBuffer);
