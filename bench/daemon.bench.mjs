@@ -55,7 +55,9 @@ async function startDaemon() {
       for (const pid of [child.pid, ...r.stdout.split("\n").filter(Boolean).map(Number)]) {
         try {
           process.kill(pid, "SIGTERM");
-        } catch {}
+        } catch {
+          // already gone
+        }
       }
       rmSync(dir, { recursive: true, force: true });
     },

@@ -18,11 +18,7 @@ export interface ChunkSource {
 
 /** Anything the streaming decoders read from. */
 export type ByteInput =
-  | ByteReader
-  | ChunkSource
-  | AsyncIterable<Uint8Array>
-  | Iterable<Uint8Array>
-  | Uint8Array;
+  ByteReader | ChunkSource | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array;
 
 const EMPTY = new Uint8Array(0);
 

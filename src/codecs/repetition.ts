@@ -54,8 +54,7 @@ export interface RepeatOptions<T, P = T> {
 
 function marker(m: string | number, rule: string): TokenNode | ConstU64Node {
   return (typeof m === "string" ? token(m, rule) : constU64(m, rule)) as unknown as
-    | TokenNode
-    | ConstU64Node;
+    TokenNode | ConstU64Node;
 }
 
 /**

@@ -367,6 +367,7 @@ export class WorkerSession {
     path: string,
     options: RequestOptions = {},
   ): AsyncGenerator<Uint8Array, void, undefined> {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the generator runs with its own `this`
     const self = this;
     return (async function* () {
       self.enter();

@@ -77,11 +77,7 @@ export interface ImpureOutput {
 
 /** One output of a derivation, in any of Nix's kinds. */
 export type DerivationOutput =
-  | InputAddressedOutput
-  | CaFixedOutput
-  | CaFloatingOutput
-  | DeferredOutput
-  | ImpureOutput;
+  InputAddressedOutput | CaFixedOutput | CaFloatingOutput | DeferredOutput | ImpureOutput;
 
 /**
  * The outputs wanted from one input derivation: plain output names, plus (experimental

@@ -132,10 +132,7 @@ export interface ExportedPath extends ExportInfo {
 
 /** Where {@link readExport} reads from. */
 export type ExportInput =
-  | ChunkSource
-  | AsyncIterable<Uint8Array>
-  | Iterable<Uint8Array>
-  | Uint8Array;
+  ChunkSource | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array;
 
 function chunkSource(input: ExportInput): ChunkSource {
   if (input instanceof Uint8Array) {

@@ -56,7 +56,8 @@ export function arbStorePath(maxNameLength = 40): fc.Arbitrary<StorePath> {
 export const arbContentAddress: fc.Arbitrary<ContentAddress> = fc
   .constantFrom<ContentAddressMethod>("flat", "nar", "text")
   .chain((method) =>
-    arbHash(method === "text" ? "sha256" : undefined).map(
-      (hash): ContentAddress => ({ method, hash }),
-    ),
+    arbHash(method === "text" ? "sha256" : undefined).map((hash): ContentAddress => ({
+      method,
+      hash,
+    })),
   );

@@ -129,26 +129,24 @@ export function arbStderrMessage(
         traces: fc.array(arbWireText, { maxLength: 3 }),
         status: fc.integer({ min: 0, max: 255 }),
       })
-      .map(
-        (e): StderrMessage => ({
-          type: "error",
-          error: structured
-            ? {
-                level: e.level,
-                name: "Error",
-                message: e.message,
-                traces: e.traces,
-                status: undefined,
-              }
-            : {
-                level: undefined,
-                name: undefined,
-                message: e.message,
-                traces: [],
-                status: e.status,
-              },
-        }),
-      ),
+      .map((e): StderrMessage => ({
+        type: "error",
+        error: structured
+          ? {
+              level: e.level,
+              name: "Error",
+              message: e.message,
+              traces: e.traces,
+              status: undefined,
+            }
+          : {
+              level: undefined,
+              name: undefined,
+              message: e.message,
+              traces: [],
+              status: e.status,
+            },
+      })),
     fc
       .record({
         id: arbU64Big,

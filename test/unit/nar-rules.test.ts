@@ -48,6 +48,7 @@ async function rejects(
   for (const read of [readNar, readNarDeclarative]) {
     try {
       for await (const _ of read([bytes], options)) {
+        // drain
       }
     } catch (e) {
       errors.push(e as MalformedInputError);

@@ -36,7 +36,7 @@ import {
 import { protocolVersion } from "../../src/daemon/wire/version.js";
 import { describeWithShared, sharedPath } from "../support/shared.js";
 
-// biome-ignore lint/suspicious/noExplicitAny: golden JSON documents
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- golden JSON documents
 type J = any;
 const SD = "/nix/store/";
 const sp = (s: string) => SD + s;
