@@ -12,8 +12,6 @@ export * from "./codecs/index.js";
 export * from "./core/index.js";
 export * from "./daemon/index.js";
 export * from "./derivation/index.js";
-// Both the derivation and the daemon modules print canonical JSON; the root exports one.
-export { canonicalJson } from "./derivation/index.js";
 export * from "./export/index.js";
 export * from "./nar/index.js";
 export * from "./narinfo/index.js";

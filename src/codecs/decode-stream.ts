@@ -17,7 +17,7 @@ import { limitError, malformedError, truncatedError } from "./codec-errors.js";
 import { type DecodeOptions, decodeNode, newState } from "./decode.js";
 import type { DecodeEvent } from "./event.js";
 import type { PayloadHandle } from "./payload.js";
-import { allZero, copyBytes, padLength } from "./wire-bytes.js";
+import { allZero, concatBytes, copyBytes, padLength } from "./wire-bytes.js";
 
 interface Pending {
   remaining: number;
@@ -37,16 +37,6 @@ export interface StreamDecodeOptions extends Omit<DecodeOptions, "onEvent"> {
    * {@link DEFAULT_MAX_BUFFERED_PAYLOAD}); {@link decodeEvents} never buffers payloads.
    */
   readonly maxBufferedPayload?: number;
-}
-
-function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 async function finish(reader: ByteReader, base: number, p: Pending): Promise<void> {
@@ -131,7 +121,7 @@ async function* run<T>(
           parts.push(copyBytes(c));
           left -= c.length;
         }
-        const copy = parts.length === 1 ? parts[0]! : concatBytes(parts, ins.size);
+        const copy = parts.length === 1 ? parts[0]! : concatBytes(parts);
         await finish(reader, base, { remaining: 0, pad, rule: ins.rule, end: 0, closed: false });
         st.offset = reader.offset - base;
         r = gen.next(copy);

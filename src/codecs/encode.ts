@@ -11,7 +11,7 @@ import { UsageError, ValidationError } from "../core/errors.js";
 import type { AnyCodec, Codec } from "./codec.js";
 import { encodeProblemError } from "./codec-errors.js";
 import type { PayloadSource } from "./payload.js";
-import { framedBytes, padLength, u64Bytes, utf8Bytes } from "./wire-bytes.js";
+import { concatBytes, framedBytes, padLength, u64Bytes, utf8Bytes } from "./wire-bytes.js";
 
 /** Where encoded bytes go. `write` may return a promise to apply backpressure. */
 export interface ByteSink {
@@ -161,7 +161,6 @@ function* encodeNode(node: AnyCodec, value: unknown): Generator<Out, void, undef
 /** Encodes `value` to bytes. Payloads must be in memory (or sync iterables). */
 export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
   const parts: Uint8Array[] = [];
-  let total = 0;
   for (const c of encodeNode(codec, value)) {
     if (!(c instanceof Uint8Array)) {
       throw new UsageError("codec.async-payload", "encode() got an async payload: use encodeTo()", {
@@ -169,15 +168,8 @@ export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
       });
     }
     parts.push(c);
-    total += c.length;
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Encodes `value` to `sink`, streaming payloads given as async chunk sources. */

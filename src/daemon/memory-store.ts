@@ -11,6 +11,7 @@ import { createHasher } from "../core/hasher.js";
 import type { WorkerStoreHandler } from "./server.js";
 import type { AddToStoreNarRequest } from "./wire/ops.js";
 import type { PathInfo, UnkeyedPathInfo } from "./wire/types.js";
+import { concatBytes } from "../codecs/wire-bytes.js";
 
 /** A path held by a {@link MemoryStore}. */
 export interface MemoryStoreEntry {
@@ -89,12 +90,7 @@ export class MemoryStore implements WorkerStoreHandler {
         `size mismatch importing path '${info.path}': specified ${info.narSize}, got ${size}`,
       );
     }
-    const all = new Uint8Array(size);
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
+    const all = concatBytes(parts);
     if (!this.paths.has(info.path) || request.repair) this.add(info, all);
   }
 

@@ -42,6 +42,7 @@ import {
   type ProtocolVersion,
   protocolMajor,
 } from "./wire/version.js";
+import { concatBytes } from "../codecs/wire-bytes.js";
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -125,7 +126,7 @@ export async function serveWorkerProtocol(
     const v = Math.min(ours, theirs);
     await read(clientOptions(v));
     const stderr = stderrMessage(v);
-    const send = (...parts: Uint8Array[]) => transport.write(concat(parts));
+    const send = (...parts: Uint8Array[]) => transport.write(concatBytes(parts));
     await send(
       encode(clientHandshakeInfo(v), {
         daemonNixVersion: options.nixVersion ?? "nix-compat",
@@ -292,17 +293,4 @@ export async function serveWorkerProtocol(
   } finally {
     transport.close();
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

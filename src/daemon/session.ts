@@ -43,6 +43,7 @@ import {
   type ProtocolVersion,
   protocolMajor,
 } from "./wire/version.js";
+import { concatBytes } from "../codecs/wire-bytes.js";
 
 /** A byte connection to a peer: what it sends, and a way to send to it. */
 export interface Transport {
@@ -77,18 +78,6 @@ export interface SessionOptions {
 export interface RequestOptions {
   /** Receives log lines and activities of this request. */
   readonly onEvent?: DaemonEventListener;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** A connected, handshaken worker-protocol session. */
@@ -138,7 +127,7 @@ export class WorkerSession {
         );
       }
       await transport.write(
-        concat([
+        concatBytes([
           encode(clientVersion, ours),
           encode(clientOptions(v), { cpuAffinity: undefined, reserveSpace: false }),
         ]),

@@ -40,6 +40,9 @@ import {
   type OutputSet,
 } from "./types.js";
 import { derivationProblems } from "./validate.js";
+import { canonicalJson } from "../core/canonical-json.js";
+
+export { canonicalJson };
 
 /** The derivation JSON versions. */
 export type DerivationJsonVersion = 1 | 2 | 3 | 4;
@@ -304,23 +307,6 @@ function outputFromJson(
     return { kind: "caFloating", method, algorithm };
   if (typeof o.path === "string") return { kind: "inputAddressed", path: abs(o.path) };
   return { kind: "deferred" };
-}
-
-/** Canonical JSON text of structured attributes, as Nix writes `__json` (keys sorted, compact). */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (isObject(v)) {
-    return Object.fromEntries(
-      Object.keys(v)
-        .sort(compareUtf8)
-        .map((k) => [k, sortKeys(v[k])]),
-    );
-  }
-  return v;
 }
 
 function fromBare(

@@ -32,6 +32,7 @@ import {
   derivationName,
   type OutputSet,
 } from "./types.js";
+import { concatBytes } from "../codecs/wire-bytes.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const RAW_CONTROL = /[\x00-\x1f]/;
@@ -439,16 +440,7 @@ export function printShowDerivationJson(
       chunkSize: Number.POSITIVE_INFINITY,
     }),
   ];
-  if (parts.length === 1) return parts[0]!;
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return parts.length === 1 ? parts[0]! : concatBytes(parts);
 }
 
 /** The Nix 2.8 JSON object of one output (`path`, `hashAlgo`, `hash`, `impure`). */

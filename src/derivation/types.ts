@@ -31,6 +31,9 @@
 import type { ContentAddressMethod } from "../core/content-address.js";
 import type { Hash } from "../core/hash.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
+import { compareUtf8 } from "../core/canonical-json.js";
+
+export { compareUtf8 };
 
 /** A string as Nix stores it: text when the bytes are valid UTF-8, else the raw bytes. */
 export type DrvString = string | Uint8Array;
@@ -168,27 +171,6 @@ export function outputSet(
   dynamicOutputs: ReadonlyMap<string, OutputSet> = new Map(),
 ): OutputSet {
   return { outputs: [...new Set(outputs)].sort(compareUtf8), dynamicOutputs };
-}
-
-/**
- * Compares strings by the bytes of their UTF-8 encoding, which is how Nix (C++ `std::string`)
- * orders env names, output names and paths. Differs from `<` only for characters above U+FFFF.
- */
-export function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x !== y) {
-      if (x >= 0xd800 && y >= 0xd800) {
-        x = x >= 0xe000 ? x - 0x800 : x + 0x2000;
-        y = y >= 0xe000 ? y - 0x800 : y + 0x2000;
-      }
-      return x - y;
-    }
-  }
-  return a.length - b.length;
 }
 
 /** Returns `map` with its keys in {@link compareUtf8} order (the same map if already sorted). */

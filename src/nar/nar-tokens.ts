@@ -4,20 +4,8 @@
  *
  * @module
  */
-import { framedBytes, utf8Bytes } from "../codecs/wire-bytes.js";
+import { concatBytes, framedBytes, utf8Bytes } from "../codecs/wire-bytes.js";
 import { NAR_MAGIC } from "./nar-rules.js";
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 const t = (s: string) => framedBytes(utf8Bytes(s));
 /** Precomputed framings of the NAR tokens, for hand-written fast paths. */
@@ -43,22 +31,22 @@ export const NAR_HEADERS = {
   /** `nix-archive-1` */
   magic: NAR_TOKENS.magic,
   /** `( type regular contents` then u64 size */
-  regular: concat(NAR_TOKENS.open, NAR_TOKENS.type, NAR_TOKENS.regular, NAR_TOKENS.contents),
+  regular: concatBytes([NAR_TOKENS.open, NAR_TOKENS.type, NAR_TOKENS.regular, NAR_TOKENS.contents]),
   /** `( type regular executable "" contents` then u64 size */
-  executable: concat(
+  executable: concatBytes([
     NAR_TOKENS.open,
     NAR_TOKENS.type,
     NAR_TOKENS.regular,
     NAR_TOKENS.executable,
     NAR_TOKENS.empty,
     NAR_TOKENS.contents,
-  ),
+  ]),
   /** `( type symlink target` then the target string */
-  symlink: concat(NAR_TOKENS.open, NAR_TOKENS.type, NAR_TOKENS.symlink, NAR_TOKENS.target),
+  symlink: concatBytes([NAR_TOKENS.open, NAR_TOKENS.type, NAR_TOKENS.symlink, NAR_TOKENS.target]),
   /** `( type directory` */
-  directory: concat(NAR_TOKENS.open, NAR_TOKENS.type, NAR_TOKENS.directory),
+  directory: concatBytes([NAR_TOKENS.open, NAR_TOKENS.type, NAR_TOKENS.directory]),
   /** `entry ( name` then the name string */
-  entry: concat(NAR_TOKENS.entry, NAR_TOKENS.open, NAR_TOKENS.name),
+  entry: concatBytes([NAR_TOKENS.entry, NAR_TOKENS.open, NAR_TOKENS.name]),
   /** `node` */
   node: NAR_TOKENS.node,
   /** `)` */

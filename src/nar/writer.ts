@@ -11,7 +11,14 @@
 
 import type { Problem } from "../codecs/codec.js";
 import { type ByteSink, encode } from "../codecs/encode.js";
-import { copyBytes, framedBytes, padLength, u64Bytes, utf8Bytes } from "../codecs/wire-bytes.js";
+import {
+  concatBytes,
+  copyBytes,
+  framedBytes,
+  padLength,
+  u64Bytes,
+  utf8Bytes,
+} from "../codecs/wire-bytes.js";
 import { UsageError, ValidationError } from "../core/errors.js";
 import { narGrammar } from "./nar-grammar.js";
 import {
@@ -282,17 +289,5 @@ export async function writeNarToBytes(
 ): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   await writeNar(entries, { write: (c) => void parts.push(c) });
-  return concat(...parts);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

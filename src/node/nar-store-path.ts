@@ -40,11 +40,3 @@ export async function storePathOfPath(
   );
   return storePathToAbsolute(sp, storeDir);
 }
-
-/** The NAR hasher in the argument order `store-path add` expects: `(algorithm, path)`. */
-export function narHasherForStorePaths(
-  algorithm: HashAlgorithm,
-  path: string,
-): Promise<Uint8Array> {
-  return hashPath(path, algorithm);
-}

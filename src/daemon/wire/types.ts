@@ -43,6 +43,7 @@ import {
   wireU64,
 } from "./primitives.js";
 import { hasMinor, type ProtocolVersion, since, versioned } from "./version.js";
+import { canonicalJson } from "../../core/canonical-json.js";
 
 /** What a store knows about a valid path, without the path itself. */
 export interface UnkeyedPathInfo {
@@ -197,14 +198,6 @@ export const drvOutput: Codec<string> = refine("wire.drv-output", wireString, (s
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** Serialises JSON with sorted keys and no spaces, as nlohmann::json's `dump()` does. */
-export function canonicalJson(value: Json): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`).join(",")}}`;
-}
 
 /** A realisation of a content-addressed derivation output: a JSON document sent as a string. */
 export const realisation: Codec<{ [key: string]: Json }> = map(
