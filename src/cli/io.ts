@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { createReadStream, readFileSync } from "node:fs";
+import { createReadStream, readFileSync, writeSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 
 /** Reads a whole file, or standard input when `file` is `-`. */
@@ -42,4 +42,22 @@ export async function writeStdout(data: Uint8Array | string): Promise<void> {
 /** Writes a line of text to stdout. */
 export function printLine(line: string): Promise<void> {
   return writeStdout(`${line}\n`);
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes all of `chunk` to stdout synchronously, retrying while a non-blocking pipe is full.
+ * The fast path for binary output (NARs, JSON): no stream buffering, bounded memory.
+ */
+export function writeStdoutSync(chunk: Uint8Array): void {
+  let off = 0;
+  while (off < chunk.length) {
+    try {
+      off += writeSync(1, chunk, off, chunk.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      Atomics.wait(sleeper, 0, 0, 1);
+    }
+  }
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { lstatSync, readlinkSync, writeSync } from "node:fs";
+import { lstatSync, readlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { formatContentAddress } from "../../core/content-address.js";
@@ -17,21 +17,7 @@ import { openDaemonClient } from "../../daemon/node.js";
 import { checkStorePath } from "../../daemon/wire/primitives.js";
 import type { PathInfo } from "../../daemon/wire/types.js";
 import { readExport, writeExport } from "../../export/index.js";
-import { openInputStream } from "../io.js";
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-function writeOut(chunk: Uint8Array): void {
-  let off = 0;
-  while (off < chunk.length) {
-    try {
-      off += writeSync(1, chunk, off, chunk.length - off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
-      Atomics.wait(sleeper, 0, 0, 1);
-    }
-  }
-}
+import { openInputStream, writeStdoutSync } from "../io.js";
 
 /** Buffers small writes into large ones before writing them to stdout. */
 class OutBuffer {
@@ -40,7 +26,7 @@ class OutBuffer {
   write(c: Uint8Array): void {
     if (c.length >= this.buf.length >> 2) {
       this.flush();
-      writeOut(c);
+      writeStdoutSync(c);
       return;
     }
     if (this.n + c.length > this.buf.length) this.flush();
@@ -48,7 +34,7 @@ class OutBuffer {
     this.n += c.length;
   }
   flush(): void {
-    if (this.n > 0) writeOut(this.buf.subarray(0, this.n));
+    if (this.n > 0) writeStdoutSync(this.buf.subarray(0, this.n));
     this.n = 0;
   }
 }
@@ -196,7 +182,7 @@ export function registerDaemonCommands(program: Command): void {
           const info = infos[i];
           return info === undefined ? { path: p, valid: false } : pathInfoJson(info);
         });
-        writeOut(Buffer.from(JSON.stringify(list)));
+        writeStdoutSync(Buffer.from(JSON.stringify(list)));
         return;
       }
       const invalid = paths.find((_, i) => infos[i] === undefined);
@@ -206,7 +192,7 @@ export function registerDaemonCommands(program: Command): void {
       // Nix prints plain path-info in dependency order (references first).
       const refs = new Map(infos.map((i) => [i!.path, i!.references]));
       const order = exportOrder(paths, (p) => refs.get(p) ?? []);
-      writeOut(Buffer.from(order.map((p) => `${p}\n`).join("")));
+      writeStdoutSync(Buffer.from(order.map((p) => `${p}\n`).join("")));
     });
 
   daemon
@@ -288,6 +274,6 @@ export function registerDaemonCommands(program: Command): void {
           deriver: p.deriver ?? null,
         });
       }
-      writeOut(Buffer.from(`${JSON.stringify(list)}\n`));
+      writeStdoutSync(Buffer.from(`${JSON.stringify(list)}\n`));
     });
 }

@@ -10,14 +10,14 @@
  *
  * @module
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { formatJsonPath, NixCompatError } from "../../core/errors.js";
 import { DEFAULT_STORE_DIR } from "../../core/store-path.js";
 import type { Derivation } from "../../derivation/index.js";
 import { checkFailed, usageError } from "../errors.js";
-import { readInputBytes, writeStdout } from "../io.js";
+import { readInputBytes, writeStdout, writeStdoutSync } from "../io.js";
 
 type DerivationLib = typeof import("../../derivation/index.js");
 let lib: DerivationLib;
@@ -54,21 +54,6 @@ function readFileShared(file: string): Uint8Array {
     }
   } finally {
     closeSync(fd);
-  }
-}
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-/** Writes all of `chunk` to stdout synchronously (retrying while a pipe is full). */
-function writeAllSync(chunk: Uint8Array): void {
-  let off = 0;
-  while (off < chunk.length) {
-    try {
-      off += writeSync(1, chunk, off, chunk.length - off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
-      Atomics.wait(sleeper, 0, 0, 1);
-    }
   }
 }
 
@@ -255,7 +240,7 @@ export function registerDerivationCommands(program: Command): void {
         return;
       }
       for (const chunk of show.showDerivationJsonChunks(sources.keys(), get, { storeDir })) {
-        writeAllSync(chunk);
+        writeStdoutSync(chunk);
       }
     });
 

@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { writeSync } from "node:fs";
 import type { Command } from "commander";
 import { NixCompatError } from "../../core/errors.js";
 import {
@@ -21,21 +20,7 @@ import { readNarFast as readNar } from "../../nar/nar-reader-fast.js";
 import { fileChunkSource } from "../../node/byte-sources.js";
 import { dumpPathChunks } from "../../node/nar-dump.js";
 import { restoreNar } from "../../node/nar-restore.js";
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-/** Writes all of `chunk` to stdout synchronously (retrying on a non-blocking pipe). */
-function writeStdoutSync(chunk: Uint8Array): void {
-  let off = 0;
-  while (off < chunk.length) {
-    try {
-      off += writeSync(1, chunk, off, chunk.length - off);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
-      Atomics.wait(sleeper, 0, 0, 1);
-    }
-  }
-}
+import { writeStdoutSync } from "../io.js";
 
 /**
  * Progress on stderr for long work, only when stderr is a terminal: at most 4 updates a second,
