@@ -114,12 +114,25 @@ function loadOne(file: string, bytes: Uint8Array, storeDir: string): Loaded {
   return all[0]!;
 }
 
-function nameFor(file: string, loaded: Loaded, storeDir: string): string | undefined {
+function nameFor(file: string, loaded: Loaded): string | undefined {
   if (loaded.drv.name !== undefined) return undefined;
   const base = basename(loaded.key ?? file);
   if (DRV_BASE.test(base)) return base.slice(33, -4);
-  void storeDir;
   return undefined;
+}
+
+/**
+ * What the single-derivation commands start with: the library, the store directory, the one
+ * derivation in `file`, and its name when the file name says it.
+ */
+async function loadInput(
+  file: string,
+  opts: StoreOpts,
+): Promise<{ storeDir: string; loaded: Loaded; name: string | undefined }> {
+  await load();
+  const storeDir = storeDirOf(opts);
+  const loaded = loadOne(file, await readInputBytes(file), storeDir);
+  return { storeDir, loaded, name: nameFor(file, loaded) };
 }
 
 /** Lookup of input derivations next to `file`, else at their store path. */
@@ -273,7 +286,7 @@ export function registerDerivationCommands(program: Command): void {
         } else {
           try {
             const d = lib.parseDerivationATerm(bytes, { storeDir, file });
-            const name = nameFor(file, { drv: d }, storeDir);
+            const name = nameFor(file, { drv: d });
             messages = lib
               .derivationProblems(d, { storeDir, name })
               .map((p) => `${file}: ${p.message}`);
@@ -298,10 +311,7 @@ export function registerDerivationCommands(program: Command): void {
     .argument("<file>", "JSON (or .drv) file ('-' for stdin)")
     .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
     .action(async (file: string, opts: StoreOpts) => {
-      await load();
-      const storeDir = storeDirOf(opts);
-      const loaded = loadOne(file, await readInputBytes(file), storeDir);
-      const name = nameFor(file, loaded, storeDir);
+      const { storeDir, loaded, name } = await loadInput(file, opts);
       const d = name === undefined ? loaded.drv : { ...loaded.drv, name };
       await writeStdout(withFile(file, () => lib.printDerivationATerm(d, { storeDir })));
     });
@@ -312,10 +322,7 @@ export function registerDerivationCommands(program: Command): void {
     .argument("<file>", ".drv or JSON file ('-' for stdin)")
     .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
     .action(async (file: string, opts: StoreOpts) => {
-      await load();
-      const storeDir = storeDirOf(opts);
-      const loaded = loadOne(file, await readInputBytes(file), storeDir);
-      const name = nameFor(file, loaded, storeDir);
+      const { storeDir, loaded, name } = await loadInput(file, opts);
       await writeStdout(
         `${withFile(file, () => lib.derivationPath(loaded.drv, { storeDir, name }))}\n`,
       );
@@ -327,10 +334,7 @@ export function registerDerivationCommands(program: Command): void {
     .argument("<file>", ".drv or JSON file ('-' for stdin)")
     .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
     .action(async (file: string, opts: StoreOpts) => {
-      await load();
-      const storeDir = storeDirOf(opts);
-      const loaded = loadOne(file, await readInputBytes(file), storeDir);
-      const name = nameFor(file, loaded, storeDir);
+      const { storeDir, loaded, name } = await loadInput(file, opts);
       const h = withFile(file, () =>
         lib.hashDerivationModuloSync(loaded.drv, {
           storeDir,
@@ -347,10 +351,7 @@ export function registerDerivationCommands(program: Command): void {
     .argument("<file>", ".drv or JSON file ('-' for stdin)")
     .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
     .action(async (file: string, opts: StoreOpts) => {
-      await load();
-      const storeDir = storeDirOf(opts);
-      const loaded = loadOne(file, await readInputBytes(file), storeDir);
-      const name = nameFor(file, loaded, storeDir);
+      const { storeDir, loaded, name } = await loadInput(file, opts);
       const paths = withFile(file, () =>
         lib.computeOutputPathsSync(loaded.drv, {
           storeDir,
