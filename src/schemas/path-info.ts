@@ -150,21 +150,26 @@ export const StoreObjectInfoV1Json = z
   })
   .superRefine(groups);
 
+/** Fields of versions 2 and 3: base names and `ca` as `{method, hash}`. */
+const storeObjectInfoV2Fields = {
+  path: StorePathJson.optional(),
+  storeDir: z.string(),
+  narHash: HashJson,
+  narSize: size,
+  references: z.array(StorePathJson),
+  ca: ContentAddressJson.nullable(),
+  deriver: StorePathJson.nullable().optional(),
+  registrationTime: z.number().int().nullable().optional(),
+  ultimate: z.boolean().optional(),
+  ...narFields,
+};
+
 /** Version 2: base names, `ca` as `{method, hash}`, signatures as strings. */
 export const StoreObjectInfoV2Json = z
   .strictObject({
     version: z.literal(2),
-    path: StorePathJson.optional(),
-    storeDir: z.string(),
-    narHash: HashJson,
-    narSize: size,
-    references: z.array(StorePathJson),
-    ca: ContentAddressJson.nullable(),
-    deriver: StorePathJson.nullable().optional(),
-    registrationTime: z.number().int().nullable().optional(),
-    ultimate: z.boolean().optional(),
+    ...storeObjectInfoV2Fields,
     signatures: z.array(SignatureStringJson).optional(),
-    ...narFields,
   })
   .superRefine(groups);
 
@@ -172,17 +177,8 @@ export const StoreObjectInfoV2Json = z
 export const StoreObjectInfoV3Json = z
   .strictObject({
     version: z.literal(3),
-    path: StorePathJson.optional(),
-    storeDir: z.string(),
-    narHash: HashJson,
-    narSize: size,
-    references: z.array(StorePathJson),
-    ca: ContentAddressJson.nullable(),
-    deriver: StorePathJson.nullable().optional(),
-    registrationTime: z.number().int().nullable().optional(),
-    ultimate: z.boolean().optional(),
+    ...storeObjectInfoV2Fields,
     signatures: z.array(SignatureObjectJson).optional(),
-    ...narFields,
   })
   .superRefine(groups);
 
