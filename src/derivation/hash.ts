@@ -11,6 +11,10 @@
  *                    h = sha256(ATerm(drv, inputDrvs := inputs', mask))
  *                    every output ↦ h; deferred if floating or any input is deferred
  *   (inputs are hashed with mask = false: their output paths stay in place)
+ *   dynamic outputs: only each input's static output names enter inputs' (an input wanted
+ *   only for dynamic outputs drops out), but the ATerm keeps the `DrvWithVersion` form when
+ *   the derivation's own inputs have dynamic outputs (Nix 2.18 to 2.3x, `Derivation::unparse`;
+ *   the 2026 rework in Nix master gives such a derivation no hash modulo until resolved)
  *
  * output path of o = makeOutputPath(o, hashDerivationModulo(drv, mask = true)[o], name)
  * ```

@@ -817,7 +817,8 @@ export interface PrintDerivationOptions {
   readonly maskOutputs?: boolean;
   /**
    * Print these instead of `drv.inputDrvs` (keys printed as they are: Nix puts the hex hash
-   * modulo of each input derivation here when hashing).
+   * modulo of each input derivation here when hashing). The `Derive` / `DrvWithVersion` form
+   * still follows `drv.inputDrvs`, as in Nix's `Derivation::unparse`.
    */
   readonly actualInputs?: ReadonlyMap<string, OutputSet>;
   /** Store directory for fixed-output paths computed on the fly (default `/nix/store`). */
@@ -865,8 +866,11 @@ function printToString(drv: Derivation, options: PrintDerivationOptions, binary:
     ? (s: DrvString) => quoteATermString(drvStringToBinary(s))
     : (s: DrvString) => quoteATermString(s as string);
   const inputs = options.actualInputs ?? drv.inputDrvs;
+  // Nix (2.18 to 2.3x) chooses the form from the derivation's own inputs, even when it prints
+  // `actualInputs` instead: the hash-modulo ATerm of a derivation with dynamic inputs opens
+  // with `DrvWithVersion` although its hashed inputs carry no dynamic outputs.
   let dyn = false;
-  for (const node of inputs.values()) {
+  for (const node of drv.inputDrvs.values()) {
     if (node.dynamicOutputs.size > 0) {
       dyn = true;
       break;
