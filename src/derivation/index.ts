@@ -12,6 +12,7 @@
  */
 export * from "../grammar/aterm.js";
 export * from "../grammar/derivation-aterm.js";
+export * from "../grammar/derivation-grammar.js";
 export * from "./errors.js";
 export * from "./hash.js";
 export * from "./json.js";

@@ -20,7 +20,7 @@ import { formatMethodAlgo } from "../core/content-address.js";
 import { formatDigest } from "../core/hash.js";
 import { HASH_SIZES, type HashAlgorithm } from "../core/hash-algorithm.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
-import { bytesToBinary, drvStringToBinary } from "../grammar/aterm.js";
+import { bytesToBinary, drvStringToBinary } from "../grammar/aterm-strings.js";
 import { isPlainStorePath } from "./assemble.js";
 import { DerivationFormatError } from "./errors.js";
 import { fixedOutputStorePath } from "./hash.js";
@@ -35,8 +35,9 @@ import {
 import { concatBytes } from "../codecs/wire-bytes.js";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const RAW_CONTROL = /[\x00-\x1f]/;
-const HIGH_CHARS = /[\ud800-\uffff]/;
+/** Raw control characters (JSON escapes them, ATerm does not), or characters ≥ U+D800
+ * (UTF-16 and UTF-8 order differ there: the sort checks below would not hold). */
+const RAW_CONTROL_OR_HIGH = /[\x00-\x1f\ud800-\uffff]/;
 const BAD_ESCAPE = /(?<!\\)(?:\\\\)*\\[^\\"nrt]/;
 const HEX = /^[0-9a-f]+$/;
 const METHOD_ALGO = /^(r:|text:)?(md5|sha1|sha256|sha512)$/;
@@ -62,7 +63,7 @@ export function transcodeShowEntry(
   } catch {
     return undefined;
   }
-  if (RAW_CONTROL.test(s) || HIGH_CHARS.test(s) || !s.startsWith("Derive([")) return undefined;
+  if (!s.startsWith("Derive([") || RAW_CONTROL_OR_HIGH.test(s)) return undefined;
   if (/["\\\x00-\x1f]/.test(drvPath)) return undefined;
   const base = drvPath.startsWith(`${storeDir}/`) ? drvPath.slice(storeDir.length + 1) : "";
   const drvName = base.length > 37 && base.endsWith(".drv") ? base.slice(33, -4) : undefined;
@@ -379,6 +380,41 @@ function binaryStringToBytes(s: string): Uint8Array {
   return bytes;
 }
 
+/** Collects output bytes in chunks of about `size` bytes, encoding text as it comes. */
+class ChunkWriter {
+  private buf: Uint8Array;
+  private pos = 0;
+  constructor(private readonly size: number) {
+    this.buf = new Uint8Array(Math.min(size, 1 << 20) + 64);
+  }
+  /** Appends text (UTF-8) or bytes. */
+  add(piece: string | Uint8Array): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const max = typeof piece === "string" ? 3 * piece.length : piece.length;
+    if (this.pos + max > this.buf.length) {
+      const bigger = new Uint8Array(Math.max(2 * this.buf.length, this.pos + max));
+      bigger.set(this.buf.subarray(0, this.pos));
+      this.buf = bigger;
+    }
+    if (typeof piece !== "string") {
+      this.buf.set(piece, this.pos);
+      this.pos += piece.length;
+    } else {
+      // Encoding each entry on its own keeps the all-ASCII ones one-byte strings; a single
+      // join of everything would turn into a two-byte string at the first non-ASCII entry.
+      this.pos += encoder.encodeInto(piece, this.buf.subarray(this.pos)).written;
+    }
+  }
+  /** The bytes collected so far once there are at least `size` of them (or `force`). */
+  take(force = false): Uint8Array | undefined {
+    if (this.pos === 0 || (!force && this.pos < this.size)) return undefined;
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = new Uint8Array(this.buf.length);
+    this.pos = 0;
+    return out;
+  }
+}
+
 /**
  * `nix show-derivation` output of Nix 2.8 as a stream of chunks, for many derivations without
  * holding them all: `keys` are the drv paths (sorted and de-duplicated here), `get` parses
@@ -391,36 +427,25 @@ export function* showDerivationJsonChunks(
   options: { readonly storeDir?: string; readonly chunkSize?: number } = {},
 ): Generator<Uint8Array> {
   const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
-  const chunkSize = options.chunkSize ?? 1 << 20;
   const sorted = [...new Set(keys)].sort(compareUtf8);
   if (sorted.length === 0) {
     yield encoder.encode("{}\n");
     return;
   }
-  let text = "{\n";
+  const w = new ChunkWriter(options.chunkSize ?? 1 << 20);
+  w.add("{\n");
   for (let i = 0; i < sorted.length; i++) {
     const k = sorted[i]!;
     const drv = get(k);
-    const sep = i + 1 < sorted.length ? ",\n" : "\n}\n";
-    if (typeof drv === "string") {
-      text += drv + sep;
-      if (text.length >= chunkSize) {
-        yield encoder.encode(text);
-        text = "";
-      }
-    } else if (hasBytes(drv)) {
-      if (text !== "") yield encoder.encode(text);
-      yield binaryStringToBytes(showEntry(k, drv, storeDir, true) + sep);
-      text = "";
-    } else {
-      text += showEntry(k, drv, storeDir, false) + sep;
-      if (text.length >= chunkSize) {
-        yield encoder.encode(text);
-        text = "";
-      }
-    }
+    if (typeof drv === "string") w.add(drv);
+    else if (hasBytes(drv)) w.add(binaryStringToBytes(showEntry(k, drv, storeDir, true)));
+    else w.add(showEntry(k, drv, storeDir, false));
+    w.add(i + 1 < sorted.length ? ",\n" : "\n}\n");
+    const chunk = w.take();
+    if (chunk !== undefined) yield chunk;
   }
-  if (text !== "") yield encoder.encode(text);
+  const last = w.take(true);
+  if (last !== undefined) yield last;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   printDerivationATerm,
   printShowDerivationJson,
   readDerivationJson,
+  showDerivationJsonChunks,
 } from "../../src/derivation/index.js";
 import { describeWithShared, sharedPath } from "../support/shared.js";
 
@@ -80,6 +81,21 @@ describeWithShared("Rust nix-compat derivation fixtures", () => {
       expect(
         Buffer.from(printDerivationATerm(back)).equals(readFileSync(join(RUST(), "ok", f))),
       ).toBe(true);
+    }
+  });
+
+  it("show-derivation output is the same bytes in small chunks as in one piece", () => {
+    const entries = okFiles().map((f) => ({
+      drvPath: `/nix/store/${f}`,
+      drv: readDrv(join(RUST(), "ok", f)),
+    }));
+    const whole = Buffer.from(printShowDerivationJson(entries));
+    const byPath = new Map(entries.map((e) => [e.drvPath, e.drv]));
+    for (const chunkSize of [1, 100, 4096]) {
+      const chunks = [
+        ...showDerivationJsonChunks(byPath.keys(), (k) => byPath.get(k)!, { chunkSize }),
+      ];
+      expect(Buffer.concat(chunks).equals(whole), String(chunkSize)).toBe(true);
     }
   });
 

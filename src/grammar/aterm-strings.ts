@@ -1,0 +1,205 @@
+/**
+ * ATerm strings without the grammar machinery: binary strings (one char per byte), UTF-8
+ * checks, and Nix's escapes, for the hand-written scanner and printer (which do not load
+ * Parsimmon). `aterm.ts` re-exports all of it.
+ *
+ * ```text
+ * string = '"' ( char | '\' escape )* '"'      escape: \\ \" \n \r \t
+ * ```
+ *
+ * @module
+ */
+import { ATermSyntaxError } from "../derivation/errors.js";
+import type { DrvString } from "../derivation/types.js";
+
+/** A string term: `value` is a binary string (one char per byte) of the unescaped bytes. */
+export interface ATermString {
+  readonly type: "string";
+  readonly value: string;
+  /** Byte offset of the opening quote. */
+  readonly offset: number;
+}
+
+/** A list term `[a,b]`. */
+export interface ATermList {
+  readonly type: "list";
+  readonly items: readonly ATerm[];
+  readonly offset: number;
+}
+
+/** A tuple term `(a,b)`. */
+export interface ATermTuple {
+  readonly type: "tuple";
+  readonly items: readonly ATerm[];
+  readonly offset: number;
+}
+
+/** A constructor application `Name(a,b)`. */
+export interface ATermAppl {
+  readonly type: "appl";
+  readonly name: string;
+  readonly args: readonly ATerm[];
+  readonly offset: number;
+}
+
+/** Any ATerm. */
+export type ATerm = ATermString | ATermList | ATermTuple | ATermAppl;
+
+/** Decodes bytes to a binary string (char code = byte). Lossless; not WHATWG "latin1" (which is cp1252). */
+export function bytesToBinary(bytes: Uint8Array): string {
+  let out = "";
+  const CHUNK = 8192;
+  for (let i = 0; i < bytes.length; i += CHUNK) {
+    out += String.fromCharCode.apply(
+      null,
+      bytes.subarray(i, Math.min(i + CHUNK, bytes.length)) as unknown as number[],
+    );
+  }
+  return out;
+}
+
+/** Encodes a binary string (char codes 0–255) back to bytes. */
+export function binaryToBytes(binary: string): Uint8Array {
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+const NON_ASCII = /[\x80-\xff]/;
+const utf8Fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const utf8Encoder = new TextEncoder();
+
+/** Decodes bytes as UTF-8, or returns undefined if they are not valid UTF-8. */
+export function decodeUtf8OrUndefined(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8Fatal.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Binary string → text when its bytes are valid UTF-8, else the raw bytes. */
+export function binaryToDrvString(binary: string): DrvString {
+  if (!NON_ASCII.test(binary)) return binary;
+  const bytes = binaryToBytes(binary);
+  return decodeUtf8OrUndefined(bytes) ?? bytes;
+}
+
+/** Binary string → text; throws `aterm.invalid-utf8` at `offset` when the bytes are not UTF-8. */
+export function binaryToText(binary: string, offset: number, what = "string"): string {
+  const v = binaryToDrvString(binary);
+  if (typeof v === "string") return v;
+  throw new ATermSyntaxError(
+    "aterm.invalid-utf8",
+    `${what} is not valid UTF-8 (only environment values and arguments may hold raw bytes)`,
+    { offset },
+  );
+}
+
+/** Text or bytes → binary string (UTF-8 bytes for text). */
+export function drvStringToBinary(value: DrvString): string {
+  if (typeof value === "string") {
+    if (/^[\x00-\x7f]*$/.test(value)) return value;
+    return bytesToBinary(utf8Encoder.encode(value));
+  }
+  return bytesToBinary(value);
+}
+
+/** The UTF-8 byte length of `text` (used to turn string indexes into byte offsets). */
+export function utf8Length(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+const ESCAPE_TEST = /["\\\n\r\t]/;
+const ESCAPES: string[] = [];
+ESCAPES[0x22] = '\\"';
+ESCAPES[0x5c] = "\\\\";
+ESCAPES[0x0a] = "\\n";
+ESCAPES[0x0d] = "\\r";
+ESCAPES[0x09] = "\\t";
+
+function escapeLoop(text: string): string {
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const e = ESCAPES[text.charCodeAt(i)];
+    if (e !== undefined) {
+      out += text.slice(from, i) + e;
+      from = i + 1;
+    }
+  }
+  return out + text.slice(from);
+}
+
+/** Escapes a string body as Nix's `printString` does (`\\ \" \n \r \t`; nothing else). */
+export function escapeATermString(text: string): string {
+  return ESCAPE_TEST.test(text) ? escapeLoop(text) : text;
+}
+
+/** Characters `JSON.stringify` escapes but Nix does not (other controls, lone surrogates). */
+const JSON_ONLY_ESCAPES = /[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]/;
+
+/** Quotes and escapes: `"..."`. */
+export function quoteATermString(text: string): string {
+  if (!ESCAPE_TEST.test(text)) return `"${text}"`;
+  // JSON.stringify escapes exactly `\\ \" \n \r \t` the same way, natively, when no other
+  // control character (nor a lone surrogate) is present.
+  if (!JSON_ONLY_ESCAPES.test(text)) return JSON.stringify(text);
+  return `"${escapeLoop(text)}"`;
+}
+
+/**
+ * Unescapes the body of a string token (between the quotes). `offset` is the byte offset of
+ * the first body character, for the error on a bad escape.
+ */
+export function unescapeATermBody(body: string, offset: number): string {
+  let bs = body.indexOf("\\");
+  if (bs < 0) return body;
+  let out = "";
+  let from = 0;
+  while (bs >= 0) {
+    out += body.slice(from, bs);
+    const c = body.charCodeAt(bs + 1);
+    switch (c) {
+      case 0x5c:
+        out += "\\";
+        break;
+      case 0x22:
+        out += '"';
+        break;
+      case 0x6e:
+        out += "\n";
+        break;
+      case 0x72:
+        out += "\r";
+        break;
+      case 0x74:
+        out += "\t";
+        break;
+      default:
+        throw badEscape(body.charAt(bs + 1), offset + bs);
+    }
+    from = bs + 2;
+    bs = body.indexOf("\\", from);
+  }
+  return out + body.slice(from);
+}
+
+/** The error for `\x` where x is not one of `\ " n r t`. */
+export function badEscape(char: string, offset: number): ATermSyntaxError {
+  return new ATermSyntaxError(
+    "aterm.bad-escape",
+    `invalid escape sequence '\\${char}' in string (expected \\\\, \\", \\n, \\r or \\t)`,
+    { offset },
+  );
+}
