@@ -166,12 +166,17 @@ export function transcodeShowEntry(
         const algorithm = hashAlgo.slice(hashAlgo.indexOf(":") + 1) as HashAlgorithm;
         if (hash.length !== HASH_SIZES[algorithm] * 2 || !HEX.test(hash) || drvName === undefined)
           throw BAIL;
-        const expected = fixedOutputStorePath(
-          drvName,
-          name,
-          { kind: "caFixed", method, hash: { algorithm, digest: base16Decode(hash) } },
-          storeDir,
-        );
+        let expected: string;
+        try {
+          expected = fixedOutputStorePath(
+            drvName,
+            name,
+            { kind: "caFixed", method, hash: { algorithm, digest: base16Decode(hash) } },
+            storeDir,
+          );
+        } catch {
+          throw BAIL; // e.g. an output name no store path may hold: the model path says so
+        }
         if (expected !== path) throw BAIL;
         body = `{${I8}"path": ${q(path)},${I8}"hashAlgo": ${q(hashAlgo)},${I8}"hash": ${q(hash)}${I6}}`;
       } else throw BAIL; // impure, or anything unusual: the model path

@@ -153,9 +153,19 @@ const DEFERRED: DerivationOutput = { kind: "deferred" };
 // --- the fast scanner ---------------------------------------------------------------------
 
 const HIGH_CHARS = /[\ud800-\uffff]/;
-const RAW_CONTROL = /[\x00-\x1f]/;
 /** An escape that is not `\\ \" \n \r \t`: an odd run of backslashes, then another character. */
 const BAD_ESCAPE = /(?<!\\)(?:\\\\)*\\[^\\"nrt]/;
+/** A backslash before a letter JSON escapes and ATerm does not: maybe such an escape. */
+const MAYBE_JSON_ONLY_ESCAPE = /\\[/bfu]/;
+
+/** The JSON string `"body"`, or undefined when it is not valid JSON. */
+function parseJsonBody(body: string): string | undefined {
+  try {
+    return JSON.parse(`"${body}"`) as string;
+  } catch {
+    return undefined;
+  }
+}
 const UNESCAPES: Record<string, string | undefined> = {
   "\\": "\\",
   '"': '"',
@@ -277,8 +287,12 @@ class Scanner {
   unescape(body: string, start: number): string {
     // A body whose escapes are all ATerm ones and that holds no raw control character is a
     // valid JSON string body meaning the same thing: V8's JSON parser unescapes it natively.
-    if (!RAW_CONTROL.test(body) && !BAD_ESCAPE.test(body)) {
-      return JSON.parse(`"${body}"`) as string;
+    // JSON.parse itself rejects raw control characters and escapes other than JSON's; of
+    // JSON's, only `\/ \b \f \u` are not ATerm's, and a body without a backslash before one
+    // of those letters cannot hold them (with one, check exactly: `\\b` is fine).
+    const json = parseJsonBody(body);
+    if (json !== undefined && (!MAYBE_JSON_ONLY_ESCAPE.test(body) || !BAD_ESCAPE.test(body))) {
+      return json;
     }
     const pieces = body.indexOf("\\\\") < 0 ? [body] : body.split("\\\\");
     let ok = true;

@@ -206,6 +206,15 @@ describe("derivation ATerm properties", () => {
     expect(fast).toBeGreaterThan(RUNS / 4);
   });
 
+  it("the fast path leaves a fixed output whose name no store path may hold to the model", () => {
+    const aterm =
+      'Derive([("out)","/nix/store/j1wy5gp5xsk24z5d5p41482pk7r38xj7-x","sha256",' +
+      '"0000000000000000000000000000000000000000000000000000000000000000")],[],[],"s","b",[],' +
+      '[("name","x")])';
+    const P = "/nix/store/00000000000000000000000000000000-x.drv";
+    expect(transcodeShowEntry(P, Buffer.from(aterm))).toBeUndefined();
+  });
+
   it("arbitrary bytes: only library errors", () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
