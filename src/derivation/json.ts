@@ -3,9 +3,9 @@
  * which one a document is, and printing `nix show-derivation` (Nix 2.8) byte for byte.
  *
  * ```text
- * version 1  Nix 2.8 `show-derivation`: keyed by absolute drv path; hashAlgo "r:sha256", hex hash
- * version 2  outputs with separate method / hashAlgo
- * version 3  base-name paths, "version": 3
+ * version 1  Nix 2.8 `show-derivation` (to 2.22): keyed by absolute drv path; hashAlgo "r:sha256"
+ * version 2  Nix 2.23-2.31: outputs with separate method / hashAlgo; no "version" field
+ * version 3  Nix 2.32: base-name paths, "version": 3, fixed outputs without path
  * version 4  Nix ≥ 2.33: inputs.{srcs,drvs}, fixed hash as SRI, {version, derivations} wrapper,
  *            structured attributes as an object
  * ```
@@ -432,12 +432,14 @@ function outputToJson(
         };
       }
       if (version === 4) return { hash: formatHash(o.hash, "sri"), method: o.method };
-      return {
+      // Nix 2.32 (v3) stopped printing the path of fixed outputs: without the store directory
+      // its serialiser could not compute it.
+      const fixed = {
         hash: formatDigest(o.hash, "base16"),
         hashAlgo: o.hash.algorithm,
         method: o.method,
-        path,
       };
+      return version === 3 ? fixed : { ...fixed, path };
     }
     case "caFloating":
       return version === 1
@@ -472,7 +474,7 @@ export function derivationToJson(
     textOf(v, lossy, `environment variable '${k}'`),
   ]);
   let structuredAttrs: unknown;
-  if (version === 4) {
+  if (version >= 3) {
     const j = drv.env.get("__json");
     if (typeof j === "string") {
       try {
@@ -484,11 +486,13 @@ export function derivationToJson(
     }
   }
   const env = rec(envEntries);
+  // Nix 2.8 printed input derivations as lists of output names; since dynamic derivations
+  // (Nix 2.18) every later shape has `{dynamicOutputs, outputs}` objects.
   const inputDrvs = rec(
-    [...drv.inputDrvs].map(([k, v]) => [rel(k), outputSetToJson(v, version === 4)]),
+    [...drv.inputDrvs].map(([k, v]) => [rel(k), outputSetToJson(v, version >= 2)]),
   );
   const inputSrcs = drv.inputSrcs.map(rel);
-  if (version === 1 || version === 2) {
+  if (version === 1) {
     const out: Record<string, unknown> = {};
     out.outputs = outputs;
     out.inputSrcs = inputSrcs;
@@ -497,10 +501,22 @@ export function derivationToJson(
     out.builder = drv.builder;
     out.args = args;
     out.env = env;
-    if (version === 2) out.version = 2;
     return out;
   }
   const name = options.name ?? derivationName(drv);
+  if (version === 2) {
+    // Nix 2.23 to 2.31: no `version` field yet; keys sorted, as nlohmann::json prints them.
+    return rec([
+      ["args", args],
+      ["builder", drv.builder],
+      ["env", env],
+      ["inputDrvs", inputDrvs],
+      ["inputSrcs", inputSrcs],
+      ...(name === undefined ? [] : [["name", name] as [string, unknown]]),
+      ["outputs", outputs],
+      ["system", drv.system],
+    ]);
+  }
   if (name === undefined)
     throw new DerivationFormatError(
       "derivation.missing-name",

@@ -1,7 +1,7 @@
 /**
- * Derivation JSON version 1: what Nix 2.8's `nix show-derivation` prints (and `nix derivation
- * show` up to Nix 2.31, which added `name` and the `{outputs, dynamicOutputs}` form of
- * input derivations).
+ * Derivation JSON version 1: what Nix 2.8's `nix show-derivation` prints, and `nix derivation
+ * show` up to Nix 2.22 (from Nix 2.18 with `name`, and input derivations as
+ * `{dynamicOutputs, outputs}` objects).
  *
  * ```text
  * document   = { "<abs drv path>": derivation, ... }        (keyed, as printed)

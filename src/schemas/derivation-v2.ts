@@ -1,12 +1,14 @@
 /**
- * Derivation JSON version 2 (`nix derivation show`, briefly): version 1 with the output's
- * method and algorithm in separate fields.
+ * Derivation JSON version 2: `nix derivation show` of Nix 2.23 to 2.31 (NixOS/nix#10722):
+ * version 1 with the output's method and algorithm in separate fields. Nix printed no
+ * `version` field yet (it came with version 3); since Nix 2.18 every derivation has `name`
+ * and input derivations are `{dynamicOutputs, outputs}` objects, keys sorted.
  *
  * ```text
  * output = {} | { path } | { path, method, hashAlgo: algo, hash: hex } | { method, hashAlgo }
  *        | { method, hashAlgo, impure: true }
  * method = "flat" | "nar" | "text"
- * otherwise as version 1 (absolute paths, keyed by drv path), with optional "version": 2
+ * otherwise as version 1 (absolute paths, keyed by drv path); "version": 2 is accepted
  * ```
  *
  * @module

@@ -1,6 +1,8 @@
 /**
- * Derivation JSON version 3 (`nix derivation show`, Nix 2.32): version 2 with store paths
- * as base names (no store directory) and a mandatory `"version": 3`.
+ * Derivation JSON version 3 (`nix derivation show`, Nix 2.32, NixOS/nix#13980): version 2
+ * with store paths as base names (no store directory) and a mandatory `"version": 3`. Fixed
+ * outputs lost their `path` (the serialiser no longer knew the store directory); Nix's own
+ * JSON Schema of this version (`derivation-v3.yaml`) also has `structuredAttrs`.
  *
  * ```text
  * derivation = { name, version: 3, outputs, inputSrcs: [base], inputDrvs: {base.drv: ...},

@@ -253,6 +253,57 @@ describeWithShared("Nix's own derivation golden files", () => {
     }
   });
 
+  // Shapes from Nix's source history: v2 (Nix 2.23-2.31, NixOS/nix#10722) has no "version"
+  // field, has "name" and {dynamicOutputs, outputs} inputs; v3 (Nix 2.32, NixOS/nix#13980)
+  // prints fixed outputs without "path".
+  it("JSON v2 and v3 shapes of a fixed-output and an input-addressed derivation", () => {
+    const dir = join(UP(), "hash-modulo");
+    const fixed = readDrv(join(dir, "source-first.drv"));
+    const v2 = derivationToJson(fixed, { version: 2, name: "source" });
+    expect(Object.keys(v2)).toEqual([
+      "args",
+      "builder",
+      "env",
+      "inputDrvs",
+      "inputSrcs",
+      "name",
+      "outputs",
+      "system",
+    ]);
+    expect(v2.outputs).toEqual({
+      out: {
+        hash: "894517c9163c896ec31a2adbd33c0681fd5f45b2c0ef08a64c92a03fb97f390f",
+        hashAlgo: "sha256",
+        method: "nar",
+        path: "/nix/store/i00sflxqsj37lfmf95m8mn0grv615hpj-source",
+      },
+    });
+    const v3 = derivationToJson(fixed, { version: 3, name: "source" });
+    expect(v3.version).toBe(3);
+    expect(v3.outputs).toEqual({
+      out: {
+        hash: "894517c9163c896ec31a2adbd33c0681fd5f45b2c0ef08a64c92a03fb97f390f",
+        hashAlgo: "sha256",
+        method: "nar",
+      },
+    });
+    const parent = readDrv(join(dir, "parent-joined.drv"));
+    for (const version of [2, 3] as const) {
+      const j = derivationToJson(parent, { version, name: "parent" });
+      const key =
+        version === 2
+          ? "/nix/store/kp6i4n4bb3hlniwqjakhlf046qpdc0gl-intermediate.drv"
+          : "kp6i4n4bb3hlniwqjakhlf046qpdc0gl-intermediate.drv";
+      expect(j.inputDrvs).toEqual({ [key]: { dynamicOutputs: {}, outputs: ["dev", "out"] } });
+      expect(readDerivationJson(j).entries[0]!.drv).toEqual({ ...parent, name: "parent" });
+    }
+    // the path comes back computed from name, method and hash
+    const back = readDerivationJson(v3).entries[0]!.drv;
+    expect(
+      Buffer.from(printDerivationATerm(back)).equals(readFileSync(join(dir, "source-first.drv"))),
+    ).toBe(true);
+  });
+
   it("firefox.drv and hello.drv parse, print and re-parse to the same model", () => {
     for (const f of ["firefox.drv", "hello.drv"]) {
       const drv = readDrv(join(UP(), f));
