@@ -123,3 +123,20 @@ export function uniqueItems<T extends z.ZodArray<z.ZodString>>(schema: T, what: 
     });
   });
 }
+
+/** What an input derivation maps to: output names, or `{outputs, dynamicOutputs}`. */
+export const inputDrvOutputsJson = z.union([
+  uniqueItems(z.array(z.string()), "output name"),
+  outputSetJson,
+]);
+
+/** The fields every version shares, after the inputs: `system`, `builder`, `args`, `env`. */
+export const derivationTailJson = {
+  system: z.string(),
+  builder: z.string(),
+  args: argsJson,
+  env: envJson,
+};
+
+/** Structured attributes as an object (versions 3 and 4). */
+export const structuredAttrsJson = z.record(z.string(), z.unknown()).optional();

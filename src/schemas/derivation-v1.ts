@@ -22,12 +22,11 @@ import { z } from "zod";
 import {
   absoluteDrvPath,
   absoluteStorePath,
-  argsJson,
   type DerivationSchemaOptions,
-  envJson,
+  derivationTailJson,
   hexDigest,
+  inputDrvOutputsJson,
   methodAlgo,
-  outputSetJson,
   uniqueItems,
 } from "./derivation-common.js";
 
@@ -79,14 +78,8 @@ export function makeDerivationV1Schema(options: DerivationSchemaOptions = {}) {
     name: z.string().optional(),
     outputs: z.record(z.string(), makeDerivationOutputV1Schema(options)),
     inputSrcs: uniqueItems(z.array(absoluteStorePath(options.storeDir)), "input source"),
-    inputDrvs: z.record(
-      absoluteDrvPath(options.storeDir),
-      z.union([uniqueItems(z.array(z.string()), "output name"), outputSetJson]),
-    ),
-    system: z.string(),
-    builder: z.string(),
-    args: argsJson,
-    env: envJson,
+    inputDrvs: z.record(absoluteDrvPath(options.storeDir), inputDrvOutputsJson),
+    ...derivationTailJson,
   });
 }
 

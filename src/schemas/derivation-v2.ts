@@ -15,17 +15,13 @@
  */
 import { z } from "zod";
 import {
-  absoluteDrvPath,
   absoluteStorePath,
-  argsJson,
   caMethod,
   type DerivationSchemaOptions,
-  envJson,
   hashAlgorithm,
   hexDigest,
-  outputSetJson,
-  uniqueItems,
 } from "./derivation-common.js";
+import { makeDerivationV1Schema } from "./derivation-v1.js";
 
 /** Makes the v2 output schema. */
 export function makeDerivationOutputV2Schema(options: DerivationSchemaOptions = {}) {
@@ -50,21 +46,11 @@ export function makeDerivationOutputV2Schema(options: DerivationSchemaOptions = 
     });
 }
 
-/** Makes the v2 derivation schema. */
+/** Makes the v2 derivation schema: version 1's, with v2 outputs and an optional `version: 2`. */
 export function makeDerivationV2Schema(options: DerivationSchemaOptions = {}) {
-  return z.strictObject({
-    name: z.string().optional(),
+  return makeDerivationV1Schema(options).extend({
     version: z.literal(2).optional(),
     outputs: z.record(z.string(), makeDerivationOutputV2Schema(options)),
-    inputSrcs: uniqueItems(z.array(absoluteStorePath(options.storeDir)), "input source"),
-    inputDrvs: z.record(
-      absoluteDrvPath(options.storeDir),
-      z.union([uniqueItems(z.array(z.string()), "output name"), outputSetJson]),
-    ),
-    system: z.string(),
-    builder: z.string(),
-    args: argsJson,
-    env: envJson,
   });
 }
 

@@ -15,15 +15,15 @@
  */
 import { z } from "zod";
 import {
-  argsJson,
   baseDrvPath,
   baseStorePath,
   caMethod,
-  envJson,
+  derivationTailJson,
   hashAlgorithm,
   hexDigest,
-  outputSetJson,
+  inputDrvOutputsJson,
   sriHash,
+  structuredAttrsJson,
   uniqueItems,
 } from "./derivation-common.js";
 
@@ -48,15 +48,9 @@ export const derivationV3Schema = z.strictObject({
   version: z.literal(3),
   outputs: z.record(z.string(), derivationOutputV3Schema),
   inputSrcs: uniqueItems(z.array(baseStorePath), "input source"),
-  inputDrvs: z.record(
-    baseDrvPath,
-    z.union([uniqueItems(z.array(z.string()), "output name"), outputSetJson]),
-  ),
-  system: z.string(),
-  builder: z.string(),
-  args: argsJson,
-  env: envJson,
-  structuredAttrs: z.record(z.string(), z.unknown()).optional(),
+  inputDrvs: z.record(baseDrvPath, inputDrvOutputsJson),
+  ...derivationTailJson,
+  structuredAttrs: structuredAttrsJson,
 });
 
 /** A v3 derivation. */

@@ -21,14 +21,14 @@
  */
 import { z } from "zod";
 import {
-  argsJson,
   baseDrvPath,
   baseStorePath,
   caMethod,
-  envJson,
+  derivationTailJson,
   hashAlgorithm,
-  outputSetJson,
+  inputDrvOutputsJson,
   sriHash,
+  structuredAttrsJson,
   uniqueItems,
 } from "./derivation-common.js";
 
@@ -48,16 +48,10 @@ export const derivationV4Schema = z.strictObject({
   outputs: z.record(z.string(), derivationOutputV4Schema),
   inputs: z.strictObject({
     srcs: uniqueItems(z.array(baseStorePath), "input source"),
-    drvs: z.record(
-      baseDrvPath,
-      z.union([uniqueItems(z.array(z.string()), "output name"), outputSetJson]),
-    ),
+    drvs: z.record(baseDrvPath, inputDrvOutputsJson),
   }),
-  system: z.string(),
-  builder: z.string(),
-  args: argsJson,
-  env: envJson,
-  structuredAttrs: z.record(z.string(), z.unknown()).optional(),
+  ...derivationTailJson,
+  structuredAttrs: structuredAttrsJson,
 });
 
 /** The `{version: 4, derivations: {...}}` wrapper `nix derivation show` prints. */
