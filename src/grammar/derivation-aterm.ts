@@ -346,20 +346,9 @@ class Scanner {
 
   /** `[` item,* `]` */
   list(item: () => void): void {
-    this.expect(LBRACK);
-    const s = this.s;
-    if (s.charCodeAt(this.p) === RBRACK) {
-      this.p++;
-      return;
-    }
-    for (;;) {
-      item();
-      const c = s.charCodeAt(this.p);
-      if (c === COMMA) this.p++;
-      else if (c === RBRACK) {
-        this.p++;
-        return;
-      } else this.unexpected("',' or ']'");
+    if (this.open()) {
+      do item();
+      while (this.more());
     }
   }
 
@@ -390,22 +379,17 @@ class Scanner {
   stringList(what: string): { items: string[]; offsets: number[] } {
     const items: string[] = [];
     const offsets: number[] = [];
-    this.list(() => {
-      offsets.push(this.p);
-      items.push(this.text(what));
-    });
+    if (this.open()) {
+      do {
+        offsets.push(this.p);
+        items.push(this.text(what));
+      } while (this.more());
+    }
     return { items, offsets };
   }
 
   outputNames(): string[] {
-    const items: string[] = [];
-    const offsets: number[] = [];
-    if (this.open()) {
-      do {
-        offsets.push(this.p);
-        items.push(this.text("output name"));
-      } while (this.more());
-    }
+    const { items, offsets } = this.stringList("output name");
     if (items.length === 1) return items;
     return sortedUnique(
       items,
