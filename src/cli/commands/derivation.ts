@@ -12,6 +12,7 @@
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
 import { formatJsonPath, NixCompatError } from "../../core/errors.js";
 import { DEFAULT_STORE_DIR } from "../../core/store-path.js";
@@ -178,6 +179,14 @@ export function registerDerivationCommands(program: Command): void {
       "1",
     )
     .action(async (files: string[], opts: StoreOpts & { jsonVersion: string }) => {
+      // A one-shot pass over many small files spends more on TurboFan compiling the
+      // transcoder than the optimised code saves (2,000 drvs: 0.38-0.41 s CPU with it, 0.28-0.30
+      // s without; 10,000: 1.54 s against 1.39 s; two 3-4 MB files: 0.29 s against 0.32 s).
+      try {
+        setFlagsFromString("--no-opt");
+      } catch {
+        // flags frozen in this Node: keep the default
+      }
       // The common case (.drv files named by their drv path) needs neither zod nor the JSON
       // converters: load only the parser and the show printer.
       const show = await import("../../derivation/show.js");
