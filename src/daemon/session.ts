@@ -12,7 +12,7 @@ import type { Codec } from "../codecs/codec.js";
 import { decodeAsync } from "../codecs/decode-stream.js";
 import { encode } from "../codecs/encode.js";
 import { UsageError } from "../core/errors.js";
-import { readNarDeclarative } from "../nar/reader.js";
+import { readNarFast } from "../nar/nar-reader-fast.js";
 import { DaemonConnectionError, DaemonError, DaemonProtocolError } from "./errors.js";
 import { framedChunks } from "./wire/framed.js";
 import { clientHello, clientOptions, clientVersion, serverHello } from "./wire/handshake.js";
@@ -44,6 +44,19 @@ import {
   protocolMajor,
 } from "./wire/version.js";
 import { concatBytes } from "../codecs/wire-bytes.js";
+
+/**
+ * The session's reader. A NAR inside a reply (`NarFromPath`) carries no length and is followed
+ * by whatever the daemon sends next, so while one is read (`inNar`) the input ends, for the NAR
+ * reader, where the NAR does: its check for trailing bytes must neither fail nor wait for the
+ * socket. (The NAR readers call `atEnd` only for that check, after the root node is complete.)
+ */
+class SessionReader extends ByteReader {
+  inNar = false;
+  override atEnd(): Promise<boolean> {
+    return this.inNar ? Promise.resolve(true) : super.atEnd();
+  }
+}
 
 /** A byte connection to a peer: what it sends, and a way to send to it. */
 export interface Transport {
@@ -94,7 +107,7 @@ export class WorkerSession {
   private constructor(
     private readonly transport: Transport,
     private readonly tee: TeeChunkSource,
-    private readonly reader: ByteReader,
+    private readonly reader: SessionReader,
     version: ProtocolVersion,
     daemonVersion: ProtocolVersion,
     info: ClientHandshakeInfo,
@@ -108,7 +121,7 @@ export class WorkerSession {
   /** Performs the handshake (and `SetOptions`) over `transport`. */
   static async open(transport: Transport, options: SessionOptions = {}): Promise<WorkerSession> {
     const tee = new TeeChunkSource(transport.source);
-    const reader = new ByteReader(tee);
+    const reader = new SessionReader(tee);
     const ours = options.clientVersion ?? MAX_PROTOCOL_VERSION;
     try {
       await transport.write(encode(clientHello, undefined));
@@ -365,21 +378,31 @@ export class WorkerSession {
       try {
         await self.transport.write(encode(OPS.NarFromPath.request(self.version), path));
         await self.processStderr(options.onEvent);
-        self.tee.startRecording(self.reader.offset);
+        // The hand-tuned NAR reader finds the NAR's end (and checks it); the caller gets the
+        // socket's own chunks, sliced at the NAR's bounds, never copied. File contents are
+        // walked chunk by chunk so that only one chunk is held at a time.
+        const tee = self.tee;
+        const reader = self.reader;
+        tee.startRecording(reader.offset);
         inNar = true;
-        for await (const node of readNarDeclarative(self.reader, { allowTrailing: true })) {
+        reader.inNar = true;
+        for await (const node of readNarFast(reader)) {
           if (node.type === "regular") {
-            for await (const _ of node.contents) yield* self.tee.drainTo(self.reader.offset);
+            for await (const _ of node.contents) {
+              for (const c of tee.drainTo(reader.offset)) yield c;
+            }
           }
-          yield* self.tee.drainTo(self.reader.offset);
+          for (const c of tee.drainTo(reader.offset)) yield c;
         }
-        yield* self.tee.drainTo(self.reader.offset);
+        reader.inNar = false;
+        for (const c of tee.drainTo(reader.offset)) yield c;
         done = true;
       } catch (err) {
         if (!(err instanceof DaemonError)) self.fail();
         throw err;
       } finally {
         self.tee.stopRecording();
+        self.reader.inNar = false;
         self.busy = false;
         if (inNar && !done && self.healthy) {
           // Stopped early (or a daemon error before the NAR): the NAR may be half read.
