@@ -185,6 +185,14 @@ export class DaemonClient {
     return this.use((s) => s.addToStoreNar(info, nar, options));
   }
 
+  /** `AddMultipleToStore` (protocol ≥ 1.32), streamed. */
+  addMultipleToStore(
+    items: Iterable<{ info: PathInfo; nar: AsyncIterable<Uint8Array> | Iterable<Uint8Array> }>,
+    options?: RequestOptions & { repair?: boolean; dontCheckSigs?: boolean },
+  ): Promise<void> {
+    return this.use((s) => s.addMultipleToStore(items, options));
+  }
+
   /** Closes every connection; pending waiters are refused. */
   close(): void {
     this.closed = true;

@@ -9,15 +9,19 @@
  *
  * @module
  */
-import { ByteReader } from "../codecs/byte-reader.js";
+import type { ChunkSource } from "../codecs/byte-reader.js";
 import type { Codec } from "../codecs/codec.js";
 import { decodeAsync } from "../codecs/decode-stream.js";
 import { encode } from "../codecs/encode.js";
 import { DaemonConnectionError, DaemonProtocolError } from "./errors.js";
 import type { Transport } from "./session.js";
+import { embeddedNar, EmbeddingReader } from "./wire/embedded-nar.js";
 import { readFramed } from "./wire/framed.js";
 import { clientHello, clientOptions, clientVersion, serverHello } from "./wire/handshake.js";
 import {
+  addMultipleCount,
+  addMultipleItem,
+  type AddMultipleToStoreRequest,
   type AddToStoreNarRequest,
   type ClientSettings,
   type MissingInfo,
@@ -27,6 +31,7 @@ import {
   opCode,
   opName,
 } from "./wire/ops.js";
+import { wireBytes } from "./wire/primitives.js";
 import { type StderrMessage, stderrMessage } from "./wire/stderr.js";
 import {
   type BuildMode,
@@ -73,7 +78,10 @@ export interface WorkerStoreHandler {
     path: string,
     ctx: ServerContext,
   ): MaybePromise<AsyncIterable<Uint8Array> | Iterable<Uint8Array>>;
-  /** Adds a path; `nar` must be read to its end. */
+  /**
+   * Adds a path (`AddToStoreNar`, and each path of `AddMultipleToStore`). Whatever of `nar` the
+   * handler leaves unread is read (and checked) by the server after it returns.
+   */
   addToStoreNar?(
     request: AddToStoreNarRequest,
     nar: AsyncIterable<Uint8Array>,
@@ -85,6 +93,21 @@ export interface WorkerStoreHandler {
   buildPaths?(paths: DerivedPath[], mode: BuildMode, ctx: ServerContext): MaybePromise<void>;
   /** What building `targets` would take (default: invalid opaque paths and all built ones are unknown). */
   queryMissing?(targets: DerivedPath[], ctx: ServerContext): MaybePromise<MissingInfo>;
+}
+
+/** Size asked for by each stderr `read` request when a client sends a NAR that way (< 1.23). */
+export const TUNNEL_READ_SIZE = 1 << 16;
+
+/** An async iterable over `it` that leaves `it` open when a consumer stops early. */
+function unclosable<T>(it: AsyncIterator<T>): AsyncIterable<T> {
+  return { [Symbol.asyncIterator]: () => ({ next: () => it.next() }) };
+}
+
+/** Reads what is left of `it`. */
+async function drain(it: AsyncIterator<unknown>): Promise<void> {
+  while (!(await it.next()).done) {
+    // discard
+  }
 }
 
 /** Options of {@link serveWorkerProtocol}. */
@@ -110,7 +133,7 @@ export async function serveWorkerProtocol(
   handler: WorkerStoreHandler,
   options: ServeOptions = {},
 ): Promise<void> {
-  const reader = new ByteReader(transport.source);
+  const reader = EmbeddingReader.over(transport.source);
   const read = <T>(codec: Codec<T>) => decodeAsync(codec, reader, { allowTrailing: true });
   const ours = options.version ?? MAX_PROTOCOL_VERSION;
   try {
@@ -264,22 +287,71 @@ export async function serveWorkerProtocol(
         }
         case OP.AddToStoreNar: {
           const req = await read(OPS.AddToStoreNar.args(v));
-          if (!hasMinor(v, 23)) {
-            throw new DaemonProtocolError(
-              "daemon.unsupported-operation",
-              "AddToStoreNar before protocol 1.23 is not supported by this server",
-            );
+          // The NAR: framed (≥ 1.23), or in the client's replies to our stderr `read` requests
+          // (1.21, 1.22), which carry no length: that NAR is parsed to find its end, and we ask
+          // for no byte past it. (Inline NARs, before 1.21, are below the supported versions:
+          // such clients are refused at the handshake.)
+          let nar: AsyncIterator<Uint8Array>;
+          let frames: AsyncGenerator<Uint8Array> | undefined;
+          if (hasMinor(v, 23)) {
+            frames = readFramed(reader);
+            nar = frames;
+          } else {
+            const tunnel: ChunkSource = {
+              next: async () => {
+                await transport.write(encode(stderr, { type: "read", size: TUNNEL_READ_SIZE }));
+                return read(wireBytes);
+              },
+            };
+            nar = embeddedNar(EmbeddingReader.over(tunnel));
           }
-          const frames = readFramed(reader);
           let error: unknown;
           try {
-            await need(handler.addToStoreNar, name).call(handler, req, frames, ctx);
+            await need(handler.addToStoreNar, name).call(handler, req, unclosable(nar), ctx);
+            await drain(nar);
           } catch (err) {
             error = err;
           }
-          for await (const _ of frames) {
-            // drain what the handler left
+          // Framed data is skipped to its end whatever went wrong; over `read` requests the
+          // client sends nothing unasked, so the connection goes on in both cases.
+          if (error !== undefined && frames !== undefined) await drain(frames);
+          if (error !== undefined)
+            await fail(error instanceof Error ? error.message : String(error));
+          else await send(last);
+          break;
+        }
+        case OP.AddMultipleToStore: {
+          const req: AddMultipleToStoreRequest = await read(OPS.AddMultipleToStore.args(v));
+          // Inside the frames: a count, then each path's info and its raw NAR (parsed to find
+          // its end), as Nix's Store::addMultipleToStore reads them.
+          const frames = readFramed(reader);
+          let error: unknown;
+          try {
+            const inner = EmbeddingReader.over({
+              next: async () => {
+                const r = await frames.next();
+                return r.done ? undefined : r.value;
+              },
+            });
+            const readInner = <T>(codec: Codec<T>) =>
+              decodeAsync(codec, inner, { allowTrailing: true });
+            const count = await readInner(addMultipleCount);
+            const add = need(handler.addToStoreNar, name);
+            for (let i = 0; i < count; i++) {
+              const info = await readInner(addMultipleItem);
+              const nar = embeddedNar(inner);
+              await add.call(
+                handler,
+                { info: { ...info, ultimate: false }, ...req },
+                unclosable(nar),
+                ctx,
+              );
+              await drain(nar);
+            }
+          } catch (err) {
+            error = err;
           }
+          await drain(frames);
           if (error !== undefined)
             await fail(error instanceof Error ? error.message : String(error));
           else await send(last);

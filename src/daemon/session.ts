@@ -7,16 +7,17 @@
  *
  * @module
  */
-import { ByteReader, type ChunkSource } from "../codecs/byte-reader.js";
+import type { ChunkSource } from "../codecs/byte-reader.js";
 import type { Codec } from "../codecs/codec.js";
 import { decodeAsync } from "../codecs/decode-stream.js";
 import { encode } from "../codecs/encode.js";
 import { UsageError } from "../core/errors.js";
-import { readNarFast } from "../nar/nar-reader-fast.js";
 import { DaemonConnectionError, DaemonError, DaemonProtocolError } from "./errors.js";
 import { framedChunks } from "./wire/framed.js";
 import { clientHello, clientOptions, clientVersion, serverHello } from "./wire/handshake.js";
 import {
+  addMultipleCount,
+  addMultipleItem,
   type AddToStoreNarRequest,
   type ClientSettings,
   DEFAULT_CLIENT_SETTINGS,
@@ -25,7 +26,7 @@ import {
 } from "./wire/ops.js";
 import { wireBytes } from "./wire/primitives.js";
 import { type StderrMessage, stderrMessage } from "./wire/stderr.js";
-import { TeeChunkSource } from "./wire/tee.js";
+import { embeddedNar, EmbeddingReader } from "./wire/embedded-nar.js";
 import {
   type BuildMode,
   type ClientHandshakeInfo,
@@ -44,19 +45,6 @@ import {
   protocolMajor,
 } from "./wire/version.js";
 import { concatBytes } from "../codecs/wire-bytes.js";
-
-/**
- * The session's reader. A NAR inside a reply (`NarFromPath`) carries no length and is followed
- * by whatever the daemon sends next, so while one is read (`inNar`) the input ends, for the NAR
- * reader, where the NAR does: its check for trailing bytes must neither fail nor wait for the
- * socket. (The NAR readers call `atEnd` only for that check, after the root node is complete.)
- */
-class SessionReader extends ByteReader {
-  inNar = false;
-  override atEnd(): Promise<boolean> {
-    return this.inNar ? Promise.resolve(true) : super.atEnd();
-  }
-}
 
 /** A byte connection to a peer: what it sends, and a way to send to it. */
 export interface Transport {
@@ -106,8 +94,7 @@ export class WorkerSession {
 
   private constructor(
     private readonly transport: Transport,
-    private readonly tee: TeeChunkSource,
-    private readonly reader: SessionReader,
+    private readonly reader: EmbeddingReader,
     version: ProtocolVersion,
     daemonVersion: ProtocolVersion,
     info: ClientHandshakeInfo,
@@ -120,8 +107,7 @@ export class WorkerSession {
 
   /** Performs the handshake (and `SetOptions`) over `transport`. */
   static async open(transport: Transport, options: SessionOptions = {}): Promise<WorkerSession> {
-    const tee = new TeeChunkSource(transport.source);
-    const reader = new SessionReader(tee);
+    const reader = EmbeddingReader.over(transport.source);
     const ours = options.clientVersion ?? MAX_PROTOCOL_VERSION;
     try {
       await transport.write(encode(clientHello, undefined));
@@ -146,15 +132,7 @@ export class WorkerSession {
         ]),
       );
       const info = await decodeAsync(clientHandshakeInfo(v), reader, { allowTrailing: true });
-      const session = new WorkerSession(
-        transport,
-        tee,
-        reader,
-        v,
-        hello.version,
-        info,
-        options.onEvent,
-      );
+      const session = new WorkerSession(transport, reader, v, hello.version, info, options.onEvent);
       await session.processStderr();
       if (options.settings !== false) await session.setOptions(options.settings ?? {});
       return session;
@@ -378,31 +356,13 @@ export class WorkerSession {
       try {
         await self.transport.write(encode(OPS.NarFromPath.request(self.version), path));
         await self.processStderr(options.onEvent);
-        // The hand-tuned NAR reader finds the NAR's end (and checks it); the caller gets the
-        // socket's own chunks, sliced at the NAR's bounds, never copied. File contents are
-        // walked chunk by chunk so that only one chunk is held at a time.
-        const tee = self.tee;
-        const reader = self.reader;
-        tee.startRecording(reader.offset);
         inNar = true;
-        reader.inNar = true;
-        for await (const node of readNarFast(reader)) {
-          if (node.type === "regular") {
-            for await (const _ of node.contents) {
-              for (const c of tee.drainTo(reader.offset)) yield c;
-            }
-          }
-          for (const c of tee.drainTo(reader.offset)) yield c;
-        }
-        reader.inNar = false;
-        for (const c of tee.drainTo(reader.offset)) yield c;
+        yield* embeddedNar(self.reader);
         done = true;
       } catch (err) {
         if (!(err instanceof DaemonError)) self.fail();
         throw err;
       } finally {
-        self.tee.stopRecording();
-        self.reader.inNar = false;
         self.busy = false;
         if (inNar && !done && self.healthy) {
           // Stopped early (or a daemon error before the NAR): the NAR may be half read.
@@ -443,6 +403,43 @@ export class WorkerSession {
           ? (nar as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
           : (nar as Iterable<Uint8Array>)[Symbol.iterator]();
       await this.processStderr(options.onEvent, it);
+    });
+  }
+
+  /**
+   * `AddMultipleToStore` (protocol ≥ 1.32): adds paths with their infos and NARs in one framed
+   * stream (each NAR streamed; give references before their referrers).
+   */
+  addMultipleToStore(
+    items: Iterable<{ info: PathInfo; nar: AsyncIterable<Uint8Array> | Iterable<Uint8Array> }>,
+    options: RequestOptions & { repair?: boolean; dontCheckSigs?: boolean } = {},
+  ): Promise<void> {
+    if (!hasMinor(this.version, 32)) {
+      return Promise.reject(
+        new UsageError(
+          "daemon.unsupported-operation",
+          `AddMultipleToStore needs protocol 1.32, the daemon speaks ${formatProtocolVersion(this.version)}`,
+        ),
+      );
+    }
+    const list = [...items];
+    const req = { repair: options.repair ?? false, dontCheckSigs: options.dontCheckSigs ?? false };
+    return this.guard(async () => {
+      await this.transport.write(encode(OPS.AddMultipleToStore.request(this.version), req));
+      async function* body(): AsyncGenerator<Uint8Array> {
+        yield encode(addMultipleCount, list.length);
+        for (const item of list) {
+          yield encode(addMultipleItem, item.info);
+          yield* item.nar;
+        }
+      }
+      const writing = (async () => {
+        for await (const c of framedChunks(body())) await this.transport.write(c);
+      })();
+      const stderr = this.processStderr(options.onEvent);
+      const [w, s] = await Promise.allSettled([writing, stderr]);
+      if (s.status === "rejected") throw s.reason;
+      if (w.status === "rejected") throw w.reason;
     });
   }
 

@@ -194,6 +194,40 @@ describeWithNix("daemon client against nix-daemon", () => {
     expect((err as DaemonError).detail).toMatch(/hash mismatch/);
   });
 
+  it("adds several paths with AddMultipleToStore, as the real daemon reads them", async () => {
+    const items = [1, 2, 3].map((i) => {
+      const nar = encodeNar({
+        type: "directory",
+        entries: [
+          {
+            name: `f${i}`,
+            node: {
+              type: "regular",
+              executable: i === 2,
+              contents: new TextEncoder().encode(`multi ${i} ${Math.random()}`),
+            },
+          },
+        ],
+      });
+      const info = {
+        path: `/nix/store/${randomHashPart()}-multi-${i}`,
+        deriver: undefined,
+        narHash: computeHash("sha256", nar),
+        references: [],
+        registrationTime: 0,
+        narSize: nar.length,
+        ultimate: false,
+        sigs: [],
+        ca: undefined,
+      };
+      return { info, nar: [nar.subarray(0, 13), nar.subarray(13)], whole: nar };
+    });
+    await client.addMultipleToStore(items, { dontCheckSigs: true });
+    for (const it of items) {
+      expect(runNixBytes("nix-store", ["--dump", it.info.path])).toEqual(Buffer.from(it.whole));
+    }
+  });
+
   it("answers 100 concurrent QueryPathInfo requests correctly", async () => {
     const expected = new Map<string, string>();
     for (const p of paths)

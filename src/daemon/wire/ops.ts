@@ -18,7 +18,12 @@
  * QueryReferrers (6)    path                                                  → list<path>
  * NarFromPath (38)      path                                                  → a NAR, raw
  * AddToStoreNar (39)    path-info(≥1.16 form), repair: bool, dontCheckSigs: bool,
- *                       then the NAR: [v ≥ 1.23] framed | [v ≥ 1.21] on stderr "read" requests → ()
+ *                       then the NAR: [v ≥ 1.23] framed
+ *                                   | [1.21 ≤ v < 1.23] in the replies to stderr "read" requests
+ *                                   | [v < 1.21] inline, raw (its end found by parsing it)  → ()
+ * AddMultipleToStore (44) [v ≥ 1.32] repair: bool, dontCheckSigs: bool,
+ *                       then framed( count: u64, count × (path-info(1.16 form), raw NAR) ) → ()
+ *                       (older clients send each path with AddToStoreNar instead)
  * AddTempRoot (11)      path                                                  → u64 1
  * AddSignatures (37)    path, sigs: list<string>                              → u64 1
  * EnsurePath (10)       path                                                  → u64 1
@@ -192,6 +197,20 @@ export interface AddToStoreNarRequest {
   dontCheckSigs: boolean;
 }
 
+/** The arguments of `AddMultipleToStore` (the framed paths follow separately). */
+export interface AddMultipleToStoreRequest {
+  repair: boolean;
+  dontCheckSigs: boolean;
+}
+
+/** Inside `AddMultipleToStore`'s framed stream: the number of paths that follow. */
+export const addMultipleCount: Codec<number> = wireU64;
+/**
+ * Inside `AddMultipleToStore`'s framed stream: each path's info (always the 1.16 form, whatever
+ * the protocol version), before its raw NAR.
+ */
+export const addMultipleItem: Codec<PathInfo> = pathInfo(0x110);
+
 /** What `QueryMissing` answers: what building the targets would take. */
 export interface MissingInfo {
   willBuild: string[];
@@ -285,6 +304,15 @@ export const OPS = {
     (v) =>
       record("wire.op.AddToStoreNar", {
         info: pathInfo(Math.max(v, 0x110)),
+        repair: wireBool,
+        dontCheckSigs: wireBool,
+      }),
+    () => none,
+  ),
+  AddMultipleToStore: op<AddMultipleToStoreRequest, undefined>(
+    "AddMultipleToStore",
+    () =>
+      record("wire.op.AddMultipleToStore", {
         repair: wireBool,
         dontCheckSigs: wireBool,
       }),

@@ -1,0 +1,66 @@
+/**
+ * NARs embedded in a worker-protocol stream without a length: the reply of `NarFromPath`, the
+ * items of `AddMultipleToStore`, `AddToStoreNar` before protocol 1.23. Their end is found by
+ * reading them with the (hand-tuned) NAR reader, which also checks them; the bytes handed on are
+ * the source's own chunks, sliced at the NAR's bounds, never copied.
+ *
+ * ```text
+ * embedded-nar = nar            (see nar-grammar.ts; what follows belongs to the next message)
+ * ```
+ *
+ * @module
+ */
+import { ByteReader } from "../../codecs/byte-reader.js";
+import { readNarFast } from "../../nar/nar-reader-fast.js";
+import { TeeChunkSource } from "./tee.js";
+
+/**
+ * A reader over a {@link TeeChunkSource} for streams that embed NARs. While a NAR is read
+ * (`inNar`), the input ends, for the NAR reader, where the NAR does: its check for trailing bytes
+ * must neither fail on the next message nor wait for one. (The NAR readers call `atEnd` only for
+ * that check, after the root node is complete.)
+ */
+export class EmbeddingReader extends ByteReader {
+  /** True while an embedded NAR is being read. */
+  inNar = false;
+
+  constructor(readonly tee: TeeChunkSource) {
+    super(tee);
+  }
+
+  /** A reader over `source`, with its tee. */
+  static over(source: ConstructorParameters<typeof TeeChunkSource>[0]): EmbeddingReader {
+    return new EmbeddingReader(new TeeChunkSource(source));
+  }
+
+  override atEnd(): Promise<boolean> {
+    return this.inNar ? Promise.resolve(true) : super.atEnd();
+  }
+}
+
+/**
+ * Reads one NAR at the reader's position and yields its bytes (views of the source's chunks,
+ * valid as long as the source's chunks are). File contents are walked chunk by chunk, so only
+ * the chunk at hand is held. Errors are the NAR reader's typed errors. Stopping early leaves the
+ * reader inside the NAR: the stream cannot be used any more.
+ */
+export async function* embeddedNar(reader: EmbeddingReader): AsyncGenerator<Uint8Array, void> {
+  const tee = reader.tee;
+  tee.startRecording(reader.offset);
+  reader.inNar = true;
+  try {
+    for await (const node of readNarFast(reader)) {
+      if (node.type === "regular") {
+        for await (const _ of node.contents) {
+          for (const c of tee.drainTo(reader.offset)) yield c;
+        }
+      }
+      for (const c of tee.drainTo(reader.offset)) yield c;
+    }
+    reader.inNar = false;
+    for (const c of tee.drainTo(reader.offset)) yield c;
+  } finally {
+    reader.inNar = false;
+    tee.stopRecording();
+  }
+}
