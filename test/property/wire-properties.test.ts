@@ -17,14 +17,18 @@ import {
 } from "../../src/core/errors.js";
 import { framedChunks, readFramed } from "../../src/daemon/wire/framed.js";
 import { clientOptions } from "../../src/daemon/wire/handshake.js";
-import { OPS } from "../../src/daemon/wire/ops.js";
+import { addMultipleItem, OPS } from "../../src/daemon/wire/ops.js";
 import { wireString, wireStrings } from "../../src/daemon/wire/primitives.js";
 import { STDERR, stderrMessage } from "../../src/daemon/wire/stderr.js";
 import {
   buildResult,
   clientHandshakeInfo,
   derivedPath,
+  drvOutputWithPath,
+  FEATURE_REALISATION_WITH_PATH,
   pathInfo,
+  realisationWithPath,
+  unkeyedRealisation,
 } from "../../src/daemon/wire/types.js";
 import {
   arbBuildResult,
@@ -72,6 +76,8 @@ describe("wire round trips", () => {
         arbProtocolVersion.chain((v) => fc.tuple(fc.constant(v), arbPathInfo(v))),
         ([v, info]) => {
           roundTrip(pathInfo(v), info);
+          // AddMultipleToStore items always carry the 1.16 form.
+          if (v >= 0x110) roundTrip(addMultipleItem, info);
         },
       ),
       RUNS,
@@ -104,6 +110,33 @@ describe("wire round trips", () => {
     );
   });
 
+  it("structured realisations (1.38 with realisation-with-path-not-hash)", () => {
+    const arbUnkeyed = fc.record({
+      outPath: arbStorePathString,
+      signatures: fc.array(arbWireText, { maxLength: 3 }),
+    });
+    const arbKey = fc.record({ drvPath: arbStorePathString, outputName: arbWireText });
+    const withPath = new Set([FEATURE_REALISATION_WITH_PATH]);
+    fc.assert(
+      fc.property(
+        arbKey,
+        arbUnkeyed,
+        arbBuildResult(0x126),
+        fc.dictionary(arbWireText, arbUnkeyed, { maxKeys: 3 }),
+        (key, value, r, outputs) => {
+          roundTrip(drvOutputWithPath, key);
+          roundTrip(unkeyedRealisation, value);
+          roundTrip(realisationWithPath, { key, value });
+          roundTrip(buildResult(0x126, withPath), { ...r, builtOutputs: outputs });
+          // Without the feature, 1.38 keeps the text forms.
+          expect(buildResult(0x126)).toBe(buildResult(0x126, new Set()));
+          expect(buildResult(0x126, withPath)).not.toBe(buildResult(0x126));
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it("requests of every operation", () => {
     fc.assert(
       fc.property(
@@ -121,6 +154,7 @@ describe("wire round trips", () => {
           roundTrip(OPS.SetOptions.request(v), settings);
           const d = v >= 0x11e ? derived : derived.filter((x) => x.type === "built");
           roundTrip(OPS.BuildPaths.request(v), { paths: d, mode: "check" as const });
+          roundTrip(OPS.AddMultipleToStore.request(v), { repair: false, dontCheckSigs: true });
         },
       ),
       RUNS,

@@ -1,7 +1,8 @@
 /**
  * Nix's own worker-protocol and common-protocol golden files: each `*.bin` holds the values of
  * the `*.json` beside it, one after another, at the protocol version in its name (1.10 when the
- * name has none). Every value decodes, and encoding the values gives back the same bytes.
+ * name has none; the `*-realisation-with-path-not-hash` files are 1.38 with that feature).
+ * Every value decodes, and encoding the values gives back the same bytes.
  */
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
@@ -27,11 +28,15 @@ import {
   type DerivedPath,
   derivedPath,
   drvOutput,
+  drvOutputWithPath,
+  FEATURE_REALISATION_WITH_PATH,
   keyedBuildResult,
   pathInfo,
   realisation,
+  realisationWithPath,
   trustedFlag,
   unkeyedPathInfo,
+  unkeyedRealisation,
 } from "../../src/daemon/wire/types.js";
 import { protocolVersion } from "../../src/daemon/wire/version.js";
 import { describeWithShared, sharedPath } from "../support/shared.js";
@@ -68,6 +73,26 @@ const br = (j: J) => ({
   builtOutputs: j.builtOutputs ?? {},
 });
 const id = (j: J) => j;
+// Realisations in the newer JSON (post-1.37 Nix): signatures as {keyName, sig}, paths as base names.
+const sigs = (j: J[]) => j.map((x) => `${x.keyName}:${x.sig}`);
+const unkeyedReal = (j: J) => ({ outPath: sp(j.outPath), signatures: sigs(j.signatures) });
+const drvOut = (j: J) => ({ drvPath: sp(j.drvPath), outputName: j.outputName });
+const mapOutputs = (j: J, f: (name: string, r: J) => unknown) =>
+  Object.fromEntries(Object.entries(j.builtOutputs ?? {}).map(([n, r]) => [n, f(n, r)]));
+/** 1.38 with `realisation-with-path-not-hash`: built outputs are unkeyed realisations. */
+const brWithPath = (j: J) => ({ ...br(j), builtOutputs: mapOutputs(j, (_, r) => unkeyedReal(r)) });
+/**
+ * Newer Nix writing a 1.29 build result: its JSON no longer has the output's `id` (the
+ * derivation hash), so it sends a zero hash, and the realisation JSON only `id` and `outPath`.
+ */
+const brCompat = (j: J) => ({
+  ...br(j),
+  builtOutputs: mapOutputs(j, (n, r) => ({
+    id: `sha256:${"0".repeat(64)}!${n}`,
+    outPath: r.outPath,
+  })),
+});
+const WITH_PATH = new Set([FEATURE_REALISATION_WITH_PATH]);
 const v = (minor: number) => protocolVersion(1, minor);
 const V10 = v(10);
 
@@ -113,6 +138,27 @@ const worker: Case[] = [
   { file: "build-result-1.28", codec: buildResult(v(28)), convert: br },
   { file: "build-result-1.29", codec: buildResult(v(29)), convert: br },
   { file: "build-result-1.37", codec: buildResult(v(37)), convert: br },
+  { file: "build-result-1.29-compat", codec: buildResult(v(29)), convert: brCompat },
+  {
+    file: "build-result-realisation-with-path-not-hash",
+    codec: buildResult(v(38), WITH_PATH),
+    convert: brWithPath,
+  },
+  {
+    file: "drv-output-realisation-with-path-not-hash",
+    codec: drvOutputWithPath,
+    convert: drvOut,
+  },
+  {
+    file: "unkeyed-realisation-realisation-with-path-not-hash",
+    codec: unkeyedRealisation,
+    convert: unkeyedReal,
+  },
+  {
+    file: "realisation-realisation-with-path-not-hash",
+    codec: realisationWithPath,
+    convert: (j) => ({ key: drvOut(j.key), value: unkeyedReal(j.value) }),
+  },
   {
     file: "keyed-build-result-1.29",
     codec: keyedBuildResult(v(29)),
@@ -166,29 +212,22 @@ const noJson: Case[] = [
   },
 ];
 
-/** Golden files not modelled, with the reason (see the report of issue 6). */
-export const SKIPPED = {
-  "build-result-1.29-compat": "newer realisation JSON without `id` (post-1.37 Nix)",
-  "build-result-realisation-with-path-not-hash": "post-1.37 realisation format",
-  "drv-output-realisation-with-path-not-hash": "post-1.37 realisation format",
-  "realisation-realisation-with-path-not-hash": "post-1.37 realisation format",
-  "unkeyed-realisation-realisation-with-path-not-hash": "post-1.37 realisation format",
-};
-
 function check(dir: string, c: Case): void {
   const bin = new Uint8Array(
     readFileSync(sharedPath("fixtures", "nix-upstream", "libstore", dir, `${c.file}.bin`)),
   );
   const expected =
     c.values ??
-    (
-      JSON.parse(
+    ((): unknown[] => {
+      const doc = JSON.parse(
         readFileSync(
           sharedPath("fixtures", "nix-upstream", "libstore", dir, `${c.file}.json`),
           "utf8",
         ),
-      ) as J[]
-    ).map(c.convert);
+      ) as J;
+      // Most files hold a list of values; the newer realisation files hold one value.
+      return (Array.isArray(doc) ? doc : [doc]).map(c.convert);
+    })();
   const decoded: unknown[] = [];
   let at = 0;
   const nestedList = wireList(wireStrings);

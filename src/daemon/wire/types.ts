@@ -11,12 +11,23 @@
  * derived-path(v)      = string  "<path>" | "<drv>!<out>,<out>" | "<drv>!*"
  * drv-output           = string  "<algo>:<base16>!<output>"
  * realisation          = string  (a JSON document, keys sorted, no spaces)
- * build-result(v)      = status: u64, errorMsg: string,
+ * build-result(v, f)   = status: u64, errorMsg: string,
  *                        [v ≥ 1.29] timesBuilt: u64, isNonDeterministic: bool, startTime: u64, stopTime: u64,
  *                        [v ≥ 1.37] cpuUser: opt<u64>, cpuSystem: opt<u64>,
- *                        [v ≥ 1.28] builtOutputs: map<drv-output, realisation>
+ *                        [v ≥ 1.28, without RWP] builtOutputs: map<drv-output, realisation>
+ *                        [v ≥ 1.38, with RWP]    builtOutputs: map<output-name: string, unkeyed-realisation>
  * opt<T>               = u64 0 | u64 1, T
+ *
+ * From 1.38 on, peers also agree on named features (the intersection of what each sends in
+ * the handshake). RWP is the feature `realisation-with-path-not-hash`; with it, derivation
+ * outputs and realisations are structures instead of text:
+ * drv-output-with-path = drvPath: store-path, outputName: string
+ * unkeyed-realisation  = outPath: store-path, signatures: list<string>
+ * realisation-with-path = key: drv-output-with-path, value: unkeyed-realisation
  * ```
+ *
+ * The handshake here stops at 1.37 (Nix 2.8 speaks 1.34), so no live connection uses the 1.38
+ * forms yet; they are declared for decoding and encoding such data (Nix's golden files).
  *
  * @module
  */
@@ -196,6 +207,51 @@ export const drvOutput: Codec<string> = refine("wire.drv-output", wireString, (s
   /^[a-z0-9]+:[0-9a-f]+![^!]+$/.test(s) ? undefined : `'${s}' is not a derivation output id`,
 );
 
+/** Named protocol features agreed on in the handshake (protocol ≥ 1.38). */
+export type ProtocolFeatures = ReadonlySet<string>;
+/** The feature that turns derivation outputs and realisations into structures (≥ 1.38). */
+export const FEATURE_REALISATION_WITH_PATH = "realisation-with-path-not-hash";
+const NO_FEATURES: ProtocolFeatures = new Set();
+
+/** Whether `v` and `features` carry the structured realisations. */
+export function hasRealisationWithPath(
+  v: ProtocolVersion,
+  features: ProtocolFeatures = NO_FEATURES,
+): boolean {
+  return hasMinor(v, 38) && features.has(FEATURE_REALISATION_WITH_PATH);
+}
+
+/** A derivation output named by the derivation's path (protocol ≥ 1.38 with the feature). */
+export interface DrvOutputWithPath {
+  /** The derivation's store path (absolute). */
+  drvPath: string;
+  outputName: string;
+}
+
+/** A derivation output as a structure (protocol ≥ 1.38 with `realisation-with-path-not-hash`). */
+export const drvOutputWithPath: Codec<DrvOutputWithPath> = record("wire.drv-output-with-path", {
+  drvPath: wireStorePath,
+  outputName: wireString,
+});
+
+/** A realisation without its key (protocol ≥ 1.38 with `realisation-with-path-not-hash`). */
+export interface UnkeyedRealisation {
+  /** The output's store path (absolute). */
+  outPath: string;
+  /** Signatures `keyname:base64`. */
+  signatures: string[];
+}
+
+/** An unkeyed realisation as a structure (protocol ≥ 1.38 with the feature). */
+export const unkeyedRealisation: Codec<UnkeyedRealisation> = record("wire.unkeyed-realisation", {
+  outPath: wireStorePath,
+  signatures: wireStrings,
+});
+
+/** A realisation with its key, as a structure (protocol ≥ 1.38 with the feature). */
+export const realisationWithPath: Codec<{ key: DrvOutputWithPath; value: UnkeyedRealisation }> =
+  record("wire.realisation-with-path", { key: drvOutputWithPath, value: unkeyedRealisation });
+
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -249,7 +305,11 @@ export interface BuildResult {
   /** CPU time in microseconds (protocol ≥ 1.37). */
   cpuUser: number | undefined;
   cpuSystem: number | undefined;
-  /** Realisations by output name (protocol ≥ 1.28). */
+  /**
+   * Realisations by output name (protocol ≥ 1.28): the realisation JSON documents (with their
+   * `id`, `outPath` a base name); with `realisation-with-path-not-hash` (≥ 1.38), what the wire
+   * carries instead: `{ outPath, signatures }`, `outPath` absolute.
+   */
   builtOutputs: Record<string, { [key: string]: Json }>;
 }
 
@@ -264,13 +324,44 @@ const buildStatus: Codec<BuildStatus> = map(
   "wire.build-status",
 );
 
-/** A build result at protocol `v`. */
-export const buildResult: (v: ProtocolVersion) => Codec<BuildResult> = versioned((v) => {
-  const outputs = wireList(
-    record("wire.built-output", { id: drvOutput, realisation }),
+/** `builtOutputs` before 1.38 (or without the feature): a map from drv-output text to realisation JSON. */
+const builtOutputsText: Codec<Record<string, { [key: string]: Json }>> = map(
+  wireList(record("wire.built-output", { id: drvOutput, realisation }), "wire.built-outputs"),
+  (w) => Object.fromEntries(w.map((o) => [o.id.slice(o.id.lastIndexOf("!") + 1), o.realisation])),
+  (r) =>
+    Object.entries(r).map(([name, real]) => ({
+      id: typeof real.id === "string" ? real.id : name,
+      realisation: real,
+    })),
+  "wire.built-outputs",
+);
+
+/** `builtOutputs` at ≥ 1.38 with the feature: output name → unkeyed realisation. */
+const builtOutputsWithPath: Codec<Record<string, { [key: string]: Json }>> = map(
+  wireList(
+    record("wire.built-output", { name: wireString, realisation: unkeyedRealisation }),
     "wire.built-outputs",
-  );
-  return map(
+  ),
+  (w): Record<string, { [key: string]: Json }> =>
+    Object.fromEntries(
+      w.map((o) => [
+        o.name,
+        { outPath: o.realisation.outPath, signatures: o.realisation.signatures },
+      ]),
+    ),
+  (r) =>
+    Object.entries(r).map(([name, real]) => ({
+      name,
+      realisation: {
+        outPath: String(real.outPath),
+        signatures: Array.isArray(real.signatures) ? real.signatures.map(String) : [],
+      },
+    })),
+  "wire.built-outputs",
+);
+
+const buildResultOf = (v: ProtocolVersion, withPath: boolean): Codec<BuildResult> =>
+  map(
     record("wire.build-result", {
       status: buildStatus,
       errorMsg: wireString,
@@ -280,12 +371,9 @@ export const buildResult: (v: ProtocolVersion) => Codec<BuildResult> = versioned
       stopTime: since(v, 29, wireU64, 0),
       cpuUser: since(v, 37, optional("wire.cpu-user", wireU64), undefined),
       cpuSystem: since(v, 37, optional("wire.cpu-system", wireU64), undefined),
-      builtOutputs: since(
-        v,
-        28,
-        outputs,
-        [] as { id: string; realisation: { [key: string]: Json } }[],
-      ),
+      builtOutputs: withPath
+        ? builtOutputsWithPath
+        : since(v, 28, builtOutputsText, {} as Record<string, { [key: string]: Json }>),
     }),
     (w): BuildResult => ({
       status: w.status,
@@ -296,36 +384,49 @@ export const buildResult: (v: ProtocolVersion) => Codec<BuildResult> = versioned
       stopTime: w.stopTime,
       cpuUser: w.cpuUser,
       cpuSystem: w.cpuSystem,
-      builtOutputs: Object.fromEntries(
-        w.builtOutputs.map((o) => [o.id.slice(o.id.lastIndexOf("!") + 1), o.realisation]),
-      ),
+      builtOutputs: w.builtOutputs,
     }),
-    (r) =>
-      ({
-        ...r,
-        builtOutputs: Object.entries(r.builtOutputs).map(([name, real]) => ({
-          id: typeof real.id === "string" ? real.id : name,
-          realisation: real,
-        })),
-      }) as never,
+    (r) => r as never,
     "wire.build-result",
   );
-});
+const buildResultText = versioned((v) => buildResultOf(v, false));
+const buildResultWithPath = versioned((v) => buildResultOf(v, true));
+
+/** A build result at protocol `v` (and, from 1.38, the agreed `features`). */
+export function buildResult(
+  v: ProtocolVersion,
+  features: ProtocolFeatures = NO_FEATURES,
+): Codec<BuildResult> {
+  return hasRealisationWithPath(v, features) ? buildResultWithPath(v) : buildResultText(v);
+}
 
 /** A build result with the derived path it is for (protocol ≥ 1.29 `BuildPathsWithResults`). */
 export interface KeyedBuildResult extends BuildResult {
   path: DerivedPath;
 }
 
-/** A keyed build result at protocol `v`. */
-export const keyedBuildResult: (v: ProtocolVersion) => Codec<KeyedBuildResult> = versioned((v) =>
+const keyedBuildResultOf = (v: ProtocolVersion, features: ProtocolFeatures) =>
   map(
-    record("wire.keyed-build-result", { path: derivedPath(v), result: buildResult(v) }),
+    record("wire.keyed-build-result", {
+      path: derivedPath(v),
+      result: buildResult(v, features),
+    }),
     (w): KeyedBuildResult => ({ path: w.path, ...w.result }),
     (k) => ({ path: k.path, result: k }),
     "wire.keyed-build-result",
-  ),
+  );
+const keyedText = versioned((v) => keyedBuildResultOf(v, NO_FEATURES));
+const keyedWithPath = versioned((v) =>
+  keyedBuildResultOf(v, new Set([FEATURE_REALISATION_WITH_PATH])),
 );
+
+/** A keyed build result at protocol `v` (and, from 1.38, the agreed `features`). */
+export function keyedBuildResult(
+  v: ProtocolVersion,
+  features: ProtocolFeatures = NO_FEATURES,
+): Codec<KeyedBuildResult> {
+  return hasRealisationWithPath(v, features) ? keyedWithPath(v) : keyedText(v);
+}
 
 /** What the client learns in the handshake after the versions (protocol ≥ 1.33, ≥ 1.35). */
 export interface ClientHandshakeInfo {
