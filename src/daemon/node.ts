@@ -92,9 +92,29 @@ export function socketTransport(
   let ended = false;
   let failure: Error | undefined;
   let paused = false;
-  let waiter:
-    | { resolve: (c: Uint8Array) => void; reject: (e: unknown) => void; timer?: NodeJS.Timeout }
-    | undefined;
+  let waiter: { resolve: (c: Uint8Array) => void; reject: (e: unknown) => void } | undefined;
+  // One timer for all waits (not one per chunk): it fires at most every `timeoutMs` and fails
+  // the connection if the wait under way is that old. Unref'd: the socket keeps the process up.
+  let timer: NodeJS.Timeout | undefined;
+  let waitingSince = 0;
+  const onTimer = () => {
+    timer = undefined;
+    if (waiter === undefined) return;
+    const waited = Date.now() - waitingSince;
+    if (waited < timeoutMs) {
+      timer = setTimeout(onTimer, timeoutMs - waited);
+      timer.unref();
+      return;
+    }
+    const w = waiter;
+    waiter = undefined;
+    failure ??= new DaemonTimeoutError(
+      "daemon.timeout",
+      `the daemon sent nothing for ${timeoutMs} ms`,
+    );
+    socket.destroy();
+    w.reject(failure);
+  };
   const drainWaiters = new Set<{ resolve: () => void; reject: (e: unknown) => void }>();
 
   const closedError = () =>
@@ -105,9 +125,10 @@ export function socketTransport(
     if (waiter !== undefined) {
       const w = waiter;
       waiter = undefined;
-      if (w.timer) clearTimeout(w.timer);
       w.reject(closedError());
     }
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
     for (const d of drainWaiters) d.reject(closedError());
     drainWaiters.clear();
   };
@@ -117,7 +138,6 @@ export function socketTransport(
     if (waiter !== undefined) {
       const w = waiter;
       waiter = undefined;
-      if (w.timer) clearTimeout(w.timer);
       w.resolve(c);
       return true;
     }
@@ -171,15 +191,11 @@ export function socketTransport(
       return new Promise<Uint8Array>((resolve, reject) => {
         waiter = { resolve, reject };
         if (timeoutMs > 0) {
-          waiter.timer = setTimeout(() => {
-            waiter = undefined;
-            failure ??= new DaemonTimeoutError(
-              "daemon.timeout",
-              `the daemon sent nothing for ${timeoutMs} ms`,
-            );
-            socket.destroy();
-            reject(failure);
-          }, timeoutMs);
+          waitingSince = Date.now();
+          if (timer === undefined) {
+            timer = setTimeout(onTimer, timeoutMs);
+            timer.unref();
+          }
         }
       });
     },

@@ -26,9 +26,13 @@ export class TeeChunkSource implements ChunkSource {
 
   constructor(private readonly inner: ChunkSource) {}
 
-  async next(): Promise<Uint8Array | undefined> {
+  next(): Promise<Uint8Array | undefined> | Uint8Array | undefined {
+    // Synchronous when the inner source is (a queued socket chunk): no promise per chunk.
     const r = this.inner.next();
-    const c = r instanceof Promise ? await r : r;
+    return r instanceof Promise ? r.then((c) => this.took(c)) : this.took(r);
+  }
+
+  private took(c: Uint8Array | undefined): Uint8Array | undefined {
     if (c === undefined) return undefined;
     this.last = c;
     this.lastStart = this.pulled;
