@@ -141,7 +141,18 @@ export function socketTransport(
       w.resolve(c);
       return true;
     }
-    queue.push(c);
+    // While the consumer is busy, reads that landed next to each other in the same slab merge
+    // into one view (no copy): a consumer that falls behind gets fewer, larger chunks.
+    const last = queue.length > 0 ? queue[queue.length - 1]! : undefined;
+    if (
+      last !== undefined &&
+      last.buffer === c.buffer &&
+      last.byteOffset + last.length === c.byteOffset
+    ) {
+      queue[queue.length - 1] = new Uint8Array(c.buffer, last.byteOffset, last.length + c.length);
+    } else {
+      queue.push(c);
+    }
     queued += c.length;
     if (queued >= HIGH_WATER_BYTES && !paused) {
       paused = true;
