@@ -5,7 +5,13 @@
  *
  * @module
  */
-import type { DaemonEvent, RequestOptions, SessionOptions, Transport } from "./session.js";
+import type {
+  DaemonEvent,
+  NarFromPathOptions,
+  RequestOptions,
+  SessionOptions,
+  Transport,
+} from "./session.js";
 import { WorkerSession } from "./session.js";
 import type { BuildMode, DerivedPath, KeyedBuildResult, PathInfo } from "./wire/types.js";
 
@@ -166,7 +172,7 @@ export class DaemonClient {
   /** `NarFromPath`, streamed (see {@link WorkerSession.narFromPath}). */
   async *narFromPath(
     path: string,
-    options?: RequestOptions,
+    options?: NarFromPathOptions,
   ): AsyncGenerator<Uint8Array, void, undefined> {
     const s = await this.acquire();
     try {

@@ -5,12 +5,12 @@
  * @module
  */
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import type { ChunkSource } from "../codecs/byte-reader.js";
 import { UsageError } from "../core/errors.js";
 import { DaemonClient, type DaemonClientOptions } from "./client.js";
 import { DaemonConnectionError, DaemonTimeoutError } from "./errors.js";
 import { type ServeOptions, serveWorkerProtocol, type WorkerStoreHandler } from "./server.js";
 import type { Transport } from "./session.js";
+import type { ReleasingChunkSource } from "./wire/tee.js";
 
 /** Where Nix's daemon listens unless told otherwise. */
 export const DEFAULT_DAEMON_SOCKET = "/nix/var/nix/daemon-socket/socket";
@@ -38,43 +38,104 @@ export function resolveDaemonSocket(
 /** Bytes buffered from a socket before reading pauses. */
 const HIGH_WATER_BYTES = 8 << 20;
 
+/** What {@link slabReader} gives {@link socketTransport}. */
+export interface SlabFeed {
+  /** Takes a chunk read from the socket; returns false when reading should pause. */
+  push: (c: Uint8Array) => boolean;
+  /** Says that nobody looks at `c` any more: its memory may be read into again. */
+  release?: (c: Uint8Array) => void;
+  /** Says that `c`, a read, was merged into the chunk before it (one release for both). */
+  merged?: (c: Uint8Array) => void;
+}
+
 /** Options of {@link socketTransport}. */
 export interface SocketTransportOptions {
   /** Milliseconds to wait for the next bytes before failing (0: forever). */
   readonly timeoutMs?: number;
   /** @internal Set when the socket was created with `onread` (see {@link slabReader}). */
-  readonly feed?: { push: (c: Uint8Array) => boolean };
+  readonly feed?: SlabFeed;
 }
 
 /** Size of the slabs {@link slabReader} reads into. */
 export const READ_SLAB_SIZE = 1 << 20;
 const MIN_READ = 128 << 10;
+/** Released slabs kept for reuse at most. */
+const SLAB_POOL_SIZE = 16;
+
+interface Slab {
+  readonly bytes: Uint8Array;
+  /** Bytes read into it so far. */
+  used: number;
+  /** Chunks read into it and not released. */
+  live: number;
+  /** True once reading moved on to another slab. */
+  retired: boolean;
+}
 
 /**
  * `onread` options for `net.connect`: reads go straight into large slabs (fewer, bigger reads
- * than Node's 64 KiB default), each chunk a fresh view that stays valid. Returns the options and
+ * than Node's 64 KiB default), each chunk a view of its own that stays valid — unless it is
+ * released (see {@link SlabFeed.release}): a slab whose every chunk was released is read into
+ * again, which spares the page faults of fresh memory on long streams. Returns the options and
  * the feed to give {@link socketTransport}.
  */
 export function slabReader(): {
   onread: { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array) => boolean };
-  feed: { push: (c: Uint8Array) => boolean };
+  feed: SlabFeed;
 } {
-  let slab: Uint8Array = Buffer.allocUnsafe(READ_SLAB_SIZE);
-  let used = 0;
-  const feed = { push: (_c: Uint8Array) => true };
+  const pool: Slab[] = [];
+  const owners = new WeakMap<ArrayBufferLike, Slab>();
+  const fresh = (): Slab => {
+    const reused = pool.pop();
+    if (reused !== undefined) {
+      reused.used = 0;
+      reused.retired = false;
+      return reused;
+    }
+    const made: Slab = {
+      bytes: Buffer.allocUnsafe(READ_SLAB_SIZE),
+      used: 0,
+      live: 0,
+      retired: false,
+    };
+    owners.set(made.bytes.buffer, made);
+    return made;
+  };
+  const recycle = (s: Slab) => {
+    if (s.retired && s.live === 0 && pool.length < SLAB_POOL_SIZE && !pool.includes(s)) {
+      pool.push(s);
+    }
+  };
+  let slab = fresh();
+  const feed: SlabFeed = {
+    push: (_c: Uint8Array) => true,
+    release: (c) => {
+      const s = owners.get(c.buffer);
+      if (s === undefined || s.live === 0) return;
+      s.live--;
+      recycle(s);
+    },
+    merged: (c) => {
+      const s = owners.get(c.buffer);
+      if (s !== undefined && s.live > 0) s.live--;
+    },
+  };
   return {
     feed,
     onread: {
       buffer: () => {
-        if (slab.length - used < MIN_READ) {
-          slab = Buffer.allocUnsafe(READ_SLAB_SIZE);
-          used = 0;
+        if (slab.bytes.length - slab.used < MIN_READ) {
+          const full = slab;
+          full.retired = true;
+          slab = fresh();
+          recycle(full);
         }
-        return slab.subarray(used);
+        return slab.bytes.subarray(slab.used);
       },
       callback: (n, buf) => {
         const chunk = buf.subarray(0, n);
-        used += n;
+        slab.used += n;
+        slab.live++;
         return feed.push(chunk);
       },
     },
@@ -150,6 +211,7 @@ export function socketTransport(
       last.byteOffset + last.length === c.byteOffset
     ) {
       queue[queue.length - 1] = new Uint8Array(c.buffer, last.byteOffset, last.length + c.length);
+      options.feed?.merged?.(c);
     } else {
       queue.push(c);
     }
@@ -187,7 +249,8 @@ export function socketTransport(
     drainWaiters.clear();
   });
 
-  const source: ChunkSource = {
+  const source: ReleasingChunkSource = {
+    release: options.feed?.release,
     next() {
       const c = queue.shift();
       if (c !== undefined) {

@@ -91,6 +91,35 @@ describeWithNix("daemon client against nix-daemon", () => {
     expect(await client.isValidPath(paths[0]!)).toBe(true);
   });
 
+  it("NarFromPath of a large tree: views stay valid, or with reuseBuffers are reused safely", async () => {
+    // Several MiB (many read slabs) of big and small files, so that slabs fill and recycle.
+    const t = join(dir!, `big-${randomHashPart()}`);
+    mkdirSync(t);
+    const big = Buffer.alloc(5 << 20);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 2654435761) >>> 24;
+    writeFileSync(join(t, "big"), big);
+    writeFileSync(join(t, "big2"), big.subarray(12345, 3 << 20));
+    for (let i = 0; i < 300; i++) writeFileSync(join(t, `s${i}`), `small ${i} `.repeat(i));
+    const p = await nixAsync("nix-store", ["--add", t]);
+    const expected = runNixBytes("nix-store", ["--dump", p]);
+    // Default: every view stays valid, kept without copying.
+    const views: Uint8Array[] = [];
+    for await (const c of client.narFromPath(p)) views.push(c);
+    // (Buffer.equals: a deep toEqual over megabytes takes minutes.)
+    expect(Buffer.concat(views).equals(expected)).toBe(true);
+    // reuseBuffers: each chunk is done with before the next is asked for, but not at once: the
+    // socket keeps reading meanwhile (as while a chunk is written out asynchronously).
+    for (let round = 0; round < 2; round++) {
+      const parts: Buffer[] = [];
+      for await (const c of client.narFromPath(p, { reuseBuffers: true })) {
+        await new Promise((r) => setTimeout(r, 0));
+        parts.push(Buffer.from(c));
+      }
+      expect(Buffer.concat(parts).equals(expected)).toBe(true);
+    }
+    expect(await client.isValidPath(p)).toBe(true);
+  });
+
   it("IsValidPath and QueryValidPaths agree with nix-store --check-validity", async () => {
     const bogus = `/nix/store/${randomHashPart()}-bogus`;
     for (const p of [...paths, bogus]) {

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { lstatSync, readlinkSync, writevSync } from "node:fs";
+import { lstatSync, readlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { formatContentAddress } from "../../core/content-address.js";
@@ -21,43 +21,30 @@ import { openInputStream, writeStdoutSync } from "../io.js";
 // Start-up time counts (`daemon dump-path` is compared with Nix's whole command): the export
 // format (and the NAR grammar under it) is imported only by the commands that use it.
 
-/** Bytes gathered before one `writev` to stdout. */
-const OUT_BATCH_BYTES = 1 << 20;
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** Chunks at least this large are written to stdout as they come, smaller ones gathered. */
+const DIRECT_WRITE_BYTES = 64 << 10;
 
 /**
- * Gathers chunks and writes them to stdout with one `writev` per megabyte: no copying and few
- * system calls. The chunks must stay valid until written, which holds for the chunks of the Node
- * socket transport (each a view of its own, see `slabReader`) and of the export writer.
+ * Writes chunks to stdout synchronously: large ones as they are (no copy), small ones (export
+ * headers, NAR tokens) gathered into one buffer first. Each chunk is done with when `write`
+ * returns, which lets `narFromPath` reuse its memory (`reuseBuffers`).
  */
-class OutBatch {
-  private views: Uint8Array[] = [];
+class OutWriter {
+  private readonly buf = Buffer.allocUnsafe(1 << 20);
   private n = 0;
   write(c: Uint8Array): void {
-    if (c.length === 0) return;
-    this.views.push(c);
+    if (c.length >= DIRECT_WRITE_BYTES) {
+      this.flush();
+      writeStdoutSync(c);
+      return;
+    }
+    if (this.n + c.length > this.buf.length) this.flush();
+    this.buf.set(c, this.n);
     this.n += c.length;
-    if (this.n >= OUT_BATCH_BYTES || this.views.length >= 1024) this.flush();
   }
   flush(): void {
-    let views = this.views;
-    this.views = [];
+    if (this.n > 0) writeStdoutSync(this.buf.subarray(0, this.n));
     this.n = 0;
-    while (views.length > 0) {
-      let written: number;
-      try {
-        written = writevSync(1, views);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
-        Atomics.wait(sleeper, 0, 0, 1);
-        continue;
-      }
-      // A short write (a full pipe): drop what went out and write the rest.
-      let i = 0;
-      while (i < views.length && written >= views[i]!.length) written -= views[i++]!.length;
-      views = views.slice(i);
-      if (written > 0) views[0] = views[0]!.subarray(written);
-    }
   }
 }
 
@@ -229,9 +216,9 @@ export function registerDaemonCommands(program: Command): void {
         if (!(await c.isValidPath(path))) {
           throw new NixCompatError("daemon.invalid-path", `path '${path}' is not valid`);
         }
-        const out = new OutBatch();
+        const out = new OutWriter();
         try {
-          for await (const chunk of c.narFromPath(path)) out.write(chunk);
+          for await (const chunk of c.narFromPath(path, { reuseBuffers: true })) out.write(chunk);
         } finally {
           out.flush();
         }
@@ -269,7 +256,7 @@ export function registerDaemonCommands(program: Command): void {
           infos.set(info.path, info);
         });
         const order = exportOrder(paths, (p) => infos.get(p)!.references);
-        const out = new OutBatch();
+        const out = new OutWriter();
         try {
           for await (const chunk of writeExport(
             order.map((p) => ({ ...infos.get(p)!, nar: checkedNar(c, infos.get(p)!) })),

@@ -40,13 +40,18 @@ export class EmbeddingReader extends ByteReader {
 
 /**
  * Reads one NAR at the reader's position and yields its bytes (views of the source's chunks,
- * valid as long as the source's chunks are). File contents are walked chunk by chunk, so only
+ * valid as long as the source's chunks are; with `reuseBuffers`, only until the next one is
+ * asked for: the source may then read into their memory again). File contents are walked chunk by chunk, so only
  * the chunk at hand is held. Errors are the NAR reader's typed errors. Stopping early leaves the
  * reader inside the NAR: the stream cannot be used any more.
  */
-export async function* embeddedNar(reader: EmbeddingReader): AsyncGenerator<Uint8Array, void> {
+export async function* embeddedNar(
+  reader: EmbeddingReader,
+  options: { reuseBuffers?: boolean } = {},
+): AsyncGenerator<Uint8Array, void> {
   const tee = reader.tee;
   tee.startRecording(reader.offset);
+  tee.releasing = options.reuseBuffers === true;
   reader.inNar = true;
   try {
     for await (const node of readNarFast(reader)) {

@@ -15,6 +15,14 @@
  */
 import type { ChunkSource } from "../../codecs/byte-reader.js";
 
+/**
+ * A chunk source whose memory can be reused: `release(chunk)` says that nobody looks at a chunk
+ * it returned any more (the Node socket transport then reads into that memory again).
+ */
+export interface ReleasingChunkSource extends ChunkSource {
+  release?(chunk: Uint8Array): void;
+}
+
 /** A {@link ChunkSource} wrapper recording the chunks it hands out while asked to. */
 export class TeeChunkSource implements ChunkSource {
   private pulled = 0;
@@ -23,8 +31,16 @@ export class TeeChunkSource implements ChunkSource {
   private recording = false;
   private readonly chunks: { start: number; bytes: Uint8Array }[] = [];
   private emitted = 0;
+  /** Chunks fully drained by the last {@link TeeChunkSource.drainTo}, when releasing. */
+  private drained: Uint8Array[] = [];
+  /**
+   * When set (by a caller whose consumer is done with each view before asking for the next),
+   * recorded chunks are released to the inner source one drain after they were fully drained:
+   * by then the consumer has asked for more, so their views are dead.
+   */
+  releasing = false;
 
-  constructor(private readonly inner: ChunkSource) {}
+  constructor(private readonly inner: ReleasingChunkSource) {}
 
   next(): Promise<Uint8Array | undefined> | Uint8Array | undefined {
     // Synchronous when the inner source is (a queued socket chunk): no promise per chunk.
@@ -51,14 +67,24 @@ export class TeeChunkSource implements ChunkSource {
     }
   }
 
-  /** Stops recording and forgets what was not drained. */
+  /**
+   * Stops recording and forgets what was not drained. (Chunks drained last are not released:
+   * their views may still be in use.)
+   */
   stopRecording(): void {
     this.recording = false;
+    this.releasing = false;
     this.chunks.length = 0;
+    this.drained = [];
   }
 
   /** Returns views of the recorded bytes from the last drain up to absolute offset `end`. */
   drainTo(end: number): Uint8Array[] {
+    if (this.drained.length > 0) {
+      const release = this.inner.release;
+      if (release !== undefined) for (const c of this.drained) release.call(this.inner, c);
+      this.drained = [];
+    }
     const out: Uint8Array[] = [];
     while (this.emitted < end && this.chunks.length > 0) {
       const c = this.chunks[0]!;
@@ -66,8 +92,10 @@ export class TeeChunkSource implements ChunkSource {
       const to = Math.min(c.bytes.length, end - c.start);
       if (to > from) out.push(c.bytes.subarray(from, to));
       this.emitted = c.start + to;
-      if (to === c.bytes.length) this.chunks.shift();
-      else break;
+      if (to === c.bytes.length) {
+        this.chunks.shift();
+        if (this.releasing) this.drained.push(c.bytes);
+      } else break;
     }
     return out;
   }
