@@ -4,6 +4,7 @@
  *
  * @module
  */
+export * from "./embedded-nar.js";
 export * from "./framed.js";
 export * from "./handshake.js";
 export * from "./ops.js";
