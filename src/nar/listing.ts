@@ -7,10 +7,21 @@
  * `{"type":"directory","entries":{name: node, ...}}`. {@link listNar} builds it while streaming,
  * never holding file contents.
  *
+ * Names and symlink targets are bytes in a NAR, and need not be UTF-8. Listings hold them as
+ * JavaScript strings in one of two ways ({@link NarListOptions.names}):
+ * - `"text"` (the default): decoded as UTF-8; a name or target that is not valid UTF-8 is
+ *   refused with a `nar.name-not-utf8` {@link ValidationError} (decoding it would be lossy
+ *   and could merge distinct names);
+ * - `"binary"`: one character per byte (U+0000-U+00FF, "latin1"), lossless. Encode such a
+ *   string back with {@link binaryStringBytes}. `nix nar ls` (Nix 2.8) prints names and
+ *   targets as their raw bytes, in its text and in its JSON output (which is then not valid
+ *   UTF-8): the CLI does exactly the same, through this mode.
+ *
  * @module
  */
 import type { ByteInput } from "../codecs/byte-reader.js";
 import { compareBytes, utf8Bytes } from "../codecs/wire-bytes.js";
+import { ValidationError } from "../core/errors.js";
 import { nixJsonString } from "./json-text.js";
 import { readNarFast as readNar } from "./nar-reader-fast.js";
 import type { NarReadOptions } from "./reader.js";
@@ -49,18 +60,62 @@ function newEntries(): Record<string, NarListingNode> {
   return Object.create(null) as Record<string, NarListingNode>;
 }
 
+/** Options of {@link listNar}. */
+export interface NarListOptions extends NarReadOptions {
+  /**
+   * How names and targets become strings: `"text"` (UTF-8, the default; invalid UTF-8 is
+   * refused) or `"binary"` (one character per byte, lossless).
+   */
+  readonly names?: "text" | "binary";
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The bytes as a string of one character (U+0000-U+00FF) per byte. */
+export function binaryString(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return out;
+}
+
+/** The bytes of a string made by {@link binaryString} (each character's low 8 bits). */
+export function binaryStringBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+function textOf(bytes: Uint8Array, what: string, segments: readonly string[]): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new ValidationError(
+      "nar.name-not-utf8",
+      `${what} is not valid UTF-8 (list with names: "binary" to keep the raw bytes)`,
+      { rule: "nar.listing", path: segments },
+    );
+  }
+}
+
 /** Builds the listing of a NAR while streaming it (contents skipped, offsets recorded). */
 export async function listNar(
   input: ByteInput,
-  options: NarReadOptions = {},
+  options: NarListOptions = {},
 ): Promise<NarListingNode> {
   let root: NarListingNode | undefined;
   const dirs: NarListingDirectory[] = [];
+  const binary = options.names === "binary";
   for await (const node of readNar(input, options)) {
     let item: NarListingNode;
     if (node.type === "directory") item = { type: "directory", entries: newEntries() };
-    else if (node.type === "symlink") item = { type: "symlink", target: node.target };
-    else {
+    else if (node.type === "symlink") {
+      const target = binary
+        ? binaryString(node.targetBytes)
+        : textOf(node.targetBytes, "a symlink target", node.segments);
+      item = { type: "symlink", target };
+    } else {
       item = node.executable
         ? { type: "regular", size: node.size, executable: true, narOffset: node.narOffset }
         : { type: "regular", size: node.size, narOffset: node.narOffset };
@@ -69,7 +124,9 @@ export async function listNar(
     if (depth === 0) root = item;
     else {
       dirs.length = depth;
-      dirs[depth - 1]!.entries[node.segments[depth - 1]!] = item;
+      const raw = node.segmentBytes[depth - 1]!;
+      const name = binary ? binaryString(raw) : textOf(raw, "an entry name", node.segments);
+      dirs[depth - 1]!.entries[name] = item;
     }
     if (item.type === "directory") dirs[depth] = item;
   }
@@ -110,7 +167,10 @@ export function findListingNode(root: NarListingNode, path: string): NarListingN
   return node;
 }
 
-/** Names of a directory's entries in NAR order (UTF-8 bytes). */
+/**
+ * Names of a directory's entries in NAR order (byte order of their UTF-8 encoding; for
+ * `binary` listings, where each character is one byte, that is the order of the characters).
+ */
 export function sortedEntryNames(dir: NarListingDirectory): string[] {
   return Object.keys(dir.entries)
     .map((k) => [k, utf8Bytes(k)] as const)
@@ -121,7 +181,8 @@ export function sortedEntryNames(dir: NarListingDirectory): string[] {
 /**
  * Formats a listing node as `nix nar ls --json` (Nix 2.8) prints it: keys `type`, `size`,
  * `executable` (when true), `narOffset`, `target`, `entries`; entries in byte order;
- * `recursive: false` lists a directory's entries as `{}`.
+ * `recursive: false` lists a directory's entries as `{}`. For a `binary` listing the result is
+ * a binary string too: {@link binaryStringBytes} gives the bytes Nix prints.
  */
 export function formatNarListingJson(
   node: NarListingNode,

@@ -1,8 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../support/cli.js";
+import { listNar } from "../../src/nar/listing.js";
+import { CLI_PATH, runCli } from "../support/cli.js";
 import { snapshot } from "../support/nar-fs.js";
 import { describeWithNix, runNix, runNixBytes } from "../support/nix.js";
 import { sharedPath } from "../support/shared.js";
@@ -135,5 +137,104 @@ describeWithNix("nar CLI against Nix", () => {
       expect(r.status).toBe(1);
       expect(r.stderr).toBe(`error: path '${path}' does not exist\n`);
     }
+  });
+});
+
+/** Bytes of a path made of ASCII and `\\xHH` escapes (names that are not UTF-8). */
+const raw = (s: string): Buffer =>
+  Buffer.from(
+    s.replace(/\\x([0-9a-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+    "latin1",
+  );
+
+/** Runs a program with arguments given as bytes (spawn would encode strings as UTF-8). */
+function runBytes(
+  argv: readonly Buffer[],
+  input?: Buffer,
+): { status: number | null; stdout: Buffer } {
+  const quoted = argv.map((_, i) => `"$(printf '%b' "$A${i}")"`).join(" ");
+  const env: Record<string, string> = { ...(process.env as Record<string, string>) };
+  argv.forEach((a, i) => {
+    env[`A${i}`] = [...a].map((b) => `\\0${b.toString(8).padStart(3, "0")}`).join("");
+  });
+  const r = spawnSync("sh", ["-c", `exec ${quoted}`], { env, input, maxBuffer: 1 << 30 });
+  return { status: r.status, stdout: r.stdout };
+}
+
+describeWithNix("nar with names that are not UTF-8 (byte-exact, like Nix)", () => {
+  let t: Buffer;
+  let tnar: string;
+  beforeAll(() => {
+    t = raw(join(dir, "latin1"));
+    mkdirSync(t);
+    writeFileSync(raw(`${t.toString("latin1")}/caf\\xe9`), "latin1 name\n");
+    writeFileSync(raw(`${t.toString("latin1")}/cafe`), "ascii\n");
+    symlinkSync(raw("tg\\xff/\\xfe"), raw(`${t.toString("latin1")}/ln\\xfe`));
+    mkdirSync(raw(`${t.toString("latin1")}/d\\x80`));
+    writeFileSync(raw(`${t.toString("latin1")}/d\\x80/\\xc3\\x28x`), "inside\n", { mode: 0o755 });
+    tnar = join(dir, "latin1.nar");
+  });
+
+  it("dump-path = nix-store --dump; restore of Nix's NAR recreates the exact bytes", () => {
+    const ours = runCli(["nar", "dump-path", t.toString("latin1")]).stdout;
+    // (the directory itself has an ASCII path: only the names inside are not UTF-8)
+    const theirs = runNixBytes("nix-store", ["--dump", t.toString("latin1")]);
+    expect(ours.equals(theirs)).toBe(true);
+    writeFileSync(tnar, theirs);
+    const dest = join(dir, "latin1-restored");
+    expect(runCli(["nar", "restore", dest], { input: theirs }).status).toBe(0);
+    expect(snapshot(dest)).toEqual(snapshot(t));
+    expect(snapshot(t)).toContain("/caf\xe9 file 644 6c6174696e31206e616d650a");
+    const byNix = join(dir, "latin1-by-nix");
+    runNix("nix-store", ["--restore", byNix], { input: theirs });
+    expect(snapshot(dest)).toEqual(snapshot(byNix));
+  });
+
+  it("ls prints the raw bytes as nix nar ls does (text and JSON); cat takes such paths", () => {
+    for (const flags of [["-R"], ["-R", "--json"], ["-lR"], ["--json"]]) {
+      const ours = runCli(["nar", "ls", ...flags, tnar, "/"]);
+      expect(ours.status).toBe(0);
+      expect(ours.stdout.equals(runNixBytes("nix", ["nar", "ls", ...flags, tnar, "/"]))).toBe(true);
+    }
+    for (const path of ["/caf\\xe9", "/d\\x80/\\xc3\\x28x"]) {
+      const ours = runBytes([
+        raw(process.execPath),
+        raw(CLI_PATH),
+        raw("nar"),
+        raw("cat"),
+        raw(tnar),
+        raw(path),
+      ]);
+      const theirs = runBytes([raw("nix"), raw("nar"), raw("cat"), raw(tnar), raw(path)]);
+      expect(ours.status).toBe(0);
+      expect(ours.stdout.length).toBeGreaterThan(0);
+      expect(ours.stdout.equals(theirs.stdout)).toBe(true);
+      const ls = runBytes([
+        raw(process.execPath),
+        raw(CLI_PATH),
+        raw("nar"),
+        raw("ls"),
+        raw("--json"),
+        raw(tnar),
+        raw(path),
+      ]);
+      expect(
+        ls.stdout.equals(
+          runBytes([raw("nix"), raw("nar"), raw("ls"), raw("--json"), raw(tnar), raw(path)]).stdout,
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it("listNar refuses such names in text mode (typed) and keeps their bytes in binary mode", async () => {
+    const bytes = runCli(["nar", "dump-path", t.toString("latin1")]).stdout;
+    await expect(listNar(bytes)).rejects.toMatchObject({ code: "nar.name-not-utf8" });
+    const root = await listNar(bytes, { names: "binary" });
+    expect(root.type === "directory" && Object.keys(root.entries).sort()).toEqual([
+      "cafe",
+      "caf\xe9",
+      "d\x80",
+      "ln\xfe",
+    ]);
   });
 });

@@ -47,15 +47,24 @@ export function readTree(path: string): NarNode {
   };
 }
 
-/** Everything about a restored tree that matters: type, mode bits, contents, targets. */
-export function snapshot(path: string, rel = ""): string[] {
+/**
+ * Everything about a restored tree that matters: type, mode bits, contents, targets. Names
+ * and targets are read as bytes (shown one character per byte), so names that are not UTF-8
+ * are compared exactly.
+ */
+export function snapshot(path: string | Buffer, rel = ""): string[] {
   const st = lstatSync(path);
-  if (st.isSymbolicLink()) return [`${rel} symlink ${readlinkSync(path)}`];
+  if (st.isSymbolicLink()) {
+    return [`${rel} symlink ${readlinkSync(path, { encoding: "buffer" }).toString("latin1")}`];
+  }
   if (st.isFile()) {
     return [`${rel} file ${(st.mode & 0o777).toString(8)} ${readFileSync(path).toString("hex")}`];
   }
   const out = [`${rel} dir ${(st.mode & 0o777).toString(8)}`];
-  for (const name of readdirSync(path).sort())
-    out.push(...snapshot(join(path, name), `${rel}/${name}`));
+  const base = Buffer.isBuffer(path) ? path : Buffer.from(path);
+  for (const name of readdirSync(path, { encoding: "buffer" }).sort(Buffer.compare)) {
+    const child = Buffer.concat([base, Buffer.from("/"), name]);
+    out.push(...snapshot(child, `${rel}/${name.toString("latin1")}`));
+  }
   return out;
 }

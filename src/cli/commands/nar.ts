@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { NixCompatError } from "../../core/errors.js";
 import {
@@ -48,23 +49,52 @@ function progressReporter(verb: string): {
   };
 }
 
-function writeText(text: string): void {
-  writeStdoutSync(Buffer.from(text));
+/** Writes a binary string (one character per byte) as its bytes. */
+function writeBinary(text: string): void {
+  writeStdoutSync(Buffer.from(text, "latin1"));
+}
+
+let cmdline: string[] | undefined;
+
+/**
+ * The raw bytes of command-line argument `arg`, as a binary string (one character per byte).
+ * Node decodes arguments as UTF-8, turning bytes that are not UTF-8 into U+FFFD; such an
+ * argument is taken again from `/proc/self/cmdline` (Linux), so that paths inside a NAR whose
+ * names are not UTF-8 can be named.
+ */
+function rawArgument(arg: string): string {
+  const bytes = Buffer.from(arg, "utf8");
+  if (!arg.includes("\uFFFD")) return bytes.toString("latin1");
+  try {
+    cmdline ??= readFileSync("/proc/self/cmdline").toString("latin1").split("\0").slice(0, -1);
+  } catch {
+    return bytes.toString("latin1");
+  }
+  const argv = process.argv;
+  for (let i = argv.length - 1; i >= 0; i--) {
+    if (argv[i] !== arg) continue;
+    const raw = cmdline[cmdline.length - (argv.length - i)];
+    if (raw !== undefined && Buffer.from(raw, "latin1").toString("utf8") === arg) return raw;
+  }
+  return bytes.toString("latin1");
 }
 
 function notFound(path: string): never {
-  throw new NixCompatError("nar.path-not-found", `path '${path}' does not exist`);
+  const text = Buffer.from(path, "latin1").toString("utf8");
+  throw new NixCompatError("nar.path-not-found", `path '${text}' does not exist`);
 }
 
 /**
  * The names of a path inside a NAR, resolved as Nix 2.8 does: `""` is the root (and, for `ls`,
  * `/`); otherwise the path must be absolute and each `/`-separated component is looked up
- * literally (so `/a/`, `//a` and `/./a` do not exist).
+ * literally (so `/a/`, `//a` and `/./a` do not exist). `path` is a binary string (one
+ * character per byte), like the names of the binary listings it is looked up in.
  */
 function narPathSegments(path: string, rootSlash: boolean): string[] | undefined {
   if (path === "" || (rootSlash && path === "/")) return [];
   if (!path.startsWith("/")) {
-    throw new NixCompatError("nar.relative-path", `not an absolute path: '${path}'`);
+    const text = Buffer.from(path, "latin1").toString("utf8");
+    throw new NixCompatError("nar.relative-path", `not an absolute path: '${text}'`);
   }
   const segs = path.slice(1).split("/");
   return segs.some((s) => s === "") ? undefined : segs;
@@ -117,7 +147,19 @@ function listText(
   const node = (segs && findNode(root, segs)) ?? notFound(path);
   const base = path.slice(path.lastIndexOf("/") + 1);
   doPath(node, node.type === "directory" ? "." : base, showDirectory);
-  if (lines.length > 0) writeText(`${lines.join("\n")}\n`);
+  if (lines.length > 0) writeBinary(`${lines.join("\n")}\n`);
+}
+
+/** True when the raw names `bytes` are the binary-string names `segs`. */
+function sameSegments(bytes: readonly Uint8Array[], segs: readonly string[]): boolean {
+  if (bytes.length !== segs.length) return false;
+  for (let i = 0; i < segs.length; i++) {
+    const b = bytes[i]!;
+    const s = segs[i]!;
+    if (b.length !== s.length) return false;
+    for (let k = 0; k < b.length; k++) if (b[k] !== s.charCodeAt(k)) return false;
+  }
+  return true;
 }
 
 /** Registers `nar dump-path`, `nar restore`, `nar ls` and `nar cat`. */
@@ -176,18 +218,20 @@ export function registerNarCommands(program: Command): void {
         path: string,
         opts: { recursive?: boolean; long?: boolean; directory?: boolean; json?: boolean },
       ) => {
+        // names are handled as bytes throughout and printed raw, as Nix 2.8 does (in JSON too)
+        path = rawArgument(path);
         const segs = narPathSegments(path, true);
         const src = fileChunkSource(file);
         let root: NarListingNode;
         try {
-          root = await listNar(src);
+          root = await listNar(src, { names: "binary" });
         } finally {
           src.close();
         }
         if (opts.json) {
           const node = (segs && findNode(root, segs)) ?? notFound(path);
           // Nix 2.8 prints the JSON without a final newline
-          writeText(formatNarListingJson(node, { recursive: opts.recursive ?? false }));
+          writeBinary(formatNarListingJson(node, { recursive: opts.recursive ?? false }));
         } else {
           listText(
             root,
@@ -205,13 +249,13 @@ export function registerNarCommands(program: Command): void {
     .description("print the contents of a file inside a NAR file on stdout")
     .argument("<nar>", "the NAR file, or - for standard input")
     .argument("<path>", "the path inside the NAR")
-    .action(async (file: string, path: string) => {
+    .action(async (file: string, arg: string) => {
+      const path = rawArgument(arg);
       const segs = narPathSegments(path, false) ?? notFound(path);
-      const want = segs.join("/");
       const src = fileChunkSource(file);
       try {
         for await (const node of readNar(src)) {
-          if (node.segments.length !== segs.length || node.path !== want) continue;
+          if (!sameSegments(node.segmentBytes, segs)) continue;
           if (node.type !== "regular") {
             throw new NixCompatError("nar.not-regular", `path '${path}' is not a regular file`);
           }
