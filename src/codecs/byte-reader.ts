@@ -8,12 +8,18 @@
  *
  * @module
  */
+import { UsageError } from "../core/errors.js";
 
 /** A source of chunks: `next()` returns the next chunk, or `undefined` at the end. */
 export interface ChunkSource {
   next(): Promise<Uint8Array | undefined> | Uint8Array | undefined;
   /** Skips up to `n` bytes without reading them; returns how many were skipped. Optional. */
   skip?(n: number): Promise<number> | number;
+  /**
+   * True when `next()` and `skip()` never return a promise: synchronous decoders (such as
+   * `readNarSync`) can then read from it. Optional.
+   */
+  readonly sync?: boolean;
 }
 
 /** Anything the streaming decoders read from. */
@@ -21,6 +27,9 @@ export type ByteInput =
   ByteReader | ChunkSource | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array;
 
 const EMPTY = new Uint8Array(0);
+
+const notSync = () =>
+  new UsageError("codec.async-source", "a synchronous reader was given an asynchronous source");
 
 /** A pull reader with an offset; create with {@link byteReader}. */
 export class ByteReader {
@@ -153,10 +162,92 @@ export class ByteReader {
   async atEnd(): Promise<boolean> {
     return !(await this.fill());
   }
+
+  /** True when the source is known to be synchronous (see {@link ChunkSource.sync}). */
+  get isSync(): boolean {
+    return this.source.sync === true;
+  }
+
+  // The synchronous twins of fill/read/readUpTo/skip/atEnd, for synchronous sources: they
+  // throw a UsageError (`codec.async-source`) if the source returns a promise.
+
+  private fillSync(): boolean {
+    while (this.pos >= this.chunk.length) {
+      if (this.ended) return false;
+      const c = this.source.next();
+      if (c instanceof Promise) throw notSync();
+      if (c === undefined) {
+        this.ended = true;
+        return false;
+      }
+      this.chunk = c;
+      this.pos = 0;
+    }
+    return true;
+  }
+
+  /** {@link ByteReader.read}, synchronously (synchronous sources only). */
+  readSync(n: number): Uint8Array | undefined {
+    const quick = this.tryRead(n);
+    if (quick !== undefined) return quick;
+    const out = new Uint8Array(n);
+    let have = 0;
+    while (have < n) {
+      if (!this.fillSync()) return undefined;
+      const take = Math.min(n - have, this.chunk.length - this.pos);
+      out.set(this.chunk.subarray(this.pos, this.pos + take), have);
+      this.pos += take;
+      this.offset += take;
+      have += take;
+    }
+    return out;
+  }
+
+  /** {@link ByteReader.readUpTo}, synchronously (synchronous sources only). */
+  readUpToSync(max: number): Uint8Array | undefined {
+    if (!this.fillSync()) return undefined;
+    const take = Math.min(max, this.chunk.length - this.pos);
+    const v = this.chunk.subarray(this.pos, this.pos + take);
+    this.pos += take;
+    this.offset += take;
+    return v;
+  }
+
+  /** {@link ByteReader.skip}, synchronously (synchronous sources only). */
+  skipSync(n: number): boolean {
+    while (n > 0) {
+      const buffered = this.chunk.length - this.pos;
+      if (buffered > 0) {
+        const take = Math.min(n, buffered);
+        this.pos += take;
+        this.offset += take;
+        n -= take;
+        continue;
+      }
+      if (this.source.skip !== undefined && !this.ended) {
+        const skipped = this.source.skip(n);
+        if (skipped instanceof Promise) throw notSync();
+        this.offset += skipped;
+        n -= skipped;
+        if (n === 0) return true;
+      }
+      if (!this.fillSync()) return false;
+    }
+    return true;
+  }
+
+  /** {@link ByteReader.atEnd}, synchronously (synchronous sources only). */
+  atEndSync(): boolean {
+    return !this.fillSync();
+  }
 }
 
-function iteratorSource(it: AsyncIterator<Uint8Array> | Iterator<Uint8Array>): ChunkSource {
+function iteratorSource(
+  it: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+  sync = false,
+): ChunkSource {
   return {
+    sync,
     next() {
       const r = it.next();
       if (r instanceof Promise) return r.then((x) => (x.done ? undefined : toU8(x.value)));
@@ -173,14 +264,14 @@ function toU8(c: Uint8Array): Uint8Array {
 export function byteReader(input: ByteInput): ByteReader {
   if (input instanceof ByteReader) return input;
   if (input instanceof Uint8Array)
-    return new ByteReader(iteratorSource([input][Symbol.iterator]()));
+    return new ByteReader(iteratorSource([input][Symbol.iterator](), true));
   if (typeof (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") {
     return new ByteReader(
       iteratorSource((input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()),
     );
   }
   if (typeof (input as Iterable<Uint8Array>)[Symbol.iterator] === "function") {
-    return new ByteReader(iteratorSource((input as Iterable<Uint8Array>)[Symbol.iterator]()));
+    return new ByteReader(iteratorSource((input as Iterable<Uint8Array>)[Symbol.iterator](), true));
   }
   return new ByteReader(input as ChunkSource);
 }

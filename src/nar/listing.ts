@@ -19,12 +19,13 @@
  *
  * @module
  */
-import type { ByteInput } from "../codecs/byte-reader.js";
-import { compareBytes, utf8Bytes } from "../codecs/wire-bytes.js";
+import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
+import { compareBytes, utf8Bytes, utf8Text } from "../codecs/wire-bytes.js";
 import { ValidationError } from "../core/errors.js";
 import { nixJsonString } from "./json-text.js";
-import { readNarFast as readNar } from "./nar-reader-fast.js";
-import type { NarReadOptions } from "./reader.js";
+import { readNarFast } from "./nar-reader-fast.js";
+import { type NarSyncNode, visitNarSync } from "./nar-visit-sync.js";
+import type { NarReadOptions, NarStreamNode } from "./reader.js";
 import type { NarNode } from "./types.js";
 
 /** A regular file in a listing. */
@@ -104,33 +105,53 @@ export async function listNar(
   input: ByteInput,
   options: NarListOptions = {},
 ): Promise<NarListingNode> {
+  const reader = byteReader(input);
+  if (reader.isSync) return listNarSync(reader, options);
+  const l = lister(options);
+  for await (const node of readNarFast(reader, options)) l.add(node);
+  return l.root();
+}
+
+/** {@link listNar} for synchronous inputs (bytes, iterables of chunks, sources marked `sync`). */
+export function listNarSync(input: ByteInput, options: NarListOptions = {}): NarListingNode {
+  const l = lister(options);
+  visitNarSync(input, (node) => l.add(node), options);
+  return l.root();
+}
+
+function lister(options: NarListOptions): {
+  add(node: NarStreamNode | NarSyncNode): void;
+  root(): NarListingNode;
+} {
   let root: NarListingNode | undefined;
   const dirs: NarListingDirectory[] = [];
   const binary = options.names === "binary";
-  for await (const node of readNar(input, options)) {
+  const textPath = (segs: readonly Uint8Array[]) => segs.map((b) => utf8Text(b));
+  const add = (node: NarStreamNode | NarSyncNode): void => {
+    const segs = node.segmentBytes;
     let item: NarListingNode;
     if (node.type === "directory") item = { type: "directory", entries: newEntries() };
     else if (node.type === "symlink") {
       const target = binary
         ? binaryString(node.targetBytes)
-        : textOf(node.targetBytes, "a symlink target", node.segments);
+        : textOf(node.targetBytes, "a symlink target", textPath(segs));
       item = { type: "symlink", target };
     } else {
       item = node.executable
         ? { type: "regular", size: node.size, executable: true, narOffset: node.narOffset }
         : { type: "regular", size: node.size, narOffset: node.narOffset };
     }
-    const depth = node.segments.length;
+    const depth = segs.length;
     if (depth === 0) root = item;
     else {
       dirs.length = depth;
-      const raw = node.segmentBytes[depth - 1]!;
-      const name = binary ? binaryString(raw) : textOf(raw, "an entry name", node.segments);
+      const raw = segs[depth - 1]!;
+      const name = binary ? binaryString(raw) : textOf(raw, "an entry name", textPath(segs));
       dirs[depth - 1]!.entries[name] = item;
     }
     if (item.type === "directory") dirs[depth] = item;
-  }
-  return root!;
+  };
+  return { add, root: () => root! };
 }
 
 /** The listing of an in-memory tree (no `narOffset`; `executable` always present, as newer Nix writes). */

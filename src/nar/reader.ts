@@ -12,6 +12,8 @@ import type { ByteInput } from "../codecs/byte-reader.js";
 import type { StreamDecodeOptions } from "../codecs/decode-stream.js";
 import { readNarFast } from "./nar-reader-fast.js";
 
+export { readNarSync } from "./nar-reader-fast.js";
+
 export { parseNar, readNarDeclarative, readNarTree } from "./nar-decode.js";
 
 /** Options of the NAR readers: limit overrides (`nar.name`, `nar.target`, `nar.contents`, `codec.depth`). */
@@ -40,6 +42,8 @@ export interface NarRegularNode extends NodeBase {
   readonly narOffset: number;
   /** The contents; read it (or not) before asking for the next node. */
   readonly contents: AsyncIterable<Uint8Array>;
+  /** The contents as a synchronous iterable: present on the nodes of `readNarSync`. */
+  readonly contentsSync?: Iterable<Uint8Array>;
   /**
    * Returns the whole contents at once, without waiting, when they are already buffered (a
    * view valid until the next node); `undefined` otherwise (then read {@link contents}).

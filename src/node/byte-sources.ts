@@ -60,6 +60,7 @@ export function fdChunkSource(
     seekable = false;
   }
   const src: FdChunkSource = {
+    sync: true,
     next() {
       const n = readSyncRetry(fd, buf, 0, buf.length, seekable ? position : null);
       if (n === 0) return undefined;

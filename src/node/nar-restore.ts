@@ -21,10 +21,11 @@ import {
   symlinkSync,
   writeSync,
 } from "node:fs";
-import type { ByteInput } from "../codecs/byte-reader.js";
+import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
 import { isNixCompatError, NixCompatError } from "../core/errors.js";
-import { readNarFast as readNar } from "../nar/nar-reader-fast.js";
-import type { NarReadOptions } from "../nar/reader.js";
+import { readNarFast } from "../nar/nar-reader-fast.js";
+import { type NarSyncNode, visitNarSync } from "../nar/nar-visit-sync.js";
+import type { NarReadOptions, NarStreamNode } from "../nar/reader.js";
 
 /** Why a restore stopped, and what it left on disk. */
 export class NarRestoreError extends NixCompatError {
@@ -58,7 +59,6 @@ export class NarRestoreError extends NixCompatError {
 
 const CREATE_FLAGS =
   constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-const SLASH = Buffer.from("/");
 
 function writeAll(fd: number, chunk: Uint8Array): void {
   let off = 0;
@@ -71,14 +71,16 @@ export interface RestoreOptions extends NarReadOptions {
   readonly onProgress?: (progress: { entries: number; bytes: number }) => void;
 }
 
-/** Restores the NAR read from `input` as `destination`, which must not exist. */
+/**
+ * Restores the NAR read from `input` as `destination`, which must not exist. Synchronous
+ * inputs (bytes, iterables of chunks, sources marked `sync` such as `fdChunkSource`) are
+ * restored without a promise per entry.
+ */
 export async function restoreNar(
   input: ByteInput,
   destination: string,
   options: RestoreOptions = {},
 ): Promise<void> {
-  const onProgress = options.onProgress;
-  let bytes = 0;
   let exists = true;
   try {
     lstatSync(destination);
@@ -89,40 +91,97 @@ export async function restoreNar(
   if (exists) {
     throw new NixCompatError("nar.destination-exists", `'${destination}' already exists`);
   }
-  const dest = Buffer.from(destination);
-  // dirs[i] is the path of the open directory at depth i (dirs[0] the destination itself)
-  const dirs: Buffer[] = [];
-  let created = 0;
+  const r = new Restorer(Buffer.from(destination), options.onProgress);
+  const reader = byteReader(input);
   try {
-    for await (const node of readNar(input, options)) {
-      const depth = node.segmentBytes.length;
-      const p =
-        depth === 0
-          ? dest
-          : Buffer.concat([dirs[depth - 1]!, SLASH, node.segmentBytes[depth - 1]!]);
-      if (node.type === "directory") {
-        mkdirSync(p, 0o777);
-        dirs[depth] = p;
-        created++;
-      } else if (node.type === "symlink") {
-        symlinkSync(Buffer.from(node.targetBytes), p);
-        created++;
-      } else {
-        const fd = openSync(p, CREATE_FLAGS, 0o666);
-        created++;
+    if (reader.isSync) {
+      visitNarSync(reader, (node) => r.node(node), options);
+    } else {
+      for await (const node of readNarFast(reader, options)) {
+        if (node.type !== "regular") {
+          r.node(node);
+          continue;
+        }
+        const fd = r.open(node.segmentBytes);
         try {
           const whole = node.takeBuffered?.();
           if (whole !== undefined) writeAll(fd, whole);
           else for await (const chunk of node.contents) writeAll(fd, chunk);
-          bytes += node.size;
-          if (node.executable) fchmodSync(fd, fstatSync(fd).mode | 0o111);
+          r.done(fd, node.executable, node.size);
         } finally {
           closeSync(fd);
         }
       }
-      onProgress?.({ entries: created, bytes });
     }
   } catch (e) {
-    throw new NarRestoreError(destination, created, e);
+    throw new NarRestoreError(destination, r.created, e);
+  }
+}
+
+/** Creates the nodes of a NAR, in NAR order, under `dest`. */
+class Restorer {
+  created = 0;
+  private bytes = 0;
+  // dirs[i] is the path of the open directory at depth i (dirs[0] the destination itself)
+  private readonly dirs: Buffer[] = [];
+  private execMode: number | undefined;
+
+  constructor(
+    private readonly dest: Buffer,
+    private readonly onProgress: RestoreOptions["onProgress"],
+  ) {}
+
+  private pathOf(segs: readonly Uint8Array[]): Buffer {
+    const depth = segs.length;
+    if (depth === 0) return this.dest;
+    const parent = this.dirs[depth - 1]!;
+    const name = segs[depth - 1]!;
+    const p = Buffer.allocUnsafe(parent.length + 1 + name.length);
+    parent.copy(p, 0);
+    p[parent.length] = 0x2f;
+    p.set(name, parent.length + 1);
+    return p;
+  }
+
+  /** Creates a regular file (not yet counted as done) and returns its descriptor. */
+  open(segs: readonly Uint8Array[]): number {
+    const fd = openSync(this.pathOf(segs), CREATE_FLAGS, 0o666);
+    this.created++;
+    return fd;
+  }
+
+  /** Finishes a regular file written through `fd` (the caller closes it). */
+  done(fd: number, executable: boolean, size: number): void {
+    // Every file is created the same way (mode 0666 under the umask, in directories created
+    // here), so the first one's mode serves for all: one fstat, not one per executable.
+    if (executable) fchmodSync(fd, (this.execMode ??= (fstatSync(fd).mode & 0o7777) | 0o111));
+    this.bytes += size;
+    this.onProgress?.({ entries: this.created, bytes: this.bytes });
+  }
+
+  /** Creates `node` (from the synchronous visitor, or a directory or symlink of the reader). */
+  node(node: NarSyncNode | NarStreamNode): void {
+    if (node.type === "directory") {
+      const p = this.pathOf(node.segmentBytes);
+      mkdirSync(p, 0o777);
+      this.dirs[node.segmentBytes.length] = p;
+      this.created++;
+    } else if (node.type === "symlink") {
+      symlinkSync(Buffer.from(node.targetBytes), this.pathOf(node.segmentBytes));
+      this.created++;
+    } else {
+      const fd = this.open(node.segmentBytes);
+      try {
+        const n = node as NarSyncNode;
+        const whole = n.takeBuffered();
+        if (whole !== undefined) writeAll(fd, whole);
+        else for (const chunk of n.chunks()) writeAll(fd, chunk);
+        this.done(fd, node.executable, node.size);
+      } finally {
+        closeSync(fd);
+      }
+      return;
+    }
+    this.onProgress?.({ entries: this.created, bytes: this.bytes });
   }
 }

@@ -11,9 +11,11 @@ import {
   parseNar,
   readNar,
   readNarDeclarative,
+  readNarSync,
   readNarTree,
   writeNarToBytes,
 } from "../../src/nar/index.js";
+import { visitNarSync } from "../../src/nar/nar-visit-sync.js";
 import { dumpPathToBytes } from "../../src/node/nar-dump.js";
 import { restoreNar } from "../../src/node/nar-restore.js";
 import { arbNarBytes, arbNarTree } from "../../src/testing/nar.js";
@@ -46,6 +48,51 @@ async function transcript(nodes: AsyncIterable<NarStreamNode>): Promise<string[]
       } else if (n.type === "symlink") out.push(`symlink ${n.path} ${n.target}`);
       else out.push(`directory ${n.path}`);
     }
+    out.push("end");
+  } catch (e) {
+    if (!isNixCompatError(e)) throw e;
+    out.push(`error ${e.constructor.name} ${e.code} @${e.position.offset}`);
+  }
+  return out;
+}
+
+/** {@link transcript} of the synchronous reader (contents read through `contentsSync`). */
+function transcriptSync(nodes: Iterable<NarStreamNode>): string[] {
+  const out: string[] = [];
+  try {
+    for (const n of nodes) {
+      if (n.type === "regular") {
+        const parts: number[] = [];
+        for (const c of n.contentsSync!) parts.push(...c);
+        out.push(`regular ${n.path} ${n.executable} ${n.size} @${n.narOffset} ${parts.join(",")}`);
+      } else if (n.type === "symlink") out.push(`symlink ${n.path} ${n.target}`);
+      else out.push(`directory ${n.path}`);
+    }
+    out.push("end");
+  } catch (e) {
+    if (!isNixCompatError(e)) throw e;
+    out.push(`error ${e.constructor.name} ${e.code} @${e.position.offset}`);
+  }
+  return out;
+}
+
+/** {@link transcript} of the synchronous visitor (contents half through `takeBuffered`). */
+function transcriptVisit(input: Uint8Array | Uint8Array[]): string[] {
+  const out: string[] = [];
+  const dec = new TextDecoder();
+  let k = 0;
+  try {
+    visitNarSync(input, (n) => {
+      const path = n.segmentBytes.map((b) => dec.decode(b)).join("/");
+      if (n.type === "regular") {
+        const parts: number[] = [];
+        const whole = k++ % 2 === 0 ? n.takeBuffered() : undefined;
+        if (whole !== undefined) parts.push(...whole);
+        else for (const c of n.chunks()) parts.push(...c);
+        out.push(`regular ${path} ${n.executable} ${n.size} @${n.narOffset} ${parts.join(",")}`);
+      } else if (n.type === "symlink") out.push(`symlink ${path} ${dec.decode(n.targetBytes)}`);
+      else out.push(`directory ${path}`);
+    });
     out.push("end");
   } catch (e) {
     if (!isNixCompatError(e)) throw e;
@@ -102,6 +149,8 @@ describe("NAR round trips", () => {
           const want = await transcript(readNarDeclarative([bytes]));
           expect(want[want.length - 1]).toBe("end");
           expect(await transcript(readNar(chunked(bytes, sizes)))).toEqual(want);
+          expect(transcriptSync(readNarSync(chunked(bytes, sizes)))).toEqual(want);
+          expect(transcriptVisit(chunked(bytes, sizes))).toEqual(want);
         },
       ),
       { numRuns: RUNS },
@@ -151,6 +200,8 @@ describe("damaged NARs give the library's typed error, the same from every reade
         const want = await transcript(readNarDeclarative([cut]));
         expect(want[want.length - 1]).toMatch(/^error TruncatedInputError nar.truncated/);
         expect(await transcript(readNar([cut]))).toEqual(want);
+        expect(transcriptSync(readNarSync(chunked(cut, [3, 50])))).toEqual(want);
+        expect(transcriptVisit(chunked(cut, [3, 50]))).toEqual(want);
       }),
       { numRuns: RUNS },
     );
@@ -176,6 +227,8 @@ describe("damaged NARs give the library's typed error, the same from every reade
           if (syncErr !== undefined) expect(isNixCompatError(syncErr)).toBe(true);
           const want = await transcript(readNarDeclarative([b]));
           expect(await transcript(readNar(chunked(b, [5, 17, 64])))).toEqual(want);
+          expect(transcriptSync(readNarSync(chunked(b, [5, 17, 64])))).toEqual(want);
+          expect(transcriptVisit(chunked(b, [5, 17, 64]))).toEqual(want);
           expect(want[want.length - 1]!.startsWith("error")).toBe(syncErr !== undefined);
         },
       ),
@@ -199,6 +252,8 @@ describe("damaged NARs give the library's typed error, the same from every reade
         if (syncErr !== undefined) expect(isNixCompatError(syncErr)).toBe(true);
         const want = await transcript(readNarDeclarative([s]));
         expect(await transcript(readNar([s]))).toEqual(want);
+        expect(transcriptSync(readNarSync(s))).toEqual(want);
+        expect(transcriptVisit(s)).toEqual(want);
       }),
       { numRuns: RUNS },
     );
@@ -217,6 +272,15 @@ describe("filesystem adapters pinned to the declarative encoder", () => {
           const dest = join(dir, "dest");
           await restoreNar(chunked(nar, [7, 100, 4096]), dest);
           expect(readTree(dest)).toEqual(tree);
+          // the asynchronous path of restore too
+          const destAsync = join(dir, "dest-async");
+          await restoreNar(
+            (async function* () {
+              yield* chunked(nar, [7, 100, 4096]);
+            })(),
+            destAsync,
+          );
+          expect(readTree(destAsync)).toEqual(tree);
           await expect(restoreNar([nar], dest)).rejects.toMatchObject({
             code: "nar.destination-exists",
           });

@@ -12,12 +12,12 @@ import type { Command } from "commander";
 import { NixCompatError } from "../../core/errors.js";
 import {
   formatNarListingJson,
-  listNar,
+  listNarSync,
   type NarListingNode,
   sortedEntryNames,
 } from "../../nar/listing.js";
 // the hand-tuned reader directly: `readNar` without loading the declarative machinery
-import { readNarFast as readNar } from "../../nar/nar-reader-fast.js";
+import { visitNarSync } from "../../nar/nar-visit-sync.js";
 import { fileChunkSource } from "../../node/byte-sources.js";
 import { dumpPathChunks } from "../../node/nar-dump.js";
 import { restoreNar } from "../../node/nar-restore.js";
@@ -224,7 +224,7 @@ export function registerNarCommands(program: Command): void {
         const src = fileChunkSource(file);
         let root: NarListingNode;
         try {
-          root = await listNar(src, { names: "binary" });
+          root = listNarSync(src, { names: "binary" });
         } finally {
           src.close();
         }
@@ -253,18 +253,23 @@ export function registerNarCommands(program: Command): void {
       const path = rawArgument(arg);
       const segs = narPathSegments(path, false) ?? notFound(path);
       const src = fileChunkSource(file);
+      let found = false;
       try {
-        for await (const node of readNar(src)) {
-          if (!sameSegments(node.segmentBytes, segs)) continue;
+        visitNarSync(src, (node) => {
+          if (!sameSegments(node.segmentBytes, segs)) return false;
           if (node.type !== "regular") {
-            throw new NixCompatError("nar.not-regular", `path '${path}' is not a regular file`);
+            throw new NixCompatError("nar.not-regular", `path '${arg}' is not a regular file`);
           }
-          for await (const chunk of node.contents) writeStdoutSync(chunk);
-          return;
-        }
+          const whole = node.takeBuffered();
+          if (whole !== undefined) writeStdoutSync(whole);
+          else for (const chunk of node.chunks()) writeStdoutSync(chunk);
+          found = true;
+          return true;
+        });
       } finally {
         src.close();
       }
+      if (found) return;
       notFound(path);
     });
 }

@@ -1,0 +1,354 @@
+/**
+ * The fastest way through a NAR from a synchronous source: a plain loop that calls back for
+ * each node, with no generator, promise or node object per entry. Behind `nar restore`,
+ * `nar ls` and `nar cat` (and `restoreNar`/`listNar` on synchronous inputs).
+ *
+ * It accepts and refuses exactly what the declarative grammar does, with the same errors
+ * (class, code, byte offset, rule): a property test pins it to `readNarDeclarative` on valid,
+ * truncated, bit-flipped and spliced NARs, like the streaming reader.
+ *
+ * @module
+ */
+import { type ByteInput, type ByteReader, byteReader } from "../codecs/byte-reader.js";
+import type { Problem } from "../codecs/codec.js";
+import {
+  limitError,
+  malformedError,
+  problemError,
+  quote,
+  truncatedError,
+} from "../codecs/codec-errors.js";
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_ITEMS, DEPTH_LIMIT_NAME } from "../codecs/limits.js";
+import {
+  allZero,
+  bytesEqual,
+  copyBytes,
+  padLength,
+  readU64,
+  readU64Number,
+  utf8Text,
+} from "../codecs/wire-bytes.js";
+import { UsageError } from "../core/errors.js";
+import { DIR_TAGS, NODE_TYPES, REGULAR_TAGS, T, type Tok } from "./nar-reader-fast.js";
+import {
+  checkNarName,
+  checkNarOrder,
+  checkNarTarget,
+  NAR_MAX_CONTENTS_SIZE,
+  NAR_MAX_NAME_LENGTH,
+  NAR_MAX_TARGET_LENGTH,
+} from "./nar-rules.js";
+import type { NarReadOptions } from "./reader.js";
+
+/**
+ * The node being visited. One object, reused: its fields (and `segmentBytes`, a live array)
+ * are valid only during the callback.
+ */
+export interface NarSyncNode {
+  type: "regular" | "symlink" | "directory";
+  /** The raw names of the path (empty for the root). */
+  readonly segmentBytes: readonly Uint8Array[];
+  /** Regular files: the executable flag, the size and the offset of the contents. */
+  executable: boolean;
+  size: number;
+  narOffset: number;
+  /** Symlinks: the target's bytes. */
+  targetBytes: Uint8Array;
+  /**
+   * Regular files: the whole contents when already buffered (a view valid during the
+   * callback), else `undefined` (then use {@link NarSyncNode.chunks}).
+   */
+  takeBuffered(): Uint8Array | undefined;
+  /** Regular files: the contents, chunk by chunk (views valid until the next chunk). */
+  chunks(): Generator<Uint8Array, void, undefined>;
+}
+
+/**
+ * Calls `visit` for each node of the NAR in `input` (a synchronous source: bytes, an iterable
+ * of chunks, or a source marked `sync`), in NAR order. `visit` returns `true` to stop early
+ * (the rest of the NAR is then not checked). Whatever of a file's contents the callback does
+ * not read is skipped.
+ */
+export function visitNarSync(
+  input: ByteInput,
+  visit: (node: NarSyncNode) => boolean | void,
+  options: NarReadOptions = {},
+): void {
+  const R = byteReader(input);
+  const base = R.offset;
+  const lim = options.limits ?? {};
+  const maxName = lim["nar.name"] ?? NAR_MAX_NAME_LENGTH;
+  const maxTarget = lim["nar.target"] ?? NAR_MAX_TARGET_LENGTH;
+  const maxContents = lim["nar.contents"] ?? NAR_MAX_CONTENTS_SIZE;
+  const maxDepth = lim[DEPTH_LIMIT_NAME] ?? DEFAULT_MAX_DEPTH;
+  const maxItems = lim["nar.directory"] ?? DEFAULT_MAX_ITEMS;
+  const off = () => R.offset - base;
+  const s = new Slow(R, base);
+
+  const raw: Uint8Array[] = [];
+  const lasts: (Uint8Array | undefined)[] = [];
+  const counts: number[] = [];
+  let remaining = 0;
+  let open = false;
+  const node: NarSyncNode = {
+    type: "directory",
+    segmentBytes: raw,
+    executable: false,
+    size: 0,
+    narOffset: 0,
+    targetBytes: new Uint8Array(0),
+    takeBuffered() {
+      if (!open || remaining !== node.size || node.type !== "regular") return undefined;
+      const all = R.tryRead(remaining);
+      if (all !== undefined) remaining = 0;
+      return all;
+    },
+    *chunks() {
+      if (node.type !== "regular") return;
+      while (remaining > 0) {
+        if (!open) {
+          throw new UsageError(
+            "codec.payload-closed",
+            "NAR contents read after the reader moved on",
+          );
+        }
+        const at = off();
+        const c = R.readUpToSync(remaining);
+        if (c === undefined) {
+          throw truncatedError("nar.regular.contents", at, `${remaining} more bytes of payload`);
+        }
+        remaining -= c.length;
+        yield c;
+      }
+    },
+  };
+
+  /** A string whole in the buffer, checked; undefined when the slow path is needed. */
+  const strFast = (max: number, check: (b: Uint8Array) => Problem | undefined, rule: string) => {
+    const avail = R.available();
+    if (
+      avail < 8 ||
+      R.byteAt(4) !== 0 ||
+      R.byteAt(5) !== 0 ||
+      R.byteAt(6) !== 0 ||
+      R.byteAt(7) !== 0
+    ) {
+      return undefined;
+    }
+    const len =
+      (R.byteAt(0) | (R.byteAt(1) << 8) | (R.byteAt(2) << 16) | (R.byteAt(3) << 24)) >>> 0;
+    const pad = padLength(len);
+    if (len > max || avail < 8 + len + pad) return undefined;
+    for (let i = 8 + len; i < 8 + len + pad; i++) if (R.byteAt(i) !== 0) return undefined;
+    const start = off();
+    const out = R.copyAt(8, len);
+    const p = check(out);
+    if (p !== undefined) throw problemError(rule, start, p);
+    R.advance(8 + len + pad);
+    return out;
+  };
+  const single = (t: Tok, rule: string): void => {
+    if (!R.consumeIf(t.enc)) s.pick([t], rule);
+  };
+  const pick = (tokens: readonly Tok[], rule: string): number => {
+    for (let i = 0; i < tokens.length; i++) if (R.consumeIf(tokens[i]!.enc)) return i;
+    return s.pick(tokens, rule);
+  };
+
+  single(T.magic, "nar.magic");
+  // Each turn of the loop reads one node, then closes what it ended and opens the next entry.
+  for (;;) {
+    single(T.open, "nar.node");
+    single(T.type, "nar.node");
+    const kind = pick(NODE_TYPES, "nar.node");
+    if (kind === 0) {
+      const executable = pick(REGULAR_TAGS, "nar.regular") === 0;
+      if (executable) {
+        single(T.empty, "nar.regular");
+        single(T.contents, "nar.regular");
+      }
+      const start = off();
+      const lb = R.tryRead(8) ?? s.take(8, "nar.regular.contents", "a payload");
+      const size = readU64Number(lb, 0);
+      if (size < 0)
+        throw limitError(
+          "nar.regular.contents",
+          start,
+          "nar.contents",
+          Number.MAX_SAFE_INTEGER,
+          readU64(lb, 0),
+        );
+      if (size > maxContents)
+        throw limitError("nar.regular.contents", start, "nar.contents", maxContents, size);
+      node.type = "regular";
+      node.executable = executable;
+      node.size = size;
+      node.narOffset = off();
+      remaining = size;
+      open = true;
+      const stop = visit(node);
+      open = false;
+      if (stop === true) return;
+      if (remaining > 0) {
+        const at = off();
+        if (!R.skipSync(remaining)) {
+          throw truncatedError("nar.regular.contents", at, `${remaining} more bytes of payload`);
+        }
+      }
+      const pad = padLength(size);
+      if (pad > 0) {
+        const at = off();
+        const b = R.tryRead(pad) ?? R.readSync(pad);
+        if (b === undefined)
+          throw truncatedError("nar.regular.contents", at, `${pad} bytes of padding`);
+        if (!allZero(b))
+          throw malformedError(
+            "nar.regular.contents",
+            at,
+            "nonzero-padding",
+            "padding of a payload is not zero",
+          );
+      }
+      single(T.close, "nar.regular");
+    } else if (kind === 1) {
+      single(T.target, "nar.symlink");
+      node.type = "symlink";
+      node.targetBytes =
+        strFast(maxTarget, checkNarTarget, "nar.symlink.target") ??
+        s.str("nar.symlink.target", "nar.target", maxTarget, checkNarTarget);
+      if (visit(node) === true) return;
+      single(T.close, "nar.symlink");
+    } else {
+      node.type = "directory";
+      if (visit(node) === true) return;
+      lasts.push(undefined);
+      counts.push(0);
+    }
+
+    // After a file or symlink: close its entry (or, at the root, stop).
+    if (kind !== 2) {
+      if (raw.length === 0) break;
+      single(T.close, "nar.entry");
+      raw.pop();
+    }
+    // In the directory on top: the next entry starts a node, `)` ends the directory.
+    let descend = false;
+    while (lasts.length > 0) {
+      const top = lasts.length - 1;
+      const start = off();
+      if (pick(DIR_TAGS, "nar.directory") === 1) {
+        lasts.pop();
+        counts.pop();
+        if (raw.length === 0) break;
+        single(T.close, "nar.entry");
+        raw.pop();
+        continue;
+      }
+      const count = ++counts[top]!;
+      if (count > maxItems) {
+        throw limitError("nar.directory", start, "nar.directory", maxItems, count);
+      }
+      const itemStart = off();
+      single(T.open, "nar.entry");
+      single(T.name, "nar.entry");
+      const name =
+        strFast(maxName, checkNarName, "nar.entry.name") ??
+        s.str("nar.entry.name", "nar.name", maxName, checkNarName);
+      const last = lasts[top];
+      if (last !== undefined) {
+        const p = checkNarOrder(last, name);
+        if (p !== undefined) throw problemError("nar.directory", itemStart, p);
+      }
+      lasts[top] = name;
+      raw.push(name);
+      single(T.node, "nar.entry");
+      if (raw.length > maxDepth) {
+        throw limitError("nar.node", off(), DEPTH_LIMIT_NAME, maxDepth, raw.length);
+      }
+      descend = true;
+      break;
+    }
+    if (!descend) break;
+  }
+  if (!R.atEndSync()) {
+    throw malformedError(
+      "nar",
+      off(),
+      "trailing-data",
+      "expected the end of the input, got more bytes",
+    );
+  }
+}
+
+/** The precise (slow) paths: reads across chunks, with the interpreter's checks and errors. */
+class Slow {
+  constructor(
+    private readonly R: ByteReader,
+    private readonly base: number,
+  ) {}
+
+  private off(): number {
+    return this.R.offset - this.base;
+  }
+
+  take(n: number, rule: string, what: string): Uint8Array {
+    const at = this.off();
+    const b = this.R.readSync(n);
+    if (b === undefined) throw truncatedError(rule, at, `${what} (${n} bytes)`);
+    return b;
+  }
+
+  length(rule: string, what: string, limitName: string): number {
+    const start = this.off();
+    const b = this.take(8, rule, what);
+    const n = readU64Number(b, 0);
+    if (n < 0) throw limitError(rule, start, limitName, Number.MAX_SAFE_INTEGER, readU64(b, 0));
+    return n;
+  }
+
+  padded(len: number, rule: string, what: string): Uint8Array {
+    const pad = padLength(len);
+    const start = this.off();
+    const b = this.take(len + pad, rule, what);
+    if (pad !== 0 && !allZero(b.subarray(len))) {
+      throw malformedError(rule, start + len, "nonzero-padding", `padding of ${what} is not zero`);
+    }
+    return b.subarray(0, len);
+  }
+
+  pick(tokens: readonly Tok[], rule: string): number {
+    const start = this.off();
+    const len = this.length(rule, "a token", rule);
+    if (!tokens.some((t) => t.body.length === len)) {
+      throw malformedError(
+        rule,
+        start,
+        "unexpected-token",
+        `expected ${tokens.map((t) => quote(t.text)).join(" or ")}, got a string of ${len} bytes`,
+      );
+    }
+    const body = this.padded(len, rule, "a token");
+    for (let i = 0; i < tokens.length; i++) if (bytesEqual(tokens[i]!.body, body)) return i;
+    throw malformedError(
+      rule,
+      start,
+      "unexpected-token",
+      `expected ${tokens.map((t) => quote(t.text)).join(" or ")}, got ${quote(utf8Text(body))}`,
+    );
+  }
+
+  str(
+    rule: string,
+    limitName: string,
+    max: number,
+    check: (b: Uint8Array) => Problem | undefined,
+  ): Uint8Array {
+    const start = this.off();
+    const len = this.length(rule, "a string", limitName);
+    if (len > max) throw limitError(rule, start, limitName, max, len);
+    const out = copyBytes(this.padded(len, rule, "a string"));
+    const p = check(out);
+    if (p !== undefined) throw problemError(rule, start, p);
+    return out;
+  }
+}
