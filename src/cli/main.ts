@@ -4,7 +4,12 @@
  *
  * @module
  */
-import { runCli } from "./program.js";
 
-const code = await runCli(process.argv.slice(2));
-process.exitCode = code;
+const argv = process.argv.slice(2);
+// The plain forms of the shortest-running commands skip the command tree (and commander):
+// see commands/fast.ts.
+const fast =
+  argv[0] === "nar" || argv[0] === "hash"
+    ? await (await import("./commands/fast.js")).runFast(argv)
+    : undefined;
+process.exitCode = fast ?? (await (await import("./program.js")).runCli(argv));

@@ -9,11 +9,11 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from "node:fs";
 import { padLength, writeU64 } from "../codecs/wire-bytes.js";
 import { MalformedInputError } from "../core/errors.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
-import { createHasher } from "../core/hasher.js";
 import { NAR_HEADERS } from "../nar/nar-tokens.js";
 
 /** Default size of the output buffer of {@link dumpPathChunks}: 1 MiB. */
@@ -246,16 +246,19 @@ export async function hashPath(
   return (await narHashAndSize(path, algorithm)).hash;
 }
 
-/** The NAR hash and NAR size of `path` in one pass (what `narHash`/`narSize` record). */
+/**
+ * The NAR hash and NAR size of `path` in one pass (what `narHash`/`narSize` record), hashed
+ * with `node:crypto` (OpenSSL) in 1 MiB updates.
+ */
 export async function narHashAndSize(
   path: string | Uint8Array,
   algorithm: HashAlgorithm = "sha256",
 ): Promise<{ hash: Uint8Array; size: number }> {
-  const h = createHasher(algorithm);
+  const h = createHash(algorithm);
   let size = 0;
   for (const c of dumpPathChunks(path)) {
     h.update(c);
     size += c.length;
   }
-  return { hash: h.digest(), size };
+  return { hash: new Uint8Array(h.digest()), size };
 }

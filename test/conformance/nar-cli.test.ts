@@ -63,6 +63,36 @@ describe("nar CLI (no Nix needed)", () => {
     expect(r.stderr).toContain("invalid file name");
   });
 
+  it("the fast paths (commands/fast.ts) print what the full command tree prints", () => {
+    // `--` before the paths sends the same command through commander
+    for (const [cmd, opts, paths] of [
+      [["nar", "dump-path"], [], [tree]],
+      [["hash", "path"], [], [tree]],
+      [
+        ["hash", "path"],
+        ["--type", "sha512", "--base32"],
+        [tree, join(tree, "run.sh")],
+      ],
+      [["hash", "path"], ["--base16", "--type", "md5"], [tree]],
+    ]) {
+      const fast = runCli([...cmd!, ...opts!, ...paths!]);
+      const full = runCli([...cmd!, ...opts!, "--", ...paths!]);
+      expect(fast.stderr).toBe("");
+      expect(full.stderr).toBe("");
+      expect(fast.stdout.length).toBeGreaterThan(0);
+      expect(fast.stdout.equals(full.stdout)).toBe(true);
+    }
+    const missing = join(dir, "missing");
+    for (const cmd of [
+      ["nar", "dump-path"],
+      ["hash", "path"],
+    ]) {
+      const fast = runCli([...cmd, missing]);
+      expect(fast.status).toBe(1);
+      expect(fast.stderr).toBe(runCli([...cmd, "--", missing]).stderr);
+    }
+  });
+
   it("--help works for every command; bad usage exits 2", () => {
     for (const c of ["dump-path", "restore", "ls", "cat"])
       expect(runCli(["nar", c, "--help"]).status).toBe(0);

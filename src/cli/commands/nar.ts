@@ -19,9 +19,9 @@ import {
 // the hand-tuned reader directly: `readNar` without loading the declarative machinery
 import { visitNarSync } from "../../nar/nar-visit-sync.js";
 import { fileChunkSource } from "../../node/byte-sources.js";
-import { dumpPathChunks } from "../../node/nar-dump.js";
 import { restoreNar } from "../../node/nar-restore.js";
 import { writeStdoutSync } from "../io.js";
+import { dumpPathToStdout } from "./fast.js";
 
 /**
  * Progress on stderr for long work, only when stderr is a terminal: at most 4 updates a second,
@@ -172,14 +172,8 @@ export function registerNarCommands(program: Command): void {
     .argument("<path>")
     .action((path: string) => {
       const progress = progressReporter("dumped");
-      let bytes = 0;
-      let chunks = 0;
       try {
-        for (const chunk of dumpPathChunks(path)) {
-          writeStdoutSync(chunk);
-          bytes += chunk.length;
-          if ((++chunks & 15) === 0) progress.update(-1, bytes);
-        }
+        dumpPathToStdout(path, (bytes) => progress.update(-1, bytes));
       } finally {
         progress.done();
       }
