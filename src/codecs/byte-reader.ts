@@ -236,6 +236,32 @@ export class ByteReader {
     return true;
   }
 
+  /**
+   * Makes at least `n` bytes (or all that is left, if fewer) readable from the current chunk,
+   * copying what is buffered and the next chunks into one buffer (synchronous sources only).
+   * Lets a decoder take its fast paths across chunk boundaries.
+   */
+  ensureSync(n: number): void {
+    if (this.chunk.length - this.pos >= n || this.ended) return;
+    // copy first: the source may reuse the buffer the current chunk is a view of (and a
+    // Buffer's slice() is a view: copy through the Uint8Array constructor)
+    let out = new Uint8Array(this.chunk.subarray(this.pos));
+    while (out.length < n) {
+      const c = this.source.next();
+      if (c instanceof Promise) throw notSync();
+      if (c === undefined) {
+        this.ended = true;
+        break;
+      }
+      const grown = new Uint8Array(out.length + c.length);
+      grown.set(out, 0);
+      grown.set(c, out.length);
+      out = grown;
+    }
+    this.chunk = out;
+    this.pos = 0;
+  }
+
   /** {@link ByteReader.atEnd}, synchronously (synchronous sources only). */
   atEndSync(): boolean {
     return !this.fillSync();

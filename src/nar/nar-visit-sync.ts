@@ -40,6 +40,11 @@ import {
 } from "./nar-rules.js";
 import type { NarReadOptions } from "./reader.js";
 
+/** Bytes kept readable ahead of each node (longer than its header, a name and a target). */
+const LOOKAHEAD = 8192;
+/** Files up to this size are made whole in the buffer before their callback. */
+const SMALL_FILE = 1 << 16;
+
 /**
  * The node being visited. One object, reused: its fields (and `segmentBytes`, a live array)
  * are valid only during the callback.
@@ -158,6 +163,9 @@ export function visitNarSync(
   single(T.magic, "nar.magic");
   // Each turn of the loop reads one node, then closes what it ended and opens the next entry.
   for (;;) {
+    // a node's header, name and target fit in the buffer: no slow path at chunk boundaries
+    // (slow paths then run only on damaged input, and the loop stays optimised)
+    if (R.available() < LOOKAHEAD) R.ensureSync(LOOKAHEAD);
     single(T.open, "nar.node");
     single(T.type, "nar.node");
     const kind = pick(NODE_TYPES, "nar.node");
@@ -180,6 +188,8 @@ export function visitNarSync(
         );
       if (size > maxContents)
         throw limitError("nar.regular.contents", start, "nar.contents", maxContents, size);
+      // small files whole in the buffer: takeBuffered() then always has them
+      if (size <= SMALL_FILE && R.available() < size) R.ensureSync(size);
       node.type = "regular";
       node.executable = executable;
       node.size = size;
