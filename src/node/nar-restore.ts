@@ -72,26 +72,30 @@ export interface RestoreOptions extends NarReadOptions {
 }
 
 /**
- * Restores the NAR read from `input` as `destination`, which must not exist. Synchronous
+ * Restores the NAR read from `input` as `destination` (a path, or its bytes), which must not
+ * exist. Synchronous
  * inputs (bytes, iterables of chunks, sources marked `sync` such as `fdChunkSource`) are
  * restored without a promise per entry.
  */
 export async function restoreNar(
   input: ByteInput,
-  destination: string,
+  destination: string | Uint8Array,
   options: RestoreOptions = {},
 ): Promise<void> {
+  const dest = Buffer.from(destination);
+  // (a destination given as bytes that are not UTF-8 shows with U+FFFD in messages)
+  const shown = typeof destination === "string" ? destination : dest.toString();
   let exists = true;
   try {
-    lstatSync(destination);
+    lstatSync(dest);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
     exists = false;
   }
   if (exists) {
-    throw new NixCompatError("nar.destination-exists", `'${destination}' already exists`);
+    throw new NixCompatError("nar.destination-exists", `'${shown}' already exists`);
   }
-  const r = new Restorer(Buffer.from(destination), options.onProgress);
+  const r = new Restorer(dest, options.onProgress);
   const reader = byteReader(input);
   try {
     if (reader.isSync) {
@@ -114,7 +118,7 @@ export async function restoreNar(
       }
     }
   } catch (e) {
-    throw new NarRestoreError(destination, r.created, e);
+    throw new NarRestoreError(shown, r.created, e);
   }
 }
 

@@ -256,6 +256,42 @@ describeWithNix("nar with names that are not UTF-8 (byte-exact, like Nix)", () =
     }
   });
 
+  it("dump-path, hash path and restore take such paths as arguments (fast and full forms)", () => {
+    const file = raw(`${t.toString("latin1")}/caf\\xe9`);
+    const nixDump = runBytes([raw("nix-store"), raw("--dump"), file]).stdout;
+    expect(nixDump.length).toBeGreaterThan(0);
+    for (const sep of [[], [raw("--")]]) {
+      const ours = runBytes([
+        raw(process.execPath),
+        raw(CLI_PATH),
+        raw("nar"),
+        raw("dump-path"),
+        ...sep,
+        file,
+      ]);
+      expect(ours.stdout.equals(nixDump)).toBe(true);
+      const hash = runBytes([
+        raw(process.execPath),
+        raw(CLI_PATH),
+        raw("hash"),
+        raw("path"),
+        ...sep,
+        file,
+      ]);
+      expect(hash.stdout.toString()).toBe(
+        runBytes([raw("nix"), raw("hash"), raw("path"), file]).stdout.toString(),
+      );
+      expect(hash.stdout.length).toBeGreaterThan(0);
+    }
+    const dest = raw(join(dir, "restored-\\xff"));
+    const r = runBytes(
+      [raw(process.execPath), raw(CLI_PATH), raw("nar"), raw("restore"), dest],
+      nixDump,
+    );
+    expect(r.status).toBe(0);
+    expect(snapshot(dest)).toEqual(snapshot(file));
+  });
+
   it("listNar refuses such names in text mode (typed) and keeps their bytes in binary mode", async () => {
     const bytes = runCli(["nar", "dump-path", t.toString("latin1")]).stdout;
     await expect(listNar(bytes)).rejects.toMatchObject({ code: "nar.name-not-utf8" });

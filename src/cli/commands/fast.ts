@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
 import { isatty } from "node:tty";
 import type { HashAlgorithm } from "../../core/hash-algorithm.js";
 import { nixbase32Encode } from "../../core/nixbase32.js";
@@ -17,8 +18,43 @@ import { restoreNar } from "../../node/nar-restore.js";
 import { reportError } from "../errors.js";
 import { writeStdoutSync } from "../io.js";
 
+let cmdline: Buffer[] | undefined;
+
+/**
+ * The raw bytes of command-line argument `arg`. Node decodes arguments as UTF-8, turning bytes
+ * that are not UTF-8 into U+FFFD; such an argument is taken again from `/proc/self/cmdline`
+ * (Linux), so that paths whose names are not UTF-8 can be named.
+ */
+export function rawArgumentBytes(arg: string): Buffer {
+  const bytes = Buffer.from(arg, "utf8");
+  if (!arg.includes("\uFFFD")) return bytes;
+  try {
+    if (cmdline === undefined) {
+      const all = readFileSync("/proc/self/cmdline");
+      cmdline = [];
+      for (let at = 0; at < all.length;) {
+        const end = all.indexOf(0, at);
+        cmdline.push(all.subarray(at, end < 0 ? all.length : end));
+        at = end < 0 ? all.length : end + 1;
+      }
+    }
+  } catch {
+    return bytes;
+  }
+  const argv = process.argv;
+  for (let i = argv.length - 1; i >= 0; i--) {
+    if (argv[i] !== arg) continue;
+    const raw = cmdline[cmdline.length - (argv.length - i)];
+    if (raw !== undefined && raw.toString("utf8") === arg) return raw;
+  }
+  return bytes;
+}
+
 /** Writes the NAR of `path` to stdout; `progress` is called every 16 chunks with the bytes so far. */
-export function dumpPathToStdout(path: string, progress?: (bytes: number) => void): void {
+export function dumpPathToStdout(
+  path: string | Uint8Array,
+  progress?: (bytes: number) => void,
+): void {
   let bytes = 0;
   let chunks = 0;
   for (const chunk of dumpPathChunks(path)) {
@@ -62,8 +98,9 @@ export async function runFast(argv: readonly string[]): Promise<number | undefin
   if (area === "nar" && rest.length === 1 && plain(rest[0])) {
     // progress reports on a terminal are the full command's
     if (isatty(2)) return undefined;
-    if (command === "dump-path") return run(() => dumpPathToStdout(rest[0]!));
-    if (command === "restore") return run(() => restoreNar(fileChunkSource("-"), rest[0]!));
+    const path = rawArgumentBytes(rest[0]!);
+    if (command === "dump-path") return run(() => dumpPathToStdout(path));
+    if (command === "restore") return run(() => restoreNar(fileChunkSource("-"), path));
     return undefined;
   }
   if (area === "hash" && command === "path") {
@@ -81,7 +118,7 @@ export async function runFast(argv: readonly string[]): Promise<number | undefin
     if (paths.length === 0) return undefined;
     return run(async () => {
       for (const path of paths) {
-        const { hash } = await narHashAndSize(path, algorithm);
+        const { hash } = await narHashAndSize(rawArgumentBytes(path), algorithm);
         writeStdoutSync(Buffer.from(`${printedDigest(algorithm, hash, encoding)}\n`));
       }
     });

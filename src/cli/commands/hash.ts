@@ -17,6 +17,7 @@ import { hashFileSync } from "../../node/file-hash.js";
 import { hashPath } from "../../node/nar-dump.js";
 import { openInputStream, printLine } from "../io.js";
 import { addEncodingFlags, addHashTypeOption, hashTypeOf } from "../options.js";
+import { rawArgumentBytes } from "./fast.js";
 
 /** Prints a hash as `nix hash` does: SRI with prefix, other encodings as the bare digest. */
 export function printHashAs(hash: Hash, encoding: HashEncoding): string {
@@ -39,7 +40,7 @@ export function registerHashCommands(program: Command): void {
       for (const path of paths) {
         const digest =
           kind === "path"
-            ? await hashPath(path, algorithm)
+            ? await hashPath(rawArgumentBytes(path), algorithm)
             : path === "-"
               ? await hashStream(algorithm, openInputStream(path))
               : hashFileSync(algorithm, path);

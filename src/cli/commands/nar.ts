@@ -7,7 +7,6 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { NixCompatError } from "../../core/errors.js";
 import {
@@ -21,7 +20,7 @@ import { visitNarSync } from "../../nar/nar-visit-sync.js";
 import { fileChunkSource } from "../../node/byte-sources.js";
 import { restoreNar } from "../../node/nar-restore.js";
 import { writeStdoutSync } from "../io.js";
-import { dumpPathToStdout } from "./fast.js";
+import { dumpPathToStdout, rawArgumentBytes } from "./fast.js";
 
 /**
  * Progress on stderr for long work, only when stderr is a terminal: at most 4 updates a second,
@@ -54,29 +53,9 @@ function writeBinary(text: string): void {
   writeStdoutSync(Buffer.from(text, "latin1"));
 }
 
-let cmdline: string[] | undefined;
-
-/**
- * The raw bytes of command-line argument `arg`, as a binary string (one character per byte).
- * Node decodes arguments as UTF-8, turning bytes that are not UTF-8 into U+FFFD; such an
- * argument is taken again from `/proc/self/cmdline` (Linux), so that paths inside a NAR whose
- * names are not UTF-8 can be named.
- */
+/** The raw bytes of command-line argument `arg` as a binary string (one character per byte). */
 function rawArgument(arg: string): string {
-  const bytes = Buffer.from(arg, "utf8");
-  if (!arg.includes("\uFFFD")) return bytes.toString("latin1");
-  try {
-    cmdline ??= readFileSync("/proc/self/cmdline").toString("latin1").split("\0").slice(0, -1);
-  } catch {
-    return bytes.toString("latin1");
-  }
-  const argv = process.argv;
-  for (let i = argv.length - 1; i >= 0; i--) {
-    if (argv[i] !== arg) continue;
-    const raw = cmdline[cmdline.length - (argv.length - i)];
-    if (raw !== undefined && Buffer.from(raw, "latin1").toString("utf8") === arg) return raw;
-  }
-  return bytes.toString("latin1");
+  return rawArgumentBytes(arg).toString("latin1");
 }
 
 function notFound(path: string): never {
@@ -173,7 +152,7 @@ export function registerNarCommands(program: Command): void {
     .action((path: string) => {
       const progress = progressReporter("dumped");
       try {
-        dumpPathToStdout(path, (bytes) => progress.update(-1, bytes));
+        dumpPathToStdout(rawArgumentBytes(path), (bytes) => progress.update(-1, bytes));
       } finally {
         progress.done();
       }
@@ -187,7 +166,7 @@ export function registerNarCommands(program: Command): void {
       const src = fileChunkSource("-");
       const progress = progressReporter("restored");
       try {
-        await restoreNar(src, dest, {
+        await restoreNar(src, rawArgumentBytes(dest), {
           onProgress: ({ entries, bytes }) => {
             if ((entries & 255) === 0) progress.update(entries, bytes);
           },
