@@ -102,6 +102,20 @@ printTable(`narinfo: ${entries.length} cache.nixos.org narinfos, ${(bytes / 1e6)
   row("fingerprint", fpT),
 ]);
 
+// The verdict, on wall time (the target) and on CPU time (what this process got when other
+// processes share the machine).
+{
+  const perSec = (sec) => Math.round(entries.length / sec);
+  const wallRate = perSec(parseT.wall);
+  const cpuRate = perSec(parseT.cpu);
+  const mark = (rate) => (rate >= TARGET_PER_S ? "✓" : "✗");
+  console.log(
+    `\nparse with full validation: ${wallRate.toLocaleString("en")} narinfos/s wall ${mark(wallRate)}, ` +
+      `${cpuRate.toLocaleString("en")}/s CPU ${mark(cpuRate)} ` +
+      `(target ≥ ${TARGET_PER_S.toLocaleString("en")}/s; Rust nix-compat ${perSec((RUST_PARSE_US * entries.length) / 1e6).toLocaleString("en")}/s)`,
+  );
+}
+
 // Signatures: verify corpus signatures with the cache.nixos.org-1 key, and sign, with the
 // portable backend (@noble/ed25519) and with node:crypto (nodeCryptoEd25519Backend).
 const key = parsePublicKey("cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=");

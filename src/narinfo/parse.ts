@@ -33,6 +33,12 @@
  * empty Compression as bzip2). Like Nix it refuses a missing final newline, a `NarSize` of 0
  * and a missing StorePath, URL, NarHash or NarSize.
  *
+ * Speed: a narinfo in the shape binary caches write (known fields in Nix's order, nix32 or
+ * hex digests, default store directory) is first matched whole by one large regular
+ * expression (`./fast-parse.ts`); anything else, and every error, goes through the full
+ * parser below ({@link parseNarInfoFully}), which reads line by line. A property test pins
+ * the two: the fast path returns the full parser's value or declines.
+ *
  * @module
  */
 import { base16Decode } from "../core/base16.js";
@@ -40,9 +46,10 @@ import { base64Decode } from "../core/base64.js";
 import { type ContentAddress, parseContentAddress } from "../core/content-address.js";
 import { MalformedInputError } from "../core/errors.js";
 import type { Hash, HashEncoding } from "../core/hash.js";
-import { HASH_SIZES, isHashAlgorithm } from "../core/hash-algorithm.js";
-import { nixbase32Decode, nixbase32EncodedLength } from "../core/nixbase32.js";
+import { isHashAlgorithm } from "../core/hash-algorithm.js";
+import { nixbase32Decode } from "../core/nixbase32.js";
 import {
+  DEFAULT_STORE_DIR,
   MAX_STORE_PATH_NAME_LENGTH,
   parseStorePath,
   parseStorePathBaseName,
@@ -52,6 +59,7 @@ import {
 import { NarInfoCursor, NarInfoError, scanNarInfoFields } from "../grammar/narinfo.js";
 import { parseSignature, type Signature } from "../signing/keys.js";
 import { fastBase64Decode, fastNixbase32Decode } from "./fast-decode.js";
+import { caEncoding, fastParseNarInfo } from "./fast-parse.js";
 import {
   MAX_NARINFO_SIZE,
   type NarInfo,
@@ -113,6 +121,18 @@ export function parseNarInfo(text: string, options: ParseNarInfoOptions = {}): N
 }
 
 function parseInner(text: string, options: ParseNarInfoOptions): NarInfo {
+  if (options.storeDir === undefined || options.storeDir === DEFAULT_STORE_DIR) {
+    const fast = fastParseNarInfo(text);
+    if (fast !== undefined) return fast;
+  }
+  return parseNarInfoFully(text, options);
+}
+
+/**
+ * The full parser: every shape, every error. {@link parseNarInfo} runs it when the fast path
+ * (`./fast-parse.ts`) declines; exported for the tests that pin the two together.
+ */
+export function parseNarInfoFully(text: string, options: ParseNarInfoOptions = {}): NarInfo {
   const spOptions = { storeDir: options.storeDir, nameRules: options.nameRules };
 
   let storePath: StorePath | undefined;
@@ -424,15 +444,6 @@ function wrongAlgorithm(
     `${key} '${value.length > 80 ? `${value.slice(0, 77)}...` : value}' has the prefix '${algo}', expected 'sha256'`,
     { line, column },
   );
-}
-
-function caEncoding(value: string, ca: ContentAddress): Exclude<HashEncoding, "sri"> | undefined {
-  const digest = value.slice(value.lastIndexOf(":") + 1);
-  const size = HASH_SIZES[ca.hash.algorithm];
-  // same order as src/core/hash.ts: base16, then nix32, then base64 (lengths never collide)
-  if (digest.length === size * 2) return /[A-F]/.test(digest) ? undefined : "base16";
-  if (digest.length === nixbase32EncodedLength(size)) return "nix32";
-  return "base64";
 }
 
 /**
