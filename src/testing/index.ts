@@ -9,4 +9,5 @@ export * from "./core.js";
 export * from "./derivation.js";
 export * from "./nar.js";
 export * from "./narinfo.js";
+export * from "./text-mutation.js";
 export * from "./wire.js";

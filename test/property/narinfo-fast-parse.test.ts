@@ -5,6 +5,7 @@ import { NarInfoError, printNarInfo } from "../../src/narinfo/index.js";
 import { fastParseNarInfo } from "../../src/narinfo/fast-parse.js";
 import { parseNarInfo, parseNarInfoFully } from "../../src/narinfo/parse.js";
 import { arbNarInfo } from "../../src/testing/narinfo.js";
+import { arbTextMutation, mutateText } from "../../src/testing/text-mutation.js";
 import { describeWithShared, sharedPath } from "../support/shared.js";
 
 const RUNS = Number(process.env.NIX_COMPAT_PROPERTY_RUNS ?? 300);
@@ -36,81 +37,7 @@ function checkAgainstFullParser(text: string): void {
   expect(outcome(() => parseNarInfo(text))).toStrictEqual(full);
 }
 
-const mutation = fc.oneof(
-  fc.record({
-    kind: fc.constant("delete" as const),
-    at: fc.nat(),
-    len: fc.integer({ min: 1, max: 4 }),
-  }),
-  fc.record({
-    kind: fc.constant("insert" as const),
-    at: fc.nat(),
-    s: fc.oneof(
-      fc.constantFrom(
-        "\n",
-        ":",
-        " ",
-        "\r",
-        "-",
-        ".",
-        "e",
-        "0",
-        "1",
-        "A",
-        "=",
-        "/",
-        "é",
-        "sha256:",
-        "Sig: ",
-        "\n\n",
-        "CA: ",
-        "0000000000000000",
-        "9",
-      ),
-      fc.string({ maxLength: 3 }),
-    ),
-  }),
-  fc.record({ kind: fc.constant("dupline" as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant("dropline" as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant("swaplines" as const), at: fc.nat(), to: fc.nat() }),
-);
-type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
-
-function mutate(text: string, ms: readonly Mutation[]): string {
-  for (const m of ms) {
-    const lines = text.split("\n");
-    switch (m.kind) {
-      case "delete": {
-        const at = m.at % (text.length + 1);
-        text = text.slice(0, at) + text.slice(at + m.len);
-        break;
-      }
-      case "insert": {
-        const at = m.at % (text.length + 1);
-        text = text.slice(0, at) + m.s + text.slice(at);
-        break;
-      }
-      case "dupline": {
-        const i = m.at % lines.length;
-        lines.splice(i, 0, lines[i]!);
-        text = lines.join("\n");
-        break;
-      }
-      case "dropline":
-        lines.splice(m.at % lines.length, 1);
-        text = lines.join("\n");
-        break;
-      case "swaplines": {
-        const i = m.at % lines.length;
-        const j = m.to % lines.length;
-        [lines[i], lines[j]] = [lines[j]!, lines[i]!];
-        text = lines.join("\n");
-        break;
-      }
-    }
-  }
-  return text;
-}
+const mutation = arbTextMutation();
 
 describe("the narinfo fast path is pinned to the full parser", () => {
   it("canonical narinfos: same value, and the fast path takes most of them", () => {
@@ -141,7 +68,7 @@ describe("the narinfo fast path is pinned to the full parser", () => {
       fc.property(
         fc.oneof(arbNarInfo({ canonical: true }), arbNarInfo()),
         fc.array(mutation, { minLength: 1, maxLength: 3 }),
-        (info, ms) => checkAgainstFullParser(mutate(printNarInfo(info), ms)),
+        (info, ms) => checkAgainstFullParser(mutateText(printNarInfo(info), ms)),
       ),
       { numRuns: RUNS * 5 },
     );

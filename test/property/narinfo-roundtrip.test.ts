@@ -10,6 +10,7 @@ import {
   printNarInfo,
 } from "../../src/narinfo/index.js";
 import { arbNarInfo } from "../../src/testing/narinfo.js";
+import { arbTextMutation, mutateText } from "../../src/testing/text-mutation.js";
 
 const RUNS = Number(process.env.NIX_COMPAT_PROPERTY_RUNS ?? 300);
 
@@ -40,74 +41,10 @@ describe("narinfo print/parse properties", () => {
   });
 
   it("mutated files give a typed error or parse and print back exactly", () => {
-    const mutation = fc.oneof(
-      fc.record({
-        kind: fc.constant("delete" as const),
-        at: fc.nat(),
-        len: fc.integer({ min: 1, max: 8 }),
-      }),
-      fc.record({
-        kind: fc.constant("insert" as const),
-        at: fc.nat(),
-        s: fc.oneof(
-          fc.constantFrom(
-            "\n",
-            ":",
-            " ",
-            "\r",
-            "-",
-            ".",
-            "e",
-            "0",
-            "sha256:",
-            "Sig: ",
-            "=",
-            "/",
-            "\n\n",
-            "A",
-          ),
-          fc.string({ maxLength: 4 }),
-        ),
-      }),
-      fc.record({ kind: fc.constant("dupline" as const), at: fc.nat() }),
-      fc.record({ kind: fc.constant("dropline" as const), at: fc.nat() }),
-      fc.record({ kind: fc.constant("swaplines" as const), at: fc.nat(), to: fc.nat() }),
-    );
+    const mutation = arbTextMutation({ maxDelete: 8, maxInsert: 4 });
     fc.assert(
       fc.property(arbNarInfo(), fc.array(mutation, { minLength: 1, maxLength: 3 }), (info, ms) => {
-        let text = printNarInfo(info);
-        for (const m of ms) {
-          const lines = text.split("\n");
-          switch (m.kind) {
-            case "delete": {
-              const at = m.at % (text.length + 1);
-              text = text.slice(0, at) + text.slice(at + m.len);
-              break;
-            }
-            case "insert": {
-              const at = m.at % (text.length + 1);
-              text = text.slice(0, at) + m.s + text.slice(at);
-              break;
-            }
-            case "dupline": {
-              const i = m.at % lines.length;
-              lines.splice(i, 0, lines[i]!);
-              text = lines.join("\n");
-              break;
-            }
-            case "dropline":
-              lines.splice(m.at % lines.length, 1);
-              text = lines.join("\n");
-              break;
-            case "swaplines": {
-              const i = m.at % lines.length;
-              const j = m.to % lines.length;
-              [lines[i], lines[j]] = [lines[j]!, lines[i]!];
-              text = lines.join("\n");
-              break;
-            }
-          }
-        }
+        const text = mutateText(printNarInfo(info), ms);
         let parsed: ReturnType<typeof parseNarInfo> | undefined;
         try {
           parsed = parseNarInfo(text);
