@@ -16,11 +16,11 @@ let shared: Uint8Array | undefined;
  * Hashes a file's contents (not its NAR serialisation) with the current hash backend.
  * Synchronous reads into a reused buffer: the fastest way in Node for one large file.
  */
-export function hashFileSync(algorithm: HashAlgorithm, path: string): Uint8Array {
+export function hashFileSync(algorithm: HashAlgorithm, path: string | Uint8Array): Uint8Array {
   shared ??= new Uint8Array(FILE_HASH_BUFFER_SIZE);
   const buf = shared;
   const hasher = createHasher(algorithm);
-  const fd = openSync(path, "r");
+  const fd = openSync(typeof path === "string" ? path : Buffer.from(path), "r");
   try {
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);

@@ -1,5 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -181,14 +189,14 @@ const raw = (s: string): Buffer =>
 function runBytes(
   argv: readonly Buffer[],
   input?: Buffer,
-): { status: number | null; stdout: Buffer } {
+): { status: number | null; stdout: Buffer; stderr: Buffer } {
   const quoted = argv.map((_, i) => `"$(printf '%b' "$A${i}")"`).join(" ");
   const env: Record<string, string> = { ...(process.env as Record<string, string>) };
   argv.forEach((a, i) => {
     env[`A${i}`] = [...a].map((b) => `\\0${b.toString(8).padStart(3, "0")}`).join("");
   });
   const r = spawnSync("sh", ["-c", `exec ${quoted}`], { env, input, maxBuffer: 1 << 30 });
-  return { status: r.status, stdout: r.stdout };
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describeWithNix("nar with names that are not UTF-8 (byte-exact, like Nix)", () => {
@@ -290,6 +298,39 @@ describeWithNix("nar with names that are not UTF-8 (byte-exact, like Nix)", () =
     );
     expect(r.status).toBe(0);
     expect(snapshot(dest)).toEqual(snapshot(file));
+  });
+
+  it("store-path add takes such a path (with --name: the name itself is no store path name)", () => {
+    const file = raw(`${t.toString("latin1")}/caf\\xe9`);
+    const ascii = join(dir, "cafe-copy");
+    writeFileSync(ascii, readFileSync(file));
+    for (const [flags, nixArgs] of [
+      [[], ["--add-fixed", "--recursive", "sha256"]],
+      [[raw("--flat")], ["--add-fixed", "sha256"]],
+    ] as const) {
+      const ours = runBytes([
+        raw(process.execPath),
+        raw(CLI_PATH),
+        raw("store-path"),
+        raw("add"),
+        raw("--name"),
+        raw("cafe-copy"),
+        ...flags,
+        file,
+      ]);
+      expect(ours.stdout.toString()).toBe(
+        runBytes([raw("nix-store"), ...nixArgs.map((a) => raw(a)), raw(ascii)]).stdout.toString(),
+      );
+    }
+    const noName = runBytes([
+      raw(process.execPath),
+      raw(CLI_PATH),
+      raw("store-path"),
+      raw("add"),
+      file,
+    ]);
+    expect(noName.status).toBe(1);
+    expect(noName.stderr.toString()).toMatch(/^error: .*store path name/);
   });
 
   it("listNar refuses such names in text mode (typed) and keeps their bytes in binary mode", async () => {

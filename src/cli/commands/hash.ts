@@ -17,7 +17,7 @@ import { hashFileSync } from "../../node/file-hash.js";
 import { hashPath } from "../../node/nar-dump.js";
 import { openInputStream, printLine } from "../io.js";
 import { addEncodingFlags, addHashTypeOption, hashTypeOf } from "../options.js";
-import { rawArgumentBytes } from "./fast.js";
+import { rawArgumentBytes } from "../raw-arguments.js";
 
 /** Prints a hash as `nix hash` does: SRI with prefix, other encodings as the bare digest. */
 export function printHashAs(hash: Hash, encoding: HashEncoding): string {

@@ -20,7 +20,8 @@ import { visitNarSync } from "../../nar/nar-visit-sync.js";
 import { fileChunkSource } from "../../node/byte-sources.js";
 import { restoreNar } from "../../node/nar-restore.js";
 import { writeStdoutSync } from "../io.js";
-import { dumpPathToStdout, rawArgumentBytes } from "./fast.js";
+import { rawArgumentBytes } from "../raw-arguments.js";
+import { dumpPathToStdout } from "./fast.js";
 
 /**
  * Progress on stderr for long work, only when stderr is a terminal: at most 4 updates a second,

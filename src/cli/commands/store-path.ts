@@ -14,6 +14,7 @@ import { hashPath } from "../../node/nar-dump.js";
 import { checkFailed } from "../errors.js";
 import { printLine } from "../io.js";
 import { addHashTypeOption, hashTypeOf } from "../options.js";
+import { rawArgumentBytes } from "../raw-arguments.js";
 
 /** Registers `store-path add`. */
 export function registerStorePathCommands(program: Command): void {
@@ -38,13 +39,16 @@ export function registerStorePathCommands(program: Command): void {
     ) => {
       const algorithm = hashTypeOf(opts.type) as HashAlgorithm;
       const name = opts.name ?? basename(resolve(path));
+      // the file itself by its exact bytes (a name that is not UTF-8 still names a file; it
+      // is not a valid store path name, so such a path needs --name)
+      const file = rawArgumentBytes(path);
       let digest: Uint8Array;
       if (opts.flat) {
-        const st = await lstat(path);
+        const st = await lstat(file);
         if (!st.isFile()) checkFailed(`'${path}' is not a regular file; --flat needs one`);
-        digest = hashFileSync(algorithm, path);
+        digest = hashFileSync(algorithm, file);
       } else {
-        digest = await hashPath(path, algorithm);
+        digest = await hashPath(file, algorithm);
       }
       const storePath = makeFixedOutputPath(
         name,
