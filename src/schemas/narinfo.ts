@@ -28,14 +28,10 @@
  */
 import { z } from "zod";
 import { ValidationError } from "../core/errors.js";
-import { formatHash } from "../core/hash.js";
-import { DEFAULT_STORE_DIR } from "../core/store-path.js";
 import { NarInfoError } from "../grammar/narinfo.js";
 import { parseNarInfo } from "../narinfo/parse.js";
-import { formatNarInfoContentAddress, printNarInfo } from "../narinfo/print.js";
-import { narInfoQuirks } from "../narinfo/quirks.js";
+import { printNarInfo } from "../narinfo/print.js";
 import type { NarInfo } from "../narinfo/types.js";
-import { formatSignature } from "../signing/keys.js";
 import { parseWithSchema } from "./validate.js";
 
 const noLineBreak = (what: string) =>
@@ -76,38 +72,9 @@ export const NarInfoJson = z
 /** The TypeScript type of {@link NarInfoJson}. */
 export type NarInfoJsonValue = z.output<typeof NarInfoJson>;
 
-/** Options for the JSON conversions. */
-export interface NarInfoJsonOptions {
-  /** Store directory, default `/nix/store`. */
-  readonly storeDir?: string;
-}
+import type { NarInfoJsonOptions } from "../narinfo/json.js";
 
-/** The `narinfo show` JSON of a narinfo. */
-export function narInfoToJson(info: NarInfo, options: NarInfoJsonOptions = {}): NarInfoJsonValue {
-  const dir = options.storeDir ?? DEFAULT_STORE_DIR;
-  const q = info.quirks;
-  return {
-    storePath: `${dir}/${info.storePath.hash}-${info.storePath.name}`,
-    url: info.url,
-    compression: info.compression ?? null,
-    fileHash: info.fileHash === undefined ? null : formatHash(info.fileHash, q.fileHashEncoding),
-    fileSize: info.fileSize ?? null,
-    narHash: formatHash(info.narHash, q.narHashEncoding),
-    narSize: info.narSize,
-    references: info.references.map((r) => `${r.hash}-${r.name}`),
-    deriver: info.deriver === undefined ? null : `${info.deriver.hash}-${info.deriver.name}`,
-    system: info.system ?? null,
-    signatures: info.signatures.map(formatSignature),
-    ca: info.ca === undefined ? null : formatNarInfoContentAddress(info.ca, q.caHashEncoding),
-    unknownFields: info.unknownFields.map((f) => ({ key: f.key, value: f.value })),
-    quirks: {
-      referencesAbsent: q.referencesAbsent && info.references.length === 0,
-      unknownDeriver: q.unknownDeriver && info.deriver === undefined,
-      fieldOrder: q.fieldOrder === undefined ? null : [...q.fieldOrder],
-    },
-    flags: narInfoQuirks(info),
-  };
-}
+export { type NarInfoJsonOptions, narInfoToJson } from "../narinfo/json.js";
 
 /**
  * Reads `narinfo show` JSON back into a narinfo, validating every field as the narinfo

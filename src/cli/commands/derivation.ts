@@ -20,13 +20,33 @@ import type { Derivation } from "../../derivation/index.js";
 import { checkFailed, usageError } from "../errors.js";
 import { readInputBytes, writeStdout, writeStdoutSync } from "../io.js";
 
-type DerivationLib = typeof import("../../derivation/index.js");
+/** The parts of the derivation library that ATerm input needs: no zod, no Parsimmon. */
+type DerivationLib = typeof import("../../grammar/derivation-aterm.js") &
+  typeof import("../../derivation/hash.js") &
+  typeof import("../../derivation/validate.js");
 let lib: DerivationLib;
+/** The JSON converters (and zod with them), loaded only when an input is JSON. */
+let jsonLib: typeof import("../../derivation/json.js") | undefined;
 
-/** Loads the derivation library on first use (keeps `nix-compat` start-up light for other commands). */
-async function load(): Promise<DerivationLib> {
-  lib ??= await import("../../derivation/index.js");
+/**
+ * Loads the derivation library on first use (keeps `nix-compat` start-up light for other
+ * commands); the JSON half (zod's ~100 modules) only when `json` is true.
+ */
+async function load(json = false): Promise<DerivationLib> {
+  lib ??= Object.assign(
+    {},
+    await import("../../grammar/derivation-aterm.js"),
+    await import("../../derivation/hash.js"),
+    await import("../../derivation/validate.js"),
+  );
+  if (json) jsonLib ??= await import("../../derivation/json.js");
   return lib;
+}
+
+/** The JSON converters, which {@link load} must have loaded (an input was JSON). */
+function json(): NonNullable<typeof jsonLib> {
+  if (jsonLib === undefined) throw new Error("internal: derivation JSON converters not loaded");
+  return jsonLib;
 }
 
 const DRV_BASE = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+\.drv$/;
@@ -98,7 +118,7 @@ interface Loaded {
 function loadDerivations(file: string, bytes: Uint8Array, storeDir: string): Loaded[] {
   return withFile(file, () => {
     if (!isJson(bytes)) return [{ drv: lib.parseDerivationATerm(bytes, { storeDir }) }];
-    const doc = lib.readDerivationJson(parseJsonText(file, bytes), { storeDir });
+    const doc = json().readDerivationJson(parseJsonText(file, bytes), { storeDir });
     return doc.entries.map((e) => ({ drv: e.drv, key: e.key }));
   });
 }
@@ -130,9 +150,10 @@ async function loadInput(
   file: string,
   opts: StoreOpts,
 ): Promise<{ storeDir: string; loaded: Loaded; name: string | undefined }> {
-  await load();
   const storeDir = storeDirOf(opts);
-  const loaded = loadOne(file, await readInputBytes(file), storeDir);
+  const bytes = await readInputBytes(file);
+  await load(isJson(bytes));
+  const loaded = loadOne(file, bytes, storeDir);
   return { storeDir, loaded, name: nameFor(file, loaded) };
 }
 
@@ -192,7 +213,7 @@ export function registerDerivationCommands(program: Command): void {
       const show = await import("../../derivation/show.js");
       const { parseDerivationATerm } = await import("../../grammar/derivation-aterm.js");
       if (opts.jsonVersion === "4" || files.some((f) => f === "-" || !DRV_BASE.test(basename(f)))) {
-        await load();
+        await load(opts.jsonVersion === "4");
       }
       const storeDir = storeDirOf(opts);
       if (opts.jsonVersion !== "1" && opts.jsonVersion !== "4")
@@ -208,6 +229,7 @@ export function registerDerivationCommands(program: Command): void {
           continue;
         }
         const bytes = file === "-" ? await readInputBytes(file) : readFileSync(file);
+        if (isJson(bytes)) await load(true);
         for (const loaded of loadDerivations(file, bytes, storeDir)) {
           const kbase = basename(loaded.key ?? "");
           const drvPath =
@@ -228,7 +250,7 @@ export function registerDerivationCommands(program: Command): void {
           if (fast !== undefined) return fast;
           return withFile(src.file, () => parseDerivationATerm(bytes, { storeDir }));
         }
-        if (lib === undefined) {
+        if (jsonLib === undefined) {
           throw new NixCompatError(
             "derivation.not-aterm",
             "expected a .drv (ATerm) file, found JSON",
@@ -257,7 +279,7 @@ export function registerDerivationCommands(program: Command): void {
           };
         });
         await writeStdout(
-          `${JSON.stringify(lib.derivationsToJsonV4(entries, { storeDir }), null, 2)}\n`,
+          `${JSON.stringify(json().derivationsToJsonV4(entries, { storeDir }), null, 2)}\n`,
         );
         return;
       }
@@ -279,6 +301,7 @@ export function registerDerivationCommands(program: Command): void {
       let failed = false;
       for (const file of files) {
         const bytes = await readInputBytes(file);
+        if (isJson(bytes)) await load(true);
         let messages: string[];
         if (isJson(bytes)) {
           let value: unknown;
@@ -289,7 +312,7 @@ export function registerDerivationCommands(program: Command): void {
             failed = true;
             continue;
           }
-          messages = lib
+          messages = json()
             .derivationJsonProblems(value, { storeDir })
             .map((p) => `${file}: ${formatJsonPath(p.path)}: ${p.message}`);
         } else {

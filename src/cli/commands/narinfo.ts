@@ -14,7 +14,7 @@ import {
   signNarInfo,
 } from "../../narinfo/signatures.js";
 import type { NarInfo } from "../../narinfo/types.js";
-import { narInfoToJson } from "../../schemas/narinfo.js";
+import { narInfoToJson } from "../../narinfo/json.js";
 import { type PublicKey, parsePublicKey, parseSecretKey } from "../../signing/keys.js";
 import { checkFailed, usageError } from "../errors.js";
 import { printLine, readInputText, writeStdout } from "../io.js";

@@ -1,0 +1,46 @@
+/**
+ * The `narinfo show` JSON of a parsed narinfo (the shape is documented, and validated with
+ * zod, in `src/schemas/narinfo.ts`). Apart from the schema so that printing it loads no zod.
+ *
+ * @module
+ */
+import { formatHash } from "../core/hash.js";
+import { DEFAULT_STORE_DIR } from "../core/store-path.js";
+import type { NarInfoJsonValue } from "../schemas/narinfo.js";
+import { formatSignature } from "../signing/keys.js";
+import { formatNarInfoContentAddress } from "./print.js";
+import { narInfoQuirks } from "./quirks.js";
+import type { NarInfo } from "./types.js";
+
+/** Options for the JSON conversions. */
+export interface NarInfoJsonOptions {
+  /** Store directory, default `/nix/store`. */
+  readonly storeDir?: string;
+}
+
+/** The `narinfo show` JSON of a narinfo. */
+export function narInfoToJson(info: NarInfo, options: NarInfoJsonOptions = {}): NarInfoJsonValue {
+  const dir = options.storeDir ?? DEFAULT_STORE_DIR;
+  const q = info.quirks;
+  return {
+    storePath: `${dir}/${info.storePath.hash}-${info.storePath.name}`,
+    url: info.url,
+    compression: info.compression ?? null,
+    fileHash: info.fileHash === undefined ? null : formatHash(info.fileHash, q.fileHashEncoding),
+    fileSize: info.fileSize ?? null,
+    narHash: formatHash(info.narHash, q.narHashEncoding),
+    narSize: info.narSize,
+    references: info.references.map((r) => `${r.hash}-${r.name}`),
+    deriver: info.deriver === undefined ? null : `${info.deriver.hash}-${info.deriver.name}`,
+    system: info.system ?? null,
+    signatures: info.signatures.map(formatSignature),
+    ca: info.ca === undefined ? null : formatNarInfoContentAddress(info.ca, q.caHashEncoding),
+    unknownFields: info.unknownFields.map((f) => ({ key: f.key, value: f.value })),
+    quirks: {
+      referencesAbsent: q.referencesAbsent && info.references.length === 0,
+      unknownDeriver: q.unknownDeriver && info.deriver === undefined,
+      fieldOrder: q.fieldOrder === undefined ? null : [...q.fieldOrder],
+    },
+    flags: narInfoQuirks(info),
+  };
+}
