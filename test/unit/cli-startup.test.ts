@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI_PATH } from "../support/cli.js";
+import { CLI_PATH, runCli } from "../support/cli.js";
 import { REPO_ROOT } from "../support/shared.js";
 
 const TRACE = join(REPO_ROOT, "test", "support", "module-trace.mjs");
@@ -50,6 +50,19 @@ describe("CLI start-up loads only what the command needs", () => {
     ]) {
       expect(modulesLoadedBy(args).filter(from("zod")), args.join(" ")).toEqual([]);
     }
+  });
+
+  it("the plain derivation show runs without commander, and prints what the full command prints", () => {
+    expect(modulesLoadedBy(["derivation", "show", HELLO]).filter(from("commander"))).toEqual([]);
+    const fast = runCli(["derivation", "show", HELLO, HELLO]);
+    const full = runCli(["derivation", "show", "--store-dir", "/nix/store", HELLO, HELLO]);
+    expect(fast.status).toBe(0);
+    expect(fast.stdout.equals(full.stdout)).toBe(true);
+    const bad = join(REPO_ROOT, "examples", "hello.nar");
+    const fastBad = runCli(["derivation", "show", bad]);
+    const fullBad = runCli(["derivation", "show", "--store-dir", "/nix/store", bad]);
+    expect(fastBad.status).toBe(1);
+    expect([fastBad.status, fastBad.stderr]).toEqual([fullBad.status, fullBad.stderr]);
   });
 
   it("the plain nar dump-path: no commander", () => {

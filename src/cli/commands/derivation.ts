@@ -17,7 +17,7 @@ import type { Command } from "commander";
 import { formatJsonPath, NixCompatError } from "../../core/errors.js";
 import { DEFAULT_STORE_DIR } from "../../core/store-path.js";
 import type { Derivation } from "../../derivation/index.js";
-import { checkFailed, usageError } from "../errors.js";
+import { checkFailed, reportError, usageError } from "../errors.js";
 import { readInputBytes, writeStdout, writeStdoutSync } from "../io.js";
 
 /** The parts of the derivation library that ATerm input needs: no zod, no Parsimmon. */
@@ -199,94 +199,7 @@ export function registerDerivationCommands(program: Command): void {
       "1 (Nix 2.8 show-derivation, default) or 4 (nix derivation show, Nix >= 2.33)",
       "1",
     )
-    .action(async (files: string[], opts: StoreOpts & { jsonVersion: string }) => {
-      // A one-shot pass over many small files spends more on TurboFan compiling the
-      // transcoder than the optimised code saves (2,000 drvs: 0.38-0.41 s CPU with it, 0.28-0.30
-      // s without; 10,000: 1.54 s against 1.39 s; two 3-4 MB files: 0.29 s against 0.32 s).
-      try {
-        setFlagsFromString("--no-opt");
-      } catch {
-        // flags frozen in this Node: keep the default
-      }
-      // The common case (.drv files named by their drv path) needs neither zod nor the JSON
-      // converters: load only the parser and the show printer.
-      const show = await import("../../derivation/show.js");
-      const { parseDerivationATerm } = await import("../../grammar/derivation-aterm.js");
-      if (opts.jsonVersion === "4" || files.some((f) => f === "-" || !DRV_BASE.test(basename(f)))) {
-        await load(opts.jsonVersion === "4");
-      }
-      const storeDir = storeDirOf(opts);
-      if (opts.jsonVersion !== "1" && opts.jsonVersion !== "4")
-        usageError("--json-version must be 1 or 4");
-      // Keys first (from file names when they are drv paths, as Nix takes the path it is
-      // given); derivations are parsed again when printed, so they are never all in memory.
-      const sources = new Map<string, { file: string; bytes?: Uint8Array; drv?: Derivation }>();
-      for (const file of files) {
-        const base = basename(file);
-        if (file !== "-" && DRV_BASE.test(base)) {
-          const key = `${storeDir}/${base}`;
-          if (!sources.has(key)) sources.set(key, { file });
-          continue;
-        }
-        const bytes = file === "-" ? await readInputBytes(file) : readFileSync(file);
-        if (isJson(bytes)) await load(true);
-        for (const loaded of loadDerivations(file, bytes, storeDir)) {
-          const kbase = basename(loaded.key ?? "");
-          const drvPath =
-            loaded.key?.startsWith("/") === true
-              ? loaded.key
-              : DRV_BASE.test(kbase)
-                ? `${storeDir}/${kbase}`
-                : withFile(file, () => lib.derivationPath(loaded.drv, { storeDir }));
-          if (!sources.has(drvPath)) sources.set(drvPath, { file, drv: loaded.drv });
-        }
-      }
-      const get = (key: string): Derivation | string => {
-        const src = sources.get(key)!;
-        if (src.drv !== undefined) return src.drv;
-        const bytes = readFileShared(src.file);
-        if (!isJson(bytes)) {
-          const fast = show.transcodeShowEntry(key, bytes, storeDir);
-          if (fast !== undefined) return fast;
-          return withFile(src.file, () => parseDerivationATerm(bytes, { storeDir }));
-        }
-        if (jsonLib === undefined) {
-          throw new NixCompatError(
-            "derivation.not-aterm",
-            "expected a .drv (ATerm) file, found JSON",
-            {
-              file: src.file,
-            },
-          );
-        }
-        const all = loadDerivations(src.file, bytes, storeDir);
-        if (all.length !== 1) {
-          throw new NixCompatError("derivation-json.not-one", "expected one derivation", {
-            file: src.file,
-          });
-        }
-        return all[0]!.drv;
-      };
-      if (opts.jsonVersion === "4") {
-        const entries = [...sources.keys()].map((drvPath) => {
-          const src = sources.get(drvPath)!;
-          const drv = src.drv ?? loadOne(src.file, readFileSync(src.file), storeDir).drv;
-          const b = basename(drvPath);
-          return {
-            drvPath,
-            drv:
-              drv.name !== undefined || !DRV_BASE.test(b) ? drv : { ...drv, name: b.slice(33, -4) },
-          };
-        });
-        await writeStdout(
-          `${JSON.stringify(json().derivationsToJsonV4(entries, { storeDir }), null, 2)}\n`,
-        );
-        return;
-      }
-      for (const chunk of show.showDerivationJsonChunks(sources.keys(), get, { storeDir })) {
-        writeStdoutSync(chunk);
-      }
-    });
+    .action(showDerivations);
 
   drv
     .command("validate")
@@ -394,4 +307,113 @@ export function registerDerivationCommands(program: Command): void {
       const obj = Object.fromEntries([...paths].map(([k, v]) => [k, v ?? null]));
       await writeStdout(`${JSON.stringify(obj, null, 2)}\n`);
     });
+}
+
+/**
+ * `derivation show FILES...`: the JSON `nix show-derivation` prints (or, with `jsonVersion`
+ * "4", the document of `nix derivation show`). Also run by the CLI's fast path (fast.ts)
+ * for its plain form.
+ */
+export async function showDerivations(
+  files: string[],
+  opts: StoreOpts & { jsonVersion: string },
+): Promise<void> {
+  // A one-shot pass over many small files spends more on TurboFan compiling the
+  // transcoder than the optimised code saves (2,000 drvs: 0.38-0.41 s CPU with it, 0.28-0.30
+  // s without; 10,000: 1.54 s against 1.39 s; two 3-4 MB files: 0.29 s against 0.32 s).
+  try {
+    setFlagsFromString("--no-opt");
+  } catch {
+    // flags frozen in this Node: keep the default
+  }
+  // The common case (.drv files named by their drv path) needs neither zod nor the JSON
+  // converters: load only the parser and the show printer.
+  const show = await import("../../derivation/show.js");
+  const { parseDerivationATerm } = await import("../../grammar/derivation-aterm.js");
+  if (opts.jsonVersion === "4" || files.some((f) => f === "-" || !DRV_BASE.test(basename(f)))) {
+    await load(opts.jsonVersion === "4");
+  }
+  const storeDir = storeDirOf(opts);
+  if (opts.jsonVersion !== "1" && opts.jsonVersion !== "4")
+    usageError("--json-version must be 1 or 4");
+  // Keys first (from file names when they are drv paths, as Nix takes the path it is
+  // given); derivations are parsed again when printed, so they are never all in memory.
+  const sources = new Map<string, { file: string; bytes?: Uint8Array; drv?: Derivation }>();
+  for (const file of files) {
+    const base = basename(file);
+    if (file !== "-" && DRV_BASE.test(base)) {
+      const key = `${storeDir}/${base}`;
+      if (!sources.has(key)) sources.set(key, { file });
+      continue;
+    }
+    const bytes = file === "-" ? await readInputBytes(file) : readFileSync(file);
+    if (isJson(bytes)) await load(true);
+    for (const loaded of loadDerivations(file, bytes, storeDir)) {
+      const kbase = basename(loaded.key ?? "");
+      const drvPath =
+        loaded.key?.startsWith("/") === true
+          ? loaded.key
+          : DRV_BASE.test(kbase)
+            ? `${storeDir}/${kbase}`
+            : withFile(file, () => lib.derivationPath(loaded.drv, { storeDir }));
+      if (!sources.has(drvPath)) sources.set(drvPath, { file, drv: loaded.drv });
+    }
+  }
+  const get = (key: string): Derivation | string => {
+    const src = sources.get(key)!;
+    if (src.drv !== undefined) return src.drv;
+    const bytes = readFileShared(src.file);
+    if (!isJson(bytes)) {
+      const fast = show.transcodeShowEntry(key, bytes, storeDir);
+      if (fast !== undefined) return fast;
+      return withFile(src.file, () => parseDerivationATerm(bytes, { storeDir }));
+    }
+    if (jsonLib === undefined) {
+      throw new NixCompatError("derivation.not-aterm", "expected a .drv (ATerm) file, found JSON", {
+        file: src.file,
+      });
+    }
+    const all = loadDerivations(src.file, bytes, storeDir);
+    if (all.length !== 1) {
+      throw new NixCompatError("derivation-json.not-one", "expected one derivation", {
+        file: src.file,
+      });
+    }
+    return all[0]!.drv;
+  };
+  if (opts.jsonVersion === "4") {
+    const entries = [...sources.keys()].map((drvPath) => {
+      const src = sources.get(drvPath)!;
+      const drv = src.drv ?? loadOne(src.file, readFileSync(src.file), storeDir).drv;
+      const b = basename(drvPath);
+      return {
+        drvPath,
+        drv: drv.name !== undefined || !DRV_BASE.test(b) ? drv : { ...drv, name: b.slice(33, -4) },
+      };
+    });
+    await writeStdout(
+      `${JSON.stringify(json().derivationsToJsonV4(entries, { storeDir }), null, 2)}\n`,
+    );
+    return;
+  }
+  for (const chunk of show.showDerivationJsonChunks(sources.keys(), get, { storeDir })) {
+    writeStdoutSync(chunk);
+  }
+}
+
+/**
+ * The plain form `derivation show FILE...` (no options), run without the command tree and
+ * commander; `undefined` for anything else, which the full command tree then runs.
+ */
+export async function runFastShow(argv: readonly string[]): Promise<number | undefined> {
+  const [, command, ...files] = argv;
+  if (command !== "show" || files.length === 0) return undefined;
+  if (files.some((f) => f === "" || f.startsWith("-"))) return undefined;
+  (await import("../../node/hash-backend.js")).installNodeHashing();
+  try {
+    await showDerivations(files, { jsonVersion: "1" });
+    return 0;
+  } catch (err) {
+    return reportError(err);
+  }
 }
