@@ -11,7 +11,7 @@ import {
 } from "../dist/core/index.js";
 import { nodeHashBackend } from "../dist/node/hash-backend.js";
 import {
-  bestOf,
+  bestOfEach,
   CLI,
   HAVE_NIX,
   measureCommand,
@@ -73,12 +73,10 @@ if (!existsSync(big)) {
 }
 const fileRows = [];
 for (const algo of ["sha256", "sha512"]) {
-  const ours = bestOf(3, () =>
-    measureCommand(process.execPath, [CLI, "hash", "file", "--type", algo, big]),
-  );
-  const theirs = HAVE_NIX
-    ? bestOf(3, () => measureCommand("nix", ["hash", "file", "--type", algo, big]))
-    : undefined;
+  const [ours, theirs] = bestOfEach(3, [
+    () => measureCommand(process.execPath, [CLI, "hash", "file", "--type", algo, big]),
+    HAVE_NIX ? () => measureCommand("nix", ["hash", "file", "--type", algo, big]) : undefined,
+  ]);
   fileRows.push({
     work: `hash file --type ${algo}, 200 MiB`,
     "ours s": ours.seconds,

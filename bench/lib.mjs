@@ -56,11 +56,32 @@ export function measureShell(line, options = {}) {
 
 /** Best (minimum) wall time of `runs` runs of `fn`, which returns {seconds, maxRssKiB}. */
 export function bestOf(runs, fn) {
-  let best;
+  return bestOfEach(runs, [fn])[0];
+}
+
+/**
+ * Runs each of `fns` `runs` times, interleaved (a, b, a, b, ...) so that a slow spell of a
+ * shared machine hits every contender alike, and returns each one's best: least wall time
+ * (with the other fields of that run), least CPU time, largest peak RSS seen. An undefined
+ * entry of `fns` gives undefined.
+ */
+export function bestOfEach(runs, fns) {
+  const best = fns.map(() => undefined);
   for (let i = 0; i < runs; i++) {
-    const r = fn();
-    if (!best || r.seconds < best.seconds)
-      best = { ...r, maxRssKiB: Math.max(r.maxRssKiB ?? 0, best?.maxRssKiB ?? 0) };
+    fns.forEach((fn, k) => {
+      if (fn === undefined) return;
+      const r = fn();
+      const b = best[k];
+      best[k] =
+        b === undefined
+          ? r
+          : {
+              ...(r.seconds < b.seconds ? r : b),
+              seconds: Math.min(r.seconds, b.seconds),
+              cpu: r.cpu === undefined ? b.cpu : Math.min(r.cpu, b.cpu ?? Infinity),
+              maxRssKiB: Math.max(r.maxRssKiB ?? 0, b.maxRssKiB ?? 0),
+            };
+    });
   }
   return best;
 }

@@ -16,7 +16,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { CLI, HAVE_NIX, printTable, ratio, WORK_DIR } from "./lib.mjs";
+import { bestOf, bestOfEach, CLI, HAVE_NIX, printTable, ratio, WORK_DIR } from "./lib.mjs";
 
 // Like lib.mjs's measureShell, but also records CPU time (user + sys): on a shared, loaded
 // machine wall time is noisy and CPU time is the fairer comparison.
@@ -30,22 +30,6 @@ function measureShell(line) {
   const [user, sys, rss] = lines[lines.length - 1].split(" ").map(Number);
   if (r.status !== 0) throw new Error(`${line} failed: ${r.stderr}`);
   return { seconds, cpu: user + sys, maxRssKiB: rss };
-}
-
-/** Best wall time and best CPU time of `runs` runs (peak RSS: the largest seen). */
-function bestOf(runs, fn) {
-  let best;
-  for (let i = 0; i < runs; i++) {
-    const r = fn();
-    best = best
-      ? {
-          seconds: Math.min(best.seconds, r.seconds),
-          cpu: Math.min(best.cpu, r.cpu),
-          maxRssKiB: Math.max(best.maxRssKiB, r.maxRssKiB),
-        }
-      : r;
-  }
-  return best;
 }
 
 const RUNS = Number(process.env.NAR_BENCH_RUNS ?? 5);
@@ -210,10 +194,10 @@ for (const [label, tree] of ONLY === "big"
   const nar = `/dev/shm/nix-compat-bench-${label.split(" ")[0]}.nar`;
   spawnSync("sh", ["-c", `${NODE} ${CLI} nar dump-path ${tree} > ${nar}`]);
   const narSize = statSync(nar).size;
-  const ours = bestOf(RUNS, () => measureShell(`${NODE} ${CLI} nar dump-path ${tree} > /dev/null`));
-  const nix = HAVE_NIX
-    ? bestOf(RUNS, () => measureShell(`nix-store --dump ${tree} > /dev/null`))
-    : undefined;
+  const [ours, nix] = bestOfEach(RUNS, [
+    () => measureShell(`${NODE} ${CLI} nar dump-path ${tree} > /dev/null`),
+    HAVE_NIX ? () => measureShell(`nix-store --dump ${tree} > /dev/null`) : undefined,
+  ]);
   const dumpIn = inProcess(["dump", tree]);
   rows.push({
     tree: label,
@@ -228,10 +212,10 @@ for (const [label, tree] of ONLY === "big"
     "peak RSS MB": ours.maxRssKiB / 1024,
   });
 
-  const hashOurs = bestOf(RUNS, () => measureShell(`${hashCommand(tree)} > /dev/null`));
-  const hashNix = HAVE_NIX
-    ? bestOf(RUNS, () => measureShell(`nix-hash --type sha256 ${tree} > /dev/null`))
-    : undefined;
+  const [hashOurs, hashNix] = bestOfEach(RUNS, [
+    () => measureShell(`${hashCommand(tree)} > /dev/null`),
+    HAVE_NIX ? () => measureShell(`nix-hash --type sha256 ${tree} > /dev/null`) : undefined,
+  ]);
   const hashIn = inProcess(["hash", tree]);
   hashRows.push({
     tree: label,
@@ -245,16 +229,18 @@ for (const [label, tree] of ONLY === "big"
   });
 
   const dest = "/dev/shm/nix-compat-bench-restore";
-  const restoreOurs = bestOf(RUNS, () => {
-    rmSync(dest, { recursive: true, force: true });
-    return measureShell(`${NODE} ${CLI} nar restore ${dest} < ${nar}`);
-  });
-  const restoreNix = HAVE_NIX
-    ? bestOf(RUNS, () => {
-        rmSync(dest, { recursive: true, force: true });
-        return measureShell(`nix-store --restore ${dest} < ${nar}`);
-      })
-    : undefined;
+  const [restoreOurs, restoreNix] = bestOfEach(RUNS, [
+    () => {
+      rmSync(dest, { recursive: true, force: true });
+      return measureShell(`${NODE} ${CLI} nar restore ${dest} < ${nar}`);
+    },
+    HAVE_NIX
+      ? () => {
+          rmSync(dest, { recursive: true, force: true });
+          return measureShell(`nix-store --restore ${dest} < ${nar}`);
+        }
+      : undefined,
+  ]);
   const restoreIn = inProcess(["restore", nar, dest], () =>
     rmSync(dest, { recursive: true, force: true }),
   );

@@ -82,6 +82,12 @@ describe("nar CLI (no Nix needed)", () => {
         [tree, join(tree, "run.sh")],
       ],
       [["hash", "path"], ["--base16", "--type", "md5"], [tree]],
+      [["hash", "file"], [], [join(tree, "run.sh")]],
+      [
+        ["hash", "file"],
+        ["--type", "sha1", "--base64"],
+        [join(tree, "run.sh"), join(tree, "run.sh")],
+      ],
     ]) {
       const fast = runCli([...cmd!, ...opts!, ...paths!]);
       const full = runCli([...cmd!, ...opts!, "--", ...paths!]);
@@ -94,6 +100,7 @@ describe("nar CLI (no Nix needed)", () => {
     for (const cmd of [
       ["nar", "dump-path"],
       ["hash", "path"],
+      ["hash", "file"],
     ]) {
       const fast = runCli([...cmd, missing]);
       expect(fast.status).toBe(1);
