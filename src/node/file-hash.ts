@@ -1,5 +1,5 @@
 /**
- * Flat hashing of files (Node only): big reads into one reused buffer, native hashing.
+ * Flat hashing of files (Node only): reads into one reused, cache-sized buffer, native hashing.
  *
  * @module
  */
@@ -7,8 +7,13 @@ import { closeSync, openSync, readSync } from "node:fs";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
 import { createHasher } from "../core/hasher.js";
 
-/** Size of the reused read buffer. */
-export const FILE_HASH_BUFFER_SIZE = 1 << 22;
+/**
+ * Size of the reused read buffer: 128 KiB, so that what `read` just copied is still in the
+ * CPU cache when the hash reads it. Measured on 200 MiB (sha256, node:crypto): 64-128 KiB
+ * 0.18-0.19 s; 256 KiB to 4 MiB 0.27-0.30 s, unless the buffer starts a little past a page
+ * boundary (the kernel seems to copy large page-aligned reads around the cache).
+ */
+export const FILE_HASH_BUFFER_SIZE = 1 << 17;
 
 let shared: Uint8Array | undefined;
 
