@@ -287,30 +287,8 @@ function* parse(
     return R.consumeIf(t.enc);
   }
 
-  /** A string whole in the buffer, checked; undefined when the slow path is needed. */
-  function strFast(max: number, check: (b: Uint8Array) => Problem | undefined, rule: string) {
-    const avail = R.available();
-    if (
-      avail < 8 ||
-      R.byteAt(4) !== 0 ||
-      R.byteAt(5) !== 0 ||
-      R.byteAt(6) !== 0 ||
-      R.byteAt(7) !== 0
-    ) {
-      return undefined;
-    }
-    const len =
-      (R.byteAt(0) | (R.byteAt(1) << 8) | (R.byteAt(2) << 16) | (R.byteAt(3) << 24)) >>> 0;
-    const pad = padLength(len);
-    if (len > max || avail < 8 + len + pad) return undefined;
-    for (let i = 8 + len; i < 8 + len + pad; i++) if (R.byteAt(i) !== 0) return undefined;
-    const start = off();
-    const out = R.copyAt(8, len);
-    const p = check(out);
-    if (p !== undefined) throw problemError(rule, start, p);
-    R.advance(8 + len + pad);
-    return out;
-  }
+  const strFast = (max: number, check: (b: Uint8Array) => Problem | undefined, rule: string) =>
+    bufferedString(R, base, max, check, rule);
 
   function* str(
     rule: string,
@@ -507,4 +485,39 @@ export function readNarSync(
     void,
     undefined
   >;
+}
+
+/**
+ * A NAR string (u64 length, bytes, zero padding) read when it is whole in `R`'s buffer and
+ * well-formed, after `check` (a problem there is thrown at the string's offset, counted from
+ * `base`); `undefined`, with nothing consumed, when the slow path must decide (not buffered,
+ * longer than `max`, a length above 2^32, non-zero padding). Shared by both fast readers.
+ */
+export function bufferedString(
+  R: ByteReader,
+  base: number,
+  max: number,
+  check: (b: Uint8Array) => Problem | undefined,
+  rule: string,
+): Uint8Array | undefined {
+  const avail = R.available();
+  if (
+    avail < 8 ||
+    R.byteAt(4) !== 0 ||
+    R.byteAt(5) !== 0 ||
+    R.byteAt(6) !== 0 ||
+    R.byteAt(7) !== 0
+  ) {
+    return undefined;
+  }
+  const len = (R.byteAt(0) | (R.byteAt(1) << 8) | (R.byteAt(2) << 16) | (R.byteAt(3) << 24)) >>> 0;
+  const pad = padLength(len);
+  if (len > max || avail < 8 + len + pad) return undefined;
+  for (let i = 8 + len; i < 8 + len + pad; i++) if (R.byteAt(i) !== 0) return undefined;
+  const start = R.offset - base;
+  const out = R.copyAt(8, len);
+  const p = check(out);
+  if (p !== undefined) throw problemError(rule, start, p);
+  R.advance(8 + len + pad);
+  return out;
 }

@@ -29,7 +29,14 @@ import {
   utf8Text,
 } from "../codecs/wire-bytes.js";
 import { UsageError } from "../core/errors.js";
-import { DIR_TAGS, NODE_TYPES, REGULAR_TAGS, T, type Tok } from "./nar-reader-fast.js";
+import {
+  bufferedString,
+  DIR_TAGS,
+  NODE_TYPES,
+  REGULAR_TAGS,
+  T,
+  type Tok,
+} from "./nar-reader-fast.js";
 import {
   checkNarName,
   checkNarOrder,
@@ -128,30 +135,8 @@ export function visitNarSync(
     },
   };
 
-  /** A string whole in the buffer, checked; undefined when the slow path is needed. */
-  const strFast = (max: number, check: (b: Uint8Array) => Problem | undefined, rule: string) => {
-    const avail = R.available();
-    if (
-      avail < 8 ||
-      R.byteAt(4) !== 0 ||
-      R.byteAt(5) !== 0 ||
-      R.byteAt(6) !== 0 ||
-      R.byteAt(7) !== 0
-    ) {
-      return undefined;
-    }
-    const len =
-      (R.byteAt(0) | (R.byteAt(1) << 8) | (R.byteAt(2) << 16) | (R.byteAt(3) << 24)) >>> 0;
-    const pad = padLength(len);
-    if (len > max || avail < 8 + len + pad) return undefined;
-    for (let i = 8 + len; i < 8 + len + pad; i++) if (R.byteAt(i) !== 0) return undefined;
-    const start = off();
-    const out = R.copyAt(8, len);
-    const p = check(out);
-    if (p !== undefined) throw problemError(rule, start, p);
-    R.advance(8 + len + pad);
-    return out;
-  };
+  const strFast = (max: number, check: (b: Uint8Array) => Problem | undefined, rule: string) =>
+    bufferedString(R, base, max, check, rule);
   const single = (t: Tok, rule: string): void => {
     if (!R.consumeIf(t.enc)) s.pick([t], rule);
   };
