@@ -9,6 +9,7 @@
  * @module
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { readBuffer } from "./read-buffer.js";
 import type { ChunkSource } from "../codecs/byte-reader.js";
 
 /** Default read size: 1 MiB. */
@@ -48,7 +49,7 @@ export function fdChunkSource(
   fd: number,
   options: { chunkSize?: number; closeFd?: boolean; positional?: boolean } = {},
 ): FdChunkSource {
-  const buf = Buffer.allocUnsafe(options.chunkSize ?? SOURCE_CHUNK_SIZE);
+  const buf = readBuffer(options.chunkSize ?? SOURCE_CHUNK_SIZE);
   let seekable = false;
   let position = 0;
   let size = 0;

@@ -4,6 +4,7 @@
  * @module
  */
 import { closeSync, openSync, readSync } from "node:fs";
+import { readBuffer } from "./read-buffer.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
 import { createHasher } from "../core/hasher.js";
 
@@ -22,7 +23,7 @@ let shared: Uint8Array | undefined;
  * Synchronous reads into a reused buffer: the fastest way in Node for one large file.
  */
 export function hashFileSync(algorithm: HashAlgorithm, path: string | Uint8Array): Uint8Array {
-  shared ??= new Uint8Array(FILE_HASH_BUFFER_SIZE);
+  shared ??= readBuffer(FILE_HASH_BUFFER_SIZE);
   const buf = shared;
   const hasher = createHasher(algorithm);
   const fd = openSync(typeof path === "string" ? path : Buffer.from(path), "r");

@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from "node:fs";
+import { readBuffer } from "./read-buffer.js";
 import { padLength, writeU64 } from "../codecs/wire-bytes.js";
 import { MalformedInputError } from "../core/errors.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
@@ -59,7 +60,7 @@ class Dumper {
 
   constructor(root: string, size: number) {
     this.size = size;
-    this.buf = Buffer.allocUnsafe(size);
+    this.buf = readBuffer(size);
     this.put(H.magic);
     this.child(root, !NON_ASCII.test(root));
   }
