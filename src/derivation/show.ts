@@ -20,7 +20,7 @@ import { formatMethodAlgo } from "../core/content-address.js";
 import { formatDigest } from "../core/hash.js";
 import { HASH_SIZES, type HashAlgorithm } from "../core/hash-algorithm.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
-import { bytesToBinary, drvStringToBinary } from "../grammar/aterm-strings.js";
+import { bytesToBinary, drvStringToBinary, hasEscapeMatching } from "../grammar/aterm-strings.js";
 import { isPlainStorePath } from "./assemble.js";
 import { DerivationFormatError } from "./errors.js";
 import { fixedOutputStorePath } from "./hash.js";
@@ -38,7 +38,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 /** Raw control characters (JSON escapes them, ATerm does not), or characters ≥ U+D800
  * (UTF-16 and UTF-8 order differ there: the sort checks below would not hold). */
 const RAW_CONTROL_OR_HIGH = /[\x00-\x1f\ud800-\uffff]/;
-const BAD_ESCAPE = /(?<!\\)(?:\\\\)*\\[^\\"nrt]/;
+const NON_ATERM_ESCAPES = /\\[^\\"nrt]/g;
 const HEX = /^[0-9a-f]+$/;
 const METHOD_ALGO = /^(r:|text:)?(md5|sha1|sha256|sha512)$/;
 
@@ -93,7 +93,7 @@ export function transcodeShowEntry(
         if (end < 0) throw BAIL;
       }
       const body = s.slice(start, end);
-      if (BAD_ESCAPE.test(body)) throw BAIL;
+      if (hasEscapeMatching(body, NON_ATERM_ESCAPES)) throw BAIL;
       p = end + 1;
       return body;
     }

@@ -203,3 +203,22 @@ export function badEscape(char: string, offset: number): ATermSyntaxError {
     { offset },
   );
 }
+
+/**
+ * Whether `body` (a string body as written, between the quotes) holds an escape that
+ * `candidates` matches: a global regex matching a backslash and the character after it,
+ * e.g. `/\\[^\\"nrt]/g` for any escape ATerm does not have. A match counts only when its
+ * backslash starts an escape (an even run of backslashes before it). Without a lookbehind,
+ * so the regex engine can skip ahead to each backslash.
+ */
+export function hasEscapeMatching(body: string, candidates: RegExp): boolean {
+  candidates.lastIndex = 0;
+  for (let m = candidates.exec(body); m !== null; m = candidates.exec(body)) {
+    const i = m.index;
+    let k = i - 1;
+    while (k >= 0 && body.charCodeAt(k) === 0x5c) k--;
+    if (((i - 1 - k) & 1) === 0) return true;
+    candidates.lastIndex = i + 1;
+  }
+  return false;
+}

@@ -67,6 +67,7 @@ import {
   bytesToBinary,
   decodeUtf8OrUndefined,
   drvStringToBinary,
+  hasEscapeMatching,
   quoteATermString,
   utf8Length,
 } from "./aterm-strings.js";
@@ -153,10 +154,8 @@ const DEFERRED: DerivationOutput = { kind: "deferred" };
 // --- the fast scanner ---------------------------------------------------------------------
 
 const HIGH_CHARS = /[\ud800-\uffff]/;
-/** An escape that is not `\\ \" \n \r \t`: an odd run of backslashes, then another character. */
-const BAD_ESCAPE = /(?<!\\)(?:\\\\)*\\[^\\"nrt]/;
-/** A backslash before a letter JSON escapes and ATerm does not: maybe such an escape. */
-const MAYBE_JSON_ONLY_ESCAPE = /\\[/bfu]/;
+/** A backslash before a letter JSON escapes and ATerm does not (for {@link hasEscapeMatching}). */
+const JSON_ONLY_ESCAPES = /\\[/bfu]/g;
 
 /** The JSON string `"body"`, or undefined when it is not valid JSON. */
 function parseJsonBody(body: string): string | undefined {
@@ -291,7 +290,7 @@ class Scanner {
     // JSON's, only `\/ \b \f \u` are not ATerm's, and a body without a backslash before one
     // of those letters cannot hold them (with one, check exactly: `\\b` is fine).
     const json = parseJsonBody(body);
-    if (json !== undefined && (!MAYBE_JSON_ONLY_ESCAPE.test(body) || !BAD_ESCAPE.test(body))) {
+    if (json !== undefined && !hasEscapeMatching(body, JSON_ONLY_ESCAPES)) {
       return json;
     }
     const pieces = body.indexOf("\\\\") < 0 ? [body] : body.split("\\\\");

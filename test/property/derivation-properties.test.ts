@@ -15,6 +15,7 @@ import {
   transcodeShowEntry,
 } from "../../src/derivation/index.js";
 import { parseATerm, printATerm } from "../../src/grammar/aterm.js";
+import { hasEscapeMatching } from "../../src/grammar/aterm-strings.js";
 import { arbDerivation } from "../../src/testing/derivation.js";
 
 const RUNS = Number(process.env.NIX_COMPAT_PROPERTY_RUNS ?? 200);
@@ -278,6 +279,27 @@ describe("derivation ATerm properties", () => {
         },
       ),
       { numRuns: RUNS },
+    );
+  });
+});
+
+describe("hasEscapeMatching", () => {
+  it("finds exactly the escapes a lookbehind regex finds", () => {
+    // the reference: an even run of backslashes (none before it), then a backslash and a
+    // character that is not one of ATerm's escapes
+    const reference = /(?<!\\)(?:\\\\)*\\[^\\"nrt]/;
+    const jsonOnlyReference = /(?<!\\)(?:\\\\)*\\[/bfu]/;
+    const body = fc
+      .array(fc.constantFrom("\\", "\\", "\\", '"', "n", "t", "b", "u", "/", "x", "a"), {
+        maxLength: 40,
+      })
+      .map((cs) => cs.join(""));
+    fc.assert(
+      fc.property(body, (s) => {
+        expect(hasEscapeMatching(s, /\\[^\\"nrt]/g)).toBe(reference.test(s));
+        expect(hasEscapeMatching(s, /\\[/bfu]/g)).toBe(jsonOnlyReference.test(s));
+      }),
+      { numRuns: 2000 },
     );
   });
 });
