@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../support/shared.js";
 
-const NODE_ONLY = [/^src\/node\//, /^src\/cli\//, /^src\/daemon\/node\.ts$/];
+const NODE_ONLY = [/^src\/node\//, /^src\/cli\//, /^src\/daemon\/node(-client|-server)?\.ts$/];
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>

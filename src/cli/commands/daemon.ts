@@ -13,7 +13,7 @@ import { NixCompatError } from "../../core/errors.js";
 import { formatHash, hashEquals } from "../../core/hash.js";
 import { createHasher } from "../../core/hasher.js";
 import type { DaemonClient } from "../../daemon/client.js";
-import { openDaemonClient } from "../../daemon/node.js";
+import { openDaemonClient } from "../../daemon/node-client.js";
 import { checkStorePath } from "../../daemon/wire/primitives.js";
 import type { PathInfo } from "../../daemon/wire/types.js";
 import { openInputStream, writeStdoutSync } from "../io.js";
