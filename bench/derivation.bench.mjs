@@ -108,15 +108,13 @@ printTable(
 // --- derivation show vs nix show-derivation ------------------------------------------------
 const showRows = [];
 // Ours and Nix's runs alternate (best of 5 each), so a slow spell of the machine hits both.
-const showOurs = () =>
-  measureCommand(process.execPath, [CLI, "derivation", "show", ...names], { cwd: DRV_DIR });
-const nixStoreUri = HAVE_NIX ? loadNixRoot() : undefined;
+const storeUri = HAVE_NIX ? loadNixRoot() : undefined;
 const paths = names.map((f) => `/nix/store/${f}`);
 const [ours, nix] = bestOfEach(5, [
-  showOurs,
-  nixStoreUri === undefined
+  () => measureCommand(process.execPath, [CLI, "derivation", "show", ...names], { cwd: DRV_DIR }),
+  storeUri === undefined
     ? undefined
-    : () => measureCommand("nix", ["show-derivation", "--store", nixStoreUri, ...paths]),
+    : () => measureCommand("nix", ["show-derivation", "--store", storeUri, ...paths]),
 ]);
 showRows.push({
   command: "nix-compat derivation show (2000 files, one process)",
@@ -124,8 +122,7 @@ showRows.push({
   "max RSS MiB": (ours.maxRssKiB ?? 0) / 1024,
 });
 let nixSeconds;
-if (nix !== undefined && nixStoreUri !== undefined) {
-  const storeUri = nixStoreUri;
+if (nix !== undefined) {
   nixSeconds = nix.seconds;
   showRows.push({
     command: "nix show-derivation (Nix 2.8, same files, chroot store)",

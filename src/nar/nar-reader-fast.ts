@@ -287,9 +287,6 @@ function* parse(
     return R.consumeIf(t.enc);
   }
 
-  const strFast = (max: number, check: (b: Uint8Array) => Problem | undefined, rule: string) =>
-    bufferedString(R, base, max, check, rule);
-
   function* str(
     rule: string,
     limitName: string,
@@ -369,7 +366,7 @@ function* parse(
     } else if (kind === 1) {
       if (!single(T.target)) yield* pickSlow([T.target], "nar.symlink");
       const target =
-        strFast(maxTarget, checkNarTarget, "nar.symlink.target") ??
+        bufferedString(R, base, maxTarget, checkNarTarget, "nar.symlink.target") ??
         (yield* str("nar.symlink.target", "nar.target", maxTarget, checkNarTarget));
       yield {
         type: "symlink",
@@ -414,7 +411,7 @@ function* parse(
       if (!single(T.open)) yield* pickSlow([T.open], "nar.entry");
       if (!single(T.name)) yield* pickSlow([T.name], "nar.entry");
       const name =
-        strFast(maxName, checkNarName, "nar.entry.name") ??
+        bufferedString(R, base, maxName, checkNarName, "nar.entry.name") ??
         (yield* str("nar.entry.name", "nar.name", maxName, checkNarName));
       if (frame.last !== undefined) {
         const p = checkNarOrder(frame.last, name);

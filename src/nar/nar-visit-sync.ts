@@ -135,8 +135,6 @@ export function visitNarSync(
     },
   };
 
-  const strFast = (max: number, check: (b: Uint8Array) => Problem | undefined, rule: string) =>
-    bufferedString(R, base, max, check, rule);
   const single = (t: Tok, rule: string): void => {
     if (!R.consumeIf(t.enc)) s.pick([t], rule);
   };
@@ -209,7 +207,7 @@ export function visitNarSync(
       single(T.target, "nar.symlink");
       node.type = "symlink";
       node.targetBytes =
-        strFast(maxTarget, checkNarTarget, "nar.symlink.target") ??
+        bufferedString(R, base, maxTarget, checkNarTarget, "nar.symlink.target") ??
         s.str("nar.symlink.target", "nar.target", maxTarget, checkNarTarget);
       if (visit(node) === true) return;
       single(T.close, "nar.symlink");
@@ -247,7 +245,7 @@ export function visitNarSync(
       single(T.open, "nar.entry");
       single(T.name, "nar.entry");
       const name =
-        strFast(maxName, checkNarName, "nar.entry.name") ??
+        bufferedString(R, base, maxName, checkNarName, "nar.entry.name") ??
         s.str("nar.entry.name", "nar.name", maxName, checkNarName);
       const last = lasts[top];
       if (last !== undefined) {

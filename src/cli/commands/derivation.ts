@@ -214,9 +214,9 @@ export function registerDerivationCommands(program: Command): void {
       let failed = false;
       for (const file of files) {
         const bytes = await readInputBytes(file);
-        if (isJson(bytes)) await load(true);
         let messages: string[];
         if (isJson(bytes)) {
+          await load(true);
           let value: unknown;
           try {
             value = parseJsonText(file, bytes);

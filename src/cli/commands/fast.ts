@@ -1,10 +1,11 @@
 /**
  * Fast paths for the commands whose whole run is short enough for start-up to matter
  * (`nar dump-path`, `nar restore`, `hash path`, `hash file`): their plain forms are run here
- * without loading commander or the other areas (about 0.03 s of the ~0.12 s start-up; all
- * but `hash file` without the portable hash backends too). Anything else — another option, `--help`, a usage error, progress on a
- * terminal — returns `undefined` and goes through the full command tree, which gives the
- * same output for the plain forms (`nar.ts` and `hash.ts` call the same functions).
+ * without loading commander or the other areas (about 0.03 s of the ~0.12 s start-up), and
+ * all but `hash file` without the portable hash backends. Anything else — another option,
+ * `--help`, a usage error, progress on a terminal — returns `undefined` and goes through the
+ * full command tree, which gives the same output for the plain forms (`nar.ts` and `hash.ts`
+ * call the same functions).
  *
  * @module
  */
