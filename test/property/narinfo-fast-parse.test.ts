@@ -116,6 +116,13 @@ describe("the narinfo fast path is pinned to the full parser", () => {
       base.replace("7d-a", "7b-a"),
       base.replace("7d-a", "7c-a"),
       base.replace("7d-a", "7c-dbus-conf0"),
+      // the second reference's hash against the first's (0a3y…): equal in the first two
+      // characters only, smaller there, larger there
+      base.replace("0a3yijp35sygmy51cnrrz11vimwapz7d", "0a0yijp35sygmy51cnrrz11vimwapz7d"),
+      base.replace("0a3yijp35sygmy51cnrrz11vimwapz7d", "0a4yijp35sygmy51cnrrz11vimwapz7d"),
+      base.replace("0a3yijp35sygmy51cnrrz11vimwapz7d", "09zzijp35sygmy51cnrrz11vimwapz7d"),
+      base.replace("0a3yijp35sygmy51cnrrz11vimwapz7d", "0b00ijp35sygmy51cnrrz11vimwapz7d"),
+      base.replace("0a3yijp35sygmy51cnrrz11vimwapz7d", "1a3yijp35sygmy51cnrrz11vimwapz7d"),
       base.replace("7d-a", `7d-${"a".repeat(211)}`),
       base.replace("7d-a", `7d-${"a".repeat(212)}`),
       base.replace("-dbus-conf\nURL", `-${"b".repeat(212)}\nURL`),
