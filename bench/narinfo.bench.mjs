@@ -12,6 +12,7 @@ import { printTable, REPO_ROOT, SHARED_DIR, timeLoop } from "./lib.mjs";
 const dist = (p) => import(join(REPO_ROOT, "dist", p));
 const { parseNarInfo, printNarInfo, verifyNarInfo, signNarInfo, narInfoFingerprint } =
   await dist("narinfo/index.js");
+const { narInfoToJson } = await dist("narinfo/json.js");
 const {
   parsePublicKey,
   generateSecretKey,
@@ -81,6 +82,16 @@ const fpT = timeLoopCpu(
   { minSeconds: 0.5, rounds: 3 },
 );
 
+// A gauge of this machine's speed at the time of the run: V8's JSON.parse on the same
+// narinfos as `narinfo show` JSON, whose ratio to our parse holds when the machine is slow.
+const jsons = parsed.map((p) => JSON.stringify(narInfoToJson(p)));
+const jsonT = timeLoopCpu(
+  () => {
+    for (const j of jsons) JSON.parse(j);
+  },
+  { minSeconds: 1, rounds: 5 },
+);
+
 const row = (work, t, rustUs, target) => {
   const sec = t.wall;
   const us = (sec / entries.length) * 1e6;
@@ -100,6 +111,7 @@ printTable(`narinfo: ${entries.length} cache.nixos.org narinfos, ${(bytes / 1e6)
   row("parse (full validation)", parseT, RUST_PARSE_US, TARGET_PER_S),
   row("print", printT, RUST_PRINT_US),
   row("fingerprint", fpT),
+  row("JSON.parse of the same narinfos' JSON (machine gauge)", jsonT),
 ]);
 
 // The verdict, on wall time (the target) and on CPU time (what this process got when other
@@ -113,6 +125,9 @@ printTable(`narinfo: ${entries.length} cache.nixos.org narinfos, ${(bytes / 1e6)
     `\nparse with full validation: ${wallRate.toLocaleString("en")} narinfos/s wall ${mark(wallRate)}, ` +
       `${cpuRate.toLocaleString("en")}/s CPU ${mark(cpuRate)} ` +
       `(target ≥ ${TARGET_PER_S.toLocaleString("en")}/s; Rust nix-compat ${perSec((RUST_PARSE_US * entries.length) / 1e6).toLocaleString("en")}/s)`,
+  );
+  console.log(
+    `parse time / JSON.parse time of the same narinfos' JSON: ${(parseT.cpu / jsonT.cpu).toFixed(2)} (CPU)`,
   );
 }
 
