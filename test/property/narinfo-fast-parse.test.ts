@@ -116,8 +116,8 @@ describe("the narinfo fast path is pinned to the full parser", () => {
       base.replace("7d-a", "7b-a"),
       base.replace("7d-a", "7c-a"),
       base.replace("7d-a", "7c-dbus-conf0"),
-      // the second reference's hash against the first's (0a3y…): equal in the first two
-      // characters only, smaller there, larger there
+      // the second reference's hash against the first's (0a3y…): the same first two
+      // characters and smaller or larger after them; smaller or larger in the first two
       base.replace("0a3yijp35sygmy51cnrrz11vimwapz7d", "0a0yijp35sygmy51cnrrz11vimwapz7d"),
       base.replace("0a3yijp35sygmy51cnrrz11vimwapz7d", "0a4yijp35sygmy51cnrrz11vimwapz7d"),
       base.replace("0a3yijp35sygmy51cnrrz11vimwapz7d", "09zzijp35sygmy51cnrrz11vimwapz7d"),
