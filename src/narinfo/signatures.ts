@@ -43,17 +43,17 @@ export function fingerprintPath(
 ): string {
   const dir = options.storeDir ?? DEFAULT_STORE_DIR;
   let refs = references;
-  for (let i = 1; i < refs.length; i++) {
-    const a = refs[i - 1]!;
+  // the first two hash characters decide nearly every pair of sorted neighbours (one
+  // character alone ties about half of the time); whole strings are compared only on a tie
+  let prevKey = -1;
+  for (let i = 0; i < refs.length; i++) {
     const b = refs[i]!;
-    // first characters decide most pairs; compare whole strings only when they tie
-    const ca = a.hash.charCodeAt(0);
-    const cb = b.hash.charCodeAt(0);
-    if (ca < cb) continue;
-    if (ca > cb || a.hash > b.hash || (a.hash === b.hash && a.name > b.name)) {
+    const key = (b.hash.charCodeAt(0) << 16) | b.hash.charCodeAt(1);
+    if (key < prevKey || (key === prevKey && compareBaseNames(refs[i - 1]!, b) > 0)) {
       refs = [...references].sort((x, y) => compareBaseNames(x, y));
       break;
     }
+    prevKey = key;
   }
   let out = `1;${dir}/${storePath.hash}-${storePath.name};${formatHash(narHash, "nix32")};${narSize};`;
   for (let i = 0; i < refs.length; i++) {
