@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
@@ -24,6 +25,25 @@ describeWithShared("nix-compat derivation (CLI)", () => {
     expect(Object.keys(JSON.parse(stdin.stdoutText))).toEqual([`/nix/store/${drvs()[0]}`]);
     const v4 = runCli(["derivation", "show", "--json-version", "4", join(OK(), drvs()[0]!)]);
     expect(JSON.parse(v4.stdoutText).version).toBe(4);
+  });
+
+  it("show refuses JSON in a file named like a drv path, whatever the other inputs", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nix-compat-show-"));
+    try {
+      const json = join(OK(), "4wvvbi4jwn0prsdxb7vs673qa5h9gr7x-foo.drv.json");
+      const named = join(dir, "4wvvbi4jwn0prsdxb7vs673qa5h9gr7x-foo.drv");
+      copyFileSync(json, named);
+      for (const args of [[named], [named, json], ["--json-version", "4", named]]) {
+        const r = runCli(["derivation", "show", ...args]);
+        expect(r.status, r.stdoutText).toBe(1);
+        expect(r.stderr).toContain(`${named}: expected a .drv (ATerm) file`);
+        expect(r.stderr).toContain("found JSON");
+      }
+      // the same JSON under its own name is read as JSON
+      expect(runCli(["derivation", "show", json]).status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("path, aterm, hash-modulo and output-paths", () => {

@@ -310,6 +310,21 @@ export function registerDerivationCommands(program: Command): void {
 }
 
 /**
+ * The bytes of a file named like a drv path, which `derivation show` takes for ATerm (as Nix
+ * takes a store path), whatever the other inputs are.
+ */
+function atermBytes(file: string, bytes: Uint8Array): Uint8Array {
+  if (isJson(bytes)) {
+    throw new NixCompatError(
+      "derivation.not-aterm",
+      "expected a .drv (ATerm) file named like a drv path, found JSON",
+      { file },
+    );
+  }
+  return bytes;
+}
+
+/**
  * `derivation show FILES...`: the JSON `nix show-derivation` prints (or, with `jsonVersion`
  * "4", the document of `nix derivation show`). Also run by the CLI's fast path (fast.ts)
  * for its plain form.
@@ -321,6 +336,8 @@ export async function showDerivations(
   // A one-shot pass over many small files spends more on TurboFan compiling the
   // transcoder than the optimised code saves (2,000 drvs: 0.38-0.41 s CPU with it, 0.28-0.30
   // s without; 10,000: 1.54 s against 1.39 s; two 3-4 MB files: 0.29 s against 0.32 s).
+  if (opts.jsonVersion !== "1" && opts.jsonVersion !== "4")
+    usageError("--json-version must be 1 or 4");
   try {
     setFlagsFromString("--no-opt");
   } catch {
@@ -334,8 +351,6 @@ export async function showDerivations(
     await load(opts.jsonVersion === "4");
   }
   const storeDir = storeDirOf(opts);
-  if (opts.jsonVersion !== "1" && opts.jsonVersion !== "4")
-    usageError("--json-version must be 1 or 4");
   // Keys first (from file names when they are drv paths, as Nix takes the path it is
   // given); derivations are parsed again when printed, so they are never all in memory.
   const sources = new Map<string, { file: string; bytes?: Uint8Array; drv?: Derivation }>();
@@ -362,29 +377,19 @@ export async function showDerivations(
   const get = (key: string): Derivation | string => {
     const src = sources.get(key)!;
     if (src.drv !== undefined) return src.drv;
-    const bytes = readFileShared(src.file);
-    if (!isJson(bytes)) {
-      const fast = show.transcodeShowEntry(key, bytes, storeDir);
-      if (fast !== undefined) return fast;
-      return withFile(src.file, () => parseDerivationATerm(bytes, { storeDir }));
-    }
-    if (jsonLib === undefined) {
-      throw new NixCompatError("derivation.not-aterm", "expected a .drv (ATerm) file, found JSON", {
-        file: src.file,
-      });
-    }
-    const all = loadDerivations(src.file, bytes, storeDir);
-    if (all.length !== 1) {
-      throw new NixCompatError("derivation-json.not-one", "expected one derivation", {
-        file: src.file,
-      });
-    }
-    return all[0]!.drv;
+    const bytes = atermBytes(src.file, readFileShared(src.file));
+    const fast = show.transcodeShowEntry(key, bytes, storeDir);
+    if (fast !== undefined) return fast;
+    return withFile(src.file, () => parseDerivationATerm(bytes, { storeDir }));
   };
   if (opts.jsonVersion === "4") {
     const entries = [...sources.keys()].map((drvPath) => {
       const src = sources.get(drvPath)!;
-      const drv = src.drv ?? loadOne(src.file, readFileSync(src.file), storeDir).drv;
+      const drv =
+        src.drv ??
+        withFile(src.file, () =>
+          parseDerivationATerm(atermBytes(src.file, readFileSync(src.file)), { storeDir }),
+        );
       const b = basename(drvPath);
       return {
         drvPath,
