@@ -29,6 +29,7 @@
 import { z } from "zod";
 import { ValidationError } from "../core/errors.js";
 import { NarInfoError } from "../grammar/narinfo.js";
+import type { NarInfoJsonOptions } from "../narinfo/json.js";
 import { parseNarInfo } from "../narinfo/parse.js";
 import { printNarInfo } from "../narinfo/print.js";
 import type { NarInfo } from "../narinfo/types.js";
@@ -71,8 +72,6 @@ export const NarInfoJson = z
 
 /** The TypeScript type of {@link NarInfoJson}. */
 export type NarInfoJsonValue = z.output<typeof NarInfoJson>;
-
-import type { NarInfoJsonOptions } from "../narinfo/json.js";
 
 export { type NarInfoJsonOptions, narInfoToJson } from "../narinfo/json.js";
 
