@@ -1,4 +1,4 @@
-// Derivations: ATerm parse and print speed on the shared corpus (2000 real .drv files and two
+// Derivations: ATerm parse and print speed on the bundled corpus (fixtures/bench) (2000 real .drv files and two
 // large ones), the ratio to V8's JSON.parse on the same derivations' JSON, and
 // `nix-compat derivation show` over the 2000 files against `nix show-derivation`.
 //
@@ -24,7 +24,7 @@ import {
   measureCommand,
   printTable,
   REPO_ROOT,
-  SHARED_DIR,
+  FIXTURES_DIR,
   timeLoop,
   WORK_DIR,
 } from "./lib.mjs";
@@ -32,7 +32,7 @@ import {
 const lib = await import(join(REPO_ROOT, "dist", "derivation", "index.js"));
 const { parseDerivationATerm, printDerivationATerm, printShowDerivationJson } = lib;
 
-const TARBALL = join(SHARED_DIR, "bench", "drv-corpus.tar.gz");
+const TARBALL = join(FIXTURES_DIR, "bench", "drv-corpus.tar.gz");
 if (!existsSync(TARBALL)) {
   console.log(`\n## derivations\n(${TARBALL} is absent: skipped)`);
   process.exit(0);

@@ -6,7 +6,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-export const SHARED_DIR = process.env.NIX_COMPAT_SHARED ?? resolve(REPO_ROOT, "..", "shared");
+export const FIXTURES_DIR = resolve(REPO_ROOT, "fixtures");
 export const CLI = resolve(REPO_ROOT, "dist", "cli", "main.js");
 export const WORK_DIR = resolve(REPO_ROOT, "bench", ".work");
 

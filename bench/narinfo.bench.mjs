@@ -1,10 +1,10 @@
 // narinfo: parse (full validation) and print the 652 cache.nixos.org narinfos in process,
-// against the Rust nix-compat figures of ../shared/bench/README.md; ed25519 verification and
+// against the Rust nix-compat figures of fixtures/bench/README.md; ed25519 verification and
 // signing rates beside them.
 import * as crypto from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { printTable, REPO_ROOT, SHARED_DIR, timeLoop } from "./lib.mjs";
+import { printTable, REPO_ROOT, FIXTURES_DIR, timeLoop } from "./lib.mjs";
 
 // Wall time is what the target is about; the CPU column (this process's user + system time)
 // stays meaningful when other processes share the machine.
@@ -21,7 +21,7 @@ const {
   setEd25519Backend,
 } = await dist("signing/index.js");
 
-const corpusFile = join(SHARED_DIR, "fixtures", "narinfo", "cache-nixos-org.narinfo.txt");
+const corpusFile = join(FIXTURES_DIR, "narinfo", "cache-nixos-org.narinfo.txt");
 if (!existsSync(corpusFile)) {
   console.log(`\n## narinfo\n(skipped: ${corpusFile} is absent)`);
   process.exit(0);

@@ -21,7 +21,7 @@ import { protocolVersion } from "../../src/daemon/wire/version.js";
 import { encodeNar } from "../../src/nar/writer.js";
 import { CLI_PATH } from "../support/cli.js";
 import { describeWithNix, runNixBytes } from "../support/nix.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/fixtures.js";
 
 const run = promisify(execFile);
 

@@ -15,7 +15,7 @@ import { listNar } from "../../src/nar/listing.js";
 import { CLI_PATH, runCli } from "../support/cli.js";
 import { snapshot } from "../support/nar-fs.js";
 import { describeWithNix, runNix, runNixBytes } from "../support/nix.js";
-import { sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
 let dir: string;
 let tree: string;
@@ -64,7 +64,7 @@ describe("nar CLI (no Nix needed)", () => {
   });
 
   it("upstream malformed NARs are rejected by nar ls", () => {
-    const f = sharedPath("fixtures", "nix-upstream", "libutil", "nars", "slash.nar");
+    const f = fixturePath("nix-upstream", "libutil", "nars", "slash.nar");
     if (!existsSync(f)) return;
     const r = runCli(["nar", "ls", "-R", f, "/"]);
     expect(r.status).toBe(1);

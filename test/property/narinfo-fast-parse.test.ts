@@ -6,7 +6,7 @@ import { fastParseNarInfo } from "../../src/narinfo/fast-parse.js";
 import { parseNarInfo, parseNarInfoFully } from "../../src/narinfo/parse.js";
 import { arbNarInfo } from "../../src/testing/narinfo.js";
 import { arbTextMutation, mutateText } from "../../src/testing/text-mutation.js";
-import { describeWithShared, sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
 const RUNS = Number(process.env.NIX_COMPAT_PROPERTY_RUNS ?? 300);
 
@@ -162,12 +162,9 @@ describe("the narinfo fast path is pinned to the full parser", () => {
   });
 });
 
-describeWithShared("the narinfo fast path on the cache.nixos.org corpus", () => {
+describe("the narinfo fast path on the cache.nixos.org corpus", () => {
   it("accepts every entry, with the full parser's value", () => {
-    const text = readFileSync(
-      sharedPath("fixtures", "narinfo", "cache-nixos-org.narinfo.txt"),
-      "utf8",
-    );
+    const text = readFileSync(fixturePath("narinfo", "cache-nixos-org.narinfo.txt"), "utf8");
     const entries = text.split("\n\n").map((e, i, all) => (i < all.length - 1 ? `${e}\n` : e));
     expect(entries.length).toBe(652);
     for (const e of entries) {

@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { REPO_ROOT } from "./shared.js";
+import { REPO_ROOT } from "./fixtures.js";
 
 /** Path of the built CLI entry point. */
 export const CLI_PATH = join(REPO_ROOT, "dist", "cli", "main.js");

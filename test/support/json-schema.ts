@@ -1,14 +1,14 @@
 /**
- * Loads Nix's own JSON Schemas (YAML, in `../shared/fixtures/nix-upstream/schema/`) into ajv,
+ * Loads Nix's own JSON Schemas (YAML, in `fixtures/nix-upstream/schema/`) into ajv,
  * so tests can check that our zod schemas accept and reject the same documents.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
 import { parse as parseYaml } from "yaml";
-import { sharedPath } from "./shared.js";
+import { fixturePath } from "./fixtures.js";
 
-const SCHEMA_DIR = sharedPath("fixtures", "nix-upstream", "schema");
+const SCHEMA_DIR = fixturePath("nix-upstream", "schema");
 
 let ajv: Ajv | undefined;
 

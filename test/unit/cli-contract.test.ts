@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { describe, expect, it } from "vitest";
 import { buildProgram } from "../../src/cli/program.js";
 import { runCli } from "../support/cli.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/fixtures.js";
 
 function leafCommands(cmd: Command, prefix: string[] = []): string[][] {
   const subs = cmd.commands.filter((c) => c.name() !== "help");

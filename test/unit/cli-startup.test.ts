@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI_PATH, runCli } from "../support/cli.js";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/fixtures.js";
 
 const TRACE = join(REPO_ROOT, "test", "support", "module-trace.mjs");
 const HELLO = join(REPO_ROOT, "examples", "hello.drv");

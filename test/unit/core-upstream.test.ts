@@ -1,6 +1,6 @@
 /** Nix's own golden files for hashes, store paths and content addresses. */
 import { readFileSync } from "node:fs";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { formatHash, parseHash, type UnknownHashAlgorithmError } from "../../src/core/index.js";
 import {
   ContentAddressJson,
@@ -15,12 +15,12 @@ import {
 } from "../../src/schemas/core.js";
 import { JsonValidationError, parseWithSchema } from "../../src/schemas/validate.js";
 import { upstreamExamples, upstreamValidator } from "../support/json-schema.js";
-import { describeWithShared, sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
 const read = (...p: string[]) =>
-  JSON.parse(readFileSync(sharedPath("fixtures", "nix-upstream", ...p), "utf8"));
+  JSON.parse(readFileSync(fixturePath("nix-upstream", ...p), "utf8"));
 
-describeWithShared("nix-upstream golden files: core", () => {
+describe("nix-upstream golden files: core", () => {
   it("hashes in libutil/hash", () => {
     for (const f of ["sha256.json", "sha512.json"]) {
       const json = read("libutil", "hash", f);

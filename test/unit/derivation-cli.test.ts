@@ -1,14 +1,14 @@
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runCli } from "../support/cli.js";
-import { describeWithShared, sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
-const OK = () => sharedPath("fixtures", "derivation", "ok");
+const OK = () => fixturePath("derivation", "ok");
 const drvs = () => readdirSync(OK()).filter((f) => f.endsWith(".drv"));
 
-describeWithShared("nix-compat derivation (CLI)", () => {
+describe("nix-compat derivation (CLI)", () => {
   it("show prints Nix 2.8's JSON, raw bytes included; reads stdin", () => {
     const f = "m1vfixn8iprlf0v9abmlrz7mjw1xj8kp-cp1252.drv";
     const r = runCli(["derivation", "show", join(OK(), f)]);
@@ -96,11 +96,7 @@ describeWithShared("nix-compat derivation (CLI)", () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("$.outputs.out.path");
     expect(bad.stderr).toContain("$.inputSrcs[0]");
-    const dup = runCli([
-      "derivation",
-      "validate",
-      sharedPath("fixtures", "derivation", "duplicate.drv"),
-    ]);
+    const dup = runCli(["derivation", "validate", fixturePath("derivation", "duplicate.drv")]);
     expect(dup.status).toBe(1);
     expect(dup.stderr).toMatch(/duplicate.drv: byte \d+: duplicate environment variable 'name'/);
   });

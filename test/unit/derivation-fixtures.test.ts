@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ATermSyntaxError,
   ATermTruncatedError,
@@ -22,9 +22,9 @@ import {
   readDerivationJson,
   showDerivationJsonChunks,
 } from "../../src/derivation/index.js";
-import { describeWithShared, sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
-const RUST = () => sharedPath("fixtures", "derivation");
+const RUST = () => fixturePath("derivation");
 const okFiles = () => readdirSync(join(RUST(), "ok")).filter((f) => f.endsWith(".drv"));
 
 function readDrv(path: string): Derivation {
@@ -43,7 +43,7 @@ function blank(drv: Derivation): Derivation {
   return { ...drv, outputs, env };
 }
 
-describeWithShared("Rust nix-compat derivation fixtures", () => {
+describe("Rust nix-compat derivation fixtures", () => {
   it("parse and print give back the same bytes; both parsers agree", () => {
     for (const f of okFiles()) {
       const bytes = readFileSync(join(RUST(), "ok", f));
@@ -160,9 +160,9 @@ describeWithShared("Rust nix-compat derivation fixtures", () => {
   });
 });
 
-const UP = () => sharedPath("fixtures", "nix-upstream", "libstore", "derivation");
+const UP = () => fixturePath("nix-upstream", "libstore", "derivation");
 
-describeWithShared("Nix's own derivation golden files", () => {
+describe("Nix's own derivation golden files", () => {
   it("ATerm ↔ JSON v4 pairs", () => {
     for (const n of ["simple-derivation", "dyn-dep-derivation"]) {
       const bytes = readFileSync(join(UP(), `${n}.drv`));

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type Derivation,
   DerivationValidationError,
@@ -8,9 +8,9 @@ import {
   fillInOutputPaths,
   readDerivationJson,
 } from "../../src/derivation/index.js";
-import { describeWithShared, sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
-const DIR = () => sharedPath("fixtures", "nix-upstream", "libstore", "derivation", "invariants");
+const DIR = () => fixturePath("nix-upstream", "libstore", "derivation", "invariants");
 
 function load(f: string): Derivation {
   return readDerivationJson(JSON.parse(readFileSync(join(DIR(), f), "utf8"))).entries[0]!.drv;
@@ -29,7 +29,7 @@ const dependency: Derivation = {
 };
 const lookup = () => dependency;
 
-describeWithShared("Nix's derivation invariants (fill in output paths, check them)", () => {
+describe("Nix's derivation invariants (fill in output paths, check them)", () => {
   it("fills in deferred outputs (with and without the env variable) as Nix does", async () => {
     for (const n of ["filled-in-deferred-empty-env-var", "filled-in-deferred-no-env-var"]) {
       const filled = await fillInOutputPaths(load(`${n}-pre.json`));

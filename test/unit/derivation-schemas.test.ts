@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   derivationJsonProblems,
   detectDerivationJson,
@@ -11,9 +11,9 @@ import { derivationJsonSchema } from "../../src/schemas/derivation-json-schema.j
 import { derivationOutputV4Schema, derivationV4Schema } from "../../src/schemas/derivation-v4.js";
 import { JsonValidationError } from "../../src/schemas/validate.js";
 import { upstreamValidator } from "../support/json-schema.js";
-import { describeWithShared, sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
-const UP = () => sharedPath("fixtures", "nix-upstream", "libstore", "derivation");
+const UP = () => fixturePath("nix-upstream", "libstore", "derivation");
 
 /** Every full derivation (v4) among Nix's golden files. */
 function upstreamDerivations(): { file: string; json: Record<string, unknown> }[] {
@@ -54,7 +54,7 @@ function mutations(json: Record<string, unknown>): Record<string, unknown>[] {
   return [a, b, c, d, e, f];
 }
 
-describeWithShared("derivation JSON schemas against Nix's own (derivation-v4.yaml)", () => {
+describe("derivation JSON schemas against Nix's own (derivation-v4.yaml)", () => {
   it("accept what Nix's schema accepts and reject what it rejects, on the golden files and mutations", () => {
     const upstream = upstreamValidator("derivation-v4.yaml");
     const docs = upstreamDerivations();

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   LimitExceededError,
   MalformedInputError,
@@ -20,9 +20,9 @@ import {
   writeNarToBytes,
 } from "../../src/nar/index.js";
 import { NarListingJson } from "../../src/schemas/nar-listing.js";
-import { describeWithShared, sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
-const upstream = (name: string) => sharedPath("fixtures", "nix-upstream", "libutil", "nars", name);
+const upstream = (name: string) => fixturePath("nix-upstream", "libutil", "nars", name);
 
 /** Each upstream NAR and the error Nix's test suite expects (undefined: accepted). */
 const UPSTREAM: Record<
@@ -69,9 +69,9 @@ async function entriesOf(tree: NarNode): Promise<NarWriteEntry[]> {
   return out;
 }
 
-describeWithShared("Nix's own NAR test files (libutil/nars)", () => {
+describe("Nix's own NAR test files (libutil/nars)", () => {
   it("covers every file of the directory", () => {
-    const files = readdirSync(sharedPath("fixtures", "nix-upstream", "libutil", "nars")).sort();
+    const files = readdirSync(fixturePath("nix-upstream", "libutil", "nars")).sort();
     expect(files).toEqual(Object.keys(UPSTREAM).sort());
   });
   for (const [name, want] of Object.entries(UPSTREAM)) {
@@ -101,8 +101,8 @@ describeWithShared("Nix's own NAR test files (libutil/nars)", () => {
   }
 });
 
-describeWithShared("fixtures/nar/*.nar", () => {
-  const dir = sharedPath("fixtures", "nar");
+describe("fixtures/nar/*.nar", () => {
+  const dir = fixturePath("nar");
   const files = (() => {
     try {
       return readdirSync(dir).filter((f) => f.endsWith(".nar"));
@@ -130,7 +130,7 @@ describeWithShared("fixtures/nar/*.nar", () => {
   });
 });
 
-describeWithShared("Nix's NAR listings (libutil/nar-listing)", () => {
+describe("Nix's NAR listings (libutil/nar-listing)", () => {
   const tree: NarNode = {
     type: "directory",
     entries: [
@@ -151,9 +151,7 @@ describeWithShared("Nix's NAR listings (libutil/nar-listing)", () => {
     ],
   };
   const load = (name: string) =>
-    JSON.parse(
-      readFileSync(sharedPath("fixtures", "nix-upstream", "libutil", "nar-listing", name), "utf8"),
-    );
+    JSON.parse(readFileSync(fixturePath("nix-upstream", "libutil", "nar-listing", name), "utf8"));
   const plain = (v: unknown) => JSON.parse(JSON.stringify(v));
 
   it("deep.json is the recursive listing", async () => {

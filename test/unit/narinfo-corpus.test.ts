@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   narInfoFingerprint,
   narInfoQuirks,
@@ -8,20 +8,17 @@ import {
   verifyNarInfo,
 } from "../../src/narinfo/index.js";
 import { parsePublicKey } from "../../src/signing/keys.js";
-import { describeWithShared, sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
 /** Splits the corpus file into entries (separated by a blank line, each ending in "\n"). */
 function corpus(): string[] {
-  const text = readFileSync(
-    sharedPath("fixtures", "narinfo", "cache-nixos-org.narinfo.txt"),
-    "utf8",
-  );
+  const text = readFileSync(fixturePath("narinfo", "cache-nixos-org.narinfo.txt"), "utf8");
   return text.split("\n\n").map((e, i, all) => (i < all.length - 1 ? `${e}\n` : e));
 }
 
 const CACHE_KEY = parsePublicKey("cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=");
 
-describeWithShared("narinfo corpus (cache.nixos.org)", () => {
+describe("narinfo corpus (cache.nixos.org)", () => {
   it("has 652 entries that parse and print back byte for byte", () => {
     const entries = corpus();
     expect(entries).toHaveLength(652);

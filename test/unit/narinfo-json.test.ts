@@ -14,7 +14,7 @@ import {
 } from "../../src/schemas/path-info.js";
 import { JsonValidationError } from "../../src/schemas/validate.js";
 import { arbNarInfo } from "../../src/testing/narinfo.js";
-import { describeWithShared, sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
 const RUNS = Number(process.env.NIX_COMPAT_PROPERTY_RUNS ?? 200);
 
@@ -69,10 +69,10 @@ describe("narinfo show JSON", () => {
   });
 });
 
-describeWithShared("Nix's path-info and nar-info JSON (upstream golden files)", () => {
+describe("Nix's path-info and nar-info JSON (upstream golden files)", () => {
   for (const kind of ["path-info", "nar-info"]) {
     for (const v of ["json-1", "json-2", "json-3"]) {
-      const d = sharedPath("fixtures", "nix-upstream", "libstore", kind, v);
+      const d = fixturePath("nix-upstream", "libstore", kind, v);
       for (const f of readdirSync(d)) {
         it(`${kind}/${v}/${f} validates`, () => {
           const json = JSON.parse(readFileSync(join(d, f), "utf8"));
@@ -86,7 +86,7 @@ describeWithShared("Nix's path-info and nar-info JSON (upstream golden files)", 
   it("refuses broken documents with paths", () => {
     const json = JSON.parse(
       readFileSync(
-        sharedPath("fixtures", "nix-upstream", "libstore", "nar-info", "json-3", "impure.json"),
+        fixturePath("nix-upstream", "libstore", "nar-info", "json-3", "impure.json"),
         "utf8",
       ),
     );

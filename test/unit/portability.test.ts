@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../support/shared.js";
+import { REPO_ROOT } from "../support/fixtures.js";
 
 const NODE_ONLY = [/^src\/node\//, /^src\/cli\//, /^src\/daemon\/node(-client|-server)?\.ts$/];
 

@@ -14,7 +14,7 @@ import {
   verifyDetached,
 } from "../../src/signing/index.js";
 import { nodeCryptoEd25519Backend } from "../../src/signing/node-crypto.js";
-import { hasShared, sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
 const node = nodeCryptoEd25519Backend(crypto);
 
@@ -52,11 +52,8 @@ describe("the node:crypto ed25519 backend agrees with the portable one", () => {
     expect(verifyDetached("msg", sig, [{ name: "k", key: new Uint8Array(32).fill(255) }])).toBe(
       false,
     );
-    if (hasShared) {
-      const text = readFileSync(
-        sharedPath("fixtures", "narinfo", "cache-nixos-org.narinfo.txt"),
-        "utf8",
-      );
+    {
+      const text = readFileSync(fixturePath("narinfo", "cache-nixos-org.narinfo.txt"), "utf8");
       const cacheKey = parsePublicKey(
         "cache.nixos.org-1:6NCHdD59X431o0gWypbMrAURkbJ16ZPMQFGspcDShjY=",
       );

@@ -5,7 +5,7 @@
  * Every value decodes, and encoding the values gives back the same bytes.
  */
 import { readFileSync } from "node:fs";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AnyCodec, Codec } from "../../src/codecs/codec.js";
 import { decodePrefix } from "../../src/codecs/decode.js";
 import { encode } from "../../src/codecs/encode.js";
@@ -39,7 +39,7 @@ import {
   unkeyedRealisation,
 } from "../../src/daemon/wire/types.js";
 import { protocolVersion } from "../../src/daemon/wire/version.js";
-import { describeWithShared, sharedPath } from "../support/shared.js";
+import { fixturePath } from "../support/fixtures.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- golden JSON documents
 type J = any;
@@ -214,16 +214,13 @@ const noJson: Case[] = [
 
 function check(dir: string, c: Case): void {
   const bin = new Uint8Array(
-    readFileSync(sharedPath("fixtures", "nix-upstream", "libstore", dir, `${c.file}.bin`)),
+    readFileSync(fixturePath("nix-upstream", "libstore", dir, `${c.file}.bin`)),
   );
   const expected =
     c.values ??
     ((): unknown[] => {
       const doc = JSON.parse(
-        readFileSync(
-          sharedPath("fixtures", "nix-upstream", "libstore", dir, `${c.file}.json`),
-          "utf8",
-        ),
+        readFileSync(fixturePath("nix-upstream", "libstore", dir, `${c.file}.json`), "utf8"),
       ) as J;
       // Most files hold a list of values; the newer realisation files hold one value.
       return (Array.isArray(doc) ? doc : [doc]).map(c.convert);
@@ -263,13 +260,13 @@ function check(dir: string, c: Case): void {
   expect(Buffer.concat(fromJson)).toEqual(Buffer.from(bin));
 }
 
-describeWithShared("worker-protocol golden files", () => {
+describe("worker-protocol golden files", () => {
   for (const c of [...worker, ...nested, ...noJson]) {
     it(`worker-protocol/${c.file}`, () => check("worker-protocol", c));
   }
 });
 
-describeWithShared("common-protocol golden files", () => {
+describe("common-protocol golden files", () => {
   for (const c of [...common, ...nested]) {
     it(`common-protocol/${c.file}`, () => check("common-protocol", c));
   }
