@@ -16,7 +16,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod";
 import { type ContentAddress, formatContentAddress } from "../core/content-address.js";
 import { ValidationError } from "../core/errors.js";
 import { formatHash, type Hash } from "../core/hash.js";

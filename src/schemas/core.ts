@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ContentAddress } from "../core/content-address.js";
 import { isNixCompatError, ValidationError } from "../core/errors.js";
 import { formatHash, type Hash, parseHash } from "../core/hash.js";

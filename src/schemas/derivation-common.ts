@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod";
 import { isStorePath, isValidStorePathName } from "../core/store-path.js";
 
 /** The nixbase32 alphabet of store path hashes. */

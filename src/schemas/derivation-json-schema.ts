@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod";
 import { derivationV1KeyedSchema, derivationV1Schema } from "./derivation-v1.js";
 import { derivationV2Schema } from "./derivation-v2.js";
 import { derivationV3Schema } from "./derivation-v3.js";

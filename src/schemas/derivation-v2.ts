@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
   absoluteStorePath,
   caMethod,

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { NarListing, NarListingNode } from "../nar/listing.js";
 
 const nonNegative = z.number().int().nonnegative();

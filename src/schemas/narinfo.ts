@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ValidationError } from "../core/errors.js";
 import { NarInfoError } from "../grammar/narinfo.js";
 import type { NarInfoJsonOptions } from "../narinfo/json.js";

@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { z } from "zod";
+import * as z from "zod";
 import { base64Encode } from "../core/base64.js";
 import { parseContentAddress } from "../core/content-address.js";
 import { isNixCompatError } from "../core/errors.js";
