@@ -26,6 +26,19 @@ export default tseslint.config(
     },
   },
   {
+    // The portable suite runs in browsers and workers as well as Node: web globals only.
+    files: ["test/runtimes/suite.mjs"],
+    languageOptions: {
+      globals: {
+        fetch: "readonly",
+        Response: "readonly",
+        URL: "readonly",
+        TextEncoder: "readonly",
+        structuredClone: "readonly",
+      },
+    },
+  },
+  {
     files: ["bench/**/*.mjs", "scripts/**/*.mjs", "*.js"],
     languageOptions: {
       globals: {
