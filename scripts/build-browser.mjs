@@ -6,7 +6,8 @@
 // objects whichever entries a page imports. Input is tsc's output in dist/, so this build holds
 // the very code the Node entry points run. Run after `tsc` (`npm run build` does both).
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 
 /** The portable subpaths (package.json `exports` keys) and the dist/ module each one loads. */
 export const BROWSER_ENTRIES = {
@@ -49,5 +50,31 @@ for (const [file, output] of Object.entries(result.metafile.outputs)) {
     if (imp.external) {
       throw new Error(`${file} imports ${imp.path}: the browser build must be self-contained`);
     }
+  }
+}
+
+// `node scripts/build-browser.mjs --sizes`: what a page loads for each entry (the entry and
+// every chunk it imports), minified and gzipped.
+if (process.argv.includes("--sizes")) {
+  const { outputs } = result.metafile;
+  console.log("| entry | files | minified | gzip |\n|---|---:|---:|---:|");
+  for (const name of Object.keys(BROWSER_ENTRIES)) {
+    const seen = new Set();
+    const pending = [`dist/browser/${name}.js`];
+    for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      pending.push(...outputs[file].imports.map((i) => i.path));
+    }
+    let raw = 0;
+    let gzip = 0;
+    for (const file of seen) {
+      const bytes = readFileSync(new URL(file, root));
+      raw += bytes.length;
+      gzip += gzipSync(bytes, { level: 9 }).length;
+    }
+    const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+    const entry = name === "index" ? "nix-compat" : `nix-compat/${name}`;
+    console.log(`| \`${entry}\` | ${seen.size} | ${kb(raw)} | ${kb(gzip)} |`);
   }
 }
