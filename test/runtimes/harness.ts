@@ -265,28 +265,68 @@ function supervise(child: ChildProcess): { output: () => string; stop: () => voi
   };
 }
 
-/** Runs the suite in Node, in a process of its own inside the consumer project. */
-export async function runInNode(consumer: string, server: SuiteServer): Promise<SuiteReport> {
+/** A command-line runtime that runs a module file: how to call it on one. */
+export interface ProcessRuntime {
+  /** The name `runSuite` reports (`node`, `deno`, `bun`). */
+  name: string;
+  /** The executable. */
+  command: string;
+  /** Arguments before the module file. */
+  args: string[];
+}
+
+/** This Node, the one running the tests. */
+export const NODE: ProcessRuntime = { name: "node", command: process.execPath, args: [] };
+
+/**
+ * Deno or Bun from this repository's node_modules (their npm packages ship the binaries),
+ * or from the PATH; undefined where neither answers `--version`.
+ */
+export function findProcessRuntime(name: "deno" | "bun"): ProcessRuntime | undefined {
+  const args =
+    name === "deno"
+      ? // Network for the loopback server only, reading only the consumer's folder.
+        ["run", "--allow-net=127.0.0.1", "--allow-read=.", "--no-lock"]
+      : ["run", "--no-install"];
+  for (const command of [join(REPO_ROOT, "node_modules", ".bin", name), name]) {
+    const r = spawnSync(command, ["--version"], { timeout: 20_000, stdio: "ignore" });
+    if (r.status === 0) return { name, command, args };
+  }
+  return undefined;
+}
+
+/**
+ * Runs the suite in a process of its own inside the consumer project, which imports the
+ * package by name as its own code would.
+ */
+export async function runInProcess(
+  runtime: ProcessRuntime,
+  consumer: string,
+  server: SuiteServer,
+): Promise<SuiteReport> {
   writeFileSync(
-    join(consumer, "run-node.mjs"),
+    join(consumer, "run-suite.mjs"),
     'import { runSuite } from "./suite.mjs";\n' +
-      "process.stdout.write(JSON.stringify(await runSuite(process.argv[2])));\n",
+      "const args = globalThis.Deno ? globalThis.Deno.args : process.argv.slice(2);\n" +
+      "console.log(JSON.stringify(await runSuite(args[0])));\n",
   );
-  const child = spawn(process.execPath, ["run-node.mjs", server.fixturesUrl], {
+  const child = spawn(runtime.command, [...runtime.args, "run-suite.mjs", server.fixturesUrl], {
     cwd: consumer,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
+    // No update checks or telemetry: nothing but the loopback server is reached.
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: "1", DO_NOT_TRACK: "1" },
   });
   const s = supervise(child);
   let stdout = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString("utf8")));
   const code = await within(
     RUNTIME_TIMEOUT_MS,
-    "node",
+    runtime.name,
     new Promise<number | null>((r) => child.on("close", r)),
   ).finally(s.stop);
-  if (code !== 0) throw new Error(`node exited ${code}: ${s.output()}`);
-  return JSON.parse(stdout) as SuiteReport;
+  if (code !== 0) throw new Error(`${runtime.name} exited ${code}: ${s.output()}`);
+  return JSON.parse(stdout.trim().split("\n").pop() ?? "") as SuiteReport;
 }
 
 /** The Chromium binary: `$CHROMIUM`, or Debian's `chromium` on the PATH. */

@@ -7,10 +7,12 @@ import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   findChromium,
+  findProcessRuntime,
   findWorkerd,
+  NODE,
   packAndInstall,
   runInChromium,
-  runInNode,
+  runInProcess,
   runInWorkerd,
   type SuiteReport,
   type SuiteServer,
@@ -19,6 +21,8 @@ import {
 
 const chromium = findChromium();
 const workerd = findWorkerd();
+const deno = findProcessRuntime("deno");
+const bun = findProcessRuntime("bun");
 
 function warnSkipped(what: string, how: string): void {
   process.stderr.write(
@@ -27,7 +31,14 @@ function warnSkipped(what: string, how: string): void {
 }
 if (!chromium)
   warnSkipped("Chromium", "Install it with `apt-get install -y chromium` (.ci/run does).");
-if (!workerd) warnSkipped("workerd", "It comes with `npm ci` (devDependency `workerd`).");
+for (const [name, found] of [
+  ["workerd", workerd],
+  ["Deno", deno],
+  ["Bun", bun],
+] as const) {
+  if (!found)
+    warnSkipped(name, `It comes with \`npm ci\` (devDependency \`${name.toLowerCase()}\`).`);
+}
 
 /** Every check of the suite passed: the failures are listed with their errors otherwise. */
 function expectAllPassed(report: SuiteReport, runtime: string): void {
@@ -54,7 +65,7 @@ describe("the portable suite from the packed package", () => {
   });
 
   it("in Node", async () => {
-    expectAllPassed(await runInNode(consumer, server), "node");
+    expectAllPassed(await runInProcess(NODE, consumer, server), "node");
   }, 90_000);
 
   it.skipIf(!chromium)(
@@ -72,4 +83,15 @@ describe("the portable suite from the packed package", () => {
     },
     90_000,
   );
+
+  for (const runtime of [deno, bun]) {
+    const name = runtime === deno ? "Deno" : "Bun";
+    it.skipIf(!runtime)(
+      `in ${name}${runtime ? "" : ` [SKIPPED: no ${name}]`}`,
+      async () => {
+        expectAllPassed(await runInProcess(runtime!, consumer, server), name.toLowerCase());
+      },
+      90_000,
+    );
+  }
 });
