@@ -66,7 +66,7 @@ function run(cmd: string, args: string[], cwd: string, timeout = 120_000): strin
 export function packAndInstall(): string {
   const dir = mkdtempSync(join(tmpdir(), "nix-compat-consumer-"));
   const packed = JSON.parse(
-    run("npm", ["pack", "--json", "--pack-destination", dir], REPO_ROOT),
+    run("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", dir], REPO_ROOT),
   ) as { filename: string; version: string }[];
   const tarball = `file:${packed[0]!.filename}`;
   const manifest = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as {
