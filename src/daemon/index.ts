@@ -15,6 +15,7 @@
 export * from "./client.js";
 export * from "./errors.js";
 export * from "./memory-store.js";
+export * from "./memory-transport.js";
 export * from "./server.js";
 export * from "./session.js";
 export * from "./wire/index.js";

@@ -265,7 +265,7 @@ const CHECKS = {
       },
       bytesOfNar,
     );
-    const [client, server] = transportPair();
+    const [client, server] = daemon.memoryTransportPair();
     const served = daemon.serveWorkerProtocol(server, store, {
       trusted: true,
       nixVersion: "suite",
@@ -287,47 +287,6 @@ const CHECKS = {
     await served.catch(() => undefined);
   },
 };
-
-/** Two connected in-memory transports (the daemon's `Transport`: a chunk source, write, close). */
-function transportPair() {
-  const end = () => {
-    const queue = [];
-    let waiting;
-    let closed = false;
-    const closedError = () =>
-      new daemon.DaemonConnectionError("daemon.connection-closed", "closed");
-    return {
-      source: {
-        next() {
-          if (queue.length > 0) return queue.shift();
-          if (closed) throw closedError();
-          return new Promise((resolve) => (waiting = resolve)).then((c) => {
-            if (c === undefined) throw closedError();
-            return c;
-          });
-        },
-      },
-      deliver(c) {
-        if (c === undefined) closed = true;
-        if (waiting) {
-          const w = waiting;
-          waiting = undefined;
-          w(c);
-        } else if (c !== undefined) queue.push(c);
-      },
-    };
-  };
-  const a = end();
-  const b = end();
-  const close = () => {
-    a.deliver(undefined);
-    b.deliver(undefined);
-  };
-  return [
-    { source: a.source, write: (x) => b.deliver(x.slice()), close },
-    { source: b.source, write: (x) => a.deliver(x.slice()), close },
-  ];
-}
 
 /** Runs every check against the fixture server at `baseUrl`; never rejects. */
 export async function runSuite(baseUrl) {

@@ -3,69 +3,14 @@
  * transports (no sockets): handshake at each version, events, errors, NAR streaming.
  */
 import { describe, expect, it } from "vitest";
-import type { ChunkSource } from "../../src/codecs/byte-reader.js";
 import { UsageError } from "../../src/core/errors.js";
 import { computeHash } from "../../src/core/hash.js";
-import {
-  DaemonConnectionError,
-  DaemonError,
-  DaemonProtocolError,
-} from "../../src/daemon/errors.js";
+import { DaemonError, DaemonProtocolError } from "../../src/daemon/errors.js";
 import { MemoryStore } from "../../src/daemon/memory-store.js";
+import { memoryTransportPair } from "../../src/daemon/memory-transport.js";
 import { type ServerContext, serveWorkerProtocol } from "../../src/daemon/server.js";
-import { type DaemonEvent, type Transport, WorkerSession } from "../../src/daemon/session.js";
+import { type DaemonEvent, WorkerSession } from "../../src/daemon/session.js";
 import { encodeNar } from "../../src/nar/writer.js";
-
-/** A pair of connected in-memory transports. */
-function pipePair(): [Transport, Transport] {
-  const make = () => {
-    const queue: Uint8Array[] = [];
-    let waiting: ((c: Uint8Array | undefined) => void) | undefined;
-    let closed = false;
-    const source: ChunkSource = {
-      next() {
-        const c = queue.shift();
-        if (c !== undefined) return c;
-        if (closed) throw new DaemonConnectionError("daemon.connection-closed", "closed");
-        return new Promise<Uint8Array | undefined>((r) => {
-          waiting = r;
-        }).then((x) => {
-          if (x === undefined)
-            throw new DaemonConnectionError("daemon.connection-closed", "closed");
-          return x;
-        });
-      },
-    };
-    const deliver = (c: Uint8Array | undefined) => {
-      if (c === undefined) closed = true;
-      if (waiting) {
-        const w = waiting;
-        waiting = undefined;
-        w(c);
-      } else if (c !== undefined) queue.push(c);
-    };
-    return { source, deliver };
-  };
-  const a = make();
-  const b = make();
-  const ta: Transport = {
-    source: a.source,
-    write: (bytes) => b.deliver(bytes.slice()),
-    close: () => {
-      b.deliver(undefined);
-      a.deliver(undefined);
-    },
-  };
-  const tb: Transport = {
-    source: b.source,
-    write: (bytes) => a.deliver(bytes.slice()),
-    close: () => {
-      a.deliver(undefined);
-      b.deliver(undefined);
-    },
-  };
-  return [ta, tb];
-}
 
 const nar = encodeNar({
   type: "regular",
@@ -106,7 +51,7 @@ describe("in-memory client and server", () => {
           return store.isValidPath(p);
         },
       });
-      const [client, server] = pipePair();
+      const [client, server] = memoryTransportPair();
       const served = serveWorkerProtocol(server, handler, {
         trusted: true,
         nixVersion: "test-nix",
@@ -144,7 +89,7 @@ describe("in-memory client and server", () => {
   it("refuses a second request on a busy session", async () => {
     const store = new MemoryStore();
     store.add(info, nar);
-    const [client, server] = pipePair();
+    const [client, server] = memoryTransportPair();
     const served = serveWorkerProtocol(server, store);
     const s = await WorkerSession.open(client);
     const first = s.isValidPath(path);
@@ -156,10 +101,10 @@ describe("in-memory client and server", () => {
   });
 
   it("refuses a peer that is not a daemon", async () => {
-    const [client, server] = pipePair();
+    const [client, server] = memoryTransportPair();
     server.write(new Uint8Array(16));
     await expect(WorkerSession.open(client)).rejects.toBeInstanceOf(Error);
-    const [c2, s2] = pipePair();
+    const [c2, s2] = memoryTransportPair();
     // Right magic, but protocol 2.0.
     const hello = new Uint8Array(16);
     new DataView(hello.buffer).setUint32(0, 0x6478696f, true);
