@@ -105,7 +105,14 @@ export function packAndInstall(): string {
     join(dir, "package-lock.json"),
     JSON.stringify({ name: "consumer", lockfileVersion: 3, requires: true, packages }),
   );
-  run("npm", ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], dir);
+  try {
+    run("npm", ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], dir);
+  } catch (e) {
+    throw new Error(
+      "installing the packed package offline failed; its dependencies' tarballs must be in " +
+        `npm's cache, as \`npm ci\` in this repository leaves them: ${(e as Error).message}`,
+    );
+  }
   copyFileSync(SUITE, join(dir, "suite.mjs"));
   return dir;
 }
@@ -123,8 +130,8 @@ export interface SuiteServer {
   origin: string;
   /** Where the suite reads fixtures. */
   fixturesUrl: string;
-  /** Resolves with the report the browser page posts to `/result`. */
-  browserResult(): Promise<SuiteReport>;
+  /** Resolves with the first JSON document a page posts to `/post/<key>`. */
+  posted(key: string): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -160,7 +167,7 @@ function page(consumer: string, origin: string): string {
 <title>nix-compat portable suite</title>
 <script type="importmap">${JSON.stringify(map)}</script>
 <script type="module">
-const post = (report) => fetch("/result", { method: "POST", body: JSON.stringify(report) });
+const post = (report) => fetch("/post/suite", { method: "POST", body: JSON.stringify(report) });
 import("/consumer/suite.mjs")
   .then((m) => m.runSuite(${JSON.stringify(`${origin}/fixtures/`)}))
   .then(post, (e) => post({ runtime: "browser", checks: [{ name: "load the suite", ok: false, ms: 0, error: String(e && e.stack || e) }] }));
@@ -168,11 +175,49 @@ import("/consumer/suite.mjs")
 `;
 }
 
+/**
+ * The README's browser example (its `html` block) as a page of this server: the package and
+ * its placeholder inputs mapped to the consumer's files and fixtures, and `console.log` sending
+ * what the example prints to `/post/readme` once it has printed `lines` lines (or failed).
+ */
+function readmePage(lines: number): string {
+  const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+  const block = /## In browsers[\s\S]*?```html\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (block === undefined) throw new Error("README.md has no html block under '## In browsers'");
+  const drv = readdirSync(fixturePath("derivation", "ok"))
+    .sort()
+    .find((n) => n.endsWith("-foo.drv"));
+  const example = block
+    .replaceAll('"/node_modules/nix-compat/', '"/consumer/node_modules/nix-compat/')
+    .replaceAll('"/some.nar"', '"/fixtures/nar/complicated.nar"')
+    .replaceAll('"/hello.drv"', `"/fixtures/derivation/ok/${drv}"`);
+  return `<!doctype html>
+<meta charset="utf-8">
+<script>
+const post = (body) => fetch("/post/readme", { method: "POST", body: JSON.stringify(body) });
+const printed = [];
+console.log = (...args) => { printed.push(args); if (printed.length === ${lines}) post({ printed }); };
+// Capturing: a module script that fails to load fires "error" on its element, not on window.
+addEventListener("error", (e) => post({ error: String(e.message || "could not load " + (e.target && e.target.src)) }), true);
+addEventListener("unhandledrejection", (e) => post({ error: String(e.reason && e.reason.stack || e.reason) }));
+</script>
+${example}`;
+}
+
 /** Starts the loopback server for a consumer folder. */
 export async function startServer(consumer: string): Promise<SuiteServer> {
   const fixtures = fixturePath();
-  let deliver: (r: SuiteReport) => void = () => undefined;
-  const result = new Promise<SuiteReport>((r) => (deliver = r));
+  const posts = new Map<string, { promise: Promise<unknown>; deliver: (v: unknown) => void }>();
+  const post = (key: string) => {
+    let entry = posts.get(key);
+    if (entry === undefined) {
+      let deliver: (v: unknown) => void = () => undefined;
+      const promise = new Promise<unknown>((r) => (deliver = r));
+      entry = { promise, deliver };
+      posts.set(key, entry);
+    }
+    return entry;
+  };
   let origin = "";
   const send = (
     res: ServerResponse,
@@ -186,17 +231,20 @@ export async function startServer(consumer: string): Promise<SuiteServer> {
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", origin);
     const path = url.pathname;
-    if (req.method === "POST" && path === "/result") {
+    if (req.method === "POST" && path.startsWith("/post/")) {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         send(res, 204, "");
-        deliver(JSON.parse(Buffer.concat(chunks).toString("utf8")) as SuiteReport);
+        post(path.slice("/post/".length)).deliver(
+          JSON.parse(Buffer.concat(chunks).toString("utf8")),
+        );
       });
       return;
     }
     if (path === "/" || path === "/index.html")
       return send(res, 200, page(consumer, origin), "text/html");
+    if (path === "/readme.html") return send(res, 200, readmePage(2), "text/html");
     if (path === "/favicon.ico") return send(res, 404, "");
     if (path === "/fixtures/index.json") {
       const derivations = readdirSync(join(fixtures, "derivation", "ok"))
@@ -229,7 +277,7 @@ export async function startServer(consumer: string): Promise<SuiteServer> {
   return {
     origin,
     fixturesUrl: `${origin}/fixtures/`,
-    browserResult: () => result,
+    posted: (key) => post(key).promise,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
@@ -357,15 +405,20 @@ const CHROMIUM_FLAGS = [
 ];
 
 /**
- * Runs the suite in headless Chromium: a page with an import map pointing each
- * `nix-compat/...` specifier at the installed package's `browser` build; the page posts its
- * report back to the server.
+ * Opens `page` of the server in headless Chromium and resolves with what it posts to
+ * `/post/<key>`: the suite's page (`/index.html`, key `suite`) loads the installed package's
+ * `browser` build through an import map and posts its report.
  */
-export async function runInChromium(chromium: string, server: SuiteServer): Promise<SuiteReport> {
+export async function runInChromium(
+  chromium: string,
+  server: SuiteServer,
+  page = "/index.html",
+  key = "suite",
+): Promise<unknown> {
   const profile = mkdtempSync(join(tmpdir(), "nix-compat-chromium-"));
   const child = spawn(
     chromium,
-    [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, `${server.origin}/index.html`],
+    [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, `${server.origin}${page}`],
     { detached: true, stdio: ["ignore", "pipe", "pipe"] },
   );
   const s = supervise(child);
@@ -375,11 +428,7 @@ export async function runInChromium(chromium: string, server: SuiteServer): Prom
     ),
   );
   try {
-    return await within(
-      RUNTIME_TIMEOUT_MS,
-      "chromium",
-      Promise.race([server.browserResult(), exited]),
-    );
+    return await within(RUNTIME_TIMEOUT_MS, "chromium", Promise.race([server.posted(key), exited]));
   } finally {
     s.stop();
     await new Promise((r) => setTimeout(r, 200));

@@ -71,7 +71,33 @@ describe("the portable suite from the packed package", () => {
   it.skipIf(!chromium)(
     `in headless Chromium, without a bundler (import map)${chromium ? "" : " [SKIPPED: no chromium]"}`,
     async () => {
-      expectAllPassed(await runInChromium(chromium!, server), "browser");
+      expectAllPassed((await runInChromium(chromium!, server)) as SuiteReport, "browser");
+    },
+    90_000,
+  );
+
+  it.skipIf(!chromium)(
+    `the README's browser example, as written, in headless Chromium${chromium ? "" : " [SKIPPED: no chromium]"}`,
+    async () => {
+      const got = await runInChromium(chromium!, server, "/readme.html", "readme");
+      expect(got).toEqual({
+        printed: [
+          [
+            {
+              type: "directory",
+              entries: {
+                ".keep": { type: "regular", size: 0, narOffset: 232 },
+                aa: { type: "symlink", target: "/nix/store/somewhereelse" },
+                keep: {
+                  type: "directory",
+                  entries: { ".keep": { type: "regular", size: 0, narOffset: 760 } },
+                },
+              },
+            },
+          ],
+          ["/nix/store/4wvvbi4jwn0prsdxb7vs673qa5h9gr7x-foo.drv"],
+        ],
+      });
     },
     90_000,
   );
