@@ -7,28 +7,28 @@
 // the very code the Node entry points run. Run after `tsc` (`npm run build` does both).
 import { build } from "esbuild";
 import { readFileSync, rmSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-
-/** The portable subpaths (package.json `exports` keys) and the dist/ module each one loads. */
-export const BROWSER_ENTRIES = {
-  index: "dist/index.js",
-  core: "dist/core/index.js",
-  codecs: "dist/codecs/index.js",
-  nar: "dist/nar/index.js",
-  derivation: "dist/derivation/index.js",
-  narinfo: "dist/narinfo/index.js",
-  signing: "dist/signing/index.js",
-  schemas: "dist/schemas/index.js",
-  daemon: "dist/daemon/index.js",
-  export: "dist/export/index.js",
-};
 
 const root = new URL("..", import.meta.url);
 const outdir = new URL("dist/browser/", root);
 
+/**
+ * The entries, read from package.json: every export with a `browser` condition
+ * (`./dist/browser/NAME.js`) is built from its `default` (tsc's output).
+ */
+const pkg = JSON.parse(readFileSync(new URL("package.json", root), "utf8"));
+const BROWSER_ENTRIES = {};
+for (const [subpath, conditions] of Object.entries(pkg.exports)) {
+  if (typeof conditions !== "object" || conditions.browser === undefined) continue;
+  const name = /^\.\/dist\/browser\/([a-z-]+)\.js$/.exec(conditions.browser)?.[1];
+  if (name === undefined) throw new Error(`exports["${subpath}"].browser: unexpected path`);
+  BROWSER_ENTRIES[name] = conditions.default;
+}
+
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
-  absWorkingDir: root.pathname,
+  absWorkingDir: fileURLToPath(root),
   entryPoints: BROWSER_ENTRIES,
   outdir: "dist/browser",
   bundle: true,
