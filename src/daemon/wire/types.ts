@@ -313,7 +313,8 @@ export interface BuildResult {
   builtOutputs: Record<string, { [key: string]: Json }>;
 }
 
-const buildStatus: Codec<BuildStatus> = map(
+/** A build status (u64, its index in {@link BUILD_STATUSES}). */
+export const buildStatus: Codec<BuildStatus> = map(
   refine("wire.build-status", wireU64, (n) =>
     n < BUILD_STATUSES.length
       ? undefined
@@ -325,7 +326,7 @@ const buildStatus: Codec<BuildStatus> = map(
 );
 
 /** `builtOutputs` before 1.38 (or without the feature): a map from drv-output text to realisation JSON. */
-const builtOutputsText: Codec<Record<string, { [key: string]: Json }>> = map(
+export const builtOutputsText: Codec<Record<string, { [key: string]: Json }>> = map(
   wireList(record("wire.built-output", { id: drvOutput, realisation }), "wire.built-outputs"),
   (w) => Object.fromEntries(w.map((o) => [o.id.slice(o.id.lastIndexOf("!") + 1), o.realisation])),
   (r) =>
@@ -337,7 +338,7 @@ const builtOutputsText: Codec<Record<string, { [key: string]: Json }>> = map(
 );
 
 /** `builtOutputs` at ≥ 1.38 with the feature: output name → unkeyed realisation. */
-const builtOutputsWithPath: Codec<Record<string, { [key: string]: Json }>> = map(
+export const builtOutputsWithPath: Codec<Record<string, { [key: string]: Json }>> = map(
   wireList(
     record("wire.built-output", { name: wireString, realisation: unkeyedRealisation }),
     "wire.built-outputs",
