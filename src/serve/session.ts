@@ -3,8 +3,9 @@
  * `nix-store --serve`): the handshake and the commands, over any {@link Transport} (the
  * subprocess adapter is in `node.ts`). Portable.
  *
- * Commands on one session run one at a time; a failing command ends the connection (the
- * server exits: the serve protocol has no error replies).
+ * Commands on one session run one at a time, in the order they were called (later ones wait);
+ * a failing command ends the connection (the server exits: the serve protocol has no error
+ * replies).
  *
  * @module
  */
@@ -41,7 +42,8 @@ export type ByteChunks = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 export class ServeSession {
   /** False once the connection failed or was closed. */
   healthy = true;
-  private busy = false;
+  /** Settles when the last command queued so far is done. */
+  private tail: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly transport: Transport,
@@ -76,32 +78,32 @@ export class ServeSession {
     }
   }
 
-  private enter(): void {
+  /** Waits for the commands before, then holds the connection until `release` is called. */
+  private async acquire(): Promise<() => void> {
+    const before = this.tail;
+    let release!: () => void;
+    this.tail = new Promise<void>((resolve) => (release = resolve));
+    await before;
     if (!this.healthy) {
+      release();
       throw new ServeConnectionError(
         "serve.connection-broken",
         "the serve connection failed or was closed earlier",
       );
     }
-    if (this.busy) {
-      throw new UsageError(
-        "serve.session-busy",
-        "a command is already running on this serve connection",
-      );
-    }
-    this.busy = true;
+    return release;
   }
 
-  /** Runs `fn` as the one command under way; any failure ends the connection. */
-  private async guard<T>(fn: () => Promise<T>): Promise<T> {
-    this.enter();
+  /** Runs `fn` once the commands before it are done; any failure ends the connection. */
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.acquire();
     try {
       return await fn();
     } catch (err) {
       this.close();
       throw err;
     } finally {
-      this.busy = false;
+      release();
     }
   }
 
@@ -111,7 +113,7 @@ export class ServeSession {
 
   /** Sends a command's request and reads its reply. */
   private run<Req, Res>(spec: ServeCommandSpec<Req, Res>, args: Req): Promise<Res> {
-    return this.guard(async () => {
+    return this.exclusive(async () => {
       await this.transport.write(encode(spec.request(this.version), args));
       return this.read(spec.reply(this.version));
     });
@@ -150,14 +152,15 @@ export class ServeSession {
   /**
    * `DumpStorePath`: the path's NAR as a stream of chunks (views of what the transport read).
    * The NAR is checked by the NAR grammar as it arrives (its end is where the grammar says) and
-   * never held whole. Stopping early ends the connection. An invalid path makes the server
-   * fail: check with {@link queryValidPaths} first.
+   * never held whole. Read it to its end or stop it (`return`): the commands after it wait
+   * for it, and stopping early ends the connection. An invalid path makes the server fail:
+   * check with {@link queryValidPaths} first.
    */
   dumpStorePath(path: string): AsyncGenerator<Uint8Array, void, undefined> {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the generator runs with its own `this`
     const self = this;
     return (async function* () {
-      self.enter();
+      const release = await self.acquire();
       let done = false;
       try {
         await self.transport.write(
@@ -166,8 +169,8 @@ export class ServeSession {
         yield* embeddedNar(self.reader);
         done = true;
       } finally {
-        self.busy = false;
         if (!done) self.close();
+        release();
       }
     })();
   }
@@ -178,7 +181,7 @@ export class ServeSession {
    * `--write` server; Nix imports without checking signatures.
    */
   importPaths(exportStream: ByteChunks): Promise<void> {
-    return this.guard(async () => {
+    return this.exclusive(async () => {
       const spec = SERVE_COMMANDS.ImportPaths;
       await this.transport.write(encode(spec.request(this.version), undefined));
       for await (const c of exportStream) await this.transport.write(c);
@@ -191,7 +194,7 @@ export class ServeSession {
    * Needs a `--write` server; Nix adds it without checking signatures.
    */
   addToStoreNar(info: PathInfo, nar: ByteChunks): Promise<void> {
-    return this.guard(async () => {
+    return this.exclusive(async () => {
       const spec = SERVE_COMMANDS.AddToStoreNar;
       let sent = 0;
       await this.transport.write(encode(spec.request(this.version), info));

@@ -5,12 +5,12 @@
  * @module
  */
 import fc from "fast-check";
-import { BUILD_STATUSES, type BuildResult } from "../daemon/wire/types.js";
-import type { ProtocolVersion } from "../daemon/wire/version.js";
+import type { BuildResult } from "../daemon/wire/types.js";
+import { type ProtocolVersion, protocolVersion } from "../daemon/wire/version.js";
 import type { ServeBuildOptions, ServePathInfo } from "../serve/wire/types.js";
 import { hasServeMinor, MAX_SERVE_VERSION, serveVersion } from "../serve/wire/version.js";
 import { arbContentAddress, arbHash } from "./core.js";
-import { arbStorePathString, arbWireText } from "./wire.js";
+import { arbBuildResult, arbStorePathString, arbWireText } from "./wire.js";
 
 /** A serve-protocol version whose grammar is declared (2.0 to 2.8). */
 export const arbServeVersion: fc.Arbitrary<ProtocolVersion> = fc
@@ -61,25 +61,17 @@ export function arbServeBuildOptions(
 export function arbServeBuildResult(
   v: ProtocolVersion = MAX_SERVE_VERSION,
 ): fc.Arbitrary<BuildResult> {
-  const has3 = hasServeMinor(v, 3);
-  return fc.record({
-    status: fc.constantFrom(...BUILD_STATUSES),
-    errorMsg: arbWireText,
-    timesBuilt: has3 ? arbSmall : fc.constant(0),
-    isNonDeterministic: has3 ? fc.boolean() : fc.constant(false),
-    startTime: has3 ? arbSmall : fc.constant(0),
-    stopTime: has3 ? arbSmall : fc.constant(0),
-    cpuUser: fc.constant(undefined),
-    cpuSystem: fc.constant(undefined),
-    builtOutputs: hasServeMinor(v, 8)
-      ? fc.dictionary(
-          fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/),
-          fc.record({
-            outPath: arbStorePathString,
-            signatures: fc.array(arbWireText, { maxLength: 2 }),
-          }),
-          { maxKeys: 3 },
-        )
-      : fc.constant({}),
-  });
+  // The serve protocol's times are the worker protocol's from 1.29; it has no CPU times.
+  const times = arbBuildResult(protocolVersion(1, hasServeMinor(v, 3) ? 29 : 28));
+  const outputs = hasServeMinor(v, 8)
+    ? fc.dictionary(
+        fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/),
+        fc.record({
+          outPath: arbStorePathString,
+          signatures: fc.array(arbWireText, { maxLength: 2 }),
+        }),
+        { maxKeys: 3 },
+      )
+    : fc.constant({});
+  return fc.tuple(times, outputs).map(([r, builtOutputs]) => ({ ...r, builtOutputs }));
 }

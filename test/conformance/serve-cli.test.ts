@@ -9,11 +9,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { nixbase32Encode } from "../../src/core/nixbase32.js";
 import { encodeNar } from "../../src/nar/writer.js";
 import { arbNarTree } from "../../src/testing/nar.js";
 import { runCli } from "../support/cli.js";
-import { CONFORMANCE_RUNS, describeWithNix, runNix, runNixBytes } from "../support/nix.js";
+import {
+  CONFORMANCE_RUNS,
+  describeWithNix,
+  randomHashPart,
+  runNix,
+  runNixBytes,
+} from "../support/nix.js";
 
 /** Stands in for `ssh HOST CMD...`: drops the host and ssh's options, runs CMD here. */
 const FAKE_SSH = `#!/bin/sh
@@ -22,12 +27,6 @@ shift
 while [ $# -gt 0 ]; do case "$1" in -o|-p|-i|-l) shift 2;; -x|-a|-T|-q) shift;; *) break;; esac; done
 exec sh -c "$*"
 `;
-
-function randomHashPart(): string {
-  const b = new Uint8Array(20);
-  crypto.getRandomValues(b);
-  return nixbase32Encode(b);
-}
 
 describeWithNix("serve CLI against Nix 2.8", () => {
   let dir: string;

@@ -11,14 +11,13 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { formatContentAddress } from "../../src/core/content-address.js";
 import { computeHash, formatHash } from "../../src/core/hash.js";
-import { nixbase32Encode } from "../../src/core/nixbase32.js";
 import { writeExport } from "../../src/export/index.js";
 import { encodeNar } from "../../src/nar/writer.js";
 import { ServeConnectionError, ServeRemoteError } from "../../src/serve/errors.js";
 import { openServeProcess } from "../../src/serve/node.js";
 import type { ServeSession } from "../../src/serve/session.js";
 import { serveVersion } from "../../src/serve/wire/version.js";
-import { describeWithNix, runNixBytes } from "../support/nix.js";
+import { describeWithNix, randomHashPart, runNixBytes } from "../support/nix.js";
 
 const run = promisify(execFile);
 type J = Record<string, unknown>;
@@ -26,12 +25,6 @@ type J = Record<string, unknown>;
 async function nixAsync(program: string, args: string[]): Promise<string> {
   const r = await run(program, args, { maxBuffer: 1 << 28, encoding: "utf8" });
   return r.stdout.trim();
-}
-
-function randomHashPart(): string {
-  const b = new Uint8Array(20);
-  crypto.getRandomValues(b);
-  return nixbase32Encode(b);
 }
 
 /** A made-up store path that is not valid yet, with a NAR of one file of random contents. */
@@ -111,6 +104,24 @@ describeWithNix("serve client against nix-store --serve --write", () => {
       expect(Buffer.concat(chunks)).toEqual(runNixBytes("nix-store", ["--dump", p]));
     }
     expect(await serve.queryValidPaths([drv])).toEqual([drv]);
+  });
+
+  it("commands called together run one after another, in call order", async () => {
+    const dump = (async () => {
+      const chunks: Uint8Array[] = [];
+      for await (const c of serve.dumpStorePath(drv)) chunks.push(c.slice());
+      return Buffer.concat(chunks);
+    })();
+    const [valid, infos, nar, closure] = await Promise.all([
+      serve.queryValidPaths([drv]),
+      serve.queryPathInfos(added),
+      dump,
+      serve.queryClosure([drv]),
+    ]);
+    expect(valid).toEqual([drv]);
+    expect(infos.map((i) => i.path)).toEqual(added);
+    expect(nar).toEqual(runNixBytes("nix-store", ["--dump", drv]));
+    expect(closure).toContain(drv);
   });
 
   it("queryClosure gives what nix-store -qR gives", async () => {

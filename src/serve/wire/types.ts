@@ -42,7 +42,7 @@ import {
 } from "../../daemon/wire/primitives.js";
 import {
   type BuildResult,
-  buildStatus,
+  buildResultLayout,
   builtOutputsText,
   builtOutputsWithPath,
   type Json,
@@ -174,30 +174,11 @@ const noOutputs = {} as Record<string, { [key: string]: Json }>;
  * serve protocol has no CPU times, so `cpuUser` and `cpuSystem` are always `undefined`).
  */
 export const serveBuildResult: (v: ProtocolVersion) => Codec<BuildResult> = versioned((v) =>
-  map(
-    record("serve.build-result", {
-      status: buildStatus,
-      errorMsg: wireString,
-      timesBuilt: serveSince(v, 3, wireU64, 0),
-      isNonDeterministic: serveSince(v, 3, wireBool, false),
-      startTime: serveSince(v, 3, wireU64, 0),
-      stopTime: serveSince(v, 3, wireU64, 0),
-      builtOutputs: hasServeMinor(v, 8)
-        ? builtOutputsWithPath
-        : serveSince(v, 6, builtOutputsText, noOutputs),
-    }),
-    (w): BuildResult => ({
-      status: w.status,
-      errorMsg: w.errorMsg,
-      timesBuilt: w.timesBuilt,
-      isNonDeterministic: w.isNonDeterministic,
-      startTime: w.startTime,
-      stopTime: w.stopTime,
-      cpuUser: undefined,
-      cpuSystem: undefined,
-      builtOutputs: w.builtOutputs,
-    }),
-    (r) => r as never,
-    "serve.build-result",
-  ),
+  buildResultLayout("serve.build-result", {
+    times: hasServeMinor(v, 3),
+    cpu: false,
+    builtOutputs: hasServeMinor(v, 8)
+      ? builtOutputsWithPath
+      : serveSince(v, 6, builtOutputsText, noOutputs),
+  }),
 );
