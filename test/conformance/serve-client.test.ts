@@ -147,6 +147,21 @@ describeWithNix("serve client against nix-store --serve --write", () => {
     expect(info!.narHash).toEqual(computeHash("sha256", b.nar));
   });
 
+  it("importPaths imports what nix-store --export wrote in a scratch store", async () => {
+    const f = join(dir, `scratch-${randomHashPart()}`);
+    writeFileSync(f, `scratch ${randomHashPart()}\n`);
+    const scratch = ["--store", join(dir, "scratch-store")];
+    const p = await nixAsync("nix-store", [...scratch, "--add", f]);
+    made.push(p);
+    const exported = runNixBytes("nix-store", [...scratch, "--export", p]);
+    await expect(nixAsync("nix-store", ["--check-validity", p])).rejects.toThrow();
+    await serve.importPaths([exported]);
+    await nixAsync("nix-store", ["--check-validity", p]);
+    expect(runNixBytes("nix-store", ["--dump", p])).toEqual(
+      runNixBytes("nix-store", [...scratch, "--dump", p]),
+    );
+  });
+
   it("addToStoreNar adds a path from its info and NAR", async () => {
     const c = freshPath("serve-add-nar");
     made.push(c.path);
