@@ -28,7 +28,7 @@ import { map } from "../../codecs/refine.js";
 import { operation, type OpSpec } from "../../daemon/wire/ops.js";
 import { wireBool, wireStorePath, wireStorePaths } from "../../daemon/wire/primitives.js";
 import { type PathInfo, pathInfo } from "../../daemon/wire/types.js";
-import { protocolVersion } from "../../daemon/wire/version.js";
+import { type ProtocolVersion, protocolVersion } from "../../daemon/wire/version.js";
 import { type ServePathInfo, servePathInfosReply } from "./types.js";
 
 /** Command codes (Nix's `ServeCommand`). */
@@ -50,17 +50,20 @@ export type ServeCommandName = keyof typeof SERVE_COMMAND;
 /** One serve command: its code, its arguments' codec and its reply's, per version. */
 export type ServeCommandSpec<Req, Res> = OpSpec<Req, Res, ServeCommandName>;
 
+/** A command whose arguments and reply are `args` and `reply` (codecs, or per version). */
 function command<Req, Res>(
   name: ServeCommandName,
-  args: Codec<Req>,
-  reply: Codec<Res>,
+  args: Codec<Req> | ((v: ProtocolVersion) => Codec<Req>),
+  reply: Codec<Res> | ((v: ProtocolVersion) => Codec<Res>),
 ): ServeCommandSpec<Req, Res> {
+  const perVersion = <T>(c: Codec<T> | ((v: ProtocolVersion) => Codec<T>)) =>
+    typeof c === "function" ? c : () => c;
   return operation(
     name,
     SERVE_COMMAND[name],
     `serve.command.${name}`,
-    () => args,
-    () => reply,
+    perVersion(args),
+    perVersion(reply),
   );
 }
 
@@ -98,13 +101,11 @@ export const SERVE_COMMANDS = {
     }),
     wireStorePaths,
   ),
-  QueryPathInfos: operation<"QueryPathInfos", string[], ServePathInfo[]>(
+  QueryPathInfos: command<string[], ServePathInfo[]>(
     "QueryPathInfos",
-    SERVE_COMMAND.QueryPathInfos,
-    "serve.command.QueryPathInfos",
-    () => wireStorePaths,
+    wireStorePaths,
     servePathInfosReply,
-  ) as ServeCommandSpec<string[], ServePathInfo[]>,
+  ),
   /** The reply is the NAR itself, raw: read it with the NAR grammar. */
   DumpStorePath: command<string, undefined>("DumpStorePath", wireStorePath, none),
   /** The export stream follows the request; then the reply. */
