@@ -17,7 +17,13 @@ export default tseslint.config(
   },
   {
     files: ["src/**/*.ts"],
-    ignores: ["src/node/**", "src/cli/**", "src/daemon/node.ts", "src/daemon/node-*.ts"],
+    ignores: [
+      "src/node/**",
+      "src/cli/**",
+      "src/daemon/node.ts",
+      "src/daemon/node-*.ts",
+      "src/serve/node.ts",
+    ],
     rules: {
       "no-restricted-imports": [
         "error",

@@ -16,4 +16,5 @@ export * from "./export/index.js";
 export * from "./nar/index.js";
 export * from "./narinfo/index.js";
 export * from "./schemas/index.js";
+export * from "./serve/index.js";
 export * from "./signing/index.js";

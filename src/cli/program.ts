@@ -24,6 +24,7 @@ const AREAS: Record<string, () => Promise<Register>> = {
   daemon: async () => (await import("./commands/daemon.js")).registerDaemonCommands,
   "export-paths": async () => (await import("./commands/daemon.js")).registerDaemonCommands,
   "import-paths": async () => (await import("./commands/daemon.js")).registerDaemonCommands,
+  serve: async () => (await import("./commands/serve.js")).registerServeCommands,
 };
 
 /** Builds the command tree, loading only the areas named (all when `only` is undefined). */

@@ -79,6 +79,15 @@ export interface RepeatNode extends Base<"repeat"> {
   readonly collectWhenStreaming: boolean;
   readonly limit: Limit | undefined;
 }
+/**
+ * Record items one after another until the first field of one reads the value `end`; that field
+ * alone closes the repetition (e.g. `(path, info)` pairs until an empty path).
+ */
+export interface TerminatedNode extends Base<"terminated"> {
+  readonly item: AnyCodec;
+  readonly end: unknown;
+  readonly limit: Limit;
+}
 /** A u64 count then that many items. */
 export interface ListNode extends Base<"list"> {
   readonly item: AnyCodec;
@@ -125,6 +134,7 @@ export type AnyCodec =
   | RecordNode
   | ChoiceNode
   | RepeatNode
+  | TerminatedNode
   | ListNode
   | OptionalNode
   | LazyNode

@@ -8,6 +8,7 @@
  * @module
  */
 import type { AnyCodec, Codec, ConstU64Node, RecordNode, TokenNode } from "./codec.js";
+import { recordOf } from "./record.js";
 import { limitError, malformedError, problemError, quote, truncatedError } from "./codec-errors.js";
 import type { DecodeEvent } from "./event.js";
 import {
@@ -295,6 +296,28 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
       }
       return items;
     }
+    case "terminated": {
+      const { fields } = recordOf(node.item);
+      const [headKey, headCodec] = fields[0]!;
+      const max = effectiveLimit(node.limit, st.limits);
+      const items: unknown[] = [];
+      for (;;) {
+        const start = st.offset;
+        const head = yield* decodeNode(st, headCodec);
+        if (head === node.end) return items;
+        if (items.length >= max) {
+          throw limitError(node.rule, start, node.limit.name, max, items.length + 1);
+        }
+        const out: Record<string, unknown> = {};
+        if (head !== undefined) out[headKey] = head;
+        for (let i = 1; i < fields.length; i++) {
+          const [k, codec] = fields[i]!;
+          const v = yield* decodeNode(st, codec);
+          if (v !== undefined) out[k] = v;
+        }
+        items.push(out);
+      }
+    }
     case "list": {
       const start = st.offset;
       const b = yield* readBytes(st, 8, node.rule, "the item count of a list");
@@ -343,14 +366,6 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
     case "const":
       return node.value;
   }
-}
-
-/** The record a (possibly lazy) codec stands for, for keyed repetitions. */
-function recordOf(node: AnyCodec): RecordNode {
-  let n = node;
-  while (n.kind === "lazy") n = n.get();
-  if (n.kind !== "record") throw new Error(`keyed repetition needs record items, got ${n.kind}`);
-  return n;
 }
 
 function* decodeRecord(st: DecodeState, node: RecordNode): Gen<unknown> {

@@ -10,6 +10,7 @@
 import { UsageError, ValidationError } from "../core/errors.js";
 import type { AnyCodec, Codec } from "./codec.js";
 import { encodeProblemError } from "./codec-errors.js";
+import { recordOf } from "./record.js";
 import type { PayloadSource } from "./payload.js";
 import { concatBytes, framedBytes, padLength, u64Bytes, utf8Bytes } from "./wire-bytes.js";
 
@@ -122,6 +123,17 @@ function* encodeNode(node: AnyCodec, value: unknown): Generator<Out, void, undef
         yield* encodeNode(node.item, items[i]);
       }
       yield node.end.encoded;
+      return;
+    }
+    case "terminated": {
+      const [headKey, headCodec] = recordOf(node.item).fields[0]!;
+      for (const item of value as readonly unknown[]) {
+        if ((item as Record<string, unknown>)[headKey] === node.end) {
+          fail(node.rule, `an item's '${headKey}' may not be the end marker`);
+        }
+        yield* encodeNode(node.item, item);
+      }
+      yield* encodeNode(headCodec, node.end);
       return;
     }
     case "list": {

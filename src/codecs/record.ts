@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type AnyCodec, type Codec, type Infer, typed } from "./codec.js";
+import { type AnyCodec, type Codec, type Infer, type RecordNode, typed } from "./codec.js";
 
 /** Keys of a record shape whose codecs carry a value. */
 type ValueKeys<S> = {
@@ -34,4 +34,14 @@ export function record<S extends Record<string, AnyCodec>>(
   shape: S,
 ): Codec<RecordValue<S>> {
   return typed({ kind: "record", rule, fields: Object.entries(shape) });
+}
+
+/** The record a (possibly lazy) codec stands for (items of keyed and terminated repetitions). */
+export function recordOf(node: AnyCodec): RecordNode {
+  let n = node;
+  while (n.kind === "lazy") n = n.get();
+  if (n.kind !== "record") {
+    throw new Error(`keyed and terminated repetitions need record items, got ${n.kind}`);
+  }
+  return n;
 }

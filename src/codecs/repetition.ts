@@ -1,6 +1,7 @@
 /**
  * Repetition: counted lists (`u64 n` then `n` items), optional values (`u64 0|1` then the
- * value), and items announced by a token until an end token (`entry ... entry ... )`).
+ * value), items announced by a token until an end token (`entry ... entry ... )`), and record
+ * items until one whose first field reads an end value (`path info path info ""`).
  *
  * @module
  */
@@ -76,6 +77,26 @@ export function repeatUntil<C extends AnyCodec, P = Infer<C>>(
     pairwise: options.pairwise as ((a: unknown, b: unknown) => Problem | undefined) | undefined,
     key: options.key,
     collectWhenStreaming: options.collectWhenStreaming ?? false,
+    limit: limit(rule, options.max ?? DEFAULT_MAX_ITEMS),
+  });
+}
+
+/**
+ * Record items one after another until the first field of one reads `end`: that field alone
+ * ends the repetition (the serve protocol's `(path, info)` pairs closed by an empty path). The
+ * items must be records (declared with `record`); an item whose first field is `end` cannot be
+ * written. The streaming decoder keeps the items.
+ */
+export function repeatUntilHead<T>(
+  rule: string,
+  item: Codec<T>,
+  options: { readonly end: unknown; readonly max?: number },
+): Codec<T[]> {
+  return typed({
+    kind: "terminated",
+    rule,
+    item,
+    end: options.end,
     limit: limit(rule, options.max ?? DEFAULT_MAX_ITEMS),
   });
 }

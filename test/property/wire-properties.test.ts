@@ -5,16 +5,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ByteReader } from "../../src/codecs/byte-reader.js";
-import type { Codec } from "../../src/codecs/codec.js";
 import { decode } from "../../src/codecs/decode.js";
 import { encode } from "../../src/codecs/encode.js";
 import { u64Bytes } from "../../src/codecs/wire-bytes.js";
-import {
-  LimitExceededError,
-  MalformedInputError,
-  NixCompatError,
-  TruncatedInputError,
-} from "../../src/core/errors.js";
+import { LimitExceededError, MalformedInputError, NixCompatError } from "../../src/core/errors.js";
 import { framedChunks, readFramed } from "../../src/daemon/wire/framed.js";
 import { clientOptions } from "../../src/daemon/wire/handshake.js";
 import { addMultipleItem, OPS } from "../../src/daemon/wire/ops.js";
@@ -30,6 +24,7 @@ import {
   realisationWithPath,
   unkeyedRealisation,
 } from "../../src/daemon/wire/types.js";
+import { damage, roundTrip, truncations } from "../support/codec-properties.js";
 import {
   arbBuildResult,
   arbClientSettings,
@@ -42,32 +37,6 @@ import {
 } from "../../src/testing/wire.js";
 
 const RUNS = { numRuns: 60 };
-
-function roundTrip<T>(codec: Codec<T>, value: T): void {
-  const bytes = encode(codec, value);
-  const back = decode(codec, bytes);
-  expect(back).toEqual(value);
-  expect(encode(codec, back)).toEqual(bytes);
-}
-
-/** Every strict prefix fails with a TruncatedInputError. */
-function truncations<T>(codec: Codec<T>, bytes: Uint8Array): void {
-  for (let n = 0; n < bytes.length; n += Math.max(1, Math.floor(bytes.length / 16))) {
-    expect(() => decode(codec, bytes.subarray(0, n))).toThrow(TruncatedInputError);
-  }
-}
-
-/** Random damage never escapes as anything but a library error. */
-function damage<T>(codec: Codec<T>, bytes: Uint8Array, at: number, byte: number): void {
-  const copy = bytes.slice();
-  if (copy.length === 0) return;
-  copy[at % copy.length] = byte;
-  try {
-    decode(codec, copy);
-  } catch (err) {
-    expect(err).toBeInstanceOf(NixCompatError);
-  }
-}
 
 describe("wire round trips", () => {
   it("path infos at every version", () => {

@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe } from "vitest";
+import { nixbase32Encode } from "../../src/core/nixbase32.js";
 
 function probeNix(): string | undefined {
   const r = spawnSync("nix", ["--version"], { encoding: "utf8" });
@@ -110,3 +111,10 @@ export async function withTempDirAsync<T>(fn: (dir: string) => Promise<T>): Prom
 
 /** Number of fast-check runs for conformance properties (each run starts Nix processes). */
 export const CONFORMANCE_RUNS = Number(process.env.NIX_COMPAT_CONFORMANCE_RUNS ?? 25);
+
+/** A random store-path hash part (32 nix32 characters), for paths no store holds yet. */
+export function randomHashPart(): string {
+  const b = new Uint8Array(20);
+  crypto.getRandomValues(b);
+  return nixbase32Encode(b);
+}

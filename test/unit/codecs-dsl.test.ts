@@ -19,6 +19,7 @@ import {
   record,
   refine,
   repeatUntil,
+  repeatUntilHead,
   token,
   tokenChoice,
   u64,
@@ -215,6 +216,39 @@ describe("structure", () => {
     const e = thrown(() => decode(r, cat(u64Bytes(2), str("a"))));
     expect(e.code).toBe("demo.unexpected-value");
     expect(e.position.offset).toBe(0);
+  });
+
+  it("repetition until an item's first field reads the end value (as in serve replies)", () => {
+    const r = repeatUntilHead(
+      "demo.pairs",
+      record("demo.pair", { key: utf8("demo.key"), n: u64n("demo.n") }),
+      { end: "", max: 2 },
+    );
+    const b = encode(r, [
+      { key: "a", n: 1 },
+      { key: "bc", n: 2 },
+    ]);
+    expect(b).toEqual(cat(str("a"), u64Bytes(1), str("bc"), u64Bytes(2), str("")));
+    expect(decode(r, b)).toEqual([
+      { key: "a", n: 1 },
+      { key: "bc", n: 2 },
+    ]);
+    expect(decode(r, str(""))).toEqual([]);
+    // The end alone: no fields after it.
+    expect(thrown(() => decode(r, cat(str("a"), u64Bytes(1))))).toBeInstanceOf(TruncatedInputError);
+    const over = thrown(() => decode(r, cat(b.subarray(0, b.length - 8), str("d"), u64Bytes(3))));
+    expect(over).toBeInstanceOf(LimitExceededError);
+    expect(over.position.offset).toBe(b.length - 8);
+    expect(() => encode(r, [{ key: "", n: 1 }])).toThrow(ValidationError);
+  });
+
+  it("a terminated repetition streams like the synchronous decoder", async () => {
+    const r = repeatUntilHead("demo.pairs", record("demo.pair", { key: utf8("demo.key") }), {
+      end: "",
+    });
+    const b = encode(r, [{ key: "x" }, { key: "yz" }]);
+    const chunks = Array.from({ length: b.length }, (_, i) => b.subarray(i, i + 1));
+    expect(await decodeAsync(r, chunks)).toEqual([{ key: "x" }, { key: "yz" }]);
   });
 
   it("refine reports the problem at the value's offset; map converts both ways", () => {

@@ -7,7 +7,12 @@ import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../support/fixtures.js";
 
-const NODE_ONLY = [/^src\/node\//, /^src\/cli\//, /^src\/daemon\/node(-client|-server)?\.ts$/];
+const NODE_ONLY = [
+  /^src\/node\//,
+  /^src\/cli\//,
+  /^src\/daemon\/node(-client|-server)?\.ts$/,
+  /^src\/serve\/node\.ts$/,
+];
 
 function walk(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>

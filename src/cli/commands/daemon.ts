@@ -29,7 +29,7 @@ const DIRECT_WRITE_BYTES = 64 << 10;
  * headers, NAR tokens) gathered into one buffer first. Each chunk is done with when `write`
  * returns, which lets `narFromPath` reuse its memory (`reuseBuffers`).
  */
-class OutWriter {
+export class OutWriter {
   private readonly buf = Buffer.allocUnsafe(1 << 20);
   private n = 0;
   write(c: Uint8Array): void {
@@ -69,7 +69,7 @@ function followLinksToStore(arg: string, storeDir: string): string {
 }
 
 /** The store path a command-line argument names (a path inside one is cut to it). */
-function toStorePath(given: string): string {
+export function toStorePath(given: string): string {
   const storeDir = process.env.NIX_STORE_DIR ?? "/nix/store";
   const arg = followLinksToStore(given, storeDir);
   if (!arg.startsWith(`${storeDir}/`)) {
@@ -84,7 +84,7 @@ function toStorePath(given: string): string {
 }
 
 /** Store paths of the arguments, deduplicated and in Nix's order (by base name). */
-function storePathSet(args: readonly string[]): string[] {
+export function storePathSet(args: readonly string[]): string[] {
   const set = [...new Set(args.map(toStorePath))];
   return set.sort((a, b) => (baseName(a) < baseName(b) ? -1 : baseName(a) > baseName(b) ? 1 : 0));
 }

@@ -221,8 +221,8 @@ export interface MissingInfo {
 }
 
 /** One operation: its code, the codec of its arguments and of its reply, per version. */
-export interface OpSpec<Req, Res> {
-  readonly name: OpName;
+export interface OpSpec<Req, Res, N extends string = OpName> {
+  readonly name: N;
   readonly code: number;
   /** The arguments alone (what a server reads after the op code). */
   readonly args: (v: ProtocolVersion) => Codec<Req>;
@@ -232,13 +232,17 @@ export interface OpSpec<Req, Res> {
   readonly reply: (v: ProtocolVersion) => Codec<Res>;
 }
 
-function op<Req, Res>(
-  name: OpName,
+/**
+ * Declares an operation of a protocol whose requests are a u64 code then arguments (the worker
+ * and the serve protocol); `rule` names it in errors.
+ */
+export function operation<N extends string, Req, Res>(
+  name: N,
+  code: number,
+  rule: string,
   args: (v: ProtocolVersion) => Codec<Req>,
   reply: (v: ProtocolVersion) => Codec<Res>,
-): OpSpec<Req, Res> {
-  const code = OP[name];
-  const rule = `wire.op.${name}`;
+): OpSpec<Req, Res, N> {
   const argsOf = versioned(args);
   return {
     name,
@@ -254,6 +258,14 @@ function op<Req, Res>(
     ),
     reply: versioned(reply),
   };
+}
+
+function op<Req, Res>(
+  name: OpName,
+  args: (v: ProtocolVersion) => Codec<Req>,
+  reply: (v: ProtocolVersion) => Codec<Res>,
+): OpSpec<Req, Res> {
+  return operation(name, OP[name], `wire.op.${name}`, args, reply);
 }
 
 const none = constant(undefined, "wire.none");

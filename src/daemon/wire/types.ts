@@ -325,7 +325,7 @@ const buildStatus: Codec<BuildStatus> = map(
 );
 
 /** `builtOutputs` before 1.38 (or without the feature): a map from drv-output text to realisation JSON. */
-const builtOutputsText: Codec<Record<string, { [key: string]: Json }>> = map(
+export const builtOutputsText: Codec<Record<string, { [key: string]: Json }>> = map(
   wireList(record("wire.built-output", { id: drvOutput, realisation }), "wire.built-outputs"),
   (w) => Object.fromEntries(w.map((o) => [o.id.slice(o.id.lastIndexOf("!") + 1), o.realisation])),
   (r) =>
@@ -337,7 +337,7 @@ const builtOutputsText: Codec<Record<string, { [key: string]: Json }>> = map(
 );
 
 /** `builtOutputs` at ≥ 1.38 with the feature: output name → unkeyed realisation. */
-const builtOutputsWithPath: Codec<Record<string, { [key: string]: Json }>> = map(
+export const builtOutputsWithPath: Codec<Record<string, { [key: string]: Json }>> = map(
   wireList(
     record("wire.built-output", { name: wireString, realisation: unkeyedRealisation }),
     "wire.built-outputs",
@@ -360,20 +360,34 @@ const builtOutputsWithPath: Codec<Record<string, { [key: string]: Json }>> = map
   "wire.built-outputs",
 );
 
-const buildResultOf = (v: ProtocolVersion, withPath: boolean): Codec<BuildResult> =>
-  map(
-    record("wire.build-result", {
+/** Which optional parts of a build result a protocol version carries (see {@link buildResultLayout}). */
+export interface BuildResultParts {
+  /** `timesBuilt`, `isNonDeterministic`, `startTime`, `stopTime` are on the wire. */
+  readonly times: boolean;
+  /** `cpuUser`, `cpuSystem` are on the wire. */
+  readonly cpu: boolean;
+  /** The codec of `builtOutputs` (a constant `{}` where they are not on the wire). */
+  readonly builtOutputs: Codec<Record<string, { [key: string]: Json }>>;
+}
+
+/**
+ * A build result as the worker and serve protocols lay it out: status, message, then the
+ * parts the version carries, in this order. `rule` names the protocol's rule in errors.
+ */
+export function buildResultLayout(rule: string, parts: BuildResultParts): Codec<BuildResult> {
+  const when = <T>(present: boolean, codec: Codec<T>, absent: T): Codec<T> =>
+    present ? codec : constant(absent, codec.rule);
+  return map(
+    record(rule, {
       status: buildStatus,
       errorMsg: wireString,
-      timesBuilt: since(v, 29, wireU64, 0),
-      isNonDeterministic: since(v, 29, wireBool, false),
-      startTime: since(v, 29, wireU64, 0),
-      stopTime: since(v, 29, wireU64, 0),
-      cpuUser: since(v, 37, optional("wire.cpu-user", wireU64), undefined),
-      cpuSystem: since(v, 37, optional("wire.cpu-system", wireU64), undefined),
-      builtOutputs: withPath
-        ? builtOutputsWithPath
-        : since(v, 28, builtOutputsText, {} as Record<string, { [key: string]: Json }>),
+      timesBuilt: when(parts.times, wireU64, 0),
+      isNonDeterministic: when(parts.times, wireBool, false),
+      startTime: when(parts.times, wireU64, 0),
+      stopTime: when(parts.times, wireU64, 0),
+      cpuUser: when(parts.cpu, optional("wire.cpu-user", wireU64), undefined),
+      cpuSystem: when(parts.cpu, optional("wire.cpu-system", wireU64), undefined),
+      builtOutputs: parts.builtOutputs,
     }),
     (w): BuildResult => ({
       status: w.status,
@@ -387,8 +401,18 @@ const buildResultOf = (v: ProtocolVersion, withPath: boolean): Codec<BuildResult
       builtOutputs: w.builtOutputs,
     }),
     (r) => r as never,
-    "wire.build-result",
+    rule,
   );
+}
+
+const buildResultOf = (v: ProtocolVersion, withPath: boolean): Codec<BuildResult> =>
+  buildResultLayout("wire.build-result", {
+    times: hasMinor(v, 29),
+    cpu: hasMinor(v, 37),
+    builtOutputs: withPath
+      ? builtOutputsWithPath
+      : since(v, 28, builtOutputsText, {} as Record<string, { [key: string]: Json }>),
+  });
 const buildResultText = versioned((v) => buildResultOf(v, false));
 const buildResultWithPath = versioned((v) => buildResultOf(v, true));
 

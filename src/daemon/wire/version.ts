@@ -67,7 +67,22 @@ export const MAX_PROTOCOL_VERSION: ProtocolVersion = protocolVersion(1, 37);
  * bytes and decodes to `absent` (and is not written).
  */
 export function since<T>(v: ProtocolVersion, minor: number, codec: Codec<T>, absent: T): Codec<T> {
-  return hasMinor(v, minor) ? codec : constant(absent, codec.rule);
+  return sinceVersion(v, protocolVersion(1, minor), codec, absent);
+}
+
+/**
+ * A field present from version `first` on, within `first`'s major version (the worker protocol
+ * is 1.x, the serve protocol 2.x): otherwise absent from the bytes, decoded as `absent`.
+ */
+export function sinceVersion<T>(
+  v: ProtocolVersion,
+  first: ProtocolVersion,
+  codec: Codec<T>,
+  absent: T,
+): Codec<T> {
+  return protocolMajor(v) === protocolMajor(first) && v >= first
+    ? codec
+    : constant(absent, codec.rule);
 }
 
 /** A grammar that depends on the protocol version, built once per version. */
