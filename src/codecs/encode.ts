@@ -12,6 +12,7 @@ import type { AnyCodec, Codec } from "./codec.js";
 import { encodeProblemError } from "./codec-errors.js";
 import type { PayloadSource } from "./payload.js";
 import { concatBytes, framedBytes, padLength, u64Bytes, utf8Bytes } from "./wire-bytes.js";
+import { isBytes } from "../core/bytes.js";
 
 /** Where encoded bytes go. `write` may return a promise to apply backpressure. */
 export interface ByteSink {
@@ -64,7 +65,7 @@ function* encodeNode(node: AnyCodec, value: unknown): Generator<Out, void, undef
       return;
     case "payload": {
       const v = value as PayloadSource;
-      if (v instanceof Uint8Array) {
+      if (isBytes(v)) {
         yield u64Bytes(v.length);
         yield v;
         const pad = padLength(v.length);
@@ -162,7 +163,7 @@ function* encodeNode(node: AnyCodec, value: unknown): Generator<Out, void, undef
 export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const c of encodeNode(codec, value)) {
-    if (!(c instanceof Uint8Array)) {
+    if (!isBytes(c)) {
       throw new UsageError("codec.async-payload", "encode() got an async payload: use encodeTo()", {
         rule: c.rule,
       });
@@ -175,7 +176,7 @@ export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
 /** Encodes `value` to `sink`, streaming payloads given as async chunk sources. */
 export async function encodeTo<T>(codec: Codec<T>, value: T, sink: ByteSink): Promise<void> {
   for (const c of encodeNode(codec, value)) {
-    if (c instanceof Uint8Array) {
+    if (isBytes(c)) {
       const w = sink.write(c);
       if (w instanceof Promise) await w;
       continue;
@@ -197,7 +198,7 @@ export function* encodeChunks<T>(
   value: T,
 ): Generator<Uint8Array, void, undefined> {
   for (const c of encodeNode(codec, value)) {
-    if (!(c instanceof Uint8Array)) {
+    if (!isBytes(c)) {
       throw new UsageError(
         "codec.async-payload",
         "encodeChunks() got an async payload: use encodeTo()",

@@ -28,6 +28,7 @@ import {
   storePathToAbsolute,
   validateStorePathName,
 } from "./store-path.js";
+import { isBytes } from "./bytes.js";
 
 /** A reference given either parsed or as an absolute path string. */
 export type StorePathLike = StorePath | string;
@@ -156,10 +157,9 @@ export function makeOutputPath(
   drvName: string,
   options: StorePathOptions = {},
 ): StorePath {
-  const inner: Hash =
-    drvHashModulo instanceof Uint8Array
-      ? { algorithm: "sha256", digest: drvHashModulo }
-      : drvHashModulo;
+  const inner: Hash = isBytes(drvHashModulo)
+    ? { algorithm: "sha256", digest: drvHashModulo }
+    : drvHashModulo;
   return makeStorePath(`output:${outputName}`, inner, outputPathName(drvName, outputName), options);
 }
 

@@ -30,6 +30,7 @@ import {
 } from "./nar-rules.js";
 import { NAR_HEADERS } from "./nar-tokens.js";
 import type { NarNode } from "./types.js";
+import { isBytes } from "../core/bytes.js";
 
 /** Serialises a tree to NAR bytes (entries sorted as bytes; invalid names refused). */
 export function encodeNar(tree: NarNode): Uint8Array {
@@ -256,7 +257,7 @@ export async function writeNar(
       w.symlink(e.target);
     } else {
       const c = e.contents;
-      if (c instanceof Uint8Array) {
+      if (isBytes(c)) {
         w.regular(c.length, e.executable ?? false);
         w.write(c);
         w.end();
