@@ -363,6 +363,22 @@ export function chunkSourceOf(input: Exclude<ByteInput, ByteReader>): ChunkSourc
   );
 }
 
+/** What a byte-stream writer takes: any {@link ByteInput} but a reader and `null`. */
+export type ByteStreamInput = Exclude<ByteInput, ByteReader | null>;
+
+/** The chunks of any supported input as an async generator (see {@link chunkSourceOf}). */
+export async function* byteChunks(
+  input: ByteStreamInput,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const source = chunkSourceOf(input);
+  for (;;) {
+    const r = source.next();
+    const chunk = r instanceof Promise ? await r : r;
+    if (chunk === undefined) return;
+    yield chunk;
+  }
+}
+
 /** Wraps any supported input in a {@link ByteReader} (a reader is returned as is); see {@link chunkSourceOf}. */
 export function byteReader(input: ByteInput): ByteReader {
   if (input instanceof ByteReader) return input;
