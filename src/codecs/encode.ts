@@ -7,12 +7,12 @@
  *
  * @module
  */
+import { isBytes } from "../core/bytes.js";
 import { UsageError, ValidationError } from "../core/errors.js";
 import type { AnyCodec, Codec } from "./codec.js";
 import { encodeProblemError } from "./codec-errors.js";
 import type { PayloadSource } from "./payload.js";
 import { concatBytes, framedBytes, padLength, u64Bytes, utf8Bytes } from "./wire-bytes.js";
-import { isBytes } from "../core/bytes.js";
 
 /** Where encoded bytes go. `write` may return a promise to apply backpressure. */
 export interface ByteSink {

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { isBytes } from "./bytes.js";
 import type { ContentAddress } from "./content-address.js";
 import { MalformedInputError } from "./errors.js";
 import { formatHash, type Hash } from "./hash.js";
@@ -28,7 +29,6 @@ import {
   storePathToAbsolute,
   validateStorePathName,
 } from "./store-path.js";
-import { isBytes } from "./bytes.js";
 
 /** A reference given either parsed or as an absolute path string. */
 export type StorePathLike = StorePath | string;

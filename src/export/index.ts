@@ -19,7 +19,13 @@
  *
  * @module
  */
-import { type ByteInput, ByteReader, chunkSourceOf } from "../codecs/byte-reader.js";
+import {
+  byteChunks,
+  type ByteInput,
+  ByteReader,
+  type ByteStreamInput,
+  chunkSourceOf,
+} from "../codecs/byte-reader.js";
 import { u64Choice } from "../codecs/choice.js";
 import type { Codec } from "../codecs/codec.js";
 import { type DecodeOptions, decode } from "../codecs/decode.js";
@@ -194,7 +200,8 @@ export async function* readExport(
 
 /** A path to write with {@link writeExport}: its metadata and its NAR as chunks. */
 export interface ExportSource extends ExportInfo {
-  nar: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  /** The NAR: bytes, chunks, or a `ReadableStream` (see `byteChunks`). */
+  nar: ByteStreamInput;
 }
 
 /** Writes an export stream: yields its chunks (the NARs are streamed through as given). */
@@ -203,7 +210,7 @@ export async function* writeExport(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   for await (const p of paths) {
     yield encode(exportMarker, true);
-    yield* p.nar;
+    yield* byteChunks(p.nar);
     yield encode(exportTrailer, p);
   }
   yield encode(exportMarker, false);

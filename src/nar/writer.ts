@@ -9,6 +9,7 @@
  * @module
  */
 
+import { byteChunks, type ByteStreamInput } from "../codecs/byte-reader.js";
 import type { Problem } from "../codecs/codec.js";
 import { type ByteSink, encode } from "../codecs/encode.js";
 import {
@@ -19,6 +20,7 @@ import {
   u64Bytes,
   utf8Bytes,
 } from "../codecs/wire-bytes.js";
+import { isBytes } from "../core/bytes.js";
 import { UsageError, ValidationError } from "../core/errors.js";
 import { narGrammar } from "./nar-grammar.js";
 import {
@@ -30,7 +32,6 @@ import {
 } from "./nar-rules.js";
 import { NAR_HEADERS } from "./nar-tokens.js";
 import type { NarNode } from "./types.js";
-import { isBytes } from "../core/bytes.js";
 
 /** Serialises a tree to NAR bytes (entries sorted as bytes; invalid names refused). */
 export function encodeNar(tree: NarNode): Uint8Array {
@@ -191,7 +192,8 @@ export type NarWriteEntry =
         | Uint8Array
         | {
             readonly size: number;
-            readonly stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+            /** Bytes, chunks, or a `ReadableStream` (see `byteChunks`). */
+            readonly stream: ByteStreamInput;
           };
     };
 
@@ -264,7 +266,7 @@ export async function writeNar(
       } else {
         w.regular(c.size, e.executable ?? false);
         await flush();
-        for await (const chunk of c.stream) {
+        for await (const chunk of byteChunks(c.stream)) {
           w.write(chunk);
           await flush();
         }

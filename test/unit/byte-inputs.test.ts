@@ -16,6 +16,7 @@ import {
   readNar,
   storePathToAbsolute,
   UsageError,
+  writeExport,
   writeNarToBytes,
   type ByteInput,
 } from "../../src/index.js";
@@ -76,6 +77,24 @@ describe("web streams are read with their reader", () => {
     const fromBytes: unknown[] = [];
     for await (const p of readExport(bytes)) fromBytes.push(p);
     expect(fromStream).toEqual(fromBytes);
+  });
+
+  it("writeNar and writeExport take ReadableStreams for contents and NARs", async () => {
+    const hi = new TextEncoder().encode("hi\n");
+    const bytes = await writeNarToBytes([
+      { path: "", type: "regular", contents: { size: hi.length, stream: plainStream(hi, 2) } },
+    ]);
+    expect(bytes).toEqual(await writeNarToBytes([{ path: "", type: "regular", contents: hi }]));
+    const info = {
+      path: "/nix/store/190gmvjd4sd37wbrmcld6dhfjasdraga-hello",
+      references: [],
+      deriver: undefined,
+    };
+    const chunks: Uint8Array[] = [];
+    for await (const c of writeExport([{ ...info, nar: plainStream(NAR, 64) }])) chunks.push(c);
+    expect(Buffer.concat(chunks)).toEqual(
+      Buffer.from(encodeExport([{ ...info, nar: parseNar(NAR) }])),
+    );
   });
 
   it("null (a fetch() response without a body) is a typed error", async () => {
