@@ -77,6 +77,14 @@ function tsconfig(options: Record<string, unknown>, include: string[]): string {
   });
 }
 
+/** Writes `config` as the project's `path` and expects `tsc -p path` to pass silently. */
+function expectTypeChecks(project: ConsumerProject, path: string, config: string): void {
+  project.write(path, config);
+  const r = project.tsc(["-p", path]);
+  expect(r.output).toBe("");
+  expect(r.status).toBe(0);
+}
+
 let pack: PackInfo;
 let packDir: string;
 let node: ConsumerProject;
@@ -107,10 +115,7 @@ describe("consumers type-check against the packed package (skipLibCheck: false)"
   ])(
     "every subpath, moduleResolution %s",
     (name, options) => {
-      node.write(`tsconfig.${name}.json`, tsconfig(options, ["src/all.ts"]));
-      const r = node.tsc(["-p", `tsconfig.${name}.json`]);
-      expect(r.output).toBe("");
-      expect(r.status).toBe(0);
+      expectTypeChecks(node, `tsconfig.${name}.json`, tsconfig(options, ["src/all.ts"]));
     },
     TSC_TIMEOUT_MS,
   );
@@ -118,16 +123,14 @@ describe("consumers type-check against the packed package (skipLibCheck: false)"
   it(
     'the portable subpaths with lib ["ES2022", "DOM"] and no @types/node',
     () => {
-      bare.write(
+      expectTypeChecks(
+        bare,
         "tsconfig.json",
         tsconfig(
           { module: "nodenext", moduleResolution: "nodenext", lib: ["ES2022", "DOM"], types: [] },
           ["src/portable.ts"],
         ),
       );
-      const r = bare.tsc(["-p", "tsconfig.json"]);
-      expect(r.output).toBe("");
-      expect(r.status).toBe(0);
     },
     TSC_TIMEOUT_MS,
   );
@@ -135,7 +138,7 @@ describe("consumers type-check against the packed package (skipLibCheck: false)"
   it(
     "a CommonJS project loads the package with import() (module node16)",
     () => {
-        node.write(
+      node.write(
         "cjs/index.ts",
         [
           `export async function sri(text: string): Promise<string> {`,
@@ -145,13 +148,11 @@ describe("consumers type-check against the packed package (skipLibCheck: false)"
           ``,
         ].join("\n"),
       );
-      node.write(
+      expectTypeChecks(
+        node,
         "cjs/tsconfig.json",
         tsconfig({ module: "node16", moduleResolution: "node16", types: ["node"] }, ["index.ts"]),
       );
-      const r = node.tsc(["-p", "cjs/tsconfig.json"]);
-      expect(r.output).toBe("");
-      expect(r.status).toBe(0);
     },
     TSC_TIMEOUT_MS,
   );
