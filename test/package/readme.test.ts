@@ -3,7 +3,9 @@
  * `tsc --strict` in a consumer project that installed the packed package, and run with the
  * bundled `examples/` in its working directory. The daemon block runs against a private
  * `nix-daemon` (with real Nix; skipped visibly without it). Convention (docs/CONTRIBUTING.md):
- * each block is a complete ES module, nothing is prepended.
+ * each block is a complete ES module, nothing is prepended. What runs is the block with its
+ * claims checked: a call statement commented with a string, `f(x); // "value"`, must return
+ * that string (a prefix when the comment ends in `...`).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
@@ -43,6 +45,26 @@ function typescriptBlocks(markdown: string): ReadmeBlock[] {
   return blocks;
 }
 
+/** A call statement commented with the string it returns. */
+const CLAIM = /^(\s*)([A-Za-z_$][\w$]*\(.*\));\s*\/\/\s*"([^"]*)"\s*$/;
+
+/** The block with each {@link CLAIM} line turned into a check that throws when it is false. */
+function withClaimsChecked(code: string): { code: string; claims: number } {
+  let claims = 0;
+  const lines = code.split("\n").map((line) => {
+    const m = CLAIM.exec(line);
+    if (m === null) return line;
+    claims++;
+    const [, indent, call, claim] = m as unknown as [string, string, string, string];
+    const prefix = claim.endsWith("...");
+    const want = JSON.stringify(prefix ? claim.slice(0, -3) : claim);
+    const ok = prefix ? `String(got).startsWith(${want})` : `got === ${want}`;
+    const what = JSON.stringify(`${call} is not ${claim}: `);
+    return `${indent}{ const got: unknown = ${call}; if (!(${ok})) throw new Error(${what} + String(got)); }`;
+  });
+  return { code: lines.join("\n"), claims };
+}
+
 const BLOCKS = typescriptBlocks(readFileSync(join(REPO_ROOT, "README.md"), "utf8"));
 const needsDaemon = (b: ReadmeBlock) => b.code.includes('"nix-compat/daemon/node"');
 
@@ -57,7 +79,10 @@ let compiled: { status: number | null; output: string } | undefined;
 beforeAll(() => {
   packDir = mkdtempSync(join(tmpdir(), "nix-compat-pack-"));
   consumer = createConsumerProject(packRepository(packDir), ["@types/node"]);
-  for (const b of BLOCKS) consumer.write(`readme/${b.name}.ts`, `${b.code}\n`);
+  for (const b of BLOCKS) {
+    consumer.write(`readme/${b.name}.ts`, `${b.code}\n`);
+    consumer.write(`readme/${b.name}.checked.ts`, `${withClaimsChecked(b.code).code}\n`);
+  }
   consumer.write(
     "tsconfig.json",
     JSON.stringify({
@@ -88,10 +113,10 @@ function compile(): { status: number | null; output: string } {
   return compiled;
 }
 
-/** Runs a compiled block with `examples/` in its working directory. */
+/** Runs a compiled block, its claims checked, with `examples/` in its working directory. */
 function run(b: ReadmeBlock, env: Record<string, string> = {}) {
   expect(compile().status).toBe(0);
-  const r = spawnSync(process.execPath, [join(consumer.dir, "out", `${b.name}.js`)], {
+  const r = spawnSync(process.execPath, [join(consumer.dir, "out", `${b.name}.checked.js`)], {
     cwd: workDir,
     env: { ...process.env, ...env },
     encoding: "utf8",
@@ -104,6 +129,11 @@ describe("README.md's TypeScript blocks", () => {
   it("there are some, each an ES module importing the package", () => {
     expect(BLOCKS.length).toBeGreaterThanOrEqual(6);
     for (const b of BLOCKS) expect(b.code, `README.md:${b.line}`).toMatch(/from "nix-compat/);
+  });
+
+  it('state results that are checked (f(x); // "value")', () => {
+    const claims = BLOCKS.reduce((n, b) => n + withClaimsChecked(b.code).claims, 0);
+    expect(claims).toBeGreaterThanOrEqual(4);
   });
 
   it(
