@@ -4,6 +4,16 @@
  *
  * @module
  */
+import nodeModule from "node:module";
+
+// Node 22.1+ caches the compiled code of the modules loaded below (on disk, in Node's own
+// cache folder; NODE_DISABLE_COMPILE_CACHE turns it off): a faster start from the second run.
+// Older Node has no such function and starts as before.
+try {
+  (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+} catch {
+  // a cache that cannot be set up only costs speed
+}
 
 const argv = process.argv.slice(2);
 // The plain forms of the shortest-running commands skip the command tree (and commander):

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { isBytes } from "../core/bytes.js";
 import { UsageError } from "../core/errors.js";
 
 /** A source of chunks: `next()` returns the next chunk, or `undefined` at the end. */
@@ -22,9 +23,30 @@ export interface ChunkSource {
   readonly sync?: boolean;
 }
 
-/** Anything the streaming decoders read from. */
+/**
+ * A WHATWG `ReadableStream` of bytes, as `fetch()` bodies and `Blob.stream()` give, described
+ * by what the readers use (its default reader), so that no DOM typings are needed.
+ */
+export interface WebByteStream {
+  /** Locks the stream to a default reader. */
+  getReader(): {
+    read(): Promise<{ readonly done: boolean; readonly value?: Uint8Array | undefined }>;
+  };
+}
+
+/**
+ * Anything the streaming decoders read from. `null` is admitted so that a `fetch()` body
+ * (`ReadableStream<Uint8Array> | null`) can be passed as is; it is refused when read (see
+ * {@link chunkSourceOf}).
+ */
 export type ByteInput =
-  ByteReader | ChunkSource | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array;
+  | ByteReader
+  | ChunkSource
+  | WebByteStream
+  | AsyncIterable<Uint8Array>
+  | Iterable<Uint8Array>
+  | Uint8Array
+  | null;
 
 const EMPTY = new Uint8Array(0);
 
@@ -276,28 +298,89 @@ function iteratorSource(
     sync,
     next() {
       const r = it.next();
-      if (r instanceof Promise) return r.then((x) => (x.done ? undefined : toU8(x.value)));
-      return r.done ? undefined : toU8(r.value);
+      if (r instanceof Promise) return r.then((x) => (x.done ? undefined : checkedChunk(x.value)));
+      return r.done ? undefined : checkedChunk(r.value);
     },
   };
 }
 
-function toU8(c: Uint8Array): Uint8Array {
-  return c;
+/** A WHATWG stream source, read through its reader (never through async iteration). */
+function webStreamSource(stream: WebByteStream): ChunkSource {
+  const reader = stream.getReader();
+  return {
+    next: () => reader.read().then((r) => (r.done ? undefined : checkedChunk(r.value))),
+  };
 }
 
-/** Wraps any supported input in a {@link ByteReader} (a reader is returned as is). */
-export function byteReader(input: ByteInput): ByteReader {
-  if (input instanceof ByteReader) return input;
-  if (input instanceof Uint8Array)
-    return new ByteReader(iteratorSource([input][Symbol.iterator](), true));
-  if (typeof (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") {
-    return new ByteReader(
-      iteratorSource((input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()),
+function checkedChunk(c: unknown): Uint8Array {
+  if (isBytes(c)) return c;
+  throw new UsageError(
+    "codec.chunk-not-bytes",
+    `a byte source gave a chunk that is not a Uint8Array (${describeValue(c)})`,
+  );
+}
+
+function describeValue(x: unknown): string {
+  if (x === null) return "null";
+  if (typeof x !== "object") return typeof x;
+  return Object.prototype.toString.call(x).slice(8, -1);
+}
+
+/**
+ * The chunk source behind any supported input other than a {@link ByteReader}. Bytes of any
+ * realm are one chunk; a `ReadableStream` is read with its reader; then async iterables,
+ * iterables and {@link ChunkSource}s. `null` (a `fetch()` response without a body) is refused
+ * with {@link UsageError} `codec.no-input`, anything else with `codec.unsupported-input`; a
+ * chunk that is not a `Uint8Array` with `codec.chunk-not-bytes` when it is read.
+ */
+export function chunkSourceOf(input: Exclude<ByteInput, ByteReader>): ChunkSource {
+  if (input === null) {
+    throw new UsageError(
+      "codec.no-input",
+      "expected bytes or a byte stream, got null (a fetch() response without a body?)",
     );
   }
-  if (typeof (input as Iterable<Uint8Array>)[Symbol.iterator] === "function") {
-    return new ByteReader(iteratorSource((input as Iterable<Uint8Array>)[Symbol.iterator](), true));
+  if (isBytes(input)) return iteratorSource([input][Symbol.iterator](), true);
+  if (typeof input !== "object" || ArrayBuffer.isView(input)) {
+    throw new UsageError(
+      "codec.unsupported-input",
+      `expected bytes or a byte stream, got ${describeValue(input)}`,
+    );
   }
-  return new ByteReader(input as ChunkSource);
+  if (typeof (input as WebByteStream).getReader === "function") {
+    return webStreamSource(input as WebByteStream);
+  }
+  if (typeof (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") {
+    return iteratorSource((input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]());
+  }
+  if (typeof (input as Iterable<Uint8Array>)[Symbol.iterator] === "function") {
+    return iteratorSource((input as Iterable<Uint8Array>)[Symbol.iterator](), true);
+  }
+  if (typeof (input as ChunkSource).next === "function") return input as ChunkSource;
+  throw new UsageError(
+    "codec.unsupported-input",
+    `expected bytes or a byte stream, got ${describeValue(input)}`,
+  );
+}
+
+/** What a byte-stream writer takes: any {@link ByteInput} but a reader and `null`. */
+export type ByteStreamInput = Exclude<ByteInput, ByteReader | null>;
+
+/** The chunks of any supported input as an async generator (see {@link chunkSourceOf}). */
+export async function* byteChunks(
+  input: ByteStreamInput,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const source = chunkSourceOf(input);
+  for (;;) {
+    const r = source.next();
+    const chunk = r instanceof Promise ? await r : r;
+    if (chunk === undefined) return;
+    yield chunk;
+  }
+}
+
+/** Wraps any supported input in a {@link ByteReader} (a reader is returned as is); see {@link chunkSourceOf}. */
+export function byteReader(input: ByteInput): ByteReader {
+  if (input instanceof ByteReader) return input;
+  return new ByteReader(chunkSourceOf(input));
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { isBytes } from "../core/bytes.js";
 import { UsageError, ValidationError } from "../core/errors.js";
 import type { AnyCodec, Codec } from "./codec.js";
 import { encodeProblemError } from "./codec-errors.js";
@@ -65,7 +66,7 @@ function* encodeNode(node: AnyCodec, value: unknown): Generator<Out, void, undef
       return;
     case "payload": {
       const v = value as PayloadSource;
-      if (v instanceof Uint8Array) {
+      if (isBytes(v)) {
         yield u64Bytes(v.length);
         yield v;
         const pad = padLength(v.length);
@@ -174,7 +175,7 @@ function* encodeNode(node: AnyCodec, value: unknown): Generator<Out, void, undef
 export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const c of encodeNode(codec, value)) {
-    if (!(c instanceof Uint8Array)) {
+    if (!isBytes(c)) {
       throw new UsageError("codec.async-payload", "encode() got an async payload: use encodeTo()", {
         rule: c.rule,
       });
@@ -187,7 +188,7 @@ export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
 /** Encodes `value` to `sink`, streaming payloads given as async chunk sources. */
 export async function encodeTo<T>(codec: Codec<T>, value: T, sink: ByteSink): Promise<void> {
   for (const c of encodeNode(codec, value)) {
-    if (c instanceof Uint8Array) {
+    if (isBytes(c)) {
       const w = sink.write(c);
       if (w instanceof Promise) await w;
       continue;
@@ -209,7 +210,7 @@ export function* encodeChunks<T>(
   value: T,
 ): Generator<Uint8Array, void, undefined> {
   for (const c of encodeNode(codec, value)) {
-    if (!(c instanceof Uint8Array)) {
+    if (!isBytes(c)) {
       throw new UsageError(
         "codec.async-payload",
         "encodeChunks() got an async payload: use encodeTo()",

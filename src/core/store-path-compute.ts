@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { isBytes } from "./bytes.js";
 import type { ContentAddress } from "./content-address.js";
 import { MalformedInputError } from "./errors.js";
 import { formatHash, type Hash } from "./hash.js";
@@ -156,10 +157,9 @@ export function makeOutputPath(
   drvName: string,
   options: StorePathOptions = {},
 ): StorePath {
-  const inner: Hash =
-    drvHashModulo instanceof Uint8Array
-      ? { algorithm: "sha256", digest: drvHashModulo }
-      : drvHashModulo;
+  const inner: Hash = isBytes(drvHashModulo)
+    ? { algorithm: "sha256", digest: drvHashModulo }
+    : drvHashModulo;
   return makeStorePath(`output:${outputName}`, inner, outputPathName(drvName, outputName), options);
 }
 

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { ByteStreamInput } from "../codecs/byte-reader.js";
 import type {
   DaemonEvent,
   NarFromPathOptions,
@@ -185,7 +186,7 @@ export class DaemonClient {
   /** `AddToStoreNar`, streamed. */
   addToStoreNar(
     info: PathInfo,
-    nar: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    nar: ByteStreamInput,
     options?: RequestOptions & { repair?: boolean; dontCheckSigs?: boolean },
   ): Promise<void> {
     return this.use((s) => s.addToStoreNar(info, nar, options));
@@ -193,7 +194,7 @@ export class DaemonClient {
 
   /** `AddMultipleToStore` (protocol ≥ 1.32), streamed. */
   addMultipleToStore(
-    items: Iterable<{ info: PathInfo; nar: AsyncIterable<Uint8Array> | Iterable<Uint8Array> }>,
+    items: Iterable<{ info: PathInfo; nar: ByteStreamInput }>,
     options?: RequestOptions & { repair?: boolean; dontCheckSigs?: boolean },
   ): Promise<void> {
     return this.use((s) => s.addMultipleToStore(items, options));

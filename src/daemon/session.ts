@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { ChunkSource } from "../codecs/byte-reader.js";
+import { byteChunks, type ByteStreamInput, type ChunkSource } from "../codecs/byte-reader.js";
 import type { Codec } from "../codecs/codec.js";
 import { decodeAsync } from "../codecs/decode-stream.js";
 import { encode } from "../codecs/encode.js";
@@ -389,7 +389,7 @@ export class WorkerSession {
    */
   addToStoreNar(
     info: PathInfo,
-    nar: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    nar: ByteStreamInput,
     options: RequestOptions & { repair?: boolean; dontCheckSigs?: boolean } = {},
   ): Promise<void> {
     const req: AddToStoreNarRequest = {
@@ -401,7 +401,7 @@ export class WorkerSession {
       await this.transport.write(encode(OPS.AddToStoreNar.request(this.version), req));
       if (hasMinor(this.version, 23)) {
         const writing = (async () => {
-          for await (const c of framedChunks(nar)) await this.transport.write(c);
+          for await (const c of framedChunks(byteChunks(nar))) await this.transport.write(c);
         })();
         const stderr = this.processStderr(options.onEvent);
         const [w, s] = await Promise.allSettled([writing, stderr]);
@@ -409,11 +409,7 @@ export class WorkerSession {
         if (w.status === "rejected") throw w.reason;
         return;
       }
-      const it =
-        Symbol.asyncIterator in nar
-          ? (nar as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
-          : (nar as Iterable<Uint8Array>)[Symbol.iterator]();
-      await this.processStderr(options.onEvent, it);
+      await this.processStderr(options.onEvent, byteChunks(nar));
     });
   }
 
@@ -422,7 +418,7 @@ export class WorkerSession {
    * stream (each NAR streamed; give references before their referrers).
    */
   addMultipleToStore(
-    items: Iterable<{ info: PathInfo; nar: AsyncIterable<Uint8Array> | Iterable<Uint8Array> }>,
+    items: Iterable<{ info: PathInfo; nar: ByteStreamInput }>,
     options: RequestOptions & { repair?: boolean; dontCheckSigs?: boolean } = {},
   ): Promise<void> {
     if (!hasMinor(this.version, 32)) {
@@ -441,7 +437,7 @@ export class WorkerSession {
         yield encode(addMultipleCount, list.length);
         for (const item of list) {
           yield encode(addMultipleItem, item.info);
-          yield* item.nar;
+          yield* byteChunks(item.nar);
         }
       }
       const writing = (async () => {

@@ -19,7 +19,13 @@
  *
  * @module
  */
-import { ByteReader, type ChunkSource } from "../codecs/byte-reader.js";
+import {
+  byteChunks,
+  type ByteInput,
+  ByteReader,
+  type ByteStreamInput,
+  chunkSourceOf,
+} from "../codecs/byte-reader.js";
 import { u64Choice } from "../codecs/choice.js";
 import type { Codec } from "../codecs/codec.js";
 import { type DecodeOptions, decode } from "../codecs/decode.js";
@@ -131,39 +137,7 @@ export interface ExportedPath extends ExportInfo {
 }
 
 /** Where {@link readExport} reads from. */
-export type ExportInput =
-  ChunkSource | AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array;
-
-function chunkSource(input: ExportInput): ChunkSource {
-  if (input instanceof Uint8Array) {
-    let done = false;
-    return {
-      next: () => {
-        if (done) return undefined;
-        done = true;
-        return input;
-      },
-    };
-  }
-  if (
-    typeof (input as ChunkSource).next === "function" &&
-    !(Symbol.asyncIterator in input) &&
-    !(Symbol.iterator in input)
-  ) {
-    return input as ChunkSource;
-  }
-  const it =
-    Symbol.asyncIterator in input
-      ? (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
-      : (input as Iterable<Uint8Array>)[Symbol.iterator]();
-  return {
-    next() {
-      const r = it.next();
-      if (r instanceof Promise) return r.then((x) => (x.done ? undefined : x.value));
-      return r.done ? undefined : r.value;
-    },
-  };
-}
+export type ExportInput = Exclude<ByteInput, ByteReader>;
 
 /** Options of {@link readExport}. */
 export interface ReadExportOptions extends StreamDecodeOptions {
@@ -179,7 +153,7 @@ export async function* readExport(
   input: ExportInput,
   options: ReadExportOptions = {},
 ): AsyncGenerator<ExportedPath, void, undefined> {
-  const tee = new TeeChunkSource(chunkSource(input));
+  const tee = new TeeChunkSource(chunkSourceOf(input));
   const reader = new ByteReader(tee);
   let index = -1;
   let h = createHasher("sha256");
@@ -226,7 +200,8 @@ export async function* readExport(
 
 /** A path to write with {@link writeExport}: its metadata and its NAR as chunks. */
 export interface ExportSource extends ExportInfo {
-  nar: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+  /** The NAR: bytes, chunks, or a `ReadableStream` (see `byteChunks`). */
+  nar: ByteStreamInput;
 }
 
 /** Writes an export stream: yields its chunks (the NARs are streamed through as given). */
@@ -235,7 +210,7 @@ export async function* writeExport(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   for await (const p of paths) {
     yield encode(exportMarker, true);
-    yield* p.nar;
+    yield* byteChunks(p.nar);
     yield encode(exportTrailer, p);
   }
   yield encode(exportMarker, false);

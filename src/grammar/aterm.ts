@@ -36,8 +36,11 @@ import {
   quoteATermString,
   unescapeATermBody,
 } from "./aterm-strings.js";
+import type { GrammarRule } from "./grammar-rule.js";
+import { parsimmonOf } from "./parsimmon-rule.js";
 
 export * from "./aterm-strings.js";
+export type * from "./grammar-rule.js";
 
 // --- Parsimmon pieces -------------------------------------------------------------------
 
@@ -47,7 +50,7 @@ const STRING_TOKEN = /"[^"\\]*(?:\\[\s\S][^"\\]*)*"/;
 const UNTERMINATED = /"[^"\\]*(?:\\[\s\S][^"\\]*)*\\?$/;
 
 /** A string token; the value is the unescaped binary string. Bad escapes throw {@link ATermSyntaxError}. */
-export const atermString: P.Parser<ATermString> = P.alt(
+export const atermString: GrammarRule<ATermString> = P.alt(
   P.seqMap(P.index, P.regexp(STRING_TOKEN), (idx, tok) => ({
     type: "string" as const,
     value: unescapeATermBody(tok.slice(1, -1), idx.offset + 1),
@@ -61,20 +64,20 @@ export const atermString: P.Parser<ATermString> = P.alt(
 );
 
 /** `[` p (`,` p)* `]` */
-export function listOf<T>(p: P.Parser<T>): P.Parser<T[]> {
+export function listOf<T>(p: GrammarRule<T>): GrammarRule<T[]> {
   return P.string("[")
-    .then(P.sepBy(p, P.string(",")))
+    .then(P.sepBy(parsimmonOf(p), P.string(",")))
     .skip(P.string("]"));
 }
 
 /** `(` a `,` b ... `)` with exactly the given parsers. */
 export function tupleOf<T extends unknown[]>(
-  ...parsers: { [K in keyof T]: P.Parser<T[K]> }
-): P.Parser<T> {
+  ...parsers: { [K in keyof T]: GrammarRule<T[K]> }
+): GrammarRule<T> {
   const seq: P.Parser<unknown>[] = [];
   parsers.forEach((p, i) => {
     if (i > 0) seq.push(P.string(","));
-    seq.push(p as P.Parser<unknown>);
+    seq.push(parsimmonOf(p as GrammarRule<unknown>));
   });
   return P.string("(")
     .then(P.seq(...seq))
@@ -82,17 +85,17 @@ export function tupleOf<T extends unknown[]>(
     .map((vals) => vals.filter((_, i) => i % 2 === 0) as T);
 }
 
-const termRef: P.Parser<ATerm> = P.lazy(() => atermTerm);
+const termRef: P.Parser<ATerm> = P.lazy(() => parsimmonOf(atermTerm));
 
 /** A list term. */
-export const atermList: P.Parser<ATermList> = P.seqMap(P.index, listOf(termRef), (idx, items) => ({
-  type: "list" as const,
-  items,
-  offset: idx.offset,
-}));
+export const atermList: GrammarRule<ATermList> = P.seqMap(
+  P.index,
+  parsimmonOf(listOf(termRef)),
+  (idx, items) => ({ type: "list" as const, items, offset: idx.offset }),
+);
 
 /** A tuple term. */
-export const atermTuple: P.Parser<ATermTuple> = P.seqMap(
+export const atermTuple: GrammarRule<ATermTuple> = P.seqMap(
   P.index,
   P.string("(")
     .then(P.sepBy(termRef, P.string(",")))
@@ -101,7 +104,7 @@ export const atermTuple: P.Parser<ATermTuple> = P.seqMap(
 );
 
 /** A constructor application `Name(args)`. */
-export const atermAppl: P.Parser<ATermAppl> = P.seqMap(
+export const atermAppl: GrammarRule<ATermAppl> = P.seqMap(
   P.index,
   P.regexp(/[A-Za-z][A-Za-z0-9_]*/),
   P.string("(")
@@ -111,20 +114,20 @@ export const atermAppl: P.Parser<ATermAppl> = P.seqMap(
 );
 
 /** Any term. */
-export const atermTerm: P.Parser<ATerm> = P.alt<ATerm>(
-  atermString,
-  atermList,
-  atermTuple,
-  atermAppl,
+export const atermTerm: GrammarRule<ATerm> = P.alt<ATerm>(
+  parsimmonOf(atermString),
+  parsimmonOf(atermList),
+  parsimmonOf(atermTuple),
+  parsimmonOf(atermAppl),
 );
 
 /**
- * Runs a Parsimmon parser over a whole binary string and turns failures into the library's
+ * Runs a grammar rule over a whole binary string and turns failures into the library's
  * errors: {@link ATermTruncatedError} when the failure is at the end of the input,
  * {@link ATermSyntaxError} (`aterm.unexpected` or `aterm.trailing-bytes`) otherwise.
  */
-export function runATermParser<T>(parser: P.Parser<T>, binary: string): T {
-  const r = parser.skip(P.eof).parse(binary);
+export function runATermParser<T>(parser: GrammarRule<T>, binary: string): T {
+  const r = parsimmonOf(parser).skip(P.eof).parse(binary);
   if (r.status) return r.value;
   const at = r.index.offset;
   if (at >= binary.length) {

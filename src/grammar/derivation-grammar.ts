@@ -31,9 +31,12 @@ import {
   sortedUnique,
   withFile,
 } from "./derivation-aterm.js";
+import type { GrammarRule } from "./grammar-rule.js";
+import { parsimmonOf } from "./parsimmon-rule.js";
 
 const comma = P.string(",");
-const str: P.Parser<ATermString> = atermString;
+const str: P.Parser<ATermString> = parsimmonOf(atermString);
+const list = <T>(p: P.Parser<T>): P.Parser<T[]> => parsimmonOf(listOf(p));
 
 interface GrammarNode {
   outputs: ATermString[];
@@ -43,7 +46,7 @@ interface GrammarNode {
 
 const outputNode: P.Parser<GrammarNode> = P.lazy(() =>
   P.alt(
-    P.seqMap(P.index, listOf(str), (idx, outputs) => ({
+    P.seqMap(P.index, list(str), (idx, outputs) => ({
       outputs,
       dyn: undefined,
       offset: idx.offset,
@@ -51,10 +54,10 @@ const outputNode: P.Parser<GrammarNode> = P.lazy(() =>
     P.seqMap(
       P.index,
       P.string("(")
-        .then(listOf(str))
+        .then(list(str))
         .skip(comma)
         .chain((outputs) =>
-          listOf(P.seq(P.string("(").then(str).skip(comma), outputNode.skip(P.string(")")))).map(
+          list(P.seq(P.string("(").then(str).skip(comma), outputNode.skip(P.string(")")))).map(
             (dyn) => ({ outputs, dyn }),
           ),
         )
@@ -85,15 +88,13 @@ function tuple<T extends unknown[]>(...ps: { [K in keyof T]: P.Parser<T[K]> }): 
 }
 
 const body = P.seqMap(
-  listOf(tuple<[ATermString, ATermString, ATermString, ATermString]>(str, str, str, str)).skip(
-    comma,
-  ),
-  listOf(tuple<[ATermString, GrammarNode]>(str, outputNode)).skip(comma),
-  listOf(str).skip(comma),
+  list(tuple<[ATermString, ATermString, ATermString, ATermString]>(str, str, str, str)).skip(comma),
+  list(tuple<[ATermString, GrammarNode]>(str, outputNode)).skip(comma),
+  list(str).skip(comma),
   str.skip(comma),
   str.skip(comma),
-  listOf(str).skip(comma),
-  listOf(tuple<[ATermString, ATermString]>(str, str)),
+  list(str).skip(comma),
+  list(tuple<[ATermString, ATermString]>(str, str)),
   (outputs, inputDrvs, inputSrcs, system, builder, args, env) => ({
     outputs,
     inputDrvs,
@@ -106,7 +107,7 @@ const body = P.seqMap(
 );
 
 /** The derivation grammar (Parsimmon), producing the raw terms; see {@link parseDerivationWithGrammar}. */
-export const derivationGrammar: P.Parser<GrammarDrv> = P.alt(
+export const derivationGrammar: GrammarRule<GrammarDrv> = P.alt(
   P.string("Derive(")
     .then(body)
     .map((b) => ({ version: undefined, ...b })),

@@ -20,6 +20,7 @@
  */
 import P from "parsimmon";
 import { MalformedInputError, type NixCompatErrorOptions } from "../core/errors.js";
+import type { GrammarRule } from "./grammar-rule.js";
 
 /** One `Key: value` line of a narinfo, as written. */
 export interface NarInfoRawField {
@@ -44,18 +45,20 @@ export const NARINFO_KEY_REGEX: RegExp = /^[\x21-\x39\x3b-\x7e]+$/;
 const keyParser = P.regexp(/[\x21-\x39\x3b-\x7e]+/).desc("a field name");
 const valueParser = P.regexp(/[^\r\n]*/);
 
-/** One field line, with its line number. */
-export const narinfoFieldGrammar: P.Parser<NarInfoRawField> = P.seqMap(
+const fieldLine = P.seqMap(
   P.index,
   keyParser,
   P.string(": "),
   valueParser,
   P.string("\n"),
-  (index, key, _sep, value) => ({ key, value, line: index.line }),
+  (index, key, _sep, value): NarInfoRawField => ({ key, value, line: index.line }),
 );
 
+/** One field line, with its line number. */
+export const narinfoFieldGrammar: GrammarRule<NarInfoRawField> = fieldLine;
+
 /** The whole file: any number of field lines, then the end of the text. */
-export const narinfoGrammar: P.Parser<NarInfoRawField[]> = narinfoFieldGrammar.many().skip(P.eof);
+export const narinfoGrammar: GrammarRule<NarInfoRawField[]> = fieldLine.many().skip(P.eof);
 
 /**
  * Parses with the Parsimmon grammar. On failure throws {@link NarInfoError}

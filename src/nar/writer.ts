@@ -9,6 +9,7 @@
  * @module
  */
 
+import { byteChunks, type ByteStreamInput } from "../codecs/byte-reader.js";
 import type { Problem } from "../codecs/codec.js";
 import { type ByteSink, encode } from "../codecs/encode.js";
 import {
@@ -19,6 +20,7 @@ import {
   u64Bytes,
   utf8Bytes,
 } from "../codecs/wire-bytes.js";
+import { isBytes } from "../core/bytes.js";
 import { UsageError, ValidationError } from "../core/errors.js";
 import { narGrammar } from "./nar-grammar.js";
 import {
@@ -190,7 +192,8 @@ export type NarWriteEntry =
         | Uint8Array
         | {
             readonly size: number;
-            readonly stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+            /** Bytes, chunks, or a `ReadableStream` (see `byteChunks`). */
+            readonly stream: ByteStreamInput;
           };
     };
 
@@ -256,14 +259,14 @@ export async function writeNar(
       w.symlink(e.target);
     } else {
       const c = e.contents;
-      if (c instanceof Uint8Array) {
+      if (isBytes(c)) {
         w.regular(c.length, e.executable ?? false);
         w.write(c);
         w.end();
       } else {
         w.regular(c.size, e.executable ?? false);
         await flush();
-        for await (const chunk of c.stream) {
+        for await (const chunk of byteChunks(c.stream)) {
           w.write(chunk);
           await flush();
         }

@@ -80,6 +80,18 @@ describe("in-memory client and server", () => {
         const p2 = `/nix/store/${"d".repeat(32)}-added`;
         await s.addToStoreNar({ ...info, path: p2 }, [nar.subarray(0, 3), nar.subarray(3)]);
         expect(store.paths.get(p2)?.nar).toEqual(nar);
+        // a WHATWG stream that is not async-iterable is read with its reader
+        const p3 = `/nix/store/${"f".repeat(32)}-added`;
+        const stream = new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(nar.slice(0, 5));
+            c.enqueue(nar.slice(5));
+            c.close();
+          },
+        });
+        Object.defineProperty(stream, Symbol.asyncIterator, { value: undefined });
+        await s.addToStoreNar({ ...info, path: p3 }, stream);
+        expect(store.paths.get(p3)?.nar).toEqual(nar);
       }
       s.close();
       await served;

@@ -1,0 +1,22 @@
+/**
+ * Recognising byte arrays by what they are, not by which realm made them.
+ *
+ * A `Uint8Array` made in another realm (an iframe, a `node:vm` context, some test
+ * environments) is not an `instanceof` this realm's `Uint8Array`. Everywhere the library tells
+ * bytes apart from other input, it asks {@link isBytes} instead.
+ *
+ * @module
+ */
+
+const toStringTag = Object.prototype.toString;
+
+/**
+ * True when `value` is a `Uint8Array` of any realm (a Node `Buffer` included); false for other
+ * typed arrays, `DataView`s and `ArrayBuffer`s.
+ */
+export function isBytes(value: unknown): value is Uint8Array {
+  return (
+    value instanceof Uint8Array ||
+    (ArrayBuffer.isView(value) && toStringTag.call(value) === "[object Uint8Array]")
+  );
+}
