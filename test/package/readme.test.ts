@@ -66,7 +66,9 @@ function withClaimsChecked(code: string): { code: string; claims: number } {
 }
 
 const BLOCKS = typescriptBlocks(readFileSync(join(REPO_ROOT, "README.md"), "utf8"));
-const needsDaemon = (b: ReadmeBlock) => b.code.includes('"nix-compat/daemon/node"');
+/** Blocks that talk to real Nix (the daemon, or `nix-store --serve`) about examples/hello. */
+const needsDaemon = (b: ReadmeBlock) =>
+  b.code.includes('"nix-compat/daemon/node"') || b.code.includes('"nix-compat/serve/node"');
 
 /** `tsc --strict` of every block at once; resolving on emit. */
 const TSC_TIMEOUT_MS = 180_000;
@@ -161,7 +163,7 @@ describe("README.md's TypeScript blocks", () => {
   }
 });
 
-describeWithNix("README.md's daemon block", () => {
+describeWithNix("README.md's daemon and serve blocks", () => {
   let daemon: TestDaemon;
   beforeAll(async () => {
     daemon = await startNixDaemon();
