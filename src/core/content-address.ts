@@ -17,7 +17,7 @@
  */
 import { MalformedInputError } from "./errors.js";
 import { formatHash, type Hash, parseHash } from "./hash.js";
-import { type HashAlgorithm, isHashAlgorithm } from "./hash-algorithm.js";
+import { HASH_ALGORITHMS, type HashAlgorithm, isHashAlgorithm } from "./hash-algorithm.js";
 
 /** How a content address hashes the contents. */
 export type ContentAddressMethod = "flat" | "nar" | "text";
@@ -103,7 +103,7 @@ export function parseMethodAlgo(text: string): MethodAlgo {
   if (!isHashAlgorithm(algo)) {
     throw new ContentAddressError(
       "content-address.unknown-algorithm",
-      `unknown hash algorithm '${algo}' in '${text}', expected md5, sha1, sha256 or sha512 after an optional 'r:' or 'text:'`,
+      `unknown hash algorithm '${algo}' in '${text}', expected one of ${HASH_ALGORITHMS.join(", ")} after an optional 'r:' or 'text:'`,
     );
   }
   return { method, algorithm: algo };
