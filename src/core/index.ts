@@ -9,6 +9,7 @@ export * from "./base64.js";
 export * from "./canonical-json.js";
 export * from "./content-address.js";
 export * from "./errors.js";
+export * from "./git.js";
 export * from "./hash.js";
 export * from "./hash-algorithm.js";
 export * from "./hasher.js";

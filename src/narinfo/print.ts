@@ -10,7 +10,11 @@
  * @module
  */
 
-import { type ContentAddress, formatContentAddress } from "../core/content-address.js";
+import {
+  type ContentAddress,
+  contentAddressPrefix,
+  formatContentAddress,
+} from "../core/content-address.js";
 import { formatDigest, formatHash, type Hash, type HashEncoding } from "../core/hash.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
 import { formatSignature } from "../signing/keys.js";
@@ -28,8 +32,7 @@ export function formatNarInfoContentAddress(
   encoding: Exclude<HashEncoding, "sri"> = "nix32",
 ): string {
   if (encoding === "nix32") return formatContentAddress(ca);
-  const prefix = ca.method === "text" ? "text:" : ca.method === "nar" ? "fixed:r:" : "fixed:";
-  return `${prefix}${ca.hash.algorithm}:${formatDigest(ca.hash, encoding)}`;
+  return `${contentAddressPrefix(ca.method)}${ca.hash.algorithm}:${formatDigest(ca.hash, encoding)}`;
 }
 
 function hashText(hash: Hash, encoding: HashEncoding): string {
