@@ -2,7 +2,7 @@
  * The hash algorithms Nix knows, with their digest sizes.
  *
  * Nix (2.8 and later) accepts `md5`, `sha1`, `sha256` and `sha512` everywhere a hash type is
- * named; newer Nix (2.27 on, behind the `blake3-hashes` feature) adds `blake3` (32-byte
+ * named; newer Nix (behind its `blake3-hashes` experimental feature) adds `blake3` (32-byte
  * digests, the BLAKE3 default output length), which this library accepts everywhere too.
  *
  * @module
