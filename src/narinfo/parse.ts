@@ -267,7 +267,7 @@ export function parseNarInfoFully(text: string, options: ParseNarInfoOptions = {
         if (enc === undefined) {
           throw new NarInfoError(
             "narinfo.bad-content-address",
-            `content address '${value}' uses upper-case hex, which cannot be printed back exactly`,
+            `content address '${value}' uses upper-case hex or non-canonical base64, which cannot be printed back exactly`,
             { line, column: key.length + 3 },
           );
         }

@@ -305,6 +305,12 @@ describe("narinfo errors have codes and line numbers", () => {
     ],
     ["signature too short", "narinfo.bad-signature", replace("Sig", "Sig: k:AAAA"), 10],
     ["bad CA", "narinfo.bad-content-address", [...BASE, "CA: fixed:sha256:xyz"], 11],
+    [
+      "CA digest in base64 with trailing bits",
+      "narinfo.bad-content-address",
+      [...BASE, `CA: fixed:sha256:${"A".repeat(42)}B=`],
+      11,
+    ],
   ];
   for (const [what, code, lines, line] of cases) {
     it(what, () => {
