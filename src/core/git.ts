@@ -16,6 +16,7 @@
  *
  * @module
  */
+import { concatBytes } from "../codecs/wire-bytes.js";
 import { MalformedInputError, TruncatedInputError } from "./errors.js";
 import type { Hash } from "./hash.js";
 import { HASH_SIZES } from "./hash-algorithm.js";
@@ -72,22 +73,10 @@ export function gitObjectHeader(kind: "blob" | "tree", bodyLength: number): Uint
   return utf8.encode(`${kind} ${bodyLength}\0`);
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** The whole blob object (header and contents) of a file's bytes or a symlink's target. */
 export function encodeGitBlob(contents: Uint8Array | string): Uint8Array {
   const body = bytesOf(contents);
-  return concat([gitObjectHeader("blob", body.length), body]);
+  return concatBytes([gitObjectHeader("blob", body.length), body]);
 }
 
 function checkName(name: Uint8Array): void {
@@ -127,8 +116,8 @@ export function encodeGitTree(entries: readonly GitTreeEntry[]): Uint8Array {
     }
     parts.push(utf8.encode(`${GIT_MODES[e.mode]} `), name, new Uint8Array([0]), e.hash);
   }
-  const body = concat(parts);
-  return concat([gitObjectHeader("tree", body.length), body]);
+  const body = concatBytes(parts);
+  return concatBytes([gitObjectHeader("tree", body.length), body]);
 }
 
 const MODE_OF: ReadonlyMap<string, GitEntryMode> = new Map(

@@ -68,6 +68,7 @@ import { caEncoding, fastParseNarInfo } from "./fast-parse.js";
 import { signatureAsNix } from "./signature-spelling.js";
 import {
   MAX_NARINFO_SIZE,
+  NARINFO_KEYS,
   type NarInfo,
   type NarInfoQuirks,
   type NarInfoUnknownField,
@@ -390,16 +391,9 @@ function isPlainSize(value: string, n: number): boolean {
 }
 
 /** The keys a later line may replace (Nix 2.8 keeps the last of them). */
-const REPLACEABLE: ReadonlySet<string> = new Set([
-  "StorePath",
-  "URL",
-  "Compression",
-  "FileHash",
-  "FileSize",
-  "NarHash",
-  "NarSize",
-  "System",
-]);
+const REPLACEABLE: ReadonlySet<string> = new Set(
+  NARINFO_KEYS.filter((k) => k !== "References" && k !== "Deriver" && k !== "Sig" && k !== "CA"),
+);
 
 /** The lines of replaceable keys that a later line with the same key replaced, in order. */
 function supersededLinesOf(

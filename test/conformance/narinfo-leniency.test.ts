@@ -14,6 +14,7 @@ import fc from "fast-check";
 import { expect, it } from "vitest";
 import { computeHash, formatHash } from "../../src/core/hash.js";
 import {
+  CANONICAL_QUIRKS,
   type NarInfo,
   narInfoQuirks,
   parseNarInfo,
@@ -125,14 +126,7 @@ const arbBase = fc
       signatures: [],
       ca: undefined,
       unknownFields: [],
-      quirks: {
-        narHashEncoding: "nix32",
-        fileHashEncoding: "nix32",
-        caHashEncoding: "nix32",
-        referencesAbsent: false,
-        unknownDeriver: false,
-        fieldOrder: undefined,
-      },
+      quirks: CANONICAL_QUIRKS,
     };
     return signNarInfo(info, secret);
   });

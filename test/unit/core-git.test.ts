@@ -25,6 +25,7 @@ import {
   parseMethodAlgo,
   storePathToAbsolute,
 } from "../../src/core/index.js";
+import type { NarNode } from "../../src/nar/types.js";
 import { fixturePath } from "../support/fixtures.js";
 
 const golden = (f: string) =>
@@ -92,42 +93,23 @@ describe("git objects: Nix's golden files", () => {
 
 describe("git hashing of file system objects: Nix's functional-test vectors", () => {
   it("a blob and a tree with an executable (tests/functional/git-hashing/simple-sha1.sh)", () => {
-    const hello = { type: "regular" as const, executable: false, contents: text("Hello World\n") };
-    expect(base16Encode(gitHashNarTree(hello, "sha1").digest)).toBe(
-      "557db03de997c86a4a028e1ebd3a1ceb225be238",
-    );
-    const tree = {
-      type: "directory" as const,
-      entries: [
-        {
-          name: "executable",
-          node: { type: "regular" as const, executable: true, contents: text("Run Hello World\n") },
-        },
-        { name: "hello", node: hello },
-      ],
-    };
-    expect(base16Encode(gitHashNarTree(tree, "sha1").digest)).toBe(
+    const file = (contents: string, executable = false): NarNode => ({
+      type: "regular",
+      executable,
+      contents: text(contents),
+    });
+    const dir = (entries: Record<string, NarNode>): NarNode => ({
+      type: "directory",
+      entries: Object.entries(entries).map(([name, node]) => ({ name, node })),
+    });
+    const hash = (node: NarNode) => base16Encode(gitHashNarTree(node, "sha1").digest);
+    const hello = file("Hello World\n");
+    expect(hash(hello)).toBe("557db03de997c86a4a028e1ebd3a1ceb225be238");
+    expect(hash(dir({ executable: file("Run Hello World\n", true), hello }))).toBe(
       "e5c0a11a556801a5c9dcf330ca9d7e2c572697f4",
     );
-    const withLink = {
-      type: "directory" as const,
-      entries: [
-        {
-          name: "dir",
-          node: {
-            type: "directory" as const,
-            entries: [
-              {
-                name: "file",
-                node: { type: "regular" as const, executable: false, contents: new Uint8Array() },
-              },
-              { name: "symlink", node: { type: "symlink" as const, target: "./hello/world.txt" } },
-            ],
-          },
-        },
-      ],
-    };
-    expect(base16Encode(gitHashNarTree(withLink, "sha1").digest)).toBe(
+    const symlink: NarNode = { type: "symlink", target: "./hello/world.txt" };
+    expect(hash(dir({ dir: dir({ file: file(""), symlink }) }))).toBe(
       "06f3e789820fc488d602358f03e3a1cbf993bf33",
     );
     expect(() => gitHashNarTree(hello, "md5" as "sha1")).toThrow(/SHA-1 or SHA-256/);
