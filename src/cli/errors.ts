@@ -42,9 +42,52 @@ export function reportError(err: unknown): number {
   }
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e === "object" && typeof e.code === "string" && "syscall" in e) {
-    process.stderr.write(`error: ${e.message}\n`);
+    process.stderr.write(`error: ${describeSystemError(e)}\n`);
     return 1;
   }
   process.stderr.write(`error: internal error: ${(err as Error)?.stack ?? String(err)}\n`);
   return 1;
+}
+
+/** The C library's `strerror` texts Nix prints, for the errors a command meets most. */
+const STRERROR: Readonly<Record<string, string>> = {
+  ENOENT: "No such file or directory",
+  EACCES: "Permission denied",
+  EPERM: "Operation not permitted",
+  ENOTDIR: "Not a directory",
+  EISDIR: "Is a directory",
+  ELOOP: "Too many levels of symbolic links",
+  ENAMETOOLONG: "File name too long",
+  EEXIST: "File exists",
+  ENOSPC: "No space left on device",
+  EROFS: "Read-only file system",
+  EMFILE: "Too many open files",
+  EIO: "Input/output error",
+};
+
+/** What Nix says it was doing when each system call failed (libutil's messages). */
+const DOING: Readonly<Record<string, string>> = {
+  lstat: "getting status of",
+  stat: "getting status of",
+  open: "opening file",
+  readlink: "reading symbolic link",
+  scandir: "opening directory",
+  opendir: "opening directory",
+  mkdir: "creating directory",
+  symlink: "creating symlink",
+};
+
+/**
+ * A failed system call as Nix reports it: `getting status of '/x': No such file or
+ * directory` (not Node's `ENOENT: no such file or directory, lstat '/x'`).
+ */
+export function describeSystemError(e: NodeJS.ErrnoException): string {
+  const reason =
+    STRERROR[e.code ?? ""] ??
+    (e.message.replace(/^[A-Z0-9_]+: /, "").replace(/, \w+( '.*')?$/, "") || String(e.code));
+  const what = reason.charAt(0).toUpperCase() + reason.slice(1);
+  const doing = DOING[e.syscall ?? ""];
+  if (e.path === undefined)
+    return `${e.syscall === "read" ? "reading from file" : (e.syscall ?? "system call")}: ${what}`;
+  return `${doing ?? e.syscall} '${e.path}': ${what}`;
 }

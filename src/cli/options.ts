@@ -5,14 +5,14 @@
  */
 import { type Command, Option } from "commander";
 import type { HashEncoding } from "../core/hash.js";
-import { type HashAlgorithm, isHashAlgorithm } from "../core/hash-algorithm.js";
+import { HASH_ALGORITHMS, type HashAlgorithm, isHashAlgorithm } from "../core/hash-algorithm.js";
 import { usageError } from "./errors.js";
 
-/** Adds `--type T` (md5, sha1, sha256, sha512). */
+/** Adds `--type T` (md5, sha1, sha256, sha512, blake3). */
 export function addHashTypeOption(cmd: Command, defaultValue?: HashAlgorithm): Command {
   const opt = new Option(
     "--type <hash-algo>",
-    "hash algorithm ('md5', 'sha1', 'sha256', or 'sha512')",
+    "hash algorithm ('md5', 'sha1', 'sha256', 'sha512', or 'blake3')",
   );
   if (defaultValue) opt.default(defaultValue);
   return cmd.addOption(opt);
@@ -23,7 +23,7 @@ export function hashTypeOf(value: unknown): HashAlgorithm | undefined {
   if (value === undefined) return undefined;
   const s = String(value);
   if (!isHashAlgorithm(s))
-    usageError(`unknown hash algorithm '${s}', expected md5, sha1, sha256 or sha512`);
+    usageError(`unknown hash algorithm '${s}', expected one of ${HASH_ALGORITHMS.join(", ")}`);
   return s;
 }
 

@@ -59,13 +59,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (
-        err.code === "commander.helpDisplayed" ||
-        err.code === "commander.version" ||
-        err.code === "commander.help"
-      ) {
-        return 0;
-      }
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
+      // a group without a subcommand (`nix-compat nar`): its help went to stderr; bad usage
+      if (err.code === "commander.help") return err.exitCode === 0 ? 0 : 2;
       return 2;
     }
     return reportError(err);

@@ -1,6 +1,15 @@
 /**
  * Base64 (RFC 4648, standard alphabet, with `=` padding), as Nix prints digests, SRI hashes,
- * keys and signatures. Decoding is strict: padding must be right and unused bits zero.
+ * keys and signatures. {@link base64Decode} is strict: padding must be right and unused bits
+ * zero. {@link base64DecodeAsNix} reads what Nix 2.8's `base64Decode` (libutil/util.cc) reads:
+ *
+ * ```text
+ * nix-base64 = { char | "\n" } [ "=" { any } ]     "\n" is skipped; the first "=" ends the data
+ * ```
+ *
+ * Every 6 bits of data are collected and each full 8 bits is one byte; bits left over at the
+ * end (whatever their value) are dropped, so padding is optional and non-zero trailing bits
+ * are accepted. Callers check the decoded length (Nix: "invalid SRI hash").
  *
  * @module
  */
@@ -88,4 +97,36 @@ export function base64Decode(text: string): Uint8Array {
     }
   }
   return out;
+}
+
+/**
+ * Decodes base64 as Nix 2.8 does: stops at the first `=` (ignoring the rest), skips `\n`,
+ * needs no padding and drops the leftover bits whatever their value. Any other character
+ * outside the alphabet throws {@link Base64Error} with its index.
+ */
+export function base64DecodeAsNix(text: string): Uint8Array {
+  const out = new Uint8Array(Math.floor((text.length * 6) / 8));
+  let o = 0;
+  let acc = 0;
+  let bits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 61 /* = */) break;
+    if (c === 10 /* \n */) continue;
+    const d = c < 256 ? DECODE[c]! : -1;
+    if (d < 0) {
+      throw new Base64Error(
+        "base64.invalid-character",
+        `invalid character ${JSON.stringify(text[i])} in base64 string`,
+        { index: i },
+      );
+    }
+    acc = ((acc << 6) | d) & 0xfff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 255;
+    }
+  }
+  return out.subarray(0, o);
 }

@@ -3,24 +3,26 @@
  *
  * ```text
  * narinfo / path-info form (CA field):
- *   ca        = "text:" hash | "fixed:" [ "r:" ] hash
+ *   ca        = "text:" hash | "fixed:" [ "r:" | "git:" ] hash
  *   hash      = algo ":" digest        printed in nix32, read in base16, nix32 or base64
  *
  * derivation form (outputs' hashAlgo, plus the digest apart in base16):
- *   methodAlgo = [ "r:" | "text:" ] algo      "r:" = NAR (recursive), none = flat
+ *   methodAlgo = [ "r:" | "git:" | "text:" ] algo      "r:" = NAR (recursive), none = flat
  * ```
  *
  * Methods: `flat` hashes the file's bytes, `nar` (recursive) hashes the NAR serialisation,
- * `text` is `builtins.toFile` / derivations (always sha256, may have references).
+ * `text` is `builtins.toFile` / derivations (always sha256, may have references), `git`
+ * (modern Nix, `git-hashing` feature) is the git object hash of the file system object
+ * (blob or tree, sha1 or sha256; see `src/core/git.ts`).
  *
  * @module
  */
 import { MalformedInputError } from "./errors.js";
 import { formatHash, type Hash, parseHash } from "./hash.js";
-import { type HashAlgorithm, isHashAlgorithm } from "./hash-algorithm.js";
+import { HASH_ALGORITHMS, type HashAlgorithm, isHashAlgorithm } from "./hash-algorithm.js";
 
 /** How a content address hashes the contents. */
-export type ContentAddressMethod = "flat" | "nar" | "text";
+export type ContentAddressMethod = "flat" | "nar" | "text" | "git";
 
 /** A content address: method and hash. */
 export interface ContentAddress {
@@ -50,6 +52,9 @@ export function parseContentAddress(text: string): ContentAddress {
   } else if (text.startsWith("fixed:r:")) {
     method = "nar";
     rest = text.slice(8);
+  } else if (text.startsWith("fixed:git:")) {
+    method = "git";
+    rest = text.slice(10);
   } else if (text.startsWith("fixed:")) {
     method = "flat";
     rest = text.slice(6);
@@ -80,22 +85,51 @@ export function parseContentAddress(text: string): ContentAddress {
       `content address '${text}': text hashing must use sha256, not ${hash.algorithm}`,
     );
   }
+  checkGitAlgorithm(method, hash.algorithm, text);
   return { method, hash };
+}
+
+/** Git objects are hashed with sha1 or sha256 only (modern Nix's `makeFixedOutputPath` rule). */
+function checkGitAlgorithm(method: ContentAddressMethod, algorithm: HashAlgorithm, text: string) {
+  if (method === "git" && algorithm !== "sha1" && algorithm !== "sha256") {
+    throw new ContentAddressError(
+      "content-address.git-algorithm",
+      `'${text}': Git file ingestion must use SHA-1 or SHA-256 hash, but instead using: ${algorithm}`,
+    );
+  }
+}
+
+/** The prefix of each method in the derivation form (Nix's `ContentAddressMethod::renderPrefix`). */
+const METHOD_PREFIX: Readonly<Record<ContentAddressMethod, string>> = {
+  flat: "",
+  nar: "r:",
+  git: "git:",
+  text: "text:",
+};
+
+/** The prefix of a method in the narinfo/path-info form: `text:`, `fixed:`, `fixed:r:`, `fixed:git:`. */
+export function contentAddressPrefix(method: ContentAddressMethod): string {
+  return method === "text" ? "text:" : `fixed:${METHOD_PREFIX[method]}`;
 }
 
 /** Prints the narinfo/path-info form, with the digest in nix32 (as Nix prints it). */
 export function formatContentAddress(ca: ContentAddress): string {
-  const prefix = ca.method === "text" ? "text:" : ca.method === "nar" ? "fixed:r:" : "fixed:";
-  return prefix + formatHash(ca.hash, "nix32");
+  return contentAddressPrefix(ca.method) + formatHash(ca.hash, "nix32");
 }
 
-/** Parses the derivation form of method and algorithm: `sha256`, `r:sha256`, `text:sha256`. */
+/**
+ * Parses the derivation form of method and algorithm: `sha256`, `r:sha256`, `git:sha1`,
+ * `text:sha256`.
+ */
 export function parseMethodAlgo(text: string): MethodAlgo {
   let method: ContentAddressMethod = "flat";
   let algo = text;
   if (text.startsWith("r:")) {
     method = "nar";
     algo = text.slice(2);
+  } else if (text.startsWith("git:")) {
+    method = "git";
+    algo = text.slice(4);
   } else if (text.startsWith("text:")) {
     method = "text";
     algo = text.slice(5);
@@ -103,13 +137,14 @@ export function parseMethodAlgo(text: string): MethodAlgo {
   if (!isHashAlgorithm(algo)) {
     throw new ContentAddressError(
       "content-address.unknown-algorithm",
-      `unknown hash algorithm '${algo}' in '${text}', expected md5, sha1, sha256 or sha512 after an optional 'r:' or 'text:'`,
+      `unknown hash algorithm '${algo}' in '${text}', expected one of ${HASH_ALGORITHMS.join(", ")} after an optional 'r:', 'git:' or 'text:'`,
     );
   }
+  checkGitAlgorithm(method, algo, text);
   return { method, algorithm: algo };
 }
 
-/** Prints the derivation form of method and algorithm: `sha256`, `r:sha256`, `text:sha256`. */
+/** Prints the derivation form of method and algorithm: `sha256`, `r:sha256`, `git:sha1`, `text:sha256`. */
 export function formatMethodAlgo(method: ContentAddressMethod, algorithm: HashAlgorithm): string {
-  return (method === "nar" ? "r:" : method === "text" ? "text:" : "") + algorithm;
+  return METHOD_PREFIX[method] + algorithm;
 }

@@ -5,17 +5,23 @@
  * prefixed  = algo ":" digest            digest in base16, nix32 or base64, told apart by length
  * sri       = algo "-" base64-digest
  * bare      = digest                     only when the algorithm is known from context
- * algo      = "md5" | "sha1" | "sha256" | "sha512"
+ * algo      = "md5" | "sha1" | "sha256" | "sha512" | "blake3"
  * ```
  *
  * Digest lengths per encoding (base16 / nix32 / base64): md5 32/26/24, sha1 40/32/28,
- * sha256 64/52/44, sha512 128/103/88. These never collide, so the encoding of a digest is
- * known from its length, exactly as in Nix's `Hash::parseAny`.
+ * sha256 and blake3 64/52/44, sha512 128/103/88. These never collide, so the encoding of a
+ * digest is known from its length, exactly as in Nix's `Hash::parseAny`.
+ *
+ * Base64 is read as Nix 2.8 reads it ({@link base64DecodeAsNix}): an SRI digest may have any
+ * length that decodes to exactly the digest size (no padding, extra `=`, anything after the
+ * first `=`, non-zero trailing bits, `\n` skipped); a prefixed or bare base64 digest must
+ * have the padded length and decode to the digest size. A truncated digest is refused.
+ * `{ strict: true }` asks for the canonical padded spelling only.
  *
  * @module
  */
 import { base16Decode, base16Encode } from "./base16.js";
-import { base64Decode, base64Encode, base64EncodedLength } from "./base64.js";
+import { base64Decode, base64DecodeAsNix, base64Encode, base64EncodedLength } from "./base64.js";
 import { MalformedInputError, NixCompatError } from "./errors.js";
 import {
   HASH_SIZES,
@@ -50,6 +56,11 @@ export interface ParseHashOptions {
   readonly algorithm?: HashAlgorithm;
   /** Accept SRI form (`sha256-...`). Default true. */
   readonly allowSri?: boolean;
+  /**
+   * Accept only the canonical padded base64 (zero trailing bits), refusing the spellings
+   * Nix 2.8 also reads. Default false.
+   */
+  readonly strict?: boolean;
 }
 
 /** Builds a Hash, checking the digest size for the algorithm. */
@@ -76,12 +87,14 @@ export function parseHash(text: string, options: ParseHashOptions = {}): Hash {
   const colon = text.indexOf(":");
   if (colon >= 0) {
     const algo = text.slice(0, colon);
-    return parseDigestFor(text, checkAlgorithm(text, algo, options.algorithm), colon + 1, false);
+    const algorithm = checkAlgorithm(text, algo, options.algorithm);
+    return parseDigestFor(text, algorithm, colon + 1, false, options.strict);
   }
   const dash = text.indexOf("-");
   if (dash >= 0 && options.allowSri !== false) {
     const algo = text.slice(0, dash);
-    return parseDigestFor(text, checkAlgorithm(text, algo, options.algorithm), dash + 1, true);
+    const algorithm = checkAlgorithm(text, algo, options.algorithm);
+    return parseDigestFor(text, algorithm, dash + 1, true, options.strict);
   }
   if (options.algorithm === undefined) {
     throw new HashError(
@@ -89,7 +102,7 @@ export function parseHash(text: string, options: ParseHashOptions = {}): Hash {
       `hash '${text}' does not include a type, nor is the type otherwise known from context`,
     );
   }
-  return parseDigestFor(text, options.algorithm, 0, false);
+  return parseDigestFor(text, options.algorithm, 0, false, options.strict);
 }
 
 /** Parses a bare digest (no prefix) of a known algorithm, in base16, nix32 or base64. */
@@ -118,22 +131,37 @@ function checkAlgorithm(
   return algo;
 }
 
-function parseDigestFor(text: string, algorithm: HashAlgorithm, start: number, sri: boolean): Hash {
+function parseDigestFor(
+  text: string,
+  algorithm: HashAlgorithm,
+  start: number,
+  sri: boolean,
+  strict = false,
+): Hash {
   const digestText = text.slice(start);
   const size = HASH_SIZES[algorithm];
+  const base64 = (): Hash => {
+    const digest = strict ? base64Decode(digestText) : base64DecodeAsNix(digestText);
+    if (digest.length !== size) {
+      throw new HashError(
+        "hash.invalid-length",
+        `invalid ${sri ? "SRI" : "base-64"} hash '${text}': a ${algorithm} digest has ${size} bytes, ` +
+          `its base64 gives ${digest.length}`,
+      );
+    }
+    return { algorithm, digest };
+  };
   try {
     if (sri) {
-      if (digestText.length !== base64EncodedLength(size))
+      if (strict && digestText.length !== base64EncodedLength(size))
         throw wrongLength(text, algorithm, digestText);
-      return { algorithm, digest: base64Decode(digestText) };
+      return base64();
     }
     if (digestText.length === size * 2) return { algorithm, digest: base16Decode(digestText) };
     if (digestText.length === nixbase32EncodedLength(size)) {
       return { algorithm, digest: nixbase32Decode(digestText) };
     }
-    if (digestText.length === base64EncodedLength(size)) {
-      return { algorithm, digest: base64Decode(digestText) };
-    }
+    if (digestText.length === base64EncodedLength(size)) return base64();
   } catch (err) {
     if (err instanceof HashError) throw err;
     if (err instanceof NixCompatError) {

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { blake3 } from "@noble/hashes/blake3.js";
 import { md5, sha1 } from "@noble/hashes/legacy.js";
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
 import type { HashAlgorithm } from "./hash-algorithm.js";
@@ -28,7 +29,7 @@ export interface HashBackend {
   create(algorithm: HashAlgorithm): Hasher;
 }
 
-const nobleFactories = { md5, sha1, sha256, sha512 } as const;
+const nobleFactories = { md5, sha1, sha256, sha512, blake3 } as const;
 
 /** The portable backend, built on `@noble/hashes`. */
 export const nobleHashBackend: HashBackend = {

@@ -10,6 +10,7 @@ export * from "./bytes.js";
 export * from "./canonical-json.js";
 export * from "./content-address.js";
 export * from "./errors.js";
+export * from "./git.js";
 export * from "./hash.js";
 export * from "./hash-algorithm.js";
 export * from "./hasher.js";

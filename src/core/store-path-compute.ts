@@ -7,7 +7,8 @@
  *
  * type for text         = "text" (":" ref)*                         refs sorted
  * type for NAR sha256   = "source" (":" ref)* [":self"]
- * type for other fixed  = "output:out" with inner = sha256("fixed:out:" ["r:"] algo ":" hex ":")
+ * type for other fixed  = "output:out" with inner = sha256("fixed:out:" ["r:" | "git:"] algo ":" hex ":")
+ *                         (git: sha1 or sha256 only, as modern Nix's makeFixedOutputPath)
  * type for an output    = "output:" output-name, inner = hashDerivationModulo
  * ```
  *
@@ -128,6 +129,12 @@ export function makeFixedOutputPath(
     }
     return makeTextPath(name, ca.hash, references, options);
   }
+  if (ca.method === "git" && ca.hash.algorithm !== "sha1" && ca.hash.algorithm !== "sha256") {
+    throw new StorePathComputeError(
+      "store-path.git-algorithm",
+      `Git file ingestion must use SHA-1 or SHA-256 hash, but instead using: ${ca.hash.algorithm}`,
+    );
+  }
   if (ca.method === "nar" && ca.hash.algorithm === "sha256") {
     const type = makeStorePathType("source", references, options.selfReference ?? false, storeDir);
     return makeStorePath(type, ca.hash, name, options);
@@ -140,7 +147,7 @@ export function makeFixedOutputPath(
   }
   const inner = hashBytes(
     "sha256",
-    `fixed:out:${ca.method === "nar" ? "r:" : ""}${formatHash(ca.hash, "base16")}:`,
+    `fixed:out:${ca.method === "nar" ? "r:" : ca.method === "git" ? "git:" : ""}${formatHash(ca.hash, "base16")}:`,
   );
   return makeStorePath("output:out", { algorithm: "sha256", digest: inner }, name, options);
 }

@@ -16,6 +16,10 @@
  *
  * Store paths order by their base name (byte order), as Nix's `StorePath::operator<` does.
  *
+ * {@link parseStorePath} wants the canonical form (what formats hold). Where a user gives a
+ * path, Nix first canonicalises it (`canonPath`: `//` collapsed, `.` dropped, `..` taking
+ * the component before it away, no trailing `/`); {@link parseStorePathLenient} does the same.
+ *
  * @module
  */
 import { MalformedInputError } from "./errors.js";
@@ -195,6 +199,36 @@ export function parseStorePath(path: string, options: StorePathOptions = {}): St
     }
     throw err;
   }
+}
+
+/**
+ * Canonicalises an absolute path the way Nix's `canonPath` does without following symlinks:
+ * runs of `/` become one, `.` components go, `..` removes the component before it (never
+ * above `/`), and there is no trailing `/` (but for `/` itself). Purely textual.
+ */
+export function canonicalizeAbsolutePath(path: string): string {
+  if (!path.startsWith("/")) {
+    throw new StorePathError("store-path.not-absolute", `path '${path}' is not absolute`, {
+      index: 0,
+    });
+  }
+  const out: string[] = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") out.pop();
+    else out.push(part);
+  }
+  return `/${out.join("/")}`;
+}
+
+/**
+ * Parses a store path as given by a user: canonicalised first ({@link canonicalizeAbsolutePath}),
+ * so `/nix/store//x-foo`, `/nix/store/./x-foo` and `/nix/store/x-foo/` are all `x-foo`, as
+ * Nix reads its command-line arguments. Use {@link parseStorePath} where a format requires the
+ * canonical form.
+ */
+export function parseStorePathLenient(path: string, options: StorePathOptions = {}): StorePath {
+  return parseStorePath(canonicalizeAbsolutePath(path), options);
 }
 
 /**

@@ -284,7 +284,7 @@ function outputFromJson(
   storeDir: string,
 ): DerivationOutput {
   const abs = (p: string) => (version >= 3 ? `${storeDir}/${p}` : p);
-  let method: "flat" | "nar" | "text" | undefined;
+  let method: ReturnType<typeof parseMethodAlgo>["method"] | undefined;
   let algorithm: HashAlgorithm | undefined;
   if (version === 1 && typeof o.hashAlgo === "string") {
     const ma = parseMethodAlgo(o.hashAlgo);

@@ -29,6 +29,7 @@
  */
 import { type ContentAddress, parseContentAddress } from "../core/content-address.js";
 import type { Hash, HashEncoding } from "../core/hash.js";
+import { base64Encode } from "../core/base64.js";
 import { HASH_SIZES } from "../core/hash-algorithm.js";
 import { nixbase32EncodedLength } from "../core/nixbase32.js";
 import { MAX_STORE_PATH_NAME_LENGTH, type StorePath } from "../core/store-path.js";
@@ -186,7 +187,8 @@ export function caEncoding(
   const size = HASH_SIZES[ca.hash.algorithm];
   if (digest.length === size * 2) return /[A-F]/.test(digest) ? undefined : "base16";
   if (digest.length === nixbase32EncodedLength(size)) return "nix32";
-  return "base64";
+  // base64 as Nix reads it may be spelled in ways that cannot be printed back: refuse those
+  return base64Encode(ca.hash.digest) === digest ? "base64" : undefined;
 }
 
 /** A base name matched by {@link BASE_NAME}, or undefined when its name is too long. */

@@ -15,23 +15,28 @@
  * System      = non-empty text                  optional
  * Sig         = key-name ":" base64(64 bytes)   any number
  * CA          = "text:" | "fixed:" ["r:"] algo ":" digest     optional
- * size        = "0" | [1-9][0-9]*               at most 2^53 - 1
+ * size        = ["+"] [0-9]+                    at most 2^53 - 1 (Nix 2.8 reads "+" and leading zeros)
  * ```
  *
- * Every known field may appear once (except `Sig`); unknown fields are kept with their
- * position. Errors are {@link NarInfoError}s with the line (and column) and a stable code:
+ * Every known field may appear once (except `Sig`), but for the ones Nix 2.8 lets a later
+ * line replace (StorePath, URL, Compression, FileHash, FileSize, NarHash, NarSize, System:
+ * the last wins); unknown fields are kept with their position. Errors are {@link NarInfoError}s with the line (and column) and a stable code:
  * `narinfo.malformed-line`, `narinfo.missing-final-newline`, `narinfo.duplicate-field`,
  * `narinfo.missing-field`, `narinfo.empty-value`, `narinfo.missing-hash-prefix`,
  * `narinfo.wrong-hash-algorithm`, `narinfo.bad-hash`, `narinfo.bad-size`,
- * `narinfo.bad-store-path`, `narinfo.duplicate-reference`, `narinfo.bad-signature`,
+ * `narinfo.bad-store-path`, `narinfo.bad-signature`,
  * `narinfo.bad-content-address`.
  *
- * Where Nix 2.8 (`NarInfo::NarInfo`) is lenient this parser refuses, so that whatever it
- * accepts prints back byte for byte: repeated fields (Nix keeps the last, except References
- * and CA), several spaces between references and repeated references (Nix's set folds them),
- * upper-case hex digests, sizes with a sign or leading zeros, empty values (Nix reads an
- * empty Compression as bzip2). Like Nix it refuses a missing final newline, a `NarSize` of 0
- * and a missing StorePath, URL, NarHash or NarSize.
+ * Where Nix 2.8 (`NarInfo::NarInfo`) is lenient, this parser reads what it reads and records
+ * how the text was spelled in the quirks, so that it prints back byte for byte: a size with
+ * `+` or leading zeros, repeated references or extra spaces in References (Nix's set folds
+ * them), a signature whose base64 lacks padding, has text after `=` or non-zero trailing bits
+ * (Nix's base64 decoder), a field repeated before the line that counts (Nix keeps the last).
+ * It stays stricter where a value could not be printed back or means nothing: a repeated
+ * Deriver, References or CA, upper-case hex digests, empty values (Nix reads an empty
+ * Compression as bzip2), a signature that is not 64 bytes (Nix keeps it but can never trust
+ * it). Like Nix it refuses a missing final newline, a `NarSize` of 0 and a missing StorePath,
+ * URL, NarHash or NarSize.
  *
  * Speed: a narinfo in the shape binary caches write (known fields in Nix's order, nix32 or
  * hex digests, default store directory) is first matched whole by one large regular
@@ -60,8 +65,10 @@ import { NarInfoCursor, NarInfoError, scanNarInfoFields } from "../grammar/narin
 import { parseSignature, type Signature } from "../signing/keys.js";
 import { fastBase64Decode, fastNixbase32Decode } from "./fast-decode.js";
 import { caEncoding, fastParseNarInfo } from "./fast-parse.js";
+import { signatureAsNix } from "./signature-spelling.js";
 import {
   MAX_NARINFO_SIZE,
+  NARINFO_KEYS,
   type NarInfo,
   type NarInfoQuirks,
   type NarInfoUnknownField,
@@ -156,6 +163,12 @@ export function parseNarInfoFully(text: string, options: ParseNarInfoOptions = {
   let unknownDeriver = false;
   let lastRank = -1;
   let canonicalOrder = true;
+  let superseded = false;
+  let narSizeLine = 0;
+  let narSizeText: string | undefined;
+  let fileSizeText: string | undefined;
+  let referencesText: string | undefined;
+  let signatureTexts: (string | undefined)[] | undefined;
 
   const cursor = new NarInfoCursor(text);
   while (cursor.next()) {
@@ -173,51 +186,52 @@ export function parseNarInfoFully(text: string, options: ParseNarInfoOptions = {
     }
     switch (rank) {
       case 0:
-        if (storePath !== undefined) throw duplicate(key, line);
+        if (storePath !== undefined) superseded = true;
         storePath = storePathField(value, key, line, spOptions, true);
         break;
       case 1: // URL
-        if (url !== undefined) throw duplicate(key, line);
+        if (url !== undefined) superseded = true;
         url = value;
         break;
       case 2: // Compression
-        if (compression !== undefined) throw duplicate(key, line);
+        if (compression !== undefined) superseded = true;
         compression = value;
         break;
       case 3: {
         // FileHash
-        if (fileHash !== undefined) throw duplicate(key, line);
+        if (fileHash !== undefined) superseded = true;
         const h = parseSha256Field(value, key, line);
         fileHash = h.hash;
         fileHashEncoding = h.encoding;
         break;
       }
       case 4: // FileSize
-        if (fileSize !== undefined) throw duplicate(key, line);
+        if (fileSize !== undefined) superseded = true;
         fileSize = parseSize(value, key, line);
+        fileSizeText = isPlainSize(value, fileSize) ? undefined : value;
         break;
       case 5: {
         // NarHash
-        if (narHash !== undefined) throw duplicate(key, line);
+        if (narHash !== undefined) superseded = true;
         const h = parseSha256Field(value, key, line);
         narHash = h.hash;
         narHashEncoding = h.encoding;
         break;
       }
-      case 6: // NarSize
-        if (narSize !== undefined) throw duplicate(key, line);
+      case 6: // NarSize (0 is refused at the end: a later line may replace it, as in Nix)
+        if (narSize !== undefined) superseded = true;
         narSize = parseSize(value, key, line);
-        if (narSize === 0) {
-          throw new NarInfoError("narinfo.bad-size", "NarSize is 0, which Nix refuses", {
-            line,
-            column: key.length + 3,
-          });
-        }
+        narSizeText = isPlainSize(value, narSize) ? undefined : value;
+        narSizeLine = line;
         break;
-      case 7: // References
+      case 7: {
+        // References
         if (references !== undefined) throw duplicate(key, line);
-        references = parseReferences(value, line, spOptions);
+        const refs = parseReferences(value, line, spOptions);
+        references = refs.references;
+        if (refs.asWritten) referencesText = value;
         break;
+      }
       case 8: // Deriver
         if (deriverSeen) throw duplicate(key, line);
         deriverSeen = true;
@@ -227,14 +241,19 @@ export function parseNarInfoFully(text: string, options: ParseNarInfoOptions = {
         }
         break;
       case 9: // System
-        if (system !== undefined) throw duplicate(key, line);
+        if (system !== undefined) superseded = true;
         system = value;
         break;
       case 10: // Sig
         try {
           signatures.push(parseSignature(value));
         } catch (err) {
-          throw wrap(err, "narinfo.bad-signature", `bad signature: `, line, key);
+          const read = signatureAsNix(value);
+          if (read === undefined)
+            throw wrap(err, "narinfo.bad-signature", `bad signature: `, line, key);
+          signatureTexts ??= [];
+          signatureTexts[signatures.length] = value;
+          signatures.push(read);
         }
         break;
       case 11: {
@@ -249,7 +268,7 @@ export function parseNarInfoFully(text: string, options: ParseNarInfoOptions = {
         if (enc === undefined) {
           throw new NarInfoError(
             "narinfo.bad-content-address",
-            `content address '${value}' uses upper-case hex, which cannot be printed back exactly`,
+            `content address '${value}' uses upper-case hex or non-canonical base64, which cannot be printed back exactly`,
             { line, column: key.length + 3 },
           );
         }
@@ -266,15 +285,27 @@ export function parseNarInfoFully(text: string, options: ParseNarInfoOptions = {
   if (url === undefined) throw missing("URL");
   if (narHash === undefined) throw missing("NarHash");
   if (narSize === undefined) throw missing("NarSize");
+  if (narSize === 0) {
+    throw new NarInfoError("narinfo.bad-size", "NarSize is 0, which Nix refuses", {
+      line: narSizeLine,
+      column: 10,
+    });
+  }
 
+  // rare: read the lines again rather than collect them for every file
+  const lines = canonicalOrder && !superseded ? undefined : scanNarInfoFields(text);
   const quirks: NarInfoQuirks = {
     narHashEncoding,
     fileHashEncoding,
     caHashEncoding,
     referencesAbsent: references === undefined,
     unknownDeriver,
-    // rare: read the keys again rather than collect them for every file
-    fieldOrder: canonicalOrder ? undefined : scanNarInfoFields(text).map((f) => f.key),
+    fieldOrder: lines?.map((f) => f.key),
+    ...(narSizeText === undefined ? {} : { narSizeText }),
+    ...(fileSizeText === undefined ? {} : { fileSizeText }),
+    ...(referencesText === undefined ? {} : { referencesText }),
+    ...(signatureTexts === undefined ? {} : { signatureTexts }),
+    ...(superseded && lines !== undefined ? { supersededLines: supersededLinesOf(lines) } : {}),
   };
   return {
     storePath,
@@ -339,7 +370,8 @@ function storePathField(
   }
 }
 
-const SIZE = /^(?:0|[1-9][0-9]{0,15})$/;
+/** A size as Nix 2.8 reads it (`boost::lexical_cast` to an unsigned integer): digits after an optional `+`. */
+const SIZE = /^\+?[0-9]+$/;
 
 function parseSize(value: string, key: string, line: number): number {
   if (SIZE.test(value)) {
@@ -348,9 +380,30 @@ function parseSize(value: string, key: string, line: number): number {
   }
   throw new NarInfoError(
     "narinfo.bad-size",
-    `${key} '${value}' is not a size (a decimal number without sign or leading zeros, at most ${MAX_NARINFO_SIZE})`,
+    `${key} '${value}' is not a size (decimal digits after an optional '+', at most ${MAX_NARINFO_SIZE})`,
     { line, column: key.length + 3 },
   );
+}
+
+/** True if `value` is how Nix writes the size `n` (no sign, no leading zeros). */
+function isPlainSize(value: string, n: number): boolean {
+  return value === String(n);
+}
+
+/** The keys a later line may replace (Nix 2.8 keeps the last of them). */
+const REPLACEABLE: ReadonlySet<string> = new Set(
+  NARINFO_KEYS.filter((k) => k !== "References" && k !== "Deriver" && k !== "Sig" && k !== "CA"),
+);
+
+/** The lines of replaceable keys that a later line with the same key replaced, in order. */
+function supersededLinesOf(
+  lines: readonly { key: string; value: string }[],
+): NarInfoUnknownField[] {
+  const last = new Map<string, number>();
+  lines.forEach((f, i) => last.set(f.key, i));
+  return lines
+    .filter((f, i) => REPLACEABLE.has(f.key) && last.get(f.key) !== i)
+    .map((f) => ({ key: f.key, value: f.value }));
 }
 
 /** Parses `sha256:<digest>` (nix32, lower-case base16 or base64) or SRI `sha256-<base64>`. */
@@ -473,13 +526,30 @@ function fastBaseName(text: string, start: number): StorePath | undefined {
   return { hash: base.slice(0, 32), name: base.slice(33) };
 }
 
+/** The references of a `References` value, and whether it must be kept as written. */
+interface ParsedReferences {
+  readonly references: StorePath[];
+  /** True when the value repeats a reference or has extra spaces (printed back as written). */
+  readonly asWritten: boolean;
+}
+
 function parseReferences(
   value: string,
   line: number,
   spOptions: { storeDir?: string; nameRules?: StorePathNameRules; maxNameLength?: number },
-): StorePath[] {
-  if (value.length === 0) return [];
-  if (!FAST_REFERENCES.test(value)) return parseReferencesSlow(value, line, spOptions);
+): ParsedReferences {
+  if (value.length === 0) return { references: [], asWritten: false };
+  const fast = FAST_REFERENCES.test(value) ? parseReferencesFast(value, spOptions) : undefined;
+  return fast === undefined
+    ? parseReferencesSlow(value, line, spOptions)
+    : { references: fast, asWritten: false };
+}
+
+/** Single-spaced base names without repeats, or `undefined` (then the slow path decides). */
+function parseReferencesFast(
+  value: string,
+  spOptions: { maxNameLength?: number },
+): StorePath[] | undefined {
   const max = spOptions.maxNameLength ?? MAX_STORE_PATH_NAME_LENGTH;
   const out: StorePath[] = [];
   const len = value.length;
@@ -490,7 +560,7 @@ function parseReferences(
   while (s < len) {
     let e = value.indexOf(" ", s);
     if (e < 0) e = len;
-    if (e - s - 33 > max) return parseReferencesSlow(value, line, spOptions);
+    if (e - s - 33 > max) return undefined;
     const sp: StorePath = { hash: value.slice(s, s + 32), name: value.slice(s + 33, e) };
     if (ps >= 0 && sorted) {
       // compare the previous base name [ps, pe) with this one [s, e), as Nix orders them
@@ -504,7 +574,7 @@ function parseReferences(
         }
         if (a === -1) break;
       }
-      if (c === 0) throw duplicateReference(sp, line, 13 + s);
+      if (c === 0) return undefined;
       if (c > 0) sorted = false;
     }
     out.push(sp);
@@ -512,35 +582,33 @@ function parseReferences(
     pe = e;
     s = e + 1;
   }
-  if (!sorted) checkNoDuplicates(out, value, line);
+  if (!sorted && new Set(out.map((r) => `${r.hash}-${r.name}`)).size !== out.length) {
+    return undefined;
+  }
   return out;
 }
 
-function checkNoDuplicates(refs: readonly StorePath[], value: string, line: number): void {
-  const seen = new Set<string>();
-  for (const r of refs) {
-    const base = `${r.hash}-${r.name}`;
-    if (seen.has(base)) throw duplicateReference(r, line, 13 + value.indexOf(base));
-    seen.add(base);
-  }
-}
-
+/**
+ * Any `References` value, as Nix 2.8 reads it (`tokenizeString` on spaces into a set):
+ * empty words are skipped, a repeated reference counts once (in the place first written).
+ */
 function parseReferencesSlow(
   value: string,
   line: number,
   spOptions: { storeDir?: string; nameRules?: StorePathNameRules },
-): StorePath[] {
+): ParsedReferences {
   const parts = value.split(" ");
   const out: StorePath[] = [];
+  const seen = new Set<string>();
+  let asWritten = false;
   let column = 13; // "References: " is 12 characters
   for (const p of parts) {
-    if (p.length === 0) {
-      throw new NarInfoError(
-        "narinfo.bad-store-path",
-        "References: empty reference (two spaces in a row, or a leading or trailing space)",
-        { line, column },
-      );
+    if (p.length === 0 || seen.has(p)) {
+      asWritten = true;
+      column += p.length + 1;
+      continue;
     }
+    seen.add(p);
     try {
       out.push(parseStorePathBaseName(p, spOptions));
     } catch (err) {
@@ -554,20 +622,5 @@ function parseReferencesSlow(
     }
     column += p.length + 1;
   }
-  const seen = new Set<string>();
-  column = 13;
-  for (const p of parts) {
-    if (seen.has(p)) throw duplicateReference(parseStorePathBaseName(p, spOptions), line, column);
-    seen.add(p);
-    column += p.length + 1;
-  }
-  return out;
-}
-
-function duplicateReference(p: StorePath, line: number, column: number): NarInfoError {
-  const base = `${p.hash}-${p.name}`;
-  return new NarInfoError("narinfo.duplicate-reference", `References: '${base}' is listed twice`, {
-    line,
-    column,
-  });
+  return { references: out, asWritten };
 }

@@ -10,10 +10,15 @@
  * @module
  */
 
-import { type ContentAddress, formatContentAddress } from "../core/content-address.js";
+import {
+  type ContentAddress,
+  contentAddressPrefix,
+  formatContentAddress,
+} from "../core/content-address.js";
 import { formatDigest, formatHash, type Hash, type HashEncoding } from "../core/hash.js";
-import { DEFAULT_STORE_DIR } from "../core/store-path.js";
+import { DEFAULT_STORE_DIR, type StorePath } from "../core/store-path.js";
 import { formatSignature } from "../signing/keys.js";
+import { sameSignature, signatureAsNix } from "./signature-spelling.js";
 import { NARINFO_KEYS, type NarInfo } from "./types.js";
 
 /** Options for {@link printNarInfo}. */
@@ -28,12 +33,24 @@ export function formatNarInfoContentAddress(
   encoding: Exclude<HashEncoding, "sri"> = "nix32",
 ): string {
   if (encoding === "nix32") return formatContentAddress(ca);
-  const prefix = ca.method === "text" ? "text:" : ca.method === "nar" ? "fixed:r:" : "fixed:";
-  return `${prefix}${ca.hash.algorithm}:${formatDigest(ca.hash, encoding)}`;
+  return `${contentAddressPrefix(ca.method)}${ca.hash.algorithm}:${formatDigest(ca.hash, encoding)}`;
 }
 
 function hashText(hash: Hash, encoding: HashEncoding): string {
   return formatHash(hash, encoding);
+}
+
+/** A size as written (`+12`, `012`) when that still says `n`, else plain decimal. */
+function sizeText(n: number, written: string | undefined): string {
+  return written !== undefined && Number(written.replace(/^\+/, "")) === n ? written : String(n);
+}
+
+/** True if a `References` value as written (Nix's reading: words, each once) still says `refs`. */
+function sameReferences(written: string, refs: readonly StorePath[]): boolean {
+  const words = [...new Set(written.split(" ").filter((w) => w.length > 0))];
+  return (
+    words.length === refs.length && words.every((w, i) => w === `${refs[i]!.hash}-${refs[i]!.name}`)
+  );
 }
 
 /** Prints a narinfo. The result always ends in a newline. */
@@ -53,14 +70,19 @@ export function printNarInfo(info: NarInfo, options: PrintNarInfoOptions = {}): 
           ? undefined
           : `FileHash: ${hashText(info.fileHash, q.fileHashEncoding)}\n`;
       case "FileSize":
-        return info.fileSize === undefined ? undefined : `FileSize: ${info.fileSize}\n`;
+        return info.fileSize === undefined
+          ? undefined
+          : `FileSize: ${sizeText(info.fileSize, q.fileSizeText)}\n`;
       case "NarHash":
         return `NarHash: ${hashText(info.narHash, q.narHashEncoding)}\n`;
       case "NarSize":
-        return `NarSize: ${info.narSize}\n`;
+        return `NarSize: ${sizeText(info.narSize, q.narSizeText)}\n`;
       case "References": {
         const refs = info.references;
         if (refs.length === 0 && q.referencesAbsent) return undefined;
+        if (q.referencesText !== undefined && sameReferences(q.referencesText, refs)) {
+          return `References: ${q.referencesText}\n`;
+        }
         let s = "References: ";
         for (let k = 0; k < refs.length; k++) {
           const r = refs[k]!;
@@ -77,7 +99,12 @@ export function printNarInfo(info: NarInfo, options: PrintNarInfoOptions = {}): 
         return info.system === undefined ? undefined : `System: ${info.system}\n`;
       case "Sig": {
         const sig = info.signatures[i];
-        return sig === undefined ? undefined : `Sig: ${formatSignature(sig)}\n`;
+        if (sig === undefined) return undefined;
+        const written = q.signatureTexts?.[i];
+        if (written !== undefined && sameSignature(signatureAsNix(written), sig)) {
+          return `Sig: ${written}\n`;
+        }
+        return `Sig: ${formatSignature(sig)}\n`;
       }
       case "CA":
         return info.ca === undefined
@@ -107,8 +134,17 @@ export function printNarInfo(info: NarInfo, options: PrintNarInfoOptions = {}): 
   const order = q.fieldOrder;
   let lastSig = -1;
   for (let k = 0; k < order.length; k++) if (order[k] === "Sig") lastSig = k;
+  // lines a later one replaced: printed as written where they stood
+  const superseded = [...(q.supersededLines ?? [])];
+  const lastOf = new Map<string, number>();
+  for (let k = 0; k < order.length; k++) lastOf.set(order[k]!, k);
   for (let k = 0; k < order.length; k++) {
     const key = order[k]!;
+    if (lastOf.get(key) !== k && superseded[0]?.key === key) {
+      const f = superseded.shift()!;
+      out += `${f.key}: ${f.value}\n`;
+      continue;
+    }
     if (key === "Sig") {
       out += line("Sig", sigIndex) ?? "";
       sigIndex++;

@@ -23,7 +23,11 @@ export type NarInfoQuirk =
   | "references-out-of-order"
   | "unknown-deriver"
   | "unknown-fields"
-  | "non-canonical-order";
+  | "non-canonical-order"
+  | "size-spelling"
+  | "references-spelling"
+  | "signature-spelling"
+  | "superseded-lines";
 
 /** The quirks of a narinfo, in a fixed order (empty when Nix would write it exactly so). */
 export function narInfoQuirks(info: NarInfo): NarInfoQuirk[] {
@@ -43,6 +47,12 @@ export function narInfoQuirks(info: NarInfo): NarInfoQuirk[] {
   if (info.deriver === undefined && q.unknownDeriver) out.push("unknown-deriver");
   if (info.unknownFields.length > 0) out.push("unknown-fields");
   if (q.fieldOrder !== undefined) out.push("non-canonical-order");
+  if (q.narSizeText !== undefined || q.fileSizeText !== undefined) out.push("size-spelling");
+  if (q.referencesText !== undefined) out.push("references-spelling");
+  if (q.signatureTexts?.some((t) => t !== undefined)) out.push("signature-spelling");
+  if (q.supersededLines !== undefined && q.supersededLines.length > 0) {
+    out.push("superseded-lines");
+  }
   return out;
 }
 

@@ -44,6 +44,27 @@ export interface NarInfoQuirks {
    * Deriver, System, Sig..., CA, then unknown fields); `undefined` when it is.
    */
   readonly fieldOrder: readonly string[] | undefined;
+  /** `NarSize` as written when it is not plain decimal (a `+`, leading zeros: Nix 2.8 reads them). */
+  readonly narSizeText?: string;
+  /** `FileSize` as written when it is not plain decimal. */
+  readonly fileSizeText?: string;
+  /**
+   * `References` as written when it repeats a reference or has extra spaces (Nix 2.8 reads
+   * the set of the space-separated words); `references` then holds each once, in the order
+   * first written.
+   */
+  readonly referencesText?: string;
+  /**
+   * Per `Sig` line (index as in `signatures`), the text as written when its base64 is not
+   * canonical (no padding, text after `=`, non-zero trailing bits: Nix 2.8's decoder reads
+   * them); `undefined` entries were canonical.
+   */
+  readonly signatureTexts?: readonly (string | undefined)[];
+  /**
+   * Lines that a later line with the same key replaced (Nix 2.8 keeps the last), in the order
+   * written; where they stood is in `fieldOrder`.
+   */
+  readonly supersededLines?: readonly NarInfoUnknownField[];
 }
 
 /** A parsed `.narinfo`. */

@@ -249,13 +249,17 @@ export async function hashPath(
 
 /**
  * The NAR hash and NAR size of `path` in one pass (what `narHash`/`narSize` record), hashed
- * with `node:crypto` (OpenSSL) in 1 MiB updates.
+ * with `node:crypto` (OpenSSL) in 1 MiB updates; `blake3`, which OpenSSL lacks, with the
+ * portable backend (loaded only then).
  */
 export async function narHashAndSize(
   path: string | Uint8Array,
   algorithm: HashAlgorithm = "sha256",
 ): Promise<{ hash: Uint8Array; size: number }> {
-  const h = createHash(algorithm);
+  const h: { update(data: Uint8Array): unknown; digest(): Uint8Array } =
+    algorithm === "blake3"
+      ? (await import("../core/hasher.js")).nobleHashBackend.create(algorithm)
+      : createHash(algorithm);
   let size = 0;
   for (const c of dumpPathChunks(path)) {
     h.update(c);

@@ -7,7 +7,12 @@
 import fc from "fast-check";
 import type { ContentAddress, ContentAddressMethod } from "../core/content-address.js";
 import { HASH_ENCODINGS, type Hash, type HashEncoding } from "../core/hash.js";
-import { HASH_ALGORITHMS, HASH_SIZES, type HashAlgorithm } from "../core/hash-algorithm.js";
+import {
+  HASH_ALGORITHMS,
+  HASH_SIZES,
+  type HashAlgorithm,
+  NIX_2_8_HASH_ALGORITHMS,
+} from "../core/hash-algorithm.js";
 import { NIXBASE32_ALPHABET } from "../core/nixbase32.js";
 import {
   isValidStorePathName,
@@ -15,15 +20,26 @@ import {
   type StorePath,
 } from "../core/store-path.js";
 
-/** Any supported hash algorithm. */
+/** Any supported hash algorithm (`blake3` included). */
 export const arbHashAlgorithm: fc.Arbitrary<HashAlgorithm> = fc.constantFrom(...HASH_ALGORITHMS);
+
+/** A hash algorithm Nix 2.8 knows (no `blake3`), for data that goes to Nix 2.8. */
+export const arbNix28HashAlgorithm: fc.Arbitrary<HashAlgorithm> = fc.constantFrom(
+  ...NIX_2_8_HASH_ALGORITHMS,
+);
 
 /** Any hash encoding. */
 export const arbHashEncoding: fc.Arbitrary<HashEncoding> = fc.constantFrom(...HASH_ENCODINGS);
 
-/** A hash of the given algorithm (or any) with a random digest. */
-export function arbHash(algorithm?: HashAlgorithm): fc.Arbitrary<Hash> {
-  const algo = algorithm === undefined ? arbHashAlgorithm : fc.constant(algorithm);
+/**
+ * A hash of the given algorithm (or any from `algorithms`, by default every supported one)
+ * with a random digest.
+ */
+export function arbHash(
+  algorithm?: HashAlgorithm,
+  algorithms: fc.Arbitrary<HashAlgorithm> = arbHashAlgorithm,
+): fc.Arbitrary<Hash> {
+  const algo = algorithm === undefined ? algorithms : fc.constant(algorithm);
   return algo.chain((a) =>
     fc
       .uint8Array({ minLength: HASH_SIZES[a], maxLength: HASH_SIZES[a] })
@@ -56,8 +72,10 @@ export function arbStorePath(maxNameLength = 40): fc.Arbitrary<StorePath> {
 export const arbContentAddress: fc.Arbitrary<ContentAddress> = fc
   .constantFrom<ContentAddressMethod>("flat", "nar", "text")
   .chain((method) =>
-    arbHash(method === "text" ? "sha256" : undefined).map((hash): ContentAddress => ({
-      method,
-      hash,
-    })),
+    arbHash(method === "text" ? "sha256" : undefined, arbNix28HashAlgorithm).map(
+      (hash): ContentAddress => ({
+        method,
+        hash,
+      }),
+    ),
   );

@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import type { ContentAddressMethod } from "../core/content-address.js";
 import type { Hash } from "../core/hash.js";
-import { HASH_ALGORITHMS, HASH_SIZES, type HashAlgorithm } from "../core/hash-algorithm.js";
+import { HASH_SIZES, NIX_2_8_HASH_ALGORITHMS, type HashAlgorithm } from "../core/hash-algorithm.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
 import { fixedOutputStorePath } from "../derivation/hash.js";
 import {
@@ -151,17 +151,19 @@ function arbOutputs(
         sortedMap(names.map((n) => [n, { kind: "deferred" }])),
       );
     case "fixed":
-      return fc.tuple(arbMethod, fc.constantFrom(...HASH_ALGORITHMS)).chain(([method, algorithm]) =>
-        arbHashOf(method === "text" ? "sha256" : algorithm).map((hash) => {
-          const o = { kind: "caFixed" as const, method, hash };
-          const path = fixedOutputStorePath(name, "out", o, storeDir);
-          return new Map<string, DerivationOutput>([["out", { ...o, path }]]);
-        }),
-      );
+      return fc
+        .tuple(arbMethod, fc.constantFrom(...NIX_2_8_HASH_ALGORITHMS))
+        .chain(([method, algorithm]) =>
+          arbHashOf(method === "text" ? "sha256" : algorithm).map((hash) => {
+            const o = { kind: "caFixed" as const, method, hash };
+            const path = fixedOutputStorePath(name, "out", o, storeDir);
+            return new Map<string, DerivationOutput>([["out", { ...o, path }]]);
+          }),
+        );
     case "floating":
     case "impure":
       return fc
-        .tuple(uniqueNames(1, 3), arbMethod, fc.constantFrom(...HASH_ALGORITHMS))
+        .tuple(uniqueNames(1, 3), arbMethod, fc.constantFrom(...NIX_2_8_HASH_ALGORITHMS))
         .map(([names, method, algorithm]) =>
           sortedMap(
             names.map((n) => [
@@ -268,15 +270,17 @@ function arbAttrs(depth: number): fc.Arbitrary<DerivationAttrs> {
       }),
     ),
     fixed: fc.option(
-      fc.tuple(fc.constantFrom(...HASH_ALGORITHMS), fc.boolean()).chain(([algorithm, recursive]) =>
-        fc
-          .uint8Array({ minLength: HASH_SIZES[algorithm], maxLength: HASH_SIZES[algorithm] })
-          .map((d) => ({
-            algorithm,
-            recursive,
-            hex: [...d].map((b) => b.toString(16).padStart(2, "0")).join(""),
-          })),
-      ),
+      fc
+        .tuple(fc.constantFrom(...NIX_2_8_HASH_ALGORITHMS), fc.boolean())
+        .chain(([algorithm, recursive]) =>
+          fc
+            .uint8Array({ minLength: HASH_SIZES[algorithm], maxLength: HASH_SIZES[algorithm] })
+            .map((d) => ({
+              algorithm,
+              recursive,
+              hex: [...d].map((b) => b.toString(16).padStart(2, "0")).join(""),
+            })),
+        ),
       { nil: undefined, freq: 4 },
     ),
     structuredAttrs: fc.boolean(),

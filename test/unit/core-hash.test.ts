@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   base64Decode,
+  base64DecodeAsNix,
   computeHash,
   formatContentAddress,
   formatHash,
@@ -121,12 +122,23 @@ describe("content addresses", () => {
     expect(parseMethodAlgo("r:sha256")).toEqual({ method: "nar", algorithm: "sha256" });
     expect(parseMethodAlgo("sha1")).toEqual({ method: "flat", algorithm: "sha1" });
     expect(parseMethodAlgo("text:sha256")).toEqual({ method: "text", algorithm: "sha256" });
-    expect(() => parseMethodAlgo("r:blake3")).toThrow();
+    expect(parseMethodAlgo("r:blake3")).toEqual({ method: "nar", algorithm: "blake3" });
+    expect(() => parseMethodAlgo("r:blake2b")).toThrow();
   });
 
   it("base64 rejects bad padding", () => {
     expect(() => base64Decode("AB==")).toThrow(/non-zero/);
     expect(() => base64Decode("A=B=")).toThrow();
     expect(base64Decode("AA==")).toEqual(new Uint8Array([0]));
+  });
+
+  it("base64 as Nix 2.8 reads it: stops at '=', skips newlines, drops leftover bits", () => {
+    expect(base64DecodeAsNix("AB")).toEqual(new Uint8Array([0]));
+    expect(base64DecodeAsNix("AB=x!")).toEqual(new Uint8Array([0]));
+    expect(base64DecodeAsNix("A\nQID")).toEqual(new Uint8Array([1, 2, 3]));
+    expect(base64DecodeAsNix("")).toEqual(new Uint8Array([]));
+    expect(() => base64DecodeAsNix("AQ!D")).toThrow(
+      expect.objectContaining({ position: { index: 2 } }),
+    );
   });
 });

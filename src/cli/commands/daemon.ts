@@ -228,14 +228,23 @@ export function registerDaemonCommands(program: Command): void {
   daemon
     .command("is-valid")
     .description(
-      "exit 0 if the daemon knows the path as valid, else 1 (nix-store --check-validity)",
+      "exit 0 if the daemon knows every path as valid, else 1 (nix-store --check-validity)",
     )
     .option("--store <url>", STORE_HELP)
-    .argument("<path>", "store path")
-    .action(async (arg: string, opts: { store?: string }) => {
-      const path = toStorePath(arg);
-      const valid = await withClient(opts.store, (c) => c.isValidPath(path));
-      if (!valid) throw new NixCompatError("daemon.invalid-path", `path '${path}' is not valid`);
+    .option("--print-invalid", "print the invalid paths instead of failing on the first one")
+    .argument("<paths...>", "store paths")
+    .action(async (args: string[], opts: { store?: string; printInvalid?: boolean }) => {
+      // Nix checks the arguments in the order given and stops at the first invalid one.
+      await withClient(opts.store, async (c) => {
+        for (const arg of args) {
+          const path = toStorePath(arg);
+          if (await c.isValidPath(path)) continue;
+          if (!opts.printInvalid) {
+            throw new NixCompatError("daemon.invalid-path", `path '${path}' is not valid`);
+          }
+          writeStdoutSync(Buffer.from(`${path}\n`));
+        }
+      });
     });
 
   program

@@ -10,7 +10,7 @@
  * @module
  */
 import { isatty } from "node:tty";
-import type { HashAlgorithm } from "../../core/hash-algorithm.js";
+import { type HashAlgorithm, HASH_ALGORITHMS } from "../../core/hash-algorithm.js";
 import { nixbase32Encode } from "../../core/nixbase32.js";
 import { fileChunkSource } from "../../node/byte-sources.js";
 import { dumpPathChunks, narHashAndSize } from "../../node/nar-dump.js";
@@ -33,7 +33,6 @@ export function dumpPathToStdout(
   }
 }
 
-const ALGORITHMS: readonly string[] = ["md5", "sha1", "sha256", "sha512"];
 const ENCODINGS: Record<string, "base16" | "nix32" | "base64" | "sri"> = {
   "--base16": "base16",
   "--base32": "nix32",
@@ -78,7 +77,7 @@ export async function runFast(argv: readonly string[]): Promise<number | undefin
     const paths: string[] = [];
     for (let i = 0; i < rest.length; i++) {
       const a = rest[i]!;
-      if (a === "--type" && ALGORITHMS.includes(rest[i + 1] ?? "")) {
+      if (a === "--type" && (HASH_ALGORITHMS as readonly string[]).includes(rest[i + 1] ?? "")) {
         algorithm = rest[++i] as HashAlgorithm;
       } else if (Object.hasOwn(ENCODINGS, a)) encoding = ENCODINGS[a]!;
       else if (plain(a)) paths.push(a);

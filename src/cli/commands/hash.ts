@@ -11,10 +11,12 @@ import {
   type HashEncoding,
   parseHash,
 } from "../../core/hash.js";
+import { checkGitHashAlgorithm } from "../../core/git.js";
 import type { HashAlgorithm } from "../../core/hash-algorithm.js";
 import { hashStream } from "../../core/hasher.js";
 import { hashFileSync } from "../../node/file-hash.js";
 import { hashPath } from "../../node/nar-dump.js";
+import { usageError } from "../errors.js";
 import { openInputStream, printLine } from "../io.js";
 import { addEncodingFlags, addHashTypeOption, hashTypeOf } from "../options.js";
 import { rawArgumentBytes } from "../raw-arguments.js";
@@ -34,16 +36,30 @@ export function registerHashCommands(program: Command): void {
   ] as const) {
     const cmd = hash.command(kind).description(what).argument("<paths...>");
     addHashTypeOption(cmd, "sha256");
+    if (kind === "path") {
+      cmd.option(
+        "--mode <mode>",
+        "how to hash: 'nar' (the NAR serialisation, default), 'flat' (a file's bytes) or 'git' (the git blob or tree object id; --type sha1 or sha256)",
+        "nar",
+      );
+    }
     const encoding = addEncodingFlags(cmd, "sri");
-    cmd.action(async (paths: string[], opts: { type: string }) => {
+    cmd.action(async (paths: string[], opts: { type: string; mode?: string }) => {
       const algorithm = hashTypeOf(opts.type) as HashAlgorithm;
+      const mode = kind === "file" ? "flat" : (opts.mode ?? "nar");
+      if (mode !== "nar" && mode !== "flat" && mode !== "git") {
+        usageError(`unknown file ingestion method '${mode}', expected 'nar', 'flat' or 'git'`);
+      }
+      const git = mode === "git" ? await import("../../node/git-hash.js") : undefined;
       for (const path of paths) {
         const digest =
-          kind === "path"
-            ? await hashPath(rawArgumentBytes(path), algorithm)
-            : path === "-"
-              ? await hashStream(algorithm, openInputStream(path))
-              : hashFileSync(algorithm, path);
+          git !== undefined
+            ? git.gitHashPath(rawArgumentBytes(path), checkGitHashAlgorithm(algorithm))
+            : mode === "nar"
+              ? await hashPath(rawArgumentBytes(path), algorithm)
+              : path === "-"
+                ? await hashStream(algorithm, openInputStream(path))
+                : hashFileSync(algorithm, rawArgumentBytes(path));
         await printLine(printHashAs({ algorithm, digest }, encoding()));
       }
     });
