@@ -74,9 +74,17 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** The bytes as a string of one character (U+0000-U+00FF) per byte. */
 export function binaryString(bytes: Uint8Array): string {
+  // (names are short: a loop beats building an argument list; `apply` on typed arrays, not a
+  // spread, which goes through the iterator protocol)
+  if (bytes.length <= 16) {
+    let out = "";
+    for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
+    return out;
+  }
   let out = "";
   for (let i = 0; i < bytes.length; i += 8192) {
-    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+    const part = bytes.subarray(i, i + 8192) as unknown as number[];
+    out += String.fromCharCode.apply(null, part);
   }
   return out;
 }
@@ -88,14 +96,15 @@ export function binaryStringBytes(text: string): Uint8Array {
   return out;
 }
 
-function textOf(bytes: Uint8Array, what: string, segments: readonly string[]): string {
+function textOf(bytes: Uint8Array, what: string, segments: readonly Uint8Array[]): string {
   try {
     return strictUtf8.decode(bytes);
   } catch {
     throw new ValidationError(
       "nar.name-not-utf8",
       `${what} is not valid UTF-8 (list with names: "binary" to keep the raw bytes)`,
-      { rule: "nar.listing", path: segments },
+      // (the path is decoded only here: per node it would cost the depth each time)
+      { rule: "nar.listing", path: segments.map((b) => utf8Text(b)) },
     );
   }
 }
@@ -126,7 +135,6 @@ function lister(options: NarListOptions): {
   let root: NarListingNode | undefined;
   const dirs: NarListingDirectory[] = [];
   const binary = options.names === "binary";
-  const textPath = (segs: readonly Uint8Array[]) => segs.map((b) => utf8Text(b));
   const add = (node: NarStreamNode | NarSyncNode): void => {
     const segs = node.segmentBytes;
     let item: NarListingNode;
@@ -134,7 +142,7 @@ function lister(options: NarListOptions): {
     else if (node.type === "symlink") {
       const target = binary
         ? binaryString(node.targetBytes)
-        : textOf(node.targetBytes, "a symlink target", textPath(segs));
+        : textOf(node.targetBytes, "a symlink target", segs);
       item = { type: "symlink", target };
     } else {
       item = node.executable
@@ -146,7 +154,7 @@ function lister(options: NarListOptions): {
     else {
       dirs.length = depth;
       const raw = segs[depth - 1]!;
-      const name = binary ? binaryString(raw) : textOf(raw, "an entry name", textPath(segs));
+      const name = binary ? binaryString(raw) : textOf(raw, "an entry name", segs);
       dirs[depth - 1]!.entries[name] = item;
     }
     if (item.type === "directory") dirs[depth] = item;
@@ -157,19 +165,31 @@ function lister(options: NarListOptions): {
 /** The listing of an in-memory tree (no `narOffset`; `executable` always present, as newer Nix writes). */
 export function listNarTree(node: NarNode, options: { recursive?: boolean } = {}): NarListingNode {
   const recursive = options.recursive ?? true;
-  switch (node.type) {
-    case "regular":
-      return { type: "regular", size: node.contents.length, executable: node.executable };
-    case "symlink":
-      return { type: "symlink", target: node.target };
-    case "directory": {
-      const entries = newEntries();
-      for (const e of node.entries) {
-        entries[e.name] = recursive ? listNarTree(e.node) : ({} as NarListingNode);
+  // iterative: a tree as deep as the readers accept (NAR_MAX_DEPTH) needs no deep call stack
+  const leaf = (n: NarNode): NarListingNode | undefined =>
+    n.type === "regular"
+      ? { type: "regular", size: n.contents.length, executable: n.executable }
+      : n.type === "symlink"
+        ? { type: "symlink", target: n.target }
+        : undefined;
+  const top = leaf(node);
+  if (top !== undefined) return top;
+  const root: NarListingDirectory = { type: "directory", entries: newEntries() };
+  const work: [NarNode, NarListingDirectory, boolean][] = [[node, root, recursive]];
+  for (let w = work.pop(); w !== undefined; w = work.pop()) {
+    const [dir, out, deep] = w;
+    if (dir.type !== "directory") continue;
+    for (const e of dir.entries) {
+      if (!deep) {
+        out.entries[e.name] = {} as NarListingNode;
+        continue;
       }
-      return { type: "directory", entries };
+      const item = leaf(e.node) ?? { type: "directory", entries: newEntries() };
+      out.entries[e.name] = item;
+      if (item.type === "directory") work.push([e.node, item, true]);
     }
   }
+  return root;
 }
 
 /** Wraps a root in the `.ls` document shape. */
@@ -189,14 +209,37 @@ export function findListingNode(root: NarListingNode, path: string): NarListingN
 }
 
 /**
+ * Compares strings by the bytes of their UTF-8 encoding without encoding them: UTF-16 order
+ * except that surrogates (U+D800-U+DFFF, the halves of characters above U+FFFF) sort after
+ * U+E000-U+FFFF. For `binary` listings (one character per byte) it is the byte order.
+ */
+export function compareUtf8Order(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x < 0xe000 ? x + 0x2000 : x - 0x800;
+      y = y < 0xe000 ? y + 0x2000 : y - 0x800;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/**
  * Names of a directory's entries in NAR order (byte order of their UTF-8 encoding; for
  * `binary` listings, where each character is one byte, that is the order of the characters).
  */
 export function sortedEntryNames(dir: NarListingDirectory): string[] {
-  return Object.keys(dir.entries)
-    .map((k) => [k, utf8Bytes(k)] as const)
-    .sort((a, b) => compareBytes(a[1], b[1]))
-    .map((p) => p[0]);
+  const names = Object.keys(dir.entries);
+  // entries are added in NAR order; only integer-like names (which objects list first) can
+  // put them out of order: sort only then
+  for (let i = 1; i < names.length; i++) {
+    if (compareUtf8Order(names[i - 1]!, names[i]!) > 0) return names.sort(compareUtf8Order);
+  }
+  return names;
 }
 
 /**
@@ -210,36 +253,41 @@ export function formatNarListingJson(
   options: { recursive?: boolean } = {},
 ): string {
   const recursive = options.recursive ?? true;
-  const out: string[] = [];
-  write(node);
-  return out.join("");
-
-  function write(n: NarListingNode): void {
+  // iterative (a tree as deep as the readers accept needs no deep call stack); the text grows
+  // by `+=`, which V8 joins once at the end
+  let out = "";
+  // pending directories: their sorted names and the next one to write
+  const stack: { dir: NarListingDirectory; names: string[]; next: number }[] = [];
+  const open = (n: NarListingNode): void => {
     if (n.type === undefined) {
       // an entry of a non-recursive listing read back from JSON
-      out.push("{}");
-      return;
-    }
-    out.push(`{"type":"${n.type}"`);
-    if (n.type === "regular") {
-      out.push(`,"size":${n.size}`);
-      if (n.executable) out.push(`,"executable":true`);
-      if (n.narOffset !== undefined) out.push(`,"narOffset":${n.narOffset}`);
+      out += "{}";
+    } else if (n.type === "regular") {
+      out += `{"type":"regular","size":${n.size}`;
+      if (n.executable) out += `,"executable":true`;
+      if (n.narOffset !== undefined) out += `,"narOffset":${n.narOffset}`;
+      out += "}";
     } else if (n.type === "symlink") {
-      out.push(`,"target":${nixJsonString(n.target)}`);
+      out += `{"type":"symlink","target":${nixJsonString(n.target)}}`;
     } else {
-      out.push(`,"entries":{`);
-      let first = true;
-      for (const name of sortedEntryNames(n)) {
-        if (!first) out.push(",");
-        first = false;
-        out.push(`${nixJsonString(name)}:`);
-        // non-recursive listings show only the names of the top directory's entries
-        if (recursive) write(n.entries[name]!);
-        else out.push("{}");
-      }
-      out.push("}");
+      out += `{"type":"directory","entries":{`;
+      stack.push({ dir: n, names: sortedEntryNames(n), next: 0 });
     }
-    out.push("}");
+  };
+  open(node);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next === top.names.length) {
+      out += "}}";
+      stack.pop();
+      continue;
+    }
+    const name = top.names[top.next++]!;
+    if (top.next > 1) out += ",";
+    out += `${nixJsonString(name)}:`;
+    // non-recursive listings show only the names of the top directory's entries
+    if (recursive) open(top.dir.entries[name]!);
+    else out += "{}";
   }
+  return out;
 }
