@@ -20,7 +20,7 @@
  * @module
  */
 import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
-import { compareBytes, utf8Bytes, utf8Text } from "../codecs/wire-bytes.js";
+import { utf8Text } from "../codecs/wire-bytes.js";
 import { ValidationError } from "../core/errors.js";
 import { nixJsonString } from "./json-text.js";
 import { readNarFast } from "./nar-reader-fast.js";
