@@ -16,5 +16,6 @@ export * from "./client.js";
 export * from "./errors.js";
 export * from "./memory-store.js";
 export * from "./server.js";
+export * from "./server-limits.js";
 export * from "./session.js";
 export * from "./wire/index.js";
