@@ -16,6 +16,12 @@ import { encode } from "../../src/codecs/encode.js";
 import { framedBytes, u64Bytes, utf8Bytes } from "../../src/codecs/wire-bytes.js";
 import { computeHash } from "../../src/core/hash.js";
 import { nixbase32Encode } from "../../src/core/nixbase32.js";
+import { LimitExceededError } from "../../src/core/errors.js";
+import {
+  DAEMON_MAX_ERROR_MESSAGE,
+  DaemonError,
+  DaemonTimeoutError,
+} from "../../src/daemon/errors.js";
 import { MemoryStore } from "../../src/daemon/memory-store.js";
 import { connectUnixSocket, listenWorkerProtocol } from "../../src/daemon/node.js";
 import { ServerBudget, SERVER_MAX_OVERRIDES } from "../../src/daemon/server-limits.js";
@@ -195,7 +201,7 @@ describe("worker-protocol server under hostile clients", () => {
     }
   });
 
-  it("QueryValidPaths: 2^20 paths refused by size without stalling other connections; 150,000 answered", async () => {
+  it("QueryValidPaths: 2^20 paths refused by size without stalling other connections; 60,000 answered", async () => {
     const before = rssMiB();
     const { transport, session } = await rawClient();
     const paths = Buffer.concat(
@@ -216,7 +222,7 @@ describe("worker-protocol server under hostile clients", () => {
 
     // a large legitimate request is answered, and others are still served meanwhile
     const big = await rawClient();
-    const list = Array.from({ length: 150_000 }, (_, i) => pathOf(i));
+    const list = Array.from({ length: 60_000 }, (_, i) => pathOf(i));
     const t = performance.now();
     const answer = big.session.queryValidPaths(list);
     const worstBig = await latencyDuring(answer);
@@ -225,7 +231,7 @@ describe("worker-protocol server under hostile clients", () => {
     big.session.close();
     expect(worstBig).toBeLessThan(Math.max(1000, secs * 500));
     figures.push(
-      `QueryValidPaths of 150,000 paths: answered in ${secs.toFixed(2)} s; other client's worst latency ${worstBig.toFixed(0)} ms`,
+      `QueryValidPaths of 60,000 paths: answered in ${secs.toFixed(2)} s; other client's worst latency ${worstBig.toFixed(0)} ms`,
     );
   });
 
@@ -270,5 +276,81 @@ describe("worker-protocol server under hostile clients", () => {
       await new Promise<void>((r) => s.close(() => r()));
     }
     expect(budget.used).toBe(0);
+  });
+});
+
+describe("worker-protocol client against a hostile daemon", () => {
+  it("a daemon dripping a log line every 50 ms is stopped by the overall deadline", async () => {
+    const socket = join(dir, "drip");
+    const s = await listenWorkerProtocol(
+      socket,
+      {
+        isValidPath: async (_p, ctx) => {
+          for (let i = 0; i < 400; i++) {
+            await ctx.log(`still working ${i}`);
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          return true;
+        },
+      },
+      { onError: () => {} },
+    );
+    try {
+      // the idle timeout (1 s) never fires: something arrives every 50 ms
+      const transport = await connectUnixSocket(socket, { timeoutMs: 1000 });
+      const session = await WorkerSession.open(transport, { deadlineMs: 600, settings: false });
+      const t = performance.now();
+      const err = await session.isValidPath(pathOf(1)).catch((e: unknown) => e);
+      const took = performance.now() - t;
+      expect(err).toBeInstanceOf(DaemonTimeoutError);
+      expect((err as DaemonTimeoutError).code).toBe("daemon.deadline");
+      expect(took).toBeGreaterThanOrEqual(550);
+      expect(took).toBeLessThan(5000);
+      expect(session.healthy).toBe(false);
+      // a per-request deadline overrides the session's
+      const again = await WorkerSession.open(await connectUnixSocket(socket), { settings: false });
+      const e2 = await again.isValidPath(pathOf(1), { deadlineMs: 200 }).catch((e: unknown) => e);
+      expect(e2).toBeInstanceOf(DaemonTimeoutError);
+    } finally {
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+  });
+
+  it("error messages are bounded: 60 MiB refused by a named limit, 100 KiB cut for display", async () => {
+    const socket = join(dir, "loud");
+    let size = 0;
+    const s = await listenWorkerProtocol(
+      socket,
+      {
+        isValidPath: () => {
+          throw new Error("e".repeat(size));
+        },
+      },
+      { onError: () => {} },
+    );
+    try {
+      const before = rssMiB();
+      size = 60 << 20;
+      const huge = await WorkerSession.open(await connectUnixSocket(socket), { settings: false });
+      const err = await huge.isValidPath(pathOf(1)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LimitExceededError);
+      expect(String((err as Error).message)).toMatch(/limit 'wire.string'/);
+      expect((err as Error).message.length).toBeLessThan(1000);
+      huge.close();
+      size = 100 << 10;
+      const loud = await WorkerSession.open(await connectUnixSocket(socket), { settings: false });
+      const e2 = (await loud.isValidPath(pathOf(1)).catch((e: unknown) => e)) as DaemonError;
+      expect(e2).toBeInstanceOf(DaemonError);
+      expect(e2.message.length).toBeLessThan(DAEMON_MAX_ERROR_MESSAGE + 100);
+      expect(e2.message).toMatch(/more characters\)$/);
+      expect(e2.info.message).toHaveLength(size);
+      loud.close();
+      const after = rssMiB();
+      figures.push(
+        `client reading a 60 MiB error message: refused by 'wire.string' (DAEMON_MAX_MESSAGE_LENGTH); RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MB (server in the same process)`,
+      );
+    } finally {
+      await new Promise<void>((r) => s.close(() => r()));
+    }
   });
 });
