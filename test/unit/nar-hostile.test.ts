@@ -69,7 +69,7 @@ async function drain(it: AsyncIterable<unknown>): Promise<number> {
 describe("deep NARs", () => {
   // deeper than Nix can dump (PATH_MAX), and deep enough to overflow the call stack of a
   // recursive reader (the old interpreter used ~7 generator frames per level)
-  const depth = 3000;
+  const depth = 2100;
   const bytes = deepNar(depth);
 
   it("every reader and the encoder read deep NARs without recursion", async () => {
