@@ -20,7 +20,7 @@
  * @module
  */
 import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
-import { utf8Text } from "../codecs/wire-bytes.js";
+import { bytesEqual, utf8Text } from "../codecs/wire-bytes.js";
 import { ValidationError } from "../core/errors.js";
 import { nixJsonString } from "./json-text.js";
 import { readNarFast } from "./nar-reader-fast.js";
@@ -242,6 +242,94 @@ export function sortedEntryNames(dir: NarListingDirectory): string[] {
   return names;
 }
 
+/** How a directory's JSON starts and ends (its entries go between). */
+const DIRECTORY_JSON_OPEN = `{"type":"directory","entries":{`;
+const DIRECTORY_JSON_CLOSE = "}}";
+
+/** The JSON of a file or symlink of a listing, as Nix 2.8 prints it. */
+function leafJson(n: NarListingRegular | NarListingSymlink): string {
+  if (n.type === "symlink") return `{"type":"symlink","target":${nixJsonString(n.target)}}`;
+  let out = `{"type":"regular","size":${n.size}`;
+  if (n.executable) out += `,"executable":true`;
+  if (n.narOffset !== undefined) out += `,"narOffset":${n.narOffset}`;
+  return `${out}}`;
+}
+
+/** Options of {@link narListingJsonSync}. */
+export interface NarListingJsonOptions extends NarReadOptions {
+  /** The raw names of the path to list (default: the root). */
+  readonly path?: readonly Uint8Array[];
+  /** List subdirectories' entries too (default true); else a directory's entries are `{}`. */
+  readonly recursive?: boolean;
+}
+
+/**
+ * `formatNarListingJson` of the node at `options.path` of a NAR's binary listing, computed
+ * while the NAR streams by (synchronous inputs) without building the listing: the JSON grows
+ * as one string, nothing per entry is kept. The whole NAR is read and checked. Names and
+ * targets are binary strings (one character per byte; {@link binaryStringBytes} gives the
+ * bytes Nix prints). `undefined` when the path is not in the NAR.
+ */
+export function narListingJsonSync(
+  input: ByteInput,
+  options: NarListingJsonOptions = {},
+): string | undefined {
+  const path = options.path ?? [];
+  const recursive = options.recursive ?? true;
+  const at = path.length;
+  let out = "";
+  let found = false;
+  let inside = false;
+  // per open directory of the output: whether an entry was written in it yet
+  const open: boolean[] = [];
+  visitNarSync(
+    input,
+    (node) => {
+      const segs = node.segmentBytes;
+      const depth = segs.length;
+      if (depth <= at) {
+        inside = depth === at && !found && segs.every((b, i) => bytesEqual(b, path[i]!));
+        if (!inside) return;
+        found = true;
+      } else if (!inside) return;
+      const rel = depth - at;
+      if (!recursive && rel > 1) return;
+      while (open.length > rel) {
+        out += DIRECTORY_JSON_CLOSE;
+        open.pop();
+      }
+      if (rel > 0) {
+        if (open[rel - 1]) out += ",";
+        open[rel - 1] = true;
+        out += `${nixJsonString(binaryString(segs[depth - 1]!))}:`;
+        if (!recursive) {
+          out += "{}";
+          return;
+        }
+      }
+      if (node.type === "directory") {
+        out += DIRECTORY_JSON_OPEN;
+        open.push(false);
+      } else if (node.type === "symlink") {
+        out += leafJson({ type: "symlink", target: binaryString(node.targetBytes) });
+      } else {
+        out += leafJson({
+          type: "regular",
+          size: node.size,
+          executable: node.executable,
+          narOffset: node.narOffset,
+        });
+      }
+    },
+    options,
+  );
+  while (open.length > 0) {
+    out += DIRECTORY_JSON_CLOSE;
+    open.pop();
+  }
+  return found ? out : undefined;
+}
+
 /**
  * Formats a listing node as `nix nar ls --json` (Nix 2.8) prints it: keys `type`, `size`,
  * `executable` (when true), `narOffset`, `target`, `entries`; entries in byte order;
@@ -262,15 +350,10 @@ export function formatNarListingJson(
     if (n.type === undefined) {
       // an entry of a non-recursive listing read back from JSON
       out += "{}";
-    } else if (n.type === "regular") {
-      out += `{"type":"regular","size":${n.size}`;
-      if (n.executable) out += `,"executable":true`;
-      if (n.narOffset !== undefined) out += `,"narOffset":${n.narOffset}`;
-      out += "}";
-    } else if (n.type === "symlink") {
-      out += `{"type":"symlink","target":${nixJsonString(n.target)}}`;
+    } else if (n.type !== "directory") {
+      out += leafJson(n);
     } else {
-      out += `{"type":"directory","entries":{`;
+      out += DIRECTORY_JSON_OPEN;
       stack.push({ dir: n, names: sortedEntryNames(n), next: 0 });
     }
   };
@@ -278,7 +361,7 @@ export function formatNarListingJson(
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
     if (top.next === top.names.length) {
-      out += "}}";
+      out += DIRECTORY_JSON_CLOSE;
       stack.pop();
       continue;
     }

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { framedBytes, utf8Bytes } from "../../src/codecs/index.js";
 import { LimitExceededError } from "../../src/core/errors.js";
@@ -14,8 +15,12 @@ import {
   encodeNar,
   formatNarListingJson,
   listNar,
+  binaryString,
+  listNarSync,
   listNarTree,
   NAR_MAX_DEPTH,
+  narListingJsonSync,
+  type NarListingNode,
   NAR_TOKENS as T,
   type NarNode,
   parseNar,
@@ -26,6 +31,7 @@ import {
 } from "../../src/nar/index.js";
 import { visitNarSync } from "../../src/nar/nar-visit-sync.js";
 import { restoreNar } from "../../src/node/nar-restore.js";
+import { arbNarTree } from "../../src/testing/nar.js";
 import { CLI_PATH, runCli } from "../support/cli.js";
 
 const cat = (...parts: Uint8Array[]) => Buffer.concat(parts);
@@ -141,6 +147,41 @@ describe("deep NARs", () => {
       join(d, "async"),
     );
     expect(runCli(["nar", "dump-path", join(d, "async")]).stdout.equals(dumped.stdout)).toBe(true);
+  });
+});
+
+describe("nar ls --json without a listing tree", () => {
+  it("narListingJsonSync = formatNarListingJson of the binary listing, at every path (seeded)", () => {
+    fc.assert(
+      fc.property(arbNarTree({ maxDepth: 3, maxEntries: 5 }), fc.boolean(), (tree, recursive) => {
+        const nar = encodeNar(tree);
+        const listing = listNarSync(nar, { names: "binary" });
+        // every path of the tree, as raw names, and one that is not in it
+        const paths: Uint8Array[][] = [[], [utf8Bytes("no such entry")]];
+        const walk = (n: NarNode, at: Uint8Array[]) => {
+          if (n.type !== "directory") return;
+          for (const e of n.entries) {
+            const p = [...at, utf8Bytes(e.name)];
+            paths.push(p);
+            walk(e.node, p);
+          }
+        };
+        walk(tree, []);
+        for (const path of paths) {
+          let node: NarListingNode | undefined = listing;
+          for (const seg of path) {
+            const key = binaryString(seg);
+            node =
+              node?.type === "directory" && Object.hasOwn(node.entries, key)
+                ? node.entries[key]
+                : undefined;
+          }
+          const expected = node && formatNarListingJson(node, { recursive });
+          expect(narListingJsonSync(nar, { path, recursive })).toBe(expected);
+        }
+      }),
+      { seed: 14, numRuns: 60 },
+    );
   });
 });
 

@@ -10,8 +10,8 @@
 import type { Command } from "commander";
 import { NixCompatError } from "../../core/errors.js";
 import {
-  formatNarListingJson,
   listNarSync,
+  narListingJsonSync,
   type NarListingDirectory,
   type NarListingNode,
   sortedEntryNames,
@@ -209,17 +209,20 @@ export function registerNarCommands(program: Command): void {
         path = rawArgument(path);
         const segs = narPathSegments(path, true);
         const src = fileChunkSource(file);
-        let root: NarListingNode;
         try {
-          root = listNarSync(src, { names: "binary" });
-        } finally {
-          src.close();
-        }
-        if (opts.json) {
-          const node = (segs && findNode(root, segs)) ?? notFound(path);
-          // Nix 2.8 prints the JSON without a final newline
-          writeBinary(formatNarListingJson(node, { recursive: opts.recursive ?? false }));
-        } else {
+          if (opts.json) {
+            // JSON straight from the stream: no listing tree (a 200,000-entry directory
+            // would otherwise cost a dictionary object and a sort)
+            const json = narListingJsonSync(src, {
+              path: (segs ?? []).map((seg) => Buffer.from(seg, "latin1")),
+              recursive: opts.recursive ?? false,
+            });
+            if (segs === undefined || json === undefined) notFound(path);
+            // Nix 2.8 prints the JSON without a final newline
+            writeBinary(json);
+            return;
+          }
+          const root = listNarSync(src, { names: "binary" });
           listText(
             root,
             path,
@@ -227,6 +230,8 @@ export function registerNarCommands(program: Command): void {
             opts.long ?? false,
             opts.directory ?? false,
           );
+        } finally {
+          src.close();
         }
       },
     );
