@@ -251,7 +251,7 @@ export async function serveWorkerProtocol(
       let batch: Uint8Array[] = [last];
       let size = last.length;
       for (const c of encodeChunks(codec, value)) {
-        batch.push(c.slice());
+        batch.push(c);
         size += c.length;
         if (size < REPLY_BATCH_BYTES) continue;
         await send(...batch);
@@ -430,6 +430,7 @@ export async function serveWorkerProtocol(
           // its end), as Nix's Store::addMultipleToStore reads them.
           const frames = readFramed(reader);
           let error: unknown;
+          let overLimit = false;
           try {
             const inner = EmbeddingReader.over({
               next: async () => {
@@ -437,8 +438,19 @@ export async function serveWorkerProtocol(
                 return r.done ? undefined : r.value;
               },
             });
-            const readInner = <T>(codec: Codec<T>) =>
-              decodeAsync(codec, inner, { allowTrailing: true });
+            // each path's info counts against the request limits, as a request would
+            const readInner = async <T>(codec: Codec<T>) => {
+              meter.done();
+              meter.counting = true;
+              try {
+                return await decodeAsync(codec, inner, { allowTrailing: true });
+              } catch (err) {
+                if (err instanceof LimitExceededError) overLimit = true;
+                throw err;
+              } finally {
+                meter.counting = false;
+              }
+            };
             const count = await readInner(addMultipleCount);
             const add = need(handler.addToStoreNar, name);
             for (let i = 0; i < count; i++) {
@@ -455,8 +467,8 @@ export async function serveWorkerProtocol(
           } catch (err) {
             error = err;
           }
-          if (error instanceof NarSizeError && error.over) {
-            await fail(error.message);
+          if ((error instanceof NarSizeError && error.over) || overLimit) {
+            await fail((error as Error).message);
             throw error;
           }
           await drain(frames);

@@ -26,7 +26,7 @@ import { MemoryStore } from "../../src/daemon/memory-store.js";
 import { connectUnixSocket, listenWorkerProtocol } from "../../src/daemon/node.js";
 import { ServerBudget, SERVER_MAX_OVERRIDES } from "../../src/daemon/server-limits.js";
 import { WorkerSession } from "../../src/daemon/session.js";
-import { DEFAULT_CLIENT_SETTINGS, OPS } from "../../src/daemon/wire/ops.js";
+import { addMultipleItem, DEFAULT_CLIENT_SETTINGS, OPS } from "../../src/daemon/wire/ops.js";
 import { encodeNar } from "../../src/nar/writer.js";
 
 setFlagsFromString("--expose-gc");
@@ -235,6 +235,52 @@ describe("worker-protocol server under hostile clients", () => {
     );
   });
 
+  it("AddMultipleToStore: each path's info counts against the request limit", async () => {
+    const socket = join(dir, "multi");
+    const errors: unknown[] = [];
+    const s = await listenWorkerProtocol(socket, store, {
+      limits: { maxRequestBytes: 1 << 20 },
+      onError: (e) => errors.push(e),
+    });
+    try {
+      const transport = await connectUnixSocket(socket, { timeoutMs: 20_000 });
+      const session = await WorkerSession.open(transport, { settings: false });
+      const frame = (b: Uint8Array) => Buffer.concat([u64Bytes(b.length), b]);
+      await transport.write(
+        encode(OPS.AddMultipleToStore.request(session.version), {
+          repair: false,
+          dontCheckSigs: false,
+        }),
+      );
+      // one path whose info announces 10^6 references, then sends them
+      const path = pathOf(9000);
+      const item = encode(addMultipleItem, {
+        path,
+        deriver: undefined,
+        narHash: computeHash("sha256", new Uint8Array(0)),
+        references: [],
+        registrationTime: 0,
+        narSize: 0,
+        ultimate: false,
+        sigs: [],
+        ca: undefined,
+      });
+      // the references' count follows the path, the (empty) deriver and the 64-digit hash
+      const at = framedBytes(utf8Bytes(path)).length + 8 + 72;
+      const head = Buffer.concat([u64Bytes(1), item.subarray(0, at), u64Bytes(1e6)]);
+      await transport.write(frame(head));
+      const refs = frame(Buffer.concat(Array(1000).fill(framedBytes(utf8Bytes(pathOf(1))))));
+      const sent = await stream(transport, 64 << 20, () => refs);
+      for (let i = 0; i < 100 && errors.length === 0; i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(String((errors[0] as Error).message)).toMatch(/limit 'daemon.request'/);
+      expect(sent).toBeLessThan(32 << 20);
+      session.close();
+    } finally {
+      await new Promise<void>((r) => s.close(() => r()));
+    }
+  });
+
   it("the budget is per server: requests of several connections together are bounded", async () => {
     const small = new ServerBudget(4 << 20);
     const socket = join(dir, "budget");
@@ -347,7 +393,7 @@ describe("worker-protocol client against a hostile daemon", () => {
       loud.close();
       const after = rssMiB();
       figures.push(
-        `client reading a 60 MiB error message: refused by 'wire.string' (DAEMON_MAX_MESSAGE_LENGTH); RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MB (server in the same process)`,
+        `client given a 60 MiB error message: refused at its length field by 'wire.string' (DAEMON_MAX_MESSAGE_LENGTH), before reading it; process RSS ${before.toFixed(0)} -> ${after.toFixed(0)} MB, most of it the in-process server building the 60 MiB message`,
       );
     } finally {
       await new Promise<void>((r) => s.close(() => r()));
