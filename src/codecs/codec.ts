@@ -100,6 +100,8 @@ export interface OptionalNode extends Base<"optional"> {
 /** A reference resolved on first use (recursion). */
 export interface LazyNode extends Base<"lazy"> {
   readonly get: () => AnyCodec;
+  /** This rule's depth limit (name `codec.depth`); the decoder's default when absent. */
+  readonly limit?: Limit | undefined;
 }
 /** A check on a decoded value (and on a value about to be encoded). */
 export interface RefineNode extends Base<"refine"> {

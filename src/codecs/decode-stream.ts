@@ -14,7 +14,7 @@ import { UsageError } from "../core/errors.js";
 import { type ByteInput, type ByteReader, byteReader } from "./byte-reader.js";
 import type { Codec } from "./codec.js";
 import { limitError, malformedError, truncatedError } from "./codec-errors.js";
-import { type DecodeOptions, decodeNode, newState } from "./decode.js";
+import { type DecodeOptions, decodeRoot, newState } from "./decode.js";
 import type { DecodeEvent } from "./event.js";
 import type { PayloadHandle } from "./payload.js";
 import { allZero, concatBytes, copyBytes, padLength } from "./wire-bytes.js";
@@ -83,7 +83,7 @@ async function* run<T>(
   const reader = byteReader(input);
   const base = reader.offset;
   const st = newState(options, streaming);
-  const gen = decodeNode(st, codec);
+  const gen = decodeRoot(st, codec);
   let pending: Pending | undefined;
   let r = gen.next();
   while (!r.done) {

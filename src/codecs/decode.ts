@@ -48,8 +48,18 @@ export interface EventRequest {
   readonly op: "event";
   readonly event: DecodeEvent;
 }
+/**
+ * @internal A recursive rule to decode: the interpreter does not recurse on the JavaScript
+ * stack for `lazy` rules; {@link decodeRoot} keeps the pending rules on a stack of its own, so
+ * the depth of a value is bounded by its limit, never by the call stack.
+ */
+export interface CallRequest {
+  readonly op: "call";
+  readonly node: AnyCodec;
+}
 /** @internal What the interpreter asks its driver: `n` bytes, a payload, or to pass an event. */
 export type Instruction = number | PayloadRequest | EventRequest;
+type Step = Instruction | CallRequest;
 
 /** @internal State shared by the interpreter and its driver. */
 export interface DecodeState {
@@ -78,7 +88,7 @@ export function newState(options: DecodeOptions, streaming: boolean): DecodeStat
   };
 }
 
-type Gen<T> = Generator<Instruction, T, unknown>;
+type Gen<T> = Generator<Step, T, unknown>;
 
 function* readBytes(st: DecodeState, n: number, rule: string, expected: string): Gen<Uint8Array> {
   st.rule = rule;
@@ -337,10 +347,12 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
       return v === 1n ? yield* decodeNode(st, node.item) : undefined;
     }
     case "lazy": {
-      if (++st.depth > st.maxDepth) {
-        throw limitError(node.rule, st.offset, DEPTH_LIMIT_NAME, st.maxDepth, st.depth);
+      const max = node.limit ? effectiveLimit(node.limit, st.limits) : st.maxDepth;
+      if (++st.depth > max) {
+        throw limitError(node.rule, st.offset, DEPTH_LIMIT_NAME, max, st.depth);
       }
-      const v = yield* decodeNode(st, node.get());
+      const call: CallRequest = { op: "call", node: node.get() };
+      const v = yield call;
       st.depth--;
       return v;
     }
@@ -366,6 +378,36 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
     case "const":
       return node.value;
   }
+}
+
+/**
+ * @internal The interpreter on `codec` as its drivers see it: byte, payload and event
+ * requests only. The rules a `lazy` rule refers to run on an explicit stack here (one
+ * generator per pending recursive rule), so deep values need no deep JavaScript stack.
+ */
+export function decodeRoot(st: DecodeState, codec: AnyCodec): Iterator<Instruction, unknown> {
+  const stack: Gen<unknown>[] = [decodeNode(st, codec)];
+  return {
+    next(input?: unknown): IteratorResult<Instruction, unknown> {
+      let v = input;
+      for (;;) {
+        const r = stack[stack.length - 1]!.next(v);
+        if (r.done) {
+          stack.pop();
+          if (stack.length === 0) return r;
+          v = r.value;
+          continue;
+        }
+        const ins = r.value;
+        if (typeof ins === "object" && ins.op === "call") {
+          stack.push(decodeNode(st, ins.node));
+          v = undefined;
+          continue;
+        }
+        return r as IteratorYieldResult<Instruction>;
+      }
+    },
+  };
 }
 
 function* decodeRecord(st: DecodeState, node: RecordNode): Gen<unknown> {
@@ -402,7 +444,7 @@ export function decodePrefix<T>(
   options: DecodeOptions = {},
 ): { value: T; end: number } {
   const st = newState(options, false);
-  const gen = decodeNode(st, codec);
+  const gen = decodeRoot(st, codec);
   const onEvent = options.onEvent;
   let pos = 0;
   let r = gen.next();

@@ -13,6 +13,7 @@ import type { AnyCodec, Codec } from "./codec.js";
 import { encodeProblemError } from "./codec-errors.js";
 import { recordOf } from "./record.js";
 import type { PayloadSource } from "./payload.js";
+import { DEFAULT_MAX_DEPTH } from "./limits.js";
 import { concatBytes, framedBytes, padLength, u64Bytes, utf8Bytes } from "./wire-bytes.js";
 
 /** Where encoded bytes go. `write` may return a promise to apply backpressure. */
@@ -27,14 +28,25 @@ interface StreamRequest {
   readonly source: AsyncIterable<Uint8Array>;
 }
 
+/** A recursive rule to encode, run by {@link encodeParts} on its own stack. */
+interface CallRequest {
+  readonly op: "call";
+  readonly rule: string;
+  readonly node: AnyCodec;
+  readonly value: unknown;
+  /** The depth limit of the `lazy` rule (a cyclic value must not run forever). */
+  readonly max: number;
+}
+
 type Out = Uint8Array | StreamRequest;
+type Step = Out | CallRequest;
 const ZEROS = new Uint8Array(8);
 
 function fail(rule: string, detail: string): never {
   throw new ValidationError("codec.invalid-value", detail, { rule });
 }
 
-function* encodeNode(node: AnyCodec, value: unknown): Generator<Out, void, undefined> {
+function* encodeNode(node: AnyCodec, value: unknown): Generator<Step, void, undefined> {
   switch (node.kind) {
     case "u64": {
       if (typeof value !== "bigint" && typeof value !== "number")
@@ -151,9 +163,12 @@ function* encodeNode(node: AnyCodec, value: unknown): Generator<Out, void, undef
         yield* encodeNode(node.item, value);
       }
       return;
-    case "lazy":
-      yield* encodeNode(node.get(), value);
+    case "lazy": {
+      const max = node.limit?.value ?? DEFAULT_MAX_DEPTH;
+      const call: CallRequest = { op: "call", rule: node.rule, node: node.get(), value, max };
+      yield call;
       return;
+    }
     case "refine": {
       const p = node.check(value);
       if (p !== undefined) throw encodeProblemError(node.rule, p);
@@ -171,10 +186,33 @@ function* encodeNode(node: AnyCodec, value: unknown): Generator<Out, void, undef
   }
 }
 
+/**
+ * The encoder's output for `value`: the rules `lazy` rules refer to run on an explicit stack,
+ * so deep values need no deep JavaScript stack (nor pass each chunk through one generator per
+ * level).
+ */
+function* encodeParts(node: AnyCodec, value: unknown): Generator<Out, void, undefined> {
+  const stack: Generator<Step, void, undefined>[] = [encodeNode(node, value)];
+  while (stack.length > 0) {
+    const r = stack[stack.length - 1]!.next();
+    if (r.done) {
+      stack.pop();
+      continue;
+    }
+    const c = r.value;
+    if (isBytes(c) || c.op !== "call") {
+      yield c;
+      continue;
+    }
+    if (stack.length > c.max) fail(c.rule, `nested deeper than the limit of ${c.max} levels`);
+    stack.push(encodeNode(c.node, c.value));
+  }
+}
+
 /** Encodes `value` to bytes. Payloads must be in memory (or sync iterables). */
 export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
   const parts: Uint8Array[] = [];
-  for (const c of encodeNode(codec, value)) {
+  for (const c of encodeParts(codec, value)) {
     if (!isBytes(c)) {
       throw new UsageError("codec.async-payload", "encode() got an async payload: use encodeTo()", {
         rule: c.rule,
@@ -187,7 +225,7 @@ export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
 
 /** Encodes `value` to `sink`, streaming payloads given as async chunk sources. */
 export async function encodeTo<T>(codec: Codec<T>, value: T, sink: ByteSink): Promise<void> {
-  for (const c of encodeNode(codec, value)) {
+  for (const c of encodeParts(codec, value)) {
     if (isBytes(c)) {
       const w = sink.write(c);
       if (w instanceof Promise) await w;
@@ -209,7 +247,7 @@ export function* encodeChunks<T>(
   codec: Codec<T>,
   value: T,
 ): Generator<Uint8Array, void, undefined> {
-  for (const c of encodeNode(codec, value)) {
+  for (const c of encodeParts(codec, value)) {
     if (!isBytes(c)) {
       throw new UsageError(
         "codec.async-payload",

@@ -133,6 +133,15 @@ function extraFields(err: NixCompatError): Record<string, unknown> {
   return out;
 }
 
+/**
+ * `text` cut to at most `max` characters (plus a note of how many were left out): for input
+ * of any size quoted in an error message.
+ */
+export function truncateText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… (${text.length - max} more characters)`;
+}
+
 function composeMessage(file: string | undefined, pos: ErrorPosition, detail: string): string {
   const where = formatPosition(pos);
   const prefix = [file, where].filter((s) => s !== undefined && s !== "").join(": ");

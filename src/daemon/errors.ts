@@ -10,8 +10,19 @@
  *
  * @module
  */
-import { MalformedInputError, NixCompatError, type NixCompatErrorOptions } from "../core/errors.js";
+import {
+  MalformedInputError,
+  NixCompatError,
+  type NixCompatErrorOptions,
+  truncateText,
+} from "../core/errors.js";
 import type { DaemonErrorInfo } from "./wire/stderr.js";
+
+/**
+ * Longest daemon error message a {@link DaemonError} shows (its `message` and `detail`):
+ * 16 Ki characters; the whole text stays in `info.message`.
+ */
+export const DAEMON_MAX_ERROR_MESSAGE = 16 << 10;
 
 /** The daemon answered a request with an error. */
 export class DaemonError extends NixCompatError {
@@ -36,7 +47,11 @@ export class DaemonError extends NixCompatError {
         status: undefined,
       };
     } else {
-      super("daemon.error", stripAnsi(info.message), typeof detail === "object" ? detail : {});
+      super(
+        "daemon.error",
+        truncateText(stripAnsi(info.message), DAEMON_MAX_ERROR_MESSAGE),
+        typeof detail === "object" ? detail : {},
+      );
       this.info = info;
     }
   }

@@ -17,5 +17,6 @@ export * from "./errors.js";
 export * from "./memory-store.js";
 export * from "./memory-transport.js";
 export * from "./server.js";
+export * from "./server-limits.js";
 export * from "./session.js";
 export * from "./wire/index.js";

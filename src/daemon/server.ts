@@ -12,8 +12,18 @@
 import type { ChunkSource } from "../codecs/byte-reader.js";
 import type { Codec } from "../codecs/codec.js";
 import { decodeAsync } from "../codecs/decode-stream.js";
-import { encode } from "../codecs/encode.js";
+import { encode, encodeChunks } from "../codecs/encode.js";
+import { concatBytes } from "../codecs/wire-bytes.js";
+import { LimitExceededError } from "../core/errors.js";
 import { DaemonConnectionError, DaemonProtocolError } from "./errors.js";
+import {
+  RequestMeter,
+  SERVER_MAX_OVERRIDES,
+  SERVER_MAX_SETTING_LENGTH,
+  ServerBudget,
+  type ServerLimits,
+  yieldToEventLoop,
+} from "./server-limits.js";
 import type { Transport } from "./session.js";
 import { embeddedNar, EmbeddingReader } from "./wire/embedded-nar.js";
 import { readFramed } from "./wire/framed.js";
@@ -47,7 +57,6 @@ import {
   type ProtocolVersion,
   protocolMajor,
 } from "./wire/version.js";
-import { concatBytes } from "../codecs/wire-bytes.js";
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -103,6 +112,43 @@ function unclosable<T>(it: AsyncIterator<T>): AsyncIterable<T> {
   return { [Symbol.asyncIterator]: () => ({ next: () => it.next() }) };
 }
 
+/** Bytes of a reply gathered into one write. */
+const REPLY_BATCH_BYTES = 64 << 10;
+
+/** A NAR that did not have its announced size (`AddToStoreNar`, `AddMultipleToStore`). */
+class NarSizeError extends DaemonProtocolError {
+  /** True when the client sent more than announced: the connection cannot go on. */
+  readonly over: boolean;
+  constructor(path: string, declared: number, got: number, over: boolean) {
+    super(
+      "daemon.size-mismatch",
+      over
+        ? `NAR of '${path}' is larger than its announced size ${declared} (${got} bytes so far)`
+        : `size mismatch importing path '${path}': specified ${declared}, got ${got}`,
+    );
+    this.over = over;
+  }
+}
+
+/**
+ * `nar` checked against the size its path info announces as the bytes arrive: it fails as
+ * soon as one byte too many came (nothing past the announced size is handed on), and at its
+ * end if fewer came.
+ */
+async function* sizedNar(
+  nar: AsyncIterator<Uint8Array>,
+  path: string,
+  declared: number,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  let got = 0;
+  for (let r = await nar.next(); !r.done; r = await nar.next()) {
+    got += r.value.length;
+    if (got > declared) throw new NarSizeError(path, declared, got, true);
+    yield r.value;
+  }
+  if (got !== declared) throw new NarSizeError(path, declared, got, false);
+}
+
 /** Reads what is left of `it`. */
 async function drain(it: AsyncIterator<unknown>): Promise<void> {
   while (!(await it.next()).done) {
@@ -120,6 +166,13 @@ export interface ServeOptions {
   readonly trusted?: boolean;
   /** Called with each operation's name as it is received (for logs and tests). */
   readonly onOperation?: (name: string) => void;
+  /** Overrides of the per-request limits (see `server-limits.ts`). */
+  readonly limits?: ServerLimits;
+  /**
+   * The budget of request bytes shared by all connections of this server (default: one of
+   * its own per connection; `listenWorkerProtocol` shares one between its connections).
+   */
+  readonly budget?: ServerBudget;
 }
 
 class OpError extends Error {}
@@ -133,8 +186,30 @@ export async function serveWorkerProtocol(
   handler: WorkerStoreHandler,
   options: ServeOptions = {},
 ): Promise<void> {
-  const reader = EmbeddingReader.over(transport.source);
+  const meter = new RequestMeter(options.budget ?? new ServerBudget(), options.limits);
+  const reader = EmbeddingReader.over(meter.wrap(transport.source));
   const read = <T>(codec: Codec<T>) => decodeAsync(codec, reader, { allowTrailing: true });
+  let tellClient: (message: string) => Promise<void> | void = () => {};
+  /**
+   * Reads a request's arguments, counted against the request and server limits. Past a limit
+   * the client is told why (as far as it still listens) and the connection ends.
+   */
+  const readRequest = async <T>(codec: Codec<T>, limits?: Record<string, number>) => {
+    meter.counting = true;
+    try {
+      return await decodeAsync(codec, reader, { allowTrailing: true, limits });
+    } catch (err) {
+      if (err instanceof LimitExceededError)
+        await Promise.resolve(tellClient(err.message)).catch(() => {});
+      throw err;
+    } finally {
+      meter.counting = false;
+    }
+  };
+  const settingsLimits = {
+    "wire.list": options.limits?.maxOverrides ?? SERVER_MAX_OVERRIDES,
+    "wire.string": options.limits?.maxSettingLength ?? SERVER_MAX_SETTING_LENGTH,
+  };
   const ours = options.version ?? MAX_PROTOCOL_VERSION;
   try {
     await read(clientHello);
@@ -169,12 +244,32 @@ export async function serveWorkerProtocol(
           error: { level: 0, name: "Error", message, traces: [], status: 1 },
         } satisfies StderrMessage),
       );
+    tellClient = fail;
 
+    /** Sends `last` and the reply in batches, giving the event loop to others between them. */
+    const sendReply = async <T>(codec: Codec<T>, value: T): Promise<void> => {
+      let batch: Uint8Array[] = [last];
+      let size = last.length;
+      for (const c of encodeChunks(codec, value)) {
+        batch.push(c);
+        size += c.length;
+        if (size < REPLY_BATCH_BYTES) continue;
+        await send(...batch);
+        meter.wrote(size);
+        batch = [];
+        size = 0;
+        if (meter.dueForYield()) await yieldToEventLoop();
+      }
+      if (batch.length > 0) await send(...batch);
+    };
     const answer = async <Req, Res>(
       spec: OpSpec<Req, Res>,
       run: (args: Req) => Promise<Res> | Res,
     ): Promise<void> => {
-      const args = await read(spec.args(v));
+      const args = await readRequest(
+        spec.args(v),
+        (spec as OpSpec<unknown, unknown>) === OPS.SetOptions ? settingsLimits : undefined,
+      );
       let res: Res;
       try {
         res = await run(args);
@@ -182,7 +277,7 @@ export async function serveWorkerProtocol(
         await fail(err instanceof Error ? err.message : String(err));
         return;
       }
-      await send(last, encode(spec.reply(v), res));
+      await sendReply(spec.reply(v), res);
     };
     const need = <F>(f: F | undefined, name: string): F => {
       if (f === undefined) throw new OpError(`operation '${name}' is not supported by this daemon`);
@@ -190,6 +285,9 @@ export async function serveWorkerProtocol(
     };
 
     for (;;) {
+      // The previous request is answered: its bytes go back to the budget, the next one's count.
+      meter.done();
+      meter.counting = true;
       // The client hanging up between requests is the normal end of a connection.
       let ended: boolean;
       try {
@@ -273,7 +371,7 @@ export async function serveWorkerProtocol(
           });
           break;
         case OP.NarFromPath: {
-          const path = await read(OPS.NarFromPath.args(v));
+          const path = await readRequest(OPS.NarFromPath.args(v));
           let nar: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
           try {
             nar = await need(handler.narFromPath, name).call(handler, path, ctx);
@@ -286,7 +384,7 @@ export async function serveWorkerProtocol(
           break;
         }
         case OP.AddToStoreNar: {
-          const req = await read(OPS.AddToStoreNar.args(v));
+          const req = await readRequest(OPS.AddToStoreNar.args(v));
           // The NAR: framed (≥ 1.23), or in the client's replies to our stderr `read` requests
           // (1.21, 1.22), which carry no length: that NAR is parsed to find its end, and we ask
           // for no byte past it. (Inline NARs, before 1.21, are below the supported versions:
@@ -305,6 +403,7 @@ export async function serveWorkerProtocol(
             };
             nar = embeddedNar(EmbeddingReader.over(tunnel));
           }
+          nar = sizedNar(nar, req.info.path, req.info.narSize);
           let error: unknown;
           try {
             await need(handler.addToStoreNar, name).call(handler, req, unclosable(nar), ctx);
@@ -312,8 +411,13 @@ export async function serveWorkerProtocol(
           } catch (err) {
             error = err;
           }
-          // Framed data is skipped to its end whatever went wrong; over `read` requests the
-          // client sends nothing unasked, so the connection goes on in both cases.
+          // More than the announced size: nothing more is read, the connection ends.
+          if (error instanceof NarSizeError && error.over) {
+            await fail(error.message);
+            throw error;
+          }
+          // Framed data is skipped to its end whatever else went wrong; over `read` requests
+          // the client sends nothing unasked, so the connection goes on in both cases.
           if (error !== undefined && frames !== undefined) await drain(frames);
           if (error !== undefined)
             await fail(error instanceof Error ? error.message : String(error));
@@ -321,11 +425,12 @@ export async function serveWorkerProtocol(
           break;
         }
         case OP.AddMultipleToStore: {
-          const req: AddMultipleToStoreRequest = await read(OPS.AddMultipleToStore.args(v));
+          const req: AddMultipleToStoreRequest = await readRequest(OPS.AddMultipleToStore.args(v));
           // Inside the frames: a count, then each path's info and its raw NAR (parsed to find
           // its end), as Nix's Store::addMultipleToStore reads them.
           const frames = readFramed(reader);
           let error: unknown;
+          let overLimit = false;
           try {
             const inner = EmbeddingReader.over({
               next: async () => {
@@ -333,13 +438,24 @@ export async function serveWorkerProtocol(
                 return r.done ? undefined : r.value;
               },
             });
-            const readInner = <T>(codec: Codec<T>) =>
-              decodeAsync(codec, inner, { allowTrailing: true });
+            // each path's info counts against the request limits, as a request would
+            const readInner = async <T>(codec: Codec<T>) => {
+              meter.done();
+              meter.counting = true;
+              try {
+                return await decodeAsync(codec, inner, { allowTrailing: true });
+              } catch (err) {
+                if (err instanceof LimitExceededError) overLimit = true;
+                throw err;
+              } finally {
+                meter.counting = false;
+              }
+            };
             const count = await readInner(addMultipleCount);
             const add = need(handler.addToStoreNar, name);
             for (let i = 0; i < count; i++) {
               const info = await readInner(addMultipleItem);
-              const nar = embeddedNar(inner);
+              const nar = sizedNar(embeddedNar(inner), info.path, info.narSize);
               await add.call(
                 handler,
                 { info: { ...info, ultimate: false }, ...req },
@@ -350,6 +466,10 @@ export async function serveWorkerProtocol(
             }
           } catch (err) {
             error = err;
+          }
+          if ((error instanceof NarSizeError && error.over) || overLimit) {
+            await fail((error as Error).message);
+            throw error;
           }
           await drain(frames);
           if (error !== undefined)
@@ -363,6 +483,7 @@ export async function serveWorkerProtocol(
       }
     }
   } finally {
+    meter.done();
     transport.close();
   }
 }

@@ -12,7 +12,12 @@ import type { Codec } from "../codecs/codec.js";
 import { decodeAsync } from "../codecs/decode-stream.js";
 import { encode } from "../codecs/encode.js";
 import { UsageError } from "../core/errors.js";
-import { DaemonConnectionError, DaemonError, DaemonProtocolError } from "./errors.js";
+import {
+  DaemonConnectionError,
+  DaemonError,
+  DaemonProtocolError,
+  DaemonTimeoutError,
+} from "./errors.js";
 import { framedChunks } from "./wire/framed.js";
 import { clientHello, clientOptions, clientVersion, serverHello } from "./wire/handshake.js";
 import {
@@ -65,8 +70,24 @@ export type DaemonEvent = Extract<
 /** Receives daemon events. */
 export type DaemonEventListener = (event: DaemonEvent) => void;
 
+/**
+ * Longest string the client accepts in the daemon's stderr messages (a log line, an error
+ * message): 4 MiB, against the wire's own 64 MiB; option `maxMessageLength`. Longer ones fail
+ * the request with a `LimitExceededError` (and end the connection).
+ */
+export const DAEMON_MAX_MESSAGE_LENGTH = 4 << 20;
+
 /** Options of a session. */
 export interface SessionOptions {
+  /**
+   * Milliseconds a request (or the handshake) may take in all, however often the daemon sends
+   * something meanwhile (default: no deadline; the transport's idle timeout still applies).
+   * Past it the request fails with a `DaemonTimeoutError` (code `daemon.deadline`) and the
+   * connection is closed.
+   */
+  readonly deadlineMs?: number;
+  /** {@link DAEMON_MAX_MESSAGE_LENGTH} */
+  readonly maxMessageLength?: number;
   /** The version the client announces (default {@link MAX_PROTOCOL_VERSION}). */
   readonly clientVersion?: ProtocolVersion;
   /** Settings sent with `SetOptions` after the handshake (`false`: do not send). */
@@ -77,6 +98,8 @@ export interface SessionOptions {
 
 /** Per-request options. */
 export interface RequestOptions {
+  /** This request's deadline in milliseconds (default: the session's `deadlineMs`). */
+  readonly deadlineMs?: number;
   /** Receives log lines and activities of this request. */
   readonly onEvent?: DaemonEventListener;
 }
@@ -89,6 +112,35 @@ export interface NarFromPathOptions extends RequestOptions {
    * saves the page faults of fresh memory on large NARs. Default false: chunks stay valid.
    */
   readonly reuseBuffers?: boolean;
+}
+
+/**
+ * A deadline of `ms` milliseconds (none when undefined): when it passes, `onExpiry` closes the
+ * connection, which makes the pending read fail; {@link error} then turns that failure into a
+ * `DaemonTimeoutError`.
+ */
+function startDeadline(
+  ms: number | undefined,
+  onExpiry: () => void,
+): { readonly expired: boolean; error(cause: unknown): DaemonTimeoutError; clear(): void } {
+  let expired = false;
+  const timer =
+    ms === undefined
+      ? undefined
+      : setTimeout(() => {
+          expired = true;
+          onExpiry();
+        }, ms);
+  return {
+    get expired() {
+      return expired;
+    },
+    error: (cause) =>
+      new DaemonTimeoutError("daemon.deadline", `the request took longer than ${ms} ms`, {
+        cause,
+      }),
+    clear: () => clearTimeout(timer),
+  };
 }
 
 /** A connected, handshaken worker-protocol session. */
@@ -109,6 +161,7 @@ export class WorkerSession {
     daemonVersion: ProtocolVersion,
     info: ClientHandshakeInfo,
     private readonly onEvent: DaemonEventListener | undefined,
+    private readonly options: SessionOptions = {},
   ) {
     this.version = version;
     this.daemonVersion = daemonVersion;
@@ -119,6 +172,7 @@ export class WorkerSession {
   static async open(transport: Transport, options: SessionOptions = {}): Promise<WorkerSession> {
     const reader = EmbeddingReader.over(transport.source);
     const ours = options.clientVersion ?? MAX_PROTOCOL_VERSION;
+    const deadline = startDeadline(options.deadlineMs, () => transport.close());
     try {
       await transport.write(encode(clientHello, undefined));
       const hello = await decodeAsync(serverHello, reader, { allowTrailing: true });
@@ -142,18 +196,32 @@ export class WorkerSession {
         ]),
       );
       const info = await decodeAsync(clientHandshakeInfo(v), reader, { allowTrailing: true });
-      const session = new WorkerSession(transport, reader, v, hello.version, info, options.onEvent);
+      const session = new WorkerSession(
+        transport,
+        reader,
+        v,
+        hello.version,
+        info,
+        options.onEvent,
+        options,
+      );
       await session.processStderr();
       if (options.settings !== false) await session.setOptions(options.settings ?? {});
       return session;
     } catch (err) {
       transport.close();
-      throw err;
+      throw deadline.expired ? deadline.error(err) : err;
+    } finally {
+      deadline.clear();
     }
   }
 
   private async read<T>(codec: Codec<T>): Promise<T> {
     return decodeAsync(codec, this.reader, { allowTrailing: true });
+  }
+
+  private stderrLimits(): Record<string, number> {
+    return { "wire.string": this.options.maxMessageLength ?? DAEMON_MAX_MESSAGE_LENGTH };
   }
 
   private busy = false;
@@ -174,14 +242,16 @@ export class WorkerSession {
     this.busy = true;
   }
 
-  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+  private async guard<T>(fn: () => Promise<T>, deadlineMs?: number): Promise<T> {
     this.enter();
+    const deadline = startDeadline(deadlineMs ?? this.options.deadlineMs, () => this.fail());
     try {
       return await fn();
     } catch (err) {
       if (!(err instanceof DaemonError)) this.fail();
-      throw err;
+      throw deadline.expired ? deadline.error(err) : err;
     } finally {
+      deadline.clear();
       this.busy = false;
     }
   }
@@ -204,8 +274,9 @@ export class WorkerSession {
   ): Promise<void> {
     const codec = stderrMessage(this.version);
     let pending: Uint8Array | undefined;
+    const limits = this.stderrLimits();
     for (;;) {
-      const m = await this.read(codec);
+      const m = await decodeAsync(codec, this.reader, { allowTrailing: true, limits });
       switch (m.type) {
         case "last":
           return;
@@ -249,7 +320,7 @@ export class WorkerSession {
       await this.transport.write(encode(spec.request(this.version), args));
       await this.processStderr(options.onEvent);
       return this.read(spec.reply(this.version));
-    });
+    }, options.deadlineMs);
   }
 
   /** `SetOptions`: sends client settings (missing ones take Nix's defaults). */
@@ -362,6 +433,9 @@ export class WorkerSession {
     const self = this;
     return (async function* () {
       self.enter();
+      const deadline = startDeadline(options.deadlineMs ?? self.options.deadlineMs, () =>
+        self.fail(),
+      );
       let done = false;
       let inNar = false;
       try {
@@ -372,8 +446,9 @@ export class WorkerSession {
         done = true;
       } catch (err) {
         if (!(err instanceof DaemonError)) self.fail();
-        throw err;
+        throw deadline.expired ? deadline.error(err) : err;
       } finally {
+        deadline.clear();
         self.busy = false;
         if (inNar && !done && self.healthy) {
           // Stopped early (or a daemon error before the NAR): the NAR may be half read.
@@ -410,7 +485,7 @@ export class WorkerSession {
         return;
       }
       await this.processStderr(options.onEvent, byteChunks(nar));
-    });
+    }, options.deadlineMs);
   }
 
   /**
@@ -447,7 +522,7 @@ export class WorkerSession {
       const [w, s] = await Promise.allSettled([writing, stderr]);
       if (s.status === "rejected") throw s.reason;
       if (w.status === "rejected") throw w.reason;
-    });
+    }, options.deadlineMs);
   }
 
   /** Closes the connection. */

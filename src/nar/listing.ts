@@ -20,7 +20,7 @@
  * @module
  */
 import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
-import { compareBytes, utf8Bytes, utf8Text } from "../codecs/wire-bytes.js";
+import { bytesEqual, utf8Text } from "../codecs/wire-bytes.js";
 import { ValidationError } from "../core/errors.js";
 import { nixJsonString } from "./json-text.js";
 import { readNarFast } from "./nar-reader-fast.js";
@@ -74,9 +74,17 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** The bytes as a string of one character (U+0000-U+00FF) per byte. */
 export function binaryString(bytes: Uint8Array): string {
+  // (names are short: a loop beats building an argument list; `apply` on typed arrays, not a
+  // spread, which goes through the iterator protocol)
+  if (bytes.length <= 16) {
+    let out = "";
+    for (let i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]!);
+    return out;
+  }
   let out = "";
   for (let i = 0; i < bytes.length; i += 8192) {
-    out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+    const part = bytes.subarray(i, i + 8192) as unknown as number[];
+    out += String.fromCharCode.apply(null, part);
   }
   return out;
 }
@@ -88,14 +96,15 @@ export function binaryStringBytes(text: string): Uint8Array {
   return out;
 }
 
-function textOf(bytes: Uint8Array, what: string, segments: readonly string[]): string {
+function textOf(bytes: Uint8Array, what: string, segments: readonly Uint8Array[]): string {
   try {
     return strictUtf8.decode(bytes);
   } catch {
     throw new ValidationError(
       "nar.name-not-utf8",
       `${what} is not valid UTF-8 (list with names: "binary" to keep the raw bytes)`,
-      { rule: "nar.listing", path: segments },
+      // (the path is decoded only here: per node it would cost the depth each time)
+      { rule: "nar.listing", path: segments.map((b) => utf8Text(b)) },
     );
   }
 }
@@ -126,7 +135,6 @@ function lister(options: NarListOptions): {
   let root: NarListingNode | undefined;
   const dirs: NarListingDirectory[] = [];
   const binary = options.names === "binary";
-  const textPath = (segs: readonly Uint8Array[]) => segs.map((b) => utf8Text(b));
   const add = (node: NarStreamNode | NarSyncNode): void => {
     const segs = node.segmentBytes;
     let item: NarListingNode;
@@ -134,7 +142,7 @@ function lister(options: NarListOptions): {
     else if (node.type === "symlink") {
       const target = binary
         ? binaryString(node.targetBytes)
-        : textOf(node.targetBytes, "a symlink target", textPath(segs));
+        : textOf(node.targetBytes, "a symlink target", segs);
       item = { type: "symlink", target };
     } else {
       item = node.executable
@@ -146,7 +154,7 @@ function lister(options: NarListOptions): {
     else {
       dirs.length = depth;
       const raw = segs[depth - 1]!;
-      const name = binary ? binaryString(raw) : textOf(raw, "an entry name", textPath(segs));
+      const name = binary ? binaryString(raw) : textOf(raw, "an entry name", segs);
       dirs[depth - 1]!.entries[name] = item;
     }
     if (item.type === "directory") dirs[depth] = item;
@@ -157,19 +165,31 @@ function lister(options: NarListOptions): {
 /** The listing of an in-memory tree (no `narOffset`; `executable` always present, as newer Nix writes). */
 export function listNarTree(node: NarNode, options: { recursive?: boolean } = {}): NarListingNode {
   const recursive = options.recursive ?? true;
-  switch (node.type) {
-    case "regular":
-      return { type: "regular", size: node.contents.length, executable: node.executable };
-    case "symlink":
-      return { type: "symlink", target: node.target };
-    case "directory": {
-      const entries = newEntries();
-      for (const e of node.entries) {
-        entries[e.name] = recursive ? listNarTree(e.node) : ({} as NarListingNode);
+  // iterative: a tree as deep as the readers accept (NAR_MAX_DEPTH) needs no deep call stack
+  const leaf = (n: NarNode): NarListingNode | undefined =>
+    n.type === "regular"
+      ? { type: "regular", size: n.contents.length, executable: n.executable }
+      : n.type === "symlink"
+        ? { type: "symlink", target: n.target }
+        : undefined;
+  const top = leaf(node);
+  if (top !== undefined) return top;
+  const root: NarListingDirectory = { type: "directory", entries: newEntries() };
+  const work: [NarNode, NarListingDirectory, boolean][] = [[node, root, recursive]];
+  for (let w = work.pop(); w !== undefined; w = work.pop()) {
+    const [dir, out, deep] = w;
+    if (dir.type !== "directory") continue;
+    for (const e of dir.entries) {
+      if (!deep) {
+        out.entries[e.name] = {} as NarListingNode;
+        continue;
       }
-      return { type: "directory", entries };
+      const item = leaf(e.node) ?? { type: "directory", entries: newEntries() };
+      out.entries[e.name] = item;
+      if (item.type === "directory") work.push([e.node, item, true]);
     }
   }
+  return root;
 }
 
 /** Wraps a root in the `.ls` document shape. */
@@ -189,14 +209,125 @@ export function findListingNode(root: NarListingNode, path: string): NarListingN
 }
 
 /**
+ * Compares strings by the bytes of their UTF-8 encoding without encoding them: UTF-16 order
+ * except that surrogates (U+D800-U+DFFF, the halves of characters above U+FFFF) sort after
+ * U+E000-U+FFFF. For `binary` listings (one character per byte) it is the byte order.
+ */
+export function compareUtf8Order(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 && y >= 0xd800) {
+      x = x < 0xe000 ? x + 0x2000 : x - 0x800;
+      y = y < 0xe000 ? y + 0x2000 : y - 0x800;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/**
  * Names of a directory's entries in NAR order (byte order of their UTF-8 encoding; for
  * `binary` listings, where each character is one byte, that is the order of the characters).
  */
 export function sortedEntryNames(dir: NarListingDirectory): string[] {
-  return Object.keys(dir.entries)
-    .map((k) => [k, utf8Bytes(k)] as const)
-    .sort((a, b) => compareBytes(a[1], b[1]))
-    .map((p) => p[0]);
+  const names = Object.keys(dir.entries);
+  // entries are added in NAR order; only integer-like names (which objects list first) can
+  // put them out of order: sort only then
+  for (let i = 1; i < names.length; i++) {
+    if (compareUtf8Order(names[i - 1]!, names[i]!) > 0) return names.sort(compareUtf8Order);
+  }
+  return names;
+}
+
+/** How a directory's JSON starts and ends (its entries go between). */
+const DIRECTORY_JSON_OPEN = `{"type":"directory","entries":{`;
+const DIRECTORY_JSON_CLOSE = "}}";
+
+/** The JSON of a file or symlink of a listing, as Nix 2.8 prints it. */
+function leafJson(n: NarListingRegular | NarListingSymlink): string {
+  if (n.type === "symlink") return `{"type":"symlink","target":${nixJsonString(n.target)}}`;
+  let out = `{"type":"regular","size":${n.size}`;
+  if (n.executable) out += `,"executable":true`;
+  if (n.narOffset !== undefined) out += `,"narOffset":${n.narOffset}`;
+  return `${out}}`;
+}
+
+/** Options of {@link narListingJsonSync}. */
+export interface NarListingJsonOptions extends NarReadOptions {
+  /** The raw names of the path to list (default: the root). */
+  readonly path?: readonly Uint8Array[];
+  /** List subdirectories' entries too (default true); else a directory's entries are `{}`. */
+  readonly recursive?: boolean;
+}
+
+/**
+ * `formatNarListingJson` of the node at `options.path` of a NAR's binary listing, computed
+ * while the NAR streams by (synchronous inputs) without building the listing: the JSON grows
+ * as one string, nothing per entry is kept. The whole NAR is read and checked. Names and
+ * targets are binary strings (one character per byte; {@link binaryStringBytes} gives the
+ * bytes Nix prints). `undefined` when the path is not in the NAR.
+ */
+export function narListingJsonSync(
+  input: ByteInput,
+  options: NarListingJsonOptions = {},
+): string | undefined {
+  const path = options.path ?? [];
+  const recursive = options.recursive ?? true;
+  const at = path.length;
+  let out = "";
+  let found = false;
+  let inside = false;
+  // per open directory of the output: whether an entry was written in it yet
+  const open: boolean[] = [];
+  visitNarSync(
+    input,
+    (node) => {
+      const segs = node.segmentBytes;
+      const depth = segs.length;
+      if (depth <= at) {
+        inside = depth === at && !found && segs.every((b, i) => bytesEqual(b, path[i]!));
+        if (!inside) return;
+        found = true;
+      } else if (!inside) return;
+      const rel = depth - at;
+      if (!recursive && rel > 1) return;
+      while (open.length > rel) {
+        out += DIRECTORY_JSON_CLOSE;
+        open.pop();
+      }
+      if (rel > 0) {
+        if (open[rel - 1]) out += ",";
+        open[rel - 1] = true;
+        out += `${nixJsonString(binaryString(segs[depth - 1]!))}:`;
+        if (!recursive) {
+          out += "{}";
+          return;
+        }
+      }
+      if (node.type === "directory") {
+        out += DIRECTORY_JSON_OPEN;
+        open.push(false);
+      } else if (node.type === "symlink") {
+        out += leafJson({ type: "symlink", target: binaryString(node.targetBytes) });
+      } else {
+        out += leafJson({
+          type: "regular",
+          size: node.size,
+          executable: node.executable,
+          narOffset: node.narOffset,
+        });
+      }
+    },
+    options,
+  );
+  while (open.length > 0) {
+    out += DIRECTORY_JSON_CLOSE;
+    open.pop();
+  }
+  return found ? out : undefined;
 }
 
 /**
@@ -210,36 +341,36 @@ export function formatNarListingJson(
   options: { recursive?: boolean } = {},
 ): string {
   const recursive = options.recursive ?? true;
-  const out: string[] = [];
-  write(node);
-  return out.join("");
-
-  function write(n: NarListingNode): void {
+  // iterative (a tree as deep as the readers accept needs no deep call stack); the text grows
+  // by `+=`, which V8 joins once at the end
+  let out = "";
+  // pending directories: their sorted names and the next one to write
+  const stack: { dir: NarListingDirectory; names: string[]; next: number }[] = [];
+  const open = (n: NarListingNode): void => {
     if (n.type === undefined) {
       // an entry of a non-recursive listing read back from JSON
-      out.push("{}");
-      return;
-    }
-    out.push(`{"type":"${n.type}"`);
-    if (n.type === "regular") {
-      out.push(`,"size":${n.size}`);
-      if (n.executable) out.push(`,"executable":true`);
-      if (n.narOffset !== undefined) out.push(`,"narOffset":${n.narOffset}`);
-    } else if (n.type === "symlink") {
-      out.push(`,"target":${nixJsonString(n.target)}`);
+      out += "{}";
+    } else if (n.type !== "directory") {
+      out += leafJson(n);
     } else {
-      out.push(`,"entries":{`);
-      let first = true;
-      for (const name of sortedEntryNames(n)) {
-        if (!first) out.push(",");
-        first = false;
-        out.push(`${nixJsonString(name)}:`);
-        // non-recursive listings show only the names of the top directory's entries
-        if (recursive) write(n.entries[name]!);
-        else out.push("{}");
-      }
-      out.push("}");
+      out += DIRECTORY_JSON_OPEN;
+      stack.push({ dir: n, names: sortedEntryNames(n), next: 0 });
     }
-    out.push("}");
+  };
+  open(node);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next === top.names.length) {
+      out += DIRECTORY_JSON_CLOSE;
+      stack.pop();
+      continue;
+    }
+    const name = top.names[top.next++]!;
+    if (top.next > 1) out += ",";
+    out += `${nixJsonString(name)}:`;
+    // non-recursive listings show only the names of the top directory's entries
+    if (recursive) open(top.dir.entries[name]!);
+    else out += "{}";
   }
+  return out;
 }

@@ -50,6 +50,7 @@ import {
   checkNarTarget,
   NAR_MAGIC,
   NAR_MAX_CONTENTS_SIZE,
+  NAR_MAX_DEPTH,
   NAR_MAX_NAME_LENGTH,
   NAR_MAX_TARGET_LENGTH,
 } from "./nar-rules.js";
@@ -112,7 +113,7 @@ const entryCodec: Codec<WireEntry> = record("nar.entry", {
   nameTag: token("name", "nar.entry"),
   name: event("entry", nameCodec),
   nodeTag: token("node", "nar.entry"),
-  node: lazy("nar.node", () => narNode),
+  node: lazy("nar.node", () => narNode, { maxDepth: NAR_MAX_DEPTH }),
   close: event("entry-end", close("nar.entry")),
 }) as Codec<WireEntry>;
 
@@ -138,6 +139,17 @@ const wireNode = record("nar.node", {
 
 type WireNode = { body: Parameters<typeof fromWire>[0] };
 
+const exactUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** The text of `bytes`, or `undefined` when it would not give the same bytes back. */
+function exactText(bytes: Uint8Array): string | undefined {
+  try {
+    return exactUtf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 function fromWire(body: { tag: string; value: unknown }): NarNode {
   switch (body.tag) {
     case "regular": {
@@ -148,13 +160,23 @@ function fromWire(body: { tag: string; value: unknown }): NarNode {
         contents: r.value.contents as Uint8Array,
       };
     }
-    case "symlink":
-      return { type: "symlink", target: utf8Text((body.value as { target: Uint8Array }).target) };
+    case "symlink": {
+      const bytes = (body.value as { target: Uint8Array }).target;
+      const target = exactText(bytes);
+      return target === undefined
+        ? { type: "symlink", target: utf8Text(bytes), targetBytes: bytes }
+        : { type: "symlink", target };
+    }
     default: {
       const entries = (body.value as { entries: WireEntry[] }).entries;
       return {
         type: "directory",
-        entries: entries.map((e) => ({ name: utf8Text(e.name), node: e.node })),
+        entries: entries.map((e) => {
+          const name = exactText(e.name);
+          return name === undefined
+            ? { name: utf8Text(e.name), nameBytes: e.name, node: e.node }
+            : { name, node: e.node };
+        }),
       };
     }
   }
@@ -173,16 +195,18 @@ function toWire(node: NarNode): { body: { tag: string; value: unknown } } {
         },
       };
     case "symlink":
-      return { body: { tag: "symlink", value: { target: utf8Bytes(node.target) } } };
+      return {
+        body: { tag: "symlink", value: { target: node.targetBytes ?? utf8Bytes(node.target) } },
+      };
     case "directory":
       return { body: { tag: "directory", value: { entries: sortedWireEntries(node.entries) } } };
   }
 }
 
-/** Entries with UTF-8 names, sorted as bytes (the order Nix writes). */
+/** Entries with their names' bytes, sorted as bytes (the order Nix writes). */
 function sortedWireEntries(entries: readonly NarEntry[]): WireEntry[] {
   return entries
-    .map((e) => ({ name: utf8Bytes(e.name), node: e.node }))
+    .map((e) => ({ name: e.nameBytes ?? utf8Bytes(e.name), node: e.node }))
     .sort((a, b) => compareBytes(a.name, b.name));
 }
 

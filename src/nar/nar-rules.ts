@@ -16,8 +16,13 @@ export const NAR_MAX_NAME_LENGTH = 255;
 export const NAR_MAX_TARGET_LENGTH = 4095;
 /** Maximum size of a regular file's contents; limit name `nar.contents`. */
 export const NAR_MAX_CONTENTS_SIZE = Number.MAX_SAFE_INTEGER;
-/** Maximum directory nesting depth; limit name `codec.depth`. */
-export const NAR_MAX_DEPTH = 512;
+/**
+ * Maximum directory nesting depth; limit name `codec.depth`. Far above real trees: Nix dumps
+ * paths through full file names, so `PATH_MAX` (4096) keeps what `nix-store --dump` can write
+ * below about 2048 levels. Every reader and writer walks a NAR without recursion on the
+ * JavaScript stack, so any depth within the limit is read.
+ */
+export const NAR_MAX_DEPTH = 8192;
 
 /** Checks an entry name given as bytes; returns the problem, if any. */
 export function checkNarName(name: Uint8Array): Problem | undefined {

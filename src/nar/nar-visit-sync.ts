@@ -18,7 +18,7 @@ import {
   quote,
   truncatedError,
 } from "../codecs/codec-errors.js";
-import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_ITEMS, DEPTH_LIMIT_NAME } from "../codecs/limits.js";
+import { DEFAULT_MAX_ITEMS, DEPTH_LIMIT_NAME } from "../codecs/limits.js";
 import {
   allZero,
   bytesEqual,
@@ -42,6 +42,7 @@ import {
   checkNarOrder,
   checkNarTarget,
   NAR_MAX_CONTENTS_SIZE,
+  NAR_MAX_DEPTH,
   NAR_MAX_NAME_LENGTH,
   NAR_MAX_TARGET_LENGTH,
 } from "./nar-rules.js";
@@ -92,7 +93,7 @@ export function visitNarSync(
   const maxName = lim["nar.name"] ?? NAR_MAX_NAME_LENGTH;
   const maxTarget = lim["nar.target"] ?? NAR_MAX_TARGET_LENGTH;
   const maxContents = lim["nar.contents"] ?? NAR_MAX_CONTENTS_SIZE;
-  const maxDepth = lim[DEPTH_LIMIT_NAME] ?? DEFAULT_MAX_DEPTH;
+  const maxDepth = lim[DEPTH_LIMIT_NAME] ?? NAR_MAX_DEPTH;
   const maxItems = lim["nar.directory"] ?? DEFAULT_MAX_ITEMS;
   const off = () => R.offset - base;
   const s = new Slow(R, base);

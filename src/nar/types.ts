@@ -2,7 +2,8 @@
  * The file-system object tree a NAR serialises, as plain data.
  *
  * Names are text (UTF-8); the order Nix uses is the byte order of their UTF-8 encoding, which
- * can differ from JavaScript's string order.
+ * can differ from JavaScript's string order. Names and targets that are not valid UTF-8 keep
+ * their bytes beside the text (`nameBytes`, `targetBytes`), so nothing read is lost.
  *
  * @module
  */
@@ -18,6 +19,12 @@ export interface NarRegular {
 export interface NarSymlink {
   readonly type: "symlink";
   readonly target: string;
+  /**
+   * The target's bytes, present when they are not valid UTF-8 (`target` then shows them with
+   * U+FFFD): `parseNar` keeps them so the tree encodes back to the same NAR, and the encoder
+   * writes them instead of `target`.
+   */
+  readonly targetBytes?: Uint8Array;
 }
 
 /** A directory: entries in any order when writing (the writer sorts), sorted when read. */
@@ -29,6 +36,12 @@ export interface NarDirectory {
 /** A named child of a directory. */
 export interface NarEntry {
   readonly name: string;
+  /**
+   * The name's bytes, present when they are not valid UTF-8 (`name` then shows them with
+   * U+FFFD): `parseNar` keeps them so the tree encodes back to the same NAR, and the encoder
+   * writes them instead of `name`.
+   */
+  readonly nameBytes?: Uint8Array;
   readonly node: NarNode;
 }
 

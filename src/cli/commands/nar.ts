@@ -10,8 +10,9 @@
 import type { Command } from "commander";
 import { NixCompatError } from "../../core/errors.js";
 import {
-  formatNarListingJson,
   listNarSync,
+  narListingJsonSync,
+  type NarListingDirectory,
   type NarListingNode,
   sortedEntryNames,
 } from "../../nar/listing.js";
@@ -97,36 +98,48 @@ function listText(
   showDirectory: boolean,
 ): void {
   const lines: string[] = [];
-  const show = (node: NarListingNode, rel: string) => {
-    if (long) {
-      const tp =
-        node.type === "regular"
-          ? node.executable
-            ? "-r-xr-xr-x"
-            : "-r--r--r--"
-          : node.type === "symlink"
-            ? "lrwxrwxrwx"
-            : "dr-xr-xr-x";
-      const size = node.type === "regular" ? node.size : 0;
-      let line = `${tp} ${String(size).padStart(20)} ${rel}`;
-      if (node.type === "symlink") line += ` -> ${node.target}`;
-      lines.push(line);
-    } else {
-      lines.push(rel);
-    }
-    if (recursive && node.type === "directory") doPath(node, rel, false);
-  };
-  const doPath = (node: NarListingNode, rel: string, showDir: boolean) => {
-    if (node.type === "directory" && !showDir) {
-      for (const name of sortedEntryNames(node)) show(node.entries[name]!, `${rel}/${name}`);
-    } else {
-      show(node, rel);
-    }
+  const line = (node: NarListingNode, rel: string) => {
+    if (!long) return rel;
+    const tp =
+      node.type === "regular"
+        ? node.executable
+          ? "-r-xr-xr-x"
+          : "-r--r--r--"
+        : node.type === "symlink"
+          ? "lrwxrwxrwx"
+          : "dr-xr-xr-x";
+    const size = node.type === "regular" ? node.size : 0;
+    const text = `${tp} ${String(size).padStart(20)} ${rel}`;
+    return node.type === "symlink" ? `${text} -> ${node.target}` : text;
   };
   const segs = narPathSegments(path, true);
   const node = (segs && findNode(root, segs)) ?? notFound(path);
   const base = path.slice(path.lastIndexOf("/") + 1);
-  doPath(node, node.type === "directory" ? "." : base, showDirectory);
+  const rel = node.type === "directory" ? "." : base;
+  if (node.type !== "directory" || showDirectory) {
+    lines.push(line(node, rel));
+    if (!recursive || node.type !== "directory") {
+      writeBinary(`${lines.join("\n")}\n`);
+      return;
+    }
+  }
+  // a directory's entries, depth first in NAR order, without recursion (deep NARs are read)
+  const stack: { dir: NarListingDirectory; names: string[]; next: number; rel: string }[] = [];
+  const enter = (dir: NarListingDirectory, at: string) =>
+    stack.push({ dir, names: sortedEntryNames(dir), next: 0, rel: at });
+  enter(node as NarListingDirectory, rel);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    if (top.next === top.names.length) {
+      stack.pop();
+      continue;
+    }
+    const name = top.names[top.next++]!;
+    const child = top.dir.entries[name]!;
+    const childRel = `${top.rel}/${name}`;
+    lines.push(line(child, childRel));
+    if (recursive && child.type === "directory") enter(child, childRel);
+  }
   if (lines.length > 0) writeBinary(`${lines.join("\n")}\n`);
 }
 
@@ -196,17 +209,20 @@ export function registerNarCommands(program: Command): void {
         path = rawArgument(path);
         const segs = narPathSegments(path, true);
         const src = fileChunkSource(file);
-        let root: NarListingNode;
         try {
-          root = listNarSync(src, { names: "binary" });
-        } finally {
-          src.close();
-        }
-        if (opts.json) {
-          const node = (segs && findNode(root, segs)) ?? notFound(path);
-          // Nix 2.8 prints the JSON without a final newline
-          writeBinary(formatNarListingJson(node, { recursive: opts.recursive ?? false }));
-        } else {
+          if (opts.json) {
+            // JSON straight from the stream: no listing tree (a 200,000-entry directory
+            // would otherwise cost a dictionary object and a sort)
+            const json = narListingJsonSync(src, {
+              path: (segs ?? []).map((seg) => Buffer.from(seg, "latin1")),
+              recursive: opts.recursive ?? false,
+            });
+            if (segs === undefined || json === undefined) notFound(path);
+            // Nix 2.8 prints the JSON without a final newline
+            writeBinary(json);
+            return;
+          }
+          const root = listNarSync(src, { names: "binary" });
           listText(
             root,
             path,
@@ -214,6 +230,8 @@ export function registerNarCommands(program: Command): void {
             opts.long ?? false,
             opts.directory ?? false,
           );
+        } finally {
+          src.close();
         }
       },
     );
@@ -229,8 +247,10 @@ export function registerNarCommands(program: Command): void {
       const src = fileChunkSource(file);
       let found = false;
       try {
+        // The whole NAR is read, after the file is written out: a NAR damaged after the file
+        // fails (as `nix nar cat` refuses it), and a writer piping into us is never cut off.
         visitNarSync(src, (node) => {
-          if (!sameSegments(node.segmentBytes, segs)) return false;
+          if (found || !sameSegments(node.segmentBytes, segs)) return false;
           if (node.type !== "regular") {
             throw new NixCompatError("nar.not-regular", `path '${arg}' is not a regular file`);
           }
@@ -238,7 +258,7 @@ export function registerNarCommands(program: Command): void {
           if (whole !== undefined) writeStdoutSync(whole);
           else for (const chunk of node.chunks()) writeStdoutSync(chunk);
           found = true;
-          return true;
+          return false;
         });
       } finally {
         src.close();
