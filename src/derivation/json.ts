@@ -32,6 +32,7 @@ import { JsonValidationError } from "../schemas/validate.js";
 import { DerivationFormatError } from "./errors.js";
 import { fixedOutputStorePath } from "./hash.js";
 import {
+  compareNames,
   compareUtf8,
   type Derivation,
   type DerivationOutput,
@@ -258,7 +259,7 @@ function sortedRecordMap<V>(
   fn: (k: string, v: unknown) => [string, V],
 ): Map<string, V> {
   const entries = Object.keys(rec).map((k) => fn(k, rec[k]));
-  entries.sort((a, b) => compareUtf8(a[0], b[0]));
+  entries.sort((a, b) => compareNames(a[0], b[0]));
   return new Map(entries);
 }
 
@@ -322,7 +323,7 @@ function fromBare(
   const env = sortedRecordMap<DrvString>(envRec, (k, v) => [k, v as string]);
   if (o.structuredAttrs !== undefined && !env.has("__json")) {
     env.set("__json", canonicalJson(o.structuredAttrs));
-    const sorted = new Map([...env.entries()].sort((a, b) => compareUtf8(a[0], b[0])));
+    const sorted = new Map([...env.entries()].sort((a, b) => compareNames(a[0], b[0])));
     env.clear();
     for (const [k, v] of sorted) env.set(k, v);
   }

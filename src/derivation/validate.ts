@@ -14,7 +14,8 @@
  * | input derivations name at least one output, each a valid output name | `derivation.input-drv-no-outputs`, `derivation.invalid-input-drv-output-name` |
  * | `system` non-empty | `derivation.empty-system` |
  * | `builder` non-empty | `derivation.empty-builder` |
- * | env names non-empty | `derivation.empty-env-name` |
+ *
+ * Environment names may be empty (`nix-instantiate` writes `derivation { "" = "x"; }` so).
  *
  * @module
  */
@@ -36,6 +37,7 @@ import {
 } from "./hash.js";
 import { derivationKind } from "./type.js";
 import {
+  compareNames,
   compareUtf8,
   type Derivation,
   type DerivationOutput,
@@ -162,15 +164,7 @@ export function derivationProblems(
     problems.push(problem("derivation.empty-system", "system is empty", ["system"]));
   if (drv.builder === "")
     problems.push(problem("derivation.empty-builder", "builder is empty", ["builder"]));
-  for (const k of drv.env.keys()) {
-    if (k === "")
-      problems.push(
-        problem("derivation.empty-env-name", "an environment variable has an empty name", [
-          "env",
-          k,
-        ]),
-      );
-  }
+  // An empty environment name is valid: `derivation { "" = ...; }` makes one.
   return problems;
 }
 
@@ -258,5 +252,5 @@ function sortedOutputs(m: Map<string, DerivationOutput>): Map<string, Derivation
 }
 
 function sortedEnv(m: Map<string, DrvString>): Map<string, DrvString> {
-  return new Map([...m.entries()].sort((a, b) => compareUtf8(a[0], b[0])));
+  return new Map([...m.entries()].sort((a, b) => compareNames(a[0], b[0])));
 }
