@@ -12,7 +12,9 @@
  *
  * What JSON itself allows and Nix's JSON reader (nlohmann::json) refuses is refused here too,
  * with its byte offset: a `\u` escape of a lone surrogate (`"\udc93"`, which would also be
- * taken for a raw byte). Duplicate keys keep the last value, as nlohmann::json does.
+ * taken for a raw byte). A `"version"` written as a fraction or with an exponent
+ * (`4.0000000000000001`, which `JSON.parse` reads as 4) is refused: a version marker must say
+ * exactly which version it is. Duplicate keys keep the last value, as nlohmann::json does.
  *
  * @module
  */
@@ -88,8 +90,21 @@ export function parseDerivationJsonText(text: string, options: { file?: string }
       );
     }
   }
+  VERSION_MEMBER.lastIndex = 0;
+  for (let m = VERSION_MEMBER.exec(text); m !== null; m = VERSION_MEMBER.exec(text)) {
+    if (/[.eE]/.test(m[1]!)) {
+      throw new DerivationJsonSyntaxError(
+        "derivation-json.version-not-integer",
+        `"version" must be an integer, found ${m[1]!.slice(0, 40)} (JSON.parse would read ${Number(m[1])})`,
+        { offset: byteOffset(text, m.index), file: options.file },
+      );
+    }
+  }
   return value;
 }
+
+/** A `"version"` member with a number (in any object: a derivation's version is never a fraction). */
+const VERSION_MEMBER = /"version"\s*:\s*(-?[0-9][0-9.eE+-]*)/g;
 
 /** JSON bytes as text, every byte kept (stray bytes as lone surrogates, see the module doc). */
 export function decodeJsonBytes(bytes: Uint8Array): string {

@@ -39,7 +39,7 @@ import type { ContentAddressMethod } from "../core/content-address.js";
 import type { Hash } from "../core/hash.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
 import { compareUtf8 } from "../core/canonical-json.js";
-import { nameToBytes } from "../grammar/aterm-strings.js";
+import { bytesToName, nameToBytes } from "../grammar/aterm-strings.js";
 
 export { compareUtf8 };
 
@@ -171,9 +171,10 @@ export function derivationName(drv: Derivation): string | undefined {
   const n = drv.env.get("name");
   if (typeof n === "string") return n;
   const json = drv.env.get("__json");
-  if (typeof json === "string") {
+  if (json !== undefined) {
     try {
-      const parsed = JSON.parse(json) as unknown;
+      // bytes that are not UTF-8 (a raw-byte attribute) as lone surrogates: the name is text
+      const parsed = JSON.parse(typeof json === "string" ? json : bytesToName(json)) as unknown;
       if (parsed !== null && typeof parsed === "object" && "name" in parsed) {
         const v = (parsed as { name: unknown }).name;
         if (typeof v === "string") return v;
