@@ -246,7 +246,8 @@ describeWithNix("derivations Nix 2.8 reads leniently: nix show-derivation agrees
       const paths = runNixBytes("nix-instantiate", [file], { env: { NIX_PATH: "" } })
         .toString("utf8")
         .trim()
-        .split("\n");
+        .split("\n")
+        .map((l) => l.replace(/!.*$/, ""));
       const added: { path: string; bytes: Buffer }[] = [];
       for (const p of paths) {
         const bytes = quirky(readFileSync(p));
