@@ -232,6 +232,31 @@ function quirky(bytes: Uint8Array): Buffer | undefined {
 }
 
 describeWithNix("derivations Nix 2.8 reads leniently: nix show-derivation agrees", () => {
+  it("a fixed-output .drv without a name variable is named after its path", () => {
+    withTempDir((dir) => {
+      const file = join(dir, "fod.nix");
+      writeFileSync(
+        file,
+        derivationAttrsToNix({
+          ...base("fod-noname"),
+          fixed: { algorithm: "sha256", recursive: true, hex: HASHES.sha256! },
+        }),
+      );
+      const p = runNixBytes("nix-instantiate", [file]).toString().trim();
+      const text = readFileSync(p, "latin1");
+      const without = text.replace(',("name","fod-noname")', "");
+      expect(without).not.toBe(text);
+      mkdirSync(join(dir, "x"));
+      writeFileSync(join(dir, "x", "fod-noname.drv"), without, "latin1");
+      const added = runNixBytes("nix-store", ["--add", join(dir, "x", "fod-noname.drv")])
+        .toString()
+        .trim();
+      const ours = runCli(["derivation", "show", added]);
+      expect(ours.status, ours.stderr).toBe(0);
+      expect(ours.stdout.equals(runNixBytes("nix", ["show-derivation", added]))).toBe(true);
+    });
+  });
+
   it("duplicates, unknown escapes and trailing bytes: read as Nix reads them, with quirks", () => {
     const seed = Number(process.env.NIX_COMPAT_SEED ?? Date.now() % 1_000_000);
     const attrs = fc
