@@ -39,7 +39,6 @@ import {
 import { derivationKind } from "./type.js";
 import {
   compareNames,
-  compareUtf8,
   type Derivation,
   type DerivationOutput,
   type DrvString,

@@ -19,15 +19,21 @@
  * dynamic outputs, and `Derive(...)` otherwise; so does {@link printDerivationATerm}.
  *
  * Parsing is byte-exact: the input is decoded as UTF-8 when it is valid UTF-8 (the fast path);
- * otherwise it is scanned as bytes and each environment value or argument that is not valid
- * UTF-8 comes out as a `Uint8Array` (see {@link DrvString}); every other field must be text
- * (`aterm.invalid-utf8`). Errors carry the byte offset of the offending token.
+ * otherwise it is scanned as bytes and `system`, `builder`, each argument and environment
+ * value that is not valid UTF-8 comes out as a `Uint8Array` (see {@link DrvString}), each such
+ * environment name as a string with lone surrogates for its stray bytes (`bytesToName`);
+ * output names, paths and hashes must be text (`aterm.invalid-utf8`). Errors carry the byte
+ * offset of the offending token.
  *
- * What is rejected beyond the grammar: duplicate output names, input derivations, input
- * sources, environment names or output names within an input derivation; invalid store paths;
- * unknown hash algorithms and malformed digests; an unknown `DrvWithVersion` version; dynamic
- * outputs in the old `Derive` form. Entries out of order are accepted (as Nix does) and
- * sorted in the model.
+ * What Nix 2.8 reads although it never writes it is read the same way, and recorded in
+ * `Derivation.quirks` (with `{ strict: true }`, refused): duplicate outputs (the first stays),
+ * input derivations (the last stays), input sources and output names within an input
+ * derivation (sets), environment variables (the last value stays); escapes other than
+ * `\\ \" \n \r \t` (`\x` is `x`); bytes after the final `)`. Checked with `nix show-derivation`
+ * (Nix 2.8) on such files. Rejected beyond the grammar: invalid store paths; unknown hash
+ * algorithms and malformed digests; an unknown `DrvWithVersion` version; dynamic outputs in
+ * the old `Derive` form, and duplicates among them. Entries out of order are accepted (as Nix
+ * does) and sorted in the model.
  *
  * Printing follows Nix's `Derivation::unparse`: paths, output names and hashes are written
  * as they are, `system` is written raw except for `"` and `\` (Nix writes it unescaped, so a

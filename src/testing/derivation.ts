@@ -311,7 +311,10 @@ function arbAttrs(depth: number): fc.Arbitrary<DerivationAttrs> {
       // Nix writes `system` unescaped: no quote or backslash in it
       { weight: 1, arbitrary: arbRawNixText.map((s) => s.replace(/["\\$]/g, "_")) },
     ),
-    builder: fc.option(arbRawNixText.map((r) => `/bin/${r}`), { nil: undefined, freq: 5 }),
+    builder: fc.option(
+      arbRawNixText.map((r) => `/bin/${r}`),
+      { nil: undefined, freq: 5 },
+    ),
     args: fc.array(arbNixTextOrRaw, { maxLength: 3 }),
     env: fc.uniqueArray(fc.tuple(arbEnvName, arbNixTextOrRaw), {
       maxLength: 4,
