@@ -39,7 +39,7 @@ import type { ContentAddressMethod } from "../core/content-address.js";
 import type { Hash } from "../core/hash.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
 import { compareUtf8 } from "../core/canonical-json.js";
-import { bytesToName, nameToBytes } from "../grammar/aterm-strings.js";
+import { bytesToName, hasRawByteChars, nameToBytes } from "../grammar/aterm-strings.js";
 
 export { compareUtf8 };
 
@@ -216,17 +216,8 @@ export function outputSet(
  * with lone surrogates U+DC80–U+DCFF compared as the raw bytes they stand for.
  */
 export function compareNames(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) {
-      if (x < 0xd800 && y < 0xd800) return x - y;
-      return compareBytes(nameToBytes(a), nameToBytes(b));
-    }
-  }
-  return a.length - b.length;
+  if (!hasRawByteChars(a) && !hasRawByteChars(b)) return compareUtf8(a, b);
+  return compareBytes(nameToBytes(a), nameToBytes(b));
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
