@@ -98,6 +98,8 @@ function bareVersion(v: Record<string, unknown>): DerivationJsonVersion | undefi
   if (version === 3) return 3;
   if (version === 2) return 2;
   if (version === undefined && looksLikeDerivation(v)) {
+    // `inputs` came with version 4: a document with it is a version 4 one missing `version`
+    if (Object.hasOwn(v, "inputs")) return 4;
     const outs = own(v, "outputs");
     if (
       isObject(outs) &&
@@ -184,14 +186,25 @@ function zodProblems(
   if (r.success) return [];
   return r.error.issues.map((i) => ({
     path: [...prefix, ...(i.path as (string | number)[])],
-    message: issueMessage(i),
+    message: isMissing(value, i.path) ? "required" : issueMessage(i),
     code: `derivation-json.${i.code}`,
   }));
 }
 
-/** zod's message, said plainly where zod is vague (a missing member, a bad record key). */
+/** True when the member at `path` is absent from its (present) object. */
+function isMissing(value: unknown, path: readonly PropertyKey[]): boolean {
+  if (path.length === 0) return false;
+  let v = value;
+  for (let i = 0; i < path.length - 1; i++) {
+    if (v === null || typeof v !== "object") return false;
+    v = (v as Record<PropertyKey, unknown>)[path[i]!];
+  }
+  const last = path[path.length - 1]!;
+  return isObject(v) && typeof last === "string" && !Object.hasOwn(v, last);
+}
+
+/** zod's message, said plainly where zod is vague (a bad record key). */
 function issueMessage(i: z.core.$ZodIssue): string {
-  if (i.code === "invalid_type" && / received undefined$/.test(i.message)) return "required";
   if (i.code === "invalid_key") {
     const inner = i.issues[0]?.message;
     if (inner !== undefined) return `invalid key: ${inner}`;

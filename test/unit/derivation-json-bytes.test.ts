@@ -148,6 +148,15 @@ describe("derivation JSON from bytes", () => {
     } catch (e) {
       expect((e as Error).message).toBe("$.outputs: required");
     }
+    // `inputs` says version 4: reported against it
+    const v4 = derivationJsonProblems({ outputs: {}, inputs: { srcs: [], drvs: {} }, env: {} });
+    expect(v4.map((p) => `${p.path.join(".")}: ${p.message}`)).toEqual([
+      "name: required",
+      "version: required",
+      "system: required",
+      "builder: required",
+      "args: required",
+    ]);
     const unknown = derivationJsonProblems({ ...noOutputs, outputs: {}, version: 7 });
     expect(unknown.map((p) => p.path)).toEqual([["version"]]);
   });
