@@ -12,7 +12,10 @@
  *
  * Nix 2.8 writes JSON strings byte for byte (`"`, `\`, `\n`, `\r`, `\t` escaped, other
  * control characters as `\u00xx`, everything else raw, even bytes that are not UTF-8):
- * {@link printShowDerivationJson} does the same, so non-UTF-8 values survive. The object API
+ * {@link printShowDerivationJson} does the same, and {@link readDerivationJsonBytes} reads
+ * such JSON back with every byte (see `json-text.ts`), so non-UTF-8 values survive. Object
+ * keys are data: `__proto__`, `constructor` or `prototype` are names like any other, checked
+ * and read as such. The object API
  * ({@link derivationToJson}) cannot hold raw bytes and throws `derivation.raw-bytes` for them
  * unless `lossy` is set.
  *
@@ -413,7 +416,7 @@ function fromBare(
   const envRec = o.env as Record<string, string>;
   const env = sortedRecordMap<DrvString>(envRec, (k, v) => [k, drvStringOf(v as string)]);
   if (o.structuredAttrs !== undefined && !env.has("__json")) {
-    env.set("__json", canonicalJson(o.structuredAttrs));
+    env.set("__json", canonicalJson(unshieldValue(o.structuredAttrs)));
     const sorted = new Map([...env.entries()].sort((a, b) => compareNames(a[0], b[0])));
     env.clear();
     for (const [k, v] of sorted) env.set(k, v);
@@ -455,6 +458,16 @@ function unshieldProblem(p: DerivationJsonProblem): DerivationJsonProblem {
     path: p.path.map((x) => (x === PROTO_KEY ? "__proto__" : x)),
     message: p.message.replaceAll(PROTO_KEY, "__proto__"),
   };
+}
+
+/** The inverse of {@link shieldKeys}: `__proto__` keys back, as own data properties. */
+function unshieldValue(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(unshieldValue);
+  const entries = Object.keys(value).map(
+    (k) => [unshieldKey(k), unshieldValue((value as Record<string, unknown>)[k])] as const,
+  );
+  return Object.fromEntries(entries);
 }
 
 /**

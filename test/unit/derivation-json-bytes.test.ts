@@ -120,6 +120,12 @@ describe("derivation JSON from bytes", () => {
       const dynDrv = readDerivationJson(dyn).entries[0]!.drv;
       expect([...dynDrv.inputDrvs.get(`${P}-i.drv`)!.dynamicOutputs.keys()]).toEqual([k]);
       expect(parseDerivationATerm(printDerivationATerm(dynDrv))).toEqual({ ...dynDrv });
+      // inside structured attributes (v4): kept in __json
+      const sa = JSON.parse(
+        `{"name":"a","version":4,"outputs":{},"inputs":{"srcs":[],"drvs":{}},"system":"x","builder":"b","args":[],"env":{},"structuredAttrs":{"${k}":{"${k}":1}}}`,
+      ) as unknown;
+      const saDrv = readDerivationJson(sa).entries[0]!.drv;
+      expect(saDrv.env.get("__json")).toBe(`{"${k}":{"${k}":1}}`);
     }
   });
 
