@@ -6,7 +6,7 @@
  * | {@link ATermSyntaxError} | MalformedInputError | `aterm.unexpected`, `aterm.bad-escape`, `aterm.trailing-bytes`, `aterm.invalid-utf8` |
  * | {@link ATermTruncatedError} | TruncatedInputError | `aterm.truncated` |
  * | {@link DerivationFormatError} | MalformedInputError | `derivation.duplicate-*`, `derivation.invalid-store-path`, `derivation.invalid-output`, `derivation.unknown-version`, ... |
- * | {@link DerivationValidationError} | ValidationError | `derivation.no-outputs`, `derivation.invalid-output-name`, ... (the rules of {@link validateDerivation}) |
+ * | {@link DerivationValidationError} | ValidationError | `derivation.no-outputs`, `derivation.invalid-output-name`, ... (the rules of {@link validateDerivation}), `derivation.wrong-output-path`, `derivation.wrong-env-var`, `derivation.wrong-drv-path` (consistency) |
  *
  * @module
  */

@@ -12,7 +12,10 @@
  *
  * Nix 2.8 writes JSON strings byte for byte (`"`, `\`, `\n`, `\r`, `\t` escaped, other
  * control characters as `\u00xx`, everything else raw, even bytes that are not UTF-8):
- * {@link printShowDerivationJson} does the same, so non-UTF-8 values survive. The object API
+ * {@link printShowDerivationJson} does the same, and {@link readDerivationJsonBytes} reads
+ * such JSON back with every byte (see `json-text.ts`), so non-UTF-8 values survive. Object
+ * keys are data: `__proto__`, `constructor` or `prototype` are names like any other, checked
+ * and read as such. The object API
  * ({@link derivationToJson}) cannot hold raw bytes and throws `derivation.raw-bytes` for them
  * unless `lossy` is set.
  *
@@ -32,6 +35,7 @@ import { JsonValidationError } from "../schemas/validate.js";
 import { DerivationFormatError } from "./errors.js";
 import { fixedOutputStorePath } from "./hash.js";
 import {
+  compareNames,
   compareUtf8,
   type Derivation,
   type DerivationOutput,
@@ -40,9 +44,12 @@ import {
   type OutputSet,
 } from "./types.js";
 import { derivationProblems } from "./validate.js";
+import { hasRawByteChars, nameToBytes } from "../grammar/aterm-strings.js";
+import { parseDerivationJsonBytes } from "./json-text.js";
 import { canonicalJson } from "../core/canonical-json.js";
 
 export { canonicalJson };
+export * from "./json-text.js";
 
 /** The derivation JSON versions. */
 export type DerivationJsonVersion = 1 | 2 | 3 | 4;
@@ -64,13 +71,44 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
+/** An own member (never one inherited from `Object.prototype`, such as `constructor`). */
+function own(v: Record<string, unknown>, key: string): unknown {
+  return Object.hasOwn(v, key) ? v[key] : undefined;
+}
+
+/** The members every derivation JSON shape has (one of `inputs` / `inputSrcs`+`inputDrvs`). */
+const DERIVATION_KEYS = [
+  "outputs",
+  "inputs",
+  "inputSrcs",
+  "inputDrvs",
+  "system",
+  "builder",
+  "args",
+  "env",
+];
+
+/** True when `v` has at least two of the members of a derivation: clearly meant as one. */
+function looksLikeDerivation(v: Record<string, unknown>): boolean {
+  let n = 0;
+  for (const k of DERIVATION_KEYS) if (Object.hasOwn(v, k) && ++n >= 2) return true;
+  return false;
+}
+
 function bareVersion(v: Record<string, unknown>): DerivationJsonVersion | undefined {
-  if (v.version === 4 && "inputs" in v) return 4;
-  if (v.version === 3) return 3;
-  if (v.version === 2) return 2;
-  if ("outputs" in v && ("inputSrcs" in v || "inputDrvs" in v) && v.version === undefined) {
-    const outs = v.outputs;
-    if (isObject(outs) && Object.values(outs).some((o) => isObject(o) && "method" in o)) return 2;
+  const version = own(v, "version");
+  if (version === 4 && !Object.hasOwn(v, "derivations")) return 4;
+  if (version === 3) return 3;
+  if (version === 2) return 2;
+  if (version === undefined && looksLikeDerivation(v)) {
+    // `inputs` came with version 4: a document with it is a version 4 one missing `version`
+    if (Object.hasOwn(v, "inputs")) return 4;
+    const outs = own(v, "outputs");
+    if (
+      isObject(outs) &&
+      Object.values(outs).some((o) => isObject(o) && Object.hasOwn(o, "method"))
+    )
+      return 2;
     return 1;
   }
   return undefined;
@@ -79,15 +117,47 @@ function bareVersion(v: Record<string, unknown>): DerivationJsonVersion | undefi
 /** Detects which version and form a parsed JSON document is; undefined when it is none. */
 export function detectDerivationJson(value: unknown): DerivationJsonShape | undefined {
   if (!isObject(value)) return undefined;
-  if (value.version === 4 && isObject(value.derivations)) return { version: 4, form: "wrapped" };
+  if (own(value, "version") === 4 && Object.hasOwn(value, "derivations"))
+    return { version: 4, form: "wrapped" };
   const bare = bareVersion(value);
   if (bare !== undefined) return { version: bare, form: "bare" };
+  const keys = Object.keys(value);
   const vals = Object.values(value);
-  if (vals.length > 0 && vals.every(isObject)) {
-    const v = bareVersion(vals[0] as Record<string, unknown>);
-    if (v === 1 || v === 2) return { version: v, form: "keyed" };
+  // keyed by drv path: every member an object, keyed like drv paths
+  if (vals.length > 0 && vals.every(isObject) && keys.some((k) => k.endsWith(".drv"))) {
+    for (const v of vals) {
+      const version = bareVersion(v as Record<string, unknown>);
+      if (version === 1 || version === 2) return { version, form: "keyed" };
+    }
+    return { version: 1, form: "keyed" };
   }
   return undefined;
+}
+
+/** Why a document is no derivation JSON at all: one problem at `$` (or `$.version`). */
+function unknownShape(value: unknown): DerivationJsonProblem {
+  const expected = "a derivation, {drvPath: derivation}, or {version: 4, derivations}";
+  if (!isObject(value)) {
+    const found = Array.isArray(value) ? "an array" : value === null ? "null" : typeof value;
+    return {
+      path: [],
+      message: `expected a JSON object (${expected}), found ${found}`,
+      code: "derivation-json.not-an-object",
+    };
+  }
+  const version = own(value, "version");
+  if (version !== undefined && looksLikeDerivation(value)) {
+    return {
+      path: ["version"],
+      message: `unknown derivation JSON version ${JSON.stringify(version)} (expected 3 or 4, or none for the versions before)`,
+      code: "derivation-json.unknown-version",
+    };
+  }
+  return {
+    path: [],
+    message: `not a derivation JSON document (expected ${expected})`,
+    code: "derivation-json.unknown-shape",
+  };
 }
 
 /** One problem in a JSON document: where (JSON path) and what. */
@@ -119,9 +189,30 @@ function zodProblems(
   if (r.success) return [];
   return r.error.issues.map((i) => ({
     path: [...prefix, ...(i.path as (string | number)[])],
-    message: i.message,
+    message: isMissing(value, i.path) ? "required" : issueMessage(i),
     code: `derivation-json.${i.code}`,
   }));
+}
+
+/** True when the member at `path` is absent from its (present) object. */
+function isMissing(value: unknown, path: readonly PropertyKey[]): boolean {
+  if (path.length === 0) return false;
+  let v = value;
+  for (let i = 0; i < path.length - 1; i++) {
+    if (v === null || typeof v !== "object") return false;
+    v = (v as Record<PropertyKey, unknown>)[path[i]!];
+  }
+  const last = path[path.length - 1]!;
+  return isObject(v) && typeof last === "string" && !Object.hasOwn(v, last);
+}
+
+/** zod's message, said plainly where zod is vague (a bad record key). */
+function issueMessage(i: z.core.$ZodIssue): string {
+  if (i.code === "invalid_key") {
+    const inner = i.issues[0]?.message;
+    if (inner !== undefined) return `invalid key: ${inner}`;
+  }
+  return i.message;
 }
 
 /**
@@ -133,21 +224,20 @@ export function derivationJsonProblems(
   value: unknown,
   options: DerivationJsonOptions & { readonly version?: DerivationJsonVersion } = {},
 ): DerivationJsonProblem[] {
+  return problemsOf(value, options).map(unshieldProblem);
+}
+
+function problemsOf(
+  value: unknown,
+  options: DerivationJsonOptions & { readonly version?: DerivationJsonVersion },
+): DerivationJsonProblem[] {
+  value = shieldKeys(value);
   const detected = detectDerivationJson(value);
   const shape: DerivationJsonShape | undefined =
-    options.version !== undefined
+    options.version !== undefined && isObject(value)
       ? { version: options.version, form: detected?.form ?? "bare" }
       : detected;
-  if (shape === undefined) {
-    return [
-      {
-        path: [],
-        message:
-          "not a derivation JSON document (expected a derivation, {drvPath: derivation}, or {version: 4, derivations})",
-        code: "derivation-json.unknown-shape",
-      },
-    ];
-  }
+  if (shape === undefined) return [unknownShape(value)];
   const problems: DerivationJsonProblem[] = [];
   if (shape.form === "keyed") {
     const keySchema = schemaFor({ version: shape.version, form: "bare" }, options);
@@ -218,6 +308,7 @@ export function readDerivationJson(
   const problems = derivationJsonProblems(value, options);
   const structural = problems.filter((p) => !p.code.startsWith("derivation."));
   if (structural.length > 0) throw new JsonValidationError(structural);
+  value = shieldKeys(value);
   const detected = detectDerivationJson(value)!;
   const shape =
     options.version !== undefined ? { version: options.version, form: detected.form } : detected;
@@ -233,8 +324,9 @@ function readEntries(
   const obj = value as Record<string, unknown>;
   if (shape.form === "bare") return [{ drv: fromBare(obj, shape.version, storeDir) }];
   const map = (shape.form === "wrapped" ? obj.derivations : obj) as Record<string, unknown>;
-  return Object.keys(map).map((key) => {
-    const drv = fromBare(map[key] as Record<string, unknown>, shape.version, storeDir);
+  return Object.keys(map).map((shielded) => {
+    const key = unshieldKey(shielded);
+    const drv = fromBare(map[shielded] as Record<string, unknown>, shape.version, storeDir);
     const base = key.startsWith(`${storeDir}/`) ? key.slice(storeDir.length + 1) : key;
     const name =
       drv.name ?? (base.length > 33 && base.endsWith(".drv") ? base.slice(33, -4) : undefined);
@@ -249,7 +341,7 @@ function outputSetFromJson(v: unknown): OutputSet {
   const o = v as { outputs: string[]; dynamicOutputs: Record<string, unknown> };
   const dyn = new Map<string, OutputSet>();
   for (const k of Object.keys(o.dynamicOutputs).sort(compareUtf8))
-    dyn.set(k, outputSetFromJson(o.dynamicOutputs[k]));
+    dyn.set(unshieldKey(k), outputSetFromJson(o.dynamicOutputs[k]));
   return { outputs: [...new Set(o.outputs)].sort(compareUtf8), dynamicOutputs: dyn };
 }
 
@@ -257,8 +349,8 @@ function sortedRecordMap<V>(
   rec: Record<string, unknown>,
   fn: (k: string, v: unknown) => [string, V],
 ): Map<string, V> {
-  const entries = Object.keys(rec).map((k) => fn(k, rec[k]));
-  entries.sort((a, b) => compareUtf8(a[0], b[0]));
+  const entries = Object.keys(rec).map((k) => fn(unshieldKey(k), rec[k]));
+  entries.sort((a, b) => compareNames(a[0], b[0]));
   return new Map(entries);
 }
 
@@ -315,14 +407,17 @@ function fromBare(
   storeDir: string,
 ): Derivation {
   const abs = (p: string) => (version >= 3 ? `${storeDir}/${p}` : p);
-  const inputsObj = (version === 4 ? o.inputs : o) as Record<string, unknown>;
+  // v4: `inputs` is `{srcs, drvs}`, or (a resolved derivation) the list of sources alone
+  const inputsObj = (
+    version === 4 ? (Array.isArray(o.inputs) ? { srcs: o.inputs, drvs: {} } : o.inputs) : o
+  ) as Record<string, unknown>;
   const srcs = (version === 4 ? inputsObj.srcs : inputsObj.inputSrcs) as string[];
   const drvs = (version === 4 ? inputsObj.drvs : inputsObj.inputDrvs) as Record<string, unknown>;
   const envRec = o.env as Record<string, string>;
-  const env = sortedRecordMap<DrvString>(envRec, (k, v) => [k, v as string]);
+  const env = sortedRecordMap<DrvString>(envRec, (k, v) => [k, drvStringOf(v as string)]);
   if (o.structuredAttrs !== undefined && !env.has("__json")) {
-    env.set("__json", canonicalJson(o.structuredAttrs));
-    const sorted = new Map([...env.entries()].sort((a, b) => compareUtf8(a[0], b[0])));
+    env.set("__json", canonicalJson(unshieldValue(o.structuredAttrs)));
+    const sorted = new Map([...env.entries()].sort((a, b) => compareNames(a[0], b[0])));
     env.clear();
     for (const [k, v] of sorted) env.set(k, v);
   }
@@ -333,12 +428,88 @@ function fromBare(
     ]),
     inputDrvs: sortedRecordMap(drvs, (k, v) => [abs(k), outputSetFromJson(v)]),
     inputSrcs: [...new Set(srcs.map(abs))].sort(compareUtf8),
-    system: o.system as string,
-    builder: o.builder as string,
-    args: [...(o.args as string[])],
+    system: drvStringOf(o.system as string),
+    builder: drvStringOf(o.builder as string),
+    args: (o.args as string[]).map(drvStringOf),
     env,
   };
   return typeof o.name === "string" ? { name: o.name, ...drv } : drv;
+}
+
+/**
+ * A JSON string as a {@link DrvString}: raw bytes when it holds some (lone surrogates
+ * U+DC80–U+DCFF, as {@link parseDerivationJsonBytes} reads bytes that are not UTF-8).
+ */
+function drvStringOf(text: string): DrvString {
+  return hasRawByteChars(text) ? nameToBytes(text) : text;
+}
+
+/** Stands for an own `__proto__` key while zod checks a document (zod skips that key). */
+const PROTO_KEY = "\u0000__proto__\u0000nix-compat";
+
+function unshieldKey(key: string): string {
+  return key === PROTO_KEY ? "__proto__" : key;
+}
+
+function unshieldProblem(p: DerivationJsonProblem): DerivationJsonProblem {
+  if (!p.path.includes(PROTO_KEY) && !p.message.includes(PROTO_KEY)) return p;
+  return {
+    ...p,
+    path: p.path.map((x) => (x === PROTO_KEY ? "__proto__" : x)),
+    message: p.message.replaceAll(PROTO_KEY, "__proto__"),
+  };
+}
+
+/** The inverse of {@link shieldKeys}: `__proto__` keys back, as own data properties. */
+function unshieldValue(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map(unshieldValue);
+  const entries = Object.keys(value).map(
+    (k) => [unshieldKey(k), unshieldValue((value as Record<string, unknown>)[k])] as const,
+  );
+  return Object.fromEntries(entries);
+}
+
+/**
+ * `value` with every own `__proto__` key renamed to {@link PROTO_KEY}, so that schema checks
+ * see it as data (JSON object keys are data: `__proto__` may be an environment name). The
+ * same value when there is none; copies only the objects on the way to one.
+ */
+function shieldKeys(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v = shieldKeys(value[i]);
+      if (v !== value[i]) (copy ??= [...value])[i] = v;
+    }
+    return copy ?? value;
+  }
+  const obj = value as Record<string, unknown>;
+  let changed = Object.hasOwn(obj, "__proto__");
+  const entries: [string, unknown][] = [];
+  for (const k of Object.keys(obj)) {
+    const v = shieldKeys(obj[k]);
+    if (v !== obj[k]) changed = true;
+    entries.push([k === "__proto__" ? PROTO_KEY : k, v]);
+  }
+  return changed ? Object.fromEntries(entries) : value;
+}
+
+/**
+ * Reads a derivation JSON document from its bytes, keeping every byte: Nix 2.8's
+ * `show-derivation` output with values that are not UTF-8 gives back those bytes (see
+ * `json-text.ts`). Throws `DerivationJsonSyntaxError` / `DerivationJsonTruncatedError` for
+ * text that is not JSON, `JsonValidationError` as {@link readDerivationJson}.
+ */
+export function readDerivationJsonBytes(
+  bytes: Uint8Array,
+  options: DerivationJsonOptions & {
+    readonly version?: DerivationJsonVersion;
+    readonly file?: string;
+  } = {},
+): DerivationJsonDocument {
+  return readDerivationJson(parseDerivationJsonBytes(bytes, { file: options.file }), options);
 }
 
 /** Converts one bare derivation JSON object of a known version (already schema-checked) to the model. */
@@ -470,7 +641,7 @@ export function derivationToJson(
   );
   const args = drv.args.map((a, i) => textOf(a, lossy, `argument ${i}`));
   let envEntries: [string, unknown][] = [...drv.env].map(([k, v]) => [
-    k,
+    hasRawByteChars(k) ? textOf(nameToBytes(k), lossy, "an environment variable name") : k,
     textOf(v, lossy, `environment variable '${k}'`),
   ]);
   let structuredAttrs: unknown;
@@ -497,8 +668,8 @@ export function derivationToJson(
     out.outputs = outputs;
     out.inputSrcs = inputSrcs;
     out.inputDrvs = inputDrvs;
-    out.system = drv.system;
-    out.builder = drv.builder;
+    out.system = textOf(drv.system, lossy, "system");
+    out.builder = textOf(drv.builder, lossy, "builder");
     out.args = args;
     out.env = env;
     return out;
@@ -508,13 +679,13 @@ export function derivationToJson(
     // Nix 2.23 to 2.31: no `version` field yet; keys sorted, as nlohmann::json prints them.
     return rec([
       ["args", args],
-      ["builder", drv.builder],
+      ["builder", textOf(drv.builder, lossy, "builder")],
       ["env", env],
       ["inputDrvs", inputDrvs],
       ["inputSrcs", inputSrcs],
       ...(name === undefined ? [] : [["name", name] as [string, unknown]]),
       ["outputs", outputs],
-      ["system", drv.system],
+      ["system", textOf(drv.system, lossy, "system")],
     ]);
   }
   if (name === undefined)
@@ -525,7 +696,7 @@ export function derivationToJson(
   if (version === 3) {
     return rec([
       ["args", args],
-      ["builder", drv.builder],
+      ["builder", textOf(drv.builder, lossy, "builder")],
       ["env", env],
       ["inputDrvs", inputDrvs],
       ["inputSrcs", inputSrcs],
@@ -534,13 +705,13 @@ export function derivationToJson(
       ...(structuredAttrs === undefined
         ? []
         : [["structuredAttrs", structuredAttrs] as [string, unknown]]),
-      ["system", drv.system],
+      ["system", textOf(drv.system, lossy, "system")],
       ["version", 3],
     ]);
   }
   return rec([
     ["args", args],
-    ["builder", drv.builder],
+    ["builder", textOf(drv.builder, lossy, "builder")],
     ["env", env],
     [
       "inputs",
@@ -554,7 +725,7 @@ export function derivationToJson(
     ...(structuredAttrs === undefined
       ? []
       : [["structuredAttrs", structuredAttrs] as [string, unknown]]),
-    ["system", drv.system],
+    ["system", textOf(drv.system, lossy, "system")],
     ["version", 4],
   ]);
 }

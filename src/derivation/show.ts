@@ -20,7 +20,12 @@ import { formatMethodAlgo } from "../core/content-address.js";
 import { formatDigest } from "../core/hash.js";
 import { HASH_SIZES, type HashAlgorithm } from "../core/hash-algorithm.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
-import { bytesToBinary, drvStringToBinary, hasEscapeMatching } from "../grammar/aterm-strings.js";
+import {
+  bytesToBinary,
+  drvStringToBinary,
+  hasEscapeMatching,
+  hasRawByteChars,
+} from "../grammar/aterm-strings.js";
 import { isPlainStorePath } from "./assemble.js";
 import { DerivationFormatError } from "./errors.js";
 import { fixedOutputStorePath } from "./hash.js";
@@ -281,7 +286,21 @@ export function nix28JsonString(text: string): string {
   return `"${text.replace(NIX28_ESCAPE_ALL, nix28EscapeChar)}"`;
 }
 
+/** `NIX28_ESCAPE`, or a character that may be a raw byte (U+DC80–U+DCFF, see `bytesToName`). */
+const NIX28_ESCAPE_OR_RAW = /["\\\x00-\x1f\udc80-\udcff]/;
+
+/** Thrown by the text-mode printer on text holding raw bytes: print in binary mode instead. */
+const RAW_TEXT = new Error("raw bytes in text");
+
+/** {@link nix28JsonString} for the text-mode printer; throws {@link RAW_TEXT} on raw bytes. */
+function jsonText(text: string): string {
+  if (!NIX28_ESCAPE_OR_RAW.test(text)) return `"${text}"`;
+  if (hasRawByteChars(text)) throw RAW_TEXT;
+  return nix28JsonString(text);
+}
+
 function hasBytes(drv: Derivation): boolean {
+  if (typeof drv.system !== "string" || typeof drv.builder !== "string") return true;
   for (const a of drv.args) if (typeof a !== "string") return true;
   for (const v of drv.env.values()) if (typeof v !== "string") return true;
   return false;
@@ -294,7 +313,7 @@ const I8 = "\n        ";
 
 /** One `"drvPath": {...}` member of the show-derivation document, at depth 1. */
 function showEntry(drvPath: string, drv: Derivation, storeDir: string, binary: boolean): string {
-  const t = binary ? (x: string) => nix28JsonString(drvStringToBinary(x)) : nix28JsonString;
+  const t = binary ? (x: string) => nix28JsonString(drvStringToBinary(x)) : jsonText;
   const d = (x: DrvString) => (typeof x === "string" ? t(x) : nix28JsonString(bytesToBinary(x)));
   let out = `  ${t(drvPath)}: {${I4}"outputs": `;
   if (drv.outputs.size === 0) out += "{}";
@@ -331,13 +350,15 @@ function showEntry(drvPath: string, drv: Derivation, storeDir: string, binary: b
     }
     out += `${I4}}`;
   }
-  out += `,${I4}"system": ${t(drv.system)},${I4}"builder": ${t(drv.builder)},${I4}"args": `;
+  out += `,${I4}"system": ${d(drv.system)},${I4}"builder": ${d(drv.builder)},${I4}"args": `;
   out += list(drv.args, d, I6, I4);
   out += `,${I4}"env": `;
   if (drv.env.size === 0) out += "{}";
   else {
     out += "{";
     let first = true;
+    // The model's maps are sorted by name (compareNames); names with raw bytes are printed
+    // as those bytes.
     for (const [k, v] of drv.env) {
       out += `${first ? "" : ","}${I6}${t(k)}: ${d(v)}`;
       first = false;
@@ -444,7 +465,17 @@ export function* showDerivationJsonChunks(
     const drv = get(k);
     if (typeof drv === "string") w.add(drv);
     else if (hasBytes(drv)) w.add(binaryStringToBytes(showEntry(k, drv, storeDir, true)));
-    else w.add(showEntry(k, drv, storeDir, false));
+    else {
+      let text: string;
+      try {
+        text = showEntry(k, drv, storeDir, false);
+      } catch (err) {
+        if (err !== RAW_TEXT) throw err;
+        text = "";
+      }
+      if (text === "") w.add(binaryStringToBytes(showEntry(k, drv, storeDir, true)));
+      else w.add(text);
+    }
     w.add(i + 1 < sorted.length ? ",\n" : "\n}\n");
     const chunk = w.take();
     if (chunk !== undefined) yield chunk;

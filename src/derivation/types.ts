@@ -18,7 +18,14 @@
  *
  * Strings Nix stores are bytes. {@link DrvString} makes the difference visible: a JS `string`
  * when the bytes are valid UTF-8 (the usual case), a `Uint8Array` when they are not (a latin1
- * or cp1252 value, for instance). Nothing is ever replaced by U+FFFD.
+ * or cp1252 value, for instance). Nothing is ever replaced by U+FFFD. `system`, `builder`,
+ * arguments and environment values are DrvStrings. Environment *names* are map keys, hence
+ * strings: a name that is not valid UTF-8 holds each stray byte as a lone surrogate
+ * U+DC80–U+DCFF (see `bytesToName` / `nameToBytes`), which no valid UTF-8 name can hold.
+ *
+ * A `.drv` that Nix 2.8 reads although Nix never writes it so (duplicate entries, an escape
+ * ATerm does not have, bytes after the final `)`) parses to what Nix reads, with
+ * {@link Derivation.quirks} saying what was merged or dropped; `{ strict: true }` refuses it.
  *
  * Paths are kept as absolute strings (`/nix/store/<hash>-<name>`), as in the ATerm and in
  * Nix 2.8's JSON; the JSON schemas of newer Nix convert them to and from base names.
@@ -32,6 +39,7 @@ import type { ContentAddressMethod } from "../core/content-address.js";
 import type { Hash } from "../core/hash.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
 import { compareUtf8 } from "../core/canonical-json.js";
+import { bytesToName, hasRawByteChars, nameToBytes } from "../grammar/aterm-strings.js";
 
 export { compareUtf8 };
 
@@ -93,6 +101,28 @@ export interface OutputSet {
   readonly dynamicOutputs: ReadonlyMap<string, OutputSet>;
 }
 
+/**
+ * Something in a `.drv` file that Nix 2.8 reads but never writes: what the parser merged,
+ * dropped or read leniently. `code` is the error a strict parse gives for it.
+ *
+ * | code | Nix 2.8 reads |
+ * |---|---|
+ * | `derivation.duplicate-output` | the first output of that name |
+ * | `derivation.duplicate-input-drv` | the last entry of that input derivation |
+ * | `derivation.duplicate-input-drv-output` | the output names as a set |
+ * | `derivation.duplicate-input-src` | the input sources as a set |
+ * | `derivation.duplicate-env` | the last value of that variable |
+ * | `aterm.bad-escape` | `\x` as `x` for any `x` but `n r t` |
+ * | `aterm.trailing-bytes` | nothing after the final `)` (ignored) |
+ */
+export interface DerivationQuirk {
+  readonly code: string;
+  /** What was found, as the strict error says it. */
+  readonly detail: string;
+  /** Byte offset in the `.drv` file. */
+  readonly offset: number;
+}
+
 /** A derivation, as stored in a `.drv` file. */
 export interface Derivation {
   /**
@@ -104,10 +134,17 @@ export interface Derivation {
   readonly inputDrvs: ReadonlyMap<string, OutputSet>;
   /** Absolute store paths, sorted, without duplicates. */
   readonly inputSrcs: readonly string[];
-  readonly system: string;
-  readonly builder: string;
+  readonly system: DrvString;
+  readonly builder: DrvString;
   readonly args: readonly DrvString[];
+  /** Names as strings (see the module doc for names that are not UTF-8). */
   readonly env: ReadonlyMap<string, DrvString>;
+  /**
+   * Present only on a parsed `.drv` that Nix would not have written so (see
+   * {@link DerivationQuirk}); printing gives the canonical file Nix writes for the same
+   * derivation.
+   */
+  readonly quirks?: readonly DerivationQuirk[];
 }
 
 const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -134,9 +171,10 @@ export function derivationName(drv: Derivation): string | undefined {
   const n = drv.env.get("name");
   if (typeof n === "string") return n;
   const json = drv.env.get("__json");
-  if (typeof json === "string") {
+  if (json !== undefined) {
     try {
-      const parsed = JSON.parse(json) as unknown;
+      // bytes that are not UTF-8 (a raw-byte attribute) as lone surrogates: the name is text
+      const parsed = JSON.parse(typeof json === "string" ? json : bytesToName(json)) as unknown;
       if (parsed !== null && typeof parsed === "object" && "name" in parsed) {
         const v = (parsed as { name: unknown }).name;
         if (typeof v === "string") return v;
@@ -173,17 +211,32 @@ export function outputSet(
   return { outputs: [...new Set(outputs)].sort(compareUtf8), dynamicOutputs };
 }
 
+/**
+ * Byte order of two names as Nix sorts them (`std::string` comparison): {@link compareUtf8},
+ * with lone surrogates U+DC80–U+DCFF compared as the raw bytes they stand for.
+ */
+export function compareNames(a: string, b: string): number {
+  if (!hasRawByteChars(a) && !hasRawByteChars(b)) return compareUtf8(a, b);
+  return compareBytes(nameToBytes(a), nameToBytes(b));
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
+
 /** Returns `map` with its keys in {@link compareUtf8} order (the same map if already sorted). */
 export function sortedMap<V>(map: ReadonlyMap<string, V>): ReadonlyMap<string, V> {
   let prev: string | undefined;
   let sorted = true;
   for (const k of map.keys()) {
-    if (prev !== undefined && compareUtf8(prev, k) >= 0) {
+    if (prev !== undefined && compareNames(prev, k) >= 0) {
       sorted = false;
       break;
     }
     prev = k;
   }
   if (sorted) return map;
-  return new Map([...map.entries()].sort((x, y) => compareUtf8(x[0], y[0])));
+  return new Map([...map.entries()].sort((x, y) => compareNames(x[0], y[0])));
 }

@@ -14,7 +14,8 @@
  * | input derivations name at least one output, each a valid output name | `derivation.input-drv-no-outputs`, `derivation.invalid-input-drv-output-name` |
  * | `system` non-empty | `derivation.empty-system` |
  * | `builder` non-empty | `derivation.empty-builder` |
- * | env names non-empty | `derivation.empty-env-name` |
+ *
+ * Environment names may be empty (`nix-instantiate` writes `derivation { "" = "x"; }` so).
  *
  * @module
  */
@@ -31,12 +32,13 @@ import {
   type DerivationHashOptions,
   type DerivationLookup,
   type DrvHashCache,
+  derivationPath,
   fixedOutputStorePath,
   hashDerivationModulo,
 } from "./hash.js";
 import { derivationKind } from "./type.js";
 import {
-  compareUtf8,
+  compareNames,
   type Derivation,
   type DerivationOutput,
   type DrvString,
@@ -162,15 +164,7 @@ export function derivationProblems(
     problems.push(problem("derivation.empty-system", "system is empty", ["system"]));
   if (drv.builder === "")
     problems.push(problem("derivation.empty-builder", "builder is empty", ["builder"]));
-  for (const k of drv.env.keys()) {
-    if (k === "")
-      problems.push(
-        problem("derivation.empty-env-name", "an environment variable has an empty name", [
-          "env",
-          k,
-        ]),
-      );
-  }
+  // An empty environment name is valid: `derivation { "" = ...; }` makes one.
   return problems;
 }
 
@@ -190,6 +184,87 @@ function envHasPath(env: ReadonlyMap<string, DrvString>, key: string, path: stri
   return env.get(key) === path;
 }
 
+/** What {@link checkOutputPaths} found: the completed maps and every broken invariant. */
+interface OutputCheck {
+  readonly outputs: Map<string, DerivationOutput>;
+  readonly env: Map<string, DrvString>;
+  readonly problems: DerivationValidationError[];
+}
+
+/**
+ * Nix's invariants on output paths, every broken one collected: input-addressed outputs must
+ * have the path computed from the hash modulo, and each output's env variable must be its
+ * path (fixed outputs too). With `fill`, deferred outputs whose path is now known get it (and
+ * an empty or missing env variable), as Nix's `fillInOutputPaths` does; without, they are left
+ * alone, as `checkInvariants` (`nix derivation add`) does.
+ */
+async function checkOutputPaths(
+  drv: Derivation,
+  options: FillInOptions,
+  fill: boolean,
+): Promise<OutputCheck> {
+  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+  const name = options.name ?? derivationName(drv);
+  if (name === undefined) {
+    throw new DerivationValidationError("derivation.missing-name", "the derivation has no name");
+  }
+  const kind = derivationKind(drv);
+  const outputs = new Map<string, DerivationOutput>(drv.outputs);
+  const env = new Map<string, DrvString>(drv.env);
+  const problems: DerivationValidationError[] = [];
+  if (kind.kind === "inputAddressed") {
+    const h = await hashDerivationModulo(drv, { ...options, name, maskOutputs: true });
+    for (const [o, spec] of drv.outputs) {
+      const digest = h.hashes.get(o)!;
+      if (spec.kind === "inputAddressed" && h.kind === "deferred") {
+        problems.push(
+          new DerivationValidationError(
+            "derivation.should-be-deferred",
+            `output '${o}' is input-addressed, but the derivation depends on content-addressed derivations: it should be deferred`,
+            { path: ["outputs", o] },
+          ),
+        );
+        continue;
+      }
+      if (h.kind === "deferred" || (!fill && spec.kind === "deferred")) continue;
+      const path = storePathToAbsolute(makeOutputPath(o, digest, name, { storeDir }), storeDir);
+      if (spec.kind === "inputAddressed" && spec.path !== path) {
+        problems.push(
+          new DerivationValidationError(
+            "derivation.wrong-output-path",
+            `output '${o}' has path '${spec.path}', should be '${path}'`,
+            { path: ["outputs", o, "path"] },
+          ),
+        );
+      }
+      const cur = env.get(o);
+      if (spec.kind === "deferred" && (cur === undefined || cur === "")) env.set(o, path);
+      else if (!envHasPath(env, o, path)) {
+        problems.push(
+          new DerivationValidationError(
+            "derivation.wrong-env-var",
+            `environment variable '${o}' should be '${path}'`,
+            { path: ["env", o] },
+          ),
+        );
+      }
+      outputs.set(o, { kind: "inputAddressed", path });
+    }
+  } else if (kind.kind === "fixed") {
+    const path = fixedOutputStorePath(name, "out", kind.output, storeDir);
+    if (!envHasPath(env, "out", path)) {
+      problems.push(
+        new DerivationValidationError(
+          "derivation.wrong-env-var",
+          `environment variable 'out' should be '${path}'`,
+          { path: ["env", "out"] },
+        ),
+      );
+    }
+  }
+  return { outputs, env, problems };
+}
+
 /**
  * Nix's filling in of output paths, with its invariant checks: deferred outputs get their
  * input-addressed path (and env variable) when the hash modulo is final; input-addressed
@@ -201,56 +276,41 @@ export async function fillInOutputPaths(
   drv: Derivation,
   options: FillInOptions = {},
 ): Promise<Derivation> {
-  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
-  const name = options.name ?? derivationName(drv);
-  if (name === undefined) {
-    throw new DerivationValidationError("derivation.missing-name", "the derivation has no name");
-  }
-  const kind = derivationKind(drv);
-  const outputs = new Map<string, DerivationOutput>(drv.outputs);
-  const env = new Map<string, DrvString>(drv.env);
-  if (kind.kind === "inputAddressed") {
-    const h = await hashDerivationModulo(drv, { ...options, name, maskOutputs: true });
-    for (const [o, spec] of drv.outputs) {
-      const digest = h.hashes.get(o)!;
-      if (spec.kind === "inputAddressed" && h.kind === "deferred") {
-        throw new DerivationValidationError(
-          "derivation.should-be-deferred",
-          `output '${o}' is input-addressed, but the derivation depends on content-addressed derivations: it should be deferred`,
-          { path: ["outputs", o] },
-        );
-      }
-      if (h.kind === "deferred") continue;
-      const path = storePathToAbsolute(makeOutputPath(o, digest, name, { storeDir }), storeDir);
-      if (spec.kind === "inputAddressed" && spec.path !== path) {
-        throw new DerivationValidationError(
-          "derivation.wrong-output-path",
-          `output '${o}' has path '${spec.path}', should be '${path}'`,
-          { path: ["outputs", o, "path"] },
-        );
-      }
-      const cur = env.get(o);
-      if (spec.kind === "deferred" && (cur === undefined || cur === "")) env.set(o, path);
-      else if (!envHasPath(env, o, path)) {
-        throw new DerivationValidationError(
-          "derivation.wrong-env-var",
-          `environment variable '${o}' should be '${path}'`,
-          { path: ["env", o] },
-        );
-      }
-      outputs.set(o, { kind: "inputAddressed", path });
-    }
-  } else if (kind.kind === "fixed") {
-    const path = fixedOutputStorePath(name, "out", kind.output, storeDir);
-    if (!envHasPath(env, "out", path)) {
-      throw new DerivationValidationError(
-        "derivation.wrong-env-var",
-        `environment variable 'out' should be '${path}'`,
-        { path: ["env", "out"] },
+  const { outputs, env, problems } = await checkOutputPaths(drv, options, true);
+  if (problems.length > 0) throw problems[0];
+  return { ...drv, outputs: sortedOutputs(outputs), env: sortedEnv(env) };
+}
+
+/** Options of {@link derivationConsistencyProblems}. */
+export interface ConsistencyOptions extends FillInOptions {
+  /** The drv path the document gives (a keyed JSON document's key): checked against the computed one. */
+  readonly drvPath?: string;
+}
+
+/**
+ * What `nix derivation add` checks before it writes a derivation (`checkInvariants`), every
+ * problem at once: output paths and their environment variables are the ones Nix computes
+ * (input derivations come from `lookup`), and the drv path, when given, is the one the
+ * derivation hashes to. Empty when consistent.
+ */
+export async function derivationConsistencyProblems(
+  drv: Derivation,
+  options: ConsistencyOptions = {},
+): Promise<DerivationValidationError[]> {
+  const problems = [...(await checkOutputPaths(drv, options, false)).problems];
+  if (options.drvPath !== undefined) {
+    const computed = derivationPath(drv, { storeDir: options.storeDir, name: options.name });
+    if (computed !== options.drvPath) {
+      problems.push(
+        new DerivationValidationError(
+          "derivation.wrong-drv-path",
+          `the derivation is keyed '${options.drvPath}', but it hashes to '${computed}'`,
+          { path: [] },
+        ),
       );
     }
   }
-  return { ...drv, outputs: sortedOutputs(outputs), env: sortedEnv(env) };
+  return problems;
 }
 
 function sortedOutputs(m: Map<string, DerivationOutput>): Map<string, DerivationOutput> {
@@ -258,5 +318,5 @@ function sortedOutputs(m: Map<string, DerivationOutput>): Map<string, Derivation
 }
 
 function sortedEnv(m: Map<string, DrvString>): Map<string, DrvString> {
-  return new Map([...m.entries()].sort((a, b) => compareUtf8(a[0], b[0])));
+  return new Map([...m.entries()].sort((a, b) => compareNames(a[0], b[0])));
 }

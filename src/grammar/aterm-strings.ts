@@ -96,13 +96,102 @@ export function binaryToText(binary: string, offset: number, what = "string"): s
   );
 }
 
-/** Text or bytes → binary string (UTF-8 bytes for text). */
-export function drvStringToBinary(value: DrvString): string {
-  if (typeof value === "string") {
-    if (/^[\x00-\x7f]*$/.test(value)) return value;
-    return bytesToBinary(utf8Encoder.encode(value));
+/**
+ * A lone low surrogate U+DC80–U+DCFF: in a name that is not valid UTF-8 (see
+ * {@link bytesToName}), one raw byte 0x80–0xFF.
+ */
+const RAW_BYTE_CHAR = /(?<![\ud800-\udbff])[\udc80-\udcff]/;
+
+/** True if `text` holds raw bytes written as lone surrogates (see {@link bytesToName}). */
+export function hasRawByteChars(text: string): boolean {
+  return RAW_BYTE_CHAR.test(text);
+}
+
+/**
+ * The name for bytes that may not be UTF-8, as a JS string: the text when the bytes are valid
+ * UTF-8, else each byte that is not part of a valid UTF-8 sequence becomes the lone surrogate
+ * U+DC00 + byte (U+DC80–U+DCFF; Python's "surrogateescape"). Lossless, and never the same
+ * string as a valid UTF-8 name (UTF-8 cannot encode surrogates). Derivations hold environment
+ * names so, since map keys must be strings; {@link nameToBytes} is the inverse.
+ */
+export function bytesToName(bytes: Uint8Array): string {
+  const text = decodeUtf8OrUndefined(bytes);
+  if (text !== undefined) return text;
+  let out = "";
+  let i = 0;
+  while (i < bytes.length) {
+    const n = validSequenceLength(bytes, i);
+    if (n === 0) {
+      out += String.fromCharCode(0xdc00 + bytes[i]!);
+      i++;
+    } else {
+      out += utf8Fatal.decode(bytes.subarray(i, i + n));
+      i += n;
+    }
   }
-  return bytesToBinary(value);
+  return out;
+}
+
+/** The length of the valid UTF-8 sequence at `i` (1-4), or 0 when the byte there starts none. */
+function validSequenceLength(b: Uint8Array, i: number): number {
+  const c = b[i]!;
+  if (c < 0x80) return 1;
+  const cont = (k: number, lo = 0x80, hi = 0xbf) => {
+    const x = b[i + k];
+    return x !== undefined && x >= lo && x <= hi;
+  };
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c >= 0xe0 && c <= 0xef) {
+    const lo = c === 0xe0 ? 0xa0 : 0x80;
+    const hi = c === 0xed ? 0x9f : 0xbf;
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xf0 && c <= 0xf4) {
+    const lo = c === 0xf0 ? 0x90 : 0x80;
+    const hi = c === 0xf4 ? 0x8f : 0xbf;
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/** The bytes of a name: UTF-8, with lone surrogates U+DC80–U+DCFF as raw bytes (see {@link bytesToName}). */
+export function nameToBytes(name: string): Uint8Array {
+  return binaryToBytes(textToBinary(name));
+}
+
+/**
+ * Text → binary string of its bytes: UTF-8, except that lone surrogates U+DC80–U+DCFF are
+ * the raw bytes 0x80–0xFF (see {@link bytesToName}). Other lone surrogates become U+FFFD, as
+ * in any UTF-8 encoding.
+ */
+export function textToBinary(text: string): string {
+  if (/^[\x00-\x7f]*$/.test(text)) return text;
+  if (!RAW_BYTE_CHAR.test(text)) return bytesToBinary(utf8Encoder.encode(text));
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    } else if (c >= 0xdc80 && c <= 0xdcff) {
+      out +=
+        bytesToBinary(utf8Encoder.encode(text.slice(from, i))) + String.fromCharCode(c - 0xdc00);
+      from = i + 1;
+    }
+  }
+  return out + bytesToBinary(utf8Encoder.encode(text.slice(from)));
+}
+
+/** Binary string (one char per byte) → name (see {@link bytesToName}). */
+export function binaryToName(binary: string): string {
+  if (!NON_ASCII.test(binary)) return binary;
+  return bytesToName(binaryToBytes(binary));
+}
+
+/** Text or bytes → binary string (UTF-8 bytes for text, see {@link textToBinary}). */
+export function drvStringToBinary(value: DrvString): string {
+  return typeof value === "string" ? textToBinary(value) : bytesToBinary(value);
 }
 
 /** The UTF-8 byte length of `text` (used to turn string indexes into byte offsets). */
@@ -121,6 +210,8 @@ export function utf8Length(text: string): number {
 }
 
 const ESCAPE_TEST = /["\\\n\r\t]/;
+/** {@link ESCAPE_TEST}, or a character that may be a raw byte (a low surrogate U+DC80–U+DCFF). */
+const ESCAPE_OR_RAW_TEST = /["\\\n\r\t\udc80-\udcff]/;
 const ESCAPES: string[] = [];
 ESCAPES[0x22] = '\\"';
 ESCAPES[0x5c] = "\\\\";
@@ -159,10 +250,27 @@ export function quoteATermString(text: string): string {
 }
 
 /**
- * Unescapes the body of a string token (between the quotes). `offset` is the byte offset of
- * the first body character, for the error on a bad escape.
+ * {@link quoteATermString} for text that should need no raw bytes; `undefined` when it holds
+ * some (lone surrogates U+DC80–U+DCFF, see {@link bytesToName}): print it as bytes then.
+ * As fast as {@link quoteATermString} on ordinary text.
  */
-export function unescapeATermBody(body: string, offset: number): string {
+export function quoteATermText(text: string): string | undefined {
+  if (!ESCAPE_OR_RAW_TEST.test(text)) return `"${text}"`;
+  if (RAW_BYTE_CHAR.test(text)) return undefined;
+  return quoteATermString(text);
+}
+
+/**
+ * Unescapes the body of a string token (between the quotes). `offset` is the byte offset of
+ * the first body character, for the error on a bad escape. With `unknown`, an escape other
+ * than `\\ \" \n \r \t` is read as Nix reads it (the character itself: `\x` is `x`) and
+ * reported to `unknown` with its offset, instead of throwing.
+ */
+export function unescapeATermBody(
+  body: string,
+  offset: number,
+  unknown?: (char: string, offset: number) => void,
+): string {
   let bs = body.indexOf("\\");
   if (bs < 0) return body;
   let out = "";
@@ -187,7 +295,10 @@ export function unescapeATermBody(body: string, offset: number): string {
         out += "\t";
         break;
       default:
-        throw badEscape(body.charAt(bs + 1), offset + bs);
+        if (unknown === undefined || bs + 1 >= body.length)
+          throw badEscape(body.charAt(bs + 1), offset + bs);
+        unknown(body.charAt(bs + 1), offset + bs);
+        out += body.charAt(bs + 1);
     }
     from = bs + 2;
     bs = body.indexOf("\\", from);

@@ -5,7 +5,7 @@
  * term   = string | list | tuple | appl
  * string = '"' ( char | '\' escape )* '"'      char: any byte but '"' and '\'
  * escape = '\' | '"' | 'n' | 'r' | 't'          (anything else is an error here; Nix itself
- *                                                 would read '\x' as 'x')
+ *                                                 reads '\x' as 'x': atermStringLenient)
  * list   = '[' [ term ( ',' term )* ] ']'
  * tuple  = '(' [ term ( ',' term )* ] ')'
  * appl   = ident '(' [ term ( ',' term )* ] ')'  ident = [A-Za-z][A-Za-z0-9_]*
@@ -61,6 +61,26 @@ export const atermString: GrammarRule<ATermString> = P.alt(
       offset: end.offset,
     });
   }),
+);
+
+/**
+ * A string token read as Nix reads it: an escape other than `\\ \" \n \r \t` is the
+ * character itself (`\x` is `x`); `unknownEscapes` lists them with their byte offsets (absent
+ * when none).
+ */
+export const atermStringLenient: GrammarRule<
+  ATermString & { unknownEscapes?: readonly { char: string; offset: number }[] }
+> = P.alt(
+  P.seqMap(P.index, P.regexp(STRING_TOKEN), (idx, tok) => {
+    const unknown: { char: string; offset: number }[] = [];
+    const value = unescapeATermBody(tok.slice(1, -1), idx.offset + 1, (char, offset) => {
+      unknown.push({ char, offset });
+    });
+    return unknown.length === 0
+      ? { type: "string" as const, value, offset: idx.offset }
+      : { type: "string" as const, value, offset: idx.offset, unknownEscapes: unknown };
+  }),
+  parsimmonOf(atermString),
 );
 
 /** `[` p (`,` p)* `]` */

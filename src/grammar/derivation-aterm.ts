@@ -19,15 +19,21 @@
  * dynamic outputs, and `Derive(...)` otherwise; so does {@link printDerivationATerm}.
  *
  * Parsing is byte-exact: the input is decoded as UTF-8 when it is valid UTF-8 (the fast path);
- * otherwise it is scanned as bytes and each environment value or argument that is not valid
- * UTF-8 comes out as a `Uint8Array` (see {@link DrvString}); every other field must be text
- * (`aterm.invalid-utf8`). Errors carry the byte offset of the offending token.
+ * otherwise it is scanned as bytes and `system`, `builder`, each argument and environment
+ * value that is not valid UTF-8 comes out as a `Uint8Array` (see {@link DrvString}), each such
+ * environment name as a string with lone surrogates for its stray bytes (`bytesToName`);
+ * output names, paths and hashes must be text (`aterm.invalid-utf8`). Errors carry the byte
+ * offset of the offending token.
  *
- * What is rejected beyond the grammar: duplicate output names, input derivations, input
- * sources, environment names or output names within an input derivation; invalid store paths;
- * unknown hash algorithms and malformed digests; an unknown `DrvWithVersion` version; dynamic
- * outputs in the old `Derive` form. Entries out of order are accepted (as Nix does) and
- * sorted in the model.
+ * What Nix 2.8 reads although it never writes it is read the same way, and recorded in
+ * `Derivation.quirks` (with `{ strict: true }`, refused): duplicate outputs (the first stays),
+ * input derivations (the last stays), input sources and output names within an input
+ * derivation (sets), environment variables (the last value stays); escapes other than
+ * `\\ \" \n \r \t` (`\x` is `x`); bytes after the final `)`. Checked with `nix show-derivation`
+ * (Nix 2.8) on such files. Rejected beyond the grammar: invalid store paths; unknown hash
+ * algorithms and malformed digests; an unknown `DrvWithVersion` version; dynamic outputs in
+ * the old `Derive` form, and duplicates among them. Entries out of order are accepted (as Nix
+ * does) and sorted in the model.
  *
  * Printing follows Nix's `Derivation::unparse`: paths, output names and hashes are written
  * as they are, `system` is written raw except for `"` and `\` (Nix writes it unescaped, so a
@@ -55,20 +61,25 @@ import {
   compareUtf8,
   type Derivation,
   type DerivationOutput,
+  type DerivationQuirk,
   type DrvString,
   derivationName,
+  drvStringToDisplay,
   type OutputSet,
 } from "../derivation/types.js";
 import {
   badEscape,
   binaryToBytes,
   binaryToDrvString,
+  binaryToName,
   binaryToText,
   bytesToBinary,
   decodeUtf8OrUndefined,
   drvStringToBinary,
   hasEscapeMatching,
+  hasRawByteChars,
   quoteATermString,
+  quoteATermText,
   utf8Length,
 } from "./aterm-strings.js";
 
@@ -81,11 +92,21 @@ export interface ParseDerivationOptions {
   readonly storeDir?: string;
   /** File name for error messages. */
   readonly file?: string;
+  /**
+   * Refuse what Nix 2.8 reads but never writes (duplicates, unknown escapes, bytes after the
+   * final `)`, see {@link DerivationQuirk}) instead of reading it as Nix does and recording it
+   * in `quirks`. Default false.
+   */
+  readonly strict?: boolean;
 }
 
 // --- shared model building ---------------------------------------------------------------
 
-/** Builds a map from entries in input order, sorting and rejecting duplicates (internal). */
+/**
+ * Builds a map from entries in input order, sorting it; a duplicate goes to `fail` (which
+ * throws, records the error, or records a quirk) and then the first value stays, or the last
+ * one with `keep: "last"` (internal).
+ */
 export class MapBuilder<V> {
   readonly map = new Map<string, V>();
   private last: string | undefined;
@@ -97,6 +118,9 @@ export class MapBuilder<V> {
     private readonly plainOrder = false,
     private readonly toOffset: (at: number) => number = (at) => at,
     private readonly fail: (err: NixCompatError) => void = throwIt,
+    private readonly keep: "first" | "last" = "first",
+    /** How a key is shown in the duplicate message. */
+    private readonly show: (key: string) => string = (key) => key,
   ) {}
   add(key: string, value: V, at: number): void {
     const m = this.map;
@@ -108,7 +132,8 @@ export class MapBuilder<V> {
       this.last = key;
     } else {
       if (m.has(key)) {
-        this.fail(duplicateError(this.code, this.what, key, this.toOffset(at)));
+        this.fail(duplicateError(this.code, this.what, this.show(key), this.toOffset(at)));
+        if (this.keep === "last") m.set(key, value);
         return;
       }
       this.sorted = false;
@@ -125,7 +150,7 @@ function throwIt(err: NixCompatError): never {
   throw err;
 }
 
-/** Sorted, de-duplicated items; a duplicate is an error (internal). */
+/** Sorted, de-duplicated items; a duplicate goes to `fail` (internal). */
 export function sortedUnique(
   items: string[],
   offsets: number[],
@@ -186,7 +211,10 @@ class Scanner {
   private nextQ = -1;
   private nextBs = -1;
   private readonly storeDir: string;
+  private readonly strict: boolean;
   dyn = false;
+  /** What Nix reads leniently (not strict). */
+  readonly quirks: DerivationQuirk[] = [];
 
   constructor(
     private readonly s: string,
@@ -194,14 +222,33 @@ class Scanner {
     options: ParseDerivationOptions,
   ) {
     this.storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+    this.strict = options.strict === true;
     this.plainOrder = !binary && !HIGH_CHARS.test(s);
   }
+
+  /** Something Nix 2.8 reads leniently: an error when strict, else a quirk. */
+  readonly lenient = (err: unknown): void => {
+    if (this.strict || !(err instanceof NixCompatError)) this.soft(err);
+    else this.quirks.push(quirkOf(err));
+  };
 
   readonly toOffset = (idx: number): number => this.offsetOf(idx);
   private readonly plainOrder: boolean;
 
-  mapBuilder<V>(code: string, what: string): MapBuilder<V> {
-    return new MapBuilder<V>(code, what, this.plainOrder, this.toOffset, this.soft);
+  mapBuilder<V>(
+    code: string,
+    what: string,
+    keep?: "first" | "last",
+    lenient = keep !== undefined,
+  ): MapBuilder<V> {
+    return new MapBuilder<V>(
+      code,
+      what,
+      this.plainOrder,
+      this.toOffset,
+      lenient ? this.lenient : this.soft,
+      keep,
+    );
   }
 
   /**
@@ -317,8 +364,13 @@ class Scanner {
       parts.push(body.slice(from, bs));
       const c = body.charAt(bs + 1);
       const r = UNESCAPES[c];
-      if (r === undefined) throw badEscape(c, this.offsetOf(start + bs));
-      parts.push(r);
+      if (r === undefined) {
+        // Nix 2.8 reads `\x` as `x`.
+        const err = badEscape(c, this.offsetOf(start + bs));
+        if (this.strict) throw err;
+        this.quirks.push(quirkOf(err));
+      }
+      parts.push(r ?? c);
       from = bs + 2;
       bs = body.indexOf("\\", from);
     }
@@ -341,6 +393,11 @@ class Scanner {
   drvString(): DrvString {
     const v = this.raw();
     return this.binary ? binaryToDrvString(v) : v;
+  }
+
+  /** A string as it is: a binary string (one char per byte) in binary mode, else text. */
+  rawName(): string {
+    return this.raw();
   }
 
   /** `[` item,* `]` */
@@ -396,7 +453,7 @@ class Scanner {
       "derivation.duplicate-input-drv-output",
       "output name",
       this.toOffset,
-      this.soft,
+      this.dyn ? this.soft : this.lenient,
     );
   }
 
@@ -459,7 +516,11 @@ class Scanner {
       this.unexpected("'Derive(' or 'DrvWithVersion('", 0);
     }
     const storeDir = this.storeDir;
-    const outputs = this.mapBuilder<DerivationOutput>("derivation.duplicate-output", "output");
+    const outputs = this.mapBuilder<DerivationOutput>(
+      "derivation.duplicate-output",
+      "output",
+      "first",
+    );
     this.list(() => {
       this.expect(LPAREN);
       const at = this.p;
@@ -484,6 +545,7 @@ class Scanner {
     const inputDrvs = this.mapBuilder<OutputSet>(
       "derivation.duplicate-input-drv",
       "input derivation",
+      "last",
     );
     if (this.open()) {
       do {
@@ -521,24 +583,36 @@ class Scanner {
       "derivation.duplicate-input-src",
       "input source",
       this.toOffset,
-      this.soft,
+      this.lenient,
     );
     this.expect(COMMA);
-    const system = this.text("system");
+    const system = this.drvString();
     this.expect(COMMA);
-    const builder = this.text("builder");
+    const builder = this.drvString();
     this.expect(COMMA);
     const args: DrvString[] = [];
     this.list(() => {
       args.push(this.drvString());
     });
     this.expect(COMMA);
-    const env = this.mapBuilder<DrvString>("derivation.duplicate-env", "environment variable");
+    // In binary mode the names stay binary strings until the map is complete: `<` on them is
+    // byte order, as Nix sorts them.
+    const env = this.binary
+      ? new MapBuilder<DrvString>(
+          "derivation.duplicate-env",
+          "environment variable",
+          true,
+          this.toOffset,
+          this.lenient,
+          "last",
+          (k) => drvStringToDisplay(binaryToName(k)),
+        )
+      : this.mapBuilder<DrvString>("derivation.duplicate-env", "environment variable", "last");
     if (this.open()) {
       do {
         this.expect(LPAREN);
         const at = this.p;
-        const key = this.text("environment variable name");
+        const key = this.rawName();
         this.expect(COMMA);
         const value = this.drvString();
         this.expect(RPAREN);
@@ -547,25 +621,48 @@ class Scanner {
     }
     this.expect(RPAREN);
     if (this.p < s.length) {
-      throw new ATermSyntaxError(
-        "aterm.trailing-bytes",
-        "unexpected bytes after the end of the derivation",
-        {
-          offset: this.offsetOf(this.p),
-        },
-      );
+      // Nix 2.8 reads nothing after the final `)`.
+      const err = trailingBytes(this.offsetOf(this.p), this.offsetOf(s.length));
+      if (this.strict) throw err;
+      this.quirks.push(quirkOf(err));
     }
     if (this.pending !== undefined) throw this.pending;
-    return {
+    let envMap = env.result();
+    if (this.binary) {
+      const named = new Map<string, DrvString>();
+      for (const [k, v] of envMap) named.set(binaryToName(k), v);
+      envMap = named;
+    }
+    const drv: Derivation = {
       outputs: outputs.result(),
       inputDrvs: inputDrvs.result(),
       inputSrcs,
       system,
       builder,
       args,
-      env: env.result(),
+      env: envMap,
     };
+    return this.quirks.length === 0 ? drv : { ...drv, quirks: sortQuirks(this.quirks) };
   }
+}
+
+/** The quirk a lenient parse records for what a strict parse refuses with `err` (internal). */
+export function quirkOf(err: NixCompatError): DerivationQuirk {
+  return { code: err.code, detail: err.detail, offset: err.position.offset ?? 0 };
+}
+
+/** Quirks in the order of their offsets (internal). */
+export function sortQuirks(quirks: DerivationQuirk[]): DerivationQuirk[] {
+  return quirks.sort((a, b) => a.offset - b.offset);
+}
+
+/** The error for bytes after the final `)` (internal). */
+export function trailingBytes(offset: number, end: number): ATermSyntaxError {
+  return new ATermSyntaxError(
+    "aterm.trailing-bytes",
+    `unexpected bytes after the end of the derivation (${end - offset} bytes)`,
+    { offset },
+  );
 }
 
 /** Adds the file name to the library's errors (internal). */
@@ -631,6 +728,7 @@ export interface PrintDerivationOptions {
 }
 
 function hasBytes(drv: Derivation): boolean {
+  if (typeof drv.system !== "string" || typeof drv.builder !== "string") return true;
   for (const a of drv.args) if (typeof a !== "string") return true;
   for (const v of drv.env.values()) if (typeof v !== "string") return true;
   return false;
@@ -653,6 +751,23 @@ function sortedEntries<V>(map: ReadonlyMap<string, V>): Iterable<[string, V]> {
   return map.entries();
 }
 
+/** Entries sorted by the bytes of their keys, given as binary strings (`<` is byte order). */
+function sortedBinaryEntries<V>(map: ReadonlyMap<string, V>): [string, V][] {
+  const entries: [string, V][] = [];
+  for (const [k, v] of map) entries.push([drvStringToBinary(k), v]);
+  return entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+}
+
+/** Thrown when text to be printed holds raw bytes: print in binary mode instead. */
+const RAW_TEXT = new Error("raw bytes in text");
+
+/** Quotes text for the text-mode printer, or throws {@link RAW_TEXT}. */
+function quoteText(text: string): string {
+  const q = quoteATermText(text);
+  if (q === undefined) throw RAW_TEXT;
+  return q;
+}
+
 function sortedStrings(items: readonly string[]): readonly string[] {
   for (let i = 1; i < items.length; i++) {
     if (!before(items[i - 1]!, items[i]!)) return [...new Set(items)].sort(compareUtf8);
@@ -661,15 +776,23 @@ function sortedStrings(items: readonly string[]): readonly string[] {
 }
 
 const SYSTEM_ESCAPE = /["\\]/g;
+const SYSTEM_ESCAPE_OR_RAW = /["\\\udc80-\udcff]/;
+
+/** `system` for the text-mode printer (raw, but `"` and `\` escaped), or throws {@link RAW_TEXT}. */
+function systemText(system: string): string {
+  if (!SYSTEM_ESCAPE_OR_RAW.test(system)) return system;
+  if (hasRawByteChars(system)) throw RAW_TEXT;
+  return system.replace(SYSTEM_ESCAPE, (c) => `\\${c}`);
+}
 
 /** The ATerm (`Derive(...)`) of a derivation as a JS string; undefined-free. See {@link printDerivationATerm}. */
 function printToString(drv: Derivation, options: PrintDerivationOptions, binary: boolean): string {
   const mask = options.maskOutputs === true;
-  const enc = binary ? (s: string) => drvStringToBinary(s) : (s: string) => s;
-  const q = binary ? (s: string) => quoteATermString(enc(s)) : quoteATermString;
+  const enc = binary ? (s: DrvString) => drvStringToBinary(s) : (s: DrvString) => s as string;
+  const q = binary ? (s: string) => quoteATermString(drvStringToBinary(s)) : quoteText;
   const qd = binary
     ? (s: DrvString) => quoteATermString(drvStringToBinary(s))
-    : (s: DrvString) => quoteATermString(s as string);
+    : (s: DrvString) => quoteText(s as string);
   const inputs = options.actualInputs ?? drv.inputDrvs;
   // Nix (2.18 to 2.3x) chooses the form from the derivation's own inputs, even when it prints
   // `actualInputs` instead: the hash-modulo ATerm of a derivation with dynamic inputs opens
@@ -732,7 +855,7 @@ function printToString(drv: Derivation, options: PrintDerivationOptions, binary:
   }
   out += "],[";
   out += sortedStrings(drv.inputSrcs).map(q).join(",");
-  out += `],"${enc(drv.system).replace(SYSTEM_ESCAPE, (c) => `\\${c}`)}",${q(drv.builder)},[`;
+  out += `],"${binary ? enc(drv.system).replace(SYSTEM_ESCAPE, (c) => `\\${c}`) : systemText(drv.system as string)}",${qd(drv.builder)},[`;
   first = true;
   for (const a of drv.args) {
     if (first) first = false;
@@ -741,10 +864,20 @@ function printToString(drv: Derivation, options: PrintDerivationOptions, binary:
   }
   out += "],[";
   first = true;
-  for (const [k, v] of sortedEntries(drv.env)) {
-    if (first) first = false;
-    else out += ",";
-    out += `(${q(k)},${mask && drv.outputs.has(k) ? '""' : qd(v)})`;
+  if (binary) {
+    // names as bytes: sorted by their bytes, as Nix sorts them
+    for (const [k, v] of sortedBinaryEntries(drv.env)) {
+      if (first) first = false;
+      else out += ",";
+      const masked = mask && drv.outputs.has(binaryToName(k));
+      out += `(${quoteATermString(k)},${masked ? '""' : qd(v)})`;
+    }
+  } else {
+    for (const [k, v] of sortedEntries(drv.env)) {
+      if (first) first = false;
+      else out += ",";
+      out += `(${q(k)},${mask && drv.outputs.has(k) ? '""' : qd(v)})`;
+    }
   }
   return `${out}])`;
 }
@@ -783,7 +916,14 @@ export function printDerivationATerm(
   options: PrintDerivationOptions = {},
 ): Uint8Array {
   if (hasBytes(drv)) return binaryToBytes(printToString(drv, options, true));
-  return encoder.encode(printToString(drv, options, false));
+  let text: string;
+  try {
+    text = printToString(drv, options, false);
+  } catch (err) {
+    if (err !== RAW_TEXT) throw err;
+    return binaryToBytes(printToString(drv, options, true));
+  }
+  return encoder.encode(text);
 }
 
 /**
@@ -794,11 +934,14 @@ export function printDerivationATermString(
   drv: Derivation,
   options: PrintDerivationOptions = {},
 ): string {
-  if (hasBytes(drv)) {
-    throw new DerivationFormatError(
-      "derivation.raw-bytes",
-      "the derivation holds values that are not UTF-8: print it as bytes",
-    );
+  const raw = new DerivationFormatError(
+    "derivation.raw-bytes",
+    "the derivation holds values that are not UTF-8: print it as bytes",
+  );
+  if (hasBytes(drv)) throw raw;
+  try {
+    return printToString(drv, options, false);
+  } catch (err) {
+    throw err === RAW_TEXT ? raw : err;
   }
-  return printToString(drv, options, false);
 }

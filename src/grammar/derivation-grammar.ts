@@ -13,11 +13,22 @@ import P from "parsimmon";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
 import { checkStorePath, makeOutputFromATerm } from "../derivation/assemble.js";
 import { ATermTruncatedError, DerivationFormatError } from "../derivation/errors.js";
-import type { Derivation, DerivationOutput, DrvString, OutputSet } from "../derivation/types.js";
+import type { NixCompatError } from "../core/errors.js";
+import {
+  type Derivation,
+  type DerivationOutput,
+  type DerivationQuirk,
+  type DrvString,
+  drvStringToDisplay,
+  type OutputSet,
+} from "../derivation/types.js";
 import {
   type ATermString,
   atermString,
+  atermStringLenient,
+  badEscape,
   binaryToDrvString,
+  binaryToName,
   binaryToText,
   bytesToBinary,
   listOf,
@@ -28,54 +39,37 @@ import {
   EMPTY_DYN,
   MapBuilder,
   type ParseDerivationOptions,
+  quirkOf,
   sortedUnique,
+  sortQuirks,
+  trailingBytes,
   withFile,
 } from "./derivation-aterm.js";
 import type { GrammarRule } from "./grammar-rule.js";
 import { parsimmonOf } from "./parsimmon-rule.js";
 
 const comma = P.string(",");
-const str: P.Parser<ATermString> = parsimmonOf(atermString);
-const list = <T>(p: P.Parser<T>): P.Parser<T[]> => parsimmonOf(listOf(p));
+
+/** A string term; `unknownEscapes` when read leniently (see `atermStringLenient`). */
+type Str = ATermString & {
+  readonly unknownEscapes?: readonly { char: string; offset: number }[];
+};
 
 interface GrammarNode {
-  outputs: ATermString[];
-  dyn: [ATermString, GrammarNode][] | undefined;
+  outputs: Str[];
+  dyn: [Str, GrammarNode][] | undefined;
   offset: number;
 }
 
-const outputNode: P.Parser<GrammarNode> = P.lazy(() =>
-  P.alt(
-    P.seqMap(P.index, list(str), (idx, outputs) => ({
-      outputs,
-      dyn: undefined,
-      offset: idx.offset,
-    })),
-    P.seqMap(
-      P.index,
-      P.string("(")
-        .then(list(str))
-        .skip(comma)
-        .chain((outputs) =>
-          list(P.seq(P.string("(").then(str).skip(comma), outputNode.skip(P.string(")")))).map(
-            (dyn) => ({ outputs, dyn }),
-          ),
-        )
-        .skip(P.string(")")),
-      (idx, v) => ({ ...v, offset: idx.offset }),
-    ),
-  ),
-);
-
 interface GrammarDrv {
-  version: ATermString | undefined;
-  outputs: [ATermString, ATermString, ATermString, ATermString][];
-  inputDrvs: [ATermString, GrammarNode][];
-  inputSrcs: ATermString[];
-  system: ATermString;
-  builder: ATermString;
-  args: ATermString[];
-  env: [ATermString, ATermString][];
+  version: Str | undefined;
+  outputs: [Str, Str, Str, Str][];
+  inputDrvs: [Str, GrammarNode][];
+  inputSrcs: Str[];
+  system: Str;
+  builder: Str;
+  args: Str[];
+  env: [Str, Str][];
 }
 
 function tuple<T extends unknown[]>(...ps: { [K in keyof T]: P.Parser<T[K]> }): P.Parser<T> {
@@ -87,35 +81,74 @@ function tuple<T extends unknown[]>(...ps: { [K in keyof T]: P.Parser<T[K]> }): 
   return acc.skip(P.string(")")) as unknown as P.Parser<T>;
 }
 
-const body = P.seqMap(
-  list(tuple<[ATermString, ATermString, ATermString, ATermString]>(str, str, str, str)).skip(comma),
-  list(tuple<[ATermString, GrammarNode]>(str, outputNode)).skip(comma),
-  list(str).skip(comma),
-  str.skip(comma),
-  str.skip(comma),
-  list(str).skip(comma),
-  list(tuple<[ATermString, ATermString]>(str, str)),
-  (outputs, inputDrvs, inputSrcs, system, builder, args, env) => ({
-    outputs,
-    inputDrvs,
-    inputSrcs,
-    system,
-    builder,
-    args,
-    env,
-  }),
-);
+/** The derivation grammar over a string parser (strict or lenient). */
+function makeGrammar(strRule: GrammarRule<Str>): P.Parser<GrammarDrv> {
+  const str = parsimmonOf(strRule);
+  const list = <T>(p: P.Parser<T>): P.Parser<T[]> => parsimmonOf(listOf(p));
+  const outputNode: P.Parser<GrammarNode> = P.lazy(() =>
+    P.alt(
+      P.seqMap(P.index, list(str), (idx, outputs) => ({
+        outputs,
+        dyn: undefined,
+        offset: idx.offset,
+      })),
+      P.seqMap(
+        P.index,
+        P.string("(")
+          .then(list(str))
+          .skip(comma)
+          .chain((outputs) =>
+            list(P.seq(P.string("(").then(str).skip(comma), outputNode.skip(P.string(")")))).map(
+              (dyn) => ({ outputs, dyn }),
+            ),
+          )
+          .skip(P.string(")")),
+        (idx, v) => ({ ...v, offset: idx.offset }),
+      ),
+    ),
+  );
+  const body = P.seqMap(
+    list(tuple<[Str, Str, Str, Str]>(str, str, str, str)).skip(comma),
+    list(tuple<[Str, GrammarNode]>(str, outputNode)).skip(comma),
+    list(str).skip(comma),
+    str.skip(comma),
+    str.skip(comma),
+    list(str).skip(comma),
+    list(tuple<[Str, Str]>(str, str)),
+    (outputs, inputDrvs, inputSrcs, system, builder, args, env) => ({
+      outputs,
+      inputDrvs,
+      inputSrcs,
+      system,
+      builder,
+      args,
+      env,
+    }),
+  );
+  return P.alt(
+    P.string("Derive(")
+      .then(body)
+      .map((b) => ({ version: undefined, ...b })),
+    P.seqMap(P.string("DrvWithVersion(").then(str).skip(comma), body, (version, b) => ({
+      version,
+      ...b,
+    })),
+  ).skip(P.string(")"));
+}
 
 /** The derivation grammar (Parsimmon), producing the raw terms; see {@link parseDerivationWithGrammar}. */
-export const derivationGrammar: GrammarRule<GrammarDrv> = P.alt(
-  P.string("Derive(")
-    .then(body)
-    .map((b) => ({ version: undefined, ...b })),
-  P.seqMap(P.string("DrvWithVersion(").then(str).skip(comma), body, (version, b) => ({
-    version,
-    ...b,
-  })),
-).skip(P.string(")"));
+export const derivationGrammar: GrammarRule<GrammarDrv> = makeGrammar(atermString);
+
+/**
+ * The derivation grammar as Nix 2.8 reads it: unknown escapes read leniently, anything after
+ * the final `)` ignored (`trailing` is its offset, or undefined when there is nothing).
+ */
+const derivationGrammarLenient: P.Parser<GrammarDrv & { trailing?: number }> = P.seqMap(
+  makeGrammar(atermStringLenient),
+  P.index,
+  P.all,
+  (g, idx, rest) => (rest.length === 0 ? g : { ...g, trailing: idx.offset }),
+);
 
 /**
  * Parses a derivation with the Parsimmon grammar: the reference the fast scanner
@@ -135,13 +168,34 @@ export function parseDerivationWithGrammar(
         offset: binary.length,
       });
     }
-    const g = runATermParser(derivationGrammar, binary);
-    return assembleGrammar(g, options.storeDir ?? DEFAULT_STORE_DIR);
+    const strict = options.strict === true;
+    const g = strict
+      ? runATermParser(derivationGrammar, binary)
+      : runATermParser(derivationGrammarLenient, binary);
+    return assembleGrammar(g, options.storeDir ?? DEFAULT_STORE_DIR, strict, binary.length);
   });
 }
 
-function assembleGrammar(g: GrammarDrv, storeDir: string): Derivation {
-  const text = (t: ATermString, what: string) => binaryToText(t.value, t.offset, what);
+function assembleGrammar(
+  g: GrammarDrv & { trailing?: number },
+  storeDir: string,
+  strict: boolean,
+  end: number,
+): Derivation {
+  const quirks: DerivationQuirk[] = [];
+  const lenient = (err: NixCompatError): void => {
+    if (strict) throw err;
+    quirks.push(quirkOf(err));
+  };
+  /** Records the unknown escapes of a string term (lenient grammar only). */
+  const seen = (t: Str): string => {
+    if (t.unknownEscapes !== undefined) {
+      for (const e of t.unknownEscapes) quirks.push(quirkOf(badEscape(e.char, e.offset)));
+    }
+    return t.value;
+  };
+  const text = (t: Str, what: string) => binaryToText(seen(t), t.offset, what);
+  const drvString = (t: Str) => binaryToDrvString(seen(t));
   const dyn = g.version !== undefined;
   if (g.version !== undefined) {
     const v = text(g.version, "version");
@@ -153,7 +207,14 @@ function assembleGrammar(g: GrammarDrv, storeDir: string): Derivation {
       );
     }
   }
-  const outputs = new MapBuilder<DerivationOutput>("derivation.duplicate-output", "output");
+  const outputs = new MapBuilder<DerivationOutput>(
+    "derivation.duplicate-output",
+    "output",
+    false,
+    undefined,
+    lenient,
+    "first",
+  );
   for (const [n, p, a, h] of g.outputs) {
     const name = text(n, "output name");
     const out = makeOutputFromATerm(
@@ -166,12 +227,14 @@ function assembleGrammar(g: GrammarDrv, storeDir: string): Derivation {
     );
     outputs.add(name, out, n.offset);
   }
-  const names = (ts: ATermString[]) =>
+  const names = (ts: Str[]) =>
     sortedUnique(
       ts.map((t) => text(t, "output name")),
       ts.map((t) => t.offset),
       "derivation.duplicate-input-drv-output",
       "output name",
+      undefined,
+      dyn ? undefined : lenient,
     );
   const node = (nd: GrammarNode): OutputSet => {
     if (nd.dyn === undefined) return { outputs: names(nd.outputs), dynamicOutputs: EMPTY_DYN };
@@ -187,7 +250,14 @@ function assembleGrammar(g: GrammarDrv, storeDir: string): Derivation {
     for (const [k, child] of nd.dyn) m.add(text(k, "output name"), node(child), k.offset);
     return { outputs: outs, dynamicOutputs: m.result() };
   };
-  const inputDrvs = new MapBuilder<OutputSet>("derivation.duplicate-input-drv", "input derivation");
+  const inputDrvs = new MapBuilder<OutputSet>(
+    "derivation.duplicate-input-drv",
+    "input derivation",
+    false,
+    undefined,
+    lenient,
+    "last",
+  );
   for (const [p, nd] of g.inputDrvs) {
     const path = text(p, "input derivation path");
     checkStorePath(path, p.offset, "input derivation", storeDir);
@@ -202,22 +272,37 @@ function assembleGrammar(g: GrammarDrv, storeDir: string): Derivation {
     g.inputSrcs.map((t) => t.offset),
     "derivation.duplicate-input-src",
     "input source",
+    undefined,
+    lenient,
   );
-  const system = text(g.system, "system");
-  const builder = text(g.builder, "builder");
-  const args = g.args.map((a) => binaryToDrvString(a.value));
-  const env = new MapBuilder<DrvString>("derivation.duplicate-env", "environment variable");
+  const system = drvString(g.system);
+  const builder = drvString(g.builder);
+  const args = g.args.map(drvString);
+  // names as binary strings first (`<` is byte order, as Nix sorts them)
+  const env = new MapBuilder<DrvString>(
+    "derivation.duplicate-env",
+    "environment variable",
+    true,
+    undefined,
+    lenient,
+    "last",
+    (k) => drvStringToDisplay(binaryToName(k)),
+  );
   for (const [k, v] of g.env) {
-    const key = text(k, "environment variable name");
-    env.add(key, binaryToDrvString(v.value), k.offset);
+    const key = seen(k);
+    env.add(key, drvString(v), k.offset);
   }
-  return {
+  const named = new Map<string, DrvString>();
+  for (const [k, v] of env.result()) named.set(binaryToName(k), v);
+  if (g.trailing !== undefined) lenient(trailingBytes(g.trailing, end));
+  const drv: Derivation = {
     outputs: outputs.result(),
     inputDrvs: inputDrvs.result(),
     inputSrcs,
     system,
     builder,
     args,
-    env: env.result(),
+    env: named,
   };
+  return quirks.length === 0 ? drv : { ...drv, quirks: sortQuirks(quirks) };
 }

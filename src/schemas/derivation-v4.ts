@@ -8,6 +8,7 @@
  * derivation = { name, version: 4, outputs, inputs: { srcs: [base], drvs: { "<base>.drv":
  *                [names] | {outputs, dynamicOutputs} } }, system, builder, args, env,
  *                [structuredAttrs: object] }
+ *            | the same with inputs: [base]       resolved (derivation-resolved-v4.yaml)
  * output     = { path: base }                              input-addressed
  *            | { method, hash: SRI }                       fixed
  *            | { method, hashAlgo }                        floating
@@ -46,10 +47,14 @@ export const derivationV4Schema = z.strictObject({
   name: z.string(),
   version: z.literal(4),
   outputs: z.record(z.string(), derivationOutputV4Schema),
-  inputs: z.strictObject({
-    srcs: uniqueItems(z.array(baseStorePath), "input source"),
-    drvs: z.record(baseDrvPath, inputDrvOutputsJson),
-  }),
+  inputs: z.union([
+    z.strictObject({
+      srcs: uniqueItems(z.array(baseStorePath), "input source"),
+      drvs: z.record(baseDrvPath, inputDrvOutputsJson),
+    }),
+    // a resolved derivation (Nix's derivation-resolved-v4): the input sources alone
+    uniqueItems(z.array(baseStorePath), "input source"),
+  ]),
   ...derivationTailJson,
   structuredAttrs: structuredAttrsJson,
 });

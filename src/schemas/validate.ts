@@ -25,10 +25,14 @@ export class JsonValidationError extends ValidationError {
   constructor(issues: readonly JsonIssue[], options: { file?: string } = {}) {
     const first = issues[0];
     const lines = issues.map((i) => `${formatJsonPath(i.path)}: ${i.message}`);
+    // One problem: its path is the error's position (printed once, before the detail). Several:
+    // each line names its own path, and the position has none (it would repeat the first).
     super(
       "json.invalid",
-      issues.length === 1 ? `${lines[0]}` : `${issues.length} problems:\n  ${lines.join("\n  ")}`,
-      { ...options, path: first?.path ?? [] },
+      issues.length === 1
+        ? (first?.message ?? "")
+        : `${issues.length} problems:\n  ${lines.join("\n  ")}`,
+      issues.length === 1 ? { ...options, path: first?.path ?? [] } : options,
     );
     this.issues = issues;
   }

@@ -12,18 +12,23 @@ import { HASH_SIZES, NIX_2_8_HASH_ALGORITHMS, type HashAlgorithm } from "../core
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
 import { fixedOutputStorePath } from "../derivation/hash.js";
 import {
+  compareNames,
   compareUtf8,
   type Derivation,
   type DerivationOutput,
   type DrvString,
   type OutputSet,
 } from "../derivation/types.js";
+import { bytesToName, nameToBytes } from "../grammar/aterm-strings.js";
 import { arbStorePathHash, arbStorePathName } from "./core.js";
 
 /** Options of {@link arbDerivation}. */
 export interface ArbDerivationOptions {
   readonly storeDir?: string;
-  /** Allow environment values and arguments that are raw bytes (not UTF-8). Default true. */
+  /**
+   * Allow raw bytes (not UTF-8) in `system`, `builder`, arguments, environment names and
+   * values, and empty environment names. Default true.
+   */
   readonly rawBytes?: boolean;
   /** Allow dynamic outputs on input derivations. Default true. */
   readonly dynamicOutputs?: boolean;
@@ -99,7 +104,18 @@ function arbHashOf(algorithm: HashAlgorithm): fc.Arbitrary<Hash> {
 }
 
 function sortedMap<V>(entries: [string, V][]): Map<string, V> {
-  return new Map(entries.sort((a, b) => compareUtf8(a[0], b[0])));
+  return new Map(entries.sort((a, b) => compareNames(a[0], b[0])));
+}
+
+/** An environment name: text, sometimes empty or raw bytes (as lone surrogates, see `bytesToName`). */
+function arbEnvNameOf(rawBytes: boolean): fc.Arbitrary<string> {
+  return rawBytes
+    ? fc.oneof(
+        { weight: 8, arbitrary: arbDrvText },
+        { weight: 1, arbitrary: arbRawBytes.map(bytesToName) },
+        { weight: 1, arbitrary: fc.constant("") },
+      )
+    : arbDrvText;
 }
 
 function uniqueNames(min: number, max: number): fc.Arbitrary<string[]> {
@@ -203,11 +219,11 @@ export function arbDerivation(options: ArbDerivationOptions = {}): fc.Arbitrary<
         inputSrcs: fc
           .uniqueArray(arbAbsoluteStorePath(storeDir), { maxLength: 3 })
           .map((xs) => xs.sort(compareUtf8)),
-        system: arbDrvText,
-        builder: arbDrvText,
+        system: arbDrvString(raw),
+        builder: arbDrvString(raw),
         args: fc.array(arbDrvString(raw), { maxLength: 4 }),
         env: fc
-          .uniqueArray(fc.tuple(arbDrvText, arbDrvString(raw)), {
+          .uniqueArray(fc.tuple(arbEnvNameOf(raw), arbDrvString(raw)), {
             maxLength: 6,
             selector: (e) => e[0],
           })
@@ -224,10 +240,16 @@ export function arbDerivation(options: ArbDerivationOptions = {}): fc.Arbitrary<
 
 // --- builtins.derivation calls --------------------------------------------------------------
 
-/** A `builtins.derivation` call, for instantiating with real Nix. */
+/**
+ * A `builtins.derivation` call, for instantiating with real Nix. Strings may hold raw bytes
+ * that are not UTF-8 as lone surrogates U+DC80–U+DCFF (see `bytesToName`): write the source
+ * with {@link derivationAttrsSource}, which turns them back into those bytes.
+ */
 export interface DerivationAttrs {
   readonly name: string;
   readonly system: string;
+  /** Default `/bin/sh`. */
+  readonly builder?: string;
   readonly args: readonly string[];
   /** Extra attributes (names never clash with Nix's special ones). */
   readonly env: readonly (readonly [string, string])[];
@@ -249,16 +271,54 @@ export interface DerivationAttrs {
 /** Text Nix accepts in string literals (no NUL). */
 const arbNixText: fc.Arbitrary<string> = arbDrvText.map((s) => s.replace(/\u0000/g, ""));
 
+/**
+ * Text with bytes that are not UTF-8 (latin1 or cp1252 letters, stray continuation bytes),
+ * as lone surrogates (see {@link DerivationAttrs}); always ends in 0xff, never valid UTF-8.
+ */
+export const arbRawNixText: fc.Arbitrary<string> = fc
+  .array(
+    fc.oneof(
+      fc.constantFrom("a", "/bin/", "-", "é", " "),
+      fc.integer({ min: 0x80, max: 0xff }).map((b) => String.fromCharCode(0xdc00 + b)),
+    ),
+    { maxLength: 6 },
+  )
+  .map((parts) => `${parts.join("")}\udcff`);
+
+/** Mostly text, sometimes raw bytes (see {@link arbRawNixText}). */
+const arbNixTextOrRaw: fc.Arbitrary<string> = fc.oneof(
+  { weight: 5, arbitrary: arbNixText },
+  { weight: 1, arbitrary: arbRawNixText },
+);
+
+/** An extra attribute name: `e_...`, raw bytes after `e_`, or empty (all valid in Nix). */
+const arbEnvName: fc.Arbitrary<string> = fc.oneof(
+  { weight: 8, arbitrary: fc.stringMatching(/^e_[A-Za-z0-9_']{0,8}$/) },
+  { weight: 1, arbitrary: arbRawNixText.map((r) => `e_${r}`) },
+  { weight: 1, arbitrary: fc.constant("") },
+);
+
 function arbAttrs(depth: number): fc.Arbitrary<DerivationAttrs> {
   return fc.record({
     // Nix 2.8 rejects names with a leading dot
     name: arbStorePathName(20).filter((n) => !n.endsWith(".drv") && !n.startsWith(".")),
     system: fc.oneof(
-      fc.constant("x86_64-linux"),
-      fc.string({ minLength: 1, maxLength: 10 }).map((s) => s.replace(/["\\\u0000$]/g, "_")),
+      { weight: 4, arbitrary: fc.constant("x86_64-linux") },
+      {
+        weight: 4,
+        arbitrary: fc
+          .string({ minLength: 1, maxLength: 10 })
+          .map((s) => s.replace(/["\\\u0000$]/g, "_")),
+      },
+      // Nix writes `system` unescaped: no quote or backslash in it
+      { weight: 1, arbitrary: arbRawNixText.map((s) => s.replace(/["\\$]/g, "_")) },
     ),
-    args: fc.array(arbNixText, { maxLength: 3 }),
-    env: fc.uniqueArray(fc.tuple(fc.stringMatching(/^e_[A-Za-z0-9_']{0,8}$/), arbNixText), {
+    builder: fc.option(
+      arbRawNixText.map((r) => `/bin/${r}`),
+      { nil: undefined, freq: 5 },
+    ),
+    args: fc.array(arbNixTextOrRaw, { maxLength: 3 }),
+    env: fc.uniqueArray(fc.tuple(arbEnvName, arbNixTextOrRaw), {
       maxLength: 4,
       selector: (e) => e[0],
     }),
@@ -301,12 +361,20 @@ export function nixStringLiteral(text: string): string {
   )}"`;
 }
 
-/** The Nix expression for a call (builder `/bin/sh`). */
+/**
+ * The bytes of Nix source text from {@link derivationAttrsToNix}: UTF-8, with lone surrogates
+ * U+DC80–U+DCFF as the raw bytes they stand for.
+ */
+export function derivationAttrsSource(text: string): Uint8Array {
+  return nameToBytes(text);
+}
+
+/** The Nix expression for a call (builder `/bin/sh` unless given). */
 export function derivationAttrsToNix(attrs: DerivationAttrs): string {
   const lines: string[] = [
     `name = ${nixStringLiteral(attrs.name)};`,
     `system = ${nixStringLiteral(attrs.system)};`,
-    `builder = "/bin/sh";`,
+    `builder = ${nixStringLiteral(attrs.builder ?? "/bin/sh")};`,
     `args = [ ${attrs.args.map(nixStringLiteral).join(" ")} ];`,
   ];
   if (attrs.structuredAttrs) lines.push("__structuredAttrs = true;");

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { beforeAll, expect, it } from "vitest";
@@ -10,9 +10,12 @@ import {
   printDerivationATerm,
   printShowDerivationJson,
 } from "../../src/derivation/index.js";
+import { readDerivationJsonBytes } from "../../src/derivation/json.js";
+import { type ATerm, parseATerm, printATerm } from "../../src/grammar/aterm.js";
 import {
   arbDerivationAttrs,
   type DerivationAttrs,
+  derivationAttrsSource,
   derivationAttrsToNix,
 } from "../../src/testing/derivation.js";
 import { runCli } from "../support/cli.js";
@@ -104,9 +107,14 @@ describeWithNix("derivations agree with nix-instantiate and nix show-derivation"
         Buffer.from('"; })'),
       ]);
       const file = join(dir, "all.nix");
+      // raw bytes in the attributes are lone surrogates in the text: written as those bytes
       writeFileSync(
         file,
-        Buffer.concat([Buffer.from(`[ ${parts.join("\n")}\n`), latin1, Buffer.from(" ]")]),
+        Buffer.concat([
+          derivationAttrsSource(`[ ${parts.join("\n")}\n`),
+          latin1,
+          Buffer.from(" ]"),
+        ]),
       );
       const paths = runNixBytes("nix-instantiate", [file], { env: { NIX_PATH: "" } })
         .toString("utf8")
@@ -141,6 +149,29 @@ describeWithNix("derivations agree with nix-instantiate and nix show-derivation"
     expect(Buffer.from(ours).equals(theirs)).toBe(true);
   });
 
+  it("Nix's show JSON read from bytes gives back every .drv exactly (raw bytes included)", () => {
+    const theirs = runNixBytes("nix", ["show-derivation", ...cases.map((c) => c.drvPath)]);
+    const doc = readDerivationJsonBytes(theirs);
+    const byPath = new Map(doc.entries.map((e) => [e.key, e.drv]));
+    for (const c of cases) {
+      const drv = byPath.get(c.drvPath)!;
+      expect(Buffer.from(printDerivationATerm(drv)).equals(c.bytes), c.drvPath).toBe(true);
+      expect(derivationPath(drv), c.drvPath).toBe(c.drvPath);
+    }
+    // and through the CLI, for a derivation with raw bytes
+    const raw = cases.filter((c) => !c.bytes.equals(Buffer.from(c.bytes.toString("utf8"))));
+    expect(raw.length).toBeGreaterThan(0);
+    for (const c of raw.slice(0, 3)) {
+      const json = runNixBytes("nix", ["show-derivation", c.drvPath]);
+      const aterm = runCli(["derivation", "aterm", "-"], { input: json });
+      expect(aterm.stdout.equals(c.bytes), aterm.stderr).toBe(true);
+      const path = runCli(["derivation", "path", "-"], { input: json });
+      expect(path.stdoutText.trim(), path.stderr).toBe(c.drvPath);
+      const validate = runCli(["derivation", "validate", "-"], { input: json });
+      expect(validate.status, validate.stderr).toBe(0);
+    }
+  });
+
   it("the CLI agrees: show, path, output-paths, aterm of the show JSON", () => {
     const some = [cases[0]!, cases[9]!, cases[10]!, cases[cases.length - 1]!];
     const show = runCli(["derivation", "show", ...some.map((c) => c.drvPath)]);
@@ -161,4 +192,125 @@ describeWithNix("derivations agree with nix-instantiate and nix show-derivation"
       expect(aterm.stdout.equals(c.bytes), aterm.stderr).toBe(true);
     }
   });
+});
+
+/**
+ * The same derivation written as Nix never writes it but reads it: an environment variable
+ * given twice (the first value is dropped, with an unknown escape in it), an input source and
+ * an input derivation's output twice, bytes after the final `)`. Nix reads it as `drv`, so its
+ * output paths stay right and `nix-store --add` takes it.
+ */
+function quirky(bytes: Uint8Array): Buffer | undefined {
+  const t = parseATerm(bytes);
+  if (t.type !== "appl" || t.name !== "Derive") return undefined;
+  const [outputs, inputDrvs, inputSrcs, system, builder, args, env] = t.args as ATerm[];
+  if (env?.type !== "list" || env.items.length === 0) return undefined;
+  const str = (value: string): ATerm => ({ type: "string", value, offset: 0 });
+  const first = env.items[0]!;
+  if (first.type !== "tuple") return undefined;
+  const dupEnv: ATerm = { ...first, items: [first.items[0]!, str("QUIRK")] };
+  const lists: ATerm[] = [outputs!, inputDrvs!, inputSrcs!, system!, builder!, args!];
+  if (inputSrcs?.type === "list" && inputSrcs.items.length > 0) {
+    lists[2] = { ...inputSrcs, items: [...inputSrcs.items, inputSrcs.items[0]!] };
+  }
+  if (inputDrvs?.type === "list" && inputDrvs.items.length > 0) {
+    const d0 = inputDrvs.items[0]!;
+    if (d0.type === "tuple" && d0.items[1]?.type === "list" && d0.items[1].items.length > 0) {
+      const names = d0.items[1];
+      const dup: ATerm = {
+        ...d0,
+        items: [d0.items[0]!, { ...names, items: [...names.items, names.items[0]!] }],
+      };
+      lists[1] = { ...inputDrvs, items: [dup, ...inputDrvs.items.slice(1)] };
+    }
+  }
+  const printed = Buffer.from(
+    printATerm({ ...t, args: [...lists, { ...env, items: [dupEnv, ...env.items] }] }),
+  ).toString("latin1");
+  // the system is written unescaped by Nix, escaped by the general printer: same value
+  return Buffer.from(`${printed.replace('"QUIRK"', '"QU\\IRK"')}trailing\n`, "latin1");
+}
+
+describeWithNix("derivations Nix 2.8 reads leniently: nix show-derivation agrees", () => {
+  it("a fixed-output .drv without a name variable is named after its path", () => {
+    withTempDir((dir) => {
+      const file = join(dir, "fod.nix");
+      writeFileSync(
+        file,
+        derivationAttrsToNix({
+          ...base("fod-noname"),
+          fixed: { algorithm: "sha256", recursive: true, hex: HASHES.sha256! },
+        }),
+      );
+      const p = runNixBytes("nix-instantiate", [file]).toString().trim();
+      const text = readFileSync(p, "latin1");
+      const without = text.replace(',("name","fod-noname")', "");
+      expect(without).not.toBe(text);
+      mkdirSync(join(dir, "x"));
+      writeFileSync(join(dir, "x", "fod-noname.drv"), without, "latin1");
+      const added = runNixBytes("nix-store", ["--add", join(dir, "x", "fod-noname.drv")])
+        .toString()
+        .trim();
+      const ours = runCli(["derivation", "show", added]);
+      expect(ours.status, ours.stderr).toBe(0);
+      expect(ours.stdout.equals(runNixBytes("nix", ["show-derivation", added]))).toBe(true);
+    });
+  });
+
+  it("duplicates, unknown escapes and trailing bytes: read as Nix reads them, with quirks", () => {
+    const seed = Number(process.env.NIX_COMPAT_SEED ?? Date.now() % 1_000_000);
+    const attrs = fc
+      .sample(arbDerivationAttrs(1), { numRuns: 8, seed })
+      .map((a) => ({ ...a, env: [...a.env, ["e_quirk", "v"] as const], structuredAttrs: false }));
+    withTempDir((dir) => {
+      const file = join(dir, "all.nix");
+      writeFileSync(
+        file,
+        derivationAttrsSource(`[ ${attrs.map(derivationAttrsToNix).join("\n")} ]`),
+      );
+      const paths = runNixBytes("nix-instantiate", [file], { env: { NIX_PATH: "" } })
+        .toString("utf8")
+        .trim()
+        .split("\n")
+        .map((l) => l.replace(/!.*$/, ""));
+      const added: { path: string; bytes: Buffer }[] = [];
+      for (const p of paths) {
+        const bytes = quirky(readFileSync(p));
+        if (bytes === undefined) continue;
+        const name = p.slice(p.indexOf("-") + 1);
+        const sub = join(dir, String(added.length));
+        mkdirSync(sub);
+        writeFileSync(join(sub, name), bytes);
+        const path = runNixBytes("nix-store", ["--add", join(sub, name)])
+          .toString()
+          .trim();
+        added.push({ path, bytes });
+        const drv = parseDerivationATerm(bytes);
+        const why = `seed ${seed}: ${bytes.toString("latin1")}`;
+        expect(
+          drv.quirks?.map((q) => q.code),
+          why,
+        ).toContain("derivation.duplicate-env");
+        expect(
+          drv.quirks?.map((q) => q.code),
+          why,
+        ).toContain("aterm.trailing-bytes");
+        expect(
+          drv.quirks?.map((q) => q.code),
+          why,
+        ).toContain("aterm.bad-escape");
+        // read as Nix reads it: the derivation Nix wrote
+        expect(Buffer.from(printDerivationATerm(drv)).equals(readFileSync(p)), why).toBe(true);
+        expect(() => parseDerivationATerm(bytes, { strict: true }), why).toThrow();
+      }
+      expect(added.length, `seed ${seed}`).toBeGreaterThan(0);
+      const ours = runCli(["derivation", "show", ...added.map((a) => a.path)]);
+      expect(ours.status, ours.stderr).toBe(0);
+      const theirs = runNixBytes("nix", ["show-derivation", ...added.map((a) => a.path)]);
+      expect(ours.stdout.equals(theirs), `seed ${seed}`).toBe(true);
+      const validate = runCli(["derivation", "validate", added[0]!.path]);
+      expect(validate.status).toBe(1);
+      expect(validate.stderr).toContain("duplicate environment variable");
+    });
+  }, 120_000);
 });

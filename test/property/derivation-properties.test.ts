@@ -182,7 +182,10 @@ describe("derivation ATerm properties", () => {
             typeof x === "string" ? x.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\uffff]/g, "") : x;
           const drv: Derivation = {
             ...raw,
-            system: raw.system.replace(/[\x00-\x1f\ud800-\uffff"\\]/g, ""),
+            system:
+              typeof raw.system === "string"
+                ? raw.system.replace(/[\x00-\x1f\ud800-\uffff"\\]/g, "")
+                : raw.system,
             builder: clean(raw.builder) as string,
             args: raw.args.map(clean),
             env: new Map(

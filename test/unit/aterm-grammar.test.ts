@@ -7,16 +7,20 @@ import {
   parseDerivationWithGrammar,
   printDerivationATerm,
 } from "../../src/derivation/index.js";
+import { bytesToName, nameToBytes } from "../../src/grammar/aterm-strings.js";
 import { parseATerm, printATerm } from "../../src/grammar/aterm.js";
 
 const P = "/nix/store/00000000000000000000000000000000";
 const drv = (env: string, extra = "") =>
   Buffer.from(`Derive([("out","${P}-a","","")],[],[${extra}],"x","/bin/sh",[],[${env}])`, "latin1");
 
+/** These tests are about errors: what Nix 2.8 reads leniently is refused too. */
+const STRICT = { strict: true };
+
 function error(bytes: Uint8Array): { cls: string; code: string; offset: number | undefined } {
   for (const parse of [parseDerivationATerm, parseDerivationWithGrammar]) {
     try {
-      parse(bytes);
+      parse(bytes, STRICT);
     } catch (e) {
       const err = e as ATermSyntaxError;
       return { cls: err.constructor.name, code: err.code, offset: err.position.offset };
@@ -28,7 +32,7 @@ function error(bytes: Uint8Array): { cls: string; code: string; offset: number |
 function bothErrors(bytes: Uint8Array) {
   const errs = [parseDerivationATerm, parseDerivationWithGrammar].map((parse) => {
     try {
-      parse(bytes);
+      parse(bytes, STRICT);
       return undefined;
     } catch (e) {
       const err = e as ATermSyntaxError;
@@ -64,13 +68,13 @@ it("errors carry codes and byte offsets; both parsers agree", () => {
   expect(bothErrors(drv('("k","v")', '"/tmp/x"'))).toMatchObject({
     code: "derivation.invalid-store-path",
   });
-  // an environment name that is not UTF-8: text is required there
+  // an output name that is not UTF-8: text is required there (store path names are ASCII)
   expect(
     error(
       Buffer.concat([
-        Buffer.from(`Derive([("out","${P}-a","","")],[],[],"x","/bin/sh",[],[("`),
+        Buffer.from(`Derive([("`),
         Buffer.from([0xff]),
-        Buffer.from('","v")])'),
+        Buffer.from(`","${P}-a","","")],[],[],"x","/bin/sh",[],[])`),
       ]),
     ),
   ).toMatchObject({
@@ -103,6 +107,70 @@ it("raw bytes stay bytes; text stays text; offsets count bytes", () => {
     code: "aterm.bad-escape",
     offset: withUnicode.indexOf("\\q"),
   });
+});
+
+it("reads what Nix 2.8 reads: unknown escapes, duplicates, trailing bytes, with quirks", () => {
+  const both = (bytes: Uint8Array) => {
+    const d = parseDerivationATerm(bytes);
+    expect(parseDerivationWithGrammar(bytes)).toEqual(d);
+    return d;
+  };
+  // `\x` is `x`, as Nix's parseString reads it; offsets in bytes
+  const esc = Buffer.from(`Derive([("out","${P}-a","","")],[],[],"x","b\\x\\0",["é\\u"],[])`);
+  const d = both(esc);
+  expect(d.builder).toBe("bx0");
+  expect(d.args).toEqual(["éu"]);
+  expect(d.quirks?.map((q) => [q.code, q.offset])).toEqual([
+    ["aterm.bad-escape", esc.indexOf("\\x")],
+    ["aterm.bad-escape", esc.indexOf("\\0")],
+    ["aterm.bad-escape", esc.indexOf("\\u")],
+  ]);
+  // duplicates: the last env value, the last input derivation, the first output, sets
+  const I = `${P}-i.drv`;
+  const dup = Buffer.from(
+    `Derive([("out","${P}-a","",""),("out","${P}-b","","")],[("${I}",["out","out"]),("${I}",["dev"])],["${P}-s","${P}-s"],"x","b",[],[("k","1"),("k","2")])tail`,
+  );
+  const m = both(dup);
+  expect([...m.outputs.values()]).toEqual([{ kind: "inputAddressed", path: `${P}-a` }]);
+  expect(m.inputDrvs.get(I)?.outputs).toEqual(["dev"]);
+  expect(m.inputSrcs).toEqual([`${P}-s`]);
+  expect(m.env.get("k")).toBe("2");
+  expect(m.quirks?.map((q) => q.code)).toEqual([
+    "derivation.duplicate-output",
+    "derivation.duplicate-input-drv-output",
+    "derivation.duplicate-input-drv",
+    "derivation.duplicate-input-src",
+    "derivation.duplicate-env",
+    "aterm.trailing-bytes",
+  ]);
+  // printing gives the canonical file, which reads back without quirks
+  expect(both(printDerivationATerm(m)).quirks).toBeUndefined();
+  expect(both(drv('("k","v")')).quirks).toBeUndefined();
+});
+
+it("non-UTF-8 builder, system and environment names stay bytes", () => {
+  const bytes = Buffer.concat([
+    Buffer.from(
+      `Derive([("out","${P}-a","","")],[],[],"s\x93\xff","/bin/\x93\xff",[],[("","e"),("a\xc3\xa9","2"),("a\xe9","1"),("z","3")])`,
+      "latin1",
+    ),
+  ]);
+  const d = parseDerivationATerm(bytes);
+  expect(parseDerivationWithGrammar(bytes)).toEqual(d);
+  expect(d.system).toEqual(Uint8Array.from([0x73, 0x93, 0xff]));
+  expect(d.builder).toEqual(Uint8Array.from(Buffer.from("/bin/\x93\xff", "latin1")));
+  // names in byte order: "" < "a\xc3\xa9" (é) < "a\xe9" < "z"
+  expect([...d.env.keys()]).toEqual(["", "aé", "a\udce9", "z"]);
+  expect(nameToBytes("a\udce9")).toEqual(Uint8Array.from([0x61, 0xe9]));
+  expect(bytesToName(Uint8Array.from([0x61, 0xe9]))).toBe("a\udce9");
+  expect(Buffer.from(printDerivationATerm(d)).equals(bytes)).toBe(true);
+  // the same derivation built by hand, in any order, prints the same bytes
+  const byHand = { ...d, env: new Map([...d.env].reverse()) };
+  expect(Buffer.from(printDerivationATerm(byHand)).equals(bytes)).toBe(true);
+  // a name with raw bytes alone is enough to print as bytes
+  const onlyName = { ...d, system: "x", builder: "b" };
+  const printed = printDerivationATerm(onlyName);
+  expect(parseDerivationATerm(printed)).toEqual(onlyName);
 });
 
 it("the general ATerm grammar reads any term and prints it back", () => {

@@ -138,11 +138,24 @@ describe("Rust nix-compat derivation fixtures", () => {
     }
   });
 
-  it("rejects duplicate.drv and trailing bytes", () => {
+  it("reads duplicate.drv and trailing bytes as Nix 2.8 does; strict mode rejects them", () => {
     const dup = readFileSync(join(RUST(), "duplicate.drv"));
-    expect(() => parseDerivationATerm(dup)).toThrow(DerivationFormatError);
+    // Nix 2.8 keeps the last value of a duplicate environment variable
+    const lenient = parseDerivationATerm(dup);
+    expect(lenient.env.get("name")).toBe("bar");
+    expect(lenient.quirks).toEqual([
+      {
+        code: "derivation.duplicate-env",
+        detail: "duplicate environment variable 'name'",
+        offset: dup.indexOf('("name","bar")'.slice(1)),
+      },
+    ]);
+    expect(parseDerivationWithGrammar(dup)).toEqual(lenient);
+    const strict = { strict: true };
+    expect(() => parseDerivationATerm(dup, strict)).toThrow(DerivationFormatError);
+    expect(() => parseDerivationWithGrammar(dup, strict)).toThrow(DerivationFormatError);
     try {
-      parseDerivationATerm(dup);
+      parseDerivationATerm(dup, strict);
     } catch (e) {
       expect((e as DerivationFormatError).code).toBe("derivation.duplicate-env");
       expect((e as DerivationFormatError).position.offset).toBe(
@@ -152,7 +165,8 @@ describe("Rust nix-compat derivation fixtures", () => {
     for (const f of okFiles()) {
       const bytes = readFileSync(join(RUST(), "ok", f));
       const extra = Buffer.concat([bytes, Buffer.from("x")]);
-      expect(() => parseDerivationATerm(extra)).toThrow(ATermSyntaxError);
+      expect(() => parseDerivationATerm(extra, strict)).toThrow(ATermSyntaxError);
+      expect(parseDerivationATerm(extra).quirks?.[0]?.code).toBe("aterm.trailing-bytes");
       expect(() => parseDerivationATerm(bytes.subarray(0, bytes.length - 1))).toThrow(
         ATermTruncatedError,
       );

@@ -82,10 +82,11 @@ interface StoreOpts {
   storeDir?: string;
 }
 
+/** JSON when the first non-blank byte opens an object or an array (an ATerm opens with a letter). */
 function isJson(bytes: Uint8Array): boolean {
   for (const b of bytes) {
     if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) continue;
-    return b === 0x7b;
+    return b === 0x7b || b === 0x5b;
   }
   return false;
 }
@@ -99,14 +100,9 @@ function withFile<T>(file: string, fn: () => T): T {
   }
 }
 
+/** JSON, every byte kept (Nix 2.8 writes values that are not UTF-8 raw into its JSON). */
 function parseJsonText(file: string, bytes: Uint8Array): unknown {
-  try {
-    return JSON.parse(Buffer.from(bytes).toString("utf8"));
-  } catch (err) {
-    throw new NixCompatError("derivation-json.syntax", `invalid JSON: ${(err as Error).message}`, {
-      file,
-    });
-  }
+  return json().parseDerivationJsonBytes(bytes, { file });
 }
 
 interface Loaded {
@@ -118,7 +114,7 @@ interface Loaded {
 function loadDerivations(file: string, bytes: Uint8Array, storeDir: string): Loaded[] {
   return withFile(file, () => {
     if (!isJson(bytes)) return [{ drv: lib.parseDerivationATerm(bytes, { storeDir }) }];
-    const doc = json().readDerivationJson(parseJsonText(file, bytes), { storeDir });
+    const doc = json().readDerivationJson(json().parseDerivationJsonBytes(bytes), { storeDir });
     return doc.entries.map((e) => ({ drv: e.drv, key: e.key }));
   });
 }
@@ -181,6 +177,96 @@ function storeDirOf(opts: StoreOpts): string {
   return opts.storeDir ?? DEFAULT_STORE_DIR;
 }
 
+/** A derivation to check for consistency, and where its problems are reported. */
+interface ToCheck {
+  drv: Derivation;
+  name?: string;
+  drvPath?: string;
+  /** JSON path of the derivation in its document; undefined for a .drv file. */
+  prefix?: (string | number)[];
+}
+
+/**
+ * Every problem `derivation validate` reports for one file: JSON schema problems with their
+ * paths, or what a .drv holds that Nix 2.8 reads leniently (duplicates, unknown escapes,
+ * trailing bytes); Nix's rules; and, with `checkOutputs`, the consistency `nix derivation add`
+ * checks.
+ */
+async function validateFile(
+  file: string,
+  bytes: Uint8Array,
+  opts: { storeDir: string; checkOutputs: boolean },
+): Promise<string[]> {
+  const { storeDir } = opts;
+  const messages: string[] = [];
+  const toCheck: ToCheck[] = [];
+  if (isJson(bytes)) {
+    await load(true);
+    let value: unknown;
+    try {
+      value = parseJsonText(file, bytes);
+    } catch (err) {
+      if (!(err instanceof NixCompatError)) throw err;
+      return [err.message];
+    }
+    const problems = json().derivationJsonProblems(value, { storeDir });
+    for (const p of problems) messages.push(`${file}: ${formatJsonPath(p.path)}: ${p.message}`);
+    if (problems.length === 0) {
+      const doc = json().readDerivationJson(value, { storeDir });
+      for (const e of doc.entries) {
+        const key = e.key;
+        toCheck.push({
+          drv: e.drv,
+          drvPath: key === undefined || key.startsWith("/") ? key : `${storeDir}/${key}`,
+          prefix:
+            key === undefined ? [] : doc.shape.form === "wrapped" ? ["derivations", key] : [key],
+        });
+      }
+    }
+  } else {
+    let d: Derivation;
+    try {
+      d = lib.parseDerivationATerm(bytes, { storeDir, file });
+    } catch (err) {
+      if (!(err instanceof NixCompatError)) throw err;
+      return [err.message];
+    }
+    for (const q of d.quirks ?? []) {
+      messages.push(
+        `${file}: byte ${q.offset}: ${q.detail} (Nix 2.8 reads it, Nix never writes it)`,
+      );
+    }
+    const name = nameFor(file, { drv: d });
+    const problems = lib.derivationProblems(d, { storeDir, name });
+    for (const p of problems) messages.push(`${file}: ${p.message}`);
+    if (problems.length === 0) toCheck.push({ drv: d, name });
+  }
+  if (!opts.checkOutputs) return messages;
+  for (const c of toCheck) {
+    try {
+      const problems = await lib.derivationConsistencyProblems(c.drv, {
+        storeDir,
+        name: c.name,
+        drvPath: c.drvPath,
+        lookup: lookupNear(file, storeDir),
+      });
+      for (const p of problems) {
+        messages.push(
+          c.prefix === undefined
+            ? `${file}: ${p.detail}`
+            : `${file}: ${formatJsonPath([...c.prefix, ...(p.position.path ?? [])])}: ${p.detail}`,
+        );
+      }
+    } catch (err) {
+      if (!(err instanceof NixCompatError)) throw err;
+      messages.push(
+        `${file}: cannot check output paths: ${err.detail} (--no-check-outputs skips this check)`,
+      );
+    }
+  }
+  return messages;
+}
+
 /** Registers this area's commands on `program`. */
 export function registerDerivationCommands(program: Command): void {
   const drv = program
@@ -204,42 +290,23 @@ export function registerDerivationCommands(program: Command): void {
   drv
     .command("validate")
     .description(
-      "validate derivation JSON (any version; keyed or bare) or .drv files; report every problem with its JSON path",
+      "validate derivation JSON (any version; keyed or bare) or .drv files; report every problem with its JSON path, what Nix 2.8 reads leniently, and output paths or drv path keys that are not the ones Nix computes",
     )
     .argument("<files...>", "JSON or .drv files ('-' for stdin)")
     .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
-    .action(async (files: string[], opts: StoreOpts) => {
+    .option(
+      "--no-check-outputs",
+      "skip the consistency checks of `nix derivation add` (output paths, their environment variables, the drv path key), for deliberately partial documents",
+    )
+    .action(async (files: string[], opts: StoreOpts & { checkOutputs: boolean }) => {
       await load();
       const storeDir = storeDirOf(opts);
       let failed = false;
       for (const file of files) {
-        const bytes = await readInputBytes(file);
-        let messages: string[];
-        if (isJson(bytes)) {
-          await load(true);
-          let value: unknown;
-          try {
-            value = parseJsonText(file, bytes);
-          } catch (err) {
-            process.stderr.write(`error: ${(err as Error).message}\n`);
-            failed = true;
-            continue;
-          }
-          messages = json()
-            .derivationJsonProblems(value, { storeDir })
-            .map((p) => `${file}: ${formatJsonPath(p.path)}: ${p.message}`);
-        } else {
-          try {
-            const d = lib.parseDerivationATerm(bytes, { storeDir, file });
-            const name = nameFor(file, { drv: d });
-            messages = lib
-              .derivationProblems(d, { storeDir, name })
-              .map((p) => `${file}: ${p.message}`);
-          } catch (err) {
-            if (!(err instanceof NixCompatError)) throw err;
-            messages = [err.message];
-          }
-        }
+        const messages = await validateFile(file, await readInputBytes(file), {
+          storeDir,
+          checkOutputs: opts.checkOutputs,
+        });
         if (messages.length > 0) {
           failed = true;
           for (const m of messages) process.stderr.write(`error: ${m}\n`);
@@ -380,7 +447,9 @@ export async function showDerivations(
     const bytes = atermBytes(src.file, readFileShared(src.file));
     const fast = show.transcodeShowEntry(key, bytes, storeDir);
     if (fast !== undefined) return fast;
-    return withFile(src.file, () => parseDerivationATerm(bytes, { storeDir }));
+    const drv = withFile(src.file, () => parseDerivationATerm(bytes, { storeDir }));
+    // Nix names a derivation after its drv path (fixed output paths follow from the name)
+    return { ...drv, name: basename(key).slice(33, -4) };
   };
   if (opts.jsonVersion === "4") {
     const entries = [...sources.keys()].map((drvPath) => {
