@@ -99,38 +99,28 @@ export class NixCompatError extends Error {
   /**
    * Returns a copy of this error that names `file` (and, optionally, adds to the position).
    * Used by callers that know which file they were reading when a lower layer failed.
+   *
+   * The copy is made without calling the subclass's constructor (subclasses take whatever
+   * arguments suit them): a real `Error` with this error's prototype, its own fields copied
+   * over and the message composed again from the new file and position.
    */
   withContext(context: NixCompatErrorOptions): this {
-    const Ctor = this.constructor as new (
-      code: string,
-      detail: string,
-      options: NixCompatErrorOptions,
-    ) => this;
-    const copy = new Ctor(this.code, this.detail, {
-      ...this.position,
-      ...context,
-      file: context.file ?? this.file,
-      cause: this.cause,
-    });
-    Object.assign(copy, extraFields(this));
+    const { file: newFile, cause: _cause, ...extra } = context;
+    const file = newFile ?? this.file;
+    const position: ErrorPosition = { ...this.position, ...extra };
+    const message = composeMessage(file, position, this.detail);
+    const copy = Reflect.construct(
+      Error,
+      this.cause === undefined ? [message] : [message, { cause: this.cause }],
+      this.constructor,
+    ) as this;
+    const fields: Record<string, unknown> = { ...(this as object) };
+    delete fields.message;
+    delete fields.stack;
+    Object.assign(copy, fields);
+    Object.assign(copy, { name: this.name, position, file });
     return copy;
   }
-}
-
-function extraFields(err: NixCompatError): Record<string, unknown> {
-  const known = new Set([
-    "code",
-    "detail",
-    "position",
-    "file",
-    "name",
-    "message",
-    "stack",
-    "cause",
-  ]);
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(err)) if (!known.has(key)) out[key] = (err as never)[key];
-  return out;
 }
 
 function composeMessage(file: string | undefined, pos: ErrorPosition, detail: string): string {

@@ -23,15 +23,27 @@ export class JsonValidationError extends ValidationError {
   readonly issues: readonly JsonIssue[];
 
   constructor(issues: readonly JsonIssue[], options: { file?: string } = {}) {
-    const first = issues[0];
-    const lines = issues.map((i) => `${formatJsonPath(i.path)}: ${i.message}`);
-    super(
-      "json.invalid",
-      issues.length === 1 ? `${lines[0]}` : `${issues.length} problems:\n  ${lines.join("\n  ")}`,
-      { ...options, path: first?.path ?? [] },
-    );
+    // The position is the path every issue is under: one issue's own path, or the common
+    // prefix of several (the message lists each issue's full path after it).
+    const common = commonPrefix(issues.map((i) => i.path));
+    const detail =
+      issues.length === 1
+        ? issues[0]!.message
+        : `${issues.length} problems:\n  ${issues.map((i) => `${formatJsonPath(i.path)}: ${i.message}`).join("\n  ")}`;
+    super("json.invalid", detail, { ...options, path: common });
     this.issues = issues;
   }
+}
+
+function commonPrefix(paths: readonly (readonly (string | number)[])[]): (string | number)[] {
+  const first = paths[0] ?? [];
+  let n = first.length;
+  for (const p of paths) {
+    let i = 0;
+    while (i < n && i < p.length && p[i] === first[i]) i++;
+    n = i;
+  }
+  return first.slice(0, n);
 }
 
 /** Converts zod issues into {@link JsonIssue}s. */
