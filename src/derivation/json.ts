@@ -31,6 +31,7 @@ import { derivationV4DocumentSchema, derivationV4Schema } from "../schemas/deriv
 import { JsonValidationError } from "../schemas/validate.js";
 import { DerivationFormatError } from "./errors.js";
 import { fixedOutputStorePath } from "./hash.js";
+import { type DerivationJsonLimits, derivationJsonDepthProblem } from "./json-limits.js";
 import {
   compareUtf8,
   type Derivation,
@@ -55,7 +56,7 @@ export interface DerivationJsonShape {
 }
 
 /** Options of the JSON functions. */
-export interface DerivationJsonOptions {
+export interface DerivationJsonOptions extends DerivationJsonLimits {
   /** Store directory (absolute paths in v1/v2; prefix added to base names in v3/v4). */
   readonly storeDir?: string;
 }
@@ -133,6 +134,9 @@ export function derivationJsonProblems(
   value: unknown,
   options: DerivationJsonOptions & { readonly version?: DerivationJsonVersion } = {},
 ): DerivationJsonProblem[] {
+  // before anything recursive (zod, the converters) walks the document
+  const tooDeep = derivationJsonDepthProblem(value, options);
+  if (tooDeep !== undefined) return [tooDeep];
   const detected = detectDerivationJson(value);
   const shape: DerivationJsonShape | undefined =
     options.version !== undefined

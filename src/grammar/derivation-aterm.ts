@@ -26,7 +26,9 @@
  * What is rejected beyond the grammar: duplicate output names, input derivations, input
  * sources, environment names or output names within an input derivation; invalid store paths;
  * unknown hash algorithms and malformed digests; an unknown `DrvWithVersion` version; dynamic
- * outputs in the old `Derive` form. Entries out of order are accepted (as Nix does) and
+ * outputs in the old `Derive` form; dynamic outputs nested deeper than
+ * {@link MAX_DYNAMIC_OUTPUT_DEPTH} (`derivation.dynamic-outputs-too-deep`, a limit: the scanner
+ * recurses once per level). Entries out of order are accepted (as Nix does) and
  * sorted in the model.
  *
  * Printing follows Nix's `Derivation::unparse`: paths, output names and hashes are written
@@ -50,7 +52,9 @@ import {
   ATermSyntaxError,
   ATermTruncatedError,
   DerivationFormatError,
+  DerivationLimitError,
 } from "../derivation/errors.js";
+import { MAX_DYNAMIC_OUTPUT_DEPTH } from "../derivation/limits.js";
 import {
   compareUtf8,
   type Derivation,
@@ -81,6 +85,20 @@ export interface ParseDerivationOptions {
   readonly storeDir?: string;
   /** File name for error messages. */
   readonly file?: string;
+  /** How deep dynamic outputs may nest (default {@link MAX_DYNAMIC_OUTPUT_DEPTH}). */
+  readonly maxDynamicOutputDepth?: number;
+}
+
+/**
+ * The error for an output set nested deeper than `max` dynamic-output levels, opening at
+ * byte `offset` (internal: the scanner and the grammar refuse with the same error).
+ */
+export function dynamicOutputsTooDeep(max: number, offset: number): DerivationLimitError {
+  return new DerivationLimitError(
+    "derivation.dynamic-outputs-too-deep",
+    `dynamic outputs nest deeper than ${max} levels (the limit maxDynamicOutputDepth)`,
+    { offset },
+  );
 }
 
 // --- shared model building ---------------------------------------------------------------
@@ -186,6 +204,7 @@ class Scanner {
   private nextQ = -1;
   private nextBs = -1;
   private readonly storeDir: string;
+  private readonly maxDynDepth: number;
   dyn = false;
 
   constructor(
@@ -194,6 +213,7 @@ class Scanner {
     options: ParseDerivationOptions,
   ) {
     this.storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+    this.maxDynDepth = options.maxDynamicOutputDepth ?? MAX_DYNAMIC_OUTPUT_DEPTH;
     this.plainOrder = !binary && !HIGH_CHARS.test(s);
   }
 
@@ -400,7 +420,10 @@ class Scanner {
     );
   }
 
-  outputSet(): OutputSet {
+  /** An input derivation's output set, `depth` dynamic-output levels down. */
+  outputSet(depth = 0): OutputSet {
+    if (depth > this.maxDynDepth)
+      throw dynamicOutputsTooDeep(this.maxDynDepth, this.offsetOf(this.p));
     if (this.s.charCodeAt(this.p) !== LPAREN) {
       return { outputs: this.outputNames(), dynamicOutputs: EMPTY_DYN };
     }
@@ -422,7 +445,7 @@ class Scanner {
       const at = this.p;
       const name = this.text("output name");
       this.expect(COMMA);
-      dyn.add(name, this.outputSet(), at);
+      dyn.add(name, this.outputSet(depth + 1), at);
       this.expect(RPAREN);
     });
     this.expect(RPAREN);
@@ -577,7 +600,8 @@ export function withFile<T>(options: ParseDerivationOptions, fn: () => T): T {
     if (
       err instanceof ATermSyntaxError ||
       err instanceof ATermTruncatedError ||
-      err instanceof DerivationFormatError
+      err instanceof DerivationFormatError ||
+      err instanceof DerivationLimitError
     ) {
       throw err.withContext({ file: options.file });
     }

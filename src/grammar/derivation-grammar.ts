@@ -23,8 +23,10 @@ import {
   listOf,
   runATermParser,
 } from "./aterm.js";
+import { MAX_DYNAMIC_OUTPUT_DEPTH } from "../derivation/limits.js";
 import {
   DYN_DRV_VERSION,
+  dynamicOutputsTooDeep,
   EMPTY_DYN,
   MapBuilder,
   type ParseDerivationOptions,
@@ -41,28 +43,46 @@ interface GrammarNode {
   offset: number;
 }
 
-const outputNode: P.Parser<GrammarNode> = P.lazy(() =>
-  P.alt(
-    P.seqMap(P.index, listOf(str), (idx, outputs) => ({
-      outputs,
-      dyn: undefined,
-      offset: idx.offset,
-    })),
-    P.seqMap(
-      P.index,
-      P.string("(")
-        .then(listOf(str))
-        .skip(comma)
-        .chain((outputs) =>
-          listOf(P.seq(P.string("(").then(str).skip(comma), outputNode.skip(P.string(")")))).map(
-            (dyn) => ({ outputs, dyn }),
+/**
+ * The output set of an input derivation, `depth` dynamic-output levels down; deeper than `max`
+ * it refuses with the limit error, at the same byte the scanner does.
+ */
+function outputNodeAt(
+  depth: number,
+  max: number,
+  levels: P.Parser<GrammarNode>[],
+): P.Parser<GrammarNode> {
+  const known = levels[depth];
+  if (known !== undefined) return known;
+  const child = P.lazy(() => outputNodeAt(depth + 1, max, levels));
+  const node: P.Parser<GrammarNode> =
+    depth > max
+      ? P((_input, i) => {
+          throw dynamicOutputsTooDeep(max, i);
+        })
+      : P.alt(
+          P.seqMap(P.index, listOf(str), (idx, outputs) => ({
+            outputs,
+            dyn: undefined,
+            offset: idx.offset,
+          })),
+          P.seqMap(
+            P.index,
+            P.string("(")
+              .then(listOf(str))
+              .skip(comma)
+              .chain((outputs) =>
+                listOf(P.seq(P.string("(").then(str).skip(comma), child.skip(P.string(")")))).map(
+                  (dyn) => ({ outputs, dyn }),
+                ),
+              )
+              .skip(P.string(")")),
+            (idx, v) => ({ ...v, offset: idx.offset }),
           ),
-        )
-        .skip(P.string(")")),
-      (idx, v) => ({ ...v, offset: idx.offset }),
-    ),
-  ),
-);
+        );
+  levels[depth] = node;
+  return node;
+}
 
 interface GrammarDrv {
   version: ATermString | undefined;
@@ -84,37 +104,55 @@ function tuple<T extends unknown[]>(...ps: { [K in keyof T]: P.Parser<T[K]> }): 
   return acc.skip(P.string(")")) as unknown as P.Parser<T>;
 }
 
-const body = P.seqMap(
-  listOf(tuple<[ATermString, ATermString, ATermString, ATermString]>(str, str, str, str)).skip(
-    comma,
-  ),
-  listOf(tuple<[ATermString, GrammarNode]>(str, outputNode)).skip(comma),
-  listOf(str).skip(comma),
-  str.skip(comma),
-  str.skip(comma),
-  listOf(str).skip(comma),
-  listOf(tuple<[ATermString, ATermString]>(str, str)),
-  (outputs, inputDrvs, inputSrcs, system, builder, args, env) => ({
-    outputs,
-    inputDrvs,
-    inputSrcs,
-    system,
-    builder,
-    args,
-    env,
-  }),
-);
+function bodyWith(outputNode: P.Parser<GrammarNode>) {
+  return P.seqMap(
+    listOf(tuple<[ATermString, ATermString, ATermString, ATermString]>(str, str, str, str)).skip(
+      comma,
+    ),
+    listOf(tuple<[ATermString, GrammarNode]>(str, outputNode)).skip(comma),
+    listOf(str).skip(comma),
+    str.skip(comma),
+    str.skip(comma),
+    listOf(str).skip(comma),
+    listOf(tuple<[ATermString, ATermString]>(str, str)),
+    (outputs, inputDrvs, inputSrcs, system, builder, args, env) => ({
+      outputs,
+      inputDrvs,
+      inputSrcs,
+      system,
+      builder,
+      args,
+      env,
+    }),
+  );
+}
+
+/**
+ * The derivation grammar with dynamic outputs nested at most `maxDynamicOutputDepth` deep
+ * (memoised per limit).
+ */
+export function derivationGrammarWith(maxDynamicOutputDepth: number): P.Parser<GrammarDrv> {
+  const known = grammars.get(maxDynamicOutputDepth);
+  if (known !== undefined) return known;
+  const body = bodyWith(outputNodeAt(0, maxDynamicOutputDepth, []));
+  const grammar = P.alt(
+    P.string("Derive(")
+      .then(body)
+      .map((b) => ({ version: undefined, ...b })),
+    P.seqMap(P.string("DrvWithVersion(").then(str).skip(comma), body, (version, b) => ({
+      version,
+      ...b,
+    })),
+  ).skip(P.string(")"));
+  grammars.set(maxDynamicOutputDepth, grammar);
+  return grammar;
+}
+
+const grammars = new Map<number, P.Parser<GrammarDrv>>();
 
 /** The derivation grammar (Parsimmon), producing the raw terms; see {@link parseDerivationWithGrammar}. */
-export const derivationGrammar: P.Parser<GrammarDrv> = P.alt(
-  P.string("Derive(")
-    .then(body)
-    .map((b) => ({ version: undefined, ...b })),
-  P.seqMap(P.string("DrvWithVersion(").then(str).skip(comma), body, (version, b) => ({
-    version,
-    ...b,
-  })),
-).skip(P.string(")"));
+export const derivationGrammar: P.Parser<GrammarDrv> =
+  derivationGrammarWith(MAX_DYNAMIC_OUTPUT_DEPTH);
 
 /**
  * Parses a derivation with the Parsimmon grammar: the reference the fast scanner
@@ -134,7 +172,10 @@ export function parseDerivationWithGrammar(
         offset: binary.length,
       });
     }
-    const g = runATermParser(derivationGrammar, binary);
+    const g = runATermParser(
+      derivationGrammarWith(options.maxDynamicOutputDepth ?? MAX_DYNAMIC_OUTPUT_DEPTH),
+      binary,
+    );
     return assembleGrammar(g, options.storeDir ?? DEFAULT_STORE_DIR);
   });
 }
