@@ -55,7 +55,10 @@ async function dispatch(argv: readonly string[]): Promise<number> {
   return fast ?? (await (await import("../../src/cli/program.js")).runCli(argv));
 }
 
-async function runOnce(args: readonly string[], options: InProcessOptions): Promise<InProcessResult> {
+async function runOnce(
+  args: readonly string[],
+  options: InProcessOptions,
+): Promise<InProcessResult> {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   let outLength = 0;
@@ -84,7 +87,8 @@ async function runOnce(args: readonly string[], options: InProcessOptions): Prom
   process.stdout.write = writer(out) as typeof process.stdout.write;
   process.stderr.write = writer(err) as typeof process.stderr.write;
   fs.writeSync = ((fd: number, buffer: unknown, ...rest: unknown[]): number => {
-    if (fd !== 1 && fd !== 2) return (saved.writeSync as (...a: unknown[]) => number)(fd, buffer, ...rest);
+    if (fd !== 1 && fd !== 2)
+      return (saved.writeSync as (...a: unknown[]) => number)(fd, buffer, ...rest);
     const bytes =
       typeof buffer === "string"
         ? Buffer.from(buffer)
