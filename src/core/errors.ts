@@ -55,12 +55,23 @@ export const MAX_ERROR_DETAIL = 4096;
 
 /**
  * Quotes a piece of input for an error message: `'text'`, or when longer than `max`
- * characters its start, `...` and its length (`'abc...' (1048576 characters)`). Every error
- * that repeats input quotes it with this, so a 1 MB field never makes a 1 MB message.
+ * characters its start, `...` and its length (`'abc...' (1048576 characters)`). Control
+ * characters are shown escaped (`\n`, `\u0000`), so the message stays on one line. Every
+ * error that repeats input quotes it with this, so a 1 MB field never makes a 1 MB message.
  */
 export function quoteInput(text: string, max: number = MAX_QUOTED_INPUT): string {
-  if (text.length <= max) return `'${text}'`;
-  return `'${text.slice(0, Math.max(0, max - 3))}...' (${text.length} characters)`;
+  const cut = text.length <= max ? text : text.slice(0, Math.max(0, max - 3));
+  const shown = cut.replace(CONTROL_CHARS, escapeControl);
+  return text.length <= max ? `'${shown}'` : `'${shown}...' (${text.length} characters)`;
+}
+
+const CONTROL_CHARS = /[\x00-\x1f\x7f]/g;
+
+function escapeControl(c: string): string {
+  if (c === "\n") return "\\n";
+  if (c === "\r") return "\\r";
+  if (c === "\t") return "\\t";
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
 }
 
 function boundDetail(detail: string): string {

@@ -105,7 +105,7 @@ export function nameFromDrvPath(drvPath: string, storeDir = DEFAULT_STORE_DIR): 
   if (!sp.name.endsWith(".drv")) {
     throw new DerivationFormatError(
       "derivation.not-a-drv-path",
-      `'${drvPath}' is not a derivation path (it does not end in .drv)`,
+      `${quoteInput(drvPath)} is not a derivation path (it does not end in .drv)`,
     );
   }
   return sp.name.slice(0, -4);
@@ -187,7 +187,7 @@ function hashWithInputs(
       if (h === undefined) {
         throw new DerivationValidationError(
           "derivation.missing-input-output",
-          `input derivation '${path}' has no output '${o}'`,
+          `input derivation ${quoteInput(path)} has no output ${quoteInput(o)}`,
           { rule: "inputDrvs" },
         );
       }
@@ -221,7 +221,7 @@ function withPathName(drv: Derivation, drvPath: string, storeDir: string): Deriv
 function missingLookup(path: string): never {
   throw new DerivationFormatError(
     "derivation.missing-lookup",
-    `cannot hash input derivation '${path}': no lookup was given and it is not in the cache`,
+    `cannot hash input derivation ${quoteInput(path)}: no lookup was given and it is not in the cache`,
   );
 }
 

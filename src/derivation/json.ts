@@ -20,7 +20,7 @@
  */
 import type { z } from "zod";
 import { formatMethodAlgo, parseMethodAlgo } from "../core/content-address.js";
-import { NixCompatError } from "../core/errors.js";
+import { NixCompatError, quoteInput } from "../core/errors.js";
 import { formatDigest, formatHash, type Hash, parseDigest, parseHash } from "../core/hash.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
@@ -160,7 +160,7 @@ export function derivationJsonProblems(
       if (!/\.drv$/.test(k) || !k.startsWith(`${options.storeDir ?? DEFAULT_STORE_DIR}/`)) {
         problems.push({
           path: [k],
-          message: `key '${k}' is not a derivation path`,
+          message: `key ${quoteInput(k)} is not a derivation path`,
           code: "derivation-json.invalid-key",
         });
       }
@@ -475,7 +475,7 @@ export function derivationToJson(
   const args = drv.args.map((a, i) => textOf(a, lossy, `argument ${i}`));
   let envEntries: [string, unknown][] = [...drv.env].map(([k, v]) => [
     k,
-    textOf(v, lossy, `environment variable '${k}'`),
+    textOf(v, lossy, `environment variable ${quoteInput(k)}`),
   ]);
   let structuredAttrs: unknown;
   if (version >= 3) {

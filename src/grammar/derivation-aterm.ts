@@ -38,7 +38,7 @@
  * @module
  */
 import { formatMethodAlgo } from "../core/content-address.js";
-import { NixCompatError } from "../core/errors.js";
+import { NixCompatError, quoteInput } from "../core/errors.js";
 import { formatDigest } from "../core/hash.js";
 import { DEFAULT_STORE_DIR, storePathToAbsolute } from "../core/store-path.js";
 import { makeFixedOutputPath, outputPathName } from "../core/store-path-compute.js";
@@ -469,7 +469,7 @@ class Scanner {
         this.soft(
           new DerivationFormatError(
             "derivation.unknown-version",
-            `unknown derivation ATerm version '${version}', expected '${DYN_DRV_VERSION}'`,
+            `unknown derivation ATerm version ${quoteInput(version)}, expected ${quoteInput(DYN_DRV_VERSION)}`,
             { offset: this.offsetOf(at) },
           ),
         );
@@ -783,7 +783,7 @@ function fixedOutputPath(
   if (name === undefined) {
     throw new DerivationFormatError(
       "derivation.missing-name",
-      `cannot compute the path of fixed output '${outputName}': the derivation has no name`,
+      `cannot compute the path of fixed output ${quoteInput(outputName)}: the derivation has no name`,
     );
   }
   const sp = makeFixedOutputPath(

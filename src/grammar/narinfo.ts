@@ -19,7 +19,7 @@
  * @module
  */
 import P from "parsimmon";
-import { MalformedInputError, type NixCompatErrorOptions } from "../core/errors.js";
+import { MalformedInputError, type NixCompatErrorOptions, quoteInput } from "../core/errors.js";
 
 /** One `Key: value` line of a narinfo, as written. */
 export interface NarInfoRawField {
@@ -155,14 +155,14 @@ export class NarInfoCursor {
     if (colon + 1 >= eol || text.charCodeAt(colon + 1) !== 32) {
       throw new NarInfoError(
         "narinfo.malformed-line",
-        `field '${key}' lacks the space after ':', expected '${key}: value'`,
+        `field ${quoteInput(key)} lacks the space after ':', expected '${key}: value'`,
         { line },
       );
     }
     if (this.firstCr >= 0 && this.firstCr < eol) {
       throw new NarInfoError(
         "narinfo.malformed-line",
-        `carriage return in the value of '${key}' (CRLF line endings are not allowed)`,
+        `carriage return in the value of ${quoteInput(key)} (CRLF line endings are not allowed)`,
         { line },
       );
     }

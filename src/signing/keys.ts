@@ -240,7 +240,7 @@ export function validateKeyName(name: string): void {
   if (name.length === 0 || name.includes(":") || /[\r\n]/.test(name)) {
     throw new SigningError(
       "key.missing-name",
-      `invalid key name ${JSON.stringify(name)}: it must be non-empty, without ':' or newlines`,
+      `invalid key name ${quoteInput(name)}: it must be non-empty, without ':' or newlines`,
     );
   }
 }

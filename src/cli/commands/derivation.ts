@@ -14,7 +14,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync } from "node:fs
 import { basename, dirname, join, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
-import { formatJsonPath, NixCompatError } from "../../core/errors.js";
+import { formatJsonPath, NixCompatError, quoteInput } from "../../core/errors.js";
 import { DEFAULT_STORE_DIR } from "../../core/store-path.js";
 import type { Derivation } from "../../derivation/index.js";
 import { checkFailed, reportError, usageError } from "../errors.js";
@@ -171,7 +171,7 @@ function lookupNear(file: string, storeDir: string): (drvPath: string) => Deriva
     }
     throw new NixCompatError(
       "derivation.input-not-found",
-      `input derivation '${drvPath}' not found next to '${file}' nor in the store`,
+      `input derivation ${quoteInput(drvPath)} not found next to ${quoteInput(file)} nor in the store`,
       { file },
     );
   };
