@@ -60,9 +60,21 @@ export const MAX_ERROR_DETAIL = 4096;
  * error that repeats input quotes it with this, so a 1 MB field never makes a 1 MB message.
  */
 export function quoteInput(text: string, max: number = MAX_QUOTED_INPUT): string {
-  const cut = text.length <= max ? text : text.slice(0, Math.max(0, max - 3));
-  const shown = cut.replace(CONTROL_CHARS, escapeControl);
-  return text.length <= max ? `'${shown}'` : `'${shown}...' (${text.length} characters)`;
+  if (text.length <= max) return `'${escapeControls(text)}'`;
+  return `'${escapeControls(text.slice(0, Math.max(0, max - 3)))}...' (${text.length} characters)`;
+}
+
+/**
+ * {@link quoteInput} without the quotes, for messages that other code wrote around input
+ * (zod's issues): `text`, or its start, `...` and its length, control characters escaped.
+ */
+export function clipInput(text: string, max: number = MAX_QUOTED_INPUT): string {
+  if (text.length <= max) return escapeControls(text);
+  return `${escapeControls(text.slice(0, Math.max(0, max - 3)))}... (${text.length} characters)`;
+}
+
+function escapeControls(text: string): string {
+  return text.replace(CONTROL_CHARS, escapeControl);
 }
 
 const CONTROL_CHARS = /[\x00-\x1f\x7f]/g;

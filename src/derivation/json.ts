@@ -20,7 +20,7 @@
  */
 import type { z } from "zod";
 import { formatMethodAlgo, parseMethodAlgo } from "../core/content-address.js";
-import { NixCompatError, quoteInput } from "../core/errors.js";
+import { clipInput, NixCompatError, quoteInput } from "../core/errors.js";
 import { formatDigest, formatHash, type Hash, parseDigest, parseHash } from "../core/hash.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
@@ -111,6 +111,9 @@ function schemaFor(shape: DerivationJsonShape, options: DerivationJsonOptions): 
   }
 }
 
+/** Characters of a zod issue message kept (they quote input, e.g. unrecognized keys). */
+const MAX_ZOD_MESSAGE = 300;
+
 function zodProblems(
   schema: z.ZodType,
   value: unknown,
@@ -120,7 +123,8 @@ function zodProblems(
   if (r.success) return [];
   return r.error.issues.map((i) => ({
     path: [...prefix, ...(i.path as (string | number)[])],
-    message: i.message,
+    // zod quotes input in some messages (unrecognized keys, invalid values): cut it
+    message: clipInput(i.message, MAX_ZOD_MESSAGE),
     code: `derivation-json.${i.code}`,
   }));
 }

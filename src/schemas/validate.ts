@@ -5,7 +5,7 @@
  * @module
  */
 import type { z } from "zod";
-import { formatJsonPath, ValidationError } from "../core/errors.js";
+import { clipInput, formatJsonPath, ValidationError } from "../core/errors.js";
 
 /** One problem found in a JSON document. */
 export interface JsonIssue {
@@ -50,7 +50,8 @@ function commonPrefix(paths: readonly (readonly (string | number)[])[]): (string
 export function toJsonIssues(error: z.ZodError): JsonIssue[] {
   return error.issues.map((i) => ({
     path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
-    message: i.message,
+    // zod quotes input in some messages (unrecognized keys, invalid values): cut it
+    message: clipInput(i.message, 300),
     code: i.code,
   }));
 }
