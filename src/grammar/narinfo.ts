@@ -148,7 +148,7 @@ export class NarInfoCursor {
     if (!isKnownKey(key) && !NARINFO_KEY_REGEX.test(key)) {
       throw new NarInfoError(
         "narinfo.malformed-line",
-        `malformed field name ${JSON.stringify(key)}, expected printable characters without spaces before ': '`,
+        `malformed field name ${quoteInput(key)}, expected printable characters without spaces before ': '`,
         { line },
       );
     }
