@@ -14,7 +14,8 @@ import {
   SigningError,
 } from "../../src/signing/keys.js";
 import { runCli } from "../support/cli.js";
-import { describeWithNix, nix, withTempDir } from "../support/nix.js";
+import { runCliInProcess } from "../support/cli-inprocess.js";
+import { describeWithNix, nix, withTempDirAsync } from "../support/nix.js";
 
 const SECRET = generateSecretKey("test-1", new Uint8Array(32).fill(7));
 const TEXT = formatSecretKey(SECRET);
@@ -64,11 +65,11 @@ describe("secret keys in hostile forms", () => {
     });
   }
 
-  it("key convert-secret-to-public and narinfo sign: wrapped keys work, broken ones are refused without the key", () => {
-    const r = runCli(["key", "convert-secret-to-public"], { input: wrapped(76) });
+  it("key convert-secret-to-public and narinfo sign: wrapped keys work, broken ones are refused without the key", async () => {
+    const r = await runCliInProcess(["key", "convert-secret-to-public"], { input: wrapped(76) });
     expect(r.stderr).toBe("");
-    expect(r.stdoutText).toBe(formatPublicKey(publicKeyOf(SECRET)));
-    withTempDir((dir) => {
+    expect(r.stdout.toString()).toBe(formatPublicKey(publicKeyOf(SECRET)));
+    await withTempDirAsync(async (dir) => {
       const narinfo = join(dir, "x.narinfo");
       writeFileSync(
         narinfo,
@@ -81,7 +82,7 @@ describe("secret keys in hostile forms", () => {
           ["narinfo", "sign", "--key-file", keyFile, narinfo],
           ["key", "convert-secret-to-public"],
         ]) {
-          const run = runCli(args, { input: text });
+          const run = await runCliInProcess(args, { input: text });
           expect(run.status, `${what}: ${args.join(" ")}`).toBe(1);
           expect(run.stderr).toMatch(/^error: /);
           expect(leaks(run.stderr), `${what}: ${run.stderr}`).toBe(false);
