@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { concatBytes } from "../../src/codecs/wire-bytes.js";
 import { formatSecretKey, generateSecretKey } from "../../src/signing/keys.js";
 import { contractBreach, runCliInProcess } from "../support/cli-inprocess.js";
 import { fixturePath } from "../support/fixtures.js";
@@ -103,15 +104,7 @@ function mutate(seed: Uint8Array, ops: readonly Op[]): Uint8Array {
   let b = seed;
   for (const op of ops) {
     const at = b.length === 0 ? 0 : op.at % (b.length + 1);
-    const cat = (...parts: Uint8Array[]) => {
-      const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-      let o = 0;
-      for (const p of parts) {
-        out.set(p, o);
-        o += p.length;
-      }
-      return out;
-    };
+    const cat = (...parts: Uint8Array[]) => concatBytes(parts);
     switch (op.t) {
       case "flip":
         if (b.length > 0) {

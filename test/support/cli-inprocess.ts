@@ -1,7 +1,7 @@
 /**
  * Runs the `nix-compat` CLI inside the test process (from `src/`, no build, no child
- * process): what `src/cli/main.ts` does, with standard output, standard error and standard
- * input swapped for buffers for the length of one run. A spawn costs 0.1-0.7 s on a loaded
+ * process): `dispatch` of `src/cli/dispatch.ts`, as `src/cli/main.ts` runs it, with standard
+ * output, standard error and standard input swapped for buffers for the length of one run. A spawn costs 0.1-0.7 s on a loaded
  * machine; a run here costs what the command costs, so tests can drive thousands of inputs.
  *
  * Runs are serialised (the swap is process-wide). Commands that read descriptor 0
@@ -10,6 +10,7 @@
 import fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { Readable } from "node:stream";
+import { dispatch } from "../../src/cli/dispatch.js";
 
 /** Result of one in-process run. */
 export interface InProcessResult {
@@ -42,17 +43,6 @@ export function runCliInProcess(
   const run = queue.then(() => runOnce(args, options));
   queue = run.catch(() => undefined);
   return run;
-}
-
-async function dispatch(argv: readonly string[]): Promise<number> {
-  // the same order as src/cli/main.ts
-  const fast =
-    argv[0] === "nar" || argv[0] === "hash"
-      ? await (await import("../../src/cli/commands/fast.js")).runFast(argv)
-      : argv[0] === "derivation"
-        ? await (await import("../../src/cli/commands/derivation.js")).runFastShow(argv)
-        : undefined;
-  return fast ?? (await (await import("../../src/cli/program.js")).runCli(argv));
 }
 
 async function runOnce(
