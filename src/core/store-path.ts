@@ -68,7 +68,7 @@ export function validateStorePathName(name: string, options: StorePathOptions = 
   if (name.length > max) {
     throw new StorePathError(
       "store-path.name-too-long",
-      `store path name '${name.slice(0, 40)}...' has ${name.length} characters, more than ${max}`,
+      `store path name ${quoteInput(name, 40)} has ${name.length} characters, more than ${max}`,
     );
   }
   if (!NAME_CHAR.test(name)) {

@@ -155,7 +155,7 @@ export class NarInfoCursor {
     if (colon + 1 >= eol || text.charCodeAt(colon + 1) !== 32) {
       throw new NarInfoError(
         "narinfo.malformed-line",
-        `field ${quoteInput(key)} lacks the space after ':', expected '${key}: value'`,
+        `field ${quoteInput(key)} lacks the space after ':', expected ${quoteInput(`${key}: value`)}`,
         { line },
       );
     }
@@ -169,7 +169,7 @@ export class NarInfoCursor {
     if (!complete) {
       throw new NarInfoError(
         "narinfo.missing-final-newline",
-        `the last line ('${key}: ...') does not end in a newline`,
+        `the last line (${quoteInput(`${key}: ...`)}) does not end in a newline`,
         { line },
       );
     }
