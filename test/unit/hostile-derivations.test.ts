@@ -256,6 +256,36 @@ describe("input derivations: deep chains and cycles", () => {
     expect(() => hashDerivationModuloSync(self, { lookup: () => self })).toThrow(/cycle/);
   });
 
+  it("hashes each input once: a lattice 500 layers deep with 2^500 paths to its bottom", async () => {
+    // layer i has two derivations, each depending on both of layer i + 1
+    const layers = 500;
+    const at = (i: number, k: number) => chainPath(2 * i + k);
+    const lattice = new Map<string, Derivation>();
+    for (let i = 0; i < layers; i++) {
+      for (const k of [0, 1]) {
+        const inputs =
+          i + 1 < layers ? `("${at(i + 1, 0)}",["out"]),("${at(i + 1, 1)}",["out"])` : "";
+        lattice.set(
+          at(i, k),
+          parseDerivationATerm(
+            enc(
+              `Derive([("out","","","")],[${inputs}],[],"x","b",[],[("name","l${i}k${k}"),("out","")])`,
+            ),
+          ),
+        );
+      }
+    }
+    let lookups = 0;
+    const lookup = (p: string) => {
+      lookups++;
+      return lattice.get(p)!;
+    };
+    const top = lattice.get(at(0, 0))!;
+    const sync = hashDerivationModuloSync(top, { lookup });
+    expect(lookups).toBe(2 * layers - 2);
+    expect(await hashDerivationModulo(top, { lookup: async (p) => lookup(p) })).toEqual(sync);
+  });
+
   it("CLI: hash-modulo and output-paths on sibling files 2,000 deep, and on files naming each other", async () => {
     await withTempDirAsync(async (dir) => {
       const write = (sub: string, n: number, cycle: boolean) => {
