@@ -4,6 +4,7 @@
  * @module
  */
 import { type Command, Option } from "commander";
+import { quoteInput } from "../core/errors.js";
 import type { HashEncoding } from "../core/hash.js";
 import { HASH_ALGORITHMS, type HashAlgorithm, isHashAlgorithm } from "../core/hash-algorithm.js";
 import { usageError } from "./errors.js";
@@ -23,7 +24,9 @@ export function hashTypeOf(value: unknown): HashAlgorithm | undefined {
   if (value === undefined) return undefined;
   const s = String(value);
   if (!isHashAlgorithm(s))
-    usageError(`unknown hash algorithm '${s}', expected one of ${HASH_ALGORITHMS.join(", ")}`);
+    usageError(
+      `unknown hash algorithm ${quoteInput(s)}, expected one of ${HASH_ALGORITHMS.join(", ")}`,
+    );
   return s;
 }
 

@@ -13,6 +13,7 @@ import {
   MalformedInputError,
   TruncatedInputError,
   ValidationError,
+  MAX_QUOTED_INPUT,
 } from "../core/errors.js";
 import type { Problem } from "./codec.js";
 import { areaOf } from "./codec.js";
@@ -74,7 +75,12 @@ export function encodeProblemError(rule: string, problem: Problem): ValidationEr
   return new ValidationError(problem.code, problem.detail, { rule });
 }
 
-/** Quotes a token for messages: printable ASCII as is, others escaped. */
+/**
+ * Quotes a token for messages: printable ASCII as is, others escaped; cut to
+ * {@link MAX_QUOTED_INPUT} characters as `quoteInput` cuts input.
+ */
 export function quote(text: string): string {
-  return JSON.stringify(text).replace(/^"|"$/g, "'");
+  const shown =
+    text.length <= MAX_QUOTED_INPUT ? text : `${text.slice(0, MAX_QUOTED_INPUT - 3)}...`;
+  return JSON.stringify(shown).replace(/^"|"$/g, "'");
 }

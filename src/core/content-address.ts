@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { MalformedInputError } from "./errors.js";
+import { MalformedInputError, quoteInput } from "./errors.js";
 import { formatHash, type Hash, parseHash } from "./hash.js";
 import { HASH_ALGORITHMS, type HashAlgorithm, isHashAlgorithm } from "./hash-algorithm.js";
 
@@ -61,13 +61,13 @@ export function parseContentAddress(text: string): ContentAddress {
   } else {
     throw new ContentAddressError(
       "content-address.invalid-prefix",
-      `content address '${text}' does not start with 'text:', 'fixed:' or 'fixed:r:'`,
+      `content address ${quoteInput(text)} does not start with 'text:', 'fixed:' or 'fixed:r:'`,
     );
   }
   if (!rest.includes(":")) {
     throw new ContentAddressError(
       "content-address.missing-algorithm",
-      `content address '${text}' lacks the hash algorithm ('sha256:...')`,
+      `content address ${quoteInput(text)} lacks the hash algorithm ('sha256:...')`,
     );
   }
   let hash: Hash;
@@ -75,14 +75,14 @@ export function parseContentAddress(text: string): ContentAddress {
     hash = parseHash(rest, { allowSri: false });
   } catch (err) {
     if (err instanceof MalformedInputError) {
-      throw new ContentAddressError(err.code, `content address '${text}': ${err.detail}`);
+      throw new ContentAddressError(err.code, `content address ${quoteInput(text)}: ${err.detail}`);
     }
     throw err;
   }
   if (method === "text" && hash.algorithm !== "sha256") {
     throw new ContentAddressError(
       "content-address.text-not-sha256",
-      `content address '${text}': text hashing must use sha256, not ${hash.algorithm}`,
+      `content address ${quoteInput(text)}: text hashing must use sha256, not ${hash.algorithm}`,
     );
   }
   checkGitAlgorithm(method, hash.algorithm, text);
@@ -137,7 +137,7 @@ export function parseMethodAlgo(text: string): MethodAlgo {
   if (!isHashAlgorithm(algo)) {
     throw new ContentAddressError(
       "content-address.unknown-algorithm",
-      `unknown hash algorithm '${algo}' in '${text}', expected one of ${HASH_ALGORITHMS.join(", ")} after an optional 'r:', 'git:' or 'text:'`,
+      `unknown hash algorithm ${quoteInput(algo)} in ${quoteInput(text)}, expected one of ${HASH_ALGORITHMS.join(", ")} after an optional 'r:', 'git:' or 'text:'`,
     );
   }
   checkGitAlgorithm(method, algo, text);

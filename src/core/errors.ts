@@ -41,6 +41,56 @@ export interface NixCompatErrorOptions extends ErrorPosition {
   readonly cause?: unknown;
 }
 
+/**
+ * Characters of input an error message quotes at most ({@link quoteInput}); the rest is
+ * summarised by its length. Error messages stay one readable line whatever the input.
+ */
+export const MAX_QUOTED_INPUT = 100;
+
+/**
+ * Characters of detail an error message keeps at most: a backstop for details built from
+ * input without {@link quoteInput} (their end is cut, with the number of characters cut).
+ */
+export const MAX_ERROR_DETAIL = 4096;
+
+/**
+ * Quotes a piece of input for an error message: `'text'`, or when longer than `max`
+ * characters its start, `...` and its length (`'abc...' (1048576 characters)`). Control
+ * characters are shown escaped (`\n`, `\u0000`), so the message stays on one line. Every
+ * error that repeats input quotes it with this, so a 1 MB field never makes a 1 MB message.
+ */
+export function quoteInput(text: string, max: number = MAX_QUOTED_INPUT): string {
+  if (text.length <= max) return `'${escapeControls(text)}'`;
+  return `'${escapeControls(text.slice(0, Math.max(0, max - 3)))}...' (${text.length} characters)`;
+}
+
+/**
+ * {@link quoteInput} without the quotes, for messages that other code wrote around input
+ * (zod's issues): `text`, or its start, `...` and its length, control characters escaped.
+ */
+export function clipInput(text: string, max: number = MAX_QUOTED_INPUT): string {
+  if (text.length <= max) return escapeControls(text);
+  return `${escapeControls(text.slice(0, Math.max(0, max - 3)))}... (${text.length} characters)`;
+}
+
+function escapeControls(text: string): string {
+  return text.replace(CONTROL_CHARS, escapeControl);
+}
+
+const CONTROL_CHARS = /[\x00-\x1f\x7f]/g;
+
+function escapeControl(c: string): string {
+  if (c === "\n") return "\\n";
+  if (c === "\r") return "\\r";
+  if (c === "\t") return "\\t";
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+function boundDetail(detail: string): string {
+  if (detail.length <= MAX_ERROR_DETAIL) return detail;
+  return `${detail.slice(0, MAX_ERROR_DETAIL)}... (${detail.length - MAX_ERROR_DETAIL} more characters)`;
+}
+
 /** Formats a position as a short human prefix such as `byte 120`, `line 3:7` or `$.outputs.out`. */
 export function formatPosition(pos: ErrorPosition): string {
   const parts: string[] = [];
@@ -54,15 +104,26 @@ export function formatPosition(pos: ErrorPosition): string {
   return parts.join(", ");
 }
 
-/** Formats a JSON path the way jq and JSON Schema tools print it: `$.outputs.out.path`, `$.args[2]`. */
+/** Segments of a JSON path printed at most; a deeper path is printed with its middle elided. */
+export const MAX_PRINTED_PATH_SEGMENTS = 16;
+
+/**
+ * Formats a JSON path the way jq and JSON Schema tools print it: `$.outputs.out.path`,
+ * `$.args[2]`. Long keys are cut as {@link quoteInput} cuts input, and a path deeper than
+ * {@link MAX_PRINTED_PATH_SEGMENTS} keeps its start and end (`$.a.b...(480 more).x.y`).
+ */
 export function formatJsonPath(path: readonly (string | number)[]): string {
-  let out = "$";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(seg)) out += `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
+  const seg = (s: string | number): string => {
+    if (typeof s === "number") return `[${s}]`;
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s) && s.length <= MAX_QUOTED_INPUT) return `.${s}`;
+    const cut = s.length <= MAX_QUOTED_INPUT ? s : `${s.slice(0, MAX_QUOTED_INPUT - 3)}...`;
+    return `[${JSON.stringify(cut)}]`;
+  };
+  if (path.length <= MAX_PRINTED_PATH_SEGMENTS) return `$${path.map(seg).join("")}`;
+  const head = Math.ceil(MAX_PRINTED_PATH_SEGMENTS / 2);
+  const tail = MAX_PRINTED_PATH_SEGMENTS - head;
+  const skipped = path.length - head - tail;
+  return `$${path.slice(0, head).map(seg).join("")}...(${skipped} more)${path.slice(-tail).map(seg).join("")}`;
 }
 
 /**
@@ -83,10 +144,11 @@ export class NixCompatError extends Error {
 
   constructor(code: string, detail: string, options: NixCompatErrorOptions = {}) {
     const { file, cause, ...position } = options;
-    super(composeMessage(file, position, detail), cause === undefined ? undefined : { cause });
+    const bounded = boundDetail(detail);
+    super(composeMessage(file, position, bounded), cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
-    this.detail = detail;
+    this.detail = bounded;
     this.position = position;
     this.file = file;
   }
@@ -99,38 +161,28 @@ export class NixCompatError extends Error {
   /**
    * Returns a copy of this error that names `file` (and, optionally, adds to the position).
    * Used by callers that know which file they were reading when a lower layer failed.
+   *
+   * The copy is made without calling the subclass's constructor (subclasses take whatever
+   * arguments suit them): a real `Error` with this error's prototype, its own fields copied
+   * over and the message composed again from the new file and position.
    */
   withContext(context: NixCompatErrorOptions): this {
-    const Ctor = this.constructor as new (
-      code: string,
-      detail: string,
-      options: NixCompatErrorOptions,
-    ) => this;
-    const copy = new Ctor(this.code, this.detail, {
-      ...this.position,
-      ...context,
-      file: context.file ?? this.file,
-      cause: this.cause,
-    });
-    Object.assign(copy, extraFields(this));
+    const { file: newFile, cause: _cause, ...extra } = context;
+    const file = newFile ?? this.file;
+    const position: ErrorPosition = { ...this.position, ...extra };
+    const message = composeMessage(file, position, this.detail);
+    const copy = Reflect.construct(
+      Error,
+      this.cause === undefined ? [message] : [message, { cause: this.cause }],
+      this.constructor,
+    ) as this;
+    const fields: Record<string, unknown> = { ...(this as object) };
+    delete fields.message;
+    delete fields.stack;
+    Object.assign(copy, fields);
+    Object.assign(copy, { name: this.name, position, file });
     return copy;
   }
-}
-
-function extraFields(err: NixCompatError): Record<string, unknown> {
-  const known = new Set([
-    "code",
-    "detail",
-    "position",
-    "file",
-    "name",
-    "message",
-    "stack",
-    "cause",
-  ]);
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(err)) if (!known.has(key)) out[key] = (err as never)[key];
-  return out;
 }
 
 /**

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { MalformedInputError } from "./errors.js";
+import { MalformedInputError, quoteInput } from "./errors.js";
 
 /** A hash algorithm name as Nix spells it. */
 export type HashAlgorithm = "md5" | "sha1" | "sha256" | "sha512" | "blake3";
@@ -50,7 +50,7 @@ export class UnknownHashAlgorithmError extends MalformedInputError {
   constructor(name: string, options: { index?: number } = {}) {
     super(
       "hash.unknown-algorithm",
-      `unknown hash algorithm '${name}', expected one of ${HASH_ALGORITHMS.join(", ")}`,
+      `unknown hash algorithm ${quoteInput(name)}, expected one of ${HASH_ALGORITHMS.join(", ")}`,
       options,
     );
   }

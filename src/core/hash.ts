@@ -22,7 +22,7 @@
  */
 import { base16Decode, base16Encode } from "./base16.js";
 import { base64Decode, base64DecodeAsNix, base64Encode, base64EncodedLength } from "./base64.js";
-import { MalformedInputError, NixCompatError } from "./errors.js";
+import { MalformedInputError, NixCompatError, quoteInput } from "./errors.js";
 import {
   HASH_SIZES,
   type HashAlgorithm,
@@ -99,7 +99,7 @@ export function parseHash(text: string, options: ParseHashOptions = {}): Hash {
   if (options.algorithm === undefined) {
     throw new HashError(
       "hash.missing-algorithm",
-      `hash '${text}' does not include a type, nor is the type otherwise known from context`,
+      `hash ${quoteInput(text)} does not include a type, nor is the type otherwise known from context`,
     );
   }
   return parseDigestFor(text, options.algorithm, 0, false, options.strict);
@@ -117,12 +117,12 @@ function checkAlgorithm(
 ): HashAlgorithm {
   if (!isHashAlgorithm(algo)) {
     const err = new UnknownHashAlgorithmError(algo, { index: 0 });
-    throw new HashError(err.code, `hash '${text}': ${err.detail}`, { index: 0 });
+    throw new HashError(err.code, `hash ${quoteInput(text)}: ${err.detail}`, { index: 0 });
   }
   if (expected !== undefined && expected !== algo) {
     throw new HashError(
       "hash.algorithm-mismatch",
-      `hash '${text}' should have type '${expected}'`,
+      `hash ${quoteInput(text)} should have type ${quoteInput(expected)}`,
       {
         index: 0,
       },
@@ -166,7 +166,7 @@ function parseDigestFor(
     if (err instanceof HashError) throw err;
     if (err instanceof NixCompatError) {
       const index = err.position.index === undefined ? undefined : err.position.index + start;
-      throw new HashError(err.code, `hash '${text}': ${err.detail}`, { index });
+      throw new HashError(err.code, `hash ${quoteInput(text)}: ${err.detail}`, { index });
     }
     throw err;
   }
@@ -177,7 +177,7 @@ function wrongLength(text: string, algorithm: HashAlgorithm, digest: string): Ha
   const size = HASH_SIZES[algorithm];
   return new HashError(
     "hash.invalid-length",
-    `hash '${text}' has wrong length for hash type '${algorithm}': digest has ${digest.length} characters, ` +
+    `hash ${quoteInput(text)} has wrong length for hash type ${quoteInput(algorithm)}: digest has ${digest.length} characters, ` +
       `expected ${size * 2} (base16), ${nixbase32EncodedLength(size)} (nix32) or ${base64EncodedLength(size)} (base64)`,
   );
 }

@@ -27,6 +27,11 @@ export interface HashBackend {
   readonly name: string;
   /** Creates a fresh hasher for `algorithm`. */
   create(algorithm: HashAlgorithm): Hasher;
+  /**
+   * Hashes one whole message (text as UTF-8), if the backend has a cheaper way than a hasher:
+   * what {@link hashBytes} uses for the many short messages of store path computation.
+   */
+  hash?(algorithm: HashAlgorithm, data: Uint8Array | string): Uint8Array;
 }
 
 const nobleFactories = { md5, sha1, sha256, sha512, blake3 } as const;
@@ -66,9 +71,12 @@ export function createHasher(algorithm: HashAlgorithm): Hasher {
 
 /** Hashes a byte string (or UTF-8 text) in one go. */
 export function hashBytes(algorithm: HashAlgorithm, data: Uint8Array | string): Uint8Array {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  if (current.hash !== undefined) return current.hash(algorithm, data);
+  const bytes = typeof data === "string" ? utf8.encode(data) : data;
   return createHasher(algorithm).update(bytes).digest();
 }
+
+const utf8 = new TextEncoder();
 
 /** Hashes everything an async (or sync) iterable of byte chunks yields. */
 export async function hashStream(

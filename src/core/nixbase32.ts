@@ -41,16 +41,29 @@ export function nixbase32DecodedLength(encodedLength: number): number {
 /** Encodes bytes as nixbase32. */
 export function nixbase32Encode(bytes: Uint8Array): string {
   const len = nixbase32EncodedLength(bytes.length);
-  let out = "";
-  for (let n = len - 1; n >= 0; n--) {
+  // Character codes, then one flat string: appending character by character made a rope of
+  // ~20 cons strings per hash, which every stored store path kept alive (10^6 output paths
+  // held ~1 KB each and the garbage collector's work grew with them).
+  const codes = new Array<number>(len);
+  for (let n = len - 1, k = 0; n >= 0; n--, k++) {
     const b = n * 5;
     const i = b >>> 3;
     const j = b & 7;
     const lo = bytes[i]! >>> j;
     const hi = i + 1 < bytes.length ? bytes[i + 1]! << (8 - j) : 0;
-    out += NIXBASE32_ALPHABET[(lo | hi) & 0x1f];
+    codes[k] = ALPHABET_CODES[(lo | hi) & 0x1f]!;
   }
-  return out;
+  return len <= 4096 ? String.fromCharCode(...codes) : chunkedFromCharCodes(codes);
+}
+
+const ALPHABET_CODES: readonly number[] = Array.from(NIXBASE32_ALPHABET, (c) => c.charCodeAt(0));
+
+function chunkedFromCharCodes(codes: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < codes.length; i += 4096) {
+    parts.push(String.fromCharCode(...codes.slice(i, i + 4096)));
+  }
+  return parts.join("");
 }
 
 /** True if `text` is a valid nixbase32 string (alphabet and zero leftover bits). */

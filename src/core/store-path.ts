@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { MalformedInputError } from "./errors.js";
+import { MalformedInputError, quoteInput } from "./errors.js";
 import { nixbase32Decode } from "./nixbase32.js";
 
 /** The default store directory. */
@@ -72,7 +72,7 @@ export function validateStorePathName(name: string, options: StorePathOptions = 
   if (name.length > max) {
     throw new StorePathError(
       "store-path.name-too-long",
-      `store path name '${name.slice(0, 40)}...' has ${name.length} characters, more than ${max}`,
+      `store path name ${quoteInput(name, 40)} has ${name.length} characters, more than ${max}`,
     );
   }
   if (!NAME_CHAR.test(name)) {
@@ -80,7 +80,7 @@ export function validateStorePathName(name: string, options: StorePathOptions = 
     while (NAME_CHAR.test(name[index]!)) index++;
     throw new StorePathError(
       "store-path.invalid-name-character",
-      `store path name '${name}' contains the invalid character ${JSON.stringify(name[index])} ` +
+      `store path name ${quoteInput(name)} contains the invalid character ${JSON.stringify(name[index])} ` +
         "(allowed: letters, digits and + - . _ ? =)",
       { index },
     );
@@ -90,7 +90,7 @@ export function validateStorePathName(name: string, options: StorePathOptions = 
     if (rules === "nix-2.3") {
       throw new StorePathError(
         "store-path.leading-dot",
-        `store path name '${name}' starts with the illegal character '.'`,
+        `store path name ${quoteInput(name)} starts with the illegal character '.'`,
         { index: 0 },
       );
     }
@@ -100,7 +100,7 @@ export function validateStorePathName(name: string, options: StorePathOptions = 
     ) {
       throw new StorePathError(
         "store-path.dot-name",
-        `store path name '${name}' is not valid: its first dash-separated component must not be '.' or '..'`,
+        `store path name ${quoteInput(name)} is not valid: its first dash-separated component must not be '.' or '..'`,
         { index: 0 },
       );
     }
@@ -125,7 +125,7 @@ export function parseStorePathBaseName(
   if (baseName.length < STORE_PATH_HASH_LENGTH + 1) {
     throw new StorePathError(
       "store-path.too-short",
-      `store path '${baseName}' is too short: expected a 32-character hash, a dash and a name`,
+      `store path ${quoteInput(baseName)} is too short: expected a 32-character hash, a dash and a name`,
     );
   }
   const hash = baseName.slice(0, STORE_PATH_HASH_LENGTH);
@@ -134,14 +134,14 @@ export function parseStorePathBaseName(
     while (/[0123456789abcdfghijklmnpqrsvwxyz]/.test(hash[index]!)) index++;
     throw new StorePathError(
       "store-path.invalid-hash",
-      `store path '${baseName}' has the invalid character ${JSON.stringify(hash[index])} in its hash part (expected nixbase32)`,
+      `store path ${quoteInput(baseName)} has the invalid character ${JSON.stringify(hash[index])} in its hash part (expected nixbase32)`,
       { index },
     );
   }
   if (baseName.charCodeAt(STORE_PATH_HASH_LENGTH) !== 45 /* - */) {
     throw new StorePathError(
       "store-path.missing-dash",
-      `store path '${baseName}' lacks the '-' after its 32-character hash`,
+      `store path ${quoteInput(baseName)} lacks the '-' after its 32-character hash`,
       { index: STORE_PATH_HASH_LENGTH },
     );
   }
@@ -154,7 +154,9 @@ export function parseStorePathBaseName(
         err.position.index === undefined
           ? undefined
           : err.position.index + STORE_PATH_HASH_LENGTH + 1;
-      throw new StorePathError(err.code, `store path '${baseName}': ${err.detail}`, { index });
+      throw new StorePathError(err.code, `store path ${quoteInput(baseName)}: ${err.detail}`, {
+        index,
+      });
     }
     throw err;
   }
@@ -166,7 +168,7 @@ export function validateStoreDir(storeDir: string): void {
   if (!storeDir.startsWith("/") || (storeDir.length > 1 && storeDir.endsWith("/"))) {
     throw new StorePathError(
       "store-path.invalid-store-dir",
-      `store directory '${storeDir}' must be an absolute path without a trailing slash`,
+      `store directory ${quoteInput(storeDir)} must be an absolute path without a trailing slash`,
     );
   }
 }
@@ -178,14 +180,14 @@ export function parseStorePath(path: string, options: StorePathOptions = {}): St
   if (!path.startsWith(prefix)) {
     throw new StorePathError(
       "store-path.not-in-store",
-      `path '${path}' is not in the Nix store (expected it to start with '${prefix}')`,
+      `path ${quoteInput(path)} is not in the Nix store (expected it to start with ${quoteInput(prefix)})`,
     );
   }
   const base = path.slice(prefix.length);
   if (base.includes("/")) {
     throw new StorePathError(
       "store-path.has-subpath",
-      `path '${path}' is inside a store path, not a store path itself`,
+      `path ${quoteInput(path)} is inside a store path, not a store path itself`,
       { index: prefix.length + base.indexOf("/") },
     );
   }
@@ -195,7 +197,9 @@ export function parseStorePath(path: string, options: StorePathOptions = {}): St
     if (err instanceof StorePathError) {
       const index =
         err.position.index === undefined ? undefined : err.position.index + prefix.length;
-      throw new StorePathError(err.code, err.detail.replace(`'${base}'`, `'${path}'`), { index });
+      throw new StorePathError(err.code, err.detail.replace(quoteInput(base), quoteInput(path)), {
+        index,
+      });
     }
     throw err;
   }

@@ -16,7 +16,7 @@
  * @module
  */
 import { type ContentAddressMethod, parseMethodAlgo } from "../core/content-address.js";
-import { NixCompatError } from "../core/errors.js";
+import { NixCompatError, quoteInput } from "../core/errors.js";
 import { parseDigest } from "../core/hash.js";
 import { DEFAULT_STORE_DIR, parseStorePath } from "../core/store-path.js";
 import { DerivationFormatError } from "./errors.js";
@@ -67,7 +67,7 @@ export function checkStorePath(
     if (err instanceof NixCompatError) {
       throw new DerivationFormatError(
         "derivation.invalid-store-path",
-        `${what} '${path}' is not a valid store path: ${err.detail}`,
+        `${what} ${quoteInput(path)} is not a valid store path: ${err.detail}`,
         { offset: resolveOffset(offset), path: jsonPath },
       );
     }
@@ -83,7 +83,7 @@ export function duplicateError(
   offset: Offset,
   jsonPath?: readonly (string | number)[],
 ): DerivationFormatError {
-  return new DerivationFormatError(code, `duplicate ${what} '${key}'`, {
+  return new DerivationFormatError(code, `duplicate ${what} ${quoteInput(key)}`, {
     offset: resolveOffset(offset),
     path: jsonPath,
   });
@@ -123,17 +123,17 @@ export function makeOutputFromATerm(
 ): DerivationOutput {
   if (hashAlgo === "") {
     if (hash !== "") {
-      throw invalidOutput(`output '${name}' has a hash but no hash algorithm`, offset);
+      throw invalidOutput(`output ${quoteInput(name)} has a hash but no hash algorithm`, offset);
     }
     if (path === "") return { kind: "deferred" };
-    checkStorePath(path, offset, `path of output '${name}'`, storeDir);
+    checkStorePath(path, offset, `path of output ${quoteInput(name)}`, storeDir);
     return { kind: "inputAddressed", path };
   }
   const { method, algorithm } = parseOutputMethodAlgo(hashAlgo, offset);
   if (hash === "" || hash === "impure") {
     if (path !== "") {
       throw invalidOutput(
-        `${hash === "" ? "floating content-addressed" : "impure"} output '${name}' must not have a path`,
+        `${hash === "" ? "floating content-addressed" : "impure"} output ${quoteInput(name)} must not have a path`,
         offset,
       );
     }
@@ -148,12 +148,12 @@ export function makeOutputFromATerm(
     if (err instanceof NixCompatError) {
       throw new DerivationFormatError(
         "derivation.invalid-hash",
-        `output '${name}': ${err.detail}`,
+        `output ${quoteInput(name)}: ${err.detail}`,
         { offset: resolveOffset(offset) },
       );
     }
     throw err;
   }
-  checkStorePath(path, offset, `path of fixed output '${name}'`, storeDir);
+  checkStorePath(path, offset, `path of fixed output ${quoteInput(name)}`, storeDir);
   return { kind: "caFixed", method, hash: digest, path };
 }

@@ -41,6 +41,7 @@ import {
   makeTextPath,
   outputPathName,
 } from "../core/store-path-compute.js";
+import { quoteInput } from "../core/errors.js";
 import { printDerivationATerm } from "../grammar/derivation-aterm.js";
 import { DerivationFormatError, DerivationValidationError } from "./errors.js";
 import { derivationKind } from "./type.js";
@@ -104,7 +105,7 @@ export function nameFromDrvPath(drvPath: string, storeDir = DEFAULT_STORE_DIR): 
   if (!sp.name.endsWith(".drv")) {
     throw new DerivationFormatError(
       "derivation.not-a-drv-path",
-      `'${drvPath}' is not a derivation path (it does not end in .drv)`,
+      `${quoteInput(drvPath)} is not a derivation path (it does not end in .drv)`,
     );
   }
   return sp.name.slice(0, -4);
@@ -186,7 +187,7 @@ function hashWithInputs(
       if (h === undefined) {
         throw new DerivationValidationError(
           "derivation.missing-input-output",
-          `input derivation '${path}' has no output '${o}'`,
+          `input derivation ${quoteInput(path)} has no output ${quoteInput(o)}`,
           { rule: "inputDrvs" },
         );
       }
@@ -220,72 +221,128 @@ function withPathName(drv: Derivation, drvPath: string, storeDir: string): Deriv
 function missingLookup(path: string): never {
   throw new DerivationFormatError(
     "derivation.missing-lookup",
-    `cannot hash input derivation '${path}': no lookup was given and it is not in the cache`,
+    `cannot hash input derivation ${quoteInput(path)}: no lookup was given and it is not in the cache`,
+  );
+}
+
+/** What the hashing walk asks its driver for: read an input derivation, or await a cached promise. */
+type WalkRequest =
+  { readonly lookup: string } | { readonly await: Promise<DrvHash>; readonly path: string };
+
+/** One derivation of the walk whose inputs are being hashed. */
+interface WalkFrame {
+  readonly drv: Derivation;
+  /** Its drv path; undefined for the derivation the walk started from. */
+  readonly path: string | undefined;
+  readonly options: DerivationHashOptions;
+  readonly inputs: Iterator<string>;
+}
+
+function cycleError(path: string, stack: readonly WalkFrame[]): DerivationFormatError {
+  const from = stack.findIndex((f) => f.path === path);
+  const chain = [...stack.slice(from).map((f) => f.path!), path];
+  const shown =
+    chain.length <= 6
+      ? chain
+      : [...chain.slice(0, 3), `... (${chain.length - 5} more)`, ...chain.slice(-2)];
+  return new DerivationFormatError(
+    "derivation.input-cycle",
+    `input derivations form a cycle: ${shown.map((p) => quoteInput(p)).join(" -> ")}`,
+    { rule: "inputDrvs" },
   );
 }
 
 /**
+ * `hashDerivationModulo` as a walk over the input derivations with its own stack (a chain of
+ * inputs thousands deep, as in real closures, uses no call stack), each input hashed once
+ * (memoised in `cache`) and a cycle refused (`derivation.input-cycle`). It yields what it
+ * needs read and is driven by {@link hashDerivationModulo} (async lookups) or
+ * {@link hashDerivationModuloSync}.
+ */
+function* hashModuloWalk(
+  drv: Derivation,
+  options: DerivationHashOptions,
+  cache: DrvHashCache,
+  awaitPromises: boolean,
+): Generator<WalkRequest, DrvHash, Derivation | DrvHash> {
+  const short = shortcutHash(drv, options);
+  if (short !== undefined) return short;
+  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+  const onStack = new Set<string>();
+  const stack: WalkFrame[] = [{ drv, path: undefined, options, inputs: drv.inputDrvs.keys() }];
+  const inputOptions: DerivationHashOptions = { storeDir, maskOutputs: false };
+  const known = (path: string): DrvHash | undefined => {
+    const entry = cache.get(path);
+    return entry === undefined || entry instanceof Promise ? undefined : entry;
+  };
+  for (;;) {
+    const frame = stack[stack.length - 1]!;
+    const next = frame.inputs.next();
+    if (next.done === true) {
+      const h = hashWithInputs(frame.drv, frame.options, (p) => known(p)!);
+      stack.pop();
+      if (frame.path === undefined) return h;
+      onStack.delete(frame.path);
+      cache.set(frame.path, h);
+      continue;
+    }
+    const path = next.value;
+    if (known(path) !== undefined) continue;
+    if (onStack.has(path)) throw cycleError(path, stack);
+    const pending = cache.get(path);
+    if (pending instanceof Promise && awaitPromises) {
+      cache.set(path, (yield { await: pending, path }) as DrvHash);
+      continue;
+    }
+    const input = withPathName((yield { lookup: path }) as Derivation, path, storeDir);
+    const short = shortcutHash(input, inputOptions);
+    if (short !== undefined) {
+      cache.set(path, short);
+      continue;
+    }
+    onStack.add(path);
+    stack.push({ drv: input, path, options: inputOptions, inputs: input.inputDrvs.keys() });
+  }
+}
+
+/**
  * Nix's `hashDerivationModulo`. Input derivations are read with `options.lookup` and hashed
- * with their output paths in place; results are memoised in `options.cache`.
+ * with their output paths in place; results are memoised in `options.cache` (a cached
+ * promise is awaited). Chains of any depth are walked without recursion; input derivations
+ * that form a cycle are refused with `derivation.input-cycle`.
  */
 export async function hashDerivationModulo(
   drv: Derivation,
   options: HashModuloOptions = {},
 ): Promise<DrvHash> {
-  const short = shortcutHash(drv, options);
-  if (short !== undefined) return short;
   const cache = options.cache ?? new Map();
-  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
-  const resolved = new Map<string, DrvHash>();
-  for (const path of drv.inputDrvs.keys()) {
-    let entry = cache.get(path);
-    if (entry === undefined) {
-      const lookup = options.lookup ?? missingLookup;
-      entry = (async () => {
-        const input = withPathName(await lookup(path), path, storeDir);
-        return hashDerivationModulo(input, {
-          storeDir,
-          lookup: options.lookup,
-          cache,
-          maskOutputs: false,
-        });
-      })();
-      cache.set(path, entry);
-      try {
-        cache.set(path, await entry);
-      } catch (err) {
-        cache.delete(path);
-        throw err;
-      }
-    }
-    resolved.set(path, await entry);
+  const lookup = options.lookup ?? missingLookup;
+  const walk = hashModuloWalk(drv, options, cache, true);
+  let step = walk.next();
+  while (step.done !== true) {
+    const request = step.value;
+    step = walk.next("lookup" in request ? await lookup(request.lookup) : await request.await);
   }
-  return hashWithInputs(drv, options, (p) => resolved.get(p)!);
+  return step.value;
 }
 
-/** Synchronous {@link hashDerivationModulo} (sync lookup; cached promises are not awaited). */
+/**
+ * Synchronous {@link hashDerivationModulo} (sync lookup; a cached promise counts as absent
+ * and the input is read and hashed again).
+ */
 export function hashDerivationModuloSync(
   drv: Derivation,
   options: HashModuloSyncOptions = {},
 ): DrvHash {
-  const short = shortcutHash(drv, options);
-  if (short !== undefined) return short;
   const cache = options.cache ?? new Map();
-  const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
-  return hashWithInputs(drv, options, (path) => {
-    const entry = cache.get(path);
-    if (entry !== undefined && !(entry instanceof Promise)) return entry;
-    const lookup = options.lookup ?? missingLookup;
-    const input = withPathName(lookup(path), path, storeDir);
-    const h = hashDerivationModuloSync(input, {
-      storeDir,
-      lookup: options.lookup,
-      cache,
-      maskOutputs: false,
-    });
-    cache.set(path, h);
-    return h;
-  });
+  const lookup = options.lookup ?? missingLookup;
+  const walk = hashModuloWalk(drv, options, cache, false);
+  let step = walk.next();
+  while (step.done !== true) {
+    const request = step.value as { lookup: string };
+    step = walk.next(lookup(request.lookup));
+  }
+  return step.value;
 }
 
 /** Lowercase hex of the hash modulo of output `out` (or the first output): what `derivation hash-modulo` prints. */

@@ -16,6 +16,8 @@ export * from "../grammar/derivation-grammar.js";
 export * from "./errors.js";
 export * from "./hash.js";
 export * from "./json.js";
+export * from "./json-limits.js";
+export * from "./limits.js";
 export * from "./show.js";
 export * from "./type.js";
 export * from "./types.js";

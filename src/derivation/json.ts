@@ -23,7 +23,7 @@
  */
 import type { z } from "zod";
 import { formatMethodAlgo, parseMethodAlgo } from "../core/content-address.js";
-import { NixCompatError } from "../core/errors.js";
+import { clipInput, NixCompatError, quoteInput } from "../core/errors.js";
 import { formatDigest, formatHash, type Hash, parseDigest, parseHash } from "../core/hash.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
@@ -34,6 +34,7 @@ import { derivationV4DocumentSchema, derivationV4Schema } from "../schemas/deriv
 import { JsonValidationError } from "../schemas/validate.js";
 import { DerivationFormatError } from "./errors.js";
 import { fixedOutputStorePath } from "./hash.js";
+import { type DerivationJsonLimits, derivationJsonDepthProblem } from "./json-limits.js";
 import {
   compareNames,
   compareUtf8,
@@ -62,7 +63,7 @@ export interface DerivationJsonShape {
 }
 
 /** Options of the JSON functions. */
-export interface DerivationJsonOptions {
+export interface DerivationJsonOptions extends DerivationJsonLimits {
   /** Store directory (absolute paths in v1/v2; prefix added to base names in v3/v4). */
   readonly storeDir?: string;
 }
@@ -180,6 +181,9 @@ function schemaFor(shape: DerivationJsonShape, options: DerivationJsonOptions): 
   }
 }
 
+/** Characters of a zod issue message kept (they quote input, e.g. unrecognized keys). */
+const MAX_ZOD_MESSAGE = 300;
+
 function zodProblems(
   schema: z.ZodType,
   value: unknown,
@@ -189,7 +193,8 @@ function zodProblems(
   if (r.success) return [];
   return r.error.issues.map((i) => ({
     path: [...prefix, ...(i.path as (string | number)[])],
-    message: isMissing(value, i.path) ? "required" : issueMessage(i),
+    // zod quotes input in some messages (unrecognized keys, invalid values): cut it
+    message: isMissing(value, i.path) ? "required" : clipInput(issueMessage(i), MAX_ZOD_MESSAGE),
     code: `derivation-json.${i.code}`,
   }));
 }
@@ -224,6 +229,9 @@ export function derivationJsonProblems(
   value: unknown,
   options: DerivationJsonOptions & { readonly version?: DerivationJsonVersion } = {},
 ): DerivationJsonProblem[] {
+  // before anything recursive (zod, the converters, the key shield) walks the document
+  const tooDeep = derivationJsonDepthProblem(value, options);
+  if (tooDeep !== undefined) return [tooDeep];
   return problemsOf(value, options).map(unshieldProblem);
 }
 
@@ -246,7 +254,7 @@ function problemsOf(
       if (!/\.drv$/.test(k) || !k.startsWith(`${options.storeDir ?? DEFAULT_STORE_DIR}/`)) {
         problems.push({
           path: [k],
-          message: `key '${k}' is not a derivation path`,
+          message: `key ${quoteInput(k)} is not a derivation path`,
           code: "derivation-json.invalid-key",
         });
       }
@@ -642,7 +650,7 @@ export function derivationToJson(
   const args = drv.args.map((a, i) => textOf(a, lossy, `argument ${i}`));
   let envEntries: [string, unknown][] = [...drv.env].map(([k, v]) => [
     hasRawByteChars(k) ? textOf(nameToBytes(k), lossy, "an environment variable name") : k,
-    textOf(v, lossy, `environment variable '${k}'`),
+    textOf(v, lossy, `environment variable ${quoteInput(k)}`),
   ]);
   let structuredAttrs: unknown;
   if (version >= 3) {

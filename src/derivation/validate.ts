@@ -20,7 +20,7 @@
  * @module
  */
 
-import { NixCompatError } from "../core/errors.js";
+import { NixCompatError, quoteInput } from "../core/errors.js";
 import {
   DEFAULT_STORE_DIR,
   isValidStorePathName,
@@ -80,7 +80,7 @@ export function derivationProblems(
       problems.push(
         problem(
           "derivation.invalid-output-name",
-          `invalid output name '${name}' (must be a non-empty store path name other than 'drv')`,
+          `invalid output name ${quoteInput(name)} (must be a non-empty store path name other than 'drv')`,
           ["outputs", name],
         ),
       );
@@ -89,7 +89,7 @@ export function derivationProblems(
       problems.push(
         problem(
           "derivation.fixed-output-name",
-          `fixed output '${name}': a fixed-output derivation must have exactly one output, named 'out'`,
+          `fixed output ${quoteInput(name)}: a fixed-output derivation must have exactly one output, named 'out'`,
           ["outputs", name],
         ),
       );
@@ -112,11 +112,11 @@ export function derivationProblems(
       } catch (err) {
         if (!(err instanceof NixCompatError)) throw err;
         problems.push(
-          problem("derivation.fixed-output-path", `fixed output '${oname}': ${err.detail}`, [
-            "outputs",
-            oname,
-            "path",
-          ]),
+          problem(
+            "derivation.fixed-output-path",
+            `fixed output ${quoteInput(oname)}: ${err.detail}`,
+            ["outputs", oname, "path"],
+          ),
         );
         continue;
       }
@@ -124,7 +124,7 @@ export function derivationProblems(
         problems.push(
           problem(
             "derivation.fixed-output-path",
-            `fixed output '${oname}' has path '${o.path}', but its name, method and hash give '${expected}'`,
+            `fixed output ${quoteInput(oname)} has path ${quoteInput(o.path)}, but its name, method and hash give ${quoteInput(expected)}`,
             ["outputs", oname, "path"],
           ),
         );
@@ -134,18 +134,20 @@ export function derivationProblems(
   for (const [path, set] of drv.inputDrvs) {
     if (!path.endsWith(".drv")) {
       problems.push(
-        problem("derivation.input-drv-not-drv", `input derivation '${path}' does not end in .drv`, [
-          "inputDrvs",
-          path,
-        ]),
+        problem(
+          "derivation.input-drv-not-drv",
+          `input derivation ${quoteInput(path)} does not end in .drv`,
+          ["inputDrvs", path],
+        ),
       );
     }
     if (set.outputs.length === 0 && set.dynamicOutputs.size === 0) {
       problems.push(
-        problem("derivation.input-drv-no-outputs", `input derivation '${path}' names no outputs`, [
-          "inputDrvs",
-          path,
-        ]),
+        problem(
+          "derivation.input-drv-no-outputs",
+          `input derivation ${quoteInput(path)} names no outputs`,
+          ["inputDrvs", path],
+        ),
       );
     }
     set.outputs.forEach((o, i) => {
@@ -153,7 +155,7 @@ export function derivationProblems(
         problems.push(
           problem(
             "derivation.invalid-input-drv-output-name",
-            `input derivation '${path}': invalid output name '${o}'`,
+            `input derivation ${quoteInput(path)}: invalid output name ${quoteInput(o)}`,
             ["inputDrvs", path, i],
           ),
         );
@@ -220,7 +222,7 @@ async function checkOutputPaths(
         problems.push(
           new DerivationValidationError(
             "derivation.should-be-deferred",
-            `output '${o}' is input-addressed, but the derivation depends on content-addressed derivations: it should be deferred`,
+            `output ${quoteInput(o)} is input-addressed, but the derivation depends on content-addressed derivations: it should be deferred`,
             { path: ["outputs", o] },
           ),
         );
@@ -232,7 +234,7 @@ async function checkOutputPaths(
         problems.push(
           new DerivationValidationError(
             "derivation.wrong-output-path",
-            `output '${o}' has path '${spec.path}', should be '${path}'`,
+            `output ${quoteInput(o)} has path ${quoteInput(spec.path)}, should be ${quoteInput(path)}`,
             { path: ["outputs", o, "path"] },
           ),
         );
@@ -243,7 +245,7 @@ async function checkOutputPaths(
         problems.push(
           new DerivationValidationError(
             "derivation.wrong-env-var",
-            `environment variable '${o}' should be '${path}'`,
+            `environment variable ${quoteInput(o)} should be ${quoteInput(path)}`,
             { path: ["env", o] },
           ),
         );
@@ -256,7 +258,7 @@ async function checkOutputPaths(
       problems.push(
         new DerivationValidationError(
           "derivation.wrong-env-var",
-          `environment variable 'out' should be '${path}'`,
+          `environment variable 'out' should be ${quoteInput(path)}`,
           { path: ["env", "out"] },
         ),
       );
@@ -304,7 +306,7 @@ export async function derivationConsistencyProblems(
       problems.push(
         new DerivationValidationError(
           "derivation.wrong-drv-path",
-          `the derivation is keyed '${options.drvPath}', but it hashes to '${computed}'`,
+          `the derivation is keyed ${quoteInput(options.drvPath)}, but it hashes to ${quoteInput(computed)}`,
           { path: [] },
         ),
       );

@@ -32,8 +32,10 @@
  * `\\ \" \n \r \t` (`\x` is `x`); bytes after the final `)`. Checked with `nix show-derivation`
  * (Nix 2.8) on such files. Rejected beyond the grammar: invalid store paths; unknown hash
  * algorithms and malformed digests; an unknown `DrvWithVersion` version; dynamic outputs in
- * the old `Derive` form, and duplicates among them. Entries out of order are accepted (as Nix
- * does) and sorted in the model.
+ * the old `Derive` form, and duplicates among them; dynamic outputs nested deeper than
+ * {@link MAX_DYNAMIC_OUTPUT_DEPTH} (`derivation.dynamic-outputs-too-deep`, a limit: the scanner
+ * recurses once per level). Entries out of order are accepted (as Nix does) and sorted in the
+ * model.
  *
  * Printing follows Nix's `Derivation::unparse`: paths, output names and hashes are written
  * as they are, `system` is written raw except for `"` and `\` (Nix writes it unescaped, so a
@@ -42,7 +44,7 @@
  * @module
  */
 import { formatMethodAlgo } from "../core/content-address.js";
-import { NixCompatError } from "../core/errors.js";
+import { NixCompatError, quoteInput } from "../core/errors.js";
 import { formatDigest } from "../core/hash.js";
 import { DEFAULT_STORE_DIR, storePathToAbsolute } from "../core/store-path.js";
 import { makeFixedOutputPath, outputPathName } from "../core/store-path-compute.js";
@@ -56,7 +58,9 @@ import {
   ATermSyntaxError,
   ATermTruncatedError,
   DerivationFormatError,
+  DerivationLimitError,
 } from "../derivation/errors.js";
+import { MAX_DYNAMIC_OUTPUT_DEPTH } from "../derivation/limits.js";
 import {
   compareUtf8,
   type Derivation,
@@ -98,6 +102,20 @@ export interface ParseDerivationOptions {
    * in `quirks`. Default false.
    */
   readonly strict?: boolean;
+  /** How deep dynamic outputs may nest (default {@link MAX_DYNAMIC_OUTPUT_DEPTH}). */
+  readonly maxDynamicOutputDepth?: number;
+}
+
+/**
+ * The error for an output set nested deeper than `max` dynamic-output levels, opening at
+ * byte `offset` (internal: the scanner and the grammar refuse with the same error).
+ */
+export function dynamicOutputsTooDeep(max: number, offset: number): DerivationLimitError {
+  return new DerivationLimitError(
+    "derivation.dynamic-outputs-too-deep",
+    `dynamic outputs nest deeper than ${max} levels (the limit maxDynamicOutputDepth)`,
+    { offset },
+  );
 }
 
 // --- shared model building ---------------------------------------------------------------
@@ -212,6 +230,7 @@ class Scanner {
   private nextBs = -1;
   private readonly storeDir: string;
   private readonly strict: boolean;
+  private readonly maxDynDepth: number;
   dyn = false;
   /** What Nix reads leniently (not strict). */
   readonly quirks: DerivationQuirk[] = [];
@@ -223,6 +242,7 @@ class Scanner {
   ) {
     this.storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
     this.strict = options.strict === true;
+    this.maxDynDepth = options.maxDynamicOutputDepth ?? MAX_DYNAMIC_OUTPUT_DEPTH;
     this.plainOrder = !binary && !HIGH_CHARS.test(s);
   }
 
@@ -457,7 +477,10 @@ class Scanner {
     );
   }
 
-  outputSet(): OutputSet {
+  /** An input derivation's output set, `depth` dynamic-output levels down. */
+  outputSet(depth = 0): OutputSet {
+    if (depth > this.maxDynDepth)
+      throw dynamicOutputsTooDeep(this.maxDynDepth, this.offsetOf(this.p));
     if (this.s.charCodeAt(this.p) !== LPAREN) {
       return { outputs: this.outputNames(), dynamicOutputs: EMPTY_DYN };
     }
@@ -479,7 +502,7 @@ class Scanner {
       const at = this.p;
       const name = this.text("output name");
       this.expect(COMMA);
-      dyn.add(name, this.outputSet(), at);
+      dyn.add(name, this.outputSet(depth + 1), at);
       this.expect(RPAREN);
     });
     this.expect(RPAREN);
@@ -503,7 +526,7 @@ class Scanner {
         this.soft(
           new DerivationFormatError(
             "derivation.unknown-version",
-            `unknown derivation ATerm version '${version}', expected '${DYN_DRV_VERSION}'`,
+            `unknown derivation ATerm version ${quoteInput(version)}, expected ${quoteInput(DYN_DRV_VERSION)}`,
             { offset: this.offsetOf(at) },
           ),
         );
@@ -674,7 +697,8 @@ export function withFile<T>(options: ParseDerivationOptions, fn: () => T): T {
     if (
       err instanceof ATermSyntaxError ||
       err instanceof ATermTruncatedError ||
-      err instanceof DerivationFormatError
+      err instanceof DerivationFormatError ||
+      err instanceof DerivationLimitError
     ) {
       throw err.withContext({ file: options.file });
     }
@@ -892,7 +916,7 @@ function fixedOutputPath(
   if (name === undefined) {
     throw new DerivationFormatError(
       "derivation.missing-name",
-      `cannot compute the path of fixed output '${outputName}': the derivation has no name`,
+      `cannot compute the path of fixed output ${quoteInput(outputName)}: the derivation has no name`,
     );
   }
   const sp = makeFixedOutputPath(

@@ -34,8 +34,10 @@ import {
   listOf,
   runATermParser,
 } from "./aterm.js";
+import { MAX_DYNAMIC_OUTPUT_DEPTH } from "../derivation/limits.js";
 import {
   DYN_DRV_VERSION,
+  dynamicOutputsTooDeep,
   EMPTY_DYN,
   MapBuilder,
   type ParseDerivationOptions,
@@ -61,6 +63,50 @@ interface GrammarNode {
   offset: number;
 }
 
+/**
+ * The output set of an input derivation, `depth` dynamic-output levels down; deeper than `max`
+ * it refuses with the limit error, at the same byte the scanner does. `levels` memoises one
+ * rule per depth (the grammar is finite for a given limit).
+ */
+function outputNodeAt(
+  str: P.Parser<Str>,
+  depth: number,
+  max: number,
+  levels: P.Parser<GrammarNode>[],
+): P.Parser<GrammarNode> {
+  const known = levels[depth];
+  if (known !== undefined) return known;
+  const list = <T>(p: P.Parser<T>): P.Parser<T[]> => parsimmonOf(listOf(p));
+  const child = P.lazy(() => outputNodeAt(str, depth + 1, max, levels));
+  const node: P.Parser<GrammarNode> =
+    depth > max
+      ? P((_input, i) => {
+          throw dynamicOutputsTooDeep(max, i);
+        })
+      : P.alt(
+          P.seqMap(P.index, list(str), (idx, outputs) => ({
+            outputs,
+            dyn: undefined,
+            offset: idx.offset,
+          })),
+          P.seqMap(
+            P.index,
+            P.string("(")
+              .then(list(str))
+              .skip(comma)
+              .chain((outputs) =>
+                list(P.seq(P.string("(").then(str).skip(comma), child.skip(P.string(")")))).map(
+                  (dyn) => ({ outputs, dyn }),
+                ),
+              )
+              .skip(P.string(")")),
+            (idx, v) => ({ ...v, offset: idx.offset }),
+          ),
+        );
+  levels[depth] = node;
+  return node;
+}
+
 interface GrammarDrv {
   version: Str | undefined;
   outputs: [Str, Str, Str, Str][];
@@ -81,32 +127,17 @@ function tuple<T extends unknown[]>(...ps: { [K in keyof T]: P.Parser<T[K]> }): 
   return acc.skip(P.string(")")) as unknown as P.Parser<T>;
 }
 
-/** The derivation grammar over a string parser (strict or lenient). */
-function makeGrammar(strRule: GrammarRule<Str>): P.Parser<GrammarDrv> {
+/**
+ * The derivation grammar over a string rule (strict or lenient), with dynamic outputs nested
+ * at most `maxDynamicOutputDepth` deep.
+ */
+function makeGrammar(
+  strRule: GrammarRule<Str>,
+  maxDynamicOutputDepth: number,
+): P.Parser<GrammarDrv> {
   const str = parsimmonOf(strRule);
   const list = <T>(p: P.Parser<T>): P.Parser<T[]> => parsimmonOf(listOf(p));
-  const outputNode: P.Parser<GrammarNode> = P.lazy(() =>
-    P.alt(
-      P.seqMap(P.index, list(str), (idx, outputs) => ({
-        outputs,
-        dyn: undefined,
-        offset: idx.offset,
-      })),
-      P.seqMap(
-        P.index,
-        P.string("(")
-          .then(list(str))
-          .skip(comma)
-          .chain((outputs) =>
-            list(P.seq(P.string("(").then(str).skip(comma), outputNode.skip(P.string(")")))).map(
-              (dyn) => ({ outputs, dyn }),
-            ),
-          )
-          .skip(P.string(")")),
-        (idx, v) => ({ ...v, offset: idx.offset }),
-      ),
-    ),
-  );
+  const outputNode = outputNodeAt(str, 0, maxDynamicOutputDepth, []);
   const body = P.seqMap(
     list(tuple<[Str, Str, Str, Str]>(str, str, str, str)).skip(comma),
     list(tuple<[Str, GrammarNode]>(str, outputNode)).skip(comma),
@@ -136,18 +167,36 @@ function makeGrammar(strRule: GrammarRule<Str>): P.Parser<GrammarDrv> {
   ).skip(P.string(")"));
 }
 
-/** The derivation grammar (Parsimmon), producing the raw terms; see {@link parseDerivationWithGrammar}. */
-export const derivationGrammar: GrammarRule<GrammarDrv> = makeGrammar(atermString);
+/** A derivation grammar's result, with the offset of what follows the final `)` when read leniently. */
+type GrammarResultDrv = GrammarDrv & { trailing?: number };
+
+const grammars = new Map<string, P.Parser<GrammarResultDrv>>();
 
 /**
- * The derivation grammar as Nix 2.8 reads it: unknown escapes read leniently, anything after
- * the final `)` ignored (`trailing` is its offset, or undefined when there is nothing).
+ * The derivation grammar for a reading mode: strict (the canonical form only), or as Nix 2.8
+ * reads it (unknown escapes read leniently, anything after the final `)` ignored, `trailing`
+ * its offset); dynamic outputs nested at most `maxDynamicOutputDepth` deep. Memoised.
  */
-const derivationGrammarLenient: P.Parser<GrammarDrv & { trailing?: number }> = P.seqMap(
-  makeGrammar(atermStringLenient),
-  P.index,
-  P.all,
-  (g, idx, rest) => (rest.length === 0 ? g : { ...g, trailing: idx.offset }),
+function grammarFor(strict: boolean, maxDynamicOutputDepth: number): P.Parser<GrammarResultDrv> {
+  const key = `${strict ? "strict" : "lenient"}:${maxDynamicOutputDepth}`;
+  const known = grammars.get(key);
+  if (known !== undefined) return known;
+  const grammar: P.Parser<GrammarResultDrv> = strict
+    ? makeGrammar(atermString, maxDynamicOutputDepth)
+    : P.seqMap(
+        makeGrammar(atermStringLenient, maxDynamicOutputDepth),
+        P.index,
+        P.all,
+        (g, idx, rest) => (rest.length === 0 ? g : { ...g, trailing: idx.offset }),
+      );
+  grammars.set(key, grammar);
+  return grammar;
+}
+
+/** The derivation grammar (Parsimmon), producing the raw terms; see {@link parseDerivationWithGrammar}. */
+export const derivationGrammar: GrammarRule<GrammarDrv> = grammarFor(
+  true,
+  MAX_DYNAMIC_OUTPUT_DEPTH,
 );
 
 /**
@@ -169,9 +218,10 @@ export function parseDerivationWithGrammar(
       });
     }
     const strict = options.strict === true;
-    const g = strict
-      ? runATermParser(derivationGrammar, binary)
-      : runATermParser(derivationGrammarLenient, binary);
+    const g = runATermParser(
+      grammarFor(strict, options.maxDynamicOutputDepth ?? MAX_DYNAMIC_OUTPUT_DEPTH),
+      binary,
+    );
     return assembleGrammar(g, options.storeDir ?? DEFAULT_STORE_DIR, strict, binary.length);
   });
 }

@@ -19,7 +19,7 @@
  * @module
  */
 import P from "parsimmon";
-import { MalformedInputError, type NixCompatErrorOptions } from "../core/errors.js";
+import { MalformedInputError, type NixCompatErrorOptions, quoteInput } from "../core/errors.js";
 import type { GrammarRule } from "./grammar-rule.js";
 
 /** One `Key: value` line of a narinfo, as written. */
@@ -151,28 +151,28 @@ export class NarInfoCursor {
     if (!isKnownKey(key) && !NARINFO_KEY_REGEX.test(key)) {
       throw new NarInfoError(
         "narinfo.malformed-line",
-        `malformed field name ${JSON.stringify(key)}, expected printable characters without spaces before ': '`,
+        `malformed field name ${quoteInput(key)}, expected printable characters without spaces before ': '`,
         { line },
       );
     }
     if (colon + 1 >= eol || text.charCodeAt(colon + 1) !== 32) {
       throw new NarInfoError(
         "narinfo.malformed-line",
-        `field '${key}' lacks the space after ':', expected '${key}: value'`,
+        `field ${quoteInput(key)} lacks the space after ':', expected ${quoteInput(`${key}: value`)}`,
         { line },
       );
     }
     if (this.firstCr >= 0 && this.firstCr < eol) {
       throw new NarInfoError(
         "narinfo.malformed-line",
-        `carriage return in the value of '${key}' (CRLF line endings are not allowed)`,
+        `carriage return in the value of ${quoteInput(key)} (CRLF line endings are not allowed)`,
         { line },
       );
     }
     if (!complete) {
       throw new NarInfoError(
         "narinfo.missing-final-newline",
-        `the last line ('${key}: ...') does not end in a newline`,
+        `the last line (${quoteInput(`${key}: ...`)}) does not end in a newline`,
         { line },
       );
     }

@@ -49,7 +49,7 @@
 import { base16Decode } from "../core/base16.js";
 import { base64Decode } from "../core/base64.js";
 import { type ContentAddress, parseContentAddress } from "../core/content-address.js";
-import { MalformedInputError } from "../core/errors.js";
+import { MalformedInputError, quoteInput } from "../core/errors.js";
 import type { Hash, HashEncoding } from "../core/hash.js";
 import { isHashAlgorithm } from "../core/hash-algorithm.js";
 import { nixbase32Decode } from "../core/nixbase32.js";
@@ -179,7 +179,7 @@ export function parseNarInfoFully(text: string, options: ParseNarInfoOptions = {
     if (rank < lastRank) canonicalOrder = false;
     lastRank = rank;
     if (rank !== UNKNOWN_RANK && value.length === 0 && rank !== 7) {
-      throw new NarInfoError("narinfo.empty-value", `field '${key}' has an empty value`, {
+      throw new NarInfoError("narinfo.empty-value", `field ${quoteInput(key)} has an empty value`, {
         line,
         column: key.length + 3,
       });
@@ -268,7 +268,7 @@ export function parseNarInfoFully(text: string, options: ParseNarInfoOptions = {
         if (enc === undefined) {
           throw new NarInfoError(
             "narinfo.bad-content-address",
-            `content address '${value}' uses upper-case hex or non-canonical base64, which cannot be printed back exactly`,
+            `content address ${quoteInput(value)} uses upper-case hex or non-canonical base64, which cannot be printed back exactly`,
             { line, column: key.length + 3 },
           );
         }
@@ -326,13 +326,17 @@ export function parseNarInfoFully(text: string, options: ParseNarInfoOptions = {
 }
 
 function duplicate(key: string, line: number): NarInfoError {
-  return new NarInfoError("narinfo.duplicate-field", `field '${key}' appears more than once`, {
-    line,
-  });
+  return new NarInfoError(
+    "narinfo.duplicate-field",
+    `field ${quoteInput(key)} appears more than once`,
+    {
+      line,
+    },
+  );
 }
 
 function missing(key: string): NarInfoError {
-  return new NarInfoError("narinfo.missing-field", `required field '${key}' is missing`);
+  return new NarInfoError("narinfo.missing-field", `required field ${quoteInput(key)} is missing`);
 }
 
 function wrap(err: unknown, code: string, prefix: string, line: number, key: string): unknown {
@@ -380,7 +384,7 @@ function parseSize(value: string, key: string, line: number): number {
   }
   throw new NarInfoError(
     "narinfo.bad-size",
-    `${key} '${value}' is not a size (decimal digits after an optional '+', at most ${MAX_NARINFO_SIZE})`,
+    `${key} ${quoteInput(value)} is not a size (decimal digits after an optional '+', at most ${MAX_NARINFO_SIZE})`,
     { line, column: key.length + 3 },
   );
 }
@@ -422,7 +426,7 @@ function parseSha256Field(
     if (!isHashAlgorithm(algo)) {
       throw new NarInfoError(
         "narinfo.missing-hash-prefix",
-        `${key} '${value}' lacks the algorithm prefix, expected 'sha256:<digest>'`,
+        `${key} ${quoteInput(value)} lacks the algorithm prefix, expected 'sha256:<digest>'`,
         { line, column },
       );
     }
@@ -452,7 +456,7 @@ function parseSha256Field(
       if (/[A-F]/.test(digest)) {
         throw new NarInfoError(
           "narinfo.bad-hash",
-          `${key} '${value}' uses upper-case hex, which cannot be printed back exactly`,
+          `${key} ${quoteInput(value)} uses upper-case hex, which cannot be printed back exactly`,
           { line, column: column + start },
         );
       }
@@ -466,7 +470,7 @@ function parseSha256Field(
   } catch (err) {
     if (err instanceof NarInfoError) throw err;
     if (err instanceof MalformedInputError) {
-      throw new NarInfoError("narinfo.bad-hash", `${key} '${value}': ${err.detail}`, {
+      throw new NarInfoError("narinfo.bad-hash", `${key} ${quoteInput(value)}: ${err.detail}`, {
         line,
         column: column + start + (err.position.index ?? 0),
       });
@@ -475,7 +479,7 @@ function parseSha256Field(
   }
   throw new NarInfoError(
     "narinfo.bad-hash",
-    `${key} '${value}' has a digest of ${digest.length} characters, expected a sha256 digest in ` +
+    `${key} ${quoteInput(value)} has a digest of ${digest.length} characters, expected a sha256 digest in ` +
       (sri ? "base64 (44)" : "nix32 (52), base16 (64) or base64 (44)"),
     { line, column: column + start },
   );
@@ -494,7 +498,7 @@ function wrongAlgorithm(
 ): NarInfoError {
   return new NarInfoError(
     "narinfo.wrong-hash-algorithm",
-    `${key} '${value.length > 80 ? `${value.slice(0, 77)}...` : value}' has the prefix '${algo}', expected 'sha256'`,
+    `${key} ${quoteInput(value)} has the prefix ${quoteInput(algo)}, expected 'sha256'`,
     { line, column },
   );
 }

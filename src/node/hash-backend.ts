@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
 import { type HashBackend, type Hasher, nobleHashBackend, setHashBackend } from "../core/hasher.js";
 
@@ -25,6 +25,16 @@ export const nodeHashBackend: HashBackend = {
     };
     return hasher;
   },
+  // One-shot hashing (Node >= 20.12) makes no Hash object: 10^6 output paths created 10^6
+  // native Hash objects, whose weak handles made every scavenge slower as they piled up
+  // (outputPathsFrom: 8 s for 200,000 outputs, 81 s for 10^6).
+  hash:
+    typeof hash === "function"
+      ? (algorithm, data) => {
+          const d = hash(algorithm, data, "buffer") as unknown as Buffer;
+          return new Uint8Array(d.buffer, d.byteOffset, d.length);
+        }
+      : undefined,
 };
 
 /** Makes every hash the library computes in this process use `node:crypto`. */

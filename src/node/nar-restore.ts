@@ -35,7 +35,13 @@ export class NarRestoreError extends NixCompatError {
   readonly created: number;
 
   constructor(destination: string, created: number, cause: unknown) {
-    const inner = cause instanceof Error ? cause.message : String(cause);
+    // a library error's position is copied below: its detail, not its message (which starts
+    // with that position), or the position is printed twice
+    const inner = isNixCompatError(cause)
+      ? cause.detail
+      : cause instanceof Error
+        ? cause.message
+        : String(cause);
     const left =
       created === 0
         ? "nothing was created"

@@ -5,7 +5,7 @@
  * @module
  */
 import type { z } from "zod";
-import { formatJsonPath, ValidationError } from "../core/errors.js";
+import { clipInput, formatJsonPath, ValidationError } from "../core/errors.js";
 
 /** One problem found in a JSON document. */
 export interface JsonIssue {
@@ -23,26 +23,35 @@ export class JsonValidationError extends ValidationError {
   readonly issues: readonly JsonIssue[];
 
   constructor(issues: readonly JsonIssue[], options: { file?: string } = {}) {
-    const first = issues[0];
-    const lines = issues.map((i) => `${formatJsonPath(i.path)}: ${i.message}`);
-    // One problem: its path is the error's position (printed once, before the detail). Several:
-    // each line names its own path, and the position has none (it would repeat the first).
-    super(
-      "json.invalid",
+    // The position is the path every issue is under: one issue's own path, or the common
+    // prefix of several (the message lists each issue's full path after it).
+    const common = commonPrefix(issues.map((i) => i.path));
+    const detail =
       issues.length === 1
-        ? (first?.message ?? "")
-        : `${issues.length} problems:\n  ${lines.join("\n  ")}`,
-      issues.length === 1 ? { ...options, path: first?.path ?? [] } : options,
-    );
+        ? issues[0]!.message
+        : `${issues.length} problems:\n  ${issues.map((i) => `${formatJsonPath(i.path)}: ${i.message}`).join("\n  ")}`;
+    super("json.invalid", detail, { ...options, path: common });
     this.issues = issues;
   }
+}
+
+function commonPrefix(paths: readonly (readonly (string | number)[])[]): (string | number)[] {
+  const first = paths[0] ?? [];
+  let n = first.length;
+  for (const p of paths) {
+    let i = 0;
+    while (i < n && i < p.length && p[i] === first[i]) i++;
+    n = i;
+  }
+  return first.slice(0, n);
 }
 
 /** Converts zod issues into {@link JsonIssue}s. */
 export function toJsonIssues(error: z.ZodError): JsonIssue[] {
   return error.issues.map((i) => ({
     path: i.path.map((p) => (typeof p === "symbol" ? String(p) : p)),
-    message: i.message,
+    // zod quotes input in some messages (unrecognized keys, invalid values): cut it
+    message: clipInput(i.message, 300),
     code: i.code,
   }));
 }

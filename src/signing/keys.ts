@@ -22,7 +22,7 @@
 import * as ed from "@noble/ed25519";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { base64Decode, base64Encode } from "../core/base64.js";
-import { MalformedInputError, type NixCompatErrorOptions } from "../core/errors.js";
+import { MalformedInputError, type NixCompatErrorOptions, quoteInput } from "../core/errors.js";
 import { fastBase64Decode } from "../narinfo/fast-decode.js";
 
 /** Bytes in an ed25519 signature. */
@@ -119,46 +119,66 @@ export function getEd25519Backend(): Ed25519Backend {
   return backend;
 }
 
+/**
+ * Splits `name:base64` and decodes the base64. Error messages quote public text (signatures,
+ * public keys) cut to {@link quoteInput}'s length; for secret keys (`secret`) they quote
+ * nothing but the key name, not even one character of the key.
+ */
 function splitNamed(
   text: string,
   what: "signature" | "key",
   label: string,
   size: number,
   options: NixCompatErrorOptions,
+  secret = false,
 ): { name: string; bytes: Uint8Array } {
+  const shown = secret ? "" : ` ${quoteInput(text)}`;
   const colon = text.indexOf(":");
   if (colon <= 0) {
     throw new SigningError(
       `${what}.missing-name`,
-      `${label} '${abbreviate(text)}' lacks a key name: expected 'NAME:BASE64'`,
+      `${label}${shown} lacks a key name: expected 'NAME:BASE64'`,
       options,
     );
   }
   const name = text.slice(0, colon);
-  const b64 = text.slice(colon + 1);
+  // Nix 2.8 skips newlines in base64: a key wrapped by `base64` (76-character lines) reads
+  const b64 = secret ? text.slice(colon + 1).replaceAll("\n", "") : text.slice(colon + 1);
+  const named = secret ? ` ${quoteInput(name)}` : shown;
   let bytes: Uint8Array;
   try {
     bytes = fastBase64Decode(b64, size) ?? base64Decode(b64);
   } catch (err) {
-    const detail = err instanceof MalformedInputError ? err.detail : String(err);
+    const detail =
+      err instanceof MalformedInputError
+        ? secret
+          ? base64Problem(err)
+          : err.detail
+        : "not base64";
     throw new SigningError(
       `${what}.bad-base64`,
-      `${label} '${abbreviate(text)}' is not valid base64 after '${name}:': ${detail}`,
+      `${label}${named} is not valid base64 after the key name: ${detail}`,
       options,
     );
   }
   if (bytes.length !== size) {
     throw new SigningError(
       `${what}.wrong-length`,
-      `${label} '${abbreviate(text)}' has ${bytes.length} bytes, expected ${size}`,
+      `${label}${named} has ${bytes.length} bytes, expected ${size}`,
       options,
     );
   }
   return { name, bytes };
 }
 
-function abbreviate(text: string): string {
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+/** What is wrong with base64, without quoting any of it. */
+function base64Problem(err: MalformedInputError): string {
+  if (err.code === "base64.invalid-character" && err.position.index !== undefined) {
+    return `invalid character at position ${err.position.index + 1} of the base64`;
+  }
+  if (err.code === "base64.invalid-length") return "its length is not a multiple of 4";
+  if (err.code === "base64.non-zero-padding") return "non-zero bits before the padding";
+  return "invalid base64";
 }
 
 /** Parses `name:base64` of a 64-byte signature. Throws {@link SigningError}. */
@@ -185,16 +205,25 @@ export function formatPublicKey(key: PublicKey): string {
 
 /**
  * Parses a secret key as Nix writes it (`name:base64` of 64 bytes; surrounding whitespace,
- * such as the final newline of a key file, is ignored). Throws {@link SigningError}, also when
- * the public half does not belong to the seed.
+ * such as the final newline of a key file, is ignored; newlines inside the base64, as
+ * `base64` wraps it at 76 characters, are skipped as Nix 2.8 skips them). Throws
+ * {@link SigningError}, also when the public half does not belong to the seed; its message
+ * never quotes the key itself (only its name).
  */
 export function parseSecretKey(text: string, options: NixCompatErrorOptions = {}): SecretKey {
-  const { name, bytes } = splitNamed(text.trim(), "key", "secret key", SECRET_KEY_SIZE, options);
+  const { name, bytes } = splitNamed(
+    text.trim(),
+    "key",
+    "secret key",
+    SECRET_KEY_SIZE,
+    options,
+    true,
+  );
   const derived = backend.publicKey(bytes.subarray(0, 32));
   if (!bytesEqual(derived, bytes.subarray(32))) {
     throw new SigningError(
       "key.mismatched-public-half",
-      `secret key '${name}' is corrupt: its last 32 bytes are not the public key of its first 32`,
+      `secret key ${quoteInput(name)} is corrupt: its last 32 bytes are not the public key of its first 32`,
       options,
     );
   }
@@ -211,7 +240,7 @@ export function validateKeyName(name: string): void {
   if (name.length === 0 || name.includes(":") || /[\r\n]/.test(name)) {
     throw new SigningError(
       "key.missing-name",
-      `invalid key name ${JSON.stringify(name)}: it must be non-empty, without ':' or newlines`,
+      `invalid key name ${quoteInput(name)}: it must be non-empty, without ':' or newlines`,
     );
   }
 }

@@ -9,7 +9,7 @@ import { lstatSync, readlinkSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { formatContentAddress } from "../../core/content-address.js";
-import { NixCompatError } from "../../core/errors.js";
+import { NixCompatError, quoteInput } from "../../core/errors.js";
 import { formatHash, hashEquals } from "../../core/hash.js";
 import { createHasher } from "../../core/hasher.js";
 import type { DaemonClient } from "../../daemon/client.js";
@@ -73,7 +73,10 @@ export function toStorePath(given: string): string {
   const storeDir = process.env.NIX_STORE_DIR ?? "/nix/store";
   const arg = followLinksToStore(given, storeDir);
   if (!arg.startsWith(`${storeDir}/`)) {
-    throw new NixCompatError("daemon.not-in-store", `path '${arg}' is not in the Nix store`);
+    throw new NixCompatError(
+      "daemon.not-in-store",
+      `path ${quoteInput(arg)} is not in the Nix store`,
+    );
   }
   const rest = arg.slice(storeDir.length + 1);
   const slash = rest.indexOf("/");
@@ -196,7 +199,7 @@ export function registerDaemonCommands(program: Command): void {
       }
       const invalid = paths.find((_, i) => infos[i] === undefined);
       if (invalid !== undefined) {
-        throw new NixCompatError("daemon.invalid-path", `path '${invalid}' is not valid`);
+        throw new NixCompatError("daemon.invalid-path", `path ${quoteInput(invalid)} is not valid`);
       }
       // Nix prints plain path-info in dependency order (references first).
       const refs = new Map(infos.map((i) => [i!.path, i!.references]));
@@ -214,7 +217,7 @@ export function registerDaemonCommands(program: Command): void {
       await withClient(opts.store, async (c) => {
         // A daemon asked for an invalid path starts the NAR before failing: check first.
         if (!(await c.isValidPath(path))) {
-          throw new NixCompatError("daemon.invalid-path", `path '${path}' is not valid`);
+          throw new NixCompatError("daemon.invalid-path", `path ${quoteInput(path)} is not valid`);
         }
         const out = new OutWriter();
         try {
@@ -240,7 +243,10 @@ export function registerDaemonCommands(program: Command): void {
           const path = toStorePath(arg);
           if (await c.isValidPath(path)) continue;
           if (!opts.printInvalid) {
-            throw new NixCompatError("daemon.invalid-path", `path '${path}' is not valid`);
+            throw new NixCompatError(
+              "daemon.invalid-path",
+              `path ${quoteInput(path)} is not valid`,
+            );
           }
           writeStdoutSync(Buffer.from(`${path}\n`));
         }
@@ -260,7 +266,10 @@ export function registerDaemonCommands(program: Command): void {
         const got = await Promise.all(paths.map((p) => c.queryPathInfo(p)));
         got.forEach((info, i) => {
           if (info === undefined) {
-            throw new NixCompatError("daemon.invalid-path", `path '${paths[i]}' is not valid`);
+            throw new NixCompatError(
+              "daemon.invalid-path",
+              `path ${quoteInput(paths[i] ?? "")} is not valid`,
+            );
           }
           infos.set(info.path, info);
         });

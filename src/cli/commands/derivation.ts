@@ -14,7 +14,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync } from "node:fs
 import { basename, dirname, join, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
-import { formatJsonPath, NixCompatError } from "../../core/errors.js";
+import { formatJsonPath, NixCompatError, quoteInput } from "../../core/errors.js";
 import { DEFAULT_STORE_DIR } from "../../core/store-path.js";
 import type { Derivation } from "../../derivation/index.js";
 import { checkFailed, reportError, usageError } from "../errors.js";
@@ -167,7 +167,7 @@ function lookupNear(file: string, storeDir: string): (drvPath: string) => Deriva
     }
     throw new NixCompatError(
       "derivation.input-not-found",
-      `input derivation '${drvPath}' not found next to '${file}' nor in the store`,
+      `input derivation ${quoteInput(drvPath)} not found next to ${quoteInput(file)} nor in the store`,
       { file },
     );
   };
@@ -371,9 +371,39 @@ export function registerDerivationCommands(program: Command): void {
           lookup: lookupNear(file, storeDir),
         }),
       );
-      const obj = Object.fromEntries([...paths].map(([k, v]) => [k, v ?? null]));
-      await writeStdout(`${JSON.stringify(obj, null, 2)}\n`);
+      await writeJsonObject(paths);
     });
+}
+
+/** Keys an object keeps as array indices (canonical integers below 2^32 - 1). */
+function isArrayIndex(key: string): boolean {
+  return /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) < 4294967295;
+}
+
+/**
+ * Writes `JSON.stringify(Object.fromEntries(map), null, 2)` and a newline in 64 KiB pieces:
+ * the same text (array-index keys first in numeric order, as an object orders them, missing
+ * values as `null`) without building the object, an array of its entries and one string of
+ * the whole output, which for 10^6 outputs held hundreds of MB at once.
+ */
+async function writeJsonObject(map: ReadonlyMap<string, string | undefined>): Promise<void> {
+  const keys = [...map.keys()];
+  const indices = keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
+  const order = indices.length === 0 ? keys : [...indices, ...keys.filter((k) => !isArrayIndex(k))];
+  if (order.length === 0) {
+    await writeStdout("{}\n");
+    return;
+  }
+  let piece = "{";
+  for (let i = 0; i < order.length; i++) {
+    const k = order[i]!;
+    piece += `${i === 0 ? "" : ","}\n  ${JSON.stringify(k)}: ${JSON.stringify(map.get(k) ?? null)}`;
+    if (piece.length >= 1 << 16) {
+      await writeStdout(piece);
+      piece = "";
+    }
+  }
+  await writeStdout(`${piece}\n}\n`);
 }
 
 /**

@@ -8,7 +8,7 @@
  * @module
  */
 import type { Command } from "commander";
-import { NixCompatError } from "../../core/errors.js";
+import { NixCompatError, quoteInput } from "../../core/errors.js";
 import {
   listNarSync,
   narListingJsonSync,
@@ -62,7 +62,7 @@ function rawArgument(arg: string): string {
 
 function notFound(path: string): never {
   const text = Buffer.from(path, "latin1").toString("utf8");
-  throw new NixCompatError("nar.path-not-found", `path '${text}' does not exist`);
+  throw new NixCompatError("nar.path-not-found", `path ${quoteInput(text)} does not exist`);
 }
 
 /**
@@ -75,7 +75,7 @@ function narPathSegments(path: string, rootSlash: boolean): string[] | undefined
   if (path === "" || (rootSlash && path === "/")) return [];
   if (!path.startsWith("/")) {
     const text = Buffer.from(path, "latin1").toString("utf8");
-    throw new NixCompatError("nar.relative-path", `not an absolute path: '${text}'`);
+    throw new NixCompatError("nar.relative-path", `not an absolute path: ${quoteInput(text)}`);
   }
   const segs = path.slice(1).split("/");
   return segs.some((s) => s === "") ? undefined : segs;
@@ -252,7 +252,10 @@ export function registerNarCommands(program: Command): void {
         visitNarSync(src, (node) => {
           if (found || !sameSegments(node.segmentBytes, segs)) return false;
           if (node.type !== "regular") {
-            throw new NixCompatError("nar.not-regular", `path '${arg}' is not a regular file`);
+            throw new NixCompatError(
+              "nar.not-regular",
+              `path ${quoteInput(arg)} is not a regular file`,
+            );
           }
           const whole = node.takeBuffered();
           if (whole !== undefined) writeStdoutSync(whole);
