@@ -15,12 +15,7 @@
  *
  * @module
  */
-import {
-  type ByteInput,
-  ByteReader,
-  byteReader,
-  readingFrom,
-} from "../codecs/byte-reader.js";
+import { type ByteInput, ByteReader, byteReader, readingFrom } from "../codecs/byte-reader.js";
 import type { Problem } from "../codecs/codec.js";
 import {
   limitError,
