@@ -12,7 +12,7 @@ import {
   type ByteSourceInput,
   type ChunkSource,
   chunkSourceOf,
-  closeSource,
+  finishSource,
 } from "../core/byte-stream.js";
 import { UsageError } from "../core/errors.js";
 
@@ -59,14 +59,14 @@ export class ByteReader {
   async close(early: boolean): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await closeSource(this.source, early);
+    await finishSource(this.source, early);
   }
 
   /** {@link ByteReader.close} for synchronous readers: a promise it returns is not awaited. */
   closeSync(early: boolean): void {
     if (this.closed) return;
     this.closed = true;
-    closeSource(this.source, early).catch(() => undefined);
+    finishSource(this.source, early).catch(() => undefined);
   }
 
   private async fill(): Promise<boolean> {

@@ -27,7 +27,7 @@ export interface ChunkSource {
    * (the consumer stopped, or decoding failed), so that the source can cancel what it reads
    * from. Optional.
    */
-  close?(early: boolean): Promise<void> | void;
+  finish?(early: boolean): Promise<void> | void;
 }
 
 /** The default reader of a {@link WebByteStream}: what the readers use of it. */
@@ -76,7 +76,7 @@ function iteratorSource(
       if (r instanceof Promise) return r.then((x) => (x.done ? undefined : checkedChunk(x.value)));
       return r.done ? undefined : checkedChunk(r.value);
     },
-    close(early) {
+    finish(early) {
       if (!early || it.return === undefined) return;
       const r = it.return();
       if (r instanceof Promise) return r.then(() => undefined);
@@ -89,7 +89,7 @@ function webStreamSource(stream: WebByteStream): ChunkSource {
   const reader = stream.getReader();
   return {
     next: () => reader.read().then((r) => (r.done ? undefined : checkedChunk(r.value))),
-    async close(early) {
+    async finish(early) {
       try {
         // cancelling also settles a pending read; a failing cancel must not hide why we stopped
         if (early) await reader.cancel?.().catch(() => undefined);
@@ -150,13 +150,13 @@ export function chunkSourceOf(input: ByteSourceInput): ChunkSource {
 }
 
 /**
- * Closes `source` (see {@link ChunkSource.close}) without letting a failing close hide the
+ * Finishes `source` (see {@link ChunkSource.finish}) without letting a failing finish hide the
  * reason reading stopped.
  */
-export async function closeSource(source: ChunkSource, early: boolean): Promise<void> {
-  if (source.close === undefined) return;
+export async function finishSource(source: ChunkSource, early: boolean): Promise<void> {
+  if (source.finish === undefined) return;
   try {
-    await source.close(early);
+    await source.finish(early);
   } catch (err) {
     if (!early) throw err;
   }
@@ -164,7 +164,7 @@ export async function closeSource(source: ChunkSource, early: boolean): Promise<
 
 /**
  * The chunks of any supported input as an async generator (see {@link chunkSourceOf}). When
- * the consumer stops early or reading fails, the input is cancelled (see {@link ChunkSource.close}).
+ * the consumer stops early or reading fails, the input is cancelled (see {@link ChunkSource.finish}).
  */
 export async function* byteChunks(
   input: ByteStreamInput,
@@ -180,6 +180,6 @@ export async function* byteChunks(
     }
     early = false;
   } finally {
-    await closeSource(source, early);
+    await finishSource(source, early);
   }
 }

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   base16Encode,
+  type ChunkSource,
   encode,
   hashBytes,
   hashStream,
@@ -173,6 +174,32 @@ describe("iterators are returned when reading stops early", () => {
     const { rec, genSync } = recordingChunks(NAR);
     for (const _ of readNarSync(genSync())) break;
     expect(rec.returned).toBe(1);
+  });
+});
+
+describe("chunk sources", () => {
+  function source(bytes: Uint8Array) {
+    const calls: string[] = [];
+    let at = 0;
+    const src: ChunkSource & { close(): void } = {
+      next: () => (at >= bytes.length ? undefined : bytes.slice(at, (at += 64))),
+      finish: (early) => void calls.push(`finish(${early})`),
+      // a close() of the source's own (as node's fdChunkSource has) is the caller's to call
+      close: () => void calls.push("close"),
+    };
+    return { src, calls };
+  }
+
+  it("are finished once: early on a break or an error, not early at the end; never closed", async () => {
+    const a = source(NAR);
+    for await (const _ of readNar(a.src)) break;
+    expect(a.calls).toEqual(["finish(true)"]);
+    const b = source(NAR);
+    await listNar(b.src);
+    expect(b.calls).toEqual(["finish(false)"]);
+    const c = source(corruptNar());
+    expect(await thrown(listNar(c.src))).toBeInstanceOf(Error);
+    expect(c.calls).toEqual(["finish(true)"]);
   });
 });
 
