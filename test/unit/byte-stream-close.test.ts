@@ -21,6 +21,7 @@ import {
   UsageError,
 } from "../../src/index.js";
 import { REPO_ROOT } from "../support/fixtures.js";
+import { rejection as thrown } from "../support/thrown.js";
 
 const NAR = new Uint8Array(readFileSync(`${REPO_ROOT}/examples/hello.nar`));
 
@@ -57,13 +58,6 @@ function corruptNar(): Uint8Array {
   // the last byte before the trailing ")" tokens: the root directory's closing parenthesis
   bad[bad.length - 9] = 0x58;
   return bad;
-}
-
-async function thrown(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
 }
 
 describe("a ReadableStream is cancelled when reading stops early", () => {

@@ -18,6 +18,7 @@ import {
   derivationToJson,
   formatHash,
   hashBytes,
+  type HashAlgorithm,
   makeFixedOutputPath,
   parseDerivationATermString,
   parseWithSchema,
@@ -34,27 +35,20 @@ interface Case {
   readonly ca: ContentAddress;
 }
 
+function fixed(title: string, hashAlgo: string, method: ContentAddress["method"]): Case {
+  const algorithm = hashAlgo.replace(/^.*:/, "") as HashAlgorithm;
+  return {
+    title,
+    hashAlgo,
+    ca: { method, hash: { algorithm, digest: hashBytes(algorithm, title) } },
+  };
+}
+
 const CASES: Case[] = [
-  {
-    title: "blake3, flat",
-    hashAlgo: "blake3",
-    ca: { method: "flat", hash: { algorithm: "blake3", digest: hashBytes("blake3", "hello") } },
-  },
-  {
-    title: "blake3, nar",
-    hashAlgo: "r:blake3",
-    ca: { method: "nar", hash: { algorithm: "blake3", digest: hashBytes("blake3", "tree") } },
-  },
-  {
-    title: "git, sha1",
-    hashAlgo: "git:sha1",
-    ca: { method: "git", hash: { algorithm: "sha1", digest: hashBytes("sha1", "blob") } },
-  },
-  {
-    title: "git, sha256",
-    hashAlgo: "git:sha256",
-    ca: { method: "git", hash: { algorithm: "sha256", digest: hashBytes("sha256", "blob") } },
-  },
+  fixed("blake3, flat", "blake3", "flat"),
+  fixed("blake3, nar", "r:blake3", "nar"),
+  fixed("git, sha1", "git:sha1", "git"),
+  fixed("git, sha256", "git:sha256", "git"),
 ];
 
 const printed = (drv: Parameters<typeof printDerivationATerm>[0]) =>
