@@ -8,45 +8,30 @@
  *
  * @module
  */
-import { isBytes } from "../core/bytes.js";
+import {
+  type ByteSourceInput,
+  type ChunkSource,
+  chunkSourceOf,
+  finishSource,
+} from "../core/byte-stream.js";
 import { UsageError } from "../core/errors.js";
 
-/** A source of chunks: `next()` returns the next chunk, or `undefined` at the end. */
-export interface ChunkSource {
-  next(): Promise<Uint8Array | undefined> | Uint8Array | undefined;
-  /** Skips up to `n` bytes without reading them; returns how many were skipped. Optional. */
-  skip?(n: number): Promise<number> | number;
-  /**
-   * True when `next()` and `skip()` never return a promise: synchronous decoders (such as
-   * `readNarSync`) can then read from it. Optional.
-   */
-  readonly sync?: boolean;
-}
+// the stream inputs live in core (hashing takes them too); their names stay importable here
+export {
+  type ByteSourceInput,
+  type ByteStreamInput,
+  type ChunkSource,
+  byteChunks,
+  chunkSourceOf,
+  type WebByteStream,
+  type WebByteStreamReader,
+} from "../core/byte-stream.js";
 
 /**
- * A WHATWG `ReadableStream` of bytes, as `fetch()` bodies and `Blob.stream()` give, described
- * by what the readers use (its default reader), so that no DOM typings are needed.
+ * Anything the streaming decoders read from: a {@link ByteReader} or any
+ * {@link ByteSourceInput} (bytes, iterables of chunks, a `ReadableStream`, a chunk source).
  */
-export interface WebByteStream {
-  /** Locks the stream to a default reader. */
-  getReader(): {
-    read(): Promise<{ readonly done: boolean; readonly value?: Uint8Array | undefined }>;
-  };
-}
-
-/**
- * Anything the streaming decoders read from. `null` is admitted so that a `fetch()` body
- * (`ReadableStream<Uint8Array> | null`) can be passed as is; it is refused when read (see
- * {@link chunkSourceOf}).
- */
-export type ByteInput =
-  | ByteReader
-  | ChunkSource
-  | WebByteStream
-  | AsyncIterable<Uint8Array>
-  | Iterable<Uint8Array>
-  | Uint8Array
-  | null;
+export type ByteInput = ByteReader | ByteSourceInput;
 
 const EMPTY = new Uint8Array(0);
 
@@ -61,7 +46,28 @@ export class ByteReader {
   /** Bytes consumed so far. */
   offset = 0;
 
+  private closed = false;
+
   constructor(private readonly source: ChunkSource) {}
+
+  /**
+   * Tells the source that reading is over (once; later calls do nothing): `early` when the
+   * reader stops before the end or fails, which cancels a `ReadableStream` and calls an
+   * iterator's `return()`; a stream's lock is released either way. A failing close is
+   * ignored when `early` (the reason reading stopped matters more).
+   */
+  async close(early: boolean): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await finishSource(this.source, early);
+  }
+
+  /** {@link ByteReader.close} for synchronous readers: a promise it returns is not awaited. */
+  closeSync(early: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    finishSource(this.source, early).catch(() => undefined);
+  }
 
   private async fill(): Promise<boolean> {
     while (this.pos >= this.chunk.length) {
@@ -290,97 +296,30 @@ export class ByteReader {
   }
 }
 
-function iteratorSource(
-  it: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
-  sync = false,
-): ChunkSource {
-  return {
-    sync,
-    next() {
-      const r = it.next();
-      if (r instanceof Promise) return r.then((x) => (x.done ? undefined : checkedChunk(x.value)));
-      return r.done ? undefined : checkedChunk(r.value);
-    },
-  };
-}
-
-/** A WHATWG stream source, read through its reader (never through async iteration). */
-function webStreamSource(stream: WebByteStream): ChunkSource {
-  const reader = stream.getReader();
-  return {
-    next: () => reader.read().then((r) => (r.done ? undefined : checkedChunk(r.value))),
-  };
-}
-
-function checkedChunk(c: unknown): Uint8Array {
-  if (isBytes(c)) return c;
-  throw new UsageError(
-    "codec.chunk-not-bytes",
-    `a byte source gave a chunk that is not a Uint8Array (${describeValue(c)})`,
-  );
-}
-
-function describeValue(x: unknown): string {
-  if (x === null) return "null";
-  if (typeof x !== "object") return typeof x;
-  return Object.prototype.toString.call(x).slice(8, -1);
-}
-
-/**
- * The chunk source behind any supported input other than a {@link ByteReader}. Bytes of any
- * realm are one chunk; a `ReadableStream` is read with its reader; then async iterables,
- * iterables and {@link ChunkSource}s. `null` (a `fetch()` response without a body) is refused
- * with {@link UsageError} `codec.no-input`, anything else with `codec.unsupported-input`; a
- * chunk that is not a `Uint8Array` with `codec.chunk-not-bytes` when it is read.
- */
-export function chunkSourceOf(input: Exclude<ByteInput, ByteReader>): ChunkSource {
-  if (input === null) {
-    throw new UsageError(
-      "codec.no-input",
-      "expected bytes or a byte stream, got null (a fetch() response without a body?)",
-    );
-  }
-  if (isBytes(input)) return iteratorSource([input][Symbol.iterator](), true);
-  if (typeof input !== "object" || ArrayBuffer.isView(input)) {
-    throw new UsageError(
-      "codec.unsupported-input",
-      `expected bytes or a byte stream, got ${describeValue(input)}`,
-    );
-  }
-  if (typeof (input as WebByteStream).getReader === "function") {
-    return webStreamSource(input as WebByteStream);
-  }
-  if (typeof (input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === "function") {
-    return iteratorSource((input as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]());
-  }
-  if (typeof (input as Iterable<Uint8Array>)[Symbol.iterator] === "function") {
-    return iteratorSource((input as Iterable<Uint8Array>)[Symbol.iterator](), true);
-  }
-  if (typeof (input as ChunkSource).next === "function") return input as ChunkSource;
-  throw new UsageError(
-    "codec.unsupported-input",
-    `expected bytes or a byte stream, got ${describeValue(input)}`,
-  );
-}
-
-/** What a byte-stream writer takes: any {@link ByteInput} but a reader and `null`. */
-export type ByteStreamInput = Exclude<ByteInput, ByteReader | null>;
-
-/** The chunks of any supported input as an async generator (see {@link chunkSourceOf}). */
-export async function* byteChunks(
-  input: ByteStreamInput,
-): AsyncGenerator<Uint8Array, void, undefined> {
-  const source = chunkSourceOf(input);
-  for (;;) {
-    const r = source.next();
-    const chunk = r instanceof Promise ? await r : r;
-    if (chunk === undefined) return;
-    yield chunk;
-  }
-}
-
 /** Wraps any supported input in a {@link ByteReader} (a reader is returned as is); see {@link chunkSourceOf}. */
 export function byteReader(input: ByteInput): ByteReader {
   if (input instanceof ByteReader) return input;
   return new ByteReader(chunkSourceOf(input));
+}
+
+/**
+ * Runs the generator `body` over a reader of `input`. A reader made here (from anything but a
+ * {@link ByteReader}, which stays its caller's) is closed when `body` ends: as an early stop
+ * when the consumer stops early or `body` throws (a `ReadableStream` is then cancelled, an
+ * iterator's `return()` called; see {@link ByteReader.close}).
+ */
+export async function* readingFrom<Y, R>(
+  input: ByteInput,
+  body: (reader: ByteReader) => AsyncGenerator<Y, R, undefined>,
+): AsyncGenerator<Y, R, undefined> {
+  if (input instanceof ByteReader) return yield* body(input);
+  const reader = byteReader(input);
+  let early = true;
+  try {
+    const result = yield* body(reader);
+    early = false;
+    return result;
+  } finally {
+    await reader.close(early);
+  }
 }

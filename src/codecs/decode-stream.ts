@@ -11,7 +11,7 @@
  * @module
  */
 import { UsageError } from "../core/errors.js";
-import { type ByteInput, type ByteReader, byteReader } from "./byte-reader.js";
+import { type ByteInput, type ByteReader, readingFrom } from "./byte-reader.js";
 import type { Codec } from "./codec.js";
 import { limitError, malformedError, truncatedError } from "./codec-errors.js";
 import { type DecodeOptions, decodeRoot, newState } from "./decode.js";
@@ -74,13 +74,21 @@ function payloadStream(reader: ByteReader, base: number, p: Pending): AsyncItera
   };
 }
 
-async function* run<T>(
+function run<T>(
   codec: Codec<T>,
   input: ByteInput,
   options: StreamDecodeOptions,
   streaming: boolean,
 ): AsyncGenerator<DecodeEvent, T, undefined> {
-  const reader = byteReader(input);
+  return readingFrom(input, (reader) => runReader(codec, reader, options, streaming));
+}
+
+async function* runReader<T>(
+  codec: Codec<T>,
+  reader: ByteReader,
+  options: StreamDecodeOptions,
+  streaming: boolean,
+): AsyncGenerator<DecodeEvent, T, undefined> {
   const base = reader.offset;
   const st = newState(options, streaming);
   const gen = decodeRoot(st, codec);

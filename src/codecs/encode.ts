@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { byteChunks } from "../core/byte-stream.js";
 import { isBytes } from "../core/bytes.js";
 import { UsageError, ValidationError } from "../core/errors.js";
 import type { AnyCodec, Codec } from "./codec.js";
@@ -87,9 +88,9 @@ function* encodeNode(node: AnyCodec, value: unknown): Generator<Step, void, unde
       }
       yield u64Bytes(v.size);
       const s = v.stream;
-      if (typeof (s as Iterable<Uint8Array>)[Symbol.iterator] === "function") {
+      if (isBytes(s) || typeof (s as Iterable<Uint8Array>)[Symbol.iterator] === "function") {
         let n = 0;
-        for (const c of s as Iterable<Uint8Array>) {
+        for (const c of isBytes(s) ? [s] : (s as Iterable<Uint8Array>)) {
           n += c.length;
           yield c;
         }
@@ -99,7 +100,7 @@ function* encodeNode(node: AnyCodec, value: unknown): Generator<Step, void, unde
           op: "stream",
           rule: node.rule,
           size: v.size,
-          source: s as AsyncIterable<Uint8Array>,
+          source: byteChunks(s),
         };
       }
       const pad = padLength(v.size);

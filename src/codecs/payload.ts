@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { ByteStreamInput } from "../core/byte-stream.js";
 import { type Codec, typed } from "./codec.js";
 import { DEFAULT_MAX_PAYLOAD, limit } from "./limits.js";
 
@@ -29,7 +30,8 @@ export type PayloadSource =
   | Uint8Array
   | {
       readonly size: number;
-      readonly stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+      /** Bytes, chunks (synchronous or not) or a `ReadableStream` (see `byteChunks`). */
+      readonly stream: ByteStreamInput;
     };
 
 /** A framed payload of at most `max` bytes (default: any safe integer). */

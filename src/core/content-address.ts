@@ -89,8 +89,15 @@ export function parseContentAddress(text: string): ContentAddress {
   return { method, hash };
 }
 
-/** Git objects are hashed with sha1 or sha256 only (modern Nix's `makeFixedOutputPath` rule). */
-function checkGitAlgorithm(method: ContentAddressMethod, algorithm: HashAlgorithm, text: string) {
+/**
+ * Git objects are hashed with sha1 or sha256 only (modern Nix's `makeFixedOutputPath` rule):
+ * throws {@link ContentAddressError} `content-address.git-algorithm` (quoting `text`) otherwise.
+ */
+export function checkGitAlgorithm(
+  method: ContentAddressMethod,
+  algorithm: HashAlgorithm,
+  text: string,
+): void {
   if (method === "git" && algorithm !== "sha1" && algorithm !== "sha256") {
     throw new ContentAddressError(
       "content-address.git-algorithm",

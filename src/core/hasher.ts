@@ -11,6 +11,7 @@
 import { blake3 } from "@noble/hashes/blake3.js";
 import { md5, sha1 } from "@noble/hashes/legacy.js";
 import { sha256, sha512 } from "@noble/hashes/sha2.js";
+import { byteChunks, type ByteStreamInput } from "./byte-stream.js";
 import type { HashAlgorithm } from "./hash-algorithm.js";
 
 /** An incremental hash computation. */
@@ -78,12 +79,16 @@ export function hashBytes(algorithm: HashAlgorithm, data: Uint8Array | string): 
 
 const utf8 = new TextEncoder();
 
-/** Hashes everything an async (or sync) iterable of byte chunks yields. */
+/**
+ * Hashes everything a byte stream holds: bytes, an (async) iterable of chunks, or a WHATWG
+ * `ReadableStream` such as a `fetch()` body (read with its reader, cancelled if a chunk is
+ * not bytes); see {@link byteChunks}.
+ */
 export async function hashStream(
   algorithm: HashAlgorithm,
-  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  source: ByteStreamInput,
 ): Promise<Uint8Array> {
   const h = createHasher(algorithm);
-  for await (const chunk of source) h.update(chunk);
+  for await (const chunk of byteChunks(source)) h.update(chunk);
   return h.digest();
 }

@@ -7,6 +7,7 @@
 export * from "./base16.js";
 export * from "./base64.js";
 export * from "./bytes.js";
+export * from "./byte-stream.js";
 export * from "./canonical-json.js";
 export * from "./content-address.js";
 export * from "./errors.js";

@@ -6,11 +6,11 @@
  *
  * ```text
  * output = (name, path, hashAlgo, hash)
- *   hashAlgo = ""                 hash = ""        path = ""   → deferred
- *                                                  path ≠ ""   → inputAddressed
- *   hashAlgo = [r:|text:]algo     hash = ""        path = ""   → caFloating
- *                                 hash = "impure"  path = ""   → impure
- *                                 hash = digest    path ≠ ""   → caFixed
+ *   hashAlgo = ""                      hash = ""        path = ""   → deferred
+ *                                                       path ≠ ""   → inputAddressed
+ *   hashAlgo = [r:|git:|text:]algo     hash = ""        path = ""   → caFloating
+ *                                      hash = "impure"  path = ""   → impure
+ *                                      hash = digest    path ≠ ""   → caFixed
  * ```
  *
  * @module
@@ -95,7 +95,7 @@ function invalidOutput(detail: string, offset: Offset): DerivationFormatError {
   });
 }
 
-/** Parses `[r:|text:]algo` into method and algorithm, as a derivation format error. */
+/** Parses `[r:|git:|text:]algo` into method and algorithm, as a derivation format error. */
 export function parseOutputMethodAlgo(
   hashAlgo: string,
   offset: Offset,

@@ -45,6 +45,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const RAW_CONTROL_OR_HIGH = /[\x00-\x1f\ud800-\uffff]/;
 const NON_ATERM_ESCAPES = /\\[^\\"nrt]/g;
 const HEX = /^[0-9a-f]+$/;
+/** The fast path's output specs: Nix 2.8's methods and algorithms (blake3, `git:` and anything
+ * else newer take the model path, which prints them too). */
 const METHOD_ALGO = /^(r:|text:)?(md5|sha1|sha256|sha512)$/;
 
 const NONE = 0x3fffffff;

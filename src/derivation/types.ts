@@ -56,7 +56,7 @@ export interface InputAddressedOutput {
 /** A fixed-output (fixed content-addressed) output: the expected hash is known in advance. */
 export interface CaFixedOutput {
   readonly kind: "caFixed";
-  /** `flat`, `nar` (`r:`) or `text` (`text:`). */
+  /** `flat`, `nar` (`r:`), `git` (`git:`, sha1 or sha256) or `text` (`text:`). */
   readonly method: ContentAddressMethod;
   /** The expected hash. */
   readonly hash: Hash;

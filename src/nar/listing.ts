@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
+import { type ByteInput, ByteReader, byteReader } from "../codecs/byte-reader.js";
 import { bytesEqual, utf8Text } from "../codecs/wire-bytes.js";
 import { ValidationError } from "../core/errors.js";
 import { nixJsonString } from "./json-text.js";
@@ -114,7 +114,20 @@ export async function listNar(
   input: ByteInput,
   options: NarListOptions = {},
 ): Promise<NarListingNode> {
+  if (input instanceof ByteReader) return listReader(input, options);
   const reader = byteReader(input);
+  let early = true;
+  try {
+    const root = await listReader(reader, options);
+    early = false;
+    return root;
+  } finally {
+    // a stream we opened is cancelled when the NAR (or a name in it) is refused
+    await reader.close(early);
+  }
+}
+
+async function listReader(reader: ByteReader, options: NarListOptions): Promise<NarListingNode> {
   if (reader.isSync) return listNarSync(reader, options);
   const l = lister(options);
   for await (const node of readNarFast(reader, options)) l.add(node);

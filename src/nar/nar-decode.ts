@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
+import type { ByteInput } from "../codecs/byte-reader.js";
 import { type DecodeOptions, decode } from "../codecs/decode.js";
 import { decodeAsync, decodeEvents } from "../codecs/decode-stream.js";
 import type { PayloadHandle } from "../codecs/payload.js";
@@ -24,8 +24,8 @@ export async function* readNarDeclarative(
 ): AsyncGenerator<NarStreamNode, void, undefined> {
   const names: string[] = [];
   const raw: Uint8Array[] = [];
-  const reader = byteReader(input);
-  for await (const ev of decodeEvents(narGrammar, reader, options)) {
+  // (decodeEvents closes the input when this generator stops early)
+  for await (const ev of decodeEvents(narGrammar, input, options)) {
     switch (ev.name) {
       case "entry": {
         const b = ev.value as Uint8Array;

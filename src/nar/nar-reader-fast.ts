@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { type ByteInput, type ByteReader, byteReader } from "../codecs/byte-reader.js";
+import { type ByteInput, ByteReader, byteReader, readingFrom } from "../codecs/byte-reader.js";
 import type { Problem } from "../codecs/codec.js";
 import {
   limitError,
@@ -446,7 +446,13 @@ export async function* readNarFast(
   input: ByteInput,
   options: NarReadOptions = {},
 ): AsyncGenerator<NarStreamNode, void, undefined> {
-  const R = byteReader(input);
+  return yield* readingFrom(input, (R) => readNarFrom(R, options));
+}
+
+async function* readNarFrom(
+  R: ByteReader,
+  options: NarReadOptions,
+): AsyncGenerator<NarStreamNode, void, undefined> {
   const need: Need = { op: 0, n: 0 };
   const gen = parse(R, options, need, false);
   let answer: unknown;
@@ -473,16 +479,20 @@ export async function* readNarFast(
  * {@link ChunkSource} marked `sync`): `readNar` without a promise per node. Regular nodes also
  * have `contentsSync`. An asynchronous source gives a `codec.async-source` UsageError.
  */
-export function readNarSync(
+export function* readNarSync(
   input: ByteInput,
   options: NarReadOptions = {},
 ): Generator<NarStreamNode, void, undefined> {
-  // the parser reads synchronously itself: it yields nothing but nodes
-  return parse(byteReader(input), options, { op: 0, n: 0 }, true) as Generator<
-    NarStreamNode,
-    void,
-    undefined
-  >;
+  const owned = !(input instanceof ByteReader);
+  const R = byteReader(input);
+  let early = true;
+  try {
+    // the parser reads synchronously itself: it yields nothing but nodes
+    yield* parse(R, options, { op: 0, n: 0 }, true) as Generator<NarStreamNode, void, undefined>;
+    early = false;
+  } finally {
+    if (owned) R.closeSync(early);
+  }
 }
 
 /**

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { type ByteInput, type ByteReader, byteReader } from "../codecs/byte-reader.js";
+import { type ByteInput, ByteReader, byteReader } from "../codecs/byte-reader.js";
 import type { Problem } from "../codecs/codec.js";
 import {
   limitError,
@@ -87,7 +87,32 @@ export function visitNarSync(
   visit: (node: NarSyncNode) => boolean | void,
   options: NarReadOptions = {},
 ): void {
+  const owned = !(input instanceof ByteReader);
   const R = byteReader(input);
+  let stopped = false;
+  let early = true;
+  try {
+    visitReaderSync(
+      R,
+      (node) => {
+        const stop = visit(node);
+        if (stop === true) stopped = true;
+        return stop;
+      },
+      options,
+    );
+    early = stopped;
+  } finally {
+    // a source we opened is closed, and told so when we stopped before its end
+    if (owned) R.closeSync(early);
+  }
+}
+
+function visitReaderSync(
+  R: ByteReader,
+  visit: (node: NarSyncNode) => boolean | void,
+  options: NarReadOptions,
+): void {
   const base = R.offset;
   const lim = options.limits ?? {};
   const maxName = lim["nar.name"] ?? NAR_MAX_NAME_LENGTH;

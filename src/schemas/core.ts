@@ -6,7 +6,7 @@
  * @module
  */
 import * as z from "zod";
-import type { ContentAddress } from "../core/content-address.js";
+import { checkGitAlgorithm, type ContentAddress } from "../core/content-address.js";
 import { isNixCompatError, ValidationError } from "../core/errors.js";
 import { formatHash, type Hash, parseHash } from "../core/hash.js";
 import { parseStorePathBaseName, type StorePath, storePathBaseName } from "../core/store-path.js";
@@ -31,7 +31,7 @@ export const HashJson = z
   .superRefine((s, ctx) => viaParser(() => parseHash(s), ctx))
   .describe("A hash in SRI form");
 
-/** The content-addressing methods in JSON (`git` is accepted by the schema but not modelled). */
+/** The content-addressing methods in JSON (Nix's `content-address-v1`). */
 export const ContentAddressMethodJson = z.enum(["flat", "nar", "text", "git"]);
 
 /** A content address `{method, hash}` (Nix's `content-address-v1`). */
@@ -59,16 +59,19 @@ export function hashToJson(hash: Hash): string {
   return formatHash(hash, "sri");
 }
 
-/** Reads a content address from JSON (`git` is refused: not modelled). */
+/**
+ * Reads a content address from JSON. `git` takes sha1 or sha256 only (as modern Nix): another
+ * algorithm is a ValidationError `content-address.git-algorithm` at `hash`.
+ */
 export function contentAddressFromJson(json: z.output<typeof ContentAddressJson>): ContentAddress {
-  if (json.method === "git") {
-    throw new ValidationError(
-      "content-address.unsupported-method",
-      "git content addressing is not supported by this library",
-      { path: ["method"] },
-    );
+  const hash = parseHash(json.hash);
+  try {
+    checkGitAlgorithm(json.method, hash.algorithm, json.hash);
+  } catch (err) {
+    if (!isNixCompatError(err)) throw err;
+    throw new ValidationError(err.code, err.detail, { path: ["hash"] });
   }
-  return { method: json.method, hash: parseHash(json.hash) };
+  return { method: json.method, hash };
 }
 
 /** Writes a content address as JSON. */

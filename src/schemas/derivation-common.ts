@@ -5,6 +5,7 @@
  * @module
  */
 import * as z from "zod";
+import { HASH_ALGORITHMS, type HashAlgorithm } from "../core/hash-algorithm.js";
 import { isStorePath, isValidStorePathName } from "../core/store-path.js";
 
 /** The nixbase32 alphabet of store path hashes. */
@@ -68,16 +69,17 @@ export const baseDrvPath = z
   })
   .refine(isBaseName, { message: "expected a valid store path name after the hash" });
 
-/** A hash algorithm name. */
-export const hashAlgorithm = z.enum(["md5", "sha1", "sha256", "sha512"]);
+/** A hash algorithm name (`blake3` as modern Nix has it; Nix 2.8 knows the other four). */
+export const hashAlgorithm = z.enum(HASH_ALGORITHMS as [HashAlgorithm, ...HashAlgorithm[]]);
 
-/** A content-addressing method as newer JSON spells it. */
-export const caMethod = z.enum(["flat", "nar", "text"]);
+/** A content-addressing method as newer JSON spells it (`git` as modern Nix has it). */
+export const caMethod = z.enum(["flat", "nar", "text", "git"]);
 
-/** `[r:|text:]algo`, the ATerm / v1 `hashAlgo`. */
-export const methodAlgo = z.string().regex(/^(r:|text:)?(md5|sha1|sha256|sha512)$/, {
-  message:
-    "expected a hash algorithm md5, sha1, sha256 or sha512, optionally after 'r:' or 'text:'",
+const ALGORITHMS = HASH_ALGORITHMS.join("|");
+
+/** `[r:|git:|text:]algo`, the ATerm / v1 `hashAlgo` (core's `parseMethodAlgo` spellings). */
+export const methodAlgo = z.string().regex(new RegExp(`^(r:|git:|text:)?(${ALGORITHMS})$`), {
+  message: `expected a hash algorithm ${HASH_ALGORITHMS.join(", ")}, optionally after 'r:', 'git:' or 'text:'`,
 });
 
 /** Lowercase hex digest. */
@@ -88,7 +90,7 @@ export const hexDigest = z
   });
 
 /** An SRI hash `algo-base64`. */
-export const sriHash = z.string().regex(/^(md5|sha1|sha256|sha512)-[A-Za-z0-9+/]+=*$/, {
+export const sriHash = z.string().regex(new RegExp(`^(${ALGORITHMS})-[A-Za-z0-9+/]+=*$`), {
   message: "expected an SRI hash such as sha256-<base64>",
 });
 

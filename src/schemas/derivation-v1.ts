@@ -19,6 +19,7 @@
  * @module
  */
 import * as z from "zod";
+import { HASH_SIZES, isHashAlgorithm } from "../core/hash-algorithm.js";
 import {
   absoluteDrvPath,
   absoluteStorePath,
@@ -59,8 +60,8 @@ export function makeDerivationOutputV1Schema(options: DerivationSchemaOptions = 
         bad("a floating output ('hashAlgo' without 'hash') has no 'path'");
       }
       if (o.hashAlgo !== undefined && o.hash !== undefined) {
-        const algo = o.hashAlgo.replace(/^(r:|text:)/, "");
-        const len = { md5: 32, sha1: 40, sha256: 64, sha512: 128 }[algo];
+        const algo = o.hashAlgo.replace(/^(r:|git:|text:)/, "");
+        const len = isHashAlgorithm(algo) ? HASH_SIZES[algo] * 2 : undefined;
         if (len !== undefined && o.hash.length !== len) {
           ctx.addIssue({
             code: "custom",

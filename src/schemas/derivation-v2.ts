@@ -7,7 +7,7 @@
  * ```text
  * output = {} | { path } | { path, method, hashAlgo: algo, hash: hex } | { method, hashAlgo }
  *        | { method, hashAlgo, impure: true }
- * method = "flat" | "nar" | "text"
+ * method = "flat" | "nar" | "text" | "git"      algo = md5 | sha1 | sha256 | sha512 | blake3
  * otherwise as version 1 (absolute paths, keyed by drv path); "version": 2 is accepted
  * ```
  *

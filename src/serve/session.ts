@@ -12,6 +12,7 @@
 import { decodeAsync } from "../codecs/decode-stream.js";
 import { encode } from "../codecs/encode.js";
 import type { Codec } from "../codecs/codec.js";
+import { byteChunks, type ByteStreamInput } from "../core/byte-stream.js";
 import { UsageError } from "../core/errors.js";
 import type { Transport } from "../daemon/session.js";
 import { embeddedNar, EmbeddingReader } from "../daemon/wire/embedded-nar.js";
@@ -35,8 +36,11 @@ export interface ServeSessionOptions {
   readonly clientVersion?: ProtocolVersion;
 }
 
-/** Bytes to send: chunks, synchronous or not. */
-export type ByteChunks = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+/**
+ * Bytes to send: bytes, chunks (synchronous or not) or a `ReadableStream`, as the NAR readers
+ * take them (see `byteChunks`).
+ */
+export type ByteChunks = ByteStreamInput;
 
 /** A connected, handshaken serve-protocol session. */
 export class ServeSession {
@@ -184,7 +188,7 @@ export class ServeSession {
     return this.exclusive(async () => {
       const spec = SERVE_COMMANDS.ImportPaths;
       await this.transport.write(encode(spec.request(this.version), undefined));
-      for await (const c of exportStream) await this.transport.write(c);
+      for await (const c of byteChunks(exportStream)) await this.transport.write(c);
       await this.read(spec.reply(this.version));
     });
   }
@@ -198,7 +202,7 @@ export class ServeSession {
       const spec = SERVE_COMMANDS.AddToStoreNar;
       let sent = 0;
       await this.transport.write(encode(spec.request(this.version), info));
-      for await (const c of nar) {
+      for await (const c of byteChunks(nar)) {
         sent += c.length;
         if (sent > info.narSize) break;
         await this.transport.write(c);

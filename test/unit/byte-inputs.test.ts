@@ -21,6 +21,7 @@ import {
   type ByteInput,
 } from "../../src/index.js";
 import { REPO_ROOT } from "../support/fixtures.js";
+import { rejection as thrown } from "../support/thrown.js";
 
 const NAR = new Uint8Array(readFileSync(`${REPO_ROOT}/examples/hello.nar`));
 
@@ -40,13 +41,6 @@ function plainStream(bytes: Uint8Array, size = 100): ReadableStream<Uint8Array> 
 /** A Uint8Array made in a fresh `node:vm` context holding a copy of `bytes`. */
 function foreignBytes(bytes: Uint8Array): Uint8Array {
   return runInNewContext("new Uint8Array(source)", { source: Array.from(bytes) }) as Uint8Array;
-}
-
-async function thrown(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
 }
 
 describe("web streams are read with their reader", () => {
