@@ -35,6 +35,16 @@
  * the old `Derive` form, and duplicates among them. Entries out of order are accepted (as Nix
  * does) and sorted in the model.
  *
+ * Round trips are exact. A `.drv` with quirks keeps its bytes and the canonical file of the
+ * value read from them (`Derivation.spelling`): {@link printDerivationATerm} prints the
+ * canonical form and returns the original bytes instead exactly when the two canonical forms
+ * are equal, i.e. while the value still says what the file said. A changed value (a blanked
+ * output path, an added variable) prints canonically. `{ canonical: true }`, `maskOutputs` and
+ * `actualInputs` always print the canonical form: it is what Nix writes and what
+ * `hashDerivationModulo` hashes (Nix hashes its own unparse of the parsed value), while the
+ * drv path of a file is the text hash of its actual bytes. Quirk-free input pays nothing: no
+ * spelling is recorded, no comparison made.
+ *
  * Printing follows Nix's `Derivation::unparse`: paths, output names and hashes are written
  * as they are, `system` is written raw except for `"` and `\` (Nix writes it unescaped, so a
  * system holding those yields a file Nix itself cannot read), everything else is escaped.
@@ -42,6 +52,7 @@
  * @module
  */
 import { formatMethodAlgo } from "../core/content-address.js";
+import { bytesEqual, copyBytes } from "../codecs/wire-bytes.js";
 import { NixCompatError } from "../core/errors.js";
 import { formatDigest } from "../core/hash.js";
 import { DEFAULT_STORE_DIR, storePathToAbsolute } from "../core/store-path.js";
@@ -665,6 +676,17 @@ export function trailingBytes(offset: number, end: number): ATermSyntaxError {
   );
 }
 
+/**
+ * `drv` as parsed from `bytes`, with its {@link DerivationSpelling} when it has quirks and
+ * `bytes` are not its canonical print (internal: both parsers end here).
+ */
+export function withSpelling(drv: Derivation, bytes: Uint8Array): Derivation {
+  if (drv.quirks === undefined) return drv;
+  const canonical = printDerivationATerm(drv, { canonical: true });
+  if (bytesEqual(canonical, bytes)) return drv;
+  return { ...drv, spelling: { bytes: copyBytes(bytes), canonical } };
+}
+
 /** Adds the file name to the library's errors (internal). */
 export function withFile<T>(options: ParseDerivationOptions, fn: () => T): T {
   if (options.file === undefined) return fn();
@@ -692,8 +714,11 @@ export function parseDerivationATerm(
 ): Derivation {
   return withFile(options, () => {
     const text = decodeUtf8OrUndefined(bytes);
-    if (text !== undefined) return new Scanner(text, false, options).parse();
-    return new Scanner(bytesToBinary(bytes), true, options).parse();
+    const drv =
+      text !== undefined
+        ? new Scanner(text, false, options).parse()
+        : new Scanner(bytesToBinary(bytes), true, options).parse();
+    return drv.quirks === undefined ? drv : withSpelling(drv, bytes);
   });
 }
 
@@ -705,7 +730,10 @@ export function parseDerivationATermString(
   text: string,
   options: ParseDerivationOptions = {},
 ): Derivation {
-  return withFile(options, () => new Scanner(text, false, options).parse());
+  return withFile(options, () => {
+    const drv = new Scanner(text, false, options).parse();
+    return drv.quirks === undefined ? drv : withSpelling(drv, encoder.encode(text));
+  });
 }
 
 // --- printing -----------------------------------------------------------------------------
@@ -725,6 +753,12 @@ export interface PrintDerivationOptions {
   readonly actualInputs?: ReadonlyMap<string, OutputSet>;
   /** Store directory for fixed-output paths computed on the fly (default `/nix/store`). */
   readonly storeDir?: string;
+  /**
+   * Print what Nix writes for the value, even for a derivation read from a quirky `.drv`
+   * whose bytes would otherwise come back (see `Derivation.spelling`). Implied by
+   * `maskOutputs` and `actualInputs`.
+   */
+  readonly canonical?: boolean;
 }
 
 function hasBytes(drv: Derivation): boolean {
@@ -906,15 +940,32 @@ function fixedOutputPath(
 
 const encoder = new TextEncoder();
 
+/** True if printing must give the canonical form, whatever spelling the value keeps. */
+function forcesCanonical(options: PrintDerivationOptions): boolean {
+  return (
+    options.canonical === true || options.maskOutputs === true || options.actualInputs !== undefined
+  );
+}
+
 /**
  * Prints a derivation as Nix writes its `.drv` file (`Derive(...)`, or
  * `DrvWithVersion("xp-dyn-drv",...)` when an input has dynamic outputs). Raw-byte values are
- * written back unchanged.
+ * written back unchanged. A derivation read from a quirky `.drv` and not changed since prints
+ * as that file's bytes, unless `options` ask for the canonical form (see
+ * {@link PrintDerivationOptions.canonical}).
  */
 export function printDerivationATerm(
   drv: Derivation,
   options: PrintDerivationOptions = {},
 ): Uint8Array {
+  const spelling = drv.spelling;
+  if (spelling === undefined || forcesCanonical(options)) return printCanonical(drv, options);
+  const canonical = printCanonical(drv, options);
+  return bytesEqual(canonical, spelling.canonical) ? copyBytes(spelling.bytes) : canonical;
+}
+
+/** The canonical ATerm (what Nix writes for the value). */
+function printCanonical(drv: Derivation, options: PrintDerivationOptions): Uint8Array {
   if (hasBytes(drv)) return binaryToBytes(printToString(drv, options, true));
   let text: string;
   try {
@@ -928,7 +979,9 @@ export function printDerivationATerm(
 
 /**
  * The ATerm as a JS string, for derivations without raw-byte values (throws
- * `derivation.raw-bytes` otherwise: use {@link printDerivationATerm}).
+ * `derivation.raw-bytes` otherwise: use {@link printDerivationATerm}). A derivation read from
+ * a quirky `.drv` comes back as that file's text as {@link printDerivationATerm} says; a file
+ * that is not UTF-8 (bytes after the final `)`) then counts as raw bytes.
  */
 export function printDerivationATermString(
   drv: Derivation,
@@ -939,9 +992,16 @@ export function printDerivationATermString(
     "the derivation holds values that are not UTF-8: print it as bytes",
   );
   if (hasBytes(drv)) throw raw;
+  let text: string;
   try {
-    return printToString(drv, options, false);
+    text = printToString(drv, options, false);
   } catch (err) {
     throw err === RAW_TEXT ? raw : err;
   }
+  const spelling = drv.spelling;
+  if (spelling === undefined || forcesCanonical(options)) return text;
+  if (!bytesEqual(encoder.encode(text), spelling.canonical)) return text;
+  const original = decodeUtf8OrUndefined(spelling.bytes);
+  if (original === undefined) throw raw;
+  return original;
 }

@@ -44,6 +44,7 @@ import {
   sortQuirks,
   trailingBytes,
   withFile,
+  withSpelling,
 } from "./derivation-aterm.js";
 import type { GrammarRule } from "./grammar-rule.js";
 import { parsimmonOf } from "./parsimmon-rule.js";
@@ -172,7 +173,8 @@ export function parseDerivationWithGrammar(
     const g = strict
       ? runATermParser(derivationGrammar, binary)
       : runATermParser(derivationGrammarLenient, binary);
-    return assembleGrammar(g, options.storeDir ?? DEFAULT_STORE_DIR, strict, binary.length);
+    const drv = assembleGrammar(g, options.storeDir ?? DEFAULT_STORE_DIR, strict, binary.length);
+    return drv.quirks === undefined ? drv : withSpelling(drv, bytes);
   });
 }
 

@@ -6,6 +6,7 @@ import {
   parseDerivationATerm,
   parseDerivationWithGrammar,
   printDerivationATerm,
+  printDerivationATermString,
 } from "../../src/derivation/index.js";
 import { bytesToName, nameToBytes } from "../../src/grammar/aterm-strings.js";
 import { parseATerm, printATerm } from "../../src/grammar/aterm.js";
@@ -143,8 +144,28 @@ it("reads what Nix 2.8 reads: unknown escapes, duplicates, trailing bytes, with 
     "derivation.duplicate-env",
     "aterm.trailing-bytes",
   ]);
-  // printing gives the canonical file, which reads back without quirks
-  expect(both(printDerivationATerm(m)).quirks).toBeUndefined();
+  // printing gives the file back; the canonical file reads back without quirks
+  for (const [bytes, value] of [
+    [esc, d],
+    [dup, m],
+  ] as const) {
+    expect(Buffer.from(printDerivationATerm(value)).equals(bytes)).toBe(true);
+    expect(printDerivationATermString(value)).toBe(bytes.toString("utf8"));
+    const canonical = printDerivationATerm(value, { canonical: true });
+    expect(both(canonical).quirks).toBeUndefined();
+    expect(both(canonical)).toEqual({ ...value, quirks: undefined, spelling: undefined });
+    // a changed value prints canonically
+    const changed = { ...value, env: new Map([...value.env, ["added", "1"]]) };
+    expect(Buffer.from(printDerivationATerm(changed)).toString("utf8")).toBe(
+      Buffer.from(printDerivationATerm(changed, { canonical: true })).toString("utf8"),
+    );
+    expect(printDerivationATermString(changed)).toContain('("added","1")');
+  }
+  // trailing bytes that are not UTF-8: exact as bytes, not as a string
+  const raw = Buffer.concat([drv('("k","v")'), Buffer.from([0xff])]);
+  const r = both(raw);
+  expect(Buffer.from(printDerivationATerm(r)).equals(raw)).toBe(true);
+  expect(() => printDerivationATermString(r)).toThrow(/not UTF-8/);
   expect(both(drv('("k","v")')).quirks).toBeUndefined();
 });
 
