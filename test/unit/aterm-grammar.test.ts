@@ -222,3 +222,38 @@ it("Nix 2.8 JSON strings: \\u00xx for controls other than \\n \\r \\t, raw above
   );
   expect(nix28JsonString('plain "quoted"\n')).toBe('"plain \\"quoted\\"\\n"');
 });
+
+it("spellings Nix reads without a quirk print back exactly too (entries out of order, escapes)", () => {
+  const H = "0000000000000000000000000000000000000000000000000000000000000000";
+  const N32 = "0000000000000000000000000000000000000000000000000000"; // the same digest in nix32
+  const cases = [
+    // entries out of order
+    drv('("b","1"),("a","2")'),
+    drv("", `"${P}-t","${P}-s"`),
+    // a raw newline and tab where Nix writes `\n` `\t`
+    drv('("k","a\nb\tc")'),
+    // `system` escaped where Nix writes it raw
+    Buffer.from(`Derive([("out","${P}-a","","")],[],[],"x\\n","b",[],[])`),
+    // a fixed output's digest in nix32 (Nix writes base16)
+    Buffer.from(`Derive([("out","${P}-a","r:sha256","${N32}")],[],[],"x","b",[],[])`),
+    // DrvWithVersion without dynamic outputs (Nix writes Derive)
+    Buffer.from(`DrvWithVersion("xp-dyn-drv",[("out","${P}-a","","")],[],[],"x","b",[],[])`),
+  ];
+  for (const bytes of cases) {
+    const why = bytes.toString("latin1");
+    const d = parseDerivationATerm(bytes);
+    expect(parseDerivationWithGrammar(bytes), why).toEqual(d);
+    expect(d.quirks, why).toBeUndefined();
+    expect(d.spelling, why).toBeDefined();
+    expect(Buffer.from(printDerivationATerm(d)).equals(bytes), why).toBe(true);
+    const canonical = printDerivationATerm(d, { canonical: true });
+    expect(Buffer.from(canonical).equals(bytes), why).toBe(false);
+    expect(parseDerivationATerm(canonical).spelling, why).toBeUndefined();
+  }
+  const fixed = parseDerivationATerm(cases[4]!);
+  expect(Buffer.from(printDerivationATerm(fixed, { canonical: true })).toString()).toContain(H);
+  // the canonical spellings of `system` (raw, `"` and `\` escaped) record nothing
+  const sys = Buffer.from(`Derive([("out","${P}-a","","")],[],[],"x\\"\\\\\n","b",[],[])`);
+  expect(parseDerivationATerm(sys).spelling).toBeUndefined();
+  expect(parseDerivationWithGrammar(sys).spelling).toBeUndefined();
+});
