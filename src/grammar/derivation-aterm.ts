@@ -35,15 +35,19 @@
  * the old `Derive` form, and duplicates among them. Entries out of order are accepted (as Nix
  * does) and sorted in the model.
  *
- * Round trips are exact. A `.drv` with quirks keeps its bytes and the canonical file of the
- * value read from them (`Derivation.spelling`): {@link printDerivationATerm} prints the
+ * Round trips are exact. A file that is not the canonical print of the value read from it (one
+ * with quirks; entries out of order; a raw newline or tab; `system` escaped; a fixed-output
+ * digest in nix32 or base64; `DrvWithVersion` without dynamic outputs) keeps its bytes and the
+ * canonical print of its value (`Derivation.spelling`). {@link printDerivationATerm} prints the
  * canonical form and returns the original bytes instead exactly when the two canonical forms
- * are equal, i.e. while the value still says what the file said. A changed value (a blanked
+ * are equal, i.e. while the value still says what the file said; a changed value (a blanked
  * output path, an added variable) prints canonically. `{ canonical: true }`, `maskOutputs` and
  * `actualInputs` always print the canonical form: it is what Nix writes and what
  * `hashDerivationModulo` hashes (Nix hashes its own unparse of the parsed value), while the
- * drv path of a file is the text hash of its actual bytes. Quirk-free input pays nothing: no
- * spelling is recorded, no comparison made.
+ * drv path of a file is the text hash of its actual bytes. The scanner notes on the way what
+ * may not be canonical (cheap checks: sort flags, three `includes`, a digest comparison) and
+ * compares the canonical print with the input only then; a file Nix wrote records nothing and
+ * costs nothing. The Parsimmon grammar, the reference, compares every input.
  *
  * Printing follows Nix's `Derivation::unparse`: paths, output names and hashes are written
  * as they are, `system` is written raw except for `"` and `\` (Nix writes it unescaped, so a
