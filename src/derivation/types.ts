@@ -26,6 +26,9 @@
  * A `.drv` that Nix 2.8 reads although Nix never writes it so (duplicate entries, an escape
  * ATerm does not have, bytes after the final `)`) parses to what Nix reads, with
  * {@link Derivation.quirks} saying what was merged or dropped; `{ strict: true }` refuses it.
+ * Such a value, and one read from any other spelling Nix would not write (entries out of order,
+ * for instance), also keeps its {@link DerivationSpelling}, so that printing it back gives the
+ * file's bytes as long as the value still says what was read.
  *
  * Paths are kept as absolute strings (`/nix/store/<hash>-<name>`), as in the ATerm and in
  * Nix 2.8's JSON; the JSON schemas of newer Nix convert them to and from base names.
@@ -141,10 +144,31 @@ export interface Derivation {
   readonly env: ReadonlyMap<string, DrvString>;
   /**
    * Present only on a parsed `.drv` that Nix would not have written so (see
-   * {@link DerivationQuirk}); printing gives the canonical file Nix writes for the same
-   * derivation.
+   * {@link DerivationQuirk}). Describes the file read; it is not updated when the value
+   * changes.
    */
   readonly quirks?: readonly DerivationQuirk[];
+  /**
+   * Present only on a parsed `.drv` whose bytes are not what Nix writes for the value read from
+   * them (one with {@link quirks}, entries out of order, a nix32 digest ...): printing gives
+   * those bytes back while the value is unchanged (see {@link DerivationSpelling}).
+   */
+  readonly spelling?: DerivationSpelling;
+}
+
+/**
+ * How a `.drv` that is not Nix's own print of its value was spelled: its bytes, and the canonical file (what Nix writes, and
+ * hashes) of the value read from them. The printer writes `bytes` exactly when its canonical
+ * print of the derivation equals `canonical`, that is while the value still says what the
+ * file said; once a caller changes the value (even through a spread copy, which carries this
+ * record along), the canonical print differs and is what gets written. Plain data: it
+ * survives `structuredClone` and is compared by value.
+ */
+export interface DerivationSpelling {
+  /** The `.drv` file as read (a copy). */
+  readonly bytes: Uint8Array;
+  /** The canonical ATerm of the value read from {@link bytes}. */
+  readonly canonical: Uint8Array;
 }
 
 const utf8Decoder = new TextDecoder("utf-8", { ignoreBOM: true });

@@ -296,8 +296,8 @@ export function unescapeATermBody(
         break;
       default:
         if (unknown === undefined || bs + 1 >= body.length)
-          throw badEscape(body.charAt(bs + 1), offset + bs);
-        unknown(body.charAt(bs + 1), offset + bs);
+          throw badEscape(escapedChar(body, bs + 1, true), offset + bs);
+        unknown(escapedChar(body, bs + 1, true), offset + bs);
         out += body.charAt(bs + 1);
     }
     from = bs + 2;
@@ -307,6 +307,25 @@ export function unescapeATermBody(
 }
 
 /** The error for `\x` where x is not one of `\ " n r t`. */
+/**
+ * The character after a backslash at index `i` of a string body, for {@link badEscape}: the
+ * whole character (a surrogate pair in text; in a binary string, its UTF-8 sequence when that
+ * is valid), so that both parsers and both scanner modes say the same; else the one unit.
+ */
+export function escapedChar(body: string, i: number, binary: boolean): string {
+  if (!binary) {
+    const cp = body.codePointAt(i);
+    return cp === undefined ? "" : String.fromCodePoint(cp);
+  }
+  const b = body.charCodeAt(i);
+  if (b >= 0xc0) {
+    const len = b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+    const text = decodeUtf8OrUndefined(binaryToBytes(body.slice(i, i + len)));
+    if (text !== undefined) return text;
+  }
+  return body.charAt(i);
+}
+
 export function badEscape(char: string, offset: number): ATermSyntaxError {
   return new ATermSyntaxError(
     "aterm.bad-escape",

@@ -37,6 +37,20 @@
  * recurses once per level). Entries out of order are accepted (as Nix does) and sorted in the
  * model.
  *
+ * Round trips are exact. A file that is not the canonical print of the value read from it (one
+ * with quirks; entries out of order; a raw newline or tab; `system` escaped; a fixed-output
+ * digest in nix32 or base64; `DrvWithVersion` without dynamic outputs) keeps its bytes and the
+ * canonical print of its value (`Derivation.spelling`). {@link printDerivationATerm} prints the
+ * canonical form and returns the original bytes instead exactly when the two canonical forms
+ * are equal, i.e. while the value still says what the file said; a changed value (a blanked
+ * output path, an added variable) prints canonically. `{ canonical: true }`, `maskOutputs` and
+ * `actualInputs` always print the canonical form: it is what Nix writes and what
+ * `hashDerivationModulo` hashes (Nix hashes its own unparse of the parsed value), while the
+ * drv path of a file is the text hash of its actual bytes. The scanner notes on the way what
+ * may not be canonical (cheap checks: sort flags, three `includes`, a digest comparison) and
+ * compares the canonical print with the input only then; a file Nix wrote records nothing and
+ * costs nothing. The Parsimmon grammar, the reference, compares every input.
+ *
  * Printing follows Nix's `Derivation::unparse`: paths, output names and hashes are written
  * as they are, `system` is written raw except for `"` and `\` (Nix writes it unescaped, so a
  * system holding those yields a file Nix itself cannot read), everything else is escaped.
@@ -44,6 +58,7 @@
  * @module
  */
 import { formatMethodAlgo } from "../core/content-address.js";
+import { bytesEqual, copyBytes } from "../codecs/wire-bytes.js";
 import { NixCompatError, quoteInput } from "../core/errors.js";
 import { formatDigest } from "../core/hash.js";
 import { DEFAULT_STORE_DIR, storePathToAbsolute } from "../core/store-path.js";
@@ -80,6 +95,7 @@ import {
   bytesToBinary,
   decodeUtf8OrUndefined,
   drvStringToBinary,
+  escapedChar,
   hasEscapeMatching,
   hasRawByteChars,
   quoteATermString,
@@ -158,6 +174,10 @@ export class MapBuilder<V> {
     }
     m.set(key, value);
   }
+  /** True if the keys did not come in order (or one came twice). */
+  get reordered(): boolean {
+    return !this.sorted;
+  }
   result(): Map<string, V> {
     if (this.sorted) return this.map;
     return new Map([...this.map.entries()].sort((a, b) => compareUtf8(a[0], b[0])));
@@ -234,6 +254,13 @@ class Scanner {
   dyn = false;
   /** What Nix reads leniently (not strict). */
   readonly quirks: DerivationQuirk[] = [];
+  /**
+   * True if the input may not be the canonical print of its value (see {@link withSpelling}):
+   * a superset, found cheaply while scanning; the parse then compares the two.
+   */
+  respell = false;
+  /** The map builders, to ask whether their keys came in order. */
+  private readonly builders: MapBuilder<unknown>[] = [];
 
   constructor(
     private readonly s: string,
@@ -261,7 +288,7 @@ class Scanner {
     keep?: "first" | "last",
     lenient = keep !== undefined,
   ): MapBuilder<V> {
-    return new MapBuilder<V>(
+    const builder = new MapBuilder<V>(
       code,
       what,
       this.plainOrder,
@@ -269,6 +296,8 @@ class Scanner {
       lenient ? this.lenient : this.soft,
       keep,
     );
+    this.builders.push(builder);
+    return builder;
   }
 
   /**
@@ -386,7 +415,7 @@ class Scanner {
       const r = UNESCAPES[c];
       if (r === undefined) {
         // Nix 2.8 reads `\x` as `x`.
-        const err = badEscape(c, this.offsetOf(start + bs));
+        const err = badEscape(escapedChar(body, bs + 1, this.binary), this.offsetOf(start + bs));
         if (this.strict) throw err;
         this.quirks.push(quirkOf(err));
       }
@@ -467,7 +496,7 @@ class Scanner {
   outputNames(): string[] {
     const { items, offsets } = this.stringList("output name");
     if (items.length === 1) return items;
-    return sortedUnique(
+    const names = sortedUnique(
       items,
       offsets,
       "derivation.duplicate-input-drv-output",
@@ -475,6 +504,8 @@ class Scanner {
       this.toOffset,
       this.dyn ? this.soft : this.lenient,
     );
+    if (names !== items) this.respell = true;
+    return names;
   }
 
   /** An input derivation's output set, `depth` dynamic-output levels down. */
@@ -519,6 +550,9 @@ class Scanner {
 
   parse(): Derivation {
     const s = this.s;
+    // Nix escapes these everywhere but in `system` (three `includes` are ten times faster than
+    // a regex test here)
+    if (s.includes("\n") || s.includes("\t") || s.includes("\r")) this.respell = true;
     if (this.literal("DrvWithVersion(")) {
       const at = this.p;
       const version = this.text("version");
@@ -558,6 +592,10 @@ class Scanner {
       let out: DerivationOutput;
       try {
         out = makeOutputFromATerm(name, path, hashAlgo, hash, this.lazy(at), storeDir);
+        // Nix reads a nix32 or base64 digest too, and writes base16
+        if (out.kind === "caFixed" && hash !== formatDigest(out.hash, "base16")) {
+          this.respell = true;
+        }
       } catch (err) {
         this.soft(err);
         out = DEFERRED;
@@ -608,8 +646,12 @@ class Scanner {
       this.toOffset,
       this.lenient,
     );
+    if (inputSrcs !== srcItems) this.respell = true;
     this.expect(COMMA);
+    const systemAt = this.p;
     const system = this.drvString();
+    // Nix writes `system` raw: an escape other than `\"` `\\` is not its spelling
+    if (s.slice(systemAt, this.p).includes("\\")) this.respell = true;
     this.expect(COMMA);
     const builder = this.drvString();
     this.expect(COMMA);
@@ -620,7 +662,7 @@ class Scanner {
     this.expect(COMMA);
     // In binary mode the names stay binary strings until the map is complete: `<` on them is
     // byte order, as Nix sorts them.
-    const env = this.binary
+    const env: MapBuilder<DrvString> = this.binary
       ? new MapBuilder<DrvString>(
           "derivation.duplicate-env",
           "environment variable",
@@ -643,6 +685,8 @@ class Scanner {
       } while (this.more());
     }
     this.expect(RPAREN);
+    this.builders.push(env as MapBuilder<unknown>);
+    if (this.builders.some((b) => b.reordered)) this.respell = true;
     if (this.p < s.length) {
       // Nix 2.8 reads nothing after the final `)`.
       const err = trailingBytes(this.offsetOf(this.p), this.offsetOf(s.length));
@@ -665,8 +709,17 @@ class Scanner {
       args,
       env: envMap,
     };
-    return this.quirks.length === 0 ? drv : { ...drv, quirks: sortQuirks(this.quirks) };
+    if (this.dyn && !hasDynamicOutputs(drv)) this.respell = true;
+    if (this.quirks.length === 0) return drv;
+    this.respell = true;
+    return { ...drv, quirks: sortQuirks(this.quirks) };
   }
+}
+
+/** True if some input derivation has dynamic outputs (Nix then writes `DrvWithVersion`). */
+function hasDynamicOutputs(drv: Derivation): boolean {
+  for (const node of drv.inputDrvs.values()) if (node.dynamicOutputs.size > 0) return true;
+  return false;
 }
 
 /** The quirk a lenient parse records for what a strict parse refuses with `err` (internal). */
@@ -686,6 +739,17 @@ export function trailingBytes(offset: number, end: number): ATermSyntaxError {
     `unexpected bytes after the end of the derivation (${end - offset} bytes)`,
     { offset },
   );
+}
+
+/**
+ * `drv` as parsed from `bytes`, with its {@link DerivationSpelling} when `bytes` are not its
+ * canonical print (internal: both parsers end here; the scanner only when it saw something
+ * that may not be canonical).
+ */
+export function withSpelling(drv: Derivation, bytes: Uint8Array): Derivation {
+  const canonical = printDerivationATerm(drv, { canonical: true });
+  if (bytesEqual(canonical, bytes)) return drv;
+  return { ...drv, spelling: { bytes: copyBytes(bytes), canonical } };
 }
 
 /** Adds the file name to the library's errors (internal). */
@@ -716,8 +780,12 @@ export function parseDerivationATerm(
 ): Derivation {
   return withFile(options, () => {
     const text = decodeUtf8OrUndefined(bytes);
-    if (text !== undefined) return new Scanner(text, false, options).parse();
-    return new Scanner(bytesToBinary(bytes), true, options).parse();
+    const scanner =
+      text !== undefined
+        ? new Scanner(text, false, options)
+        : new Scanner(bytesToBinary(bytes), true, options);
+    const drv = scanner.parse();
+    return scanner.respell ? withSpelling(drv, bytes) : drv;
   });
 }
 
@@ -729,7 +797,11 @@ export function parseDerivationATermString(
   text: string,
   options: ParseDerivationOptions = {},
 ): Derivation {
-  return withFile(options, () => new Scanner(text, false, options).parse());
+  return withFile(options, () => {
+    const scanner = new Scanner(text, false, options);
+    const drv = scanner.parse();
+    return scanner.respell ? withSpelling(drv, encoder.encode(text)) : drv;
+  });
 }
 
 // --- printing -----------------------------------------------------------------------------
@@ -749,6 +821,12 @@ export interface PrintDerivationOptions {
   readonly actualInputs?: ReadonlyMap<string, OutputSet>;
   /** Store directory for fixed-output paths computed on the fly (default `/nix/store`). */
   readonly storeDir?: string;
+  /**
+   * Print what Nix writes for the value, even for a derivation read from a quirky `.drv`
+   * whose bytes would otherwise come back (see `Derivation.spelling`). Implied by
+   * `maskOutputs` and `actualInputs`.
+   */
+  readonly canonical?: boolean;
 }
 
 function hasBytes(drv: Derivation): boolean {
@@ -821,13 +899,7 @@ function printToString(drv: Derivation, options: PrintDerivationOptions, binary:
   // Nix (2.18 to 2.3x) chooses the form from the derivation's own inputs, even when it prints
   // `actualInputs` instead: the hash-modulo ATerm of a derivation with dynamic inputs opens
   // with `DrvWithVersion` although its hashed inputs carry no dynamic outputs.
-  let dyn = false;
-  for (const node of drv.inputDrvs.values()) {
-    if (node.dynamicOutputs.size > 0) {
-      dyn = true;
-      break;
-    }
-  }
+  const dyn = hasDynamicOutputs(drv);
   let out = dyn ? `DrvWithVersion("${DYN_DRV_VERSION}",[` : "Derive([";
   let first = true;
   for (const [name, o] of sortedEntries(drv.outputs)) {
@@ -930,15 +1002,32 @@ function fixedOutputPath(
 
 const encoder = new TextEncoder();
 
+/** True if printing must give the canonical form, whatever spelling the value keeps. */
+function forcesCanonical(options: PrintDerivationOptions): boolean {
+  return (
+    options.canonical === true || options.maskOutputs === true || options.actualInputs !== undefined
+  );
+}
+
 /**
  * Prints a derivation as Nix writes its `.drv` file (`Derive(...)`, or
  * `DrvWithVersion("xp-dyn-drv",...)` when an input has dynamic outputs). Raw-byte values are
- * written back unchanged.
+ * written back unchanged. A derivation read from a quirky `.drv` and not changed since prints
+ * as that file's bytes, unless `options` ask for the canonical form (see
+ * {@link PrintDerivationOptions.canonical}).
  */
 export function printDerivationATerm(
   drv: Derivation,
   options: PrintDerivationOptions = {},
 ): Uint8Array {
+  const spelling = drv.spelling;
+  if (spelling === undefined || forcesCanonical(options)) return printCanonical(drv, options);
+  const canonical = printCanonical(drv, options);
+  return bytesEqual(canonical, spelling.canonical) ? copyBytes(spelling.bytes) : canonical;
+}
+
+/** The canonical ATerm (what Nix writes for the value). */
+function printCanonical(drv: Derivation, options: PrintDerivationOptions): Uint8Array {
   if (hasBytes(drv)) return binaryToBytes(printToString(drv, options, true));
   let text: string;
   try {
@@ -952,7 +1041,9 @@ export function printDerivationATerm(
 
 /**
  * The ATerm as a JS string, for derivations without raw-byte values (throws
- * `derivation.raw-bytes` otherwise: use {@link printDerivationATerm}).
+ * `derivation.raw-bytes` otherwise: use {@link printDerivationATerm}). A derivation read from
+ * a quirky `.drv` comes back as that file's text as {@link printDerivationATerm} says; a file
+ * that is not UTF-8 (bytes after the final `)`) then counts as raw bytes.
  */
 export function printDerivationATermString(
   drv: Derivation,
@@ -963,9 +1054,16 @@ export function printDerivationATermString(
     "the derivation holds values that are not UTF-8: print it as bytes",
   );
   if (hasBytes(drv)) throw raw;
+  let text: string;
   try {
-    return printToString(drv, options, false);
+    text = printToString(drv, options, false);
   } catch (err) {
     throw err === RAW_TEXT ? raw : err;
   }
+  const spelling = drv.spelling;
+  if (spelling === undefined || forcesCanonical(options)) return text;
+  if (!bytesEqual(encoder.encode(text), spelling.canonical)) return text;
+  const original = decodeUtf8OrUndefined(spelling.bytes);
+  if (original === undefined) throw raw;
+  return original;
 }

@@ -46,6 +46,7 @@ import {
   sortQuirks,
   trailingBytes,
   withFile,
+  withSpelling,
 } from "./derivation-aterm.js";
 import type { GrammarRule } from "./grammar-rule.js";
 import { parsimmonOf } from "./parsimmon-rule.js";
@@ -222,7 +223,9 @@ export function parseDerivationWithGrammar(
       grammarFor(strict, options.maxDynamicOutputDepth ?? MAX_DYNAMIC_OUTPUT_DEPTH),
       binary,
     );
-    return assembleGrammar(g, options.storeDir ?? DEFAULT_STORE_DIR, strict, binary.length);
+    const drv = assembleGrammar(g, options.storeDir ?? DEFAULT_STORE_DIR, strict, binary.length);
+    // the reference compares every input with the canonical print of its value
+    return withSpelling(drv, bytes);
   });
 }
 

@@ -257,7 +257,7 @@ describeWithNix("derivations Nix 2.8 reads leniently: nix show-derivation agrees
     });
   });
 
-  it("duplicates, unknown escapes and trailing bytes: read as Nix reads them, with quirks", () => {
+  it("duplicates, unknown escapes and trailing bytes: read as Nix reads them, with quirks, printed back exactly, drv path of the real file", () => {
     const seed = Number(process.env.NIX_COMPAT_SEED ?? Date.now() % 1_000_000);
     const attrs = fc
       .sample(arbDerivationAttrs(1), { numRuns: 8, seed })
@@ -273,7 +273,7 @@ describeWithNix("derivations Nix 2.8 reads leniently: nix show-derivation agrees
         .trim()
         .split("\n")
         .map((l) => l.replace(/!.*$/, ""));
-      const added: { path: string; bytes: Buffer }[] = [];
+      const added: { path: string; bytes: Buffer; refs: string[]; file: string }[] = [];
       for (const p of paths) {
         const bytes = quirky(readFileSync(p));
         if (bytes === undefined) continue;
@@ -284,7 +284,11 @@ describeWithNix("derivations Nix 2.8 reads leniently: nix show-derivation agrees
         const path = runNixBytes("nix-store", ["--add", join(sub, name)])
           .toString()
           .trim();
-        added.push({ path, bytes });
+        const refs = runNixBytes("nix-store", ["--query", "--references", p])
+          .toString()
+          .split("\n")
+          .filter((l) => l.length > 0);
+        added.push({ path, bytes, refs, file: join(sub, name) });
         const drv = parseDerivationATerm(bytes);
         const why = `seed ${seed}: ${bytes.toString("latin1")}`;
         expect(
@@ -299,8 +303,11 @@ describeWithNix("derivations Nix 2.8 reads leniently: nix show-derivation agrees
           drv.quirks?.map((q) => q.code),
           why,
         ).toContain("aterm.bad-escape");
-        // read as Nix reads it: the derivation Nix wrote
-        expect(Buffer.from(printDerivationATerm(drv)).equals(readFileSync(p)), why).toBe(true);
+        // read as Nix reads it: the derivation Nix wrote is the canonical print
+        const canonical = printDerivationATerm(drv, { canonical: true });
+        expect(Buffer.from(canonical).equals(readFileSync(p)), why).toBe(true);
+        // and printed back as it was written
+        expect(Buffer.from(printDerivationATerm(drv)).equals(bytes), why).toBe(true);
         expect(() => parseDerivationATerm(bytes, { strict: true }), why).toThrow();
       }
       expect(added.length, `seed ${seed}`).toBeGreaterThan(0);
@@ -308,6 +315,39 @@ describeWithNix("derivations Nix 2.8 reads leniently: nix show-derivation agrees
       expect(ours.status, ours.stderr).toBe(0);
       const theirs = runNixBytes("nix", ["show-derivation", ...added.map((a) => a.path)]);
       expect(ours.stdout.equals(theirs), `seed ${seed}`).toBe(true);
+      // The drv path of a quirky file is the text hash of its bytes: put each file into the
+      // store as Nix writes a .drv (`builtins.toFile`, a text path with the file's references).
+      const nix = join(dir, "quirky.nix");
+      writeFileSync(
+        nix,
+        `[ ${added
+          .map(({ file, refs }) => {
+            const ctx = refs.map((r) => `(builtins.substring 0 0 (builtins.storePath "${r}"))`);
+            const name = file.slice(file.lastIndexOf("/") + 1);
+            return `(builtins.toFile ${JSON.stringify(name)} (${[...ctx, `(builtins.readFile ${JSON.stringify(file)})`].join(" + ")}))`;
+          })
+          .join("\n")} ]`,
+      );
+      const textPaths = JSON.parse(
+        runNixBytes("nix-instantiate", ["--eval", "--strict", "--json", "--read-write-mode", nix], {
+          env: { NIX_PATH: "" },
+        }).toString(),
+      ) as string[];
+      added.forEach(({ bytes }, i) => {
+        const textPath = textPaths[i]!;
+        expect(readFileSync(textPath).equals(bytes), textPath).toBe(true);
+        const name = textPath.slice(textPath.indexOf("-") + 1, -".drv".length);
+        const drv = parseDerivationATerm(bytes);
+        expect(derivationPath(drv, { name }), `seed ${seed}`).toBe(textPath);
+        // Nix hashes its own unparse of the value: the output paths it wrote come out
+        const paths = computeOutputPathsSync({ ...drv, name }, { lookup });
+        for (const [o, out] of drv.outputs) {
+          if (out.kind === "inputAddressed") expect(paths.get(o), textPath).toBe(out.path);
+        }
+      });
+      const cliPath = runCli(["derivation", "path", textPaths[0]!]);
+      expect(cliPath.status, cliPath.stderr).toBe(0);
+      expect(cliPath.stdout.toString().trim()).toBe(textPaths[0]);
       const validate = runCli(["derivation", "validate", added[0]!.path]);
       expect(validate.status).toBe(1);
       expect(validate.stderr).toContain("duplicate environment variable");

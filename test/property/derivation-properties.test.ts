@@ -82,8 +82,13 @@ describe("derivation ATerm properties", () => {
         expect(parseDerivationATerm(bytes)).toEqual(drv);
         expect(parseDerivationWithGrammar(bytes)).toEqual(drv);
         // the general ATerm grammar reads it; what it prints reads back as the same derivation
-        // (it escapes `system`, which Nix writes raw)
-        expect(parseDerivationATerm(printATerm(parseATerm(bytes)))).toEqual(drv);
+        // (it escapes `system`, which Nix writes raw), and prints back as it was written
+        const general = printATerm(parseATerm(bytes));
+        for (const parse of [parseDerivationATerm, parseDerivationWithGrammar]) {
+          const read = parse(general);
+          expect({ ...read, spelling: undefined }).toEqual(drv);
+          expect(Buffer.from(printDerivationATerm(read)).equals(Buffer.from(general))).toBe(true);
+        }
       }),
       { numRuns: RUNS },
     );
@@ -144,7 +149,7 @@ describe("derivation ATerm properties", () => {
     );
   });
 
-  it("mutated ATerm: only library errors, and the scanner agrees with the Parsimmon grammar", () => {
+  it("mutated ATerm: only library errors, the scanner agrees with the Parsimmon grammar, exact round trips", () => {
     fc.assert(
       fc.property(arbDerivation(), arbMutation, (drv, edits) => {
         const bytes = mutate(printDerivationATerm(drv), edits);
@@ -153,8 +158,13 @@ describe("derivation ATerm properties", () => {
         const f = fast as { ok?: Derivation; error?: string; truncated?: boolean };
         const s = slow as { ok?: Derivation; error?: string; truncated?: boolean };
         expect(f.ok === undefined).toBe(s.ok === undefined);
-        if (f.ok !== undefined) expect(f.ok).toEqual(s.ok);
-        else {
+        if (f.ok !== undefined) {
+          // same value and same spelling: the scanner's cheap check for a spelling that may not
+          // be canonical agrees with the grammar, which compares every input
+          expect(f.ok).toEqual(s.ok);
+          // whatever Nix 2.8 reads prints back as it was written
+          expect(Buffer.from(printDerivationATerm(f.ok)).equals(Buffer.from(bytes))).toBe(true);
+        } else {
           expect(f.error).toBe(s.error);
           expect(f.truncated).toBe(s.truncated);
         }
@@ -282,6 +292,110 @@ describe("derivation ATerm properties", () => {
         },
       ),
       { numRuns: RUNS },
+    );
+  });
+});
+
+/** Store paths only the quirky spellings below use (each printed exactly once). */
+const Q = "/nix/store/qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq";
+const QUIRK_OUT = `${Q}-zzquirk`;
+const QUIRK_SRC = `${Q}-zzquirk-src`;
+const QUIRK_DRV = `${Q}-zzquirk.drv`;
+
+/** Which quirky spellings to write (at least one), and the bytes after the final `)`. */
+const arbQuirks = fc
+  .record({
+    env: fc.boolean(),
+    escape: fc.boolean(),
+    output: fc.boolean(),
+    inputDrv: fc.boolean(),
+    inputSrc: fc.boolean(),
+    trailing: fc.option(fc.uint8Array({ minLength: 1, maxLength: 4 }), { freq: 2 }),
+  })
+  .filter((q) => q.env || q.escape || q.output || q.inputDrv || q.inputSrc || q.trailing !== null);
+
+type Quirks = typeof arbQuirks extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * `drv` with marker entries added (the value Nix reads), and a `.drv` spelling that value
+ * with the chosen quirks: each marker entry is written as a duplicate (or with an unknown
+ * escape) that Nix 2.8 reads as the marker entry itself.
+ */
+function quirkySpelling(drv: Derivation, q: Quirks): { value: Derivation; bytes: Uint8Array } {
+  const value: Derivation = {
+    ...drv,
+    outputs: q.output
+      ? new Map([...drv.outputs, ["zzquirk", { kind: "inputAddressed", path: QUIRK_OUT }]])
+      : drv.outputs,
+    inputDrvs: q.inputDrv
+      ? new Map([...drv.inputDrvs, [QUIRK_DRV, { outputs: ["out"], dynamicOutputs: new Map() }]])
+      : drv.inputDrvs,
+    inputSrcs: q.inputSrc ? [...drv.inputSrcs, QUIRK_SRC] : drv.inputSrcs,
+    env: new Map([
+      ...drv.env,
+      ...(q.env ? [["zzquirkdup", "last"] as const] : []),
+      ...(q.escape ? [["zzquirkesc", "aqb"] as const] : []),
+    ]),
+  };
+  let text = Buffer.from(printDerivationATerm(value)).toString("latin1");
+  const swap = (from: string, to: string) => {
+    expect(text.split(from).length, from).toBe(2);
+    text = text.replace(from, to);
+  };
+  if (q.env) swap(`("zzquirkdup","last")`, `("zzquirkdup","first"),("zzquirkdup","last")`);
+  if (q.escape) swap(`("zzquirkesc","aqb")`, `("zzquirkesc","a\\qb")`);
+  if (q.output)
+    swap(
+      `("zzquirk","${QUIRK_OUT}","","")`,
+      `("zzquirk","${QUIRK_OUT}","",""),("zzquirk","${Q}-zzother","","")`,
+    );
+  if (q.inputDrv) {
+    // the last entry stays; output names twice only in `Derive` (DrvWithVersion refuses it)
+    const names = text.startsWith("Derive(") ? `["out","out"]` : `["out"]`;
+    swap(`("${QUIRK_DRV}",["out"])`, `("${QUIRK_DRV}",["dev"]),("${QUIRK_DRV}",${names})`);
+  }
+  if (q.inputSrc) swap(`"${QUIRK_SRC}"`, `"${QUIRK_SRC}","${QUIRK_SRC}"`);
+  const bytes = Buffer.from(text, "latin1");
+  return { value, bytes: q.trailing === null ? bytes : Buffer.concat([bytes, q.trailing]) };
+}
+
+describe("quirky .drv round trips", () => {
+  it("a quirky spelling prints back exactly (both parsers); a changed value prints canonically", () => {
+    fc.assert(
+      fc.property(arbDerivation(), arbQuirks, (drv, q) => {
+        const { value, bytes } = quirkySpelling(drv, q);
+        const canonical = printDerivationATerm(value);
+        const expected = parseDerivationATerm(canonical);
+        expect(expected.quirks).toBeUndefined();
+        for (const parse of [parseDerivationATerm, parseDerivationWithGrammar]) {
+          const read = parse(bytes);
+          expect(read.quirks?.length).toBeGreaterThan(0);
+          // Nix reads the value the markers stand for
+          expect({ ...read, quirks: undefined, spelling: undefined }).toEqual(expected);
+          expect(Buffer.from(printDerivationATerm(read)).equals(bytes)).toBe(true);
+          expect(Buffer.from(printDerivationATerm(read, { canonical: true }))).toEqual(
+            Buffer.from(canonical),
+          );
+          // a value changed after parsing (even by a spread, which keeps the spelling) prints
+          // canonically; an unchanged one (blanking deferred outputs) as the file
+          const printsAs = (v: Derivation) => {
+            const c = printDerivationATerm(v, { canonical: true });
+            expect(Buffer.from(printDerivationATerm(v))).toEqual(
+              Buffer.from(Buffer.from(c).equals(Buffer.from(canonical)) ? bytes : c),
+            );
+          };
+          printsAs({ ...read, env: new Map([...read.env, ["zzadded", "1"]]) });
+          printsAs({
+            ...read,
+            outputs: new Map([...read.outputs].map(([k]) => [k, { kind: "deferred" }])),
+          });
+          // the drv path is the text hash of the file's actual bytes
+          expect(derivationPath(read, { name: "x" })).not.toBe(
+            derivationPath(expected, { name: "x" }),
+          );
+        }
+      }),
+      { numRuns: RUNS, seed: Number(process.env.NIX_COMPAT_SEED ?? 0xd7e4) },
     );
   });
 });

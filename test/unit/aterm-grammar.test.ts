@@ -6,6 +6,7 @@ import {
   parseDerivationATerm,
   parseDerivationWithGrammar,
   printDerivationATerm,
+  printDerivationATermString,
 } from "../../src/derivation/index.js";
 import { bytesToName, nameToBytes } from "../../src/grammar/aterm-strings.js";
 import { parseATerm, printATerm } from "../../src/grammar/aterm.js";
@@ -143,8 +144,28 @@ it("reads what Nix 2.8 reads: unknown escapes, duplicates, trailing bytes, with 
     "derivation.duplicate-env",
     "aterm.trailing-bytes",
   ]);
-  // printing gives the canonical file, which reads back without quirks
-  expect(both(printDerivationATerm(m)).quirks).toBeUndefined();
+  // printing gives the file back; the canonical file reads back without quirks
+  for (const [bytes, value] of [
+    [esc, d],
+    [dup, m],
+  ] as const) {
+    expect(Buffer.from(printDerivationATerm(value)).equals(bytes)).toBe(true);
+    expect(printDerivationATermString(value)).toBe(bytes.toString("utf8"));
+    const canonical = printDerivationATerm(value, { canonical: true });
+    expect(both(canonical).quirks).toBeUndefined();
+    expect(both(canonical)).toEqual({ ...value, quirks: undefined, spelling: undefined });
+    // a changed value prints canonically
+    const changed = { ...value, env: new Map([...value.env, ["added", "1"]]) };
+    expect(Buffer.from(printDerivationATerm(changed)).toString("utf8")).toBe(
+      Buffer.from(printDerivationATerm(changed, { canonical: true })).toString("utf8"),
+    );
+    expect(printDerivationATermString(changed)).toContain('("added","1")');
+  }
+  // trailing bytes that are not UTF-8: exact as bytes, not as a string
+  const raw = Buffer.concat([drv('("k","v")'), Buffer.from([0xff])]);
+  const r = both(raw);
+  expect(Buffer.from(printDerivationATerm(r)).equals(raw)).toBe(true);
+  expect(() => printDerivationATermString(r)).toThrow(/not UTF-8/);
   expect(both(drv('("k","v")')).quirks).toBeUndefined();
 });
 
@@ -200,4 +221,39 @@ it("Nix 2.8 JSON strings: \\u00xx for controls other than \\n \\r \\t, raw above
     '"a\\u0008\\u000c\\u0001\u007f\\n\\"\\\\é"',
   );
   expect(nix28JsonString('plain "quoted"\n')).toBe('"plain \\"quoted\\"\\n"');
+});
+
+it("spellings Nix reads without a quirk print back exactly too (entries out of order, escapes)", () => {
+  const H = "0000000000000000000000000000000000000000000000000000000000000000";
+  const N32 = "0000000000000000000000000000000000000000000000000000"; // the same digest in nix32
+  const cases = [
+    // entries out of order
+    drv('("b","1"),("a","2")'),
+    drv("", `"${P}-t","${P}-s"`),
+    // a raw newline and tab where Nix writes `\n` `\t`
+    drv('("k","a\nb\tc")'),
+    // `system` escaped where Nix writes it raw
+    Buffer.from(`Derive([("out","${P}-a","","")],[],[],"x\\n","b",[],[])`),
+    // a fixed output's digest in nix32 (Nix writes base16)
+    Buffer.from(`Derive([("out","${P}-a","r:sha256","${N32}")],[],[],"x","b",[],[])`),
+    // DrvWithVersion without dynamic outputs (Nix writes Derive)
+    Buffer.from(`DrvWithVersion("xp-dyn-drv",[("out","${P}-a","","")],[],[],"x","b",[],[])`),
+  ];
+  for (const bytes of cases) {
+    const why = bytes.toString("latin1");
+    const d = parseDerivationATerm(bytes);
+    expect(parseDerivationWithGrammar(bytes), why).toEqual(d);
+    expect(d.quirks, why).toBeUndefined();
+    expect(d.spelling, why).toBeDefined();
+    expect(Buffer.from(printDerivationATerm(d)).equals(bytes), why).toBe(true);
+    const canonical = printDerivationATerm(d, { canonical: true });
+    expect(Buffer.from(canonical).equals(bytes), why).toBe(false);
+    expect(parseDerivationATerm(canonical).spelling, why).toBeUndefined();
+  }
+  const fixed = parseDerivationATerm(cases[4]!);
+  expect(Buffer.from(printDerivationATerm(fixed, { canonical: true })).toString()).toContain(H);
+  // the canonical spellings of `system` (raw, `"` and `\` escaped) record nothing
+  const sys = Buffer.from(`Derive([("out","${P}-a","","")],[],[],"x\\"\\\\\n","b",[],[])`);
+  expect(parseDerivationATerm(sys).spelling).toBeUndefined();
+  expect(parseDerivationWithGrammar(sys).spelling).toBeUndefined();
 });

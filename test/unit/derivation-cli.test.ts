@@ -1,4 +1,11 @@
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -58,6 +65,20 @@ describe("nix-compat derivation (CLI)", () => {
     ).toBe(true);
     const p = runCli(["derivation", "path", json]);
     expect(p.stdoutText).toBe("/nix/store/4wvvbi4jwn0prsdxb7vs673qa5h9gr7x-foo.drv\n");
+    // a .drv Nix would not have written so comes back as it is, or as Nix writes it
+    const dir = mkdtempSync(join(tmpdir(), "nix-compat-aterm-"));
+    try {
+      const foo = readFileSync(join(OK(), "4wvvbi4jwn0prsdxb7vs673qa5h9gr7x-foo.drv"));
+      const odd = Buffer.concat([foo, Buffer.from("tail\n")]);
+      const file = join(dir, "4wvvbi4jwn0prsdxb7vs673qa5h9gr7x-foo.drv");
+      writeFileSync(file, odd);
+      expect(runCli(["derivation", "aterm", file]).stdout.equals(odd)).toBe(true);
+      expect(runCli(["derivation", "aterm", "--canonical", file]).stdout.equals(foo)).toBe(true);
+      // the drv path is the text hash of the actual bytes
+      expect(runCli(["derivation", "path", file]).stdoutText).not.toBe(p.stdoutText);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     const h = runCli([
       "derivation",
       "hash-modulo",

@@ -322,10 +322,15 @@ export function registerDerivationCommands(program: Command): void {
     .description("print the ATerm serialisation (the .drv file contents) of a JSON derivation")
     .argument("<file>", "JSON (or .drv) file ('-' for stdin)")
     .option("--store-dir <dir>", "store directory", DEFAULT_STORE_DIR)
-    .action(async (file: string, opts: StoreOpts) => {
+    .option(
+      "--canonical",
+      "print the file Nix writes for the derivation (a .drv Nix would not have written so, e.g. with duplicates, otherwise comes back byte for byte)",
+    )
+    .action(async (file: string, opts: StoreOpts & { canonical?: boolean }) => {
       const { storeDir, loaded, name } = await loadInput(file, opts);
       const d = name === undefined ? loaded.drv : { ...loaded.drv, name };
-      await writeStdout(withFile(file, () => lib.printDerivationATerm(d, { storeDir })));
+      const canonical = opts.canonical === true;
+      await writeStdout(withFile(file, () => lib.printDerivationATerm(d, { storeDir, canonical })));
     });
 
   drv
