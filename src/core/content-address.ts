@@ -17,9 +17,16 @@
  *
  * @module
  */
+import { base64Encode } from "./base64.js";
 import { MalformedInputError, quoteInput } from "./errors.js";
-import { formatHash, type Hash, parseHash } from "./hash.js";
-import { HASH_ALGORITHMS, type HashAlgorithm, isHashAlgorithm } from "./hash-algorithm.js";
+import { formatHash, type Hash, type HashEncoding, parseHash } from "./hash.js";
+import {
+  HASH_ALGORITHMS,
+  HASH_SIZES,
+  type HashAlgorithm,
+  isHashAlgorithm,
+} from "./hash-algorithm.js";
+import { nixbase32EncodedLength } from "./nixbase32.js";
 
 /** How a content address hashes the contents. */
 export type ContentAddressMethod = "flat" | "nar" | "text" | "git";
@@ -87,6 +94,23 @@ export function parseContentAddress(text: string): ContentAddress {
   }
   checkGitAlgorithm(method, hash.algorithm, text);
   return { method, hash };
+}
+
+/**
+ * The encoding of the digest in the text `ca` was parsed from (base16, then nix32, then
+ * base64, as {@link parseHash} tells them apart by length), or `undefined` when printing `ca`
+ * in that encoding would not give the text back: upper-case hex, or base64 spelled in a way
+ * the decoder also reads (non-zero trailing bits).
+ */
+export function contentAddressDigestEncoding(
+  text: string,
+  ca: ContentAddress,
+): Exclude<HashEncoding, "sri"> | undefined {
+  const digest = text.slice(text.lastIndexOf(":") + 1);
+  const size = HASH_SIZES[ca.hash.algorithm];
+  if (digest.length === size * 2) return /[A-F]/.test(digest) ? undefined : "base16";
+  if (digest.length === nixbase32EncodedLength(size)) return "nix32";
+  return base64Encode(ca.hash.digest) === digest ? "base64" : undefined;
 }
 
 /**

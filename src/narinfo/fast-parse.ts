@@ -14,24 +14,24 @@
  * [Deriver: <base name>\n]
  * [System: <text>\n]
  * *(Sig: <key name>:<base64 of 64 bytes>\n)
- * [CA: <text>\n]
+ * [CA: ("text:" | "fixed:" ["r:"]) "sha256:" <nix32>\n]
  * ```
  *
  * in exactly that order, with names valid under every rule set (no leading dot), digests and
  * signatures in their one canonical spelling (so decoding them cannot fail) and nothing after
- * the last line. {@link fastParseNarInfo} returns `undefined` for anything else, including
- * everything the full parser (`parseNarInfo` in `./parse.ts`) refuses, and the caller then
- * runs the full parser, which gives the precise error with its line number. Whenever this
- * path returns a value it is the value the full parser returns (a property test pins this on
- * arbitrary and mutated narinfos), so both paths do the same checks.
+ * the last line. {@link fastParseNarInfo} either returns exactly the value the grammar
+ * (src/grammar/narinfo.ts) gives, or declines (`undefined`) and the caller runs the grammar;
+ * it never makes an error, and the rules and error texts are the grammar's alone (zod v4's
+ * contract between its compiled fast path and its interpreter). A property test pins the two
+ * on arbitrary and mutated narinfos.
  *
  * @module
  */
-import { type ContentAddress, parseContentAddress } from "../core/content-address.js";
-import type { Hash, HashEncoding } from "../core/hash.js";
-import { base64Encode } from "../core/base64.js";
-import { HASH_SIZES } from "../core/hash-algorithm.js";
-import { nixbase32EncodedLength } from "../core/nixbase32.js";
+import { base16Decode } from "../core/base16.js";
+import { base64Decode } from "../core/base64.js";
+import type { ContentAddress, ContentAddressMethod } from "../core/content-address.js";
+import type { Hash } from "../core/hash.js";
+import { nixbase32Decode } from "../core/nixbase32.js";
 import { MAX_STORE_PATH_NAME_LENGTH, type StorePath } from "../core/store-path.js";
 import type { Signature } from "../signing/keys.js";
 import { MAX_NARINFO_SIZE, type NarInfo, type NarInfoQuirks } from "./types.js";
@@ -61,7 +61,7 @@ const NARINFO: RegExp = new RegExp(
     `(?:Deriver: (${BASE_NAME})\\n)?` +
     `(?:System: (${TEXT})\\n)?` +
     `((?:${SIG_LINE})*)` +
-    `(?:CA: (${TEXT})\\n)?$`,
+    `(?:CA: (text|fixed|fixed:r):sha256:([01]${NIX32_CHAR.repeat(51)})\\n)?$`,
 );
 
 /**
@@ -83,14 +83,14 @@ export function fastParseNarInfo(text: string): NarInfo | undefined {
   const deriverText = m[9];
   const system = m[10];
   const sigsText = m[11]!;
-  const caText = m[12];
+  const caMethod = m[12];
+  const caDigest = m[13];
 
-  // Where the values are in `text`, from the lengths of the lines before them: the digits
-  // and references are read from `text` itself (usually flat, so cheaper to read than the
+  // Where the values are in `text`, from the lengths of the lines before them: the sizes and
+  // references are read from `text` itself (usually flat, so cheaper to read than the
   // captures, which are slices of it).
   let pos = 22 + storePathText.length + 6 + url.length + 1;
   if (compression !== undefined) pos += 13 + compression.length + 1;
-  const fileHashAt = pos + 17;
   if (fileHashText !== undefined) pos += 17 + fileHashText.length + 1;
   const fileSizeAt = pos + 10;
   if (fileSizeText !== undefined) pos += 10 + fileSizeText.length + 1;
@@ -123,23 +123,13 @@ export function fastParseNarInfo(text: string): NarInfo | undefined {
     deriver = baseName(deriverText);
     if (deriver === undefined) return undefined;
   }
-  let ca: ContentAddress | undefined;
-  let caHashEncoding: Exclude<HashEncoding, "sri"> = "nix32";
-  if (caText !== undefined) {
-    try {
-      ca = parseContentAddress(caText);
-    } catch {
-      return undefined;
-    }
-    const enc = caEncoding(caText, ca);
-    if (enc === undefined) return undefined;
-    caHashEncoding = enc;
-  }
+  const ca: ContentAddress | undefined =
+    caMethod === undefined ? undefined : { method: CA_METHODS[caMethod]!, hash: sha256(caDigest!) };
 
   const quirks: NarInfoQuirks = {
     narHashEncoding: narHashText.length === 52 ? "nix32" : "base16",
     fileHashEncoding: fileHashText === undefined || fileHashText.length === 52 ? "nix32" : "base16",
-    caHashEncoding,
+    caHashEncoding: "nix32",
     referencesAbsent: false,
     unknownDeriver: false,
     fieldOrder: undefined,
@@ -148,10 +138,9 @@ export function fastParseNarInfo(text: string): NarInfo | undefined {
     storePath,
     url,
     compression,
-    fileHash:
-      fileHashText === undefined ? undefined : sha256(text, fileHashAt, fileHashText.length),
+    fileHash: fileHashText === undefined ? undefined : sha256(fileHashText),
     fileSize,
-    narHash: sha256(text, narHashAt, narHashText.length),
+    narHash: sha256(narHashText),
     narSize,
     references,
     deriver,
@@ -174,22 +163,12 @@ function decimal(text: string, at: number, length: number): number {
   return n;
 }
 
-/**
- * The digest encoding of a `CA` value (same order as src/core/hash.ts: base16, then nix32,
- * then base64; lengths never collide), or undefined for upper-case hex, which could not be
- * printed back exactly.
- */
-export function caEncoding(
-  value: string,
-  ca: ContentAddress,
-): Exclude<HashEncoding, "sri"> | undefined {
-  const digest = value.slice(value.lastIndexOf(":") + 1);
-  const size = HASH_SIZES[ca.hash.algorithm];
-  if (digest.length === size * 2) return /[A-F]/.test(digest) ? undefined : "base16";
-  if (digest.length === nixbase32EncodedLength(size)) return "nix32";
-  // base64 as Nix reads it may be spelled in ways that cannot be printed back: refuse those
-  return base64Encode(ca.hash.digest) === digest ? "base64" : undefined;
-}
+/** The method of each `CA` prefix the regex accepts. */
+const CA_METHODS: Readonly<Record<string, ContentAddressMethod>> = {
+  text: "text",
+  fixed: "flat",
+  "fixed:r": "nar",
+};
 
 /** A base name matched by {@link BASE_NAME}, or undefined when its name is too long. */
 function baseName(text: string): StorePath | undefined {
@@ -257,73 +236,12 @@ function compareBaseNames(text: string, a: number, aEnd: number, b: number, bEnd
   return nameA === nameB ? 0 : nameA < nameB ? -1 : 1;
 }
 
-const NIX32 = "0123456789abcdfghijklmnpqrsvwxyz";
-const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const HEX = "0123456789abcdef";
-/** Digit values of nix32, base64 and hex characters (the regex chose which applies). */
-const NIX32_VALUE: Int32Array = digitTable(NIX32);
-const B64_VALUE: Int32Array = digitTable(B64);
-const HEX_VALUE: Int32Array = digitTable(HEX);
-
-function digitTable(alphabet: string): Int32Array {
-  const t = new Int32Array(128);
-  for (let i = 0; i < alphabet.length; i++) t[alphabet.charCodeAt(i)] = i;
-  return t;
-}
-
-/** A sha256 hash from the digest matched by {@link SHA256_DIGEST} at `text[at..at + length)`. */
-function sha256(text: string, at: number, length: number): Hash {
+/** A sha256 hash from a digest matched by {@link SHA256_DIGEST} (valid: decoding cannot fail). */
+function sha256(digest: string): Hash {
   return {
     algorithm: "sha256",
-    digest: length === 52 ? nix32Sha256(text, at) : hex(text, at, length),
+    digest: digest.length === 52 ? nixbase32Decode(digest) : base16Decode(digest),
   };
-}
-
-/**
- * Decodes 52 nix32 characters (checked by the regex) into 32 bytes, eight characters (five
- * bytes) at a time from the end, where the lowest bits are. The loops in this file count
- * groups with a fixed trip count: alone in a benchmark, V8 ran that form several times faster
- * than a loop whose exit test is on a second induction variable (1.3 -> 0.3 µs per signature).
- */
-function nix32Sha256(t: string, at: number): Uint8Array {
-  const out = new Uint8Array(32);
-  const v = NIX32_VALUE;
-  for (let k = 0; k < 6; k++) {
-    const j = at + 51 - 8 * k;
-    const o = 5 * k;
-    const lo =
-      v[t.charCodeAt(j)]! |
-      (v[t.charCodeAt(j - 1)]! << 5) |
-      (v[t.charCodeAt(j - 2)]! << 10) |
-      (v[t.charCodeAt(j - 3)]! << 15);
-    const hi =
-      v[t.charCodeAt(j - 4)]! |
-      (v[t.charCodeAt(j - 5)]! << 5) |
-      (v[t.charCodeAt(j - 6)]! << 10) |
-      (v[t.charCodeAt(j - 7)]! << 15);
-    out[o] = lo;
-    out[o + 1] = lo >> 8;
-    out[o + 2] = (lo >> 16) | (hi << 4);
-    out[o + 3] = hi >> 4;
-    out[o + 4] = hi >> 12;
-  }
-  // the first four characters: 20 bits, of which the top 4 are zero ([01] in the regex)
-  const last =
-    v[t.charCodeAt(at + 3)]! |
-    (v[t.charCodeAt(at + 2)]! << 5) |
-    (v[t.charCodeAt(at + 1)]! << 10) |
-    (v[t.charCodeAt(at)]! << 15);
-  out[30] = last;
-  out[31] = last >> 8;
-  return out;
-}
-
-function hex(t: string, at: number, length: number): Uint8Array {
-  const out = new Uint8Array(length >> 1);
-  for (let i = 0; i < out.length; i++) {
-    out[i] = (HEX_VALUE[t.charCodeAt(at + 2 * i)]! << 4) | HEX_VALUE[t.charCodeAt(at + 2 * i + 1)]!;
-  }
-  return out;
 }
 
 /**
@@ -335,30 +253,11 @@ function signatures(text: string, start: number, end: number): Signature[] {
   let s = start;
   while (s < end) {
     const colon = text.indexOf(":", s + 5);
-    out.push({ keyName: text.slice(s + 5, colon), sig: base64Sig(text, colon + 1) });
+    out.push({
+      keyName: text.slice(s + 5, colon),
+      sig: base64Decode(text.slice(colon + 1, colon + 89)),
+    });
     s = colon + 90;
   }
-  return out;
-}
-
-/** Decodes the 88 characters of base64 at `t[at..]` (checked by the regex) into 64 bytes. */
-function base64Sig(t: string, at: number): Uint8Array {
-  const out = new Uint8Array(64);
-  const v = B64_VALUE;
-  // 21 groups of four characters make 63 bytes
-  for (let k = 0; k < 21; k++) {
-    const i = at + 4 * k;
-    const o = 3 * k;
-    const n =
-      (v[t.charCodeAt(i)]! << 18) |
-      (v[t.charCodeAt(i + 1)]! << 12) |
-      (v[t.charCodeAt(i + 2)]! << 6) |
-      v[t.charCodeAt(i + 3)]!;
-    out[o] = n >> 16;
-    out[o + 1] = n >> 8;
-    out[o + 2] = n;
-  }
-  // the last group is two characters and "=="
-  out[63] = (v[t.charCodeAt(at + 84)]! << 2) | (v[t.charCodeAt(at + 85)]! >> 4);
   return out;
 }

@@ -18,7 +18,7 @@ import {
 import { formatDigest, formatHash, type Hash, type HashEncoding } from "../core/hash.js";
 import { DEFAULT_STORE_DIR, type StorePath } from "../core/store-path.js";
 import { formatSignature } from "../signing/keys.js";
-import { sameSignature, signatureAsNix } from "./signature-spelling.js";
+import { sameSignature, signatureAsNix } from "../signing/signature-spelling.js";
 import { NARINFO_KEYS, type NarInfo } from "./types.js";
 
 /** Options for {@link printNarInfo}. */

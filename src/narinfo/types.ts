@@ -133,5 +133,5 @@ export function effectiveCompression(info: NarInfo): string {
   return info.compression ?? DEFAULT_COMPRESSION;
 }
 
-/** The largest size accepted in `NarSize`/`FileSize` (sizes are JavaScript numbers). */
-export const MAX_NARINFO_SIZE = Number.MAX_SAFE_INTEGER;
+/** The largest size accepted in `NarSize`/`FileSize` (the grammar's limit, see src/grammar/narinfo.ts). */
+export { MAX_NARINFO_SIZE } from "../grammar/narinfo.js";

@@ -28,8 +28,8 @@
  */
 import * as z from "zod";
 import { ValidationError } from "../core/errors.js";
-import { NarInfoError } from "../grammar/narinfo.js";
-import type { NarInfoJsonOptions } from "../narinfo/json.js";
+import { NarInfoError } from "../narinfo/narinfo-error.js";
+import type { NarInfoJsonOptions, NarInfoJsonValue } from "../narinfo/json.js";
 import { parseNarInfo } from "../narinfo/parse.js";
 import { printNarInfo } from "../narinfo/print.js";
 import type { NarInfo } from "../narinfo/types.js";
@@ -68,12 +68,9 @@ export const NarInfoJson = z
     }),
     flags: z.array(z.string()).optional(),
   })
-  .describe("A parsed narinfo (nix-compat narinfo show)");
+  .describe("A parsed narinfo (nix-compat narinfo show)") satisfies z.ZodType<NarInfoJsonValue>;
 
-/** The TypeScript type of {@link NarInfoJson}. */
-export type NarInfoJsonValue = z.output<typeof NarInfoJson>;
-
-export { type NarInfoJsonOptions, narInfoToJson } from "../narinfo/json.js";
+export { type NarInfoJsonOptions, type NarInfoJsonValue, narInfoToJson } from "../narinfo/json.js";
 
 /**
  * Reads `narinfo show` JSON back into a narinfo, validating every field as the narinfo

@@ -23,7 +23,6 @@ import * as ed from "@noble/ed25519";
 import { sha512 } from "@noble/hashes/sha2.js";
 import { base64Decode, base64Encode } from "../core/base64.js";
 import { MalformedInputError, type NixCompatErrorOptions, quoteInput } from "../core/errors.js";
-import { fastBase64Decode } from "../narinfo/fast-decode.js";
 
 /** Bytes in an ed25519 signature. */
 export const SIGNATURE_SIZE = 64;
@@ -147,7 +146,7 @@ function splitNamed(
   const named = secret ? ` ${quoteInput(name)}` : shown;
   let bytes: Uint8Array;
   try {
-    bytes = fastBase64Decode(b64, size) ?? base64Decode(b64);
+    bytes = base64Decode(b64);
   } catch (err) {
     const detail =
       err instanceof MalformedInputError

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { NarInfoError, printNarInfo } from "../../src/narinfo/index.js";
 import { fastParseNarInfo } from "../../src/narinfo/fast-parse.js";
-import { parseNarInfo, parseNarInfoFully } from "../../src/narinfo/parse.js";
+import { parseNarInfo, parseNarInfoWithGrammar } from "../../src/narinfo/parse.js";
 import { arbNarInfo } from "../../src/testing/narinfo.js";
 import { arbTextMutation, mutateText } from "../../src/testing/text-mutation.js";
 import { fixturePath } from "../support/fixtures.js";
@@ -28,7 +28,7 @@ function outcome(f: () => unknown): Outcome {
  * same error class, code and line.
  */
 function checkAgainstFullParser(text: string): void {
-  const full = outcome(() => parseNarInfoFully(text));
+  const full = outcome(() => parseNarInfoWithGrammar(text));
   const fast = fastParseNarInfo(text);
   if (fast !== undefined) {
     expect(full.ok).toBe(true);
@@ -170,7 +170,7 @@ describe("the narinfo fast path on the cache.nixos.org corpus", () => {
     for (const e of entries) {
       const fast = fastParseNarInfo(e);
       expect(fast).toBeDefined();
-      expect(fast).toStrictEqual(parseNarInfoFully(e));
+      expect(fast).toStrictEqual(parseNarInfoWithGrammar(e));
     }
   });
 });

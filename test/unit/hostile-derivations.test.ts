@@ -29,7 +29,7 @@ import {
   parseDerivationWithGrammar,
   readDerivationJson,
 } from "../../src/derivation/index.js";
-import { NarInfoError } from "../../src/grammar/narinfo.js";
+import { NarInfoError } from "../../src/narinfo/narinfo-error.js";
 import { NarRestoreError } from "../../src/node/nar-restore.js";
 import { JsonValidationError } from "../../src/schemas/validate.js";
 import { runCliInProcess } from "../support/cli-inprocess.js";

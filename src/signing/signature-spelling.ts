@@ -7,7 +7,7 @@
  * @module
  */
 import { base64DecodeAsNix } from "../core/base64.js";
-import { SIGNATURE_SIZE, type Signature } from "../signing/keys.js";
+import { SIGNATURE_SIZE, type Signature } from "./keys.js";
 
 /**
  * A `Sig` value as Nix 2.8 reads it: the key name before the first `:`, then base64 read by
