@@ -50,13 +50,19 @@ export function base64Encode(bytes: Uint8Array): string {
   return out;
 }
 
-/**
- * Decodes padded standard base64, strictly. Throws {@link Base64Error} with the character index.
- * Text in the alphabet takes one pass of table look-ups; anything else is told apart by
- * {@link base64Problem}, which finds the first fault.
- */
+/** Decodes padded standard base64, strictly. Throws {@link Base64Error} with the character index. */
 export function base64Decode(text: string): Uint8Array {
-  const len = text.length;
+  return base64DecodeRange(text, 0, text.length);
+}
+
+/**
+ * Decodes the base64 at `text[start..end)` strictly ({@link base64Decode} of that slice,
+ * without making it; error indexes count from `start`). Text in the alphabet takes one pass
+ * of table look-ups; anything else is told apart by {@link base64Problem}, which finds the
+ * first fault.
+ */
+export function base64DecodeRange(text: string, start: number, end: number): Uint8Array {
+  const len = end - start;
   if (len % 4 !== 0) {
     throw new Base64Error(
       "base64.invalid-length",
@@ -64,41 +70,47 @@ export function base64Decode(text: string): Uint8Array {
     );
   }
   const pad =
-    len === 0 ? 0 : text.charCodeAt(len - 1) !== 61 ? 0 : text.charCodeAt(len - 2) === 61 ? 2 : 1;
+    len === 0 || text.charCodeAt(end - 1) !== 61 ? 0 : text.charCodeAt(end - 2) === 61 ? 2 : 1;
   const out = new Uint8Array((len / 4) * 3 - pad);
-  const full = pad === 0 ? len : len - 4;
+  const quads = (pad === 0 ? len : len - 4) >> 2;
   const t = DECODE;
-  let o = 0;
-  // every table value is 0..63 or -1: an OR of the four is negative exactly when one is bad
+  // every table value is 0..63 or -1: the OR of all of them is negative exactly when one is
+  // bad; the OR of the codes is 256 or more exactly when one is outside the table
   let bad = 0;
-  for (let i = 0; i < full; i += 4) {
+  let codes = 0;
+  for (let k = 0; k < quads; k++) {
+    const i = start + 4 * k;
     const ca = text.charCodeAt(i);
     const cb = text.charCodeAt(i + 1);
     const cc = text.charCodeAt(i + 2);
     const cd = text.charCodeAt(i + 3);
+    codes |= ca | cb | cc | cd;
     const a = t[ca & 0xff]!;
     const b = t[cb & 0xff]!;
     const c = t[cc & 0xff]!;
     const d = t[cd & 0xff]!;
-    // a code of 256 or more makes the last term negative too
-    bad |= a | b | c | d | -((ca | cb | cc | cd) >> 8);
+    bad |= a | b | c | d;
     const n = (a << 18) | (b << 12) | (c << 6) | d;
-    out[o++] = n >> 16;
-    out[o++] = n >> 8;
-    out[o++] = n;
+    const o = 3 * k;
+    out[o] = n >> 16;
+    out[o + 1] = n >> 8;
+    out[o + 2] = n;
   }
   if (pad !== 0) {
-    const ca = text.charCodeAt(full);
-    const cb = text.charCodeAt(full + 1);
-    const cc = pad === 2 ? 65 : text.charCodeAt(full + 2);
+    const i = start + 4 * quads;
+    const ca = text.charCodeAt(i);
+    const cb = text.charCodeAt(i + 1);
+    const cc = pad === 2 ? 65 : text.charCodeAt(i + 2);
+    codes |= ca | cb | cc;
     const a = t[ca & 0xff]!;
     const b = t[cb & 0xff]!;
     const c = pad === 2 ? 0 : t[cc & 0xff]!;
-    bad |= a | b | c | -((ca | cb | cc) >> 8);
+    bad |= a | b | c;
     const n = (a << 18) | (b << 12) | (c << 6);
-    out[o++] = n >> 16;
-    if (pad === 1) out[o++] = n >> 8;
-    if (bad >= 0 && (pad === 2 ? n & 0xffff : n & 0xff) !== 0) {
+    const o = 3 * quads;
+    out[o] = n >> 16;
+    if (pad === 1) out[o + 1] = n >> 8;
+    if (bad >= 0 && codes < 256 && (pad === 2 ? n & 0xffff : n & 0xff) !== 0) {
       throw new Base64Error(
         "base64.non-zero-padding",
         "invalid base64 string: non-zero bits before the padding",
@@ -106,7 +118,7 @@ export function base64Decode(text: string): Uint8Array {
       );
     }
   }
-  if (bad < 0) throw base64Problem(text, pad);
+  if (bad < 0 || codes >= 256) throw base64Problem(text.slice(start, end), pad);
   return out;
 }
 

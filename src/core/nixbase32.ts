@@ -78,12 +78,21 @@ export function isNixbase32(text: string): boolean {
 
 /**
  * Decodes nixbase32 text. Throws {@link Nixbase32Error} with the character index for a
- * character outside the alphabet or non-zero leftover bits. Valid text takes one pass that
- * collects 5 bits per character from the end (where the lowest bits are); anything else is
- * told apart by {@link nixbase32Problem}, which finds the first fault.
+ * character outside the alphabet or non-zero leftover bits.
  */
 export function nixbase32Decode(text: string): Uint8Array {
-  const len = text.length;
+  return nixbase32DecodeRange(text, 0, text.length);
+}
+
+/**
+ * Decodes the nixbase32 text at `text[start..end)` ({@link nixbase32Decode} of that slice,
+ * without making it; error indexes count from `start`). Valid text takes one pass: eight
+ * characters (five bytes) at a time from the end, where the lowest bits are, then the few
+ * left at the start; anything else is told apart by {@link nixbase32Problem}, which finds the
+ * first fault.
+ */
+export function nixbase32DecodeRange(text: string, start: number, end: number): Uint8Array {
+  const len = end - start;
   const size = nixbase32DecodedLength(len);
   if (nixbase32EncodedLength(size) !== len) {
     throw new Nixbase32Error(
@@ -93,24 +102,61 @@ export function nixbase32Decode(text: string): Uint8Array {
   }
   const out = new Uint8Array(size);
   const t = DECODE_TABLE;
+  // every table value is 0..31 or -1: the OR of all of them is negative exactly when one is
+  // bad; the OR of the codes is 256 or more exactly when one is outside the table
+  let bad = 0;
+  let codes = 0;
+  const groups = len >> 3;
+  // a fixed trip count: V8 runs this form several times faster than a loop whose exit test
+  // is on a second induction variable
+  for (let k = 0; k < groups; k++) {
+    const j = end - 1 - 8 * k;
+    const c0 = text.charCodeAt(j);
+    const c1 = text.charCodeAt(j - 1);
+    const c2 = text.charCodeAt(j - 2);
+    const c3 = text.charCodeAt(j - 3);
+    const c4 = text.charCodeAt(j - 4);
+    const c5 = text.charCodeAt(j - 5);
+    const c6 = text.charCodeAt(j - 6);
+    const c7 = text.charCodeAt(j - 7);
+    codes |= c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7;
+    const d0 = t[c0 & 0xff]!;
+    const d1 = t[c1 & 0xff]!;
+    const d2 = t[c2 & 0xff]!;
+    const d3 = t[c3 & 0xff]!;
+    const d4 = t[c4 & 0xff]!;
+    const d5 = t[c5 & 0xff]!;
+    const d6 = t[c6 & 0xff]!;
+    const d7 = t[c7 & 0xff]!;
+    bad |= d0 | d1 | d2 | d3 | d4 | d5 | d6 | d7;
+    const lo = d0 | (d1 << 5) | (d2 << 10) | (d3 << 15);
+    const hi = d4 | (d5 << 5) | (d6 << 10) | (d7 << 15);
+    const o = 5 * k;
+    out[o] = lo;
+    out[o + 1] = lo >> 8;
+    out[o + 2] = (lo >> 16) | (hi << 4);
+    out[o + 3] = hi >> 4;
+    out[o + 4] = hi >> 12;
+  }
+  // the characters before the groups: 5 bits each, whole bytes from byte 5 * groups on, and
+  // the bits left over must be zero
   let acc = 0;
   let bits = 0;
-  let o = 0;
-  // every table value is 0..31 or -1: the OR of all of them is negative exactly when one is bad
-  let bad = 0;
-  for (let i = len - 1; i >= 0; i--) {
+  let o = 5 * groups;
+  for (let i = end - 1 - 8 * groups; i >= start; i--) {
     const code = text.charCodeAt(i);
+    codes |= code;
     const d = t[code & 0xff]!;
-    bad |= d | -(code >> 8);
+    bad |= d;
     acc |= (d & 31) << bits;
     bits += 5;
     if (bits >= 8) {
-      if (o < size) out[o++] = acc;
+      out[o++] = acc;
       acc >>>= 8;
       bits -= 8;
     }
   }
-  if (bad < 0 || acc !== 0) throw nixbase32Problem(text, size);
+  if (bad < 0 || codes >= 256 || acc !== 0) throw nixbase32Problem(text.slice(start, end), size);
   return out;
 }
 

@@ -28,10 +28,10 @@
  * @module
  */
 import { base16Decode } from "../core/base16.js";
-import { base64Decode } from "../core/base64.js";
+import { base64DecodeRange } from "../core/base64.js";
 import type { ContentAddress, ContentAddressMethod } from "../core/content-address.js";
 import type { Hash } from "../core/hash.js";
-import { nixbase32Decode } from "../core/nixbase32.js";
+import { nixbase32DecodeRange } from "../core/nixbase32.js";
 import { MAX_STORE_PATH_NAME_LENGTH, type StorePath } from "../core/store-path.js";
 import type { Signature } from "../signing/keys.js";
 import { MAX_NARINFO_SIZE, type NarInfo, type NarInfoQuirks } from "./types.js";
@@ -86,11 +86,12 @@ export function fastParseNarInfo(text: string): NarInfo | undefined {
   const caMethod = m[12];
   const caDigest = m[13];
 
-  // Where the values are in `text`, from the lengths of the lines before them: the sizes and
-  // references are read from `text` itself (usually flat, so cheaper to read than the
-  // captures, which are slices of it).
+  // Where the values are in `text`, from the lengths of the lines before them: the digits,
+  // digests and references are read from `text` itself (usually flat, so cheaper to read
+  // than the captures, which are slices of it).
   let pos = 22 + storePathText.length + 6 + url.length + 1;
   if (compression !== undefined) pos += 13 + compression.length + 1;
+  const fileHashAt = pos + 17;
   if (fileHashText !== undefined) pos += 17 + fileHashText.length + 1;
   const fileSizeAt = pos + 10;
   if (fileSizeText !== undefined) pos += 10 + fileSizeText.length + 1;
@@ -124,7 +125,9 @@ export function fastParseNarInfo(text: string): NarInfo | undefined {
     if (deriver === undefined) return undefined;
   }
   const ca: ContentAddress | undefined =
-    caMethod === undefined ? undefined : { method: CA_METHODS[caMethod]!, hash: sha256(caDigest!) };
+    caMethod === undefined
+      ? undefined
+      : { method: CA_METHODS[caMethod]!, hash: sha256(caDigest!, 0, 52) };
 
   const quirks: NarInfoQuirks = {
     narHashEncoding: narHashText.length === 52 ? "nix32" : "base16",
@@ -138,9 +141,10 @@ export function fastParseNarInfo(text: string): NarInfo | undefined {
     storePath,
     url,
     compression,
-    fileHash: fileHashText === undefined ? undefined : sha256(fileHashText),
+    fileHash:
+      fileHashText === undefined ? undefined : sha256(text, fileHashAt, fileHashText.length),
     fileSize,
-    narHash: sha256(narHashText),
+    narHash: sha256(text, narHashAt, narHashText.length),
     narSize,
     references,
     deriver,
@@ -236,11 +240,17 @@ function compareBaseNames(text: string, a: number, aEnd: number, b: number, bEnd
   return nameA === nameB ? 0 : nameA < nameB ? -1 : 1;
 }
 
-/** A sha256 hash from a digest matched by {@link SHA256_DIGEST} (valid: decoding cannot fail). */
-function sha256(digest: string): Hash {
+/**
+ * A sha256 hash from the digest matched by {@link SHA256_DIGEST} at `text[at..at + length)`
+ * (valid, so decoding cannot fail).
+ */
+function sha256(text: string, at: number, length: number): Hash {
   return {
     algorithm: "sha256",
-    digest: digest.length === 52 ? nixbase32Decode(digest) : base16Decode(digest),
+    digest:
+      length === 52
+        ? nixbase32DecodeRange(text, at, at + 52)
+        : base16Decode(text.slice(at, at + length)),
   };
 }
 
@@ -255,7 +265,7 @@ function signatures(text: string, start: number, end: number): Signature[] {
     const colon = text.indexOf(":", s + 5);
     out.push({
       keyName: text.slice(s + 5, colon),
-      sig: base64Decode(text.slice(colon + 1, colon + 89)),
+      sig: base64DecodeRange(text, colon + 1, colon + 89),
     });
     s = colon + 90;
   }
