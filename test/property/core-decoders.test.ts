@@ -5,9 +5,13 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { base64Decode, base64Encode } from "../../src/core/base64.js";
+import { base64Decode, base64DecodeRange, base64Encode } from "../../src/core/base64.js";
 import { MalformedInputError } from "../../src/core/errors.js";
-import { nixbase32Decode, nixbase32Encode } from "../../src/core/nixbase32.js";
+import {
+  nixbase32Decode,
+  nixbase32DecodeRange,
+  nixbase32Encode,
+} from "../../src/core/nixbase32.js";
 
 const RUNS = Number(process.env.NIX_COMPAT_PROPERTY_RUNS ?? 500);
 
@@ -99,7 +103,14 @@ describe("the core decoders read as the character-by-character definitions", () 
   it("base64Decode: same bytes, or the same error code and index", () => {
     fc.assert(
       fc.property(texts(B64, base64Encode), (ts) => {
-        for (const t of ts) expect(outcome(() => base64Decode(t))).toEqual(base64Reference(t));
+        for (const t of ts) {
+          expect(outcome(() => base64Decode(t))).toEqual(base64Reference(t));
+          // a range of a longer string reads as that slice
+          const around = `=A${t}==`;
+          expect(outcome(() => base64DecodeRange(around, 2, 2 + t.length))).toEqual(
+            base64Reference(t),
+          );
+        }
       }),
       { numRuns: RUNS },
     );
@@ -113,6 +124,10 @@ describe("the core decoders read as the character-by-character definitions", () 
       fc.property(texts(NIX32, nixbase32Encode), (ts) => {
         for (const t of ts) {
           expect(outcome(() => nixbase32Decode(t))).toEqual(nixbase32Reference(t));
+          const around = `e0${t}zE`;
+          expect(outcome(() => nixbase32DecodeRange(around, 2, 2 + t.length))).toEqual(
+            nixbase32Reference(t),
+          );
         }
       }),
       { numRuns: RUNS },
