@@ -99,7 +99,7 @@ describe("the narinfo grammar and the fast path", () => {
         fc.array(mutation, { minLength: 1, maxLength: 3 }),
         (info, ms) => checkText(mutateText(printNarInfo(info), ms)),
       ),
-      { numRuns: RUNS * 3 },
+      { numRuns: RUNS * 5 },
     );
   });
 
