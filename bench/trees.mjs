@@ -8,8 +8,7 @@ import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:
 import { join } from "node:path";
 
 /** Where generated trees go: $NAR_BENCH_DIR, else /dev/shm when present, else /tmp. */
-export const TREE_DIR =
-  process.env.NAR_BENCH_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : "/tmp");
+export const TREE_DIR = process.env.NAR_BENCH_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : "/tmp");
 
 // Deterministic pseudo-random bytes (xorshift), one 1 MiB block reused at varying offsets.
 let seed = 0x9e3779b9;

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { MalformedInputError } from "../core/errors.js";
 
 /** Entry kinds of a directory job's result. */
 export const ENTRY_REGULAR = 0;
@@ -109,8 +110,8 @@ export type FsJobRun = (job: FsJob, spare: ArrayBuffer | undefined) => FsResult;
  * as the worker's program too.
  */
 export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
-  const EXCL = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL;
-  const CREATE = EXCL | fs.constants.O_NOFOLLOW;
+  const C = fs.constants;
+  const CREATE = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
   let execMode = -1;
   const bytesOf = (s: string) => Buffer.from(s, "latin1");
   const fsPath = (s: string) => (/^[\x00-\x7f]*$/.test(s) ? s : bytesOf(s));
@@ -268,4 +269,15 @@ export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
   }
   return (job, spare) =>
     job.op === "dir" ? dir(job, spare) : job.op === "read" ? read(job, spare) : write(job);
+}
+
+/** The error a job's failure stands for: the dump's `nar.file-changed`, or the system error. */
+export function failureError(f: FsJobFailure): Error {
+  if (f.kind === "changed") return new MalformedInputError("nar.file-changed", f.message);
+  return Object.assign(new Error(f.message), {
+    code: f.code,
+    errno: f.errno,
+    syscall: f.syscall,
+    path: f.path,
+  });
 }

@@ -12,18 +12,35 @@
  * @module
  */
 import * as fs from "node:fs";
-import { availableParallelism } from "node:os";
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { availableParallelism, loadavg } from "node:os";
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  Worker,
+} from "node:worker_threads";
 import { type FsJob, fsJobRunner, type FsJobRun, type FsResult } from "./fs-jobs.js";
+
+const threadsFromEnv = Number.parseInt(process.env.NIX_COMPAT_IO_THREADS ?? "", 10);
 
 /**
  * Worker threads of the I/O pool: `NIX_COMPAT_IO_THREADS` when set (0 turns the pool off and
  * runs every job on the main thread), else 2 (1 on a single-core machine).
  */
-export const IO_THREADS = ((): number => {
-  const env = Number.parseInt(process.env.NIX_COMPAT_IO_THREADS ?? "", 10);
-  return Number.isSafeInteger(env) && env >= 0 ? env : Math.min(2, availableParallelism());
-})();
+export const IO_THREADS =
+  Number.isSafeInteger(threadsFromEnv) && threadsFromEnv >= 0
+    ? threadsFromEnv
+    : Math.min(2, availableParallelism());
+
+/**
+ * Whether the default pool starts only when a core is idle: the 1-minute load average plus
+ * one at most the number of cores. Workers cost CPU of their own (about 0.1 s each to start
+ * on the machines measured), which on a machine with no idle core only slows the work down.
+ * Off when `NIX_COMPAT_IO_THREADS` is set.
+ */
+export const IO_POOL_NEEDS_IDLE_CORE = !(
+  Number.isSafeInteger(threadsFromEnv) && threadsFromEnv >= 0
+);
 
 /** Jobs sent to one worker at a time at most (the rest wait in the pool's queue). */
 export const IO_JOBS_PER_WORKER = 2;
@@ -34,7 +51,7 @@ export const IO_POOL_START_JOBS = 16;
 export const IO_POOL_START_BYTES = 1 << 24;
 
 /** Spare buffers the pool keeps for reuse. */
-const MAX_SPARES = 16;
+const MAX_SPARES = 8;
 
 /** A job handed to the pool: wait for it with {@link IoPool.wait}. */
 export interface IoTicket {
@@ -89,8 +106,14 @@ export class IoPool {
   /** Jobs run by the workers so far. */
   workerJobs = 0;
 
-  /** A pool of `threads` workers, started by {@link IoPool.start}. */
-  constructor(private readonly threads: number) {}
+  /**
+   * A pool of `threads` workers, started by {@link IoPool.start}; with `needsIdleCore`, only
+   * when a core is idle then (see {@link IO_POOL_NEEDS_IDLE_CORE}).
+   */
+  constructor(
+    private readonly threads: number,
+    private readonly needsIdleCore = false,
+  ) {}
 
   /**
    * Starts the workers (once). Starting one costs about as much CPU as a 20 MB dump, so
@@ -100,6 +123,7 @@ export class IoPool {
   start(): void {
     if (this.started) return;
     this.started = true;
+    if (this.needsIdleCore && loadavg()[0]! + 1 > availableParallelism()) return;
     for (let i = 0; i < this.threads; i++) {
       try {
         const { port1, port2 } = new MessageChannel();
@@ -164,6 +188,12 @@ export class IoPool {
     return r;
   }
 
+  /** A buffer of at least `size` bytes: a spare one, or a new one. */
+  spare(size: number): ArrayBuffer {
+    const i = this.spares.findIndex((b) => b.byteLength >= size);
+    return i >= 0 ? this.spares.splice(i, 1)[0]! : new ArrayBuffer(size);
+  }
+
   /** Gives a buffer back for reuse. */
   recycle(buffer: ArrayBuffer | undefined): void {
     if (buffer !== undefined && buffer.byteLength > 0 && this.spares.length < MAX_SPARES)
@@ -184,7 +214,7 @@ export class IoPool {
   collect(): number {
     let got = 0;
     for (const lane of this.lanes) {
-      for (let m = receiveMessageOnPort(lane.port); m !== undefined; ) {
+      for (let m = receiveMessageOnPort(lane.port); m !== undefined;) {
         const msg = m.message as { ready?: true; id?: number; result?: FsResult };
         if (msg.ready) lane.ready = true;
         else {
@@ -217,5 +247,5 @@ let shared: IoPool | undefined;
 
 /** The process's I/O pool (made on first use with {@link IO_THREADS} workers). */
 export function ioPool(): IoPool {
-  return (shared ??= new IoPool(IO_THREADS));
+  return (shared ??= new IoPool(IO_THREADS, IO_POOL_NEEDS_IDLE_CORE));
 }

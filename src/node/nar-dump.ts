@@ -23,7 +23,7 @@ import {
   ENTRY_EXECUTABLE,
   ENTRY_REGULAR,
   ENTRY_SYMLINK,
-  type FsJobFailure,
+  failureError,
   type ReadResult,
 } from "./fs-jobs.js";
 import { type IoPool, type IoTicket, ioPool } from "./io-pool.js";
@@ -37,8 +37,8 @@ export const DUMP_BUFFER_SIZE = 1 << 20;
 /** Files up to this size are read with their directory (one job per directory): 64 KiB. */
 export const DUMP_SMALL_FILE = 1 << 16;
 
-/** Large files are read in ranges of this size (handed on without a copy): 2 MiB. */
-export const DUMP_READ_CHUNK = 1 << 21;
+/** Large files are read in ranges of this size (handed on without a copy): 1 MiB. */
+export const DUMP_READ_CHUNK = 1 << 20;
 
 /** Jobs read ahead of the output at most (each holds at most {@link DUMP_READ_CHUNK} bytes). */
 export const DUMP_WINDOW = 8;
@@ -74,16 +74,6 @@ interface Frame {
   /** What is read ahead for entry i (directories and large files). */
   readonly ahead: (Ahead | undefined)[];
   next: number;
-}
-
-function rethrown(f: FsJobFailure): Error {
-  if (f.kind === "changed") return new MalformedInputError("nar.file-changed", f.message);
-  return Object.assign(new Error(f.message), {
-    code: f.code,
-    errno: f.errno,
-    syscall: f.syscall,
-    path: f.path,
-  });
 }
 
 function unsupported(path: string): Error {
@@ -147,7 +137,8 @@ class Dumper {
   close(): void {
     this.done = true;
     for (const g of this.groups) for (const a of g) for (const t of a.tickets) this.pool.abandon(t);
-    for (const f of this.stack) for (const a of f.ahead) a?.tickets.forEach((t) => this.pool.abandon(t));
+    for (const f of this.stack)
+      for (const a of f.ahead) a?.tickets.forEach((t) => this.pool.abandon(t));
     this.file?.tickets.forEach((t) => this.pool.abandon(t));
     this.groups.length = 0;
     this.stack.length = 0;
@@ -191,7 +182,7 @@ class Dumper {
       const list = top.list;
       const i = top.next;
       if (i >= list.names.length) {
-        if (list.failure !== undefined) throw rethrown(list.failure);
+        if (list.failure !== undefined) throw failureError(list.failure);
         this.stack.pop();
         this.pool.recycle(list.data);
         out.close();
@@ -203,12 +194,12 @@ class Dumper {
       const path = `${top.path}/${name}`;
       const kind = list.kinds[i]!;
       if (i === list.failedAt && kind !== ENTRY_REGULAR && kind !== ENTRY_EXECUTABLE)
-        throw rethrown(list.failure!);
+        throw failureError(list.failure!);
       out.entry(name);
       if (kind === ENTRY_REGULAR || kind === ENTRY_EXECUTABLE) {
         const size = list.sizes[i]!;
         out.regular(size, kind === ENTRY_EXECUTABLE);
-        if (i === list.failedAt) throw rethrown(list.failure!);
+        if (i === list.failedAt) throw failureError(list.failure!);
         const at = list.offsets[i]!;
         if (at >= 0 || size === 0) {
           const bytes = new Uint8Array(list.data, at < 0 ? 0 : at, size);
@@ -241,7 +232,7 @@ class Dumper {
   /** Enters a directory: takes its listing, plans what to read ahead in it. */
   private enter(path: string, ahead: Ahead): void {
     const list = this.take(ahead) as DirResult;
-    if (list.failedAt === -1) throw rethrown(list.failure!);
+    if (list.failedAt === -1) throw failureError(list.failure!);
     const plan: (Ahead | undefined)[] = [];
     const group: Ahead[] = [];
     for (let i = 0; i < list.names.length; i++) {
@@ -331,7 +322,7 @@ class Dumper {
     if (r.failure !== undefined) {
       this.pool.recycle(r.data);
       this.file = undefined;
-      throw rethrown(r.failure);
+      throw failureError(r.failure);
     }
     const n = Math.min(DUMP_READ_CHUNK, this.fileLeft);
     this.fileLeft -= n;
