@@ -1,6 +1,7 @@
 // The parallel I/O pipelines (issue 16): dump and restore through a started I/O pool give the
 // same bytes and trees as without one, whatever the chunking, and fail as clearly.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   mkdirSync,
   mkdtempSync,
@@ -17,6 +18,7 @@ import { dumpPathChunks, dumpPathToBytes } from "../../src/node/nar-dump.js";
 import { restoreNar } from "../../src/node/nar-restore.js";
 import { IoPool } from "../../src/node/io-pool.js";
 import { snapshot } from "../support/nar-fs.js";
+import { FILE_HASH_RANGES_FROM, hashFileSync } from "../../src/node/file-hash.js";
 
 const work = mkdtempSync(join(tmpdir(), "nix-compat-parallel-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -110,6 +112,7 @@ describe("parallel restore", () => {
 
   it("restores the same tree with workers and without, from any chunking", async () => {
     const want = snapshot(tree);
+    const before = started.workerJobs;
     for (const [i, pool] of [started, inline, started].entries()) {
       const dest = join(work, `out${i}`);
       const chunks = i === 2 ? [nar.subarray(0, 1000), nar.subarray(1000)] : nar;
@@ -117,6 +120,7 @@ describe("parallel restore", () => {
       expect(snapshot(dest)).toEqual(want);
       expect(Buffer.from(dumpPathToBytes(dest)).equals(Buffer.from(nar))).toBe(true);
     }
+    expect(started.workerJobs).toBeGreaterThan(before);
   });
 
   it("never writes outside the destination and says what it left", async () => {
@@ -127,5 +131,22 @@ describe("parallel restore", () => {
     ).rejects.toMatchObject({ message: /restore stopped; '.*' was left incomplete/ });
     const outside = readFileSync(join(tree, "big.bin"));
     expect(outside.length).toBe(5 * (1 << 20) + 13);
+  });
+});
+
+describe("parallel hash file", () => {
+  it("hashes a large file read ahead in ranges as read whole", () => {
+    const path = join(work, "large.bin");
+    const bytes = Buffer.alloc(FILE_HASH_RANGES_FROM + 12345);
+    for (let i = 0; i < bytes.length; i += 4096) bytes[i] = i >>> 12;
+    writeFileSync(path, bytes);
+    const want = createHash("sha256").update(bytes).digest();
+    const before = started.workerJobs;
+    expect(Buffer.from(hashFileSync("sha256", path, started)).equals(want)).toBe(true);
+    expect(started.workerJobs).toBeGreaterThan(before);
+    expect(Buffer.from(hashFileSync("sha256", path, inline)).equals(want)).toBe(true);
+    expect(Buffer.from(hashFileSync("sha1", path, started))).toEqual(
+      createHash("sha1").update(bytes).digest(),
+    );
   });
 });
