@@ -12,13 +12,15 @@ export const TREE_DIR = process.env.NAR_BENCH_DIR ?? (existsSync("/dev/shm") ? "
 
 // Deterministic pseudo-random bytes (xorshift), one 1 MiB block reused at varying offsets.
 let seed = 0x9e3779b9;
-function rand() {
+/** The next deterministic pseudo-random number in [0, 1) (xorshift, one sequence per process). */
+export function rand() {
   seed ^= seed << 13;
   seed ^= seed >>> 17;
   seed ^= seed << 5;
   return (seed >>> 0) / 0x1_0000_0000;
 }
-const block = Buffer.alloc(1 << 20);
+/** 1 MiB of deterministic pseudo-random bytes. */
+export const block = Buffer.alloc(1 << 20);
 for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((rand() * 0x1_0000_0000) >>> 0, i);
 
 function writeBig(path, size) {
