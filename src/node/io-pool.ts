@@ -88,7 +88,12 @@ port.on("message", ({ id, job, spare }) => {
   } catch (e) {
     result = { data: spare ?? new ArrayBuffer(0), failure: { kind: "system", message: String((e && e.message) || e) } };
   }
-  post({ id, result }, result.data && result.data.byteLength > 0 ? [result.data] : []);
+  try {
+    post({ id, result }, result.data && result.data.byteLength > 0 ? [result.data] : []);
+  } catch (e) {
+    // (a result that cannot be sent must still be answered, or the main thread waits on)
+    post({ id, result: { data: new ArrayBuffer(0), failure: { kind: "system", message: String((e && e.message) || e) } } }, []);
+  }
 });
 post({ ready: true }, []);
 `;
@@ -196,12 +201,18 @@ export class IoPool {
 
   /** Gives a buffer back for reuse. */
   recycle(buffer: ArrayBuffer | undefined): void {
-    if (buffer !== undefined && buffer.byteLength > 0 && this.spares.length < MAX_SPARES)
+    if (
+      buffer !== undefined &&
+      buffer.byteLength > 0 &&
+      this.spares.length < MAX_SPARES &&
+      !this.spares.includes(buffer)
+    )
       this.spares.push(buffer);
   }
 
-  /** Gives up on `t` (its result is dropped, its buffer reused). */
+  /** Gives up on `t` (its result is dropped, its buffer reused; once, however often called). */
   abandon(t: IoTicket): void {
+    if (t.abandoned) return;
     t.abandoned = true;
     if (t.state === "queued") {
       const i = this.queue.indexOf(t);
