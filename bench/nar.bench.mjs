@@ -17,6 +17,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { bestOf, bestOfEach, CLI, HAVE_NIX, printTable, ratio, WORK_DIR } from "./lib.mjs";
+import { block, rand } from "./trees.mjs";
 
 // Like lib.mjs's measureShell, but also records CPU time (user + sys): on a shared, loaded
 // machine wall time is noisy and CPU time is the fairer comparison.
@@ -35,16 +36,6 @@ function measureShell(line) {
 const RUNS = Number(process.env.NAR_BENCH_RUNS ?? 5);
 const NODE = process.execPath;
 
-// Deterministic pseudo-random bytes (xorshift), cheap enough for ~260 MB once.
-let seed = 0x9e3779b9;
-function rand() {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 0x1_0000_0000;
-}
-const block = Buffer.alloc(1 << 20);
-for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((rand() * 0x1_0000_0000) >>> 0, i);
 function bytesOf(size) {
   const off = Math.floor(rand() * (block.length - Math.min(size, block.length)));
   if (size <= block.length) return block.subarray(off, off + size);

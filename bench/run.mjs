@@ -44,6 +44,8 @@ for (const suite of suites) {
     const r = spawnSync(node, ["--expose-gc", join(REPO_ROOT, "bench", suite)], {
       stdio: "inherit",
       cwd: REPO_ROOT,
+      // (a suite that measures every Node side by side itself runs only at index 0)
+      env: { ...process.env, NIX_COMPAT_BENCH_NODE_INDEX: String(i) },
     });
     if (r.status !== 0) console.log(`(suite ${suite} on ${versions[i]} exited with ${r.status})`);
   }

@@ -2,208 +2,349 @@
  * Dumping a filesystem path as a NAR (Node only), byte-identical to `nix-store --dump`.
  *
  * Symlinks are not followed, the executable flag is the owner's x bit, directory entries are
- * sorted as bytes (names are handled as raw bytes throughout, so non-UTF-8 names work). The
- * hot path is a resumable loop that reads files straight into one reused output buffer: one
- * `lstat`, `open`, `read` and `close` per small file (as Nix), 1 MiB reads for large ones.
- * Its output is pinned to the declarative encoder by a property test.
+ * sorted as bytes (names are handled as raw bytes throughout, so non-UTF-8 names work).
+ *
+ * The work is a pipeline: the I/O pool's worker threads (io-pool.ts) read directories ahead
+ * (names, `lstat` of each entry, small files' contents, symlink targets) and large files in
+ * {@link DUMP_READ_CHUNK} ranges, while the main thread frames the NAR (nar-buffer-emitter.ts)
+ * into one reused output buffer and hands it, and large files' chunks as they are, to the
+ * consumer (stdout, a hash). At most {@link DUMP_WINDOW} jobs are ahead of the output, so
+ * memory stays bounded whatever the tree; the order of the output is the NAR's, fixed. A job
+ * no worker has started when the output needs it runs on the main thread.
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from "node:fs";
+import { lstatSync, readlinkSync } from "node:fs";
 import { readBuffer } from "./read-buffer.js";
-import { padLength, writeU64 } from "../codecs/wire-bytes.js";
+import {
+  type DirResult,
+  ENTRY_DIRECTORY,
+  ENTRY_EXECUTABLE,
+  ENTRY_REGULAR,
+  ENTRY_SYMLINK,
+  failureError,
+  type ReadResult,
+} from "./fs-jobs.js";
+import { type IoPool, type IoTicket, ioPool } from "./io-pool.js";
 import { MalformedInputError } from "../core/errors.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
-import { NAR_HEADERS } from "../nar/nar-tokens.js";
+import { NAR_EMIT_MAX_HEADER, NarBufferEmitter } from "../nar/nar-buffer-emitter.js";
 
 /** Default size of the output buffer of {@link dumpPathChunks}: 1 MiB. */
 export const DUMP_BUFFER_SIZE = 1 << 20;
+
+/** Files up to this size are read with their directory (one job per directory): 64 KiB. */
+export const DUMP_SMALL_FILE = 1 << 16;
+
+/** Large files are read in ranges of this size (handed on without a copy): 1 MiB. */
+export const DUMP_READ_CHUNK = 1 << 20;
+
+/** Jobs read ahead of the output at most (each holds at most {@link DUMP_READ_CHUNK} bytes). */
+export const DUMP_WINDOW = 8;
 
 /** Options of {@link dumpPathChunks}. */
 export interface DumpOptions {
   /** Output buffer size (default {@link DUMP_BUFFER_SIZE}). */
   readonly bufferSize?: number;
+  /** The I/O pool (default: the process's, see io-pool.ts). */
+  readonly pool?: IoPool;
 }
 
-const H = NAR_HEADERS;
 /** Room kept for one step's fixed pieces (an entry with a 255-byte name and a symlink node
  * with a 4095-byte target take less than 5 KiB). */
 const RESERVE = 8192;
-const NON_ASCII = /[^\x00-\x7f]/;
 
-/** A directory being dumped: its path (one character per byte), its sorted names, the next. */
+/** Something the output will need, in NAR order: a directory's listing or a large file's ranges. */
+interface Ahead {
+  readonly path: string;
+  /** A directory (its listing) or a large file of `size` bytes. */
+  readonly dir: boolean;
+  readonly size: number;
+  /** Next offset to hand out (a directory: 0 before, 1 after). */
+  sent: number;
+  /** Handed-out jobs, oldest first. */
+  readonly tickets: IoTicket[];
+}
+
+/** A directory being dumped: its path (one character per byte), listing and next entry. */
 interface Frame {
   readonly path: string;
-  readonly ascii: boolean;
-  readonly names: string[];
+  readonly list: DirResult;
+  /** What is read ahead for entry i (directories and large files). */
+  readonly ahead: (Ahead | undefined)[];
   next: number;
 }
 
+function unsupported(path: string): Error {
+  return new MalformedInputError(
+    "nar.unsupported-file-type",
+    `file '${Buffer.from(path, "latin1").toString()}' has an unsupported type`,
+  );
+}
+
 /**
- * The dump as a resumable loop (no generator, no recursion): {@link Dumper.next} fills the
- * buffer and returns it. Paths and names are kept as strings of one character per byte
- * ("latin1"): `readdir` gives them so without a Buffer per name, their default sort is the
- * byte order Nix uses, and they are written out (and handed to the filesystem, as Buffers
- * unless ASCII) byte for byte.
+ * The dump as a resumable loop (no generator, no recursion): {@link Dumper.next} returns the
+ * next chunk. Paths and names are strings of one character per byte ("latin1"): `readdir`
+ * gives them so without a Buffer per name, their default sort is the byte order Nix uses.
  */
 class Dumper {
-  private readonly buf: Buffer;
+  private readonly out: NarBufferEmitter;
   private readonly size: number;
-  private at = 0;
   private readonly stack: Frame[] = [];
-  private fd = -1;
-  private left = 0;
-  private fileSize = 0;
-  private filePath = "";
+  /** Read-ahead groups, innermost directory last; each in NAR order. */
+  private readonly groups: Ahead[][] = [];
+  private inFlight = 0;
+  /** The large file being output: its read-ahead and bytes left. */
+  private file: Ahead | undefined;
+  private fileLeft = 0;
+  /** A chunk handed out as it is: recycled on the next call. */
+  private lent: ArrayBuffer | undefined;
+  /** A file's size whose padding and `)` are due (after its last chunk), else -1. */
+  private endSize = -1;
+  /** Contents that did not fit in the output buffer, and their file's size. */
+  private spill: Uint8Array | undefined;
+  private spillSize = 0;
   private done = false;
 
-  constructor(root: string, size: number) {
+  constructor(
+    root: string,
+    size: number,
+    private readonly pool: IoPool,
+  ) {
     this.size = size;
-    this.buf = readBuffer(size);
-    this.put(H.magic);
-    this.child(root, !NON_ASCII.test(root));
+    this.out = new NarBufferEmitter(readBuffer(size));
+    this.out.magic();
+    const st = lstatSync(/^[\x00-\x7f]*$/.test(root) ? root : Buffer.from(root, "latin1"));
+    if (st.isFile()) {
+      const exec = (st.mode & 0o100) !== 0;
+      this.out.regular(st.size, exec);
+      const a = this.aheadOf(root, false, st.size);
+      this.groups.push([a]);
+      this.fill();
+      this.startFile(a, st.size);
+    } else if (st.isDirectory()) {
+      this.out.directory();
+      this.enter(root, this.aheadOf(root, true, 0));
+    } else if (st.isSymbolicLink()) {
+      const fsPath = /^[\x00-\x7f]*$/.test(root) ? root : Buffer.from(root, "latin1");
+      this.out.symlink(readlinkSync(fsPath, { encoding: "latin1" }));
+      this.done = true;
+    } else throw unsupported(root);
   }
 
-  /** Closes the file being read, if any (when the consumer stops early). */
+  /** Stops: abandons what is read ahead. */
   close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    this.done = true;
+    for (const g of this.groups) for (const a of g) for (const t of a.tickets) this.pool.abandon(t);
+    for (const f of this.stack)
+      for (const a of f.ahead) a?.tickets.forEach((t) => this.pool.abandon(t));
+    this.file?.tickets.forEach((t) => this.pool.abandon(t));
+    this.groups.length = 0;
+    this.stack.length = 0;
+    this.recycleLent();
   }
 
-  /** The next chunk (a view of the reused buffer), or undefined at the end. */
+  /** The next chunk (a view of a reused buffer), or undefined at the end. */
   next(): Uint8Array | undefined {
-    if (this.done && this.at === 0) return undefined;
+    this.recycleLent();
+    const out = this.out;
+    if (this.endSize >= 0) {
+      out.endRegular(this.endSize);
+      this.endSize = -1;
+      this.endNode();
+    }
     for (;;) {
-      if (this.done || this.at > this.size - RESERVE) return this.flush();
-      if (this.pendingEnd) {
-        this.pendingEnd = false;
-        this.endFile();
+      if (this.spill !== undefined) {
+        const s = this.spill;
+        const n = Math.min(s.length, this.size - out.at);
+        out.contents(s.subarray(0, n));
+        if (n < s.length) {
+          this.spill = s.subarray(n);
+          return this.flush();
+        }
+        this.spill = undefined;
+        out.endRegular(this.spillSize);
+        this.endNode();
         continue;
       }
-      if (this.fd >= 0) {
-        this.payload();
-        continue;
+      if (this.done) return out.at > 0 ? this.flush() : undefined;
+      if (out.at > this.size - RESERVE) return this.flush();
+      if (this.file !== undefined) {
+        if (out.at > 0) return this.flush();
+        return this.fileChunk();
       }
       const top = this.stack[this.stack.length - 1];
       if (top === undefined) {
         this.done = true;
         continue;
       }
-      if (top.next < top.names.length) {
-        const name = top.names[top.next++]!;
-        this.put(H.entry);
-        this.putText(name);
-        this.put(H.node);
-        this.child(`${top.path}/${name}`, top.ascii && !NON_ASCII.test(name));
-      } else {
+      const list = top.list;
+      const i = top.next;
+      if (i >= list.names.length) {
+        if (list.failure !== undefined) throw failureError(list.failure);
         this.stack.pop();
-        this.put(H.close);
+        this.pool.recycle(list.data);
+        out.close();
         this.endNode();
+        continue;
       }
+      top.next++;
+      const name = list.names[i]!;
+      const path = `${top.path}/${name}`;
+      const kind = list.kinds[i]!;
+      if (i === list.failedAt && kind !== ENTRY_REGULAR && kind !== ENTRY_EXECUTABLE)
+        throw failureError(list.failure!);
+      out.entry(name);
+      if (kind === ENTRY_REGULAR || kind === ENTRY_EXECUTABLE) {
+        const size = list.sizes[i]!;
+        out.regular(size, kind === ENTRY_EXECUTABLE);
+        if (i === list.failedAt) throw failureError(list.failure!);
+        const at = list.offsets[i]!;
+        if (at >= 0 || size === 0) {
+          const bytes = new Uint8Array(list.data, at < 0 ? 0 : at, size);
+          if (size <= this.size - out.at - NAR_EMIT_MAX_HEADER) {
+            out.contents(bytes);
+            out.endRegular(size);
+            out.close();
+          } else {
+            // (only with an output buffer smaller than a small file)
+            this.spill = bytes;
+            this.spillSize = size;
+          }
+        } else {
+          this.startFile(top.ahead[i] ?? this.aheadOf(path, false, size), size);
+        }
+      } else if (kind === ENTRY_DIRECTORY) {
+        out.directory();
+        this.enter(path, top.ahead[i] ?? this.aheadOf(path, true, 0));
+      } else if (kind === ENTRY_SYMLINK) {
+        out.symlink(list.targets[i]!);
+        out.close();
+      } else throw unsupported(path);
     }
   }
 
-  private flush(): Uint8Array {
-    const n = this.at;
-    this.at = 0;
-    return this.buf.subarray(0, n);
+  private aheadOf(path: string, dir: boolean, size: number): Ahead {
+    return { path, dir, size, sent: 0, tickets: [] };
   }
 
-  private put(b: Uint8Array): void {
-    this.buf.set(b, this.at);
-    this.at += b.length;
+  /** Enters a directory: takes its listing, plans what to read ahead in it. */
+  private enter(path: string, ahead: Ahead): void {
+    const list = this.take(ahead) as DirResult;
+    if (list.failedAt === -1) throw failureError(list.failure!);
+    const plan: (Ahead | undefined)[] = [];
+    const group: Ahead[] = [];
+    for (let i = 0; i < list.names.length; i++) {
+      const kind = list.kinds[i]!;
+      let a: Ahead | undefined;
+      if (kind === ENTRY_DIRECTORY) a = this.aheadOf(`${path}/${list.names[i]!}`, true, 0);
+      else if (
+        (kind === ENTRY_REGULAR || kind === ENTRY_EXECUTABLE) &&
+        list.offsets[i]! < 0 &&
+        list.sizes[i]! > 0 &&
+        i !== list.failedAt
+      )
+        a = this.aheadOf(`${path}/${list.names[i]!}`, false, list.sizes[i]!);
+      plan.push(a);
+      if (a !== undefined) group.push(a);
+    }
+    this.stack.push({ path, list, ahead: plan, next: 0 });
+    if (group.length > 0) this.groups.push(group);
+    this.fill();
   }
 
-  private zeros(n: number): void {
-    this.buf.fill(0, this.at, this.at + n);
-    this.at += n;
+  /** Hands out jobs, innermost directory's first, while the window has room. */
+  private fill(): void {
+    if (!this.pool.parallel) return;
+    while (this.inFlight < DUMP_WINDOW && this.groups.length > 0) {
+      const g = this.groups[this.groups.length - 1]!;
+      const a = g[0];
+      if (a === undefined) {
+        this.groups.pop();
+        continue;
+      }
+      if (a.dir ? a.sent > 0 : a.sent >= a.size) {
+        g.shift();
+        continue;
+      }
+      a.tickets.push(this.pool.submit(this.jobOf(a)));
+      a.sent = a.dir ? 1 : Math.min(a.size, a.sent + DUMP_READ_CHUNK);
+      this.inFlight++;
+    }
   }
 
-  /** A framed string given one character per byte. */
-  private putText(text: string): void {
-    writeU64(this.buf, this.at, text.length);
-    this.buf.write(text, this.at + 8, "latin1");
-    this.at += 8 + text.length;
-    this.zeros(padLength(text.length));
+  private jobOf(a: Ahead) {
+    return a.dir
+      ? { op: "dir" as const, path: a.path, smallMax: DUMP_SMALL_FILE, budget: DUMP_READ_CHUNK }
+      : {
+          op: "read" as const,
+          path: a.path,
+          offset: a.sent,
+          length: Math.min(DUMP_READ_CHUNK, a.size - a.sent),
+        };
+  }
+
+  /** The next result of `a`: its oldest job's, or a job run here now. */
+  private take(a: Ahead) {
+    const t = a.tickets.shift();
+    if (t !== undefined) {
+      this.inFlight--;
+      const r = this.pool.wait(t);
+      this.fill();
+      return r;
+    }
+    const job = this.jobOf(a);
+    a.sent = a.dir ? 1 : Math.min(a.size, a.sent + DUMP_READ_CHUNK);
+    return this.pool.run(job);
+  }
+
+  private startFile(a: Ahead, size: number): void {
+    if (size === 0) {
+      this.out.endRegular(0);
+      this.endNode();
+      return;
+    }
+    this.file = a;
+    this.fileLeft = size;
   }
 
   /** After a node: closes its directory entry, or ends the dump at the root. */
   private endNode(): void {
-    if (this.stack.length > 0) this.put(H.close);
+    if (this.stack.length > 0) this.out.close();
     else this.done = true;
   }
 
-  /** Starts the node at `path` (one character per byte; `ascii` when it is all ASCII). */
-  private child(path: string, ascii: boolean): void {
-    const fsPath = ascii ? path : Buffer.from(path, "latin1");
-    const st = lstatSync(fsPath);
-    if (st.isFile()) {
-      const len = st.size;
-      this.put((st.mode & 0o100) !== 0 ? H.executable : H.regular);
-      writeU64(this.buf, this.at, len);
-      this.at += 8;
-      this.fileSize = len;
-      if (len > 0) {
-        this.fd = openSync(fsPath, "r");
-        this.left = len;
-        this.filePath = path;
-        this.payload();
-      } else {
-        this.put(H.close);
-        this.endNode();
-      }
-    } else if (st.isDirectory()) {
-      this.put(H.directory);
-      const names = readdirSync(fsPath, { encoding: "latin1" });
-      names.sort();
-      this.stack.push({ path, ascii, names, next: 0 });
-    } else if (st.isSymbolicLink()) {
-      this.put(H.symlink);
-      this.putText(readlinkSync(fsPath, { encoding: "latin1" }));
-      this.put(H.close);
-      this.endNode();
-    } else {
-      throw new MalformedInputError(
-        "nar.unsupported-file-type",
-        `file '${Buffer.from(path, "latin1").toString()}' has an unsupported type`,
-      );
+  /** The large file's next range, handed out as it is (the output buffer is empty). */
+  private fileChunk(): Uint8Array {
+    const a = this.file!;
+    const r = this.take(a) as ReadResult;
+    if (r.failure !== undefined) {
+      this.pool.recycle(r.data);
+      this.file = undefined;
+      throw failureError(r.failure);
+    }
+    const n = Math.min(DUMP_READ_CHUNK, this.fileLeft);
+    this.fileLeft -= n;
+    if (this.fileLeft === 0) {
+      this.file = undefined;
+      this.endSize = a.size;
+    }
+    this.lent = r.data;
+    return new Uint8Array(r.data, 0, n);
+  }
+
+  private recycleLent(): void {
+    if (this.lent !== undefined) {
+      this.pool.recycle(this.lent);
+      this.lent = undefined;
     }
   }
 
-  /** Reads the current file into the buffer, as far as it goes; finishes the node at its end. */
-  private payload(): void {
-    while (this.left > 0 && this.at < this.size) {
-      const n = readSync(
-        this.fd,
-        this.buf,
-        this.at,
-        Math.min(this.left, this.size - this.at),
-        null,
-      );
-      if (n === 0) {
-        this.close();
-        throw new MalformedInputError(
-          "nar.file-changed",
-          `file '${Buffer.from(this.filePath, "latin1").toString()}' changed while it was being dumped`,
-        );
-      }
-      this.at += n;
-      this.left -= n;
-    }
-    if (this.left > 0) return;
-    this.close();
-    // the padding and closing tokens: now if they fit, else after the next flush
-    if (this.at > this.size - 32) this.pendingEnd = true;
-    else this.endFile();
-  }
-
-  private pendingEnd = false;
-
-  private endFile(): void {
-    this.zeros(padLength(this.fileSize));
-    this.put(H.close);
-    this.endNode();
+  private flush(): Uint8Array {
+    const n = this.out.at;
+    this.out.at = 0;
+    return this.out.buf.subarray(0, n);
   }
 }
 
@@ -217,7 +358,7 @@ export function* dumpPathChunks(
 ): Generator<Uint8Array, void, undefined> {
   const size = Math.max(4 * RESERVE, options.bufferSize ?? DUMP_BUFFER_SIZE);
   const root = Buffer.from(path).toString("latin1");
-  const d = new Dumper(root, size);
+  const d = new Dumper(root, size, options.pool ?? ioPool());
   try {
     for (let c = d.next(); c !== undefined; c = d.next()) yield c;
   } finally {

@@ -6,7 +6,13 @@
  * `O_EXCL | O_NOFOLLOW` and directories with `mkdir`, so nothing existing (in particular no
  * symlink created earlier) is ever followed or overwritten. Files get mode 0666 and, when
  * executable, `| 0111` (both under the umask), as Nix does. On failure a
- * {@link NarRestoreError} says what was left behind.
+ * {@link NarRestoreError} says what was left behind, once every write under way has ended.
+ *
+ * While the main thread parses the NAR and creates directories and symlinks, small files are
+ * gathered in batches that the I/O pool's worker threads create and write (io-pool.ts; at
+ * most {@link RESTORE_WINDOW} batches under way); large files are written from the main
+ * thread in the reader's large chunks. Directories are made before any batch that fills them
+ * is handed out.
  *
  * @module
  */
@@ -21,6 +27,8 @@ import {
   symlinkSync,
   writeSync,
 } from "node:fs";
+import { failureError, type WriteFile, type WriteJob, type WriteResult } from "./fs-jobs.js";
+import { type IoPool, type IoTicket, ioPool } from "./io-pool.js";
 import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
 import { isNixCompatError, NixCompatError } from "../core/errors.js";
 import { readNarFast } from "../nar/nar-reader-fast.js";
@@ -71,10 +79,24 @@ function writeAll(fd: number, chunk: Uint8Array): void {
   while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off);
 }
 
+/** Files up to this size are written by the I/O pool's workers, in batches: 64 KiB. */
+export const RESTORE_SMALL_FILE = 1 << 16;
+
+/** Bytes of contents in one batch at most: 512 KiB. */
+export const RESTORE_BATCH_BYTES = 1 << 19;
+
+/** Files in one batch at most. */
+export const RESTORE_BATCH_FILES = 256;
+
+/** Batches under way at most (each holds at most {@link RESTORE_BATCH_BYTES}). */
+export const RESTORE_WINDOW = 8;
+
 /** Options of {@link restoreNar}. */
 export interface RestoreOptions extends NarReadOptions {
   /** Called after each entry is created, with the running counts (for progress reports). */
   readonly onProgress?: (progress: { entries: number; bytes: number }) => void;
+  /** The I/O pool (default: the process's, see io-pool.ts). */
+  readonly pool?: IoPool;
 }
 
 /**
@@ -101,11 +123,12 @@ export async function restoreNar(
   if (exists) {
     throw new NixCompatError("nar.destination-exists", `'${shown}' already exists`);
   }
-  const r = new Restorer(dest, options.onProgress);
+  const r = new Restorer(dest, options.onProgress, options.pool ?? ioPool());
   const reader = byteReader(input);
   try {
     if (reader.isSync) {
       visitNarSync(reader, (node) => r.node(node), options);
+      r.finish();
     } else {
       for await (const node of readNarFast(reader, options)) {
         if (node.type !== "regular") {
@@ -124,6 +147,7 @@ export async function restoreNar(
       }
     }
   } catch (e) {
+    r.abort();
     throw new NarRestoreError(shown, r.created, e);
   }
 }
@@ -135,11 +159,87 @@ class Restorer {
   // dirs[i] is the path of the open directory at depth i (dirs[0] the destination itself)
   private readonly dirs: Buffer[] = [];
   private execMode: number | undefined;
+  /** The batch being gathered: its files and their contents. */
+  private batch: WriteFile[] = [];
+  private batchData: Uint8Array | undefined;
+  private batchBytes = 0;
+  /** Files gathered and not yet written. */
+  private pending = 0;
+  /** Batches handed out, oldest first. */
+  private readonly under: IoTicket[] = [];
 
   constructor(
     private readonly dest: Buffer,
     private readonly onProgress: RestoreOptions["onProgress"],
+    private readonly pool: IoPool,
   ) {}
+
+  /** Adds a small file to the batch (handing the batch out when full). */
+  private gather(path: Buffer, executable: boolean, contents: Uint8Array): void {
+    if (
+      this.batchData === undefined ||
+      this.batchBytes + contents.length > this.batchData.length ||
+      this.batch.length >= RESTORE_BATCH_FILES
+    ) {
+      this.handOut();
+      this.batchData = new Uint8Array(this.pool.spare(RESTORE_BATCH_BYTES));
+    }
+    const start = this.batchBytes;
+    this.batchData!.set(contents, start);
+    this.batchBytes += contents.length;
+    this.batch.push({ path: path.toString("latin1"), executable, start, end: this.batchBytes });
+    this.pending++;
+  }
+
+  /** Hands the batch out (or writes it here while the pool has not started). */
+  private handOut(): void {
+    if (this.batch.length === 0) return;
+    const job = {
+      op: "write" as const,
+      files: this.batch,
+      data: this.batchData!.buffer as ArrayBuffer,
+    };
+    this.batch = [];
+    this.batchData = undefined;
+    this.batchBytes = 0;
+    if (!this.pool.parallel) {
+      this.settle(this.pool.run(job) as WriteResult, job.files.length);
+      return;
+    }
+    while (this.under.length >= RESTORE_WINDOW) this.settleOldest();
+    this.under.push(this.pool.submit(job));
+  }
+
+  private settle(r: WriteResult, files: number): void {
+    this.created += r.created;
+    this.pending -= files;
+    this.pool.recycle(r.data);
+    if (r.failure !== undefined) throw failureError(r.failure);
+  }
+
+  private settleOldest(): void {
+    const t = this.under.shift()!;
+    this.settle(this.pool.wait(t) as WriteResult, (t.job as WriteJob).files.length);
+  }
+
+  /** Writes what is gathered and waits for every batch; throws the first failure. */
+  finish(): void {
+    this.handOut();
+    while (this.under.length > 0) this.settleOldest();
+  }
+
+  /** After a failure: waits for the batches under way (counting what they created). */
+  abort(): void {
+    this.batch = [];
+    this.pending -= this.batch.length;
+    for (const t of this.under.splice(0)) {
+      try {
+        this.settle(this.pool.wait(t) as WriteResult, (t.job as WriteJob).files.length);
+      } catch {
+        // the first failure is the one reported
+      }
+    }
+  }
 
   private pathOf(segs: readonly Uint8Array[]): Buffer {
     const depth = segs.length;
@@ -180,9 +280,18 @@ class Restorer {
       symlinkSync(Buffer.from(node.targetBytes), this.pathOf(node.segmentBytes));
       this.created++;
     } else {
+      const n = node as NarSyncNode;
+      if (node.size <= RESTORE_SMALL_FILE) {
+        const whole = n.takeBuffered();
+        if (whole !== undefined) {
+          this.gather(this.pathOf(node.segmentBytes), node.executable, whole);
+          this.bytes += node.size;
+          this.onProgress?.({ entries: this.created + this.pending, bytes: this.bytes });
+          return;
+        }
+      }
       const fd = this.open(node.segmentBytes);
       try {
-        const n = node as NarSyncNode;
         const whole = n.takeBuffered();
         if (whole !== undefined) writeAll(fd, whole);
         else for (const chunk of n.chunks()) writeAll(fd, chunk);

@@ -1,0 +1,283 @@
+/**
+ * The filesystem jobs of the parallel dump and restore (Node only): read a directory (sorted
+ * names, `lstat` of each entry, small files' contents, symlink targets), read a range of a
+ * large file, create a batch of small files. They run on the I/O pool's worker threads (see
+ * io-pool.ts) or, when the main thread needs a result no worker has started, on the main
+ * thread itself.
+ *
+ * {@link fsJobRunner} is self-contained (it uses nothing from this module's scope): its source
+ * text is also the worker's program, so every value it needs comes in through its argument.
+ *
+ * @module
+ */
+import { MalformedInputError } from "../core/errors.js";
+
+/** Entry kinds of a directory job's result. */
+export const ENTRY_REGULAR = 0;
+/** An executable regular file. */
+export const ENTRY_EXECUTABLE = 1;
+/** A directory. */
+export const ENTRY_DIRECTORY = 2;
+/** A symbolic link. */
+export const ENTRY_SYMLINK = 3;
+/** Anything else (a socket, FIFO, device): the dump refuses it. */
+export const ENTRY_OTHER = 4;
+
+/** A failure inside a job, as plain data (it crosses threads). */
+export interface FsJobFailure {
+  /** `changed`: a file shrank while read; `system`: a failed system call. */
+  readonly kind: "changed" | "system";
+  readonly message: string;
+  readonly code?: string;
+  readonly errno?: number;
+  readonly syscall?: string;
+  readonly path?: string;
+}
+
+/** Reads a directory: its sorted names, each entry's `lstat`, small files' contents. */
+export interface DirJob {
+  readonly op: "dir";
+  /** The directory, one character per byte. */
+  readonly path: string;
+  /** Files up to this size are read into the result's data. */
+  readonly smallMax: number;
+  /** Total contents read into one result at most. */
+  readonly budget: number;
+}
+
+/** What a {@link DirJob} found, entry by entry in byte order of names. */
+export interface DirResult {
+  readonly names: string[];
+  readonly kinds: number[];
+  readonly sizes: number[];
+  /** Symlink targets (one character per byte), `null` for other entries. */
+  readonly targets: (string | null)[];
+  /** Where each regular file's contents start in `data`, or -1 when not read. */
+  readonly offsets: number[];
+  readonly data: ArrayBuffer;
+  /** The failure at entry `failedAt` (-1: reading the directory itself); entries stop there. */
+  readonly failure?: FsJobFailure;
+  readonly failedAt?: number;
+}
+
+/** Reads `length` bytes at `offset` of a file announced with `fileSize` bytes. */
+export interface ReadJob {
+  readonly op: "read";
+  readonly path: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** The bytes a {@link ReadJob} read (`data` holds exactly `length` bytes at its start). */
+export interface ReadResult {
+  readonly data: ArrayBuffer;
+  readonly failure?: FsJobFailure;
+}
+
+/** One file of a {@link WriteJob}: its path and its contents `data[start, end)`. */
+export interface WriteFile {
+  /** The path, one character per byte. */
+  readonly path: string;
+  readonly executable: boolean;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Creates files (`O_EXCL | O_NOFOLLOW`, mode 0666 or 0777 under the umask) in order. */
+export interface WriteJob {
+  readonly op: "write";
+  readonly files: WriteFile[];
+  readonly data: ArrayBuffer;
+}
+
+/** How many files a {@link WriteJob} created (all, unless `failure`). */
+export interface WriteResult {
+  readonly created: number;
+  readonly data: ArrayBuffer;
+  readonly failure?: FsJobFailure;
+}
+
+/** Any job. */
+export type FsJob = DirJob | ReadJob | WriteJob;
+/** Any job's result. */
+export type FsResult = DirResult | ReadResult | WriteResult;
+
+/** Runs one job; `spare` is a recycled buffer the job may fill (or allocate a larger one). */
+export type FsJobRun = (job: FsJob, spare: ArrayBuffer | undefined) => FsResult;
+
+/**
+ * Makes the job runner over the `node:fs` module `fs`. Self-contained: its source text runs
+ * as the worker's program too.
+ */
+export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
+  const C = fs.constants;
+  const CREATE = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
+  let execMode = -1;
+  const bytesOf = (s: string) => Buffer.from(s, "latin1");
+  const fsPath = (s: string) => (/^[\x00-\x7f]*$/.test(s) ? s : bytesOf(s));
+  const shown = (s: string) => bytesOf(s).toString();
+  function failure(e: unknown): {
+    kind: "system";
+    message: string;
+    code?: string;
+    errno?: number;
+    syscall?: string;
+    path?: string;
+  } {
+    const err = e as NodeJS.ErrnoException;
+    return {
+      kind: "system",
+      message: String(err?.message ?? e),
+      ...(err?.code === undefined ? {} : { code: err.code }),
+      ...(err?.errno === undefined ? {} : { errno: err.errno }),
+      ...(err?.syscall === undefined ? {} : { syscall: err.syscall }),
+      ...(err?.path === undefined ? {} : { path: err.path }),
+    };
+  }
+  function changed(path: string) {
+    return {
+      kind: "changed" as const,
+      message: `file '${shown(path)}' changed while it was being dumped`,
+    };
+  }
+  /** Reads `length` bytes of `fd` from `position` into `into` at `at`; false when short. */
+  function readFully(
+    fd: number,
+    into: Uint8Array,
+    at: number,
+    length: number,
+    position: number,
+  ): boolean {
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(fd, into, at + done, length - done, position + done);
+      if (n === 0) return false;
+      done += n;
+    }
+    return true;
+  }
+  function dir(job: DirJob, spare: ArrayBuffer | undefined): DirResult {
+    const names: string[] = [];
+    const kinds: number[] = [];
+    const sizes: number[] = [];
+    const targets: (string | null)[] = [];
+    const offsets: number[] = [];
+    let data = spare !== undefined && spare.byteLength >= job.budget ? spare : undefined;
+    let view: Uint8Array | undefined;
+    let used = 0;
+    const result = (extra: { failure?: DirResult["failure"]; failedAt?: number } = {}) => ({
+      names,
+      kinds,
+      sizes,
+      targets,
+      offsets,
+      data: data ?? new ArrayBuffer(0),
+      ...extra,
+    });
+    let list: string[];
+    try {
+      list = fs.readdirSync(fsPath(job.path), { encoding: "latin1" });
+    } catch (e) {
+      return result({ failure: failure(e), failedAt: -1 });
+    }
+    list.sort();
+    for (let i = 0; i < list.length; i++) {
+      const name = list[i]!;
+      const path = `${job.path}/${name}`;
+      const p = fsPath(path);
+      try {
+        const st = fs.lstatSync(p);
+        let kind = 4;
+        let target: string | null = null;
+        let offset = -1;
+        if (st.isFile()) {
+          kind = (st.mode & 0o100) !== 0 ? 1 : 0;
+          const size = st.size;
+          if (size > 0 && size <= job.smallMax && used + size <= job.budget) {
+            data ??= new ArrayBuffer(job.budget);
+            view ??= new Uint8Array(data);
+            const fd = fs.openSync(p, "r");
+            try {
+              if (!readFully(fd, view, used, size, 0)) {
+                names.push(name);
+                kinds.push(kind);
+                sizes.push(size);
+                targets.push(null);
+                offsets.push(-1);
+                return result({ failure: changed(path), failedAt: i });
+              }
+            } finally {
+              fs.closeSync(fd);
+            }
+            offset = used;
+            used += size;
+          }
+        } else if (st.isDirectory()) kind = 2;
+        else if (st.isSymbolicLink()) {
+          kind = 3;
+          target = fs.readlinkSync(p, { encoding: "latin1" });
+        }
+        names.push(name);
+        kinds.push(kind);
+        sizes.push(st.size);
+        targets.push(target);
+        offsets.push(offset);
+      } catch (e) {
+        return result({ failure: failure(e), failedAt: i });
+      }
+    }
+    return result();
+  }
+  function read(job: ReadJob, spare: ArrayBuffer | undefined): ReadResult {
+    const data =
+      spare !== undefined && spare.byteLength >= job.length ? spare : new ArrayBuffer(job.length);
+    try {
+      const fd = fs.openSync(fsPath(job.path), "r");
+      try {
+        if (!readFully(fd, new Uint8Array(data), 0, job.length, job.offset))
+          return { data, failure: changed(job.path) };
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (e) {
+      return { data, failure: failure(e) };
+    }
+    return { data };
+  }
+  function write(job: WriteJob): WriteResult {
+    const view = new Uint8Array(job.data);
+    let created = 0;
+    try {
+      for (const f of job.files) {
+        const fd = fs.openSync(fsPath(f.path), CREATE, 0o666);
+        created++;
+        try {
+          let at = f.start;
+          while (at < f.end) at += fs.writeSync(fd, view, at, f.end - at);
+          if (f.executable) {
+            if (execMode < 0) execMode = (fs.fstatSync(fd).mode & 0o7777) | 0o111;
+            fs.fchmodSync(fd, execMode);
+          }
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
+    } catch (e) {
+      return { created, data: job.data, failure: failure(e) };
+    }
+    return { created, data: job.data };
+  }
+  return (job, spare) =>
+    job.op === "dir" ? dir(job, spare) : job.op === "read" ? read(job, spare) : write(job);
+}
+
+/** The error a job's failure stands for: the dump's `nar.file-changed`, or the system error. */
+export function failureError(f: FsJobFailure): Error {
+  if (f.kind === "changed") return new MalformedInputError("nar.file-changed", f.message);
+  return Object.assign(new Error(f.message), {
+    code: f.code,
+    errno: f.errno,
+    syscall: f.syscall,
+    path: f.path,
+  });
+}
