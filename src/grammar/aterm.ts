@@ -18,13 +18,13 @@
  *
  * The grammar is exported piece by piece for reuse (`atermString`, `atermList`, `atermTuple`,
  * `atermAppl`, `atermTerm`, `listOf`, `tupleOf`); the derivation grammar is built from them.
- * The hot path of derivation parsing is a hand-written scanner pinned to this grammar by a
- * property test (see `derivation-aterm.ts`).
+ * The hot path of derivation parsing is a fast scanner of the canonical form, pinned to this grammar by a
+ * property test (see `src/derivation/aterm-scanner.ts`).
  *
  * @module
  */
 import P from "parsimmon";
-import { ATermSyntaxError, ATermTruncatedError } from "../derivation/errors.js";
+import { ATermSyntaxError, ATermTruncatedError } from "./aterm-errors.js";
 import {
   type ATerm,
   type ATermAppl,
