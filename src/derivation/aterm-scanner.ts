@@ -25,6 +25,7 @@ import { base16Decode } from "../core/base16.js";
 import type { ContentAddressMethod } from "../core/content-address.js";
 import { HASH_SIZES, type HashAlgorithm } from "../core/hash-algorithm.js";
 import { compareUtf8 } from "../core/canonical-json.js";
+import { hasEscapeMatching } from "../grammar/aterm-strings.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
 import {
   type Derivation,
@@ -58,8 +59,8 @@ const HIGH_CHARS = /[\ud800-\uffff]/;
 /** The output specs the fast path takes (anything newer goes to the grammar). */
 const METHOD_ALGO = /^(r:|text:)?(md5|sha1|sha256|sha512)$/;
 const LOWER_HEX = /^[0-9a-f]+$/;
-/** A backslash before a letter JSON escapes and ATerm does not. */
-const JSON_ONLY_ESCAPES = /\\[/bfu]/;
+/** A backslash before a letter JSON escapes and ATerm does not (for `hasEscapeMatching`). */
+const JSON_ONLY_ESCAPES = /\\[/bfu]/g;
 /** "No more backslashes": a large small integer (keeps the field a Smi, unlike Infinity). */
 const NO_BACKSLASH = 0x3fffffff;
 const QUOTE = 0x22;
@@ -105,41 +106,37 @@ export function canonicalOutput(
 function unescapeCanonical(body: string): string | undefined {
   // A body whose escapes are all ATerm's and that holds no raw control character is a JSON
   // string body meaning the same: V8's JSON parser unescapes it natively. Of JSON's escapes
-  // only `\/ \b \f \u` are not ATerm's (`\\b` is fine: the backslash is escaped).
-  if (!JSON_ONLY_ESCAPES.test(body)) {
-    try {
-      return JSON.parse(`"${body}"`) as string;
-    } catch {
-      // a raw control character: unescape by hand
-    }
+  // only `\/ \b \f \u` are not ATerm's; a match counts only where its backslash starts an
+  // escape (`\\b` is an escaped backslash and a `b`).
+  let json: string | undefined;
+  try {
+    json = JSON.parse(`"${body}"`) as string;
+  } catch {
+    // a raw control character, or an escape JSON does not have
   }
-  let out = "";
+  if (json !== undefined && !hasEscapeMatching(body, JSON_ONLY_ESCAPES)) return json;
+  // by hand; pieces joined at the end (a flat string, not a rope of concatenations)
+  const pieces: string[] = [];
   let from = 0;
   for (let bs = body.indexOf("\\"); bs >= 0; bs = body.indexOf("\\", from)) {
-    out += body.slice(from, bs);
-    switch (body.charCodeAt(bs + 1)) {
-      case BACKSLASH:
-        out += "\\";
-        break;
-      case QUOTE:
-        out += '"';
-        break;
-      case 0x6e:
-        out += "\n";
-        break;
-      case 0x72:
-        out += "\r";
-        break;
-      case 0x74:
-        out += "\t";
-        break;
-      default:
-        return undefined;
-    }
+    pieces.push(body.slice(from, bs));
+    const c = body.charCodeAt(bs + 1);
+    const unescaped = UNESCAPED[c];
+    if (unescaped === undefined) return undefined;
+    pieces.push(unescaped);
     from = bs + 2;
   }
-  return out + body.slice(from);
+  pieces.push(body.slice(from));
+  return pieces.join("");
 }
+
+/** What each of ATerm's escapes stands for, by the character after the backslash. */
+const UNESCAPED: (string | undefined)[] = [];
+UNESCAPED[BACKSLASH] = "\\";
+UNESCAPED[QUOTE] = '"';
+UNESCAPED[0x6e] = "\n";
+UNESCAPED[0x72] = "\r";
+UNESCAPED[0x74] = "\t";
 
 /**
  * One scan of the canonical form (also run by the `show` transcoder); `declined` once the

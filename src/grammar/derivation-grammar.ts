@@ -31,6 +31,7 @@ import { NixCompatError } from "../core/errors.js";
 import { ATermSyntaxError, ATermTruncatedError } from "./aterm-errors.js";
 import {
   type ATermString,
+  atermOffset,
   atermString,
   atermStringLenient,
   bytesToBinary,
@@ -126,6 +127,7 @@ function inRule<T>(rule: string, p: P.Parser<T>): P.Parser<T> {
 }
 
 const comma = P.string(",");
+const atOffset = parsimmonOf(atermOffset);
 
 function tuple<T extends unknown[]>(...ps: { [K in keyof T]: P.Parser<T[K]> }): P.Parser<T> {
   let acc: P.Parser<unknown[]> = P.string("(").then((ps[0] as P.Parser<unknown>).map((v) => [v]));
@@ -158,13 +160,13 @@ function outputSetAt(
           throw options.tooDeep(max, i);
         })
       : P.alt(
-          P.seqMap(P.index, list(str), (idx, outputs) => ({
+          P.seqMap(atOffset, list(str), (start, outputs) => ({
             outputs,
             dynamicOutputs: undefined,
-            offset: idx.offset,
+            offset: start,
           })),
           P.seqMap(
-            P.index,
+            atOffset,
             P.string("(").then(list(str)).skip(comma),
             list(
               inRule(
@@ -172,7 +174,7 @@ function outputSetAt(
                 tuple<[Str, OutputSetTerm]>(str, child),
               ),
             ).skip(P.string(")")),
-            (idx, outputs, dynamicOutputs) => ({ outputs, dynamicOutputs, offset: idx.offset }),
+            (start, outputs, dynamicOutputs) => ({ outputs, dynamicOutputs, offset: start }),
           ),
         );
   levels[depth] = set;
@@ -212,8 +214,8 @@ function makeGrammar(options: DerivationGrammarOptions): P.Parser<DerivationTerm
     ),
   ).skip(P.string(")"));
   if (!options.lenient) return drv;
-  return P.seqMap(drv, P.index, P.all, (d, idx, rest) =>
-    rest.length === 0 ? d : { ...d, trailing: idx.offset },
+  return P.seqMap(drv, atOffset, P.all, (d, start, rest) =>
+    rest.length === 0 ? d : { ...d, trailing: start },
   );
 }
 
