@@ -46,8 +46,8 @@ import {
   binaryToText,
 } from "../grammar/aterm-strings.js";
 import { ATermSyntaxError, DerivationFormatError } from "./errors.js";
-import { bytesEqual, copyBytes } from "../codecs/wire-bytes.js";
-import { DYN_DRV_VERSION, printDerivationATerm } from "./aterm-print.js";
+import { copyBytes } from "../codecs/wire-bytes.js";
+import { canonicalPrintUnlessSame, DYN_DRV_VERSION } from "./aterm-print.js";
 import {
   compareUtf8,
   type Derivation,
@@ -391,7 +391,7 @@ export function assembleDerivation(
  * fixed-output digest in nix32 or base64; `DrvWithVersion` without dynamic outputs).
  */
 function withSpelling(drv: Derivation, bytes: Uint8Array): Derivation {
-  const canonical = printDerivationATerm(drv, { canonical: true });
-  if (bytesEqual(canonical, bytes)) return drv;
+  const canonical = canonicalPrintUnlessSame(drv, bytes);
+  if (canonical === undefined) return drv;
   return { ...drv, spelling: { bytes: copyBytes(bytes), canonical } };
 }

@@ -26,6 +26,7 @@ import { makeFixedOutputPath, outputPathName } from "../core/store-path-compute.
 import {
   binaryToBytes,
   binaryToName,
+  bytesToBinary,
   decodeUtf8OrUndefined,
   drvStringToBinary,
   hasRawByteChars,
@@ -276,15 +277,37 @@ export function printDerivationATerm(
 
 /** The canonical ATerm (what Nix writes for the value). */
 function printCanonical(drv: Derivation, options: PrintDerivationOptions): Uint8Array {
-  if (hasBytes(drv)) return binaryToBytes(printToString(drv, options, true));
-  let text: string;
-  try {
-    text = printToString(drv, options, false);
-  } catch (err) {
-    if (err !== RAW_TEXT) throw err;
-    return binaryToBytes(printToString(drv, options, true));
+  const { text, binary } = canonicalString(drv, options);
+  return binary ? binaryToBytes(text) : encoder.encode(text);
+}
+
+/** The canonical ATerm as text, or as a binary string (one char per byte) when it holds raw bytes. */
+function canonicalString(
+  drv: Derivation,
+  options: PrintDerivationOptions,
+): { text: string; binary: boolean } {
+  if (!hasBytes(drv)) {
+    try {
+      return { text: printToString(drv, options, false), binary: false };
+    } catch (err) {
+      if (err !== RAW_TEXT) throw err;
+    }
   }
-  return encoder.encode(text);
+  return { text: printToString(drv, options, true), binary: true };
+}
+
+/**
+ * The canonical print of `drv` (what Nix writes for it), or `undefined` when that is exactly
+ * `bytes`: compared as strings, without encoding the print (for the spelling check of every
+ * file the grammar reads).
+ */
+export function canonicalPrintUnlessSame(
+  drv: Derivation,
+  bytes: Uint8Array,
+): Uint8Array | undefined {
+  const { text, binary } = canonicalString(drv, {});
+  if (binary) return text === bytesToBinary(bytes) ? undefined : binaryToBytes(text);
+  return text === decodeUtf8OrUndefined(bytes) ? undefined : encoder.encode(text);
 }
 
 /**

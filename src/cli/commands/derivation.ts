@@ -437,13 +437,13 @@ export async function showDerivations(
   files: string[],
   opts: StoreOpts & { jsonVersion: string },
 ): Promise<void> {
-  // A one-shot pass over many small files spends more on TurboFan compiling the
-  // transcoder than the optimised code saves (2,000 drvs: 0.38-0.41 s CPU with it, 0.28-0.30
-  // s without; 10,000: 1.54 s against 1.39 s; two 3-4 MB files: 0.29 s against 0.32 s).
+  // A one-shot pass over many small files spends more on TurboFan compiling the transcoder
+  // than the optimised code saves; `node --opt` keeps the optimiser on (the bench measures
+  // `derivation show` both ways).
   if (opts.jsonVersion !== "1" && opts.jsonVersion !== "4")
     usageError("--json-version must be 1 or 4");
   try {
-    setFlagsFromString("--no-opt");
+    if (!process.execArgv.includes("--opt")) setFlagsFromString("--no-opt");
   } catch {
     // flags frozen in this Node: keep the default
   }
