@@ -274,20 +274,26 @@ export class CanonicalScanner {
     return items;
   }
 
+  /** `(name, path, hashAlgo, hash)`: an output tuple's four strings, without escapes. */
+  outputTerms(): { name: string; path: string; hashAlgo: string; hash: string } {
+    this.expect(LPAREN);
+    const name = this.plain();
+    this.expect(COMMA);
+    const path = this.plain();
+    this.expect(COMMA);
+    const hashAlgo = this.plain();
+    this.expect(COMMA);
+    const hash = this.plain();
+    this.expect(RPAREN);
+    return { name, path, hashAlgo, hash };
+  }
+
   outputs(): Map<string, DerivationOutput> {
     const map = new Map<string, DerivationOutput>();
     let last: string | undefined;
     if (this.open()) {
       do {
-        this.expect(LPAREN);
-        const name = this.plain();
-        this.expect(COMMA);
-        const path = this.plain();
-        this.expect(COMMA);
-        const hashAlgo = this.plain();
-        this.expect(COMMA);
-        const hash = this.plain();
-        this.expect(RPAREN);
+        const { name, path, hashAlgo, hash } = this.outputTerms();
         const out = canonicalOutput(path, hashAlgo, hash, this.storeDir);
         if (out === undefined || (last !== undefined && !this.before(last, name))) this.decline();
         else map.set(name, out);

@@ -81,15 +81,7 @@ export function transcodeShowEntry(
   let last: string | undefined;
   if (scan.open()) {
     do {
-      scan.expect(LPAREN);
-      const name = scan.plain();
-      scan.expect(COMMA);
-      const path = scan.plain();
-      scan.expect(COMMA);
-      const hashAlgo = scan.plain();
-      scan.expect(COMMA);
-      const hash = scan.plain();
-      scan.expect(RPAREN);
+      const { name, path, hashAlgo, hash } = scan.outputTerms();
       const out = canonicalOutput(path, hashAlgo, hash, storeDir);
       if (out === undefined || (last !== undefined && !scan.before(last, name))) {
         scan.decline();
