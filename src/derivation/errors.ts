@@ -1,5 +1,6 @@
 /**
- * Errors of the ATerm grammar and of derivations.
+ * Errors of derivations, and those of the ATerm grammar (defined in `src/grammar/aterm-errors.ts`,
+ * re-exported here).
  *
  * | class | extends | codes |
  * |---|---|---|
@@ -11,27 +12,9 @@
  *
  * @module
  */
-import {
-  LimitExceededError,
-  MalformedInputError,
-  type NixCompatErrorOptions,
-  TruncatedInputError,
-  ValidationError,
-} from "../core/errors.js";
+import { LimitExceededError, MalformedInputError, ValidationError } from "../core/errors.js";
 
-/** The ATerm text is wrong at a byte offset (a bad token, a bad escape, trailing bytes ...). */
-export class ATermSyntaxError extends MalformedInputError {}
-
-/** The ATerm text ended before the term was complete. */
-export class ATermTruncatedError extends TruncatedInputError {
-  constructor(
-    code = "aterm.truncated",
-    detail = "unexpected end of input",
-    options: NixCompatErrorOptions = {},
-  ) {
-    super(code, detail, options);
-  }
-}
+export { ATermSyntaxError, ATermTruncatedError } from "../grammar/aterm-errors.js";
 
 /** The ATerm is well-formed but is not a derivation Nix would read (duplicates, bad paths, bad hashes ...). */
 export class DerivationFormatError extends MalformedInputError {}

@@ -42,9 +42,9 @@ import {
   outputPathName,
 } from "../core/store-path-compute.js";
 import { quoteInput } from "../core/errors.js";
-import { printDerivationATerm } from "../grammar/derivation-aterm.js";
+import { printDerivationATerm } from "./aterm-print.js";
 import { DerivationFormatError, DerivationValidationError } from "./errors.js";
-import { derivationKind } from "./type.js";
+import { derivationKind } from "./kind.js";
 import { type CaFixedOutput, type Derivation, derivationName, type OutputSet } from "./types.js";
 
 /** The result of `hashDerivationModulo`: one sha256 digest per output, and whether it is final. */

@@ -11,7 +11,8 @@
  * @module
  */
 export * from "../grammar/aterm.js";
-export * from "../grammar/derivation-aterm.js";
+export * from "./aterm.js";
+export * from "./aterm-print.js";
 export * from "../grammar/derivation-grammar.js";
 export * from "./errors.js";
 export * from "./hash.js";
@@ -19,6 +20,6 @@ export * from "./json.js";
 export * from "./json-limits.js";
 export * from "./limits.js";
 export * from "./show.js";
-export * from "./type.js";
+export * from "./kind.js";
 export * from "./types.js";
 export * from "./validate.js";

@@ -6,27 +6,27 @@
  *
  * It works because ATerm's escapes (`\\ \" \n \r \t`) are written exactly as Nix 2.8 writes
  * them in JSON: a string body without raw control characters can be copied verbatim. The
- * transcoder only handles the plain, canonical case (valid UTF-8, entries sorted, no raw
- * control characters, no impure outputs, fixed outputs whose path is the computed one, no
- * dynamic outputs, paths of the usual shape) and returns `undefined` for anything else; callers then go through the
- * model ({@link parseDerivationATerm} + {@link showDerivationJsonChunks}), which gives the
- * same bytes and the proper errors. A property test pins the two paths together.
+ * transcoder runs the fast scanner of `aterm-scanner.ts` over the canonical form only (no raw
+ * control characters, no impure outputs, fixed outputs whose path is the computed one) and
+ * declines anything else (`undefined`); callers then go through the model
+ * (`parseDerivationATerm` + {@link showDerivationJsonChunks}), which gives the same bytes, or
+ * the grammar's errors. A property test pins the two paths together.
  *
  * @module
  */
 
-import { base16Decode } from "../core/base16.js";
 import { formatMethodAlgo } from "../core/content-address.js";
 import { formatDigest } from "../core/hash.js";
-import { HASH_SIZES, type HashAlgorithm } from "../core/hash-algorithm.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
+import { outputPathName } from "../core/store-path-compute.js";
 import {
   bytesToBinary,
+  decodeUtf8OrUndefined,
   drvStringToBinary,
   hasEscapeMatching,
   hasRawByteChars,
 } from "../grammar/aterm-strings.js";
-import { isPlainStorePath } from "./assemble.js";
+import { CanonicalScanner, canonicalOutput, isPlainStorePath } from "./aterm-scanner.js";
 import { DerivationFormatError } from "./errors.js";
 import { fixedOutputStorePath } from "./hash.js";
 import {
@@ -39,220 +39,140 @@ import {
 } from "./types.js";
 import { concatBytes } from "../codecs/wire-bytes.js";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-/** Raw control characters (JSON escapes them, ATerm does not), or characters ≥ U+D800
- * (UTF-16 and UTF-8 order differ there: the sort checks below would not hold). */
-const RAW_CONTROL_OR_HIGH = /[\x00-\x1f\ud800-\uffff]/;
+/** Raw control characters: JSON escapes them, ATerm does not, so bodies are not copied. */
+const RAW_CONTROL = /[\x00-\x1f]/;
 const NON_ATERM_ESCAPES = /\\[^\\"nrt]/g;
-const HEX = /^[0-9a-f]+$/;
-/** The fast path's output specs: Nix 2.8's methods and algorithms (blake3, `git:` and anything
- * else newer take the model path, which prints them too). */
-const METHOD_ALGO = /^(r:|text:)?(md5|sha1|sha256|sha512)$/;
+const LPAREN = 0x28;
+const RPAREN = 0x29;
+const COMMA = 0x2c;
 
-const NONE = 0x3fffffff;
-
-class Bail extends Error {}
-const BAIL = new Bail();
+/** A string body for the JSON as written in the ATerm (ATerm's escapes are JSON's). */
+function verbatim(scan: CanonicalScanner): string {
+  const body = scan.body();
+  if (scan.escaped && hasEscapeMatching(body, NON_ATERM_ESCAPES)) scan.decline();
+  return body;
+}
 
 /**
  * The `"drvPath": {...}` member of Nix 2.8's show-derivation output for the ATerm `bytes`
- * (two-space indented at depth 1, no trailing comma), or `undefined` when the fast path does
- * not apply.
+ * (two-space indented at depth 1, no trailing comma), or `undefined` when the input is not in
+ * the canonical form the scanner takes (see `aterm-scanner.ts`), holds raw control
+ * characters, or a fixed output whose path is not the one Nix computes.
  */
 export function transcodeShowEntry(
   drvPath: string,
   bytes: Uint8Array,
   storeDir: string = DEFAULT_STORE_DIR,
 ): string | undefined {
-  let s: string;
-  try {
-    s = utf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-  if (!s.startsWith("Derive([") || RAW_CONTROL_OR_HIGH.test(s)) return undefined;
+  const s = decodeUtf8OrUndefined(bytes);
+  if (s === undefined || !s.startsWith("Derive([") || RAW_CONTROL.test(s)) return undefined;
   if (/["\\\x00-\x1f]/.test(drvPath)) return undefined;
   const base = drvPath.startsWith(`${storeDir}/`) ? drvPath.slice(storeDir.length + 1) : "";
   const drvName = base.length > 37 && base.endsWith(".drv") ? base.slice(33, -4) : undefined;
-  let p = 7;
-  /** Position of the next backslash at or after the last string start (cached). */
-  let nextBs = -1;
-  const ch = (c: number) => {
-    if (s.charCodeAt(p) !== c) throw BAIL;
-    p++;
-  };
-  /** A string token: returns the raw body (escapes kept), checked. */
-  const str = (): string => {
-    if (s.charCodeAt(p) !== 0x22) throw BAIL;
-    const start = p + 1;
-    let end = s.indexOf('"', start);
-    if (end < 0) throw BAIL;
-    if (nextBs < start) {
-      nextBs = s.indexOf("\\", start);
-      if (nextBs < 0) nextBs = NONE;
-    }
-    if (nextBs < end) {
-      for (;;) {
-        let k = end - 1;
-        while (k >= start && s.charCodeAt(k) === 0x5c) k--;
-        if (((end - 1 - k) & 1) === 0) break;
-        end = s.indexOf('"', end + 1);
-        if (end < 0) throw BAIL;
-      }
-      const body = s.slice(start, end);
-      if (hasEscapeMatching(body, NON_ATERM_ESCAPES)) throw BAIL;
-      p = end + 1;
-      return body;
-    }
-    p = end + 1;
-    return s.slice(start, end);
-  };
-  /** A plain token: no escapes (names, paths, hashes). */
-  const plain = (): string => {
-    const v = str();
-    if (v.includes("\\")) throw BAIL;
-    return v;
-  };
-  /** `[` item,* `]`, calling `item` for each. */
-  const list = (item: () => void): void => {
-    ch(0x5b);
-    if (s.charCodeAt(p) === 0x5d) {
-      p++;
-      return;
-    }
-    for (;;) {
-      item();
-      const c = s.charCodeAt(p++);
-      if (c === 0x5d) return;
-      if (c !== 0x2c) throw BAIL;
-    }
-  };
-  const sortedStrings = (items: string[]): void => {
-    for (let i = 1; i < items.length; i++) if (!(items[i - 1]! < items[i]!)) throw BAIL;
-  };
+  const scan = new CanonicalScanner(s, storeDir, 7);
   const q = (body: string) => `"${body}"`;
-  const arr = (items: string[], inner: string, outer: string): string => {
+  const arr = (items: readonly string[], inner: string, outer: string): string => {
     if (items.length === 0) return "[]";
     let out = "[";
     for (let i = 0; i < items.length; i++) out += `${i === 0 ? "" : ","}${inner}"${items[i]}"`;
     return `${out}${outer}]`;
   };
-  try {
-    // outputs
-    let outputs = "";
-    let last: string | undefined;
-    list(() => {
-      ch(0x28);
-      const name = plain();
-      ch(0x2c);
-      const path = plain();
-      ch(0x2c);
-      const hashAlgo = plain();
-      ch(0x2c);
-      const hash = plain();
-      ch(0x29);
-      if (last !== undefined && !(last < name)) throw BAIL;
+  let outputs = "";
+  let last: string | undefined;
+  if (scan.open()) {
+    do {
+      const { name, path, hashAlgo, hash } = scan.outputTerms();
+      const out = canonicalOutput(path, hashAlgo, hash, storeDir);
+      if (out === undefined || (last !== undefined && !scan.before(last, name))) {
+        scan.decline();
+        break;
+      }
       last = name;
       let body: string;
-      if (hashAlgo === "" && hash === "") {
-        if (path === "") body = "{}";
-        else {
-          if (!isPlainStorePath(path, storeDir)) throw BAIL;
+      switch (out.kind) {
+        case "deferred":
+          body = "{}";
+          break;
+        case "inputAddressed":
           body = `{${I8}"path": ${q(path)}${I6}}`;
-        }
-      } else if (hash === "" && path === "" && METHOD_ALGO.test(hashAlgo)) {
-        body = `{${I8}"hashAlgo": ${q(hashAlgo)}${I6}}`;
-      } else if (hash !== "impure" && path !== "" && METHOD_ALGO.test(hashAlgo)) {
-        // fixed: Nix prints the path computed from name, method and hash; take the fast path
-        // only when the ATerm holds exactly that path and a canonical hex digest.
-        const method = hashAlgo.startsWith("r:")
-          ? "nar"
-          : hashAlgo.startsWith("text:")
-            ? "text"
-            : "flat";
-        const algorithm = hashAlgo.slice(hashAlgo.indexOf(":") + 1) as HashAlgorithm;
-        if (hash.length !== HASH_SIZES[algorithm] * 2 || !HEX.test(hash) || drvName === undefined)
-          throw BAIL;
-        let expected: string;
-        try {
-          expected = fixedOutputStorePath(
-            drvName,
-            name,
-            { kind: "caFixed", method, hash: { algorithm, digest: base16Decode(hash) } },
-            storeDir,
-          );
-        } catch {
-          throw BAIL; // e.g. an output name no store path may hold: the model path says so
-        }
-        if (expected !== path) throw BAIL;
-        body = `{${I8}"path": ${q(path)},${I8}"hashAlgo": ${q(hashAlgo)},${I8}"hash": ${q(hash)}${I6}}`;
-      } else throw BAIL; // impure, or anything unusual: the model path
-      outputs += `${outputs === "" ? "" : ","}${I6}${q(name)}: ${body}`;
-    });
-    ch(0x2c);
-    // input derivations
-    let inputDrvs = "";
-    last = undefined;
-    list(() => {
-      ch(0x28);
-      const path = plain();
-      if (!isPlainStorePath(path, storeDir)) throw BAIL;
-      if (last !== undefined && !(last < path)) throw BAIL;
+          break;
+        case "caFloating":
+          body = `{${I8}"hashAlgo": ${q(hashAlgo)}${I6}}`;
+          break;
+        case "caFixed":
+          // Nix prints the path computed from name, method and hash: take this path only when
+          // the ATerm holds exactly that one (its name part first, so that the name is valid)
+          if (
+            drvName === undefined ||
+            !path.endsWith(`-${outputPathName(drvName, name)}`) ||
+            fixedOutputStorePath(drvName, name, out, storeDir) !== path
+          ) {
+            scan.decline();
+            break;
+          }
+          body = `{${I8}"path": ${q(path)},${I8}"hashAlgo": ${q(hashAlgo)},${I8}"hash": ${q(hash)}${I6}}`;
+          break;
+        case "impure":
+          scan.decline();
+          break;
+      }
+      if (scan.declined) break;
+      outputs += `${outputs === "" ? "" : ","}${I6}${q(name)}: ${body!}`;
+    } while (scan.more());
+  }
+  scan.expect(COMMA);
+  let inputDrvs = "";
+  last = undefined;
+  if (scan.open()) {
+    do {
+      scan.expect(LPAREN);
+      const path = scan.plain();
+      scan.expect(COMMA);
+      const names = scan.names();
+      scan.expect(RPAREN);
+      if (!isPlainStorePath(path, storeDir) || (last !== undefined && !scan.before(last, path))) {
+        scan.decline();
+      }
       last = path;
-      ch(0x2c);
-      if (s.charCodeAt(p) !== 0x5b) throw BAIL; // dynamic outputs
-      const names: string[] = [];
-      list(() => {
-        names.push(plain());
-      });
-      sortedStrings(names);
-      ch(0x29);
       inputDrvs += `${inputDrvs === "" ? "" : ","}${I6}${q(path)}: ${arr(names, I8, I6)}`;
-    });
-    ch(0x2c);
-    const srcs: string[] = [];
-    list(() => {
-      const path = plain();
-      if (!isPlainStorePath(path, storeDir)) throw BAIL;
-      srcs.push(path);
-    });
-    sortedStrings(srcs);
-    ch(0x2c);
-    const system = str();
-    ch(0x2c);
-    const builder = str();
-    ch(0x2c);
-    const args: string[] = [];
-    list(() => {
-      args.push(str());
-    });
-    ch(0x2c);
-    let env = "";
-    last = undefined;
-    list(() => {
-      ch(0x28);
-      const key = plain();
-      ch(0x2c);
-      const value = str();
-      ch(0x29);
-      if (last !== undefined && !(last < key)) throw BAIL;
+    } while (scan.more());
+  }
+  scan.expect(COMMA);
+  const srcs = scan.inputSrcs();
+  scan.expect(COMMA);
+  const system = scan.plain();
+  scan.expect(COMMA);
+  const builder = verbatim(scan);
+  scan.expect(COMMA);
+  const args: string[] = [];
+  if (scan.open()) {
+    do args.push(verbatim(scan));
+    while (scan.more());
+  }
+  scan.expect(COMMA);
+  let env = "";
+  last = undefined;
+  if (scan.open()) {
+    do {
+      scan.expect(LPAREN);
+      const key = scan.plain();
+      scan.expect(COMMA);
+      const value = verbatim(scan);
+      scan.expect(RPAREN);
+      if (last !== undefined && !scan.before(last, key)) scan.decline();
       last = key;
       env += `${env === "" ? "" : ","}${I6}${q(key)}: ${q(value)}`;
-    });
-    ch(0x29);
-    if (p !== s.length) return undefined;
-    return (
-      `  "${drvPath}": {${I4}"outputs": ${outputs === "" ? "{}" : `{${outputs}${I4}}`}` +
-      `,${I4}"inputSrcs": ${arr(srcs, I6, I4)}` +
-      `,${I4}"inputDrvs": ${inputDrvs === "" ? "{}" : `{${inputDrvs}${I4}}`}` +
-      `,${I4}"system": ${q(system)},${I4}"builder": ${q(builder)},${I4}"args": ${arr(args, I6, I4)}` +
-      `,${I4}"env": ${env === "" ? "{}" : `{${env}${I4}}`}\n  }`
-    );
-  } catch (err) {
-    if (err === BAIL) return undefined;
-    if (err instanceof RangeError) return undefined;
-    throw err;
+    } while (scan.more());
   }
+  scan.expect(RPAREN);
+  if (scan.declined || scan.p !== s.length) return undefined;
+  return (
+    `  "${drvPath}": {${I4}"outputs": ${outputs === "" ? "{}" : `{${outputs}${I4}}`}` +
+    `,${I4}"inputSrcs": ${arr(srcs, I6, I4)}` +
+    `,${I4}"inputDrvs": ${inputDrvs === "" ? "{}" : `{${inputDrvs}${I4}}`}` +
+    `,${I4}"system": ${q(system)},${I4}"builder": ${q(builder)},${I4}"args": ${arr(args, I6, I4)}` +
+    `,${I4}"env": ${env === "" ? "{}" : `{${env}${I4}}`}\n  }`
+  );
 }
 
 // --- Nix 2.8 byte-exact printing ------------------------------------------------------------

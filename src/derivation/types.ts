@@ -126,6 +126,9 @@ export interface DerivationQuirk {
   readonly offset: number;
 }
 
+/** The empty dynamic-outputs map, shared by the output sets that have none (the model is never changed in place). */
+export const EMPTY_DYNAMIC_OUTPUTS: ReadonlyMap<string, OutputSet> = new Map();
+
 /** A derivation, as stored in a `.drv` file. */
 export interface Derivation {
   /**

@@ -36,7 +36,7 @@ import {
   fixedOutputStorePath,
   hashDerivationModulo,
 } from "./hash.js";
-import { derivationKind } from "./type.js";
+import { derivationKind } from "./kind.js";
 import {
   compareNames,
   type Derivation,

@@ -9,8 +9,10 @@
  *
  * @module
  */
-import { ATermSyntaxError } from "../derivation/errors.js";
-import type { DrvString } from "../derivation/types.js";
+import { ATermSyntaxError } from "./aterm-errors.js";
+
+/** Text, or raw bytes when they are not valid UTF-8 (the derivation model's `DrvString`). */
+type TextOrBytes = string | Uint8Array;
 
 /** A string term: `value` is a binary string (one char per byte) of the unescaped bytes. */
 export interface ATermString {
@@ -79,7 +81,7 @@ export function decodeUtf8OrUndefined(bytes: Uint8Array): string | undefined {
 }
 
 /** Binary string → text when its bytes are valid UTF-8, else the raw bytes. */
-export function binaryToDrvString(binary: string): DrvString {
+export function binaryToDrvString(binary: string): TextOrBytes {
   if (!NON_ASCII.test(binary)) return binary;
   const bytes = binaryToBytes(binary);
   return decodeUtf8OrUndefined(bytes) ?? bytes;
@@ -190,7 +192,7 @@ export function binaryToName(binary: string): string {
 }
 
 /** Text or bytes → binary string (UTF-8 bytes for text, see {@link textToBinary}). */
-export function drvStringToBinary(value: DrvString): string {
+export function drvStringToBinary(value: TextOrBytes): string {
   return typeof value === "string" ? textToBinary(value) : bytesToBinary(value);
 }
 

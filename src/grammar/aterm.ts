@@ -18,13 +18,13 @@
  *
  * The grammar is exported piece by piece for reuse (`atermString`, `atermList`, `atermTuple`,
  * `atermAppl`, `atermTerm`, `listOf`, `tupleOf`); the derivation grammar is built from them.
- * The hot path of derivation parsing is a hand-written scanner pinned to this grammar by a
- * property test (see `derivation-aterm.ts`).
+ * The hot path of derivation parsing is a fast scanner of the canonical form, pinned to this grammar by a
+ * property test (see `src/derivation/aterm-scanner.ts`).
  *
  * @module
  */
 import P from "parsimmon";
-import { ATermSyntaxError, ATermTruncatedError } from "../derivation/errors.js";
+import { ATermSyntaxError, ATermTruncatedError } from "./aterm-errors.js";
 import {
   type ATerm,
   type ATermAppl,
@@ -40,25 +40,46 @@ import type { GrammarRule } from "./grammar-rule.js";
 import { parsimmonOf } from "./parsimmon-rule.js";
 
 export * from "./aterm-strings.js";
+
+/** The byte offset where a rule stands (for rules that record where their terms are). */
+export const atermOffset: GrammarRule<number> = P((_input, i) => P.makeSuccess(i, i));
 export type * from "./grammar-rule.js";
 
 // --- Parsimmon pieces -------------------------------------------------------------------
 
 /** A complete string token, as one regex (an unrolled loop: no per-character combinators). */
-const STRING_TOKEN = /"[^"\\]*(?:\\[\s\S][^"\\]*)*"/;
+const STRING_TOKEN = /"[^"\\]*(?:\\[\s\S][^"\\]*)*"/y;
 /** A string that runs to the end of input: the input is truncated. */
-const UNTERMINATED = /"[^"\\]*(?:\\[\s\S][^"\\]*)*\\?$/;
+const UNTERMINATED = /"[^"\\]*(?:\\[\s\S][^"\\]*)*\\?$/y;
+
+/**
+ * The byte offset where the parse stands. (`P.index` also works out line and column, which
+ * costs a scan of the input before it at every use.)
+ */
+const atOffset: P.Parser<number> = parsimmonOf(atermOffset);
+
+/**
+ * The match of the sticky regex `re` where the parse stands. (`P.regexp` matches on the rest
+ * of the input sliced off, which costs the length of that rest at every token.)
+ */
+function tokenAt(re: RegExp, expected: string): P.Parser<string> {
+  return P((input, i) => {
+    re.lastIndex = i;
+    const m = re.exec(input);
+    return m === null ? P.makeFailure(i, expected) : P.makeSuccess(i + m[0].length, m[0]);
+  });
+}
 
 /** A string token; the value is the unescaped binary string. Bad escapes throw {@link ATermSyntaxError}. */
 export const atermString: GrammarRule<ATermString> = P.alt(
-  P.seqMap(P.index, P.regexp(STRING_TOKEN), (idx, tok) => ({
+  P.seqMap(atOffset, tokenAt(STRING_TOKEN, "'\"'"), (start, tok) => ({
     type: "string" as const,
-    value: unescapeATermBody(tok.slice(1, -1), idx.offset + 1),
-    offset: idx.offset,
+    value: unescapeATermBody(tok.slice(1, -1), start + 1),
+    offset: start,
   })),
-  P.seqMap(P.regexp(UNTERMINATED), P.index, (_tok, end): ATermString => {
+  P.seqMap(tokenAt(UNTERMINATED, "'\"'"), atOffset, (_tok, end): ATermString => {
     throw new ATermTruncatedError("aterm.truncated", "input ends inside a string", {
-      offset: end.offset,
+      offset: end,
     });
   }),
 );
@@ -71,14 +92,14 @@ export const atermString: GrammarRule<ATermString> = P.alt(
 export const atermStringLenient: GrammarRule<
   ATermString & { unknownEscapes?: readonly { char: string; offset: number }[] }
 > = P.alt(
-  P.seqMap(P.index, P.regexp(STRING_TOKEN), (idx, tok) => {
+  P.seqMap(atOffset, tokenAt(STRING_TOKEN, "'\"'"), (start, tok) => {
     const unknown: { char: string; offset: number }[] = [];
-    const value = unescapeATermBody(tok.slice(1, -1), idx.offset + 1, (char, offset) => {
+    const value = unescapeATermBody(tok.slice(1, -1), start + 1, (char, offset) => {
       unknown.push({ char, offset });
     });
     return unknown.length === 0
-      ? { type: "string" as const, value, offset: idx.offset }
-      : { type: "string" as const, value, offset: idx.offset, unknownEscapes: unknown };
+      ? { type: "string" as const, value, offset: start }
+      : { type: "string" as const, value, offset: start, unknownEscapes: unknown };
   }),
   parsimmonOf(atermString),
 );
@@ -109,28 +130,28 @@ const termRef: P.Parser<ATerm> = P.lazy(() => parsimmonOf(atermTerm));
 
 /** A list term. */
 export const atermList: GrammarRule<ATermList> = P.seqMap(
-  P.index,
+  atOffset,
   parsimmonOf(listOf(termRef)),
-  (idx, items) => ({ type: "list" as const, items, offset: idx.offset }),
+  (start, items) => ({ type: "list" as const, items, offset: start }),
 );
 
 /** A tuple term. */
 export const atermTuple: GrammarRule<ATermTuple> = P.seqMap(
-  P.index,
+  atOffset,
   P.string("(")
     .then(P.sepBy(termRef, P.string(",")))
     .skip(P.string(")")),
-  (idx, items) => ({ type: "tuple" as const, items, offset: idx.offset }),
+  (start, items) => ({ type: "tuple" as const, items, offset: start }),
 );
 
 /** A constructor application `Name(args)`. */
 export const atermAppl: GrammarRule<ATermAppl> = P.seqMap(
-  P.index,
+  atOffset,
   P.regexp(/[A-Za-z][A-Za-z0-9_]*/),
   P.string("(")
     .then(P.sepBy(termRef, P.string(",")))
     .skip(P.string(")")),
-  (idx, name, args) => ({ type: "appl" as const, name, args, offset: idx.offset }),
+  (start, name, args) => ({ type: "appl" as const, name, args, offset: start }),
 );
 
 /** Any term. */

@@ -1,123 +1,133 @@
 /**
- * The derivation ATerm as a Parsimmon grammar: the declarative reference that the fast
- * scanner of `derivation-aterm.ts` is tested against (same results, same error classes). In
- * its own module so that parsing and printing do not load Parsimmon.
+ * The derivation ATerm as a Parsimmon grammar: the one declaration of the `.drv` syntax, and
+ * the only source of its syntax errors (code, rule, byte offset, line and column). It runs on
+ * a binary string (one char per byte, see `bytesToBinary`), so every offset is a byte offset
+ * and every string term comes out as the binary string of its unescaped bytes; the
+ * derivation layer (`src/derivation/assemble.ts`) turns the terms into the model.
  *
  * ```text
- * drv = "Derive(" body ")" | "DrvWithVersion(" string "," body ")"    (see derivation-aterm.ts)
+ * drv       = "Derive(" body ")"
+ *           | "DrvWithVersion(" version "," body ")"
+ * body      = "[" output,* "]" "," "[" inputDrv,* "]" "," "[" path,* "]" ","
+ *             system "," builder "," "[" arg,* "]" "," "[" envPair,* "]"
+ * output    = "(" name "," path "," hashAlgo "," hash ")"
+ * inputDrv  = "(" drvPath "," outputs ")"
+ * outputs   = "[" name,* "]"
+ *           | "(" "[" name,* "]" "," "[" ( "(" name "," outputs ")" ),* "]" ")"   (dynamic outputs)
+ * envPair   = "(" key "," value ")"
+ * every terminal is a string term (see aterm.ts), no whitespace anywhere
  * ```
+ *
+ * Read leniently (as Nix 2.8 reads it), an escape ATerm does not have is the character itself
+ * (the term lists it in `unknownEscapes`) and bytes after the final `)` are ignored (`trailing`
+ * is their offset). Dynamic outputs nest at most `maxDynamicOutputDepth` levels: deeper, the
+ * grammar throws the caller's `tooDeep` error where the too-deep output set opens (the
+ * grammar is finite for a given limit, and Parsimmon recurses once per level).
  *
  * @module
  */
 import P from "parsimmon";
-import { DEFAULT_STORE_DIR } from "../core/store-path.js";
-import { checkStorePath, makeOutputFromATerm } from "../derivation/assemble.js";
-import { ATermTruncatedError, DerivationFormatError } from "../derivation/errors.js";
-import type { NixCompatError } from "../core/errors.js";
-import {
-  type Derivation,
-  type DerivationOutput,
-  type DerivationQuirk,
-  type DrvString,
-  drvStringToDisplay,
-  type OutputSet,
-} from "../derivation/types.js";
+import { NixCompatError } from "../core/errors.js";
+import { ATermSyntaxError, ATermTruncatedError } from "./aterm-errors.js";
 import {
   type ATermString,
+  atermOffset,
   atermString,
   atermStringLenient,
-  badEscape,
-  binaryToDrvString,
-  binaryToName,
-  binaryToText,
   bytesToBinary,
   listOf,
-  runATermParser,
 } from "./aterm.js";
-import { MAX_DYNAMIC_OUTPUT_DEPTH } from "../derivation/limits.js";
-import {
-  DYN_DRV_VERSION,
-  dynamicOutputsTooDeep,
-  EMPTY_DYN,
-  MapBuilder,
-  type ParseDerivationOptions,
-  quirkOf,
-  sortedUnique,
-  sortQuirks,
-  trailingBytes,
-  withFile,
-  withSpelling,
-} from "./derivation-aterm.js";
 import type { GrammarRule } from "./grammar-rule.js";
 import { parsimmonOf } from "./parsimmon-rule.js";
 
-const comma = P.string(",");
-
-/** A string term; `unknownEscapes` when read leniently (see `atermStringLenient`). */
-type Str = ATermString & {
+/** A string term of a `.drv`; `unknownEscapes` when read leniently (see `atermStringLenient`). */
+export type DerivationStringTerm = ATermString & {
   readonly unknownEscapes?: readonly { char: string; offset: number }[];
 };
 
-interface GrammarNode {
-  outputs: Str[];
-  dyn: [Str, GrammarNode][] | undefined;
-  offset: number;
+/** The output set of an input derivation as written: names, and dynamic outputs if any. */
+export interface OutputSetTerm {
+  readonly outputs: readonly DerivationStringTerm[];
+  /** The `(name, outputs)` pairs of the dynamic form; undefined for the plain `[...]` form. */
+  readonly dynamicOutputs: readonly (readonly [DerivationStringTerm, OutputSetTerm])[] | undefined;
+  /** Byte offset where the set opens. */
+  readonly offset: number;
+}
+
+/** A `.drv` file as the grammar reads it: every term as written, with its byte offset. */
+export interface DerivationTerms {
+  /** The `DrvWithVersion` version; undefined for `Derive`. */
+  readonly version: DerivationStringTerm | undefined;
+  readonly outputs: readonly (readonly [
+    DerivationStringTerm,
+    DerivationStringTerm,
+    DerivationStringTerm,
+    DerivationStringTerm,
+  ])[];
+  readonly inputDrvs: readonly (readonly [DerivationStringTerm, OutputSetTerm])[];
+  readonly inputSrcs: readonly DerivationStringTerm[];
+  readonly system: DerivationStringTerm;
+  readonly builder: DerivationStringTerm;
+  readonly args: readonly DerivationStringTerm[];
+  readonly env: readonly (readonly [DerivationStringTerm, DerivationStringTerm])[];
+  /** Read leniently: the byte offset of what follows the final `)`, when anything does. */
+  readonly trailing?: number;
+}
+
+/** How the derivation grammar reads. */
+export interface DerivationGrammarOptions {
+  /** As Nix 2.8 reads (unknown escapes, trailing bytes) rather than the canonical form only. */
+  readonly lenient: boolean;
+  /** How deep dynamic outputs may nest (0: none). */
+  readonly maxDynamicOutputDepth: number;
+  /** The error for an output set nested deeper than the limit, opening at byte `offset`. */
+  readonly tooDeep: (max: number, offset: number) => Error;
+}
+
+type Str = DerivationStringTerm;
+
+/** What Parsimmon's parse functions return (with the furthest failure merged in). */
+interface Reply<T> {
+  readonly status: boolean;
+  readonly index: number;
+  readonly value: T;
+  readonly furthest: number;
+  readonly expected: string[];
 }
 
 /**
- * The output set of an input derivation, `depth` dynamic-output levels down; deeper than `max`
- * it refuses with the limit error, at the same byte the scanner does. `levels` memoises one
- * rule per depth (the grammar is finite for a given limit).
+ * Which rule the furthest failure of a run happened in: {@link inRule} notes, innermost
+ * first, the rule of each failure that gets further than the one before. Reset per run (the
+ * grammar runs synchronously, one input at a time).
  */
-function outputNodeAt(
-  str: P.Parser<Str>,
-  depth: number,
-  max: number,
-  levels: P.Parser<GrammarNode>[],
-): P.Parser<GrammarNode> {
-  const known = levels[depth];
-  if (known !== undefined) return known;
-  const list = <T>(p: P.Parser<T>): P.Parser<T[]> => parsimmonOf(listOf(p));
-  const child = P.lazy(() => outputNodeAt(str, depth + 1, max, levels));
-  const node: P.Parser<GrammarNode> =
-    depth > max
-      ? P((_input, i) => {
-          throw dynamicOutputsTooDeep(max, i);
-        })
-      : P.alt(
-          P.seqMap(P.index, list(str), (idx, outputs) => ({
-            outputs,
-            dyn: undefined,
-            offset: idx.offset,
-          })),
-          P.seqMap(
-            P.index,
-            P.string("(")
-              .then(list(str))
-              .skip(comma)
-              .chain((outputs) =>
-                list(P.seq(P.string("(").then(str).skip(comma), child.skip(P.string(")")))).map(
-                  (dyn) => ({ outputs, dyn }),
-                ),
-              )
-              .skip(P.string(")")),
-            (idx, v) => ({ ...v, offset: idx.offset }),
-          ),
-        );
-  levels[depth] = node;
-  return node;
+const furthest = { offset: -1, rule: "" };
+
+/**
+ * `p`, named `rule` in the errors of the failures inside it (see {@link furthest}) and in
+ * the errors its terms throw (a bad escape, a string cut short), innermost rule first.
+ */
+function inRule<T>(rule: string, p: P.Parser<T>): P.Parser<T> {
+  const run = (p as unknown as { _: (input: string, i: number) => Reply<T> })._;
+  return P((input, i) => {
+    let r: Reply<T>;
+    try {
+      r = run(input, i);
+    } catch (err) {
+      if (err instanceof NixCompatError && err.position.rule === undefined) {
+        throw err.withContext({ rule });
+      }
+      throw err;
+    }
+    if (r.furthest > furthest.offset) {
+      furthest.offset = r.furthest;
+      furthest.rule = rule;
+    }
+    return r as unknown as P.Reply<T>;
+  });
 }
 
-interface GrammarDrv {
-  version: Str | undefined;
-  outputs: [Str, Str, Str, Str][];
-  inputDrvs: [Str, GrammarNode][];
-  inputSrcs: Str[];
-  system: Str;
-  builder: Str;
-  args: Str[];
-  env: [Str, Str][];
-}
+const comma = P.string(",");
+const atOffset = parsimmonOf(atermOffset);
 
 function tuple<T extends unknown[]>(...ps: { [K in keyof T]: P.Parser<T[K]> }): P.Parser<T> {
   let acc: P.Parser<unknown[]> = P.string("(").then((ps[0] as P.Parser<unknown>).map((v) => [v]));
@@ -128,25 +138,60 @@ function tuple<T extends unknown[]>(...ps: { [K in keyof T]: P.Parser<T[K]> }): 
   return acc.skip(P.string(")")) as unknown as P.Parser<T>;
 }
 
+const list = <T>(p: P.Parser<T>): P.Parser<T[]> => parsimmonOf(listOf(p));
+
 /**
- * The derivation grammar over a string rule (strict or lenient), with dynamic outputs nested
- * at most `maxDynamicOutputDepth` deep.
+ * The output set of an input derivation, `depth` dynamic-output levels down; `levels`
+ * memoises one rule per depth.
  */
-function makeGrammar(
-  strRule: GrammarRule<Str>,
-  maxDynamicOutputDepth: number,
-): P.Parser<GrammarDrv> {
-  const str = parsimmonOf(strRule);
-  const list = <T>(p: P.Parser<T>): P.Parser<T[]> => parsimmonOf(listOf(p));
-  const outputNode = outputNodeAt(str, 0, maxDynamicOutputDepth, []);
+function outputSetAt(
+  str: P.Parser<Str>,
+  depth: number,
+  options: DerivationGrammarOptions,
+  levels: P.Parser<OutputSetTerm>[],
+): P.Parser<OutputSetTerm> {
+  const known = levels[depth];
+  if (known !== undefined) return known;
+  const max = options.maxDynamicOutputDepth;
+  const child = P.lazy(() => outputSetAt(str, depth + 1, options, levels));
+  const set: P.Parser<OutputSetTerm> =
+    depth > max
+      ? P((_input, i) => {
+          throw options.tooDeep(max, i);
+        })
+      : P.alt(
+          P.seqMap(atOffset, list(str), (start, outputs) => ({
+            outputs,
+            dynamicOutputs: undefined,
+            offset: start,
+          })),
+          P.seqMap(
+            atOffset,
+            P.string("(").then(list(str)).skip(comma),
+            list(
+              inRule(
+                "derivation.inputDrvs.dynamicOutputs",
+                tuple<[Str, OutputSetTerm]>(str, child),
+              ),
+            ).skip(P.string(")")),
+            (start, outputs, dynamicOutputs) => ({ outputs, dynamicOutputs, offset: start }),
+          ),
+        );
+  levels[depth] = set;
+  return set;
+}
+
+function makeGrammar(options: DerivationGrammarOptions): P.Parser<DerivationTerms> {
+  const str = parsimmonOf<Str>(options.lenient ? atermStringLenient : atermString);
+  const outputSet = outputSetAt(str, 0, options, []);
   const body = P.seqMap(
-    list(tuple<[Str, Str, Str, Str]>(str, str, str, str)).skip(comma),
-    list(tuple<[Str, GrammarNode]>(str, outputNode)).skip(comma),
-    list(str).skip(comma),
-    str.skip(comma),
-    str.skip(comma),
-    list(str).skip(comma),
-    list(tuple<[Str, Str]>(str, str)),
+    inRule("derivation.outputs", list(tuple<[Str, Str, Str, Str]>(str, str, str, str)).skip(comma)),
+    inRule("derivation.inputDrvs", list(tuple<[Str, OutputSetTerm]>(str, outputSet)).skip(comma)),
+    inRule("derivation.inputSrcs", list(str).skip(comma)),
+    inRule("derivation.system", str.skip(comma)),
+    inRule("derivation.builder", str.skip(comma)),
+    inRule("derivation.args", list(str).skip(comma)),
+    inRule("derivation.env", list(tuple<[Str, Str]>(str, str))),
     (outputs, inputDrvs, inputSrcs, system, builder, args, env) => ({
       outputs,
       inputDrvs,
@@ -157,205 +202,112 @@ function makeGrammar(
       env,
     }),
   );
-  return P.alt(
+  const drv = P.alt(
     P.string("Derive(")
       .then(body)
-      .map((b) => ({ version: undefined, ...b })),
-    P.seqMap(P.string("DrvWithVersion(").then(str).skip(comma), body, (version, b) => ({
-      version,
-      ...b,
-    })),
+      .map((b): DerivationTerms => ({ version: undefined, ...b })),
+    P.seqMap(
+      P.string("DrvWithVersion("),
+      inRule("derivation.version", str.skip(comma)),
+      body,
+      (_open, version, b): DerivationTerms => ({ version, ...b }),
+    ),
   ).skip(P.string(")"));
+  if (!options.lenient) return drv;
+  return P.seqMap(drv, atOffset, P.all, (d, start, rest) =>
+    rest.length === 0 ? d : { ...d, trailing: start },
+  );
 }
 
-/** A derivation grammar's result, with the offset of what follows the final `)` when read leniently. */
-type GrammarResultDrv = GrammarDrv & { trailing?: number };
+/** Grammars by `tooDeep` error, then by reading mode and limit. */
+const grammars = new WeakMap<object, Map<string, P.Parser<DerivationTerms>>>();
 
-const grammars = new Map<string, P.Parser<GrammarResultDrv>>();
-
-/**
- * The derivation grammar for a reading mode: strict (the canonical form only), or as Nix 2.8
- * reads it (unknown escapes read leniently, anything after the final `)` ignored, `trailing`
- * its offset); dynamic outputs nested at most `maxDynamicOutputDepth` deep. Memoised.
- */
-function grammarFor(strict: boolean, maxDynamicOutputDepth: number): P.Parser<GrammarResultDrv> {
-  const key = `${strict ? "strict" : "lenient"}:${maxDynamicOutputDepth}`;
-  const known = grammars.get(key);
-  if (known !== undefined) return known;
-  const grammar: P.Parser<GrammarResultDrv> = strict
-    ? makeGrammar(atermString, maxDynamicOutputDepth)
-    : P.seqMap(
-        makeGrammar(atermStringLenient, maxDynamicOutputDepth),
-        P.index,
-        P.all,
-        (g, idx, rest) => (rest.length === 0 ? g : { ...g, trailing: idx.offset }),
-      );
-  grammars.set(key, grammar);
+function grammarFor(options: DerivationGrammarOptions): P.Parser<DerivationTerms> {
+  let byMode = grammars.get(options.tooDeep);
+  if (byMode === undefined) grammars.set(options.tooDeep, (byMode = new Map()));
+  const key = `${options.lenient}:${options.maxDynamicOutputDepth}`;
+  let grammar = byMode.get(key);
+  if (grammar === undefined) byMode.set(key, (grammar = makeGrammar(options)));
   return grammar;
 }
 
-/** The derivation grammar (Parsimmon), producing the raw terms; see {@link parseDerivationWithGrammar}. */
-export const derivationGrammar: GrammarRule<GrammarDrv> = grammarFor(
-  true,
-  MAX_DYNAMIC_OUTPUT_DEPTH,
-);
-
-/**
- * Parses a derivation with the Parsimmon grammar: the reference the fast scanner
- * ({@link parseDerivationATerm}) is tested against. Same results, same error classes.
- */
-export function parseDerivationWithGrammar(
-  bytes: Uint8Array,
-  options: ParseDerivationOptions = {},
-): Derivation {
-  return withFile(options, () => {
-    const binary = bytesToBinary(bytes);
-    if (
-      binary.length < 15 &&
-      ("Derive(".startsWith(binary) || "DrvWithVersion(".startsWith(binary))
-    ) {
-      throw new ATermTruncatedError("aterm.truncated", "unexpected end of input", {
-        offset: binary.length,
-      });
-    }
-    const strict = options.strict === true;
-    const g = runATermParser(
-      grammarFor(strict, options.maxDynamicOutputDepth ?? MAX_DYNAMIC_OUTPUT_DEPTH),
-      binary,
-    );
-    const drv = assembleGrammar(g, options.storeDir ?? DEFAULT_STORE_DIR, strict, binary.length);
-    // the reference compares every input with the canonical print of its value
-    return withSpelling(drv, bytes);
-  });
+/** The derivation grammar as a rule (memoised per reading mode, limit and `tooDeep`). */
+export function derivationGrammarRule(
+  options: DerivationGrammarOptions,
+): GrammarRule<DerivationTerms> {
+  return grammarFor(options);
 }
 
-function assembleGrammar(
-  g: GrammarDrv & { trailing?: number },
-  storeDir: string,
-  strict: boolean,
-  end: number,
-): Derivation {
-  const quirks: DerivationQuirk[] = [];
-  const lenient = (err: NixCompatError): void => {
-    if (strict) throw err;
-    quirks.push(quirkOf(err));
-  };
-  /** Records the unknown escapes of a string term (lenient grammar only). */
-  const seen = (t: Str): string => {
-    if (t.unknownEscapes !== undefined) {
-      for (const e of t.unknownEscapes) quirks.push(quirkOf(badEscape(e.char, e.offset)));
-    }
-    return t.value;
-  };
-  const text = (t: Str, what: string) => binaryToText(seen(t), t.offset, what);
-  const drvString = (t: Str) => binaryToDrvString(seen(t));
-  const dyn = g.version !== undefined;
-  if (g.version !== undefined) {
-    const v = text(g.version, "version");
-    if (v !== DYN_DRV_VERSION) {
-      throw new DerivationFormatError(
-        "derivation.unknown-version",
-        `unknown derivation ATerm version '${v}', expected '${DYN_DRV_VERSION}'`,
-        { offset: g.version.offset },
-      );
-    }
+/** Line and column (from 1, in bytes) of byte `offset` of a binary string. */
+function lineAndColumn(binary: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = binary.indexOf("\n"); i >= 0 && i < offset; i = binary.indexOf("\n", i + 1)) {
+    line++;
+    start = i + 1;
   }
-  const outputs = new MapBuilder<DerivationOutput>(
-    "derivation.duplicate-output",
-    "output",
-    false,
-    undefined,
-    lenient,
-    "first",
-  );
-  for (const [n, p, a, h] of g.outputs) {
-    const name = text(n, "output name");
-    const out = makeOutputFromATerm(
-      name,
-      text(p, "output path"),
-      text(a, "hash algorithm"),
-      text(h, "hash"),
-      n.offset,
-      storeDir,
-    );
-    outputs.add(name, out, n.offset);
-  }
-  const names = (ts: Str[]) =>
-    sortedUnique(
-      ts.map((t) => text(t, "output name")),
-      ts.map((t) => t.offset),
-      "derivation.duplicate-input-drv-output",
-      "output name",
-      undefined,
-      dyn ? undefined : lenient,
-    );
-  const node = (nd: GrammarNode): OutputSet => {
-    if (nd.dyn === undefined) return { outputs: names(nd.outputs), dynamicOutputs: EMPTY_DYN };
-    if (!dyn) {
-      throw new DerivationFormatError(
-        "derivation.dynamic-outputs-without-version",
-        `dynamic outputs need the DrvWithVersion("${DYN_DRV_VERSION}",...) form`,
-        { offset: nd.offset },
-      );
-    }
-    const outs = names(nd.outputs);
-    const m = new MapBuilder<OutputSet>("derivation.duplicate-dynamic-output", "dynamic output");
-    for (const [k, child] of nd.dyn) m.add(text(k, "output name"), node(child), k.offset);
-    return { outputs: outs, dynamicOutputs: m.result() };
-  };
-  const inputDrvs = new MapBuilder<OutputSet>(
-    "derivation.duplicate-input-drv",
-    "input derivation",
-    false,
-    undefined,
-    lenient,
-    "last",
-  );
-  for (const [p, nd] of g.inputDrvs) {
-    const path = text(p, "input derivation path");
-    checkStorePath(path, p.offset, "input derivation", storeDir);
-    inputDrvs.add(path, node(nd), p.offset);
-  }
-  const srcItems = g.inputSrcs.map((t) => text(t, "input source"));
-  srcItems.forEach((path, i) => {
-    checkStorePath(path, g.inputSrcs[i]!.offset, "input source", storeDir);
+  return { line, column: offset - start + 1 };
+}
+
+/**
+ * Reads the terms of a `.drv` with the grammar. Throws {@link ATermTruncatedError} when the
+ * input ends early, {@link ATermSyntaxError} (`aterm.unexpected`, `aterm.bad-escape`,
+ * `aterm.trailing-bytes`) where it is wrong, each with the rule, byte offset, line and
+ * column; and the `tooDeep` error of `options`.
+ */
+export function parseDerivationTerms(
+  bytes: Uint8Array,
+  options: DerivationGrammarOptions,
+): DerivationTerms {
+  const binary = bytesToBinary(bytes);
+  const position = (offset: number, rule: string | undefined) => ({
+    offset,
+    ...lineAndColumn(binary, offset),
+    ...(rule === undefined || rule === "" ? {} : { rule }),
   });
-  const inputSrcs = sortedUnique(
-    srcItems,
-    g.inputSrcs.map((t) => t.offset),
-    "derivation.duplicate-input-src",
-    "input source",
-    undefined,
-    lenient,
-  );
-  const system = drvString(g.system);
-  const builder = drvString(g.builder);
-  const args = g.args.map(drvString);
-  // names as binary strings first (`<` is byte order, as Nix sorts them)
-  const env = new MapBuilder<DrvString>(
-    "derivation.duplicate-env",
-    "environment variable",
-    true,
-    undefined,
-    lenient,
-    "last",
-    (k) => drvStringToDisplay(binaryToName(k)),
-  );
-  for (const [k, v] of g.env) {
-    const key = seen(k);
-    env.add(key, drvString(v), k.offset);
+  if (
+    binary.length < 15 &&
+    ("Derive(".startsWith(binary) || "DrvWithVersion(".startsWith(binary))
+  ) {
+    throw new ATermTruncatedError(
+      "aterm.truncated",
+      "unexpected end of input, expected 'Derive(' or 'DrvWithVersion('",
+      position(binary.length, "derivation"),
+    );
   }
-  const named = new Map<string, DrvString>();
-  for (const [k, v] of env.result()) named.set(binaryToName(k), v);
-  if (g.trailing !== undefined) lenient(trailingBytes(g.trailing, end));
-  const drv: Derivation = {
-    outputs: outputs.result(),
-    inputDrvs: inputDrvs.result(),
-    inputSrcs,
-    system,
-    builder,
-    args,
-    env: named,
-  };
-  return quirks.length === 0 ? drv : { ...drv, quirks: sortQuirks(quirks) };
+  furthest.offset = -1;
+  furthest.rule = "";
+  let r: P.Result<DerivationTerms>;
+  try {
+    r = grammarFor(options).skip(P.eof).parse(binary);
+  } catch (err) {
+    // a term's own error (a bad escape, a string cut short): add its line and column
+    if (err instanceof ATermSyntaxError || err instanceof ATermTruncatedError) {
+      throw err.withContext(lineAndColumn(binary, err.position.offset ?? 0));
+    }
+    throw err;
+  }
+  if (r.status) return r.value;
+  const at = r.index.offset;
+  const rule = furthest.offset === at ? furthest.rule : undefined;
+  const expected = r.expected.join(" or ");
+  if (at >= binary.length) {
+    throw new ATermTruncatedError(
+      "aterm.truncated",
+      `unexpected end of input, expected ${expected}`,
+      position(at, rule),
+    );
+  }
+  if (r.expected.length === 1 && r.expected[0] === "EOF") {
+    throw new ATermSyntaxError(
+      "aterm.trailing-bytes",
+      `unexpected bytes after the end of the derivation (${binary.length - at} bytes)`,
+      position(at, "derivation"),
+    );
+  }
+  throw new ATermSyntaxError(
+    "aterm.unexpected",
+    `unexpected ${JSON.stringify(binary.charAt(at))}, expected ${expected}`,
+    position(at, rule ?? "derivation"),
+  );
 }

@@ -71,7 +71,7 @@ describe("nar CLI (no Nix needed)", () => {
     expect(r.stderr).toContain("invalid file name");
   });
 
-  it("the fast paths (commands/fast.ts) print what the full command tree prints", () => {
+  it("the plain forms (commands/plain-forms.ts) print what the full command tree prints", () => {
     // `--` before the paths sends the same command through commander
     for (const [cmd, opts, paths] of [
       [["nar", "dump-path"], [], [tree]],

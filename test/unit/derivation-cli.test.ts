@@ -125,7 +125,10 @@ describe("nix-compat derivation (CLI)", () => {
   it("bad input exits 1 with a located message; bad usage exits 2", () => {
     const r = runCli(["derivation", "show", "-"], { input: 'Derive([("out"' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^error: -: byte 14: /);
+    // from the grammar: line and column, byte offset and the rule
+    expect(r.stderr).toMatch(
+      /^error: -: line 1:15, byte 14, in derivation\.outputs: unexpected end of input/,
+    );
     expect(runCli(["derivation", "show"]).status).toBe(2);
     expect(runCli(["derivation", "show", "--json-version", "3", "-"], { input: "" }).status).toBe(
       2,

@@ -21,7 +21,8 @@ import { checkFailed, reportError, usageError } from "../errors.js";
 import { readInputBytes, writeStdout, writeStdoutSync } from "../io.js";
 
 /** The parts of the derivation library that ATerm input needs: no zod, no Parsimmon. */
-type DerivationLib = typeof import("../../grammar/derivation-aterm.js") &
+type DerivationLib = typeof import("../../derivation/aterm.js") &
+  typeof import("../../derivation/aterm-print.js") &
   typeof import("../../derivation/hash.js") &
   typeof import("../../derivation/validate.js");
 let lib: DerivationLib;
@@ -35,7 +36,8 @@ let jsonLib: typeof import("../../derivation/json.js") | undefined;
 async function load(json = false): Promise<DerivationLib> {
   lib ??= Object.assign(
     {},
-    await import("../../grammar/derivation-aterm.js"),
+    await import("../../derivation/aterm.js"),
+    await import("../../derivation/aterm-print.js"),
     await import("../../derivation/hash.js"),
     await import("../../derivation/validate.js"),
   );
@@ -428,27 +430,27 @@ function atermBytes(file: string, bytes: Uint8Array): Uint8Array {
 
 /**
  * `derivation show FILES...`: the JSON `nix show-derivation` prints (or, with `jsonVersion`
- * "4", the document of `nix derivation show`). Also run by the CLI's fast path (fast.ts)
+ * "4", the document of `nix derivation show`). Also run by the CLI without the command tree (`runPlainShow`)
  * for its plain form.
  */
 export async function showDerivations(
   files: string[],
   opts: StoreOpts & { jsonVersion: string },
 ): Promise<void> {
-  // A one-shot pass over many small files spends more on TurboFan compiling the
-  // transcoder than the optimised code saves (2,000 drvs: 0.38-0.41 s CPU with it, 0.28-0.30
-  // s without; 10,000: 1.54 s against 1.39 s; two 3-4 MB files: 0.29 s against 0.32 s).
+  // A one-shot pass over many small files spends more on TurboFan compiling the transcoder
+  // than the optimised code saves; `node --opt` keeps the optimiser on (the bench measures
+  // `derivation show` both ways).
   if (opts.jsonVersion !== "1" && opts.jsonVersion !== "4")
     usageError("--json-version must be 1 or 4");
   try {
-    setFlagsFromString("--no-opt");
+    if (!process.execArgv.includes("--opt")) setFlagsFromString("--no-opt");
   } catch {
     // flags frozen in this Node: keep the default
   }
   // The common case (.drv files named by their drv path) needs neither zod nor the JSON
   // converters: load only the parser and the show printer.
   const show = await import("../../derivation/show.js");
-  const { parseDerivationATerm } = await import("../../grammar/derivation-aterm.js");
+  const { parseDerivationATerm } = await import("../../derivation/aterm.js");
   if (opts.jsonVersion === "4" || files.some((f) => f === "-" || !DRV_BASE.test(basename(f)))) {
     await load(opts.jsonVersion === "4");
   }
@@ -514,7 +516,7 @@ export async function showDerivations(
  * The plain form `derivation show FILE...` (no options), run without the command tree and
  * commander; `undefined` for anything else, which the full command tree then runs.
  */
-export async function runFastShow(argv: readonly string[]): Promise<number | undefined> {
+export async function runPlainShow(argv: readonly string[]): Promise<number | undefined> {
   const [, command, ...files] = argv;
   if (command !== "show" || files.length === 0) return undefined;
   if (files.some((f) => f === "" || f.startsWith("-"))) return undefined;

@@ -1,7 +1,6 @@
 /**
- * Fast paths for the commands whose whole run is short enough for start-up to matter
- * (`nar dump-path`, `nar restore`, `hash path`, `hash file`): their plain forms are run here
- * without loading commander or the other areas (about 0.03 s of the ~0.12 s start-up), and
+ * The plain forms of the commands whose whole run is short enough for start-up to matter
+ * (`nar dump-path`, `nar restore`, `hash path`, `hash file`), run here without loading commander or the other areas (a fair part of start-up, see the bench), and
  * all but `hash file` without the portable hash backends. Anything else — another option,
  * `--help`, a usage error, progress on a terminal — returns `undefined` and goes through the
  * full command tree, which gives the same output for the plain forms (`nar.ts` and `hash.ts`
@@ -60,7 +59,7 @@ export function printedDigest(
 }
 
 /** Runs `argv` if it is a plain form of a fast command; `undefined` otherwise. */
-export async function runFast(argv: readonly string[]): Promise<number | undefined> {
+export async function runPlainForm(argv: readonly string[]): Promise<number | undefined> {
   const [area, command, ...rest] = argv;
   const plain = (a: string | undefined) => a !== undefined && a !== "" && !a.startsWith("-");
   if (area === "nar" && rest.length === 1 && plain(rest[0])) {
