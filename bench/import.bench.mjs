@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { bestOfEach, measureCommand, printTable, ratio, REPO_ROOT } from "./lib.mjs";
 
-const RUNS = 15;
+const RUNS = 10;
 const TRACE = join(REPO_ROOT, "test", "support", "module-trace.mjs");
 const entry = (sub) => pathToFileURL(join(REPO_ROOT, "dist", sub, "index.js")).href;
 const ENTRIES = [

@@ -3,17 +3,19 @@
  * portable (no `node:` imports); Node adapters are in `nix-compat/node` and
  * `nix-compat/daemon/node`, fast-check arbitraries in `nix-compat/testing`.
  *
- * The root holds what the README tours: hashes and store paths, NAR, derivations in ATerm,
- * narinfo and signing keys, with their errors. Each name is chosen here (the list is pinned by
- * `test/unit/public-api.test.ts` against `test/unit/public-api.json`): adding one is a
- * decision. Everything else of an area is in its subpath: `nix-compat/core`, `/codecs`
- * (the binary grammar language), `/nar`, `/derivation` (also derivation JSON), `/narinfo`,
- * `/signing`, `/schemas` (zod schemas of Nix's JSON documents), `/daemon`, `/serve`, `/export`.
+ * The root holds the text formats and their basics: hashes and store paths, derivations in
+ * ATerm, narinfo and signing keys, with their errors. Each name is chosen here (the list is
+ * pinned by `test/unit/public-api.test.ts` against `test/unit/public-api.json`): adding one
+ * is a decision. Everything else of an area is in its subpath: `nix-compat/core`, `/codecs`
+ * (the binary grammar language), `/nar` (NAR), `/derivation` (also derivation JSON),
+ * `/narinfo`, `/signing`, `/schemas` (zod schemas of Nix's JSON documents), `/daemon`,
+ * `/serve`, `/export`.
  *
- * The root loads no zod: validating JSON is `nix-compat/derivation` / `nix-compat/schemas`,
- * so a program that only parses a `.drv` or a narinfo does not load a JSON Schema validator.
- * Derivation names come from their files, not from `./derivation/index.js` (which carries the
- * JSON functions and so zod).
+ * The root is cheap to import (`bench/import.bench.mjs`: at most 2× `nix-compat/core`): it
+ * loads no zod (validating JSON is `nix-compat/derivation` / `nix-compat/schemas`), and not
+ * the binary codecs NAR is read with (`nix-compat/nar`, as cheap as `nix-compat/core` on its
+ * own). Derivation and signing names come from their files, not from their folder's index
+ * (`./derivation/index.js` carries the JSON functions and so zod).
  *
  * @module
  */
@@ -106,45 +108,7 @@ export {
   validateStorePathName,
 } from "./core/index.js";
 
-// NAR: read, list, write.
-export {
-  createNarWriter,
-  encodeNar,
-  findListingNode,
-  formatNarListingJson,
-  listNar,
-  listNarSync,
-  listNarTree,
-  type NarDirectory,
-  type NarDirectoryNode,
-  type NarEntry,
-  type NarListing,
-  type NarListingDirectory,
-  type NarListingJsonOptions,
-  type NarListingNode,
-  type NarListingRegular,
-  type NarListingSymlink,
-  type NarListOptions,
-  type NarNode,
-  type NarReadOptions,
-  type NarRegular,
-  type NarRegularNode,
-  type NarStreamNode,
-  type NarSymlink,
-  type NarSymlinkNode,
-  type NarVisitor,
-  type NarWriteEntry,
-  type NarWriter,
-  parseNar,
-  readNar,
-  readNarSync,
-  readNarTree,
-  visitNar,
-  writeNar,
-  writeNarToBytes,
-} from "./nar/index.js";
-
-// Derivations: the model, ATerm, hashes and output paths, Nix's rules, `show-derivation`.
+// Derivations: the model, ATerm, hashes and output paths, Nix's rules.
 export {
   ATermSyntaxError,
   ATermTruncatedError,
@@ -167,7 +131,6 @@ export {
   type InputAddressedOutput,
   type OutputSet,
 } from "./derivation/types.js";
-export { type DerivationKind, derivationKind } from "./derivation/type.js";
 export {
   computeOutputPaths,
   computeOutputPathsSync,
@@ -202,7 +165,6 @@ export {
   type PrintDerivationOptions,
 } from "./grammar/derivation-aterm.js";
 export { bytesToName, nameToBytes } from "./grammar/aterm-strings.js";
-export { printShowDerivationJson } from "./derivation/show.js";
 
 // narinfo: parse, print, fingerprint, sign, verify.
 export {
@@ -242,4 +204,4 @@ export {
   signDetached,
   SigningError,
   verifyDetached,
-} from "./signing/index.js";
+} from "./signing/keys.js";
