@@ -110,7 +110,11 @@ describe("layers of src", () => {
 
   it("docs/CONTRIBUTING.md writes down the same order", () => {
     const doc = readFileSync(join(REPO_ROOT, "docs", "CONTRIBUTING.md"), "utf8");
-    const lines = [...doc.matchAll(/^\d+\. (.*)$/gm)]
+    const section = doc.slice(
+      doc.indexOf("## Layers"),
+      doc.indexOf("\n## ", doc.indexOf("## Layers") + 1),
+    );
+    const lines = [...section.matchAll(/^\d+\. (.*)$/gm)]
       .map((m) => [...m[1]!.matchAll(/`src\/([a-z]+)`/g)].map((f) => f[1]))
       .filter((l) => l.length > 0);
     expect(lines).toEqual(LAYERS);
