@@ -4,12 +4,52 @@
  *
  * @module
  */
-export * from "./json-text.js";
-export * from "./listing.js";
-export * from "./nar-decode.js";
-export * from "./nar-grammar.js";
-export * from "./nar-rules.js";
-export * from "./nar-tokens.js";
-export * from "./reader.js";
-export * from "./types.js";
-export * from "./writer.js";
+export {
+  findListingNode,
+  formatNarListingJson,
+  listNar,
+  listNarSync,
+  listNarTree,
+  NAR_LISTING_VERSION,
+  type NarListing,
+  type NarListingDirectory,
+  type NarListingJsonOptions,
+  type NarListingNode,
+  type NarListingRegular,
+  type NarListingSymlink,
+  type NarListOptions,
+  narListingDocument,
+  narListingJsonSync,
+} from "./listing.js";
+export { narGrammar, narNode } from "./nar-grammar.js";
+export {
+  NAR_MAGIC,
+  NAR_MAX_CONTENTS_SIZE,
+  NAR_MAX_DEPTH,
+  NAR_MAX_NAME_LENGTH,
+  NAR_MAX_TARGET_LENGTH,
+} from "./nar-rules.js";
+export { NAR_HEADERS, NAR_TOKENS } from "./nar-tokens.js";
+export {
+  type NarDirectoryNode,
+  type NarReadOptions,
+  type NarRegularNode,
+  type NarStreamNode,
+  type NarSymlinkNode,
+  type NarVisitor,
+  parseNar,
+  readNar,
+  readNarDeclarative,
+  readNarSync,
+  readNarTree,
+  visitNar,
+} from "./reader.js";
+export type { NarDirectory, NarEntry, NarNode, NarRegular, NarSymlink } from "./types.js";
+export {
+  createNarWriter,
+  encodeNar,
+  type NarWriteEntry,
+  type NarWriter,
+  writeNar,
+  writeNarToBytes,
+} from "./writer.js";

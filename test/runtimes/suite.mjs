@@ -71,7 +71,7 @@ function runtimeName() {
 const CHECKS = {
   async "root entry: one module graph with the subpaths"() {
     assert(root.parseDerivationATerm === derivation.parseDerivationATerm, "same parse function");
-    assert(root.readNar === nar.readNar, "same readNar");
+    assert(root.parseNarInfo === narinfo.parseNarInfo, "same parseNarInfo");
     assert(root.MalformedInputError === core.MalformedInputError, "same error class");
     assert(typeof globalThis.Buffer === "undefined" || runtimeName() !== "browser", "no Buffer");
   },

@@ -5,21 +5,10 @@
 import { readFileSync } from "node:fs";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
-import {
-  encodeExport,
-  encodeNar,
-  isBytes,
-  listNar,
-  makeOutputPath,
-  parseNar,
-  readExport,
-  readNar,
-  storePathToAbsolute,
-  UsageError,
-  writeExport,
-  writeNarToBytes,
-  type ByteInput,
-} from "../../src/index.js";
+import { type ByteInput } from "../../src/codecs/index.js";
+import { isBytes, makeOutputPath, storePathToAbsolute, UsageError } from "../../src/core/index.js";
+import { encodeExport, readExport, writeExport } from "../../src/export/index.js";
+import { encodeNar, listNar, parseNar, readNar, writeNarToBytes } from "../../src/nar/index.js";
 import { REPO_ROOT } from "../support/fixtures.js";
 import { rejection as thrown } from "../support/thrown.js";
 

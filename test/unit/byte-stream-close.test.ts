@@ -5,21 +5,21 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { encode, payload, type PayloadSource } from "../../src/codecs/index.js";
 import {
   base16Encode,
   type ChunkSource,
-  encode,
   hashBytes,
   hashStream,
+  UsageError,
+} from "../../src/core/index.js";
+import {
   listNar,
-  payload,
-  type PayloadSource,
   readNar,
   readNarDeclarative,
   readNarSync,
   readNarTree,
-  UsageError,
-} from "../../src/index.js";
+} from "../../src/nar/index.js";
 import { REPO_ROOT } from "../support/fixtures.js";
 import { rejection as thrown } from "../support/thrown.js";
 

@@ -8,23 +8,27 @@ import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import {
   base16Encode,
-  computeOutputPathsSync,
   type ContentAddress,
-  ContentAddressJson,
-  contentAddressFromJson,
-  contentAddressToJson,
-  derivationFromJson,
-  derivationPath,
-  derivationToJson,
   formatHash,
   hashBytes,
   type HashAlgorithm,
   makeFixedOutputPath,
-  parseDerivationATermString,
-  parseWithSchema,
-  printDerivationATerm,
   storePathToAbsolute,
-} from "../../src/index.js";
+} from "../../src/core/index.js";
+import {
+  computeOutputPathsSync,
+  derivationFromJson,
+  derivationPath,
+  derivationToJson,
+  parseDerivationATermString,
+  printDerivationATerm,
+} from "../../src/derivation/index.js";
+import {
+  ContentAddressJson,
+  contentAddressFromJson,
+  contentAddressToJson,
+  parseWithSchema,
+} from "../../src/schemas/index.js";
 import { derivationJsonSchema } from "../../src/schemas/derivation-json-schema.js";
 import { derivationV4Schema } from "../../src/schemas/derivation-v4.js";
 import { upstreamValidator } from "../support/json-schema.js";

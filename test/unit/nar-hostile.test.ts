@@ -11,11 +11,11 @@ import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { framedBytes, utf8Bytes } from "../../src/codecs/index.js";
 import { LimitExceededError } from "../../src/core/errors.js";
+import { binaryString } from "../../src/nar/listing.js";
 import {
   encodeNar,
   formatNarListingJson,
   listNar,
-  binaryString,
   listNarSync,
   listNarTree,
   NAR_MAX_DEPTH,

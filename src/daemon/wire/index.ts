@@ -10,6 +10,5 @@ export * from "./handshake.js";
 export * from "./ops.js";
 export * from "./primitives.js";
 export * from "./stderr.js";
-export * from "./tee.js";
 export * from "./types.js";
 export * from "./version.js";
