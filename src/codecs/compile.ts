@@ -1,0 +1,345 @@
+/**
+ * Compiled codecs: a declaration's decoder and encoder as generated code, with the interpreter
+ * as the reference that decides whenever the generated code declines.
+ *
+ * ```ts
+ * import { compile, record, token, utf8 } from "nix-compat/codecs";
+ * const greeting = compile(record("demo.greeting", { magic: token("hello"), name: utf8("demo.name") }));
+ * greeting.decode(greeting.encode({ name: "nix" })); // { name: "nix" }
+ * ```
+ *
+ * {@link compile} generates the source (`compile-source.ts`) and turns it into code with
+ * `new Function` when the platform allows it. Where it does not (Cloudflare Workers, pages
+ * with a strict Content-Security-Policy), it falls back to the interpreter: same values, same
+ * errors, interpreter speed (`mode` says which). The library's own formats do not depend on
+ * `eval`: their generated code is checked in (`*.generated.ts`, written by
+ * `scripts/generate-codecs.mjs`) and bound with {@link fromGenerated}.
+ *
+ * The generated code only accepts or declines: on any doubt (damaged or truncated input, a
+ * refinement that refuses, a limit, a value the encoder cannot take as is, a call stack too
+ * shallow for a deep value) it declines and the interpreter runs on the same input, so values
+ * and errors (class, code, rule, byte offset, text) are the interpreter's by construction.
+ *
+ * @module
+ */
+import { isBytes } from "../core/bytes.js";
+import type { Codec } from "./codec.js";
+import { type CompiledRuntime, DECLINE, generateCodec } from "./compile-source.js";
+import { type DecodeOptions, decode, decodePrefix } from "./decode.js";
+import { encode } from "./encode.js";
+import type { DecodeEvent } from "./event.js";
+import {
+  DEFAULT_MAX_DEPTH,
+  DEPTH_LIMIT_NAME,
+  effectiveLimit,
+  type LimitOverrides,
+} from "./limits.js";
+import { readU64, utf8Bytes, utf8Text, writeU64 } from "./wire-bytes.js";
+
+/** How a {@link CompiledCodec} runs. */
+export type CompiledMode = "generated" | "eval" | "interpreter";
+
+/** A declaration with its compiled decoder and encoder. */
+export interface CompiledCodec<T> {
+  /** The declaration (the reference the compiled code declines to). */
+  readonly codec: Codec<T>;
+  /**
+   * `generated`: checked-in generated code; `eval`: generated at run time with `new Function`;
+   * `interpreter`: the platform forbids `eval`, the interpreter runs.
+   */
+  readonly mode: CompiledMode;
+  /** As {@link decode}: one whole value of the input. */
+  decode(input: Uint8Array, options?: DecodeOptions): T;
+  /** As {@link decodePrefix}: one value from the start of the input, and where it ended. */
+  decodePrefix(input: Uint8Array, options?: DecodeOptions): { value: T; end: number };
+  /** As {@link encode}: the bytes of a value whose payloads are in memory. */
+  encode(value: T): Uint8Array;
+}
+
+/** @internal What generated code returns (see `GeneratedCodec.source`). */
+export interface GeneratedImpl {
+  decode(
+    b: Uint8Array,
+    start: number,
+    limits: LimitOverrides | undefined,
+    emit: ((event: DecodeEvent) => void) | undefined,
+    maxDepth: number,
+  ): unknown;
+  end(): number;
+  events(): number;
+  release(): void;
+  encode(value: unknown, maxDepth: number): Uint8Array;
+}
+
+/** @internal The factory form of generated code: `(constants, runtime) => impl`. */
+export type GeneratedFactory = (k: readonly unknown[], rt: CompiledRuntime) => GeneratedImpl;
+
+/** Short ASCII strings are built from their character codes; others by `TextDecoder` (same result). */
+const ASCII_MAX = 64;
+const fromCharCodes = String.fromCharCode as (...codes: ArrayLike<number> & number[]) => string;
+
+function text(b: Uint8Array, start: number, end: number): string {
+  const len = end - start;
+  if (len <= ASCII_MAX) {
+    let high = 0;
+    for (let i = start; i < end; i++) high |= b[i]!;
+    if (high < 0x80) {
+      switch (len) {
+        case 0:
+          return "";
+        case 1:
+          return String.fromCharCode(b[start]!);
+        case 2:
+          return String.fromCharCode(b[start]!, b[start + 1]!);
+        case 3:
+          return String.fromCharCode(b[start]!, b[start + 1]!, b[start + 2]!);
+        case 4:
+          return String.fromCharCode(b[start]!, b[start + 1]!, b[start + 2]!, b[start + 3]!);
+        case 5:
+          return String.fromCharCode(
+            b[start]!,
+            b[start + 1]!,
+            b[start + 2]!,
+            b[start + 3]!,
+            b[start + 4]!,
+          );
+        case 6:
+          return String.fromCharCode(
+            b[start]!,
+            b[start + 1]!,
+            b[start + 2]!,
+            b[start + 3]!,
+            b[start + 4]!,
+            b[start + 5]!,
+          );
+        case 7:
+          return String.fromCharCode(
+            b[start]!,
+            b[start + 1]!,
+            b[start + 2]!,
+            b[start + 3]!,
+            b[start + 4]!,
+            b[start + 5]!,
+            b[start + 6]!,
+          );
+        case 8:
+          return String.fromCharCode(
+            b[start]!,
+            b[start + 1]!,
+            b[start + 2]!,
+            b[start + 3]!,
+            b[start + 4]!,
+            b[start + 5]!,
+            b[start + 6]!,
+            b[start + 7]!,
+          );
+        case 9:
+          return String.fromCharCode(
+            b[start]!,
+            b[start + 1]!,
+            b[start + 2]!,
+            b[start + 3]!,
+            b[start + 4]!,
+            b[start + 5]!,
+            b[start + 6]!,
+            b[start + 7]!,
+            b[start + 8]!,
+          );
+        case 10:
+          return String.fromCharCode(
+            b[start]!,
+            b[start + 1]!,
+            b[start + 2]!,
+            b[start + 3]!,
+            b[start + 4]!,
+            b[start + 5]!,
+            b[start + 6]!,
+            b[start + 7]!,
+            b[start + 8]!,
+            b[start + 9]!,
+          );
+        case 11:
+          return String.fromCharCode(
+            b[start]!,
+            b[start + 1]!,
+            b[start + 2]!,
+            b[start + 3]!,
+            b[start + 4]!,
+            b[start + 5]!,
+            b[start + 6]!,
+            b[start + 7]!,
+            b[start + 8]!,
+            b[start + 9]!,
+            b[start + 10]!,
+          );
+        case 12:
+          return String.fromCharCode(
+            b[start]!,
+            b[start + 1]!,
+            b[start + 2]!,
+            b[start + 3]!,
+            b[start + 4]!,
+            b[start + 5]!,
+            b[start + 6]!,
+            b[start + 7]!,
+            b[start + 8]!,
+            b[start + 9]!,
+            b[start + 10]!,
+            b[start + 11]!,
+          );
+        default:
+          // eslint-disable-next-line prefer-spread -- spreading a typed array goes through its iterator
+          return fromCharCodes.apply(null, b.subarray(start, end) as unknown as number[]);
+      }
+    }
+  }
+  return utf8Text(b.subarray(start, end));
+}
+
+/** The helpers generated code calls. */
+export const compiledRuntime: CompiledRuntime = {
+  DECLINE,
+  text,
+  readU64,
+  writeU64,
+  isBytes,
+  limit: (l, overrides) => effectiveLimit(l, overrides as LimitOverrides | undefined),
+  utf8: utf8Bytes,
+};
+
+/** Options that skip the first `n` events (already delivered by declined generated code). */
+function skipping(options: DecodeOptions, n: number): DecodeOptions {
+  const onEvent = options.onEvent;
+  if (onEvent === undefined || n === 0) return options;
+  let left = n;
+  return {
+    ...options,
+    onEvent: (ev) => {
+      if (left > 0) left--;
+      else onEvent(ev);
+    },
+  };
+}
+
+function bind<T>(codec: Codec<T>, impl: GeneratedImpl, mode: CompiledMode): CompiledCodec<T> {
+  let busy = false;
+  /** Runs the generated decoder; `undefined` end when it declined (events then delivered). */
+  function run(
+    input: Uint8Array,
+    options: DecodeOptions,
+  ): { value: unknown; end: number; events: number } {
+    try {
+      const value = impl.decode(
+        input,
+        0,
+        options.limits,
+        options.onEvent,
+        options.limits?.[DEPTH_LIMIT_NAME] ?? DEFAULT_MAX_DEPTH,
+      );
+      return { value, end: impl.end(), events: impl.events() };
+    } catch {
+      return { value: undefined, end: -1, events: impl.events() };
+    } finally {
+      impl.release();
+    }
+  }
+  return {
+    codec,
+    mode,
+    decode(input, options = {}) {
+      if (busy) return decode(codec, input, options);
+      busy = true;
+      let r;
+      try {
+        r = run(input, options);
+      } finally {
+        busy = false;
+      }
+      if (r.end === input.length || (r.end >= 0 && options.allowTrailing)) return r.value as T;
+      return decode(codec, input, skipping(options, r.events));
+    },
+    decodePrefix(input, options = {}) {
+      if (busy) return decodePrefix(codec, input, options);
+      busy = true;
+      let r;
+      try {
+        r = run(input, options);
+      } finally {
+        busy = false;
+      }
+      if (r.end >= 0) return { value: r.value as T, end: r.end };
+      return decodePrefix(codec, input, skipping(options, r.events));
+    },
+    encode(value) {
+      if (busy) return encode(codec, value);
+      busy = true;
+      try {
+        return impl.encode(value, DEFAULT_MAX_DEPTH);
+      } catch {
+        return encode(codec, value);
+      } finally {
+        busy = false;
+      }
+    },
+  };
+}
+
+/** The interpreter behind the {@link CompiledCodec} interface (no `eval` allowed). */
+function interpreted<T>(codec: Codec<T>): CompiledCodec<T> {
+  return {
+    codec,
+    mode: "interpreter",
+    decode: (input, options) => decode(codec, input, options),
+    decodePrefix: (input, options) => decodePrefix(codec, input, options),
+    encode: (value) => encode(codec, value),
+  };
+}
+
+/** Options of {@link compile}. */
+export interface CompileOptions {
+  /** Set false to never use `new Function` (the interpreter runs). Default true. */
+  readonly eval?: boolean;
+}
+
+/**
+ * Compiles a declaration into a fast decoder and encoder (generated code run with
+ * `new Function`). Values and errors are exactly the interpreter's; where `eval` is forbidden
+ * the interpreter runs (`mode: "interpreter"`).
+ */
+export function compile<T>(codec: Codec<T>, options: CompileOptions = {}): CompiledCodec<T> {
+  if (options.eval === false) return interpreted(codec);
+  const { source, constants } = generateCodec(codec, DEFAULT_MAX_DEPTH);
+  let factory: GeneratedFactory;
+  try {
+    // looked up at call time: a platform (or a test) may forbid it
+    const MakeFunction = globalThis.Function;
+    factory = new MakeFunction("k", "rt", source) as GeneratedFactory;
+  } catch {
+    return interpreted(codec);
+  }
+  return bind(codec, factory(constants, compiledRuntime), "eval");
+}
+
+/**
+ * @internal Binds checked-in generated code (a `*.generated.ts` module written by
+ * `scripts/generate-codecs.mjs`) to its declaration: the constants table is collected from the
+ * declaration by the generator's own walk. A test keeps the checked-in code up to date.
+ */
+export function fromGenerated<T>(codec: Codec<T>, factory: GeneratedFactory): CompiledCodec<T> {
+  // bound on first use: importing a format costs nothing until it is decoded or encoded
+  let bound: CompiledCodec<T> | undefined;
+  const get = (): CompiledCodec<T> => {
+    if (bound === undefined) {
+      const { constants } = generateCodec(codec, DEFAULT_MAX_DEPTH);
+      bound = bind(codec, factory(constants, compiledRuntime), "generated");
+    }
+    return bound;
+  };
+  return {
+    codec,
+    mode: "generated",
+    decode: (input, options) => get().decode(input, options),
+    decodePrefix: (input, options) => get().decodePrefix(input, options),
+    encode: (value) => get().encode(value),
+  };
+}
