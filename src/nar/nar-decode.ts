@@ -12,7 +12,7 @@ import type { PayloadHandle } from "../codecs/payload.js";
 import { utf8Text } from "../codecs/wire-bytes.js";
 import { narCodec } from "./nar-compiled.js";
 import { narGrammar } from "./nar-grammar.js";
-import type { NarReadOptions, NarStreamNode } from "./reader.js";
+import type { NarReadOptions, NarStreamNode } from "./stream-node.js";
 import type { NarNode } from "./types.js";
 
 /**
