@@ -45,7 +45,7 @@ import {
   wireStorePaths,
   wireString,
 } from "../daemon/wire/primitives.js";
-import { TeeChunkSource } from "../daemon/wire/tee.js";
+import { TeeChunkSource } from "../codecs/tee-chunk-source.js";
 import { narGrammar } from "../nar/nar-grammar.js";
 import type { NarNode } from "../nar/types.js";
 

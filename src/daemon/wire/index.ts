@@ -10,6 +10,6 @@ export * from "./handshake.js";
 export * from "./ops.js";
 export * from "./primitives.js";
 export * from "./stderr.js";
-export * from "./tee.js";
+export * from "../../codecs/tee-chunk-source.js";
 export * from "./types.js";
 export * from "./version.js";
