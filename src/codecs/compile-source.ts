@@ -285,7 +285,11 @@ class DecoderGen {
       }
       case "payload": {
         const { len, start } = this.framed(e.limit(node.limit), out);
-        set(`b.subarray(${start}, ${start} + ${len})`);
+        // views of the input, or copies within PAYLOADMAX (as a buffering stream decoder)
+        out.push(`if (PAYLOADMAX >= 0 && ${len} > PAYLOADMAX) throw D;`);
+        set(
+          `PAYLOADMAX < 0 ? b.subarray(${start}, ${start} + ${len}) : new Uint8Array(b.subarray(${start}, ${start} + ${len}))`,
+        );
         return;
       }
       case "record":
@@ -805,7 +809,7 @@ export function generateCodec(codec: AnyCodec, maxDepth: number): GeneratedCodec
   const source = [
     `"use strict";`,
     `const D = rt.DECLINE;`,
-    `let B, N = 0, P = 0, DEPTH = 0, MAXDEPTH = ${maxDepth}, EMIT, EVENTS = 0;`,
+    `let B, N = 0, P = 0, DEPTH = 0, MAXDEPTH = ${maxDepth}, EMIT, EVENTS = 0, PAYLOADMAX = -1;`,
     `let ${e.limits.length > 0 ? e.limits.map((l) => l.split(" = ")[0]).join(", ") : "L_"};`,
     `let O = new Uint8Array(0), Q = 0;`,
     `function room(more) {`,
@@ -817,8 +821,8 @@ export function generateCodec(codec: AnyCodec, maxDepth: number): GeneratedCodec
     ...dec.bodies,
     ...enc.bodies,
     `return {`,
-    ` decode(b, start, lim, emit, maxDepth) {`,
-    `  B = b; N = b.length; P = start; DEPTH = 0; MAXDEPTH = maxDepth; EMIT = emit; EVENTS = 0;`,
+    ` decode(b, start, lim, emit, maxDepth, payloadMax) {`,
+    `  B = b; N = b.length; P = start; DEPTH = 0; MAXDEPTH = maxDepth; EMIT = emit; EVENTS = 0; PAYLOADMAX = payloadMax;`,
     ...e.limits.map((l) => `  ${l};`),
     `  return ${rootDecoder}(start);`,
     ` },`,

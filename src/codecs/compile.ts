@@ -54,6 +54,16 @@ export interface CompiledCodec<T> {
   decodePrefix(input: Uint8Array, options?: DecodeOptions): { value: T; end: number };
   /** As {@link encode}: the bytes of a value whose payloads are in memory. */
   encode(value: T): Uint8Array;
+  /**
+   * The generated decoder alone, on a prefix of `input`: the value and its end, or `undefined`
+   * when it declines (damaged, or more bytes needed: then ask the interpreter). With
+   * `copyPayloadsUpTo`, payloads are copies and larger ones decline (as `decodeAsync` buffers
+   * them). Always `undefined` in mode `interpreter`.
+   */
+  tryDecodePrefix(
+    input: Uint8Array,
+    options?: DecodeOptions & { readonly copyPayloadsUpTo?: number },
+  ): { value: T; end: number } | undefined;
 }
 
 /** @internal What generated code returns (see `GeneratedCodec.source`). */
@@ -64,6 +74,8 @@ export interface GeneratedImpl {
     limits: LimitOverrides | undefined,
     emit: ((event: DecodeEvent) => void) | undefined,
     maxDepth: number,
+    /** -1: payloads are views of `b`; else copies of at most this many bytes. */
+    payloadMax: number,
   ): unknown;
   end(): number;
   events(): number;
@@ -227,6 +239,7 @@ function bind<T>(codec: Codec<T>, impl: GeneratedImpl, mode: CompiledMode): Comp
   function run(
     input: Uint8Array,
     options: DecodeOptions,
+    payloadMax = -1,
   ): { value: unknown; end: number; events: number } {
     try {
       const value = impl.decode(
@@ -235,6 +248,7 @@ function bind<T>(codec: Codec<T>, impl: GeneratedImpl, mode: CompiledMode): Comp
         options.limits,
         options.onEvent,
         options.limits?.[DEPTH_LIMIT_NAME] ?? DEFAULT_MAX_DEPTH,
+        payloadMax,
       );
       return { value, end: impl.end(), events: impl.events() };
     } catch {
@@ -270,6 +284,17 @@ function bind<T>(codec: Codec<T>, impl: GeneratedImpl, mode: CompiledMode): Comp
       if (r.end >= 0) return { value: r.value as T, end: r.end };
       return decodePrefix(codec, input, skipping(options, r.events));
     },
+    tryDecodePrefix(input, options = {}) {
+      if (busy) return undefined;
+      busy = true;
+      let r;
+      try {
+        r = run(input, options, options.copyPayloadsUpTo ?? -1);
+      } finally {
+        busy = false;
+      }
+      return r.end >= 0 ? { value: r.value as T, end: r.end } : undefined;
+    },
     encode(value) {
       if (busy) return encode(codec, value);
       busy = true;
@@ -292,6 +317,7 @@ function interpreted<T>(codec: Codec<T>): CompiledCodec<T> {
     decode: (input, options) => decode(codec, input, options),
     decodePrefix: (input, options) => decodePrefix(codec, input, options),
     encode: (value) => encode(codec, value),
+    tryDecodePrefix: () => undefined,
   };
 }
 
@@ -341,5 +367,21 @@ export function fromGenerated<T>(codec: Codec<T>, factory: GeneratedFactory): Co
     decode: (input, options) => get().decode(input, options),
     decodePrefix: (input, options) => get().decodePrefix(input, options),
     encode: (value) => get().encode(value),
+    tryDecodePrefix: (input, options) => get().tryDecodePrefix(input, options),
   };
+}
+
+const compiledCache = new WeakMap<object, CompiledCodec<unknown>>();
+
+/**
+ * `compile(codec)`, once per declaration object (kept while the declaration lives): for
+ * codecs built at run time, such as the worker protocol's per-version messages.
+ */
+export function compiled<T>(codec: Codec<T>): CompiledCodec<T> {
+  let c = compiledCache.get(codec);
+  if (c === undefined) {
+    c = compile(codec) as CompiledCodec<unknown>;
+    compiledCache.set(codec, c);
+  }
+  return c as CompiledCodec<T>;
 }

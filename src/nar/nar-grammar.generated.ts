@@ -8,7 +8,7 @@ import type { GeneratedFactory } from "../codecs/compile.js";
 export const narGrammarGenerated: GeneratedFactory = function (k, rt) {
   "use strict";
   const D = rt.DECLINE;
-  let B, N = 0, P = 0, DEPTH = 0, MAXDEPTH = 512, EMIT, EVENTS = 0;
+  let B, N = 0, P = 0, DEPTH = 0, MAXDEPTH = 512, EMIT, EVENTS = 0, PAYLOADMAX = -1;
   let L0, L1, L2, L3, L4;
   let O = new Uint8Array(0), Q = 0;
   function room(more) {
@@ -51,7 +51,8 @@ export const narGrammarGenerated: GeneratedFactory = function (k, rt) {
   p += len10;
   for (let i = 0; i < pad12; i++) if (b[p + i] !== 0) throw D;
   p += pad12;
-  ev8 = b.subarray(s11, s11 + len10);
+  if (PAYLOADMAX >= 0 && len10 > PAYLOADMAX) throw D;
+  ev8 = PAYLOADMAX < 0 ? b.subarray(s11, s11 + len10) : new Uint8Array(b.subarray(s11, s11 + len10));
   if (EMIT !== undefined) { EMIT({ name: "regular", value: ev8, data: k[1], offset: at9 }); EVENTS++; }
   f7 = ev8;
   if (p + 16 > n || !(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
@@ -77,7 +78,8 @@ export const narGrammarGenerated: GeneratedFactory = function (k, rt) {
   p += len17;
   for (let i = 0; i < pad19; i++) if (b[p + i] !== 0) throw D;
   p += pad19;
-  ev15 = b.subarray(s18, s18 + len17);
+  if (PAYLOADMAX >= 0 && len17 > PAYLOADMAX) throw D;
+  ev15 = PAYLOADMAX < 0 ? b.subarray(s18, s18 + len17) : new Uint8Array(b.subarray(s18, s18 + len17));
   if (EMIT !== undefined) { EMIT({ name: "regular", value: ev15, data: k[2], offset: at16 }); EVENTS++; }
   f14 = ev15;
   if (p + 16 > n || !(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
@@ -231,7 +233,8 @@ export const narGrammarGenerated: GeneratedFactory = function (k, rt) {
   p += len60;
   for (let i = 0; i < pad62; i++) if (b[p + i] !== 0) throw D;
   p += pad62;
-  ev58 = b.subarray(s61, s61 + len60);
+  if (PAYLOADMAX >= 0 && len60 > PAYLOADMAX) throw D;
+  ev58 = PAYLOADMAX < 0 ? b.subarray(s61, s61 + len60) : new Uint8Array(b.subarray(s61, s61 + len60));
   if (EMIT !== undefined) { EMIT({ name: "regular", value: ev58, data: k[1], offset: at59 }); EVENTS++; }
   f57 = ev58;
   if (p + 16 > n || !(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
@@ -257,7 +260,8 @@ export const narGrammarGenerated: GeneratedFactory = function (k, rt) {
   p += len67;
   for (let i = 0; i < pad69; i++) if (b[p + i] !== 0) throw D;
   p += pad69;
-  ev65 = b.subarray(s68, s68 + len67);
+  if (PAYLOADMAX >= 0 && len67 > PAYLOADMAX) throw D;
+  ev65 = PAYLOADMAX < 0 ? b.subarray(s68, s68 + len67) : new Uint8Array(b.subarray(s68, s68 + len67));
   if (EMIT !== undefined) { EMIT({ name: "regular", value: ev65, data: k[2], offset: at66 }); EVENTS++; }
   f64 = ev65;
   if (p + 16 > n || !(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
@@ -762,8 +766,8 @@ export const narGrammarGenerated: GeneratedFactory = function (k, rt) {
   }
   }
   return {
-   decode(b, start, lim, emit, maxDepth) {
-    B = b; N = b.length; P = start; DEPTH = 0; MAXDEPTH = maxDepth; EMIT = emit; EVENTS = 0;
+   decode(b, start, lim, emit, maxDepth, payloadMax) {
+    B = b; N = b.length; P = start; DEPTH = 0; MAXDEPTH = maxDepth; EMIT = emit; EVENTS = 0; PAYLOADMAX = payloadMax;
     L0 = rt.limit(k[0], lim);
     L1 = rt.limit(k[3], lim);
     L2 = rt.limit(k[5], lim);

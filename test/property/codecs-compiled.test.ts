@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import {
   type AnyCodec,
   bool,
+  byteReader,
   bytes,
   type Codec,
   compile,
@@ -17,6 +18,8 @@ import {
   constU64,
   decode,
   type DecodeEvent,
+  decodeAsync,
+  decodeMessage,
   decodePrefix,
   encode,
   event,
@@ -321,6 +324,58 @@ describe("compiled codecs give the interpreter's values and errors", () => {
         }
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it("decodeMessage (compiled on the buffered bytes, else decodeAsync) = decodeAsync, twice in a row, any chunking", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer(),
+        fc.integer({ min: 2, max: 16 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (seed, budget, chunk) => {
+          const r = rng(seed);
+          const s = spec(r, budget, "root");
+          const compiled = compile(s.codec);
+          const v = s.value(r, 0);
+          let one: Uint8Array;
+          try {
+            one = encode(s.codec, v);
+          } catch {
+            return;
+          }
+          const two = new Uint8Array(one.length * 2);
+          two.set(one);
+          two.set(one, one.length);
+          if (r() < 0.3) two[int(r, two.length)]! ^= 0x40;
+          const chunks = (whole: boolean) =>
+            whole
+              ? [two]
+              : Array.from({ length: Math.ceil(two.length / chunk) }, (_, i) =>
+                  two.subarray(i * chunk, (i + 1) * chunk),
+                );
+          for (const whole of [true, false]) {
+            const read = async (f: (reader: ReturnType<typeof byteReader>) => Promise<unknown>) => {
+              const reader = byteReader(chunks(whole));
+              const out: unknown[] = [];
+              try {
+                out.push(await f(reader), await f(reader), reader.offset);
+              } catch (e) {
+                out.push(
+                  outcome(() => {
+                    throw e;
+                  }),
+                );
+              }
+              return out;
+            };
+            expect(await read((reader) => decodeMessage(compiled, reader))).toEqual(
+              await read((reader) => decodeAsync(s.codec, reader, { allowTrailing: true })),
+            );
+          }
+        },
+      ),
+      { numRuns: 80 },
     );
   });
 
