@@ -167,17 +167,21 @@ const U32 = (at: string) =>
  * The decoder generator: emits statements decoding `node` at `p` (a local), assigning the
  * value to `target` (when given) and advancing `p`.
  */
-class DecoderGen {
+/** The functions a generator emits: one per recursive (`lazy`) target, named `<prefix><n>`. */
+abstract class FunctionGen {
   readonly functions = new Map<AnyCodec, string>();
   private readonly pending: [AnyCodec, string][] = [];
   readonly bodies: string[] = [];
 
-  constructor(private readonly e: Emitter) {}
+  constructor(
+    protected readonly e: Emitter,
+    private readonly prefix: string,
+  ) {}
 
   functionFor(node: AnyCodec): string {
     let name = this.functions.get(node);
     if (name === undefined) {
-      name = `d${this.functions.size}`;
+      name = `${this.prefix}${this.functions.size}`;
       this.functions.set(node, name);
       this.pending.push([node, name]);
     }
@@ -188,14 +192,25 @@ class DecoderGen {
   flush(): void {
     while (this.pending.length > 0) {
       const [node, name] = this.pending.shift()!;
-      const out: string[] = [];
-      const v = this.e.fresh("v");
-      out.push(`let ${v};`);
-      this.node(node, v, out);
-      this.bodies.push(
-        `function ${name}(p) {\n const b = B, n = N;\n${out.join("\n")}\n P = p;\n return ${v};\n}`,
-      );
+      this.bodies.push(this.body(node, name));
     }
+  }
+
+  /** The source of function `name` for `node`. */
+  protected abstract body(node: AnyCodec, name: string): string;
+}
+
+class DecoderGen extends FunctionGen {
+  constructor(e: Emitter) {
+    super(e, "d");
+  }
+
+  protected body(node: AnyCodec, name: string): string {
+    const out: string[] = [];
+    const v = this.e.fresh("v");
+    out.push(`let ${v};`);
+    this.node(node, v, out);
+    return `function ${name}(p) {\n const b = B, n = N;\n${out.join("\n")}\n P = p;\n return ${v};\n}`;
   }
 
   /** Reads a u64 as a safe number into `into` (declines above 2^53 - 1). */
@@ -579,30 +594,15 @@ class DecoderGen {
 }
 
 /** The encoder generator: emits statements writing the value held in an expression. */
-class EncoderGen {
-  readonly functions = new Map<AnyCodec, string>();
-  private readonly pending: [AnyCodec, string][] = [];
-  readonly bodies: string[] = [];
-
-  constructor(private readonly e: Emitter) {}
-
-  functionFor(node: AnyCodec): string {
-    let name = this.functions.get(node);
-    if (name === undefined) {
-      name = `e${this.functions.size}`;
-      this.functions.set(node, name);
-      this.pending.push([node, name]);
-    }
-    return name;
+class EncoderGen extends FunctionGen {
+  constructor(e: Emitter) {
+    super(e, "e");
   }
 
-  flush(): void {
-    while (this.pending.length > 0) {
-      const [node, name] = this.pending.shift()!;
-      const out: string[] = [];
-      this.node(node, "x", out);
-      this.bodies.push(`function ${name}(x) {\n${out.join("\n")}\n}`);
-    }
+  protected body(node: AnyCodec, name: string): string {
+    const out: string[] = [];
+    this.node(node, "x", out);
+    return `function ${name}(x) {\n${out.join("\n")}\n}`;
   }
 
   private fixed(bytes: Uint8Array, out: string[]): void {

@@ -88,122 +88,16 @@ export type GeneratedFactory = (k: readonly unknown[], rt: CompiledRuntime) => G
 
 /** Short ASCII strings are built from their character codes; others by `TextDecoder` (same result). */
 const ASCII_MAX = 64;
-const fromCharCodes = String.fromCharCode as (...codes: ArrayLike<number> & number[]) => string;
+/** The character codes of the string being built (reused: no allocation per string). */
+const codes: number[] = [];
 
 function text(b: Uint8Array, start: number, end: number): string {
   const len = end - start;
   if (len <= ASCII_MAX) {
     let high = 0;
-    for (let i = start; i < end; i++) high |= b[i]!;
-    if (high < 0x80) {
-      switch (len) {
-        case 0:
-          return "";
-        case 1:
-          return String.fromCharCode(b[start]!);
-        case 2:
-          return String.fromCharCode(b[start]!, b[start + 1]!);
-        case 3:
-          return String.fromCharCode(b[start]!, b[start + 1]!, b[start + 2]!);
-        case 4:
-          return String.fromCharCode(b[start]!, b[start + 1]!, b[start + 2]!, b[start + 3]!);
-        case 5:
-          return String.fromCharCode(
-            b[start]!,
-            b[start + 1]!,
-            b[start + 2]!,
-            b[start + 3]!,
-            b[start + 4]!,
-          );
-        case 6:
-          return String.fromCharCode(
-            b[start]!,
-            b[start + 1]!,
-            b[start + 2]!,
-            b[start + 3]!,
-            b[start + 4]!,
-            b[start + 5]!,
-          );
-        case 7:
-          return String.fromCharCode(
-            b[start]!,
-            b[start + 1]!,
-            b[start + 2]!,
-            b[start + 3]!,
-            b[start + 4]!,
-            b[start + 5]!,
-            b[start + 6]!,
-          );
-        case 8:
-          return String.fromCharCode(
-            b[start]!,
-            b[start + 1]!,
-            b[start + 2]!,
-            b[start + 3]!,
-            b[start + 4]!,
-            b[start + 5]!,
-            b[start + 6]!,
-            b[start + 7]!,
-          );
-        case 9:
-          return String.fromCharCode(
-            b[start]!,
-            b[start + 1]!,
-            b[start + 2]!,
-            b[start + 3]!,
-            b[start + 4]!,
-            b[start + 5]!,
-            b[start + 6]!,
-            b[start + 7]!,
-            b[start + 8]!,
-          );
-        case 10:
-          return String.fromCharCode(
-            b[start]!,
-            b[start + 1]!,
-            b[start + 2]!,
-            b[start + 3]!,
-            b[start + 4]!,
-            b[start + 5]!,
-            b[start + 6]!,
-            b[start + 7]!,
-            b[start + 8]!,
-            b[start + 9]!,
-          );
-        case 11:
-          return String.fromCharCode(
-            b[start]!,
-            b[start + 1]!,
-            b[start + 2]!,
-            b[start + 3]!,
-            b[start + 4]!,
-            b[start + 5]!,
-            b[start + 6]!,
-            b[start + 7]!,
-            b[start + 8]!,
-            b[start + 9]!,
-            b[start + 10]!,
-          );
-        case 12:
-          return String.fromCharCode(
-            b[start]!,
-            b[start + 1]!,
-            b[start + 2]!,
-            b[start + 3]!,
-            b[start + 4]!,
-            b[start + 5]!,
-            b[start + 6]!,
-            b[start + 7]!,
-            b[start + 8]!,
-            b[start + 9]!,
-            b[start + 10]!,
-            b[start + 11]!,
-          );
-        default:
-          // eslint-disable-next-line prefer-spread -- spreading a typed array goes through its iterator
-          return fromCharCodes.apply(null, b.subarray(start, end) as unknown as number[]);
-      }
-    }
+    codes.length = len;
+    for (let i = 0; i < len; i++) high |= codes[i] = b[start + i]!;
+    if (high < 0x80) return String.fromCharCode.apply(null, codes);
   }
   return utf8Text(b.subarray(start, end));
 }

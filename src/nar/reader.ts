@@ -18,17 +18,11 @@ import type {
   NarSymlinkNode,
 } from "./stream-node.js";
 
+export type * from "./stream-node.js";
+
 export { readNarSync } from "./nar-reader-fast.js";
 
 export { parseNar, readNarDeclarative, readNarTree } from "./nar-decode.js";
-
-export type {
-  NarDirectoryNode,
-  NarReadOptions,
-  NarRegularNode,
-  NarStreamNode,
-  NarSymlinkNode,
-} from "./stream-node.js";
 
 /**
  * Streams the nodes of a NAR. File contents are never buffered: each regular node's `contents`
