@@ -3,4 +3,5 @@
 // Read by scripts/generate-codecs.mjs and by test/unit/codecs-generated.test.ts.
 export const GENERATED_CODECS = [
   { module: "nar/nar-grammar", name: "narGrammar", out: "nar/nar-grammar.generated.ts" },
+  { module: "export/index", name: "exportStream", out: "export/export-stream.generated.ts" },
 ];
