@@ -2,6 +2,7 @@
 // transport, no socket, no real daemon): QueryPathInfo and NarFromPath per second, to compare
 // builds (`node bench/daemon-roundtrip.bench.mjs [dist dir]`) with little noise from the system.
 import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 
 const dist = resolve(process.argv[2] ?? join(import.meta.dirname, "..", "dist"));
@@ -47,5 +48,7 @@ const qpi = await rate(() => s.queryPathInfo(path));
 const nfp = await rate(async () => {
   for await (const _ of s.narFromPath(path));
 });
-console.log(JSON.stringify({ dist, "QueryPathInfo/s": Math.round(qpi), "NarFromPath/s": Math.round(nfp) }));
+console.log(
+  JSON.stringify({ dist, "QueryPathInfo/s": Math.round(qpi), "NarFromPath/s": Math.round(nfp) }),
+);
 process.exit(0);
