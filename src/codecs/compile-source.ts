@@ -114,6 +114,29 @@ function fixedBytes(node: AnyCodec): Uint8Array | undefined {
   return node.kind === "token" || node.kind === "constU64" ? node.encoded : undefined;
 }
 
+/**
+ * The fields of a record in order, adjacent fixed ones (tokens, u64 literals) joined into one
+ * byte run: what both generators walk.
+ */
+function fieldRuns(
+  fields: readonly (readonly [string, AnyCodec])[],
+): ({ readonly run: Uint8Array } | { readonly key: string; readonly codec: AnyCodec })[] {
+  const out: ({ run: Uint8Array } | { key: string; codec: AnyCodec })[] = [];
+  let run: Uint8Array[] = [];
+  for (const [key, codec] of fields) {
+    const fixed = fixedBytes(codec);
+    if (fixed !== undefined) {
+      run.push(fixed);
+      continue;
+    }
+    if (run.length > 0) out.push({ run: concatBytes(run) });
+    run = [];
+    out.push({ key, codec });
+  }
+  if (run.length > 0) out.push({ run: concatBytes(run) });
+  return out;
+}
+
 /** Whether the decoded value of `node` may be `undefined` (records then omit the key). */
 function mayBeUndefined(node: AnyCodec): boolean {
   switch (node.kind) {
@@ -417,19 +440,12 @@ class DecoderGen extends FunctionGen {
     out: string[],
     assign?: (key: string, v: string, maybeUndef: boolean) => void,
   ): void {
-    let i = 0;
-    while (i < fields.length) {
-      const run: Uint8Array[] = [];
-      while (i < fields.length && fixedBytes(fields[i]![1]) !== undefined) {
-        run.push(fixedBytes(fields[i]![1])!);
-        i++;
-      }
-      if (run.length > 0) {
-        this.fixed(concatBytes(run), out);
+    for (const part of fieldRuns(fields)) {
+      if ("run" in part) {
+        this.fixed(part.run, out);
         continue;
       }
-      const [key, codec] = fields[i]!;
-      i++;
+      const { key, codec } = part;
       if (alwaysUndefined(codec)) {
         this.node(codec, undefined, out);
         continue;
@@ -673,20 +689,12 @@ class EncoderGen extends FunctionGen {
       case "record": {
         const o = e.fresh("o");
         out.push(`const ${o} = ${v};`);
-        let i = 0;
-        const fields = node.fields;
-        while (i < fields.length) {
-          const run: Uint8Array[] = [];
-          while (i < fields.length && fixedBytes(fields[i]![1]) !== undefined) {
-            run.push(fixedBytes(fields[i]![1])!);
-            i++;
-          }
-          if (run.length > 0) {
-            this.fixed(concatBytes(run), out);
+        for (const part of fieldRuns(node.fields)) {
+          if ("run" in part) {
+            this.fixed(part.run, out);
             continue;
           }
-          const [key, codec] = fields[i]!;
-          i++;
+          const { key, codec } = part;
           if (codec.kind === "const") continue;
           const f = e.fresh("f");
           out.push(`const ${f} = ${o}[${JSON.stringify(key)}];`);

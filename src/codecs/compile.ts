@@ -151,42 +151,35 @@ function bind<T>(codec: Codec<T>, impl: GeneratedImpl, mode: CompiledMode): Comp
       impl.release();
     }
   }
+  /** {@link run}, declining when called again from inside (a refinement decoding). */
+  function runOnce(
+    input: Uint8Array,
+    options: DecodeOptions,
+    payloadMax = -1,
+  ): { value: unknown; end: number; events: number } {
+    if (busy) return { value: undefined, end: -1, events: 0 };
+    busy = true;
+    try {
+      return run(input, options, payloadMax);
+    } finally {
+      busy = false;
+    }
+  }
   return {
     codec,
     mode,
     decode(input, options = {}) {
-      if (busy) return decode(codec, input, options);
-      busy = true;
-      let r;
-      try {
-        r = run(input, options);
-      } finally {
-        busy = false;
-      }
+      const r = runOnce(input, options);
       if (r.end === input.length || (r.end >= 0 && options.allowTrailing)) return r.value as T;
       return decode(codec, input, skipping(options, r.events));
     },
     decodePrefix(input, options = {}) {
-      if (busy) return decodePrefix(codec, input, options);
-      busy = true;
-      let r;
-      try {
-        r = run(input, options);
-      } finally {
-        busy = false;
-      }
+      const r = runOnce(input, options);
       if (r.end >= 0) return { value: r.value as T, end: r.end };
       return decodePrefix(codec, input, skipping(options, r.events));
     },
     tryDecodePrefix(input, options = {}) {
-      if (busy) return undefined;
-      busy = true;
-      let r;
-      try {
-        r = run(input, options, options.copyPayloadsUpTo ?? -1);
-      } finally {
-        busy = false;
-      }
+      const r = runOnce(input, options, options.copyPayloadsUpTo ?? -1);
       return r.end >= 0 ? { value: r.value as T, end: r.end } : undefined;
     },
     encode(value) {
