@@ -9,6 +9,7 @@
 import { type AnyCodec, type Codec, type Infer, typed } from "./codec.js";
 import { u64n } from "./primitives.js";
 import { utf8 } from "./strings.js";
+import { map } from "./refine.js";
 import { utf8Bytes } from "./wire-bytes.js";
 
 /** The value of a choice between the branches of `B`. */
@@ -54,4 +55,26 @@ export function u64Choice<B extends Record<number, AnyCodec>>(
     map.set(String(Number(tag)), { tag: Number(tag), codec: codec as AnyCodec });
   }
   return typed({ kind: "choice", rule, tag: u64n(rule), branches: map, tagLengths: undefined });
+}
+
+/**
+ * Alternatives keyed by a u64 tag whose values all belong to one union `T` (message types):
+ * decodes to the chosen branch's value itself, and encodes a value under the tag `tagOf`
+ * gives it. Each branch must decode to (and encode) the members of `T` of its tag.
+ */
+export function u64Union<T>(
+  rule: string,
+  branches: { readonly [tag: number]: AnyCodec | undefined },
+  tagOf: (value: T) => number,
+): Codec<T> {
+  const present: Record<number, AnyCodec> = {};
+  for (const [tag, codec] of Object.entries(branches))
+    if (codec !== undefined) present[Number(tag)] = codec;
+  const choice = u64Choice(rule, present) as Codec<{ tag: number; value: T }>;
+  return map(
+    choice,
+    (c) => c.value,
+    (value) => ({ tag: tagOf(value), value }),
+    rule,
+  );
 }

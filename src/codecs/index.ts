@@ -19,6 +19,14 @@ export * from "./byte-reader.js";
 export * from "./choice.js";
 export type { AnyCodec, Codec, Infer, Limit, Problem, Unit } from "./codec.js";
 export { areaOf } from "./codec.js";
+export {
+  type CompiledCodec,
+  type CompiledMode,
+  type CompileOptions,
+  compile,
+  compiled,
+} from "./compile.js";
+export { decodeMessage } from "./decode-buffered.js";
 export { type DecodeOptions, decode, decodePrefix } from "./decode.js";
 export * from "./decode-stream.js";
 export * from "./encode.js";

@@ -10,6 +10,7 @@
  * @module
  */
 import { type AnyCodec, type Codec, type Infer, type RecordNode, typed } from "./codec.js";
+import { map } from "./refine.js";
 
 /** Keys of a record shape whose codecs carry a value. */
 type ValueKeys<S> = {
@@ -44,4 +45,20 @@ export function recordOf(node: AnyCodec): RecordNode {
     throw new Error(`keyed and terminated repetitions need record items, got ${n.kind}`);
   }
   return n;
+}
+
+/**
+ * `value` preceded by fixed bytes (`prefix`: a u64 literal such as an opcode, or a token): a
+ * two-field record whose value is `value`'s alone, for any `T` (a generic one included).
+ */
+export function preceded<T>(rule: string, prefix: Codec<undefined>, value: Codec<T>): Codec<T> {
+  const wire = record(rule, { prefix, value: value as AnyCodec }) as AnyCodec as Codec<{
+    value: T;
+  }>;
+  return map(
+    wire,
+    (w) => w.value,
+    (v) => ({ value: v }),
+    rule,
+  );
 }

@@ -23,11 +23,15 @@ export function refine<T>(
   });
 }
 
-/** Converts the wire value of `inner` to the user's shape and back. */
+/**
+ * Converts the wire value of `inner` to the user's shape and back. The wire type `W` is the
+ * inner codec's alone (never widened from what `encode` returns), so `encode` is checked
+ * against it: tags stay literal, token fields need not be given.
+ */
 export function map<W, T>(
   inner: Codec<W>,
   decode: (wire: W) => T,
-  encode: (value: T) => W,
+  encode: (value: T) => NoInfer<W>,
   rule: string = inner.rule,
 ): Codec<T> {
   return typed({

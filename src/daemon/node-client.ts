@@ -10,7 +10,7 @@ import { UsageError } from "../core/errors.js";
 import { DaemonClient, type DaemonClientOptions } from "./client.js";
 import { DaemonConnectionError, DaemonTimeoutError } from "./errors.js";
 import type { Transport } from "./session.js";
-import type { ReleasingChunkSource } from "./wire/tee.js";
+import type { ReleasingChunkSource } from "../codecs/tee-chunk-source.js";
 
 /** Where Nix's daemon listens unless told otherwise. */
 export const DEFAULT_DAEMON_SOCKET = "/nix/var/nix/daemon-socket/socket";

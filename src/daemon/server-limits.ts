@@ -15,7 +15,7 @@
  */
 import type { ChunkSource } from "../codecs/byte-reader.js";
 import { LimitExceededError } from "../core/errors.js";
-import type { ReleasingChunkSource } from "./wire/tee.js";
+import type { ReleasingChunkSource } from "../codecs/tee-chunk-source.js";
 
 /** Largest request (its arguments, NARs aside) one connection may send: 16 MiB; limit name `daemon.request`. */
 export const SERVER_MAX_REQUEST_BYTES = 16 << 20;

@@ -11,6 +11,8 @@
  */
 import type { ChunkSource } from "../codecs/byte-reader.js";
 import type { Codec } from "../codecs/codec.js";
+import { compiled } from "../codecs/compile.js";
+import { decodeMessage } from "../codecs/decode-buffered.js";
 import { decodeAsync } from "../codecs/decode-stream.js";
 import { encode, encodeChunks } from "../codecs/encode.js";
 import { concatBytes } from "../codecs/wire-bytes.js";
@@ -188,7 +190,7 @@ export async function serveWorkerProtocol(
 ): Promise<void> {
   const meter = new RequestMeter(options.budget ?? new ServerBudget(), options.limits);
   const reader = EmbeddingReader.over(meter.wrap(transport.source));
-  const read = <T>(codec: Codec<T>) => decodeAsync(codec, reader, { allowTrailing: true });
+  const read = <T>(codec: Codec<T>) => decodeMessage(compiled(codec), reader);
   let tellClient: (message: string) => Promise<void> | void = () => {};
   /**
    * Reads a request's arguments, counted against the request and server limits. Past a limit
@@ -197,7 +199,7 @@ export async function serveWorkerProtocol(
   const readRequest = async <T>(codec: Codec<T>, limits?: Record<string, number>) => {
     meter.counting = true;
     try {
-      return await decodeAsync(codec, reader, { allowTrailing: true, limits });
+      return await decodeMessage(compiled(codec), reader, { limits });
     } catch (err) {
       if (err instanceof LimitExceededError)
         await Promise.resolve(tellClient(err.message)).catch(() => {});

@@ -9,6 +9,8 @@
  */
 import { byteChunks, type ByteStreamInput, type ChunkSource } from "../codecs/byte-reader.js";
 import type { Codec } from "../codecs/codec.js";
+import { compiled } from "../codecs/compile.js";
+import { decodeMessage } from "../codecs/decode-buffered.js";
 import { decodeAsync } from "../codecs/decode-stream.js";
 import { encode } from "../codecs/encode.js";
 import { UsageError } from "../core/errors.js";
@@ -217,7 +219,7 @@ export class WorkerSession {
   }
 
   private async read<T>(codec: Codec<T>): Promise<T> {
-    return decodeAsync(codec, this.reader, { allowTrailing: true });
+    return decodeMessage(compiled(codec), this.reader);
   }
 
   private stderrLimits(): Record<string, number> {
@@ -272,11 +274,11 @@ export class WorkerSession {
     source?: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
     sink?: (data: Uint8Array) => void,
   ): Promise<void> {
-    const codec = stderrMessage(this.version);
+    const compiledCodec = compiled(stderrMessage(this.version));
     let pending: Uint8Array | undefined;
     const limits = this.stderrLimits();
     for (;;) {
-      const m = await decodeAsync(codec, this.reader, { allowTrailing: true, limits });
+      const m = await decodeMessage(compiledCodec, this.reader, { limits });
       switch (m.type) {
         case "last":
           return;

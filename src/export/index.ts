@@ -26,9 +26,10 @@ import {
   type ByteStreamInput,
   chunkSourceOf,
 } from "../codecs/byte-reader.js";
-import { u64Choice } from "../codecs/choice.js";
+import { u64Union } from "../codecs/choice.js";
 import type { Codec } from "../codecs/codec.js";
-import { type DecodeOptions, decode } from "../codecs/decode.js";
+import { type CompiledCodec, fromGenerated } from "../codecs/compile.js";
+import type { DecodeOptions } from "../codecs/decode.js";
 import { decodeEvents, type StreamDecodeOptions } from "../codecs/decode-stream.js";
 import { encode } from "../codecs/encode.js";
 import { event } from "../codecs/event.js";
@@ -45,9 +46,10 @@ import {
   wireStorePaths,
   wireString,
 } from "../daemon/wire/primitives.js";
-import { TeeChunkSource } from "../daemon/wire/tee.js";
+import { TeeChunkSource } from "../codecs/tee-chunk-source.js";
 import { narGrammar } from "../nar/nar-grammar.js";
 import type { NarNode } from "../nar/types.js";
+import { exportStreamGenerated } from "./export-stream.generated.js";
 
 /** The magic number after each NAR (`"NIXE"` little-endian). */
 export const EXPORT_MAGIC = 0x4558494e;
@@ -110,22 +112,27 @@ export const exportStream: Codec<ExportEntry[]> = repeatUntil("export", exportEn
   end: 0,
 });
 
+/** The compiled codec of {@link exportStream} (checked-in generated code, no eval). */
+const exportCodec: CompiledCodec<ExportEntry[]> = fromGenerated(
+  exportStream,
+  exportStreamGenerated,
+);
+
 /** The marker before each entry (`true`: u64 1) or at the end (`false`: u64 0). */
-export const exportMarker: Codec<boolean> = map(
-  u64Choice("export.marker", { 0: constant(false), 1: constant(true) }),
-  (c) => c.value,
-  (more) => ({ tag: more ? 1 : 0, value: more }) as never,
+export const exportMarker: Codec<boolean> = u64Union<boolean>(
   "export.marker",
+  { 0: constant(false), 1: constant(true) },
+  (more) => (more ? 1 : 0),
 );
 
 /** Decodes a whole export held in memory. */
 export function decodeExport(bytes: Uint8Array, options: DecodeOptions = {}): ExportEntry[] {
-  return decode(exportStream, bytes, options);
+  return exportCodec.decode(bytes, options);
 }
 
 /** Encodes entries held in memory. */
 export function encodeExport(entries: readonly ExportEntry[]): Uint8Array {
-  return encode(exportStream, [...entries]);
+  return exportCodec.encode([...entries]);
 }
 
 /** A path read by {@link readExport}: its metadata, and its NAR's hash and size. */

@@ -25,7 +25,7 @@ import { ValidationError } from "../core/errors.js";
 import { nixJsonString } from "./json-text.js";
 import { readNarFast } from "./nar-reader-fast.js";
 import { type NarSyncNode, visitNarSync } from "./nar-visit-sync.js";
-import type { NarReadOptions, NarStreamNode } from "./reader.js";
+import type { NarReadOptions, NarStreamNode } from "./stream-node.js";
 import type { NarNode } from "./types.js";
 
 /** A regular file in a listing. */

@@ -6,12 +6,13 @@
  * @module
  */
 import type { ByteInput } from "../codecs/byte-reader.js";
-import { type DecodeOptions, decode } from "../codecs/decode.js";
+import type { DecodeOptions } from "../codecs/decode.js";
 import { decodeAsync, decodeEvents } from "../codecs/decode-stream.js";
 import type { PayloadHandle } from "../codecs/payload.js";
 import { utf8Text } from "../codecs/wire-bytes.js";
+import { narCodec } from "./nar-compiled.js";
 import { narGrammar } from "./nar-grammar.js";
-import type { NarReadOptions, NarStreamNode } from "./reader.js";
+import type { NarReadOptions, NarStreamNode } from "./stream-node.js";
 import type { NarNode } from "./types.js";
 
 /**
@@ -77,7 +78,7 @@ export async function* readNarDeclarative(
 
 /** Decodes a whole NAR held in memory into a tree (file contents are views of `nar`). */
 export function parseNar(nar: Uint8Array, options: Omit<DecodeOptions, "onEvent"> = {}): NarNode {
-  return decode(narGrammar, nar, options);
+  return narCodec.decode(nar, options);
 }
 
 /** Reads a whole (small) NAR from a stream into a tree; contents are buffered. */

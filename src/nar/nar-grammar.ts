@@ -67,6 +67,29 @@ export {
   NAR_MAX_TARGET_LENGTH,
 } from "./nar-rules.js";
 
+/**
+ * The text of every NAR token, written once: the grammar below is built from it, and the
+ * framed tokens and node headers the writers use (`NAR_TOKENS`, `NAR_HEADERS`) are derived
+ * from it.
+ */
+export const NAR_TOKEN_TEXT = {
+  magic: NAR_MAGIC,
+  open: "(",
+  close: ")",
+  type: "type",
+  regular: "regular",
+  executable: "executable",
+  empty: "",
+  contents: "contents",
+  symlink: "symlink",
+  target: "target",
+  directory: "directory",
+  entry: "entry",
+  name: "name",
+  node: "node",
+} as const;
+const TEXT = NAR_TOKEN_TEXT;
+
 const nameCodec = refine(
   "nar.entry.name",
   bytes("nar.entry.name", { max: NAR_MAX_NAME_LENGTH, limitName: "nar.name" }),
@@ -81,23 +104,23 @@ const contentsCodec = payload("nar.regular.contents", {
   max: NAR_MAX_CONTENTS_SIZE,
   limitName: "nar.contents",
 });
-const close = (rule: string) => token(")", rule);
+const close = (rule: string) => token(TEXT.close, rule);
 
 const regularBody = tokenChoice("nar.regular", {
-  executable: record("nar.regular", {
-    empty: token("", "nar.regular"),
-    contentsTag: token("contents", "nar.regular"),
+  [TEXT.executable]: record("nar.regular", {
+    empty: token(TEXT.empty, "nar.regular"),
+    contentsTag: token(TEXT.contents, "nar.regular"),
     contents: event("regular", contentsCodec, { executable: true }),
     close: close("nar.regular"),
   }),
-  contents: record("nar.regular", {
+  [TEXT.contents]: record("nar.regular", {
     contents: event("regular", contentsCodec, { executable: false }),
     close: close("nar.regular"),
   }),
 });
 
 const symlinkBody = record("nar.symlink", {
-  targetTag: token("target", "nar.symlink"),
+  targetTag: token(TEXT.target, "nar.symlink"),
   target: event("symlink", targetCodec),
   close: close("nar.symlink"),
 });
@@ -109,10 +132,10 @@ interface WireEntry {
 }
 
 const entryCodec: Codec<WireEntry> = record("nar.entry", {
-  open: token("(", "nar.entry"),
-  nameTag: token("name", "nar.entry"),
+  open: token(TEXT.open, "nar.entry"),
+  nameTag: token(TEXT.name, "nar.entry"),
   name: event("entry", nameCodec),
-  nodeTag: token("node", "nar.entry"),
+  nodeTag: token(TEXT.node, "nar.entry"),
   node: lazy("nar.node", () => narNode, { maxDepth: NAR_MAX_DEPTH }),
   close: event("entry-end", close("nar.entry")),
 }) as Codec<WireEntry>;
@@ -120,20 +143,20 @@ const entryCodec: Codec<WireEntry> = record("nar.entry", {
 const directoryBody = record("nar.directory", {
   start: event("directory", constant(undefined, "nar.directory")),
   entries: repeatUntil<typeof entryCodec, Uint8Array>("nar.directory", entryCodec, {
-    more: "entry",
-    end: ")",
+    more: TEXT.entry,
+    end: TEXT.close,
     key: "name",
     pairwise: checkNarOrder,
   }),
 });
 
 const wireNode = record("nar.node", {
-  open: token("(", "nar.node"),
-  typeTag: token("type", "nar.node"),
+  open: token(TEXT.open, "nar.node"),
+  typeTag: token(TEXT.type, "nar.node"),
   body: tokenChoice("nar.node", {
-    regular: regularBody,
-    symlink: symlinkBody,
-    directory: directoryBody,
+    [TEXT.regular]: regularBody,
+    [TEXT.symlink]: symlinkBody,
+    [TEXT.directory]: directoryBody,
   }),
 });
 
@@ -220,7 +243,7 @@ export const narNode: Codec<NarNode> = map(
 
 /** A whole NAR: the magic then the root node. Decodes to a {@link NarNode} tree. */
 export const narGrammar: Codec<NarNode> = map(
-  record("nar", { magic: token(NAR_MAGIC, "nar.magic"), root: narNode }),
+  record("nar", { magic: token(TEXT.magic, "nar.magic"), root: narNode }),
   (w) => w.root,
   (root) => ({ root }),
   "nar",

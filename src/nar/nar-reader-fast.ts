@@ -41,13 +41,13 @@ import {
   checkNarName,
   checkNarOrder,
   checkNarTarget,
-  NAR_MAGIC,
   NAR_MAX_CONTENTS_SIZE,
   NAR_MAX_DEPTH,
   NAR_MAX_NAME_LENGTH,
   NAR_MAX_TARGET_LENGTH,
 } from "./nar-rules.js";
-import type { NarReadOptions, NarRegularNode, NarStreamNode } from "./reader.js";
+import { NAR_TOKEN_TEXT } from "./nar-grammar.js";
+import type { NarReadOptions, NarRegularNode, NarStreamNode } from "./stream-node.js";
 
 /** A NAR token: its text, its bytes and its framing. */
 export interface Tok {
@@ -59,27 +59,14 @@ const tok = (text: string): Tok => {
   const body = utf8Bytes(text);
   return { text, body, enc: framedBytes(body) };
 };
-/** The NAR tokens (shared with the synchronous visitor of `nar-visit-sync.ts`). */
-export const T = {
-  magic: tok(NAR_MAGIC),
-  open: tok("("),
-  close: tok(")"),
-  type: tok("type"),
-  regular: tok("regular"),
-  symlink: tok("symlink"),
-  directory: tok("directory"),
-  executable: tok("executable"),
-  contents: tok("contents"),
-  empty: tok(""),
-  target: tok("target"),
-  entry: tok("entry"),
-  name: tok("name"),
-  node: tok("node"),
-};
+/** The NAR tokens, from the declaration's texts (shared with the visitor of `nar-visit-sync.ts`). */
+export const NAR_TOKEN = Object.fromEntries(
+  Object.entries(NAR_TOKEN_TEXT).map(([name, text]) => [name, tok(text)]),
+) as { readonly [K in keyof typeof NAR_TOKEN_TEXT]: Tok };
 /** Token choices: node types, regular-file tags, directory items. */
-export const NODE_TYPES = [T.regular, T.symlink, T.directory];
-export const REGULAR_TAGS = [T.executable, T.contents];
-export const DIR_TAGS = [T.entry, T.close];
+export const NODE_TYPES = [NAR_TOKEN.regular, NAR_TOKEN.symlink, NAR_TOKEN.directory];
+export const REGULAR_TAGS = [NAR_TOKEN.executable, NAR_TOKEN.contents];
+export const DIR_TAGS = [NAR_TOKEN.entry, NAR_TOKEN.close];
 
 interface DirFrame {
   last: Uint8Array | undefined;
@@ -109,11 +96,11 @@ class RegularNode implements NarRegularNode {
   #remaining: number;
   /** Set when the reader moved past this node. */
   #closed = false;
-  readonly #R: ByteReader;
+  readonly #reader: ByteReader;
   readonly #base: number;
 
   constructor(
-    R: ByteReader,
+    reader: ByteReader,
     base: number,
     names: readonly string[],
     raw: readonly Uint8Array[],
@@ -125,9 +112,9 @@ class RegularNode implements NarRegularNode {
     this.segmentBytes = raw.slice();
     this.executable = executable;
     this.size = size;
-    this.narOffset = R.offset - base;
+    this.narOffset = reader.offset - base;
     this.#remaining = size;
-    this.#R = R;
+    this.#reader = reader;
     this.#base = base;
   }
 
@@ -139,7 +126,7 @@ class RegularNode implements NarRegularNode {
 
   takeBuffered(): Uint8Array | undefined {
     if (this.#closed || this.#remaining !== this.size) return undefined;
-    const all = this.#R.tryRead(this.size);
+    const all = this.#reader.tryRead(this.size);
     if (all !== undefined) this.#remaining = 0;
     return all;
   }
@@ -155,8 +142,8 @@ class RegularNode implements NarRegularNode {
   }
 
   get contents(): AsyncIterable<Uint8Array> {
-    const R = this.#R;
-    if (R.isSync) {
+    const reader = this.#reader;
+    if (reader.isSync) {
       const chunks = this.#chunksSync();
       return {
         async *[Symbol.asyncIterator]() {
@@ -170,8 +157,8 @@ class RegularNode implements NarRegularNode {
       async *[Symbol.asyncIterator]() {
         while (self.#remaining > 0) {
           self.#check();
-          const at = R.offset - self.#base;
-          const c = await R.readUpTo(self.#remaining);
+          const at = reader.offset - self.#base;
+          const c = await reader.readUpTo(self.#remaining);
           if (c === undefined) throw self.#truncated(at);
           self.#remaining -= c.length;
           yield c;
@@ -181,15 +168,15 @@ class RegularNode implements NarRegularNode {
   }
 
   get contentsSync(): Iterable<Uint8Array> | undefined {
-    return this.#R.isSync ? this.#chunksSync() : undefined;
+    return this.#reader.isSync ? this.#chunksSync() : undefined;
   }
 
   *#chunksSync(): Generator<Uint8Array, void, undefined> {
-    const R = this.#R;
+    const reader = this.#reader;
     while (this.#remaining > 0) {
       this.#check();
-      const at = R.offset - this.#base;
-      const c = R.readUpToSync(this.#remaining);
+      const at = reader.offset - this.#base;
+      const c = reader.readUpToSync(this.#remaining);
       if (c === undefined) throw this.#truncated(at);
       this.#remaining -= c.length;
       yield c;
@@ -203,25 +190,25 @@ class RegularNode implements NarRegularNode {
  * `next(answer)`.
  */
 function* parse(
-  R: ByteReader,
+  reader: ByteReader,
   options: NarReadOptions,
   need: Need,
   sync: boolean,
 ): Generator<NarStreamNode | Need, void, unknown> {
-  const base = R.offset;
+  const base = reader.offset;
   const lim = options.limits ?? {};
   const maxName = lim["nar.name"] ?? NAR_MAX_NAME_LENGTH;
   const maxTarget = lim["nar.target"] ?? NAR_MAX_TARGET_LENGTH;
   const maxContents = lim["nar.contents"] ?? NAR_MAX_CONTENTS_SIZE;
   const maxDepth = lim[DEPTH_LIMIT_NAME] ?? NAR_MAX_DEPTH;
   const maxItems = lim["nar.directory"] ?? DEFAULT_MAX_ITEMS;
-  const off = () => R.offset - base;
+  const off = () => reader.offset - base;
 
   /** Exactly `n` bytes: buffered ones without a request. */
   function* bytes(n: number): Generator<Need, Uint8Array | undefined, unknown> {
-    const quick = R.tryRead(n);
+    const quick = reader.tryRead(n);
     if (quick !== undefined) return quick;
-    if (sync) return R.readSync(n);
+    if (sync) return reader.readSync(n);
     need.op = READ;
     need.n = n;
     return (yield need) as Uint8Array | undefined;
@@ -280,12 +267,12 @@ function* parse(
 
   /** Fast path: one of `tokens` whole in the buffer; -1 when the slow path is needed. */
   function pick(tokens: readonly Tok[]): number {
-    for (let i = 0; i < tokens.length; i++) if (R.consumeIf(tokens[i]!.enc)) return i;
+    for (let i = 0; i < tokens.length; i++) if (reader.consumeIf(tokens[i]!.enc)) return i;
     return -1;
   }
 
   function single(t: Tok): boolean {
-    return R.consumeIf(t.enc);
+    return reader.consumeIf(t.enc);
   }
 
   function* str(
@@ -308,13 +295,13 @@ function* parse(
   const dirs: DirFrame[] = [];
   const here = () => names.join("/");
 
-  if (!single(T.magic)) yield* pickSlow([T.magic], "nar.magic");
+  if (!single(NAR_TOKEN.magic)) yield* pickSlow([NAR_TOKEN.magic], "nar.magic");
 
   // Each turn of the loop reads one node, then closes what it ended and opens the next entry.
   for (;;) {
     // nar-obj: ( type <kind>
-    if (!single(T.open)) yield* pickSlow([T.open], "nar.node");
-    if (!single(T.type)) yield* pickSlow([T.type], "nar.node");
+    if (!single(NAR_TOKEN.open)) yield* pickSlow([NAR_TOKEN.open], "nar.node");
+    if (!single(NAR_TOKEN.type)) yield* pickSlow([NAR_TOKEN.type], "nar.node");
     let kind = pick(NODE_TYPES);
     if (kind < 0) kind = yield* pickSlow(NODE_TYPES, "nar.node");
     if (kind === 0) {
@@ -322,11 +309,11 @@ function* parse(
       if (tag < 0) tag = yield* pickSlow(REGULAR_TAGS, "nar.regular");
       const executable = tag === 0;
       if (executable) {
-        if (!single(T.empty)) yield* pickSlow([T.empty], "nar.regular");
-        if (!single(T.contents)) yield* pickSlow([T.contents], "nar.regular");
+        if (!single(NAR_TOKEN.empty)) yield* pickSlow([NAR_TOKEN.empty], "nar.regular");
+        if (!single(NAR_TOKEN.contents)) yield* pickSlow([NAR_TOKEN.contents], "nar.regular");
       }
       const start = off();
-      const lb = R.tryRead(8) ?? (yield* take(8, "nar.regular.contents", "a payload"));
+      const lb = reader.tryRead(8) ?? (yield* take(8, "nar.regular.contents", "a payload"));
       const size = readU64Number(lb, 0);
       if (size < 0)
         throw limitError(
@@ -338,21 +325,21 @@ function* parse(
         );
       if (size > maxContents)
         throw limitError("nar.regular.contents", start, "nar.contents", maxContents, size);
-      const node = new RegularNode(R, base, names, raw, executable, size);
+      const node = new RegularNode(reader, base, names, raw, executable, size);
       yield node;
       const left = node.close();
       if (left > 0) {
         const at = off();
         need.op = SKIP;
         need.n = left;
-        if (!(sync ? R.skipSync(left) : yield need)) {
+        if (!(sync ? reader.skipSync(left) : yield need)) {
           throw truncatedError("nar.regular.contents", at, `${left} more bytes of payload`);
         }
       }
       const pad = padLength(size);
       if (pad > 0) {
         const at = off();
-        const b = R.tryRead(pad) ?? (yield* bytes(pad));
+        const b = reader.tryRead(pad) ?? (yield* bytes(pad));
         if (b === undefined)
           throw truncatedError("nar.regular.contents", at, `${pad} bytes of padding`);
         if (!allZero(b))
@@ -363,11 +350,11 @@ function* parse(
             "padding of a payload is not zero",
           );
       }
-      if (!single(T.close)) yield* pickSlow([T.close], "nar.regular");
+      if (!single(NAR_TOKEN.close)) yield* pickSlow([NAR_TOKEN.close], "nar.regular");
     } else if (kind === 1) {
-      if (!single(T.target)) yield* pickSlow([T.target], "nar.symlink");
+      if (!single(NAR_TOKEN.target)) yield* pickSlow([NAR_TOKEN.target], "nar.symlink");
       const target =
-        bufferedString(R, base, maxTarget, checkNarTarget, "nar.symlink.target") ??
+        bufferedString(reader, base, maxTarget, checkNarTarget, "nar.symlink.target") ??
         (yield* str("nar.symlink.target", "nar.target", maxTarget, checkNarTarget));
       yield {
         type: "symlink",
@@ -377,7 +364,7 @@ function* parse(
         target: utf8Text(target),
         targetBytes: target,
       };
-      if (!single(T.close)) yield* pickSlow([T.close], "nar.symlink");
+      if (!single(NAR_TOKEN.close)) yield* pickSlow([NAR_TOKEN.close], "nar.symlink");
     } else {
       yield { type: "directory", path: here(), segments: names.slice(), segmentBytes: raw.slice() };
       dirs.push({ last: undefined, count: 0 });
@@ -386,7 +373,7 @@ function* parse(
     // After a file or symlink: close its entry (or, at the root, stop).
     if (kind !== 2) {
       if (names.length === 0) break;
-      if (!single(T.close)) yield* pickSlow([T.close], "nar.entry");
+      if (!single(NAR_TOKEN.close)) yield* pickSlow([NAR_TOKEN.close], "nar.entry");
       names.pop();
       raw.pop();
     }
@@ -400,7 +387,7 @@ function* parse(
       if (which === 1) {
         dirs.pop();
         if (names.length === 0) break;
-        if (!single(T.close)) yield* pickSlow([T.close], "nar.entry");
+        if (!single(NAR_TOKEN.close)) yield* pickSlow([NAR_TOKEN.close], "nar.entry");
         names.pop();
         raw.pop();
         continue;
@@ -409,10 +396,10 @@ function* parse(
         throw limitError("nar.directory", start, "nar.directory", maxItems, frame.count);
       }
       const itemStart = off();
-      if (!single(T.open)) yield* pickSlow([T.open], "nar.entry");
-      if (!single(T.name)) yield* pickSlow([T.name], "nar.entry");
+      if (!single(NAR_TOKEN.open)) yield* pickSlow([NAR_TOKEN.open], "nar.entry");
+      if (!single(NAR_TOKEN.name)) yield* pickSlow([NAR_TOKEN.name], "nar.entry");
       const name =
-        bufferedString(R, base, maxName, checkNarName, "nar.entry.name") ??
+        bufferedString(reader, base, maxName, checkNarName, "nar.entry.name") ??
         (yield* str("nar.entry.name", "nar.name", maxName, checkNarName));
       if (frame.last !== undefined) {
         const p = checkNarOrder(frame.last, name);
@@ -421,7 +408,7 @@ function* parse(
       frame.last = name;
       raw.push(name);
       names.push(utf8Text(name));
-      if (!single(T.node)) yield* pickSlow([T.node], "nar.entry");
+      if (!single(NAR_TOKEN.node)) yield* pickSlow([NAR_TOKEN.node], "nar.entry");
       if (names.length > maxDepth) {
         throw limitError("nar.node", off(), DEPTH_LIMIT_NAME, maxDepth, names.length);
       }
@@ -431,7 +418,7 @@ function* parse(
     if (!descend) break;
   }
   need.op = END;
-  if (!(sync ? R.atEndSync() : yield need)) {
+  if (!(sync ? reader.atEndSync() : yield need)) {
     throw malformedError(
       "nar",
       off(),
@@ -446,15 +433,15 @@ export async function* readNarFast(
   input: ByteInput,
   options: NarReadOptions = {},
 ): AsyncGenerator<NarStreamNode, void, undefined> {
-  return yield* readingFrom(input, (R) => readNarFrom(R, options));
+  return yield* readingFrom(input, (reader) => readNarFrom(reader, options));
 }
 
 async function* readNarFrom(
-  R: ByteReader,
+  reader: ByteReader,
   options: NarReadOptions,
 ): AsyncGenerator<NarStreamNode, void, undefined> {
   const need: Need = { op: 0, n: 0 };
-  const gen = parse(R, options, need, false);
+  const gen = parse(reader, options, need, false);
   let answer: unknown;
   for (;;) {
     const r = gen.next(answer);
@@ -463,10 +450,10 @@ async function* readNarFrom(
     if (v === need) {
       answer =
         need.op === READ
-          ? await R.read(need.n)
+          ? await reader.read(need.n)
           : need.op === SKIP
-            ? await R.skip(need.n)
-            : await R.atEnd();
+            ? await reader.skip(need.n)
+            : await reader.atEnd();
     } else {
       answer = undefined;
       yield v as NarStreamNode;
@@ -484,48 +471,57 @@ export function* readNarSync(
   options: NarReadOptions = {},
 ): Generator<NarStreamNode, void, undefined> {
   const owned = !(input instanceof ByteReader);
-  const R = byteReader(input);
+  const reader = byteReader(input);
   let early = true;
   try {
     // the parser reads synchronously itself: it yields nothing but nodes
-    yield* parse(R, options, { op: 0, n: 0 }, true) as Generator<NarStreamNode, void, undefined>;
+    yield* parse(reader, options, { op: 0, n: 0 }, true) as Generator<
+      NarStreamNode,
+      void,
+      undefined
+    >;
     early = false;
   } finally {
-    if (owned) R.closeSync(early);
+    if (owned) reader.closeSync(early);
   }
 }
 
 /**
- * A NAR string (u64 length, bytes, zero padding) read when it is whole in `R`'s buffer and
+ * A NAR string (u64 length, bytes, zero padding) read when it is whole in `reader`'s buffer and
  * well-formed, after `check` (a problem there is thrown at the string's offset, counted from
  * `base`); `undefined`, with nothing consumed, when the slow path must decide (not buffered,
  * longer than `max`, a length above 2^32, non-zero padding). Shared by both fast readers.
  */
 export function bufferedString(
-  R: ByteReader,
+  reader: ByteReader,
   base: number,
   max: number,
   check: (b: Uint8Array) => Problem | undefined,
   rule: string,
 ): Uint8Array | undefined {
-  const avail = R.available();
+  const avail = reader.available();
   if (
     avail < 8 ||
-    R.byteAt(4) !== 0 ||
-    R.byteAt(5) !== 0 ||
-    R.byteAt(6) !== 0 ||
-    R.byteAt(7) !== 0
+    reader.byteAt(4) !== 0 ||
+    reader.byteAt(5) !== 0 ||
+    reader.byteAt(6) !== 0 ||
+    reader.byteAt(7) !== 0
   ) {
     return undefined;
   }
-  const len = (R.byteAt(0) | (R.byteAt(1) << 8) | (R.byteAt(2) << 16) | (R.byteAt(3) << 24)) >>> 0;
+  const len =
+    (reader.byteAt(0) |
+      (reader.byteAt(1) << 8) |
+      (reader.byteAt(2) << 16) |
+      (reader.byteAt(3) << 24)) >>>
+    0;
   const pad = padLength(len);
   if (len > max || avail < 8 + len + pad) return undefined;
-  for (let i = 8 + len; i < 8 + len + pad; i++) if (R.byteAt(i) !== 0) return undefined;
-  const start = R.offset - base;
-  const out = R.copyAt(8, len);
+  for (let i = 8 + len; i < 8 + len + pad; i++) if (reader.byteAt(i) !== 0) return undefined;
+  const start = reader.offset - base;
+  const out = reader.copyAt(8, len);
   const p = check(out);
   if (p !== undefined) throw problemError(rule, start, p);
-  R.advance(8 + len + pad);
+  reader.advance(8 + len + pad);
   return out;
 }

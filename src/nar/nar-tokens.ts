@@ -1,52 +1,36 @@
 /**
- * The NAR tokens, framed once: for the hand-written fast paths (dump, writers) that assemble
- * NAR bytes without the codec machinery.
+ * The NAR tokens framed once, and the fixed byte runs of each node's header: derived from the
+ * token texts of the declaration (`NAR_TOKEN_TEXT` in `nar-grammar.ts`), for the writers that
+ * emit a NAR from a walk (`createNarWriter`, the dump).
  *
  * @module
  */
 import { concatBytes, framedBytes, utf8Bytes } from "../codecs/wire-bytes.js";
-import { NAR_MAGIC } from "./nar-rules.js";
+import { NAR_TOKEN_TEXT } from "./nar-grammar.js";
 
-const t = (s: string) => framedBytes(utf8Bytes(s));
-/** Precomputed framings of the NAR tokens, for hand-written fast paths. */
-export const NAR_TOKENS = {
-  magic: t(NAR_MAGIC),
-  open: t("("),
-  close: t(")"),
-  type: t("type"),
-  regular: t("regular"),
-  executable: t("executable"),
-  empty: t(""),
-  contents: t("contents"),
-  symlink: t("symlink"),
-  target: t("target"),
-  directory: t("directory"),
-  entry: t("entry"),
-  name: t("name"),
-  node: t("node"),
-} as const;
+type TokenName = keyof typeof NAR_TOKEN_TEXT;
+
+/** Precomputed framings of the NAR tokens (from the declaration's `NAR_TOKEN_TEXT`). */
+export const NAR_TOKENS: { readonly [K in TokenName]: Uint8Array } = Object.fromEntries(
+  Object.entries(NAR_TOKEN_TEXT).map(([name, text]) => [name, framedBytes(utf8Bytes(text))]),
+) as { [K in TokenName]: Uint8Array };
+
+const run = (...names: TokenName[]) => concatBytes(names.map((n) => NAR_TOKENS[n]));
 
 /** Header bytes of each node type, from `(` to just before the variable part. */
 export const NAR_HEADERS = {
   /** `nix-archive-1` */
   magic: NAR_TOKENS.magic,
   /** `( type regular contents` then u64 size */
-  regular: concatBytes([NAR_TOKENS.open, NAR_TOKENS.type, NAR_TOKENS.regular, NAR_TOKENS.contents]),
+  regular: run("open", "type", "regular", "contents"),
   /** `( type regular executable "" contents` then u64 size */
-  executable: concatBytes([
-    NAR_TOKENS.open,
-    NAR_TOKENS.type,
-    NAR_TOKENS.regular,
-    NAR_TOKENS.executable,
-    NAR_TOKENS.empty,
-    NAR_TOKENS.contents,
-  ]),
+  executable: run("open", "type", "regular", "executable", "empty", "contents"),
   /** `( type symlink target` then the target string */
-  symlink: concatBytes([NAR_TOKENS.open, NAR_TOKENS.type, NAR_TOKENS.symlink, NAR_TOKENS.target]),
+  symlink: run("open", "type", "symlink", "target"),
   /** `( type directory` */
-  directory: concatBytes([NAR_TOKENS.open, NAR_TOKENS.type, NAR_TOKENS.directory]),
+  directory: run("open", "type", "directory"),
   /** `entry ( name` then the name string */
-  entry: concatBytes([NAR_TOKENS.entry, NAR_TOKENS.open, NAR_TOKENS.name]),
+  entry: run("entry", "open", "name"),
   /** `node` */
   node: NAR_TOKENS.node,
   /** `)` */

@@ -34,7 +34,7 @@ import {
   DIR_TAGS,
   NODE_TYPES,
   REGULAR_TAGS,
-  T,
+  NAR_TOKEN,
   type Tok,
 } from "./nar-reader-fast.js";
 import {
@@ -46,7 +46,7 @@ import {
   NAR_MAX_NAME_LENGTH,
   NAR_MAX_TARGET_LENGTH,
 } from "./nar-rules.js";
-import type { NarReadOptions } from "./reader.js";
+import type { NarReadOptions } from "./stream-node.js";
 
 /** Bytes kept readable ahead of each node (longer than its header, a name and a target). */
 const LOOKAHEAD = 8192;
@@ -88,12 +88,12 @@ export function visitNarSync(
   options: NarReadOptions = {},
 ): void {
   const owned = !(input instanceof ByteReader);
-  const R = byteReader(input);
+  const reader = byteReader(input);
   let stopped = false;
   let early = true;
   try {
     visitReaderSync(
-      R,
+      reader,
       (node) => {
         const stop = visit(node);
         if (stop === true) stopped = true;
@@ -104,24 +104,24 @@ export function visitNarSync(
     early = stopped;
   } finally {
     // a source we opened is closed, and told so when we stopped before its end
-    if (owned) R.closeSync(early);
+    if (owned) reader.closeSync(early);
   }
 }
 
 function visitReaderSync(
-  R: ByteReader,
+  reader: ByteReader,
   visit: (node: NarSyncNode) => boolean | void,
   options: NarReadOptions,
 ): void {
-  const base = R.offset;
+  const base = reader.offset;
   const lim = options.limits ?? {};
   const maxName = lim["nar.name"] ?? NAR_MAX_NAME_LENGTH;
   const maxTarget = lim["nar.target"] ?? NAR_MAX_TARGET_LENGTH;
   const maxContents = lim["nar.contents"] ?? NAR_MAX_CONTENTS_SIZE;
   const maxDepth = lim[DEPTH_LIMIT_NAME] ?? NAR_MAX_DEPTH;
   const maxItems = lim["nar.directory"] ?? DEFAULT_MAX_ITEMS;
-  const off = () => R.offset - base;
-  const s = new Slow(R, base);
+  const off = () => reader.offset - base;
+  const s = new BoundaryReads(reader, base);
 
   const raw: Uint8Array[] = [];
   const lasts: (Uint8Array | undefined)[] = [];
@@ -137,7 +137,7 @@ function visitReaderSync(
     targetBytes: new Uint8Array(0),
     takeBuffered() {
       if (!open || remaining !== node.size || node.type !== "regular") return undefined;
-      const all = R.tryRead(remaining);
+      const all = reader.tryRead(remaining);
       if (all !== undefined) remaining = 0;
       return all;
     },
@@ -151,7 +151,7 @@ function visitReaderSync(
           );
         }
         const at = off();
-        const c = R.readUpToSync(remaining);
+        const c = reader.readUpToSync(remaining);
         if (c === undefined) {
           throw truncatedError("nar.regular.contents", at, `${remaining} more bytes of payload`);
         }
@@ -162,30 +162,30 @@ function visitReaderSync(
   };
 
   const single = (t: Tok, rule: string): void => {
-    if (!R.consumeIf(t.enc)) s.pick([t], rule);
+    if (!reader.consumeIf(t.enc)) s.pick([t], rule);
   };
   const pick = (tokens: readonly Tok[], rule: string): number => {
-    for (let i = 0; i < tokens.length; i++) if (R.consumeIf(tokens[i]!.enc)) return i;
+    for (let i = 0; i < tokens.length; i++) if (reader.consumeIf(tokens[i]!.enc)) return i;
     return s.pick(tokens, rule);
   };
 
-  single(T.magic, "nar.magic");
+  single(NAR_TOKEN.magic, "nar.magic");
   // Each turn of the loop reads one node, then closes what it ended and opens the next entry.
   for (;;) {
     // a node's header, name and target fit in the buffer: no slow path at chunk boundaries
     // (slow paths then run only on damaged input, and the loop stays optimised)
-    if (R.available() < LOOKAHEAD) R.ensureSync(LOOKAHEAD);
-    single(T.open, "nar.node");
-    single(T.type, "nar.node");
+    if (reader.available() < LOOKAHEAD) reader.ensureSync(LOOKAHEAD);
+    single(NAR_TOKEN.open, "nar.node");
+    single(NAR_TOKEN.type, "nar.node");
     const kind = pick(NODE_TYPES, "nar.node");
     if (kind === 0) {
       const executable = pick(REGULAR_TAGS, "nar.regular") === 0;
       if (executable) {
-        single(T.empty, "nar.regular");
-        single(T.contents, "nar.regular");
+        single(NAR_TOKEN.empty, "nar.regular");
+        single(NAR_TOKEN.contents, "nar.regular");
       }
       const start = off();
-      const lb = R.tryRead(8) ?? s.take(8, "nar.regular.contents", "a payload");
+      const lb = reader.tryRead(8) ?? s.take(8, "nar.regular.contents", "a payload");
       const size = readU64Number(lb, 0);
       if (size < 0)
         throw limitError(
@@ -198,7 +198,7 @@ function visitReaderSync(
       if (size > maxContents)
         throw limitError("nar.regular.contents", start, "nar.contents", maxContents, size);
       // small files whole in the buffer: takeBuffered() then always has them
-      if (size <= SMALL_FILE && R.available() < size) R.ensureSync(size);
+      if (size <= SMALL_FILE && reader.available() < size) reader.ensureSync(size);
       node.type = "regular";
       node.executable = executable;
       node.size = size;
@@ -210,14 +210,14 @@ function visitReaderSync(
       if (stop === true) return;
       if (remaining > 0) {
         const at = off();
-        if (!R.skipSync(remaining)) {
+        if (!reader.skipSync(remaining)) {
           throw truncatedError("nar.regular.contents", at, `${remaining} more bytes of payload`);
         }
       }
       const pad = padLength(size);
       if (pad > 0) {
         const at = off();
-        const b = R.tryRead(pad) ?? R.readSync(pad);
+        const b = reader.tryRead(pad) ?? reader.readSync(pad);
         if (b === undefined)
           throw truncatedError("nar.regular.contents", at, `${pad} bytes of padding`);
         if (!allZero(b))
@@ -228,15 +228,15 @@ function visitReaderSync(
             "padding of a payload is not zero",
           );
       }
-      single(T.close, "nar.regular");
+      single(NAR_TOKEN.close, "nar.regular");
     } else if (kind === 1) {
-      single(T.target, "nar.symlink");
+      single(NAR_TOKEN.target, "nar.symlink");
       node.type = "symlink";
       node.targetBytes =
-        bufferedString(R, base, maxTarget, checkNarTarget, "nar.symlink.target") ??
+        bufferedString(reader, base, maxTarget, checkNarTarget, "nar.symlink.target") ??
         s.str("nar.symlink.target", "nar.target", maxTarget, checkNarTarget);
       if (visit(node) === true) return;
-      single(T.close, "nar.symlink");
+      single(NAR_TOKEN.close, "nar.symlink");
     } else {
       node.type = "directory";
       if (visit(node) === true) return;
@@ -247,7 +247,7 @@ function visitReaderSync(
     // After a file or symlink: close its entry (or, at the root, stop).
     if (kind !== 2) {
       if (raw.length === 0) break;
-      single(T.close, "nar.entry");
+      single(NAR_TOKEN.close, "nar.entry");
       raw.pop();
     }
     // In the directory on top: the next entry starts a node, `)` ends the directory.
@@ -259,7 +259,7 @@ function visitReaderSync(
         lasts.pop();
         counts.pop();
         if (raw.length === 0) break;
-        single(T.close, "nar.entry");
+        single(NAR_TOKEN.close, "nar.entry");
         raw.pop();
         continue;
       }
@@ -268,10 +268,10 @@ function visitReaderSync(
         throw limitError("nar.directory", start, "nar.directory", maxItems, count);
       }
       const itemStart = off();
-      single(T.open, "nar.entry");
-      single(T.name, "nar.entry");
+      single(NAR_TOKEN.open, "nar.entry");
+      single(NAR_TOKEN.name, "nar.entry");
       const name =
-        bufferedString(R, base, maxName, checkNarName, "nar.entry.name") ??
+        bufferedString(reader, base, maxName, checkNarName, "nar.entry.name") ??
         s.str("nar.entry.name", "nar.name", maxName, checkNarName);
       const last = lasts[top];
       if (last !== undefined) {
@@ -280,7 +280,7 @@ function visitReaderSync(
       }
       lasts[top] = name;
       raw.push(name);
-      single(T.node, "nar.entry");
+      single(NAR_TOKEN.node, "nar.entry");
       if (raw.length > maxDepth) {
         throw limitError("nar.node", off(), DEPTH_LIMIT_NAME, maxDepth, raw.length);
       }
@@ -289,7 +289,7 @@ function visitReaderSync(
     }
     if (!descend) break;
   }
-  if (!R.atEndSync()) {
+  if (!reader.atEndSync()) {
     throw malformedError(
       "nar",
       off(),
@@ -300,19 +300,19 @@ function visitReaderSync(
 }
 
 /** The precise (slow) paths: reads across chunks, with the interpreter's checks and errors. */
-class Slow {
+class BoundaryReads {
   constructor(
-    private readonly R: ByteReader,
+    private readonly reader: ByteReader,
     private readonly base: number,
   ) {}
 
   private off(): number {
-    return this.R.offset - this.base;
+    return this.reader.offset - this.base;
   }
 
   take(n: number, rule: string, what: string): Uint8Array {
     const at = this.off();
-    const b = this.R.readSync(n);
+    const b = this.reader.readSync(n);
     if (b === undefined) throw truncatedError(rule, at, `${what} (${n} bytes)`);
     return b;
   }

@@ -11,7 +11,7 @@
 
 import { byteChunks, type ByteStreamInput } from "../codecs/byte-reader.js";
 import type { Problem } from "../codecs/codec.js";
-import { type ByteSink, encode } from "../codecs/encode.js";
+import type { ByteSink } from "../codecs/encode.js";
 import {
   concatBytes,
   copyBytes,
@@ -22,7 +22,7 @@ import {
 } from "../codecs/wire-bytes.js";
 import { isBytes } from "../core/bytes.js";
 import { UsageError, ValidationError } from "../core/errors.js";
-import { narGrammar } from "./nar-grammar.js";
+import { narCodec } from "./nar-compiled.js";
 import {
   checkNarName,
   checkNarOrder,
@@ -35,7 +35,7 @@ import type { NarNode } from "./types.js";
 
 /** Serialises a tree to NAR bytes (entries sorted as bytes; invalid names refused). */
 export function encodeNar(tree: NarNode): Uint8Array {
-  return encode(narGrammar, tree);
+  return narCodec.encode(tree);
 }
 
 export { NAR_HEADERS, NAR_TOKENS } from "./nar-tokens.js";

@@ -12,7 +12,7 @@
  */
 import { ByteReader } from "../../codecs/byte-reader.js";
 import { readNarFast } from "../../nar/nar-reader-fast.js";
-import { TeeChunkSource } from "./tee.js";
+import { TeeChunkSource } from "../../codecs/tee-chunk-source.js";
 
 /**
  * A reader over a {@link TeeChunkSource} for streams that embed NARs. While a NAR is read

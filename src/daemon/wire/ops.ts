@@ -39,7 +39,7 @@
  */
 import type { Codec } from "../../codecs/codec.js";
 import { constant, constU64 } from "../../codecs/primitives.js";
-import { record } from "../../codecs/record.js";
+import { preceded, record } from "../../codecs/record.js";
 import { map } from "../../codecs/refine.js";
 import { optional } from "../../codecs/repetition.js";
 import {
@@ -248,14 +248,7 @@ export function operation<N extends string, Req, Res>(
     name,
     code,
     args: argsOf,
-    request: versioned((v) =>
-      map(
-        record(rule, { op: constU64(code, rule), args: argsOf(v) }),
-        (w) => (w as unknown as { args: Req }).args,
-        (a) => ({ args: a }) as never,
-        rule,
-      ),
-    ),
+    request: versioned((v) => preceded(rule, constU64(code, rule), argsOf(v))),
     reply: versioned(reply),
   };
 }

@@ -21,7 +21,7 @@
  * @module
  */
 
-import { u64Choice } from "../../codecs/choice.js";
+import { u64Choice, u64Union } from "../../codecs/choice.js";
 import type { Codec } from "../../codecs/codec.js";
 import { constant, constU64 } from "../../codecs/primitives.js";
 import { record } from "../../codecs/record.js";
@@ -78,11 +78,14 @@ export type StderrMessage =
   | { type: "stop-activity"; id: bigint }
   | { type: "result"; id: bigint; resultType: number; fields: LoggerField[] };
 
+/** The stderr message of type `K`. */
+type StderrOf<K extends StderrMessage["type"]> = Extract<StderrMessage, { type: K }>;
+
 /** A logger field: u64 0 then an integer, or u64 1 then a string. */
 export const loggerField: Codec<LoggerField> = map(
   u64Choice("wire.field", { 0: wireU64Big, 1: wireString }),
   (c) => c.value,
-  (f) => (typeof f === "bigint" ? { tag: 0, value: f } : { tag: 1, value: f }) as never,
+  (f) => (typeof f === "bigint" ? { tag: 0 as const, value: f } : { tag: 1 as const, value: f }),
   "wire.field",
 );
 
@@ -143,18 +146,18 @@ export const stderrMessage: (v: ProtocolVersion) => Codec<StderrMessage> = versi
   const branches = {
     [STDERR.NEXT]: map(
       record("wire.stderr.next", { text: wireString }),
-      (w): StderrMessage => ({ type: "next", text: w.text }),
-      (m) => m as never,
+      (w): StderrOf<"next"> => ({ type: "next", text: w.text }),
+      (m) => m,
     ),
     [STDERR.READ]: map(
       record("wire.stderr.read", { size: wireU64 }),
-      (w): StderrMessage => ({ type: "read", size: w.size }),
-      (m) => m as never,
+      (w): StderrOf<"read"> => ({ type: "read", size: w.size }),
+      (m) => m,
     ),
     [STDERR.WRITE]: map(
       record("wire.stderr.write", { data: wireBytes }),
-      (w): StderrMessage => ({ type: "write", data: w.data }),
-      (m) => m as never,
+      (w): StderrOf<"write"> => ({ type: "write", data: w.data }),
+      (m) => m,
     ),
     [STDERR.LAST]: constant<StderrMessage>({ type: "last" }, "wire.stderr.last"),
     [STDERR.ERROR]: map(
@@ -173,13 +176,13 @@ export const stderrMessage: (v: ProtocolVersion) => Codec<StderrMessage> = versi
               fields: loggerFields,
               parent: wireU64Big,
             }),
-            (w): StderrMessage => ({ type: "start-activity", ...w }),
-            (m) => m as never,
+            (w): StderrOf<"start-activity"> => ({ type: "start-activity", ...w }),
+            (m) => m,
           ),
           [STDERR.STOP_ACTIVITY]: map(
             record("wire.stderr.stop-activity", { id: wireU64Big }),
-            (w): StderrMessage => ({ type: "stop-activity", id: w.id }),
-            (m) => m as never,
+            (w): StderrOf<"stop-activity"> => ({ type: "stop-activity", id: w.id }),
+            (m) => m,
           ),
           [STDERR.RESULT]: map(
             record("wire.stderr.result", {
@@ -187,8 +190,8 @@ export const stderrMessage: (v: ProtocolVersion) => Codec<StderrMessage> = versi
               resultType: wireU64,
               fields: loggerFields,
             }),
-            (w): StderrMessage => ({ type: "result", ...w }),
-            (m) => m as never,
+            (w): StderrOf<"result"> => ({ type: "result", ...w }),
+            (m) => m,
           ),
         }
       : {}),
@@ -203,10 +206,5 @@ export const stderrMessage: (v: ProtocolVersion) => Codec<StderrMessage> = versi
     "stop-activity": STDERR.STOP_ACTIVITY,
     result: STDERR.RESULT,
   };
-  return map(
-    u64Choice("wire.stderr", branches as Record<number, Codec<StderrMessage>>),
-    (c) => c.value,
-    (m) => ({ tag: codes[m.type], value: m }) as never,
-    "wire.stderr",
-  );
+  return u64Union<StderrMessage>("wire.stderr", branches, (m) => codes[m.type]);
 });

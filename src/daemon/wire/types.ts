@@ -32,7 +32,7 @@
  * @module
  */
 
-import { u64Choice } from "../../codecs/choice.js";
+import { u64Union } from "../../codecs/choice.js";
 import type { Codec } from "../../codecs/codec.js";
 import { constant } from "../../codecs/primitives.js";
 import { record } from "../../codecs/record.js";
@@ -105,7 +105,7 @@ export const unkeyedPathInfo: (v: ProtocolVersion) => Codec<UnkeyedPathInfo> = v
       sigs: w.sigs,
       ca: w.ca,
     }),
-    (i) => i as never,
+    (i) => i,
     "wire.path-info",
   ),
 );
@@ -124,32 +124,21 @@ export const pathInfo: (v: ProtocolVersion) => Codec<PathInfo> = versioned((v) =
 export type BuildMode = "normal" | "repair" | "check";
 
 /** A build mode (u64 0, 1, 2). */
-export const buildMode: Codec<BuildMode> = map(
-  u64Choice("wire.build-mode", {
+export const buildMode: Codec<BuildMode> = u64Union<BuildMode>(
+  "wire.build-mode",
+  {
     0: constant("normal" as const),
     1: constant("repair" as const),
     2: constant("check" as const),
-  }),
-  (c) => c.value,
-  (m) =>
-    (m === "normal"
-      ? { tag: 0, value: m }
-      : m === "repair"
-        ? { tag: 1, value: m }
-        : { tag: 2, value: m }) as never,
-  "wire.build-mode",
+  },
+  (m) => (m === "normal" ? 0 : m === "repair" ? 1 : 2),
 );
 
 /** Whether the daemon trusts the client: `true`, `false`, or `undefined` (not said). */
-export const trustedFlag: Codec<boolean | undefined> = map(
-  u64Choice("wire.trusted-flag", {
-    0: constant(undefined),
-    1: constant(true),
-    2: constant(false),
-  }),
-  (c) => c.value,
-  (t) => (t === undefined ? { tag: 0 } : t ? { tag: 1 } : { tag: 2 }) as never,
+export const trustedFlag: Codec<boolean | undefined> = u64Union<boolean | undefined>(
   "wire.trusted-flag",
+  { 0: constant(undefined), 1: constant(true), 2: constant(false) },
+  (t) => (t === undefined ? 0 : t ? 1 : 2),
 );
 
 /** A path to realise: a store path as is, or outputs of a derivation. */
@@ -400,7 +389,7 @@ export function buildResultLayout(rule: string, parts: BuildResultParts): Codec<
       cpuSystem: w.cpuSystem,
       builtOutputs: w.builtOutputs,
     }),
-    (r) => r as never,
+    (r) => r,
     rule,
   );
 }
@@ -474,8 +463,7 @@ export const clientHandshakeInfo: (v: ProtocolVersion) => Codec<ClientHandshakeI
         daemonNixVersion: w.daemonNixVersion,
         remoteTrustsUs: w.remoteTrustsUs,
       }),
-      (i) =>
-        ({ daemonNixVersion: i.daemonNixVersion ?? "", remoteTrustsUs: i.remoteTrustsUs }) as never,
+      (i) => ({ daemonNixVersion: i.daemonNixVersion ?? "", remoteTrustsUs: i.remoteTrustsUs }),
       "wire.handshake-info",
     ),
 );

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { ChunkSource } from "../../codecs/byte-reader.js";
+import type { ChunkSource } from "./byte-reader.js";
 
 /**
  * A chunk source whose memory can be reused: `release(chunk)` says that nobody looks at a chunk

@@ -1,0 +1,6 @@
+/** The library's declarations whose generated code is checked in (see generated-codecs.mjs). */
+export declare const GENERATED_CODECS: readonly {
+  readonly module: string;
+  readonly name: string;
+  readonly out: string;
+}[];

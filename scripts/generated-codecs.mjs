@@ -1,0 +1,7 @@
+// The library's declarations whose generated code is checked in (see src/codecs/compile.ts):
+// the declaration's module and export, relative to src/, and the generated module it gets.
+// Read by scripts/generate-codecs.mjs and by test/unit/codecs-generated.test.ts.
+export const GENERATED_CODECS = [
+  { module: "nar/nar-grammar", name: "narGrammar", out: "nar/nar-grammar.generated.ts" },
+  { module: "export/index", name: "exportStream", out: "export/export-stream.generated.ts" },
+];
