@@ -38,8 +38,7 @@ export const LAYER_EXCEPTIONS = [
 ];
 
 /** Today's import cycles between files (each a set of files), tagged like LAYER_EXCEPTIONS. */
-export const FILE_CYCLE_EXCEPTIONS = [
-];
+export const FILE_CYCLE_EXCEPTIONS = [];
 
 /** The layer index of each folder. */
 export function layerOf(folder) {
