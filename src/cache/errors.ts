@@ -61,3 +61,9 @@ export class CacheResponseError extends NixCompatError {
  * (`cache.untrusted-signature`). Nothing of such a NAR is handed on as valid.
  */
 export class CacheIntegrityError extends MalformedInputError {}
+
+/** A `nix-cache-info` file that cannot be read (`cache.malformed-cache-info`), with its line. */
+export class CacheInfoError extends MalformedInputError {}
+
+/** A `.ls` listing that is not the JSON Nix writes (`cache.malformed-listing`). */
+export class CacheListingError extends MalformedInputError {}
