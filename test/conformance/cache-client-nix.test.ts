@@ -14,6 +14,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -129,6 +131,35 @@ describeWithNix("cache client against caches Nix wrote", () => {
     const r = runCli(["cache", "dump-path", pathToFileURL(caches.plain!).href, path]);
     expect(r.status).toBe(0);
     expect(Buffer.compare(r.stdout, dump)).toBe(0);
+  });
+
+  it("reads the same cache over http:// with the runtime's fetch; 404 is absent, 500 an error", async () => {
+    const server = createServer((req, res) => {
+      if (req.url === "/broken.narinfo" || req.url?.endsWith("/boom.narinfo")) {
+        res.writeHead(500).end();
+        return;
+      }
+      try {
+        const body = readFileSync(join(caches.zstd!, decodeURIComponent(req.url!.slice(1))));
+        res.writeHead(200, { "content-length": body.length }).end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const cache = openBinaryCache(`http://127.0.0.1:${port}`);
+      const info = await fetchNarInfo(cache, hash);
+      expect(Buffer.compare(await collect(fetchNar(cache, info!)), dump)).toBe(0);
+      expect(await fetchNarInfo(cache, "00000000000000000000000000000000")).toBeUndefined();
+      await expect(fetchNarInfo(cache, "boom")).rejects.toMatchObject({
+        code: "cache.http-status",
+        status: 500,
+      });
+    } finally {
+      server.close();
+    }
   });
 
   it("the NAR reader runs over the checked stream in the same pass", async () => {
