@@ -11,6 +11,8 @@ const NODE_ONLY = [
   "src/daemon/node.ts",
   "src/daemon/node-*.ts",
   "src/serve/node.ts",
+  "src/cache/node.ts",
+  "src/cache/node-*.ts",
 ];
 const NODE_IMPORTS = { regex: "^node:", message: "portable code must not import from node:" };
 

@@ -15,7 +15,7 @@ export const LAYERS = [
   ["schemas"],
   ["derivation"],
   ["daemon"],
-  ["export", "serve"],
+  ["export", "serve", "cache"],
   ["node"],
   ["cli", "testing"],
 ];

@@ -9,6 +9,7 @@
  * rejects, so each runtime's driver reports every failing check.
  */
 import * as root from "nix-compat";
+import * as cache from "nix-compat/cache";
 import * as codecs from "nix-compat/codecs";
 import * as core from "nix-compat/core";
 import * as daemon from "nix-compat/daemon";
@@ -69,6 +70,39 @@ function runtimeName() {
 
 /** The checks, by name; each gets a fixture loader. */
 const CHECKS = {
+  async "cache: xz, zstd and bzip2 NARs decompress as streams (brotli where the runtime has it)"({
+    bytes,
+    url,
+  }) {
+    const plain = await bytes("cache/sample.nar");
+    const methods = { xz: "xz", zstd: "zst", bzip2: "bz2", br: "br" };
+    for (const [method, ext] of Object.entries(methods)) {
+      if (!cache.canRunCompression(method, "decompress")) {
+        // brotli needs DecompressionStream("brotli"); xz's WebAssembly cannot load on workerd
+        const allowed = method === "br" || (method === "xz" && runtimeName() === "workerd");
+        assert(allowed, `${method} decodes in ${runtimeName()}`);
+        continue;
+      }
+      const body = (await fetch(url(`cache/sample.nar.${ext}`))).body;
+      const got = new Uint8Array(
+        await new Response(body.pipeThrough(cache.decompressionStream(method))).arrayBuffer(),
+      );
+      assertBytes(got, plain, `${method} decoded`);
+    }
+    if (!cache.canRunCompression("xz", "decompress")) return;
+    let error;
+    try {
+      for await (const _ of cache.decompress(
+        "xz",
+        (await bytes("cache/sample.nar.xz")).subarray(0, 9000),
+      ))
+        void _;
+    } catch (e) {
+      error = e;
+    }
+    assert(error instanceof cache.CompressedDataTruncatedError, "a cut xz stream is truncated");
+  },
+
   async "root entry: one module graph with the subpaths"() {
     assert(root.parseDerivationATerm === derivation.parseDerivationATerm, "same parse function");
     assert(root.parseNarInfo === narinfo.parseNarInfo, "same parseNarInfo");
