@@ -23,6 +23,8 @@ export default tseslint.config(
       "src/daemon/node.ts",
       "src/daemon/node-*.ts",
       "src/serve/node.ts",
+      "src/cache/node.ts",
+      "src/cache/node-*.ts",
     ],
     rules: {
       "no-restricted-imports": [
