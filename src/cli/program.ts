@@ -25,6 +25,7 @@ const AREAS: Record<string, () => Promise<Register>> = {
   "export-paths": async () => (await import("./commands/daemon.js")).registerDaemonCommands,
   "import-paths": async () => (await import("./commands/daemon.js")).registerDaemonCommands,
   serve: async () => (await import("./commands/serve.js")).registerServeCommands,
+  cache: async () => (await import("./commands/cache.js")).registerCacheCommands,
 };
 
 /** Builds the command tree, loading only the areas named (all when `only` is undefined). */
