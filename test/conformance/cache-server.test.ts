@@ -4,7 +4,8 @@
  * source, `.ls` listings against `nix nar ls`, and `nix copy --to http://` into a writable
  * `file://` server and back out.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -77,8 +78,7 @@ describeWithNix("cache server: real Nix copies from and to it", () => {
     rmSync(treeDir, { recursive: true, force: true });
     for (const sub of ["a", "b/c"]) {
       const d = join(treeDir, sub);
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (await import("node:fs")).mkdirSync(d, { recursive: true });
+      mkdirSync(d, { recursive: true });
       writeFileSync(join(d, "file.txt"), `file in ${sub} ${n}\n`);
     }
     tree = runNix("nix-store", ["--add", treeDir]);
@@ -163,9 +163,7 @@ describeWithNix("cache server: real Nix copies from and to it", () => {
     expect(Number(narinfo.headers.get("content-length"))).toBe(Buffer.byteLength(text));
     const url = /^URL: (.*)$/m.exec(text)![1]!;
     const nar = new Uint8Array(await (await fetch(`${server.url}/${url}`)).arrayBuffer());
-    const dumped = new Uint8Array(
-      (await import("node:child_process")).execFileSync("nix-store", ["--dump", tree]),
-    );
+    const dumped = new Uint8Array(execFileSync("nix-store", ["--dump", tree]));
     expect(Buffer.from(nar).equals(Buffer.from(dumped))).toBe(true);
     const head = await fetch(`${server.url}/${url}`, { method: "HEAD" });
     expect(head.status).toBe(200);
