@@ -221,7 +221,7 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
         const status = err instanceof LimitExceededError ? 413 : 400;
         // drain nothing more: the body was refused
         await request.body?.cancel().catch(() => undefined);
-        return plain(status, `${err.message}\n`);
+        return plain(status, `${err.code}: ${err.message}\n`);
       }
       options.onError?.(err, request);
       return plain(500, "internal error\n", head);
