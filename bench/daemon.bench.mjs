@@ -9,13 +9,11 @@
 // `nix-daemon --stdio` without ssh, which relays the worker protocol to the daemon socket, so
 // NarFromPath really goes daemon → socket → relay → pipe → nix (one hop more than ours).
 
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection } from "node:net";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openDaemonClient } from "../dist/daemon/node.js";
-import { CLI, HAVE_NIX, printTable, ratio, timeLoopAsync, WORK_DIR } from "./lib.mjs";
+import { CLI, HAVE_NIX, printTable, ratio, startDaemon, timeLoopAsync, WORK_DIR } from "./lib.mjs";
 
 if (!HAVE_NIX || !existsSync("/nix/var/nix")) {
   printTable("daemon (needs real Nix and its store)", []);
@@ -23,45 +21,6 @@ if (!HAVE_NIX || !existsSync("/nix/var/nix")) {
 }
 
 const SIZE_MB = Number(process.env.NIX_COMPAT_BENCH_DAEMON_MB ?? 200);
-
-function canConnect(path) {
-  return new Promise((resolve) => {
-    const s = createConnection({ path });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
-
-async function startDaemon() {
-  const dir = mkdtempSync(join(tmpdir(), "nix-compat-bench-daemon-"));
-  const socket = join(dir, "socket");
-  const child = spawn("nix-daemon", [], {
-    env: { ...process.env, NIX_DAEMON_SOCKET_PATH: socket },
-    stdio: "ignore",
-  });
-  const deadline = Date.now() + 10_000;
-  while (!existsSync(socket) || !(await canConnect(socket))) {
-    if (Date.now() > deadline) throw new Error("nix-daemon did not start");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    socket,
-    stop() {
-      const r = spawnSync("pgrep", ["-P", String(child.pid)], { encoding: "utf8" });
-      for (const pid of [child.pid, ...r.stdout.split("\n").filter(Boolean).map(Number)]) {
-        try {
-          process.kill(pid, "SIGTERM");
-        } catch {
-          // already gone
-        }
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 // A 200 MB file with a fixed pattern: the same store path every run, added once.
 mkdirSync(WORK_DIR, { recursive: true });

@@ -27,6 +27,9 @@ import type { CacheInfo, CacheStore, StoredFile, StoredNar } from "./cache-store
 /** Default `Priority` of a cache serving a local store (nix-serve and harmonia say 30). */
 export const DEFAULT_DAEMON_CACHE_PRIORITY = 30;
 
+/** Hash parts whose store path is remembered at most (a path's name never changes). */
+export const MAX_REMEMBERED_HASH_PARTS = 16_384;
+
 /** Options of {@link createDaemonCacheStore}. */
 export interface DaemonCacheStoreOptions {
   /** The daemon client (its connections are used, never closed). */
@@ -83,10 +86,21 @@ export function createDaemonCacheStore(options: DaemonCacheStoreOptions): CacheS
     wantMassQuery: true,
     priority: options.priority ?? DEFAULT_DAEMON_CACHE_PRIORITY,
   };
+  // hash part -> store path: what QueryPathFromHashPart said, so a path asked for again costs
+  // one daemon round trip (QueryPathInfo, which also says whether it is still valid)
+  const paths = new Map<string, string>();
   const pathInfo = async (hashPart: string): Promise<PathInfo | undefined> => {
-    const path = await client.queryPathFromHashPart(hashPart);
+    const known = paths.get(hashPart);
+    const path = known ?? (await client.queryPathFromHashPart(hashPart));
     if (path === undefined || path === "") return undefined;
-    return client.queryPathInfo(path);
+    const found = await client.queryPathInfo(path);
+    if (found === undefined) {
+      paths.delete(hashPart);
+    } else if (known === undefined) {
+      if (paths.size >= MAX_REMEMBERED_HASH_PARTS) paths.delete(paths.keys().next().value!);
+      paths.set(hashPart, path);
+    }
+    return found;
   };
   const narStream = (path: string): ReadableStream<Uint8Array> => {
     let chunks: AsyncGenerator<Uint8Array, void, undefined> | undefined;

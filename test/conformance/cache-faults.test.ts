@@ -178,7 +178,8 @@ describeWithNix("cache server under faults (nix-compat cache serve over a nix-da
       Array.from({ length: CONCURRENT_DOWNLOADS }, async () => {
         const response = await fetch(`http://127.0.0.1:${port}${largeNar}`);
         let n = 0;
-        for await (const chunk of response.body!) n += (chunk as Uint8Array).length;
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>)
+          n += chunk.length;
         return n;
       }),
     );

@@ -51,7 +51,12 @@ function setup() {
   const blobs = new MemoryCacheBlobs();
   const handler = createCacheHandler({ store: createBlobCacheStore(blobs), writable: true });
   const put = (path: string, body: Uint8Array | string) =>
-    handler(new Request(`http://cache/${path}`, { method: "PUT", body }));
+    handler(
+      new Request(`http://cache/${path}`, {
+        method: "PUT",
+        body: typeof body === "string" ? body : new Uint8Array(body),
+      }),
+    );
   return { blobs, handler, put };
 }
 
@@ -122,7 +127,7 @@ describe("cache uploads", () => {
     });
     const u = upload("larger than sixteen bytes");
     const r = await handler(
-      new Request(`http://cache/nar/${u.file}`, { method: "PUT", body: u.nar }),
+      new Request(`http://cache/nar/${u.file}`, { method: "PUT", body: new Uint8Array(u.nar) }),
     );
     expect(r.status).toBe(413);
     expect([...blobs.files.keys()]).toEqual([]);
