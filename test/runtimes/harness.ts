@@ -43,6 +43,7 @@ export const PORTABLE_SUBPATHS = [
   "./schemas",
   "./daemon",
   "./export",
+  "./cache",
 ] as const;
 
 const SUITE = join(REPO_ROOT, "test", "runtimes", "suite.mjs");
