@@ -39,6 +39,7 @@ export default tseslint.config(
     languageOptions: {
       globals: {
         fetch: "readonly",
+        Request: "readonly",
         Response: "readonly",
         URL: "readonly",
         TextEncoder: "readonly",
