@@ -270,8 +270,8 @@ const CHECKS = {
     const info = narinfo.parseNarInfo(await served.text());
     const checksOut = narinfo.verifyNarInfo(info, [signing.publicKeyOf(secretKey)]);
     assert(checksOut, "served narinfo verifies with the key");
-    const nar = await handle(new Request(`http://cache/nar/${fileHash}.nar`));
-    assertBytes(new Uint8Array(await nar.arrayBuffer()), bytesOfNar, "served NAR");
+    const servedNar = await handle(new Request(`http://cache/nar/${fileHash}.nar`));
+    assertBytes(new Uint8Array(await servedNar.arrayBuffer()), bytesOfNar, "served NAR");
     assertEqual((await handle(new Request("http://cache/nar/..%2f..%2fx"))).status, 404, "404");
   },
 
