@@ -20,12 +20,21 @@ import { parseNarInfo } from "../narinfo/parse.js";
 import type { NarInfo } from "../narinfo/types.js";
 import type { CacheBlobs } from "./cache-blobs.js";
 import { cacheRoute } from "./cache-routes.js";
-import type { CacheInfo, CacheStore, CacheUploads, StoredNar, UploadBody } from "./cache-store.js";
+import { parseCacheInfo } from "./cache-info.js";
+import type {
+  CacheStore,
+  CacheStoreInfo,
+  CacheUploads,
+  StoredNar,
+  UploadBody,
+} from "./cache-store.js";
+import { canRunCompression } from "./compression.js";
 import {
+  COMPRESSION_METHODS,
   compressionExtension,
-  NO_COMPRESSION,
-  type ServerCompression,
-} from "./server-compression.js";
+  isCompressionMethod,
+} from "./compression-method.js";
+import { decompressionStream } from "./compression-streams.js";
 import { CacheUploadError } from "./server-errors.js";
 import { checkDeclaredLength, drain, measuringStream, readUploadBytes } from "./upload-body.js";
 
@@ -45,8 +54,6 @@ const NAR_UPLOAD_NAME = /^([0-9a-df-np-sv-z]{52})\.nar(\.[a-z0-9]+)?$/;
 export interface BlobCacheStoreOptions {
   /** Store directory when the blobs hold no `nix-cache-info` (default `/nix/store`). */
   readonly storeDir?: string;
-  /** Compressions uploads may use (`none` is always known): needed to check `NarHash`. */
-  readonly compressions?: readonly ServerCompression[];
   /** Largest NAR file accepted (default {@link DEFAULT_MAX_NAR_UPLOAD_BYTES}). */
   readonly maxNarUploadBytes?: number;
 }
@@ -58,25 +65,8 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
 }
 
 /** The compression a NAR file's name says, from its extension. */
-function compressionOfFile(file: string, known: readonly ServerCompression[]): string | undefined {
-  if (file.endsWith(".nar")) return "none";
-  for (const c of known) {
-    if (c.name !== "none" && file.endsWith(`.nar${compressionExtension(c.name)}`)) return c.name;
-  }
-  for (const name of ["xz", "bzip2", "zstd", "br", "lzip", "lz4"]) {
-    if (file.endsWith(`.nar${compressionExtension(name)}`)) return name;
-  }
-  return undefined;
-}
-
-function parseCacheInfo(text: string, fallbackStoreDir: string): CacheInfo {
-  const field = (key: string) => new RegExp(`^${key}: *(.*?) *$`, "m").exec(text)?.[1];
-  const priority = Number(field("Priority"));
-  return {
-    storeDir: field("StoreDir") ?? fallbackStoreDir,
-    wantMassQuery: field("WantMassQuery") === "1",
-    priority: Number.isInteger(priority) ? priority : DEFAULT_CACHE_PRIORITY,
-  };
+function compressionOfFile(file: string): string | undefined {
+  return COMPRESSION_METHODS.find((m) => file.endsWith(`.nar${compressionExtension(m)}`));
 }
 
 /** A readable and writable binary cache over `blobs`. */
@@ -84,15 +74,20 @@ export function createBlobCacheStore(
   blobs: CacheBlobs,
   options: BlobCacheStoreOptions = {},
 ): CacheStore & { readonly uploads: CacheUploads } {
-  const compressions = [NO_COMPRESSION, ...(options.compressions ?? [])];
   const maxNar = options.maxNarUploadBytes ?? DEFAULT_MAX_NAR_UPLOAD_BYTES;
-  const cacheInfo = async (): Promise<CacheInfo> => {
+  const cacheInfo = async (): Promise<CacheStoreInfo> => {
     const file = await blobs.get("nix-cache-info");
-    const fallback = options.storeDir ?? DEFAULT_STORE_DIR;
-    if (file === undefined) {
-      return { storeDir: fallback, wantMassQuery: true, priority: DEFAULT_CACHE_PRIORITY };
-    }
-    return parseCacheInfo(decoder.decode(await readAll(file.open())), fallback);
+    const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+    if (file === undefined)
+      return { storeDir, wantMassQuery: true, priority: DEFAULT_CACHE_PRIORITY };
+    const info = parseCacheInfo(decoder.decode(await readAll(file.open())), {
+      file: "nix-cache-info",
+    });
+    return {
+      storeDir: info.storeDir ?? storeDir,
+      wantMassQuery: info.wantMassQuery,
+      priority: info.priority ?? DEFAULT_CACHE_PRIORITY,
+    };
   };
   const narInfoText = async (hashPart: string): Promise<string | undefined> => {
     const file = await blobs.get(`${hashPart}.narinfo`);
@@ -134,14 +129,16 @@ export function createBlobCacheStore(
       );
     }
     const method = info.compression ?? "bzip2";
-    const compression = compressions.find((c) => c.name === method);
-    if (compression === undefined) {
+    if (!isCompressionMethod(method) || !canRunCompression(method, "decompress")) {
       throw new CacheUploadError(
         "cache.upload-unknown-compression",
-        `cannot check a NAR compressed with '${method}' (known: ${compressions.map((c) => c.name).join(", ")})`,
+        `cannot check a NAR compressed with '${method}' (this runtime decompresses ${COMPRESSION_METHODS.filter((m) => canRunCompression(m, "decompress")).join(", ")})`,
       );
     }
-    const nar = measuringStream(stored.open().pipeThrough(compression.decompress()), info.narSize);
+    const nar = measuringStream(
+      stored.open().pipeThrough(decompressionStream(method)),
+      info.narSize,
+    );
     try {
       await drain(nar.stream);
     } catch (err) {
@@ -258,7 +255,7 @@ export function createBlobCacheStore(
       });
     },
     async nar(file): Promise<StoredNar | undefined> {
-      const compression = compressionOfFile(file, compressions);
+      const compression = compressionOfFile(file);
       if (compression === undefined) return undefined;
       const stored = await blobs.get(`nar/${file}`);
       return stored === undefined ? undefined : { ...stored, compression };

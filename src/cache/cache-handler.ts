@@ -19,11 +19,8 @@ import type { SecretKey } from "../signing/keys.js";
 import { type CacheRoute, cacheRoute } from "./cache-routes.js";
 import { type CacheStore, formatCacheInfo, type StoredFile } from "./cache-store.js";
 import { emptyStream, readUploadBytes } from "./upload-body.js";
-import {
-  compressionExtension,
-  NO_COMPRESSION,
-  type ServerCompression,
-} from "./server-compression.js";
+import { compressionExtension, type CompressionMethod } from "./compression-method.js";
+import { compressionStream } from "./compression-streams.js";
 
 /** Largest `nix-cache-info` or narinfo upload read (narinfos are a few hundred bytes). */
 export const MAX_NARINFO_UPLOAD_BYTES = 1 << 20;
@@ -34,8 +31,11 @@ export interface CacheHandlerOptions {
   readonly store: CacheStore;
   /** Signs every narinfo served (added after the store's own signatures). */
   readonly secretKey?: SecretKey;
-  /** Compression of NARs the store gives uncompressed (default none). */
-  readonly compression?: ServerCompression;
+  /**
+   * Compression of the NARs a store gives uncompressed (the daemon's), applied while they
+   * stream (default `none`); the runtime must be able to compress it (`canRunCompression`).
+   */
+  readonly compression?: CompressionMethod;
   /** `Priority` in `nix-cache-info` (default: the store's). */
   readonly priority?: number;
   /** Accept uploads (`PUT`); the store must have `uploads`. Default false. */
@@ -64,12 +64,12 @@ function plain(status: number, text: string, head = false): Response {
 /** The narinfo as served: rewritten for on-the-fly compression, then signed. */
 function servedNarInfo(info: NarInfo, options: CacheHandlerOptions): NarInfo {
   let out = info;
-  const compression = options.compression ?? NO_COMPRESSION;
-  if ((info.compression ?? "bzip2") === "none" && compression.name !== "none") {
+  const compression = options.compression ?? "none";
+  if ((info.compression ?? "bzip2") === "none" && compression !== "none") {
     out = {
       ...out,
-      url: `${info.url}${compressionExtension(compression.name)}`,
-      compression: compression.name,
+      url: `${info.url}${compressionExtension(compression)}`,
+      compression,
       fileHash: undefined,
       fileSize: undefined,
       quirks: { ...out.quirks, fieldOrder: undefined },
@@ -106,7 +106,7 @@ async function readLimitedText(request: Request, limit: number): Promise<string>
 export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
   const { store } = options;
   const prefix = options.prefix ?? "/";
-  const compression = options.compression ?? NO_COMPRESSION;
+  const compression = options.compression ?? "none";
 
   const get = async (route: CacheRoute, head: boolean): Promise<Response> => {
     switch (route.kind) {
@@ -147,14 +147,17 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
         const direct = await store.nar(route.file);
         if (direct !== undefined) return fileResponse(direct, "application/x-nix-nar", head);
         // a plain NAR served compressed: the narinfo named it with the extension added
-        const ext = compressionExtension(compression.name);
+        const ext = compressionExtension(compression);
         if (ext === "" || !route.file.endsWith(ext)) return plain(404, "not found\n", head);
         const plainNar = await store.nar(route.file.slice(0, -ext.length));
         if (plainNar === undefined || plainNar.compression !== "none")
           return plain(404, "not found\n", head);
-        return new Response(head ? null : plainNar.open().pipeThrough(compression.compress()), {
-          headers: { "content-type": "application/x-nix-nar" },
-        });
+        return new Response(
+          head ? null : plainNar.open().pipeThrough(compressionStream(compression)),
+          {
+            headers: { "content-type": "application/x-nix-nar" },
+          },
+        );
       }
     }
   };

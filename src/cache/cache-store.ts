@@ -11,8 +11,8 @@
  */
 import type { NarInfo } from "../narinfo/types.js";
 
-/** What `nix-cache-info` says. */
-export interface CacheInfo {
+/** What a store says in `nix-cache-info` (every field known, unlike a parsed `CacheInfo`). */
+export interface CacheStoreInfo {
   /** `StoreDir`: the store directory of the paths. */
   readonly storeDir: string;
   /** `WantMassQuery`: clients may query many paths at once. */
@@ -59,7 +59,7 @@ export interface CacheUploads {
 /** A store the cache handler serves. */
 export interface CacheStore {
   /** The store's side of `nix-cache-info` (the handler may override the priority). */
-  cacheInfo(): Promise<CacheInfo>;
+  cacheInfo(): Promise<CacheStoreInfo>;
   /** The narinfo of the path whose hash part is `hashPart`, if the store has it. */
   narInfo(hashPart: string): Promise<NarInfo | undefined>;
   /**
@@ -76,7 +76,7 @@ export interface CacheStore {
 }
 
 /** The `nix-cache-info` text of `info`. */
-export function formatCacheInfo(info: CacheInfo): string {
+export function formatCacheInfo(info: CacheStoreInfo): string {
   return (
     `StoreDir: ${info.storeDir}\n` +
     `WantMassQuery: ${info.wantMassQuery ? 1 : 0}\n` +

@@ -22,7 +22,7 @@ import { CANONICAL_QUIRKS } from "../narinfo/types.js";
 import { parseSignature, type Signature } from "../signing/keys.js";
 import { lazyStream } from "./cache-blobs.js";
 import { plainNarFile } from "./cache-handler.js";
-import type { CacheInfo, CacheStore, StoredFile, StoredNar } from "./cache-store.js";
+import type { CacheStore, CacheStoreInfo, StoredFile, StoredNar } from "./cache-store.js";
 
 /** Default `Priority` of a cache serving a local store (nix-serve and harmonia say 30). */
 export const DEFAULT_DAEMON_CACHE_PRIORITY = 30;
@@ -81,7 +81,7 @@ export function narInfoOfPathInfo(info: PathInfo, storeDir: string = DEFAULT_STO
 export function createDaemonCacheStore(options: DaemonCacheStoreOptions): CacheStore {
   const { client } = options;
   const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
-  const info: CacheInfo = {
+  const info: CacheStoreInfo = {
     storeDir,
     wantMassQuery: true,
     priority: options.priority ?? DEFAULT_DAEMON_CACHE_PRIORITY,

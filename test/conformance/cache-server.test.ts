@@ -193,12 +193,12 @@ describeWithNix("cache server: real Nix copies from and to it", () => {
     );
   }, 30_000);
 
-  for (const compression of serverCompressions().map((c) => c.name)) {
+  for (const compression of serverCompressions()) {
     it(`nix copy --to a writable file:// server (compression=${compression}) and back out`, async () => {
       const cacheDir = join(dir, `cache-${compression}`);
       const writable = await serveWithNode(
         createCacheHandler({
-          store: createFileCacheStore(cacheDir, { compressions: serverCompressions() }),
+          store: createFileCacheStore(cacheDir),
           writable: true,
         }),
       );

@@ -70,6 +70,36 @@ function runtimeName() {
 
 /** The checks, by name; each gets a fixture loader. */
 const CHECKS = {
+  async "cache: xz, zstd and bzip2 NARs decompress as streams (brotli where the runtime has it)"({
+    bytes,
+    url,
+  }) {
+    const plain = await bytes("cache/sample.nar");
+    const methods = { xz: "xz", zstd: "zst", bzip2: "bz2", br: "br" };
+    for (const [method, ext] of Object.entries(methods)) {
+      if (!cache.canRunCompression(method, "decompress")) {
+        assert(method === "br", `${method} decodes everywhere`);
+        continue;
+      }
+      const body = (await fetch(url(`cache/sample.nar.${ext}`))).body;
+      const got = new Uint8Array(
+        await new Response(body.pipeThrough(cache.decompressionStream(method))).arrayBuffer(),
+      );
+      assertBytes(got, plain, `${method} decoded`);
+    }
+    let error;
+    try {
+      for await (const _ of cache.decompress(
+        "xz",
+        (await bytes("cache/sample.nar.xz")).subarray(0, 9000),
+      ))
+        void _;
+    } catch (e) {
+      error = e;
+    }
+    assert(error instanceof cache.CompressedDataTruncatedError, "a cut xz stream is truncated");
+  },
+
   async "root entry: one module graph with the subpaths"() {
     assert(root.parseDerivationATerm === derivation.parseDerivationATerm, "same parse function");
     assert(root.readNar === nar.readNar, "same readNar");

@@ -15,16 +15,24 @@ import type { CacheStore } from "../../cache/cache-store.js";
 import { createDaemonCacheStore } from "../../cache/daemon-cache-store.js";
 import { createFileCacheStore } from "../../cache/node-file-blobs.js";
 import { serveWithNode } from "../../cache/node-http-server.js";
-import { NO_COMPRESSION, type ServerCompression } from "../../cache/server-compression.js";
+import { canRunCompression } from "../../cache/compression.js";
+import { COMPRESSION_METHODS, type CompressionMethod } from "../../cache/compression-method.js";
+import { installNodeCompression } from "../../cache/node-compression.js";
 import { UsageError } from "../../core/errors.js";
 import { openDaemonClient } from "../../daemon/node-client.js";
 import { parseSecretKey, setEd25519Backend, type SecretKey } from "../../signing/keys.js";
 import { nodeCryptoEd25519Backend } from "../../signing/node-crypto.js";
 import { printLine } from "../io.js";
 
-/** The compressions `--compression` takes, by name. */
-export function serverCompressions(): ServerCompression[] {
-  return [NO_COMPRESSION];
+/**
+ * The compressions this process can serve and check uploads of (both ways), with Node's
+ * codecs installed: what `--compression` takes.
+ */
+export function serverCompressions(): CompressionMethod[] {
+  installNodeCompression();
+  return COMPRESSION_METHODS.filter(
+    (m) => canRunCompression(m, "compress") && canRunCompression(m, "decompress"),
+  );
 }
 
 /** Options of `cache serve`. */
@@ -47,14 +55,11 @@ export function parseListenAddress(text: string): { host: string; port: number }
   return { host: m[1] ?? m[2]!, port };
 }
 
-function openStore(
-  url: string,
-  compressions: ServerCompression[],
-): { store: CacheStore; close: () => void } {
+function openStore(url: string): { store: CacheStore; close: () => void } {
   if (url.startsWith("file://")) {
     const dir = url.slice("file://".length).replace(/\?.*$/, "");
     if (dir === "") throw new UsageError("cache.bad-store", `store '${url}' names no folder`);
-    return { store: createFileCacheStore(dir, { compressions }), close: () => undefined };
+    return { store: createFileCacheStore(dir), close: () => undefined };
   }
   if (url === "daemon" || url.startsWith("unix://")) {
     const client = openDaemonClient({ store: url });
@@ -75,11 +80,11 @@ async function readSecretKey(file: string): Promise<SecretKey> {
 async function serve(opts: ServeOptions): Promise<void> {
   const { host, port } = parseListenAddress(opts.listen);
   const compressions = serverCompressions();
-  const compression = compressions.find((c) => c.name === opts.compression);
+  const compression = compressions.find((c) => c === opts.compression);
   if (compression === undefined) {
     throw new UsageError(
       "cache.unknown-compression",
-      `--compression '${opts.compression}' is not one of ${compressions.map((c) => c.name).join(", ")}`,
+      `--compression '${opts.compression}' is not one of ${compressions.join(", ")} here`,
     );
   }
   const priority = opts.priority === undefined ? undefined : Number(opts.priority);
@@ -88,7 +93,7 @@ async function serve(opts: ServeOptions): Promise<void> {
   }
   const secretKey = opts.secretKey === undefined ? undefined : await readSecretKey(opts.secretKey);
   setEd25519Backend(nodeCryptoEd25519Backend(nodeCrypto));
-  const { store, close } = openStore(opts.store, compressions);
+  const { store, close } = openStore(opts.store);
   if (opts.writable && store.uploads === undefined) {
     close();
     throw new UsageError("cache.read-only-store", `store '${opts.store}' does not take uploads`);
