@@ -8,7 +8,7 @@
 // Two downloads of ours: curl (the HTTP path alone) and `nix store dump-path --store
 // http://...` (Nix itself reading our server: HTTP, plus its NarHash check).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
 import { CLI, HAVE_NIX, have, printTable, ratio, startDaemon, WORK_DIR } from "./lib.mjs";
@@ -20,6 +20,7 @@ if (!HAVE_NIX || !existsSync("/nix/var/nix") || !have("curl")) {
 
 const SIZE_MB = Number(process.env.NIX_COMPAT_BENCH_DAEMON_MB ?? 200);
 const NARINFO_SECONDS = 2;
+const COMPRESSED_MB = 32;
 
 mkdirSync(WORK_DIR, { recursive: true });
 const big = join(WORK_DIR, `daemon-${SIZE_MB}mb`);
@@ -54,10 +55,14 @@ function measureCpu(cmd, args, env = {}, runs = 3) {
 }
 
 /** `nix-compat cache serve` on a free port; resolves with its URL and process. */
-function startServer(store) {
+function startServer(store, extra = []) {
   const child = spawn(
     process.execPath,
-    [CLI, "cache", "serve", "--store", store, "--listen", "127.0.0.1:0", "--secret-key", keyFile],
+    [
+      CLI,
+      ...["cache", "serve", "--store", store, "--listen", "127.0.0.1:0", "--secret-key", keyFile],
+      ...extra,
+    ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   return new Promise((resolve, reject) => {
@@ -158,6 +163,68 @@ try {
       "ratio to HTTP floor": "1.00",
     },
   ]);
+
+  // xz and zstd both ways, on a smaller path (xz at its default preset is slow):
+  // served = the daemon's NAR compressed on the fly by the server, read with curl;
+  // uploaded = nix copy --to a writable file:// server (Nix compresses, the server decompresses
+  // the NAR again to check NarHash before publishing it)
+  const mid = join(WORK_DIR, `cache-${COMPRESSED_MB}mb`);
+  if (!existsSync(mid)) {
+    const text = Buffer.from("a compressible line of a NAR for the cache bench, 0123456789\n");
+    const block = Buffer.concat(Array.from({ length: (1 << 20) / text.length + 1 }, () => text));
+    writeFileSync(mid, Buffer.concat(Array.from({ length: COMPRESSED_MB }, () => block)));
+  }
+  const midPath = spawnSync("nix-store", ["--add", mid], { encoding: "utf8" }).stdout.trim();
+  const midHash = midPath.slice("/nix/store/".length, "/nix/store/".length + 32);
+  const rows = [];
+  for (const method of ["zstd", "xz"]) {
+    const served = await startServer(`unix://${daemon.socket}`, ["--compression", method]);
+    try {
+      const text = await get(undefined, `${served.url}/${midHash}.narinfo`);
+      const narSize = Number(/^NarSize: (.*)$/m.exec(text)[1]);
+      const m = measureCpu("curl", [
+        "-sf",
+        "-o",
+        "/dev/null",
+        `${served.url}/${/^URL: (.*)$/m.exec(text)[1]}`,
+      ]);
+      rows.push({
+        method,
+        direction: "served (server compresses)",
+        seconds: m.seconds,
+        "NAR MB/s": narSize / 1e6 / m.seconds,
+      });
+    } finally {
+      served.child.kill("SIGTERM");
+    }
+    const dir = join(WORK_DIR, `cache-upload-${method}`);
+    rmSync(dir, { recursive: true, force: true });
+    const writable = await startServer(`file://${dir}`, ["--writable"]);
+    try {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync("nix", [
+        "copy",
+        "--to",
+        `${writable.url}?compression=${method}`,
+        midPath,
+      ]);
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      if (r.status !== 0) throw new Error(`nix copy --to failed: ${r.stderr}`);
+      rows.push({
+        method,
+        direction: "uploaded (Nix compresses, server checks)",
+        seconds,
+        "NAR MB/s": (COMPRESSED_MB << 20) / 1e6 / seconds,
+      });
+    } finally {
+      writable.child.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  printTable(
+    `compressed NARs through cache serve, a ${COMPRESSED_MB} MiB path (one run each)`,
+    rows,
+  );
   console.log(`load after: ${load()}`);
 } finally {
   server.child.kill("SIGTERM");
