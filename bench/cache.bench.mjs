@@ -8,10 +8,20 @@
 // Two downloads of ours: curl (the HTTP path alone) and `nix store dump-path --store
 // http://...` (Nix itself reading our server: HTTP, plus its NarHash check).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { join } from "node:path";
-import { CLI, HAVE_NIX, have, printTable, ratio, startDaemon, WORK_DIR } from "./lib.mjs";
+import {
+  addPatternPath,
+  CLI,
+  HAVE_NIX,
+  have,
+  measureCpu,
+  printTable,
+  ratio,
+  startDaemon,
+  WORK_DIR,
+} from "./lib.mjs";
 
 if (!HAVE_NIX || !existsSync("/nix/var/nix") || !have("curl")) {
   printTable("cache server (needs real Nix, its store and curl)", []);
@@ -22,37 +32,12 @@ const SIZE_MB = Number(process.env.NIX_COMPAT_BENCH_DAEMON_MB ?? 200);
 const NARINFO_SECONDS = 2;
 const COMPRESSED_MB = 32;
 
-mkdirSync(WORK_DIR, { recursive: true });
-const big = join(WORK_DIR, `daemon-${SIZE_MB}mb`);
-if (!existsSync(big)) {
-  const block = Buffer.alloc(1 << 20);
-  for (let i = 0; i < block.length; i++) block[i] = (i * 2654435761) >>> 24;
-  writeFileSync(big, Buffer.concat(Array.from({ length: SIZE_MB }, () => block)));
-}
-const path = spawnSync("nix-store", ["--add", big], { encoding: "utf8" }).stdout.trim();
+const path = addPatternPath(SIZE_MB);
 const keyFile = join(WORK_DIR, "cache-bench.sk");
 writeFileSync(
   keyFile,
   spawnSync(process.execPath, [CLI, "key", "generate-secret", "--key-name", "bench-1"]).stdout,
 );
-
-/** Runs a command `runs` times: best wall seconds, with that run's CPU seconds and peak RSS. */
-function measureCpu(cmd, args, env = {}, runs = 3) {
-  let best;
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync("/usr/bin/time", ["-f", "%U %S %M", cmd, ...args], {
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, ...env },
-    });
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
-    const last = r.stderr.toString().trim().split("\n").pop().split(" ").map(Number);
-    const run = { seconds, cpu: last[0] + last[1], maxRssKiB: last[2] };
-    if (!best || run.seconds < best.seconds) best = run;
-  }
-  return best;
-}
 
 /** `nix-compat cache serve` on a free port; resolves with its URL and process. */
 function startServer(store, extra = []) {
@@ -103,18 +88,24 @@ try {
     "nix",
     ["store", "dump-path", "--store", "ssh-ng://localhost", path],
     viaSocket,
+    3,
   );
-  const curl = measureCpu("curl", ["-sf", "-o", "/dev/null", narUrl]);
-  const nixHttp = measureCpu("nix", [
-    "store",
-    "dump-path",
-    "--store",
-    `${server.url}?trusted=1`,
-    "--option",
-    "require-sigs",
-    "false",
-    path,
-  ]);
+  const curl = measureCpu("curl", ["-sf", "-o", "/dev/null", narUrl], {}, 3);
+  const nixHttp = measureCpu(
+    "nix",
+    [
+      "store",
+      "dump-path",
+      "--store",
+      `${server.url}?trusted=1`,
+      "--option",
+      "require-sigs",
+      "false",
+      path,
+    ],
+    {},
+    3,
+  );
   const row = (command, m, vs) => ({
     command,
     seconds: m.seconds,
@@ -182,12 +173,12 @@ try {
     try {
       const text = await get(undefined, `${served.url}/${midHash}.narinfo`);
       const narSize = Number(/^NarSize: (.*)$/m.exec(text)[1]);
-      const m = measureCpu("curl", [
-        "-sf",
-        "-o",
-        "/dev/null",
-        `${served.url}/${/^URL: (.*)$/m.exec(text)[1]}`,
-      ]);
+      const m = measureCpu(
+        "curl",
+        ["-sf", "-o", "/dev/null", `${served.url}/${/^URL: (.*)$/m.exec(text)[1]}`],
+        {},
+        1,
+      );
       rows.push({
         method,
         direction: "served (server compresses)",

@@ -60,6 +60,17 @@ function pick(list: PathInfoJson[]) {
     .sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
+/** `nix path-info -r` of `paths` in the store `store` says what it says in the source store. */
+async function expectSameAsSource(store: string, paths: string[]): Promise<void> {
+  const copied = JSON.parse(
+    await runNixAsync("nix", ["path-info", "--json", "-r", "--store", store, ...paths]),
+  ) as PathInfoJson[];
+  const source = JSON.parse(
+    await runNixAsync("nix", ["path-info", "--json", "-r", ...paths]),
+  ) as PathInfoJson[];
+  expect(pick(copied)).toEqual(pick(source));
+}
+
 describeWithNix("cache server: real Nix copies from and to it", () => {
   let dir: string;
   let daemon: TestDaemon;
@@ -222,13 +233,7 @@ describeWithNix("cache server: real Nix copies from and to it", () => {
           mid,
           tree,
         ]);
-        const copied = JSON.parse(
-          await runNixAsync("nix", ["path-info", "--json", "-r", "--store", root, mid, tree]),
-        ) as PathInfoJson[];
-        const source = JSON.parse(
-          await runNixAsync("nix", ["path-info", "--json", "-r", mid, tree]),
-        ) as PathInfoJson[];
-        expect(pick(copied)).toEqual(pick(source));
+        await expectSameAsSource(root, [mid, tree]);
       } finally {
         await compressed.close(1000);
       }
@@ -273,13 +278,7 @@ describeWithNix("cache server: real Nix copies from and to it", () => {
           mid,
           tree,
         ]);
-        const back = JSON.parse(
-          await runNixAsync("nix", ["path-info", "--json", "-r", "--store", root, mid, tree]),
-        ) as PathInfoJson[];
-        const source = JSON.parse(
-          await runNixAsync("nix", ["path-info", "--json", "-r", mid, tree]),
-        ) as PathInfoJson[];
-        expect(pick(back)).toEqual(pick(source));
+        await expectSameAsSource(root, [mid, tree]);
       } finally {
         await writable.close(1000);
       }
