@@ -16,6 +16,8 @@ import { Readable } from "node:stream";
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** Default largest request header block: 16 KiB (Node's default); larger ones get 431. */
 export const DEFAULT_MAX_HEADER_BYTES = 16 << 10;
+/** Bodies of at most this many bytes (by `Content-Length`) are written in one piece. */
+export const SMALL_BODY_BYTES = 64 << 10;
 /** Default time {@link NodeCacheServer.close} waits for requests under way: 10 s. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
@@ -48,11 +50,14 @@ export interface NodeCacheServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** The fetch `Request` of a Node request (the body streamed, for PUT). */
-function toRequest(req: IncomingMessage, base: string, signal: AbortSignal): Request {
-  const headers = new Headers();
+/**
+ * The fetch `Request` of a Node request (the body streamed, for PUT). No abort signal: a
+ * client that goes away cancels its response's body stream instead (see {@link writeResponse}).
+ */
+function toRequest(req: IncomingMessage, base: string): Request {
+  const headers: [string, string][] = [];
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
-    headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+    headers.push([req.rawHeaders[i]!, req.rawHeaders[i + 1]!]);
   }
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
@@ -61,7 +66,6 @@ function toRequest(req: IncomingMessage, base: string, signal: AbortSignal): Req
   return new Request(new URL(target, base), {
     method,
     headers,
-    signal,
     body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : null,
     ...(hasBody ? { duplex: "half" } : {}),
   } as RequestInit);
@@ -95,6 +99,12 @@ async function writeResponse(
   if (body === null || head) {
     await body?.cancel();
     res.end();
+    return;
+  }
+  const length = Number(response.headers.get("content-length") ?? NaN);
+  if (length <= SMALL_BODY_BYTES) {
+    // a narinfo: one write, without a read loop over its stream
+    res.end(new Uint8Array(await response.arrayBuffer()));
     return;
   }
   const reader = body.getReader();
@@ -137,12 +147,8 @@ export async function serveWithNode(
       maxHeaderSize: options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
     },
     (req, res) => {
-      const aborted = new AbortController();
-      res.once("close", () => {
-        if (!res.writableFinished) aborted.abort();
-      });
       const work = (async () => {
-        const request = toRequest(req, base, aborted.signal);
+        const request = toRequest(req, base);
         const response = await handler(request);
         await writeResponse(response, res, req.method === "HEAD");
       })().catch((err: unknown) => {
