@@ -16,10 +16,8 @@
  */
 import { quoteInput } from "../core/errors.js";
 import { DEFAULT_STORE_DIR, type StorePath } from "../core/store-path.js";
-import { parseNarInfo } from "../narinfo/parse.js";
-import { checkNarInfoSignatures } from "../narinfo/signatures.js";
-import type { NarInfo } from "../narinfo/types.js";
-import type { PublicKey } from "../signing/keys.js";
+import { checkNarInfoSignatures, type NarInfo, parseNarInfo } from "../narinfo/index.js";
+import type { PublicKey } from "../signing/index.js";
 import { type CacheInfo, MAX_CACHE_INFO_SIZE, parseCacheInfo } from "./cache-info.js";
 import { CacheIntegrityError, CacheListingError, CacheResponseError } from "./errors.js";
 

@@ -11,9 +11,8 @@
 import { byteChunks, type ByteStreamInput } from "../core/byte-stream.js";
 import { formatHash, type Hash, hashEquals, makeHash } from "../core/hash.js";
 import { createHasher } from "../core/hasher.js";
-import { readNar, type NarReadOptions, type NarStreamNode } from "../nar/reader.js";
-import { effectiveCompression } from "../narinfo/types.js";
-import type { NarInfo } from "../narinfo/types.js";
+import { readNar, type NarReadOptions, type NarStreamNode } from "../nar/index.js";
+import { effectiveCompression, type NarInfo } from "../narinfo/index.js";
 import { type BinaryCache, cacheFileUrl, fetchCacheFile } from "./binary-cache.js";
 import { decompress } from "./compression.js";
 import { CacheIntegrityError, CacheResponseError } from "./errors.js";

@@ -4,6 +4,9 @@
  * concatenated xz streams. It decodes one stream at a time per realm (the library serialises
  * its decoder contexts): a second decode waits until the first ends or is cancelled.
  *
+ * It needs a runtime that compiles WebAssembly from bytes: Cloudflare Workers (workerd) do not,
+ * and there xz has no decoder unless one is installed with `setCompressionCodec`.
+ *
  * There is no portable xz encoder here; `installNodeCompression` adds one for Node.
  *
  * @module
@@ -32,10 +35,31 @@ async function* decompressXz(
   yield* chunksOf(new XzReadableStream(readableOf(input)));
 }
 
-/** The portable xz codec (decoding only). */
-export const xzCodec: CompressionCodec = {
-  name: "xz-decompress (xz-embedded, WebAssembly)",
-  decompress: decompressXz,
-  // xz-embedded's XZ_BUF_ERROR: no progress possible, the input ran out mid-stream
-  truncation: (error) => error instanceof Error && /error code 8\b/.test(error.message),
-};
+/** True when this runtime compiles WebAssembly from bytes (Workers forbid it). */
+function compilesWasm(): boolean {
+  try {
+    // the 8-byte header of an empty module
+    new WebAssembly.Module(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+let memo: CompressionCodec | undefined;
+
+/**
+ * The portable xz codec (decoding only), or one without halves where the runtime cannot
+ * compile WebAssembly (looked up on the first call).
+ */
+export function runtimeXzCodec(): CompressionCodec {
+  memo ??= compilesWasm()
+    ? {
+        name: "xz-decompress (xz-embedded, WebAssembly)",
+        decompress: decompressXz,
+        // xz-embedded's XZ_BUF_ERROR: no progress possible, the input ran out mid-stream
+        truncation: (error) => error instanceof Error && /error code 8\b/.test(error.message),
+      }
+    : { name: "none (this runtime does not compile WebAssembly)" };
+  return memo;
+}

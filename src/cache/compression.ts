@@ -28,7 +28,7 @@ import {
   type CompressOptions,
   installedCompressionCodec,
 } from "./codec-registry.js";
-import { xzCodec } from "./codec-xz.js";
+import { runtimeXzCodec } from "./codec-xz.js";
 import { zstdCodec } from "./codec-zstd.js";
 import type { CompressionMethod } from "./compression-method.js";
 import { parseCompressionMethod } from "./compression-method.js";
@@ -55,7 +55,7 @@ function builtinCodec(method: CompressionMethod): CompressionCodec {
     case "none":
       return identity;
     case "xz":
-      return xzCodec;
+      return runtimeXzCodec();
     case "zstd":
       return zstdCodec;
     case "bzip2":

@@ -78,7 +78,9 @@ const CHECKS = {
     const methods = { xz: "xz", zstd: "zst", bzip2: "bz2", br: "br" };
     for (const [method, ext] of Object.entries(methods)) {
       if (!cache.canRunCompression(method, "decompress")) {
-        assert(method === "br", `${method} decodes everywhere`);
+        // brotli needs DecompressionStream("brotli"); xz's WebAssembly cannot load on workerd
+        const allowed = method === "br" || (method === "xz" && runtimeName() === "workerd");
+        assert(allowed, `${method} decodes in ${runtimeName()}`);
         continue;
       }
       const body = (await fetch(url(`cache/sample.nar.${ext}`))).body;
@@ -87,6 +89,7 @@ const CHECKS = {
       );
       assertBytes(got, plain, `${method} decoded`);
     }
+    if (!cache.canRunCompression("xz", "decompress")) return;
     let error;
     try {
       for await (const _ of cache.decompress(

@@ -10,7 +10,7 @@ import { NixCompatError, quoteInput } from "../../core/errors.js";
 import { parseStorePath } from "../../core/store-path.js";
 import type { NarInfo } from "../../narinfo/types.js";
 import { narInfoToNix28PathInfoJson } from "../../schemas/path-info.js";
-import { type PublicKey, parsePublicKey } from "../../signing/keys.js";
+import type { PublicKey } from "../../signing/keys.js";
 import {
   type BinaryCache,
   fetchCacheInfo,
@@ -25,6 +25,7 @@ import { checkFailed, usageError } from "../errors.js";
 import { printLine, writeStdoutSync } from "../io.js";
 import { registerCacheServeCommand } from "./cache-serve.js";
 import { storePathSet } from "./daemon.js";
+import { publicKeysOf } from "./narinfo.js";
 
 function open(url: string, keys?: readonly PublicKey[]): BinaryCache {
   installNodeCompression();
@@ -54,14 +55,6 @@ async function requireNarInfo(cache: BinaryCache, path: string): Promise<NarInfo
   if (info === undefined)
     throw new NixCompatError("cache.invalid-path", `path ${quoteInput(path)} is not valid`);
   return info;
-}
-
-/** Splits `--key` values (each may hold several keys separated by whitespace, as in nix.conf). */
-function publicKeysOf(values: readonly string[]): PublicKey[] {
-  const keys: PublicKey[] = [];
-  for (const v of values)
-    for (const k of v.split(/\s+/)) if (k !== "") keys.push(parsePublicKey(k));
-  return keys;
 }
 
 /** Registers the cache commands. */

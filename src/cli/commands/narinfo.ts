@@ -25,7 +25,7 @@ async function readNarInfo(file: string, storeDir: string | undefined): Promise<
 }
 
 /** Splits `--key` values (each may hold several keys separated by whitespace, as in nix.conf). */
-function publicKeysOf(values: readonly string[]): PublicKey[] {
+export function publicKeysOf(values: readonly string[]): PublicKey[] {
   const keys: PublicKey[] = [];
   for (const v of values)
     for (const k of v.split(/\s+/)) if (k !== "") keys.push(parsePublicKey(k));

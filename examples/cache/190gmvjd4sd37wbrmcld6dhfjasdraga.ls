@@ -1,0 +1,1 @@
+{"version":1,"root":{"type":"directory","entries":{"README.txt":{"type":"regular","size":23,"narOffset":240},"bin":{"type":"directory","entries":{"hello":{"type":"regular","size":31,"executable":true,"narOffset":616}}},"run":{"type":"symlink","target":"bin/hello"}}}}
