@@ -12,6 +12,7 @@ const NODE_ONLY = [
   /^src\/cli\//,
   /^src\/daemon\/node(-client|-server)?\.ts$/,
   /^src\/serve\/node\.ts$/,
+  /^src\/cache\/node(-[a-z-]+)?\.ts$/,
 ];
 
 function walk(dir: string): string[] {
