@@ -106,6 +106,7 @@ export default tseslint.config(
     languageOptions: {
       globals: {
         fetch: "readonly",
+        Request: "readonly",
         Response: "readonly",
         URL: "readonly",
         TextEncoder: "readonly",

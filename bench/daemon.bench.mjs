@@ -9,13 +9,18 @@
 // `nix-daemon --stdio` without ssh, which relays the worker protocol to the daemon socket, so
 // NarFromPath really goes daemon → socket → relay → pipe → nix (one hop more than ours).
 
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createConnection } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { openDaemonClient } from "../dist/daemon/node.js";
-import { CLI, HAVE_NIX, printTable, ratio, timeLoopAsync, WORK_DIR } from "./lib.mjs";
+import {
+  addPatternPath,
+  CLI,
+  HAVE_NIX,
+  measureCpu,
+  printTable,
+  ratio,
+  startDaemon,
+  timeLoopAsync,
+} from "./lib.mjs";
 
 if (!HAVE_NIX || !existsSync("/nix/var/nix")) {
   printTable("daemon (needs real Nix and its store)", []);
@@ -24,72 +29,8 @@ if (!HAVE_NIX || !existsSync("/nix/var/nix")) {
 
 const SIZE_MB = Number(process.env.NIX_COMPAT_BENCH_DAEMON_MB ?? 200);
 
-function canConnect(path) {
-  return new Promise((resolve) => {
-    const s = createConnection({ path });
-    s.once("connect", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once("error", () => resolve(false));
-  });
-}
-
-async function startDaemon() {
-  const dir = mkdtempSync(join(tmpdir(), "nix-compat-bench-daemon-"));
-  const socket = join(dir, "socket");
-  const child = spawn("nix-daemon", [], {
-    env: { ...process.env, NIX_DAEMON_SOCKET_PATH: socket },
-    stdio: "ignore",
-  });
-  const deadline = Date.now() + 10_000;
-  while (!existsSync(socket) || !(await canConnect(socket))) {
-    if (Date.now() > deadline) throw new Error("nix-daemon did not start");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return {
-    socket,
-    stop() {
-      const r = spawnSync("pgrep", ["-P", String(child.pid)], { encoding: "utf8" });
-      for (const pid of [child.pid, ...r.stdout.split("\n").filter(Boolean).map(Number)]) {
-        try {
-          process.kill(pid, "SIGTERM");
-        } catch {
-          // already gone
-        }
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 // A 200 MB file with a fixed pattern: the same store path every run, added once.
-mkdirSync(WORK_DIR, { recursive: true });
-const big = join(WORK_DIR, `daemon-${SIZE_MB}mb`);
-if (!existsSync(big)) {
-  const block = Buffer.alloc(1 << 20);
-  for (let i = 0; i < block.length; i++) block[i] = (i * 2654435761) >>> 24;
-  writeFileSync(big, Buffer.concat(Array.from({ length: SIZE_MB }, () => block)));
-}
-const path = spawnSync("nix-store", ["--add", big], { encoding: "utf8" }).stdout.trim();
-
-/** Runs a command `runs` times: best wall seconds, with that run's CPU seconds and peak RSS. */
-function measureCpu(cmd, args, env = {}, runs = 5) {
-  let best;
-  for (let i = 0; i < runs; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync("/usr/bin/time", ["-f", "%U %S %M", cmd, ...args], {
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, ...env },
-    });
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
-    const last = r.stderr.toString().trim().split("\n").pop().split(" ").map(Number);
-    const run = { seconds, cpu: last[0] + last[1], maxRssKiB: last[2] };
-    if (!best || run.seconds < best.seconds) best = run;
-  }
-  return best;
-}
+const path = addPatternPath(SIZE_MB);
 
 const daemon = await startDaemon();
 try {

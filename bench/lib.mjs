@@ -1,8 +1,10 @@
 // Helpers shared by the benchmark suites (bench/*.bench.mjs). Benchmarks are scripts: they
 // time whole processes or in-process loops and print tables with ratios; they never fail.
-import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -150,4 +152,77 @@ export function ratio(ours, theirs, target = 1.0) {
   if (!theirs) return "n/a";
   const r = ours / theirs;
   return `${r.toFixed(2)}${r <= target ? " ✓" : ` ✗ (target ≤ ${target})`}`;
+}
+
+function canConnect(path) {
+  return new Promise((resolve) => {
+    const s = createConnection({ path });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+/** Starts a private nix-daemon on a fresh socket: `{ socket, stop() }`. */
+export async function startDaemon() {
+  const dir = mkdtempSync(join(tmpdir(), "nix-compat-bench-daemon-"));
+  const socket = join(dir, "socket");
+  const child = spawn("nix-daemon", [], {
+    env: { ...process.env, NIX_DAEMON_SOCKET_PATH: socket },
+    stdio: "ignore",
+  });
+  const deadline = Date.now() + 10_000;
+  while (!existsSync(socket) || !(await canConnect(socket))) {
+    if (Date.now() > deadline) throw new Error("nix-daemon did not start");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return {
+    socket,
+    stop() {
+      const r = spawnSync("pgrep", ["-P", String(child.pid)], { encoding: "utf8" });
+      for (const pid of [child.pid, ...r.stdout.split("\n").filter(Boolean).map(Number)]) {
+        try {
+          process.kill(pid, "SIGTERM");
+        } catch {
+          // already gone
+        }
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs a command `runs` times: best wall seconds, with that run's CPU seconds and peak RSS. */
+export function measureCpu(cmd, args, env = {}, runs = 5) {
+  let best;
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync("/usr/bin/time", ["-f", "%U %S %M", cmd, ...args], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, ...env },
+    });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
+    const last = r.stderr.toString().trim().split("\n").pop().split(" ").map(Number);
+    const run = { seconds, cpu: last[0] + last[1], maxRssKiB: last[2] };
+    if (!best || run.seconds < best.seconds) best = run;
+  }
+  return best;
+}
+
+/**
+ * A file of `sizeMb` MiB with a fixed pattern in bench/.work, added to the store once (the same
+ * store path every run); returns the store path.
+ */
+export function addPatternPath(sizeMb) {
+  mkdirSync(WORK_DIR, { recursive: true });
+  const big = join(WORK_DIR, `daemon-${sizeMb}mb`);
+  if (!existsSync(big)) {
+    const block = Buffer.alloc(1 << 20);
+    for (let i = 0; i < block.length; i++) block[i] = (i * 2654435761) >>> 24;
+    writeFileSync(big, Buffer.concat(Array.from({ length: sizeMb }, () => block)));
+  }
+  return spawnSync("nix-store", ["--add", big], { encoding: "utf8" }).stdout.trim();
 }

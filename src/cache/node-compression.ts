@@ -76,12 +76,22 @@ export const nodeBrotliCodec: CompressionCodec = {
     ),
 };
 
+/**
+ * The WebAssembly zstd, initialised once per process: a second `init()` gives the module a
+ * fresh heap under the old one's feet, and every frame compressed after it came out as zeros.
+ */
+let zstdWasm: Promise<typeof import("@bokuweb/zstd-wasm")> | undefined;
+const loadZstdWasm = () =>
+  (zstdWasm ??= import("@bokuweb/zstd-wasm").then(async (zstd) => {
+    await zstd.init();
+    return zstd;
+  }));
+
 async function* framedZstd(
   input: AsyncIterable<Uint8Array>,
   options: CompressOptions,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  const zstd = await import("@bokuweb/zstd-wasm");
-  await zstd.init();
+  const zstd = await loadZstdWasm();
   const level = options.level ?? DEFAULT_ZSTD_LEVEL;
   let frame = new Uint8Array(ZSTD_FRAME_SIZE);
   let used = 0;

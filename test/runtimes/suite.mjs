@@ -280,6 +280,34 @@ const CHECKS = {
     assertBytes(exportFormat.encodeExport(back), encoded, "re-encoded");
   },
 
+  async "cache: the handler takes an upload and serves it back, signed"() {
+    const contents = new TextEncoder().encode("cached\n");
+    const bytesOfNar = nar.encodeNar({ type: "regular", executable: false, contents });
+    const fileHash = core.formatDigest(core.computeHash("sha256", bytesOfNar), "nix32");
+    const hashPart = "0c3p1ijzbw7k0lmvgmnahpqfm2nx5kzy";
+    const secretKey = signing.generateSecretKey("suite-1");
+    const blobs = new cache.MemoryCacheBlobs();
+    const handle = cache.createCacheHandler({
+      store: cache.createBlobCacheStore(blobs),
+      secretKey,
+      writable: true,
+    });
+    const put = async (path, body) =>
+      (await handle(new Request(`http://cache/${path}`, { method: "PUT", body }))).status;
+    assertEqual(await put(`nar/${fileHash}.nar`, bytesOfNar), 204, "PUT nar");
+    const text =
+      `StorePath: /nix/store/${hashPart}-cached\nURL: nar/${fileHash}.nar\nCompression: none\n` +
+      `NarHash: sha256:${fileHash}\nNarSize: ${bytesOfNar.length}\nReferences: \n`;
+    assertEqual(await put(`${hashPart}.narinfo`, text), 204, "PUT narinfo");
+    const served = await handle(new Request(`http://cache/${hashPart}.narinfo`));
+    const info = narinfo.parseNarInfo(await served.text());
+    const checksOut = narinfo.verifyNarInfo(info, [signing.publicKeyOf(secretKey)]);
+    assert(checksOut, "served narinfo verifies with the key");
+    const servedNar = await handle(new Request(`http://cache/nar/${fileHash}.nar`));
+    assertBytes(new Uint8Array(await servedNar.arrayBuffer()), bytesOfNar, "served NAR");
+    assertEqual((await handle(new Request("http://cache/nar/..%2f..%2fx"))).status, 404, "404");
+  },
+
   async "daemon: client session and server over an in-memory transport"() {
     const contents = new TextEncoder().encode("hello\n");
     const bytesOfNar = nar.encodeNar({ type: "regular", executable: false, contents });

@@ -23,6 +23,7 @@ import { installNodeCompression } from "../../cache/node-compression.js";
 import { fileFetch } from "../../cache/node-file-fetch.js";
 import { checkFailed, usageError } from "../errors.js";
 import { printLine, writeStdoutSync } from "../io.js";
+import { registerCacheServeCommand } from "./cache-serve.js";
 import { storePathSet } from "./daemon.js";
 import { publicKeysOf } from "./narinfo.js";
 
@@ -60,7 +61,8 @@ async function requireNarInfo(cache: BinaryCache, path: string): Promise<NarInfo
 export function registerCacheCommands(program: Command): void {
   const cache = program
     .command("cache")
-    .description("read binary caches (http://, https://, file://)");
+    .description("serve and read binary caches (http://, https://, file://)");
+  registerCacheServeCommand(cache);
 
   cache
     .command("info")

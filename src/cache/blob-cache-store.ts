@@ -1,0 +1,266 @@
+/**
+ * A binary cache laid out as Nix lays out `file://` and `s3://` caches, over any
+ * {@link CacheBlobs} (a folder, memory, an R2 bucket), readable and writable.
+ *
+ * Uploads arrive as `nix copy --to http://...` sends them (checked with Nix 2.8): the NAR at
+ * `nar/<file hash>.nar[.ext]`, the `.ls` listing when asked for, then the narinfo. A NAR is
+ * streamed to `.uploads/nar/<file>` (never served from there) while its sha256 is computed,
+ * and refused at once when that is not the hash its name says. The narinfo is then checked
+ * against it (`FileHash`, `FileSize`; the NAR decompressed and hashed for `NarHash`,
+ * `NarSize`): when it holds, NAR and listing move into place and the narinfo is written last,
+ * so a reader never sees a narinfo before its NAR; when it does not, both are deleted.
+ *
+ * @module
+ */
+import { isNixCompatError } from "../core/errors.js";
+import { formatDigest } from "../core/hash.js";
+import { nixbase32Encode } from "../core/nixbase32.js";
+import { DEFAULT_STORE_DIR } from "../core/store-path.js";
+import { parseNarInfo } from "../narinfo/parse.js";
+import type { NarInfo } from "../narinfo/types.js";
+import type { CacheBlobs } from "./cache-blobs.js";
+import { cacheRoute } from "./cache-routes.js";
+import { parseCacheInfo } from "./cache-info.js";
+import type {
+  CacheStore,
+  CacheStoreInfo,
+  CacheUploads,
+  StoredNar,
+  UploadBody,
+} from "./cache-store.js";
+import { canRunCompression } from "./compression.js";
+import {
+  COMPRESSION_METHODS,
+  compressionExtension,
+  isCompressionMethod,
+} from "./compression-method.js";
+import { decompressionStream } from "./compression-streams.js";
+import { CacheUploadError } from "./server-errors.js";
+import { checkDeclaredLength, drain, measuringStream, readUploadBytes } from "./upload-body.js";
+
+/** Default largest NAR file accepted in one upload: 64 GiB. */
+export const DEFAULT_MAX_NAR_UPLOAD_BYTES = 64 * 2 ** 30;
+/** Largest `.ls` listing accepted: 64 MiB. */
+export const MAX_LISTING_UPLOAD_BYTES = 64 << 20;
+/** Priority of a cache whose `nix-cache-info` says none (Nix's default for binary caches). */
+export const DEFAULT_CACHE_PRIORITY = 50;
+/** Where uploads wait for their narinfo. */
+export const UPLOADS_PREFIX = ".uploads/";
+
+/** A NAR file name as Nix writes it: the nix32 sha256 of the file, `.nar`, the extension. */
+const NAR_UPLOAD_NAME = /^([0-9a-df-np-sv-z]{52})\.nar(\.[a-z0-9]+)?$/;
+
+/** Options of {@link createBlobCacheStore}. */
+export interface BlobCacheStoreOptions {
+  /** Store directory when the blobs hold no `nix-cache-info` (default `/nix/store`). */
+  readonly storeDir?: string;
+  /** Largest NAR file accepted (default {@link DEFAULT_MAX_NAR_UPLOAD_BYTES}). */
+  readonly maxNarUploadBytes?: number;
+}
+
+const decoder = new TextDecoder();
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  return readUploadBytes({ stream, length: undefined }, Number.MAX_SAFE_INTEGER);
+}
+
+/** The compression a NAR file's name says, from its extension. */
+function compressionOfFile(file: string): string | undefined {
+  return COMPRESSION_METHODS.find((m) => file.endsWith(`.nar${compressionExtension(m)}`));
+}
+
+/** A readable and writable binary cache over `blobs`. */
+export function createBlobCacheStore(
+  blobs: CacheBlobs,
+  options: BlobCacheStoreOptions = {},
+): CacheStore & { readonly uploads: CacheUploads } {
+  const maxNar = options.maxNarUploadBytes ?? DEFAULT_MAX_NAR_UPLOAD_BYTES;
+  const cacheInfo = async (): Promise<CacheStoreInfo> => {
+    const file = await blobs.get("nix-cache-info");
+    const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
+    if (file === undefined)
+      return { storeDir, wantMassQuery: true, priority: DEFAULT_CACHE_PRIORITY };
+    const info = parseCacheInfo(decoder.decode(await readAll(file.open())), {
+      file: "nix-cache-info",
+    });
+    return {
+      storeDir: info.storeDir ?? storeDir,
+      wantMassQuery: info.wantMassQuery,
+      priority: info.priority ?? DEFAULT_CACHE_PRIORITY,
+    };
+  };
+  const narInfoText = async (hashPart: string): Promise<string | undefined> => {
+    const file = await blobs.get(`${hashPart}.narinfo`);
+    return file === undefined ? undefined : decoder.decode(await readAll(file.open()));
+  };
+
+  /** Deletes what an upload of `file` (and the listing of `hashPart`) left aside. */
+  const discard = async (file: string | undefined, hashPart: string) => {
+    if (file !== undefined) await blobs.delete(`${UPLOADS_PREFIX}nar/${file}`);
+    await blobs.delete(`${UPLOADS_PREFIX}${hashPart}.ls`);
+  };
+
+  /** Checks the NAR `info.url` names against `info`; returns the key it is at. */
+  const checkNar = async (info: NarInfo, file: string): Promise<string> => {
+    const staged = `${UPLOADS_PREFIX}nar/${file}`;
+    let key = staged;
+    let stored = await blobs.get(staged);
+    if (stored === undefined) {
+      key = `nar/${file}`;
+      stored = await blobs.get(key);
+    }
+    if (stored === undefined) {
+      throw new CacheUploadError(
+        "cache.upload-missing-nar",
+        `the narinfo names ${info.url}, which was not uploaded`,
+      );
+    }
+    const nameHash = NAR_UPLOAD_NAME.exec(file)?.[1];
+    if (info.fileSize !== undefined && info.fileSize !== stored.size) {
+      throw new CacheUploadError(
+        "cache.upload-file-size",
+        `FileSize is ${info.fileSize} but ${info.url} has ${stored.size} bytes`,
+      );
+    }
+    if (info.fileHash !== undefined && formatDigest(info.fileHash, "nix32") !== nameHash) {
+      throw new CacheUploadError(
+        "cache.upload-file-hash",
+        `FileHash does not match the hash of ${info.url}`,
+      );
+    }
+    const method = info.compression ?? "bzip2";
+    if (!isCompressionMethod(method) || !canRunCompression(method, "decompress")) {
+      throw new CacheUploadError(
+        "cache.upload-unknown-compression",
+        `cannot check a NAR compressed with '${method}' (this runtime decompresses ${COMPRESSION_METHODS.filter((m) => canRunCompression(m, "decompress")).join(", ")})`,
+      );
+    }
+    const nar = measuringStream(
+      stored.open().pipeThrough(decompressionStream(method)),
+      info.narSize,
+    );
+    try {
+      await drain(nar.stream);
+    } catch (err) {
+      if (isNixCompatError(err) && err.code === "cache.upload-too-large") {
+        throw new CacheUploadError(
+          "cache.upload-nar-size",
+          `NarSize is ${info.narSize} but the NAR is longer`,
+        );
+      }
+      throw new CacheUploadError(
+        "cache.upload-undecodable",
+        `${info.url} does not decompress as ${method}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
+    if (nar.measured.size !== info.narSize) {
+      throw new CacheUploadError(
+        "cache.upload-nar-size",
+        `NarSize is ${info.narSize} but the NAR has ${nar.measured.size} bytes`,
+      );
+    }
+    if (
+      info.narHash.algorithm !== "sha256" ||
+      nixbase32Encode(nar.measured.sha256!) !== formatDigest(info.narHash, "nix32")
+    ) {
+      throw new CacheUploadError("cache.upload-nar-hash", `NarHash does not match the NAR's hash`);
+    }
+    return key;
+  };
+
+  const uploads: CacheUploads = {
+    async putNar(file: string, body: UploadBody): Promise<void> {
+      const nameHash = NAR_UPLOAD_NAME.exec(file)?.[1];
+      if (nameHash === undefined) {
+        await body.stream.cancel().catch(() => undefined);
+        throw new CacheUploadError(
+          "cache.upload-nar-name",
+          `NAR files are uploaded as nar/<nix32 sha256 of the file>.nar[.ext], not nar/${file}`,
+        );
+      }
+      checkDeclaredLength(body, maxNar);
+      const key = `${UPLOADS_PREFIX}nar/${file}`;
+      const measured = measuringStream(body.stream, maxNar);
+      try {
+        await blobs.put(key, measured.stream);
+      } catch (err) {
+        await blobs.delete(key);
+        throw err;
+      }
+      if (body.length !== undefined && measured.measured.size !== body.length) {
+        await blobs.delete(key);
+        throw new CacheUploadError(
+          "cache.upload-truncated",
+          `the upload of nar/${file} ended early`,
+        );
+      }
+      if (nixbase32Encode(measured.measured.sha256!) !== nameHash) {
+        await blobs.delete(key);
+        throw new CacheUploadError(
+          "cache.upload-file-hash",
+          `nar/${file} does not have the hash its name says`,
+        );
+      }
+    },
+
+    async putListing(hashPart: string, body: UploadBody): Promise<void> {
+      const bytes = await readUploadBytes(body, MAX_LISTING_UPLOAD_BYTES);
+      await blobs.put(`${UPLOADS_PREFIX}${hashPart}.ls`, bytes);
+    },
+
+    async putNarInfo(hashPart: string, text: string): Promise<void> {
+      const { storeDir } = await cacheInfo();
+      let info: NarInfo;
+      try {
+        info = parseNarInfo(text, { storeDir, file: `${hashPart}.narinfo` });
+      } catch (err) {
+        await discard(undefined, hashPart);
+        throw err;
+      }
+      const route = cacheRoute(`/${info.url}`);
+      const file = route?.kind === "nar" ? route.file : undefined;
+      try {
+        if (info.storePath.hash !== hashPart) {
+          throw new CacheUploadError(
+            "cache.upload-narinfo-name",
+            `${hashPart}.narinfo describes ${info.storePath.hash}-${info.storePath.name}`,
+          );
+        }
+        if (file === undefined) {
+          throw new CacheUploadError("cache.upload-nar-url", `URL ${info.url} is not nar/<file>`);
+        }
+        const key = await checkNar(info, file);
+        if (key !== `nar/${file}`) await blobs.move(key, `nar/${file}`);
+      } catch (err) {
+        await discard(file, hashPart);
+        throw err;
+      }
+      const listing = await blobs.get(`${UPLOADS_PREFIX}${hashPart}.ls`);
+      if (listing !== undefined)
+        await blobs.move(`${UPLOADS_PREFIX}${hashPart}.ls`, `${hashPart}.ls`);
+      await blobs.put(`${hashPart}.narinfo`, new TextEncoder().encode(text));
+    },
+  };
+
+  return {
+    cacheInfo,
+    narInfoText,
+    async narInfo(hashPart) {
+      const text = await narInfoText(hashPart);
+      if (text === undefined) return undefined;
+      return parseNarInfo(text, {
+        storeDir: (await cacheInfo()).storeDir,
+        file: `${hashPart}.narinfo`,
+      });
+    },
+    async nar(file): Promise<StoredNar | undefined> {
+      const compression = compressionOfFile(file);
+      if (compression === undefined) return undefined;
+      const stored = await blobs.get(`nar/${file}`);
+      return stored === undefined ? undefined : { ...stored, compression };
+    },
+    listing: (hashPart) => blobs.get(`${hashPart}.ls`),
+    uploads,
+  };
+}

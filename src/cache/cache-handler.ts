@@ -1,0 +1,238 @@
+/**
+ * The cache server as one fetch-style function, `(request: Request) => Promise<Response>`:
+ * what Node's `node:http` adapter, a Cloudflare Worker or Deno serve alike.
+ *
+ * Routes (see {@link cacheRoute}): `GET|HEAD /nix-cache-info`, `/<hash>.narinfo` (signed on
+ * the fly with the configured key; when the store gives plain NARs and a compression is
+ * configured, the `URL` and `Compression` lines say so and the NAR is compressed while it
+ * streams), `/nar/<file>`, `/<hash>.ls`; on a writable store `PUT` of each of them, as
+ * `nix copy --to http://...` sends them. Anything else is 404; other methods 405.
+ *
+ * @module
+ */
+import { isNixCompatError, LimitExceededError } from "../core/errors.js";
+import { formatDigest } from "../core/hash.js";
+import { printNarInfo } from "../narinfo/print.js";
+import { signNarInfo } from "../narinfo/signatures.js";
+import type { NarInfo } from "../narinfo/types.js";
+import type { SecretKey } from "../signing/keys.js";
+import { type CacheRoute, cacheRoute } from "./cache-routes.js";
+import { type CacheStore, formatCacheInfo, type StoredFile } from "./cache-store.js";
+import { emptyStream, readUploadBytes } from "./upload-body.js";
+import { compressionExtension, type CompressionMethod } from "./compression-method.js";
+import { compressionStream } from "./compression-streams.js";
+
+/** Largest `nix-cache-info` or narinfo upload read (narinfos are a few hundred bytes). */
+export const MAX_NARINFO_UPLOAD_BYTES = 1 << 20;
+
+/** Options of {@link createCacheHandler}. */
+export interface CacheHandlerOptions {
+  /** Where the paths are. */
+  readonly store: CacheStore;
+  /** Signs every narinfo served (added after the store's own signatures). */
+  readonly secretKey?: SecretKey;
+  /**
+   * Compression of the NARs a store gives uncompressed (the daemon's), applied while they
+   * stream (default `none`); the runtime must be able to compress it (`canRunCompression`).
+   */
+  readonly compression?: CompressionMethod;
+  /** `Priority` in `nix-cache-info` (default: the store's). */
+  readonly priority?: number;
+  /** Accept uploads (`PUT`); the store must have `uploads`. Default false. */
+  readonly writable?: boolean;
+  /** Path below which the cache answers (default `/`); must end with `/`. */
+  readonly prefix?: string;
+  /** Called with errors of the store while serving (default: none). */
+  readonly onError?: (error: unknown, request: Request) => void;
+}
+
+/** A fetch-style handler. */
+export type CacheHandler = (request: Request) => Promise<Response>;
+
+const TEXT = "text/plain; charset=utf-8";
+
+function plain(status: number, text: string, head = false): Response {
+  return new Response(head ? null : text, {
+    status,
+    headers: {
+      "content-type": TEXT,
+      "content-length": String(new TextEncoder().encode(text).length),
+    },
+  });
+}
+
+/** The narinfo as served: rewritten for on-the-fly compression, then signed. */
+function servedNarInfo(info: NarInfo, options: CacheHandlerOptions): NarInfo {
+  let out = info;
+  const compression = options.compression ?? "none";
+  if ((info.compression ?? "bzip2") === "none" && compression !== "none") {
+    out = {
+      ...out,
+      url: `${info.url}${compressionExtension(compression)}`,
+      compression,
+      fileHash: undefined,
+      fileSize: undefined,
+      quirks: { ...out.quirks, fieldOrder: undefined },
+    };
+  }
+  if (options.secretKey !== undefined) out = signNarInfo(out, options.secretKey);
+  return out;
+}
+
+function fileResponse(
+  file: StoredFile,
+  type: string,
+  head: boolean,
+  extra: Record<string, string> = {},
+): Response {
+  const headers: Record<string, string> = { "content-type": type, ...extra };
+  if (file.size !== undefined) headers["content-length"] = String(file.size);
+  return new Response(head ? null : file.open(), { status: 200, headers });
+}
+
+async function readLimitedText(request: Request, limit: number): Promise<string> {
+  const declared = request.headers.get("content-length");
+  const bytes = await readUploadBytes(
+    {
+      stream: request.body ?? emptyStream(),
+      length: declared === null ? undefined : Number(declared),
+    },
+    limit,
+  );
+  return new TextDecoder().decode(bytes);
+}
+
+/** Creates the handler of a binary cache over `options.store`. */
+export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
+  const { store } = options;
+  const prefix = options.prefix ?? "/";
+  const compression = options.compression ?? "none";
+
+  const get = async (route: CacheRoute, head: boolean): Promise<Response> => {
+    switch (route.kind) {
+      case "cache-info": {
+        const info = await store.cacheInfo();
+        const text = formatCacheInfo({ ...info, priority: options.priority ?? info.priority });
+        return new Response(head ? null : text, {
+          headers: {
+            "content-type": "text/x-nix-cache-info",
+            "content-length": String(text.length),
+          },
+        });
+      }
+      case "narinfo": {
+        let text: string | undefined;
+        if (options.secretKey === undefined && store.narInfoText !== undefined) {
+          text = await store.narInfoText(route.hashPart);
+        } else {
+          const info = await store.narInfo(route.hashPart);
+          if (info !== undefined)
+            text = printNarInfo(servedNarInfo(info, options), {
+              storeDir: (await store.cacheInfo()).storeDir,
+            });
+        }
+        if (text === undefined) return plain(404, "not found\n", head);
+        const bytes = new TextEncoder().encode(text);
+        return new Response(head ? null : bytes, {
+          headers: { "content-type": "text/x-nix-narinfo", "content-length": String(bytes.length) },
+        });
+      }
+      case "listing": {
+        const file = await store.listing(route.hashPart);
+        return file === undefined
+          ? plain(404, "not found\n", head)
+          : fileResponse(file, "application/json", head);
+      }
+      case "nar": {
+        const direct = await store.nar(route.file);
+        if (direct !== undefined) return fileResponse(direct, "application/x-nix-nar", head);
+        // a plain NAR served compressed: the narinfo named it with the extension added
+        const ext = compressionExtension(compression);
+        if (ext === "" || !route.file.endsWith(ext)) return plain(404, "not found\n", head);
+        const plainNar = await store.nar(route.file.slice(0, -ext.length));
+        if (plainNar === undefined || plainNar.compression !== "none")
+          return plain(404, "not found\n", head);
+        return new Response(
+          head ? null : plainNar.open().pipeThrough(compressionStream(compression)),
+          {
+            headers: { "content-type": "application/x-nix-nar" },
+          },
+        );
+      }
+    }
+  };
+
+  const put = async (route: CacheRoute, request: Request): Promise<Response> => {
+    const uploads = store.uploads;
+    if (!options.writable || uploads === undefined) return plain(405, "this cache is read-only\n");
+    const length = request.headers.get("content-length");
+    const body = {
+      stream: request.body ?? emptyStream(),
+      length: length === null ? undefined : Number(length),
+    };
+    switch (route.kind) {
+      case "cache-info": {
+        const text = await readLimitedText(request, MAX_NARINFO_UPLOAD_BYTES);
+        const storeDir = /^StoreDir: (.*)$/m.exec(text)?.[1];
+        const ours = (await store.cacheInfo()).storeDir;
+        if (storeDir !== undefined && storeDir !== ours) {
+          return plain(400, `this cache holds paths of ${ours}, not ${storeDir}\n`);
+        }
+        break;
+      }
+      case "narinfo":
+        await uploads.putNarInfo(
+          route.hashPart,
+          await readLimitedText(request, MAX_NARINFO_UPLOAD_BYTES),
+        );
+        break;
+      case "listing":
+        await uploads.putListing(route.hashPart, body);
+        break;
+      case "nar":
+        await uploads.putNar(route.file, body);
+        break;
+    }
+    return new Response(null, { status: 204 });
+  };
+
+  return async (request: Request): Promise<Response> => {
+    let pathname: string;
+    try {
+      pathname = new URL(request.url).pathname;
+    } catch {
+      return plain(400, "bad request\n");
+    }
+    const route = cacheRoute(pathname, prefix);
+    const method = request.method;
+    const head = method === "HEAD";
+    try {
+      if (method === "GET" || head) {
+        if (route === undefined) return plain(404, "not found\n", head);
+        return await get(route, head);
+      }
+      if (method === "PUT") {
+        if (route === undefined) return plain(404, "not found\n");
+        return await put(route, request);
+      }
+      return new Response("method not allowed\n", {
+        status: 405,
+        headers: { allow: options.writable ? "GET, HEAD, PUT" : "GET, HEAD", "content-type": TEXT },
+      });
+    } catch (err) {
+      if (isNixCompatError(err) && (method === "PUT" || err.code.startsWith("cache.upload"))) {
+        const status = err instanceof LimitExceededError ? 413 : 400;
+        // drain nothing more: the body was refused
+        await request.body?.cancel().catch(() => undefined);
+        return plain(status, `${err.code}: ${err.message}\n`);
+      }
+      options.onError?.(err, request);
+      return plain(500, "internal error\n", head);
+    }
+  };
+}
+
+/** The `URL` a store gives the plain NAR of a path: `nar/<hash part>-<NAR hash>.nar`. */
+export function plainNarFile(hashPart: string, info: Pick<NarInfo, "narHash">): string {
+  return `${hashPart}-${formatDigest(info.narHash, "nix32")}.nar`;
+}

@@ -1,0 +1,85 @@
+/**
+ * The one small interface between the cache server's handler and what holds the paths: the
+ * local Nix store through the daemon, a binary-cache folder, memory, an R2 bucket.
+ *
+ * A store answers with narinfos and NAR files; the handler signs, compresses (when the store
+ * gives plain NARs) and speaks HTTP. A writable store also takes the uploads of
+ * `nix copy --to http://...`: the NAR first, the narinfo after, and keeps a NAR only once the
+ * narinfo naming it holds together with its bytes.
+ *
+ * @module
+ */
+import type { NarInfo } from "../narinfo/types.js";
+
+/** What a store says in `nix-cache-info` (every field known, unlike a parsed `CacheInfo`). */
+export interface CacheStoreInfo {
+  /** `StoreDir`: the store directory of the paths. */
+  readonly storeDir: string;
+  /** `WantMassQuery`: clients may query many paths at once. */
+  readonly wantMassQuery: boolean;
+  /** `Priority`: lower is tried first by Nix (cache.nixos.org has 40). */
+  readonly priority: number;
+}
+
+/** A file a store can stream: its size when known, and a way to open it. */
+export interface StoredFile {
+  /** Its size in bytes, when known before streaming. */
+  readonly size: number | undefined;
+  /** Opens its bytes (called once per GET, never for HEAD). */
+  open(): ReadableStream<Uint8Array>;
+}
+
+/** A NAR file: its bytes and how they are compressed (`none`: a plain NAR). */
+export interface StoredNar extends StoredFile {
+  /** The compression of its bytes, as in a narinfo's `Compression` line. */
+  readonly compression: string;
+}
+
+/** The bytes of an upload and their length when the request said it. */
+export interface UploadBody {
+  /** The request body. */
+  readonly stream: ReadableStream<Uint8Array>;
+  /** `Content-Length`, when sent. */
+  readonly length: number | undefined;
+}
+
+/** What a writable store does with the three kinds of upload Nix sends. */
+export interface CacheUploads {
+  /** `PUT /nar/<file>`: keeps the NAR file aside until a narinfo names it. */
+  putNar(file: string, body: UploadBody): Promise<void>;
+  /** `PUT /<hash>.ls`: keeps the listing aside until the narinfo of `hashPart` arrives. */
+  putListing(hashPart: string, body: UploadBody): Promise<void>;
+  /**
+   * `PUT /<hash>.narinfo`: checks the NAR it names against it (file hash and size, NAR hash and
+   * size) and publishes both, or refuses with a `CacheUploadError` and keeps nothing of them.
+   */
+  putNarInfo(hashPart: string, text: string): Promise<void>;
+}
+
+/** A store the cache handler serves. */
+export interface CacheStore {
+  /** The store's side of `nix-cache-info` (the handler may override the priority). */
+  cacheInfo(): Promise<CacheStoreInfo>;
+  /** The narinfo of the path whose hash part is `hashPart`, if the store has it. */
+  narInfo(hashPart: string): Promise<NarInfo | undefined>;
+  /**
+   * The narinfo text as stored, when the store keeps texts (served unchanged when nothing is to
+   * be signed or rewritten). Optional.
+   */
+  narInfoText?(hashPart: string): Promise<string | undefined>;
+  /** The NAR file `nar/<file>` (a name from a narinfo's `URL`), if the store has it. */
+  nar(file: string): Promise<StoredNar | undefined>;
+  /** The `.ls` listing (JSON) of the path whose hash part is `hashPart`, if available. */
+  listing(hashPart: string): Promise<StoredFile | undefined>;
+  /** Present when the store takes uploads. */
+  readonly uploads?: CacheUploads;
+}
+
+/** The `nix-cache-info` text of `info`. */
+export function formatCacheInfo(info: CacheStoreInfo): string {
+  return (
+    `StoreDir: ${info.storeDir}\n` +
+    `WantMassQuery: ${info.wantMassQuery ? 1 : 0}\n` +
+    `Priority: ${info.priority}\n`
+  );
+}
