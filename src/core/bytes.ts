@@ -20,3 +20,16 @@ export function isBytes(value: unknown): value is Uint8Array {
     (ArrayBuffer.isView(value) && toStringTag.call(value) === "[object Uint8Array]")
   );
 }
+
+/** Concatenates byte arrays into a new one (always a copy, never a view on a part). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

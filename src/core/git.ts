@@ -16,12 +16,11 @@
  *
  * @module
  */
-import { concatBytes } from "../codecs/wire-bytes.js";
+import { concatBytes } from "./bytes.js";
 import { MalformedInputError, TruncatedInputError } from "./errors.js";
 import type { Hash } from "./hash.js";
 import { HASH_SIZES } from "./hash-algorithm.js";
 import { createHasher } from "./hasher.js";
-import type { NarNode } from "../nar/types.js";
 
 /** The hash algorithms git objects are named with. */
 export type GitHashAlgorithm = "sha1" | "sha256";
@@ -180,35 +179,4 @@ export function decodeGitTree(bytes: Uint8Array, algorithm: GitHashAlgorithm): G
 /** The object id of a whole git object (header included). */
 export function gitObjectHash(algorithm: GitHashAlgorithm, object: Uint8Array): Hash {
   return { algorithm, digest: createHasher(algorithm).update(object).digest() };
-}
-
-/** The git mode a file system object has as a tree entry. */
-export function gitModeOf(node: NarNode): GitEntryMode {
-  if (node.type === "regular") return node.executable ? "executable" : "regular";
-  return node.type;
-}
-
-/**
- * The git object id of a file system object (what `nix hash path --mode git` prints): the
- * blob of a file's contents or a symlink's target, the tree of a directory.
- */
-export function gitHashNarTree(node: NarNode, algorithm: GitHashAlgorithm): Hash {
-  checkGitHashAlgorithm(algorithm);
-  switch (node.type) {
-    case "regular":
-      return gitObjectHash(algorithm, encodeGitBlob(node.contents));
-    case "symlink":
-      return gitObjectHash(algorithm, encodeGitBlob(node.target));
-    case "directory":
-      return gitObjectHash(
-        algorithm,
-        encodeGitTree(
-          node.entries.map((e) => ({
-            name: e.name,
-            mode: gitModeOf(e.node),
-            hash: gitHashNarTree(e.node, algorithm).digest,
-          })),
-        ),
-      );
-  }
 }

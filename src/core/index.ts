@@ -49,7 +49,6 @@ export {
   encodeGitTree,
   type GitEntryMode,
   type GitHashAlgorithm,
-  gitHashNarTree,
   GIT_MODES,
   GitObjectError,
   gitObjectHash,

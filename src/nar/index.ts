@@ -21,6 +21,7 @@ export {
   narListingDocument,
   narListingJsonSync,
 } from "./listing.js";
+export { gitHashNarTree, gitModeOf } from "./git-tree-hash.js";
 export { narGrammar, narNode } from "./nar-grammar.js";
 export {
   NAR_MAGIC,

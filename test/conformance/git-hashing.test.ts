@@ -8,12 +8,8 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  base16Encode,
-  gitHashNarTree,
-  makeFixedOutputPath,
-  storePathToAbsolute,
-} from "../../src/core/index.js";
+import { base16Encode, makeFixedOutputPath, storePathToAbsolute } from "../../src/core/index.js";
+import { gitHashNarTree } from "../../src/nar/git-tree-hash.js";
 import type { NarNode } from "../../src/nar/types.js";
 import { arbNarTree } from "../../src/testing/index.js";
 import { runCli } from "../support/cli.js";

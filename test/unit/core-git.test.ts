@@ -17,7 +17,6 @@ import {
   formatHash,
   formatMethodAlgo,
   type GitEntryMode,
-  gitHashNarTree,
   gitObjectHash,
   makeFixedOutputPath,
   nixbase32Encode,
@@ -25,6 +24,7 @@ import {
   parseMethodAlgo,
   storePathToAbsolute,
 } from "../../src/core/index.js";
+import { gitHashNarTree } from "../../src/nar/git-tree-hash.js";
 import type { NarNode } from "../../src/nar/types.js";
 import { fixturePath } from "../support/fixtures.js";
 
