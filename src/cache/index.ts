@@ -9,20 +9,90 @@
  *
  * @module
  */
-export * from "./binary-cache.js";
-export * from "./blob-cache-store.js";
-export * from "./cache-blobs.js";
-export * from "./cache-handler.js";
-export * from "./cache-info.js";
-export * from "./cache-routes.js";
-export * from "./cache-store.js";
-export * from "./checked-nar.js";
-export * from "./codec-registry.js";
-export * from "./compression.js";
-export * from "./compression-method.js";
-export * from "./compression-streams.js";
-export * from "./daemon-cache-store.js";
-export * from "./errors.js";
-export * from "./r2-cache-store.js";
-export * from "./server-errors.js";
+export {
+  type BinaryCache,
+  type BinaryCacheOptions,
+  type CacheFetch,
+  cacheFileUrl,
+  type CacheNarListing,
+  fetchCacheFile,
+  fetchCacheInfo,
+  fetchNarInfo,
+  fetchNarListing,
+  MAX_CACHE_TEXT_SIZE,
+  openBinaryCache,
+  requireTrustedSignature,
+} from "./binary-cache.js";
+export {
+  type BlobCacheStoreOptions,
+  createBlobCacheStore,
+  DEFAULT_CACHE_PRIORITY,
+  DEFAULT_MAX_NAR_UPLOAD_BYTES,
+  MAX_LISTING_UPLOAD_BYTES,
+} from "./blob-cache-store.js";
+export { type CacheBlobs, MemoryCacheBlobs } from "./cache-blobs.js";
+export {
+  type CacheHandler,
+  type CacheHandlerOptions,
+  createCacheHandler,
+  MAX_NARINFO_UPLOAD_BYTES,
+} from "./cache-handler.js";
+export { type CacheInfo, MAX_CACHE_INFO_SIZE, parseCacheInfo } from "./cache-info.js";
+export {
+  type CacheStore,
+  type CacheStoreInfo,
+  type CacheUploads,
+  formatCacheInfo,
+  type StoredFile,
+  type StoredNar,
+  type UploadBody,
+} from "./cache-store.js";
+export { checkNar, type CheckNarOptions, fetchNar, readCachedNar } from "./checked-nar.js";
+export {
+  type CompressionCodec,
+  type CompressOptions,
+  installedCompressionCodec,
+  setCompressionCodec,
+} from "./codec-registry.js";
+export {
+  canRunCompression,
+  compress,
+  compressionCodec,
+  decompress,
+  type DecompressOptions,
+} from "./compression.js";
+export {
+  COMPRESSION_METHODS,
+  compressionExtension,
+  type CompressionMethod,
+  isCompressionMethod,
+  parseCompressionMethod,
+} from "./compression-method.js";
+export { compressionStream, decompressionStream } from "./compression-streams.js";
+export {
+  createDaemonCacheStore,
+  type DaemonCacheStoreOptions,
+  DEFAULT_DAEMON_CACHE_PRIORITY,
+} from "./daemon-cache-store.js";
+export {
+  CacheInfoError,
+  CacheIntegrityError,
+  CacheListingError,
+  CacheResponseError,
+  CompressedDataError,
+  CompressedDataTruncatedError,
+  CompressionUnsupportedError,
+} from "./errors.js";
+export {
+  createR2CacheStore,
+  R2_PART_SIZE,
+  type R2BucketLike,
+  r2CacheBlobs,
+  type R2CacheStoreOptions,
+  type R2MultipartUploadLike,
+  type R2ObjectBodyLike,
+  type R2ObjectLike,
+  WORKERS_REQUEST_BODY_LIMIT,
+} from "./r2-cache-store.js";
+export { CacheUploadError, CacheUploadTooLargeError } from "./server-errors.js";
 export type { ByteTransform } from "./web-streams.js";

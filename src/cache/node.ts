@@ -5,7 +5,22 @@
  *
  * @module
  */
-export * from "./node-compression.js";
-export * from "./node-file-blobs.js";
-export * from "./node-file-fetch.js";
-export * from "./node-http-server.js";
+export {
+  DEFAULT_BROTLI_QUALITY,
+  DEFAULT_XZ_PRESET,
+  DEFAULT_ZSTD_LEVEL,
+  installNodeCompression,
+  nodeBrotliCodec,
+  nodeXzCodec,
+  nodeZstdCodec,
+} from "./node-compression.js";
+export { createFileCacheStore, fileCacheBlobs } from "./node-file-blobs.js";
+export { fileFetch } from "./node-file-fetch.js";
+export {
+  DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+  DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  type NodeCacheServer,
+  serveWithNode,
+  type ServeWithNodeOptions,
+} from "./node-http-server.js";

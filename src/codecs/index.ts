@@ -15,8 +15,20 @@
  *
  * @module
  */
-export * from "./byte-reader.js";
-export * from "./choice.js";
+export {
+  byteChunks,
+  type ByteInput,
+  byteReader,
+  ByteReader,
+  type ByteSourceInput,
+  type ByteStreamInput,
+  type ChunkSource,
+  chunkSourceOf,
+  readingFrom,
+  type WebByteStream,
+  type WebByteStreamReader,
+} from "./byte-reader.js";
+export { type ChoiceValue, type TaggedValue, tokenChoice, u64Choice, u64Union } from "./choice.js";
 export type { AnyCodec, Codec, Infer, Limit, Problem, Unit } from "./codec.js";
 export { areaOf } from "./codec.js";
 export {
@@ -28,15 +40,42 @@ export {
 } from "./compile.js";
 export { decodeMessage } from "./decode-buffered.js";
 export { type DecodeOptions, decode, decodePrefix } from "./decode.js";
-export * from "./decode-stream.js";
-export * from "./encode.js";
-export * from "./event.js";
-export * from "./lazy.js";
-export * from "./limits.js";
-export * from "./payload.js";
-export * from "./primitives.js";
-export * from "./record.js";
-export * from "./refine.js";
-export * from "./repetition.js";
-export * from "./strings.js";
-export * from "./wire-bytes.js";
+export {
+  decodeAsync,
+  decodeEvents,
+  DEFAULT_MAX_BUFFERED_PAYLOAD,
+  type StreamDecodeOptions,
+} from "./decode-stream.js";
+export { type ByteSink, encode, encodeChunks, encodeTo } from "./encode.js";
+export { type DecodeEvent, event } from "./event.js";
+export { lazy } from "./lazy.js";
+export {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_DEPTH,
+  DEFAULT_MAX_ITEMS,
+  DEFAULT_MAX_PAYLOAD,
+  DEPTH_LIMIT_NAME,
+  limit,
+  type LimitOverrides,
+} from "./limits.js";
+export { payload, type PayloadHandle, type PayloadSource } from "./payload.js";
+export { bool, constant, constU64, u64, u64n } from "./primitives.js";
+export { preceded, record, recordOf, type RecordValue } from "./record.js";
+export { map, refine } from "./refine.js";
+export { list, optional, type RepeatOptions, repeatUntil, repeatUntilHead } from "./repetition.js";
+export { bytes, type StringOptions, token, utf8 } from "./strings.js";
+export {
+  allZero,
+  bytesEqual,
+  compareBytes,
+  concatBytes,
+  copyBytes,
+  framedBytes,
+  padLength,
+  readU64,
+  readU64Number,
+  u64Bytes,
+  utf8Bytes,
+  utf8Text,
+  writeU64,
+} from "./wire-bytes.js";

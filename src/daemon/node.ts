@@ -5,5 +5,14 @@
  *
  * @module
  */
-export * from "./node-client.js";
-export * from "./node-server.js";
+export {
+  connectUnixSocket,
+  DEFAULT_DAEMON_SOCKET,
+  DEFAULT_DAEMON_TIMEOUT_MS,
+  openDaemonClient,
+  type OpenDaemonOptions,
+  resolveDaemonSocket,
+  socketTransport,
+  type SocketTransportOptions,
+} from "./node-client.js";
+export { type ListenOptions, listenWorkerProtocol } from "./node-server.js";

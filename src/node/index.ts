@@ -6,7 +6,31 @@
  *
  * @module
  */
-export * from "./file-hash.js";
-export * from "./hash-backend.js";
-export * from "./nar.js";
-export * from "./nar-store-path.js";
+export { hashFileSync } from "./file-hash.js";
+export { installNodeHashing, nodeHashBackend } from "./hash-backend.js";
+export {
+  type DumpOptions,
+  dumpPath,
+  dumpPathChunks,
+  dumpPathToBytes,
+  fdChunkSource,
+  type FdChunkSource,
+  fileChunkSource,
+  fromNodeReadable,
+  fromWebStream,
+  hashPath,
+  IO_THREADS,
+  ioPool,
+  IoPool,
+  type IoTicket,
+  narHashAndSize,
+  NarRestoreError,
+  nodeWritableSink,
+  restoreNar,
+  type RestoreOptions,
+  SOURCE_CHUNK_SIZE,
+  storePathOfPath,
+  type StorePathOfPathOptions,
+  toNodeReadable,
+  toWebStream,
+} from "./nar.js";

@@ -4,9 +4,27 @@
  *
  * @module
  */
-export * from "./byte-sources.js";
-export * from "./io-pool.js";
-export * from "./nar-dump.js";
-export * from "./nar-restore.js";
-export * from "./nar-store-path.js";
-export * from "./streams.js";
+export {
+  fdChunkSource,
+  type FdChunkSource,
+  fileChunkSource,
+  SOURCE_CHUNK_SIZE,
+} from "./byte-sources.js";
+export { IO_THREADS, ioPool, IoPool, type IoTicket } from "./io-pool.js";
+export {
+  type DumpOptions,
+  dumpPath,
+  dumpPathChunks,
+  dumpPathToBytes,
+  hashPath,
+  narHashAndSize,
+} from "./nar-dump.js";
+export { NarRestoreError, restoreNar, type RestoreOptions } from "./nar-restore.js";
+export { storePathOfPath, type StorePathOfPathOptions } from "./nar-store-path.js";
+export {
+  fromNodeReadable,
+  fromWebStream,
+  nodeWritableSink,
+  toNodeReadable,
+  toWebStream,
+} from "./streams.js";

@@ -14,6 +14,34 @@
  *
  * @module
  */
-export * from "./errors.js";
-export * from "./session.js";
-export * from "./wire/index.js";
+export { ServeConnectionError, ServeProtocolError, ServeRemoteError } from "./errors.js";
+export { type ByteChunks, ServeSession, type ServeSessionOptions } from "./session.js";
+export {
+  formatServeVersion,
+  hasServeMinor,
+  MAX_SERVE_VERSION,
+  MIN_SERVE_VERSION,
+  NIX_2_8_SERVE_VERSION,
+  type QueryClosureArgs,
+  type QueryValidPathsArgs,
+  SERVE_COMMAND,
+  SERVE_COMMANDS,
+  SERVE_MAGIC_1,
+  SERVE_MAGIC_2,
+  SERVE_PROTOCOL_MAJOR,
+  serveBuildOptions,
+  type ServeBuildOptions,
+  serveBuildResult,
+  serveClientHello,
+  type ServeCommandName,
+  type ServeCommandSpec,
+  type ServeHello,
+  serveOptionalHash,
+  type ServePathInfo,
+  servePathInfosReply,
+  serveServerHello,
+  serveSince,
+  serveUnkeyedPathInfo,
+  type ServeUnkeyedPathInfo,
+  serveVersion,
+} from "./wire/index.js";

@@ -3,5 +3,28 @@
  *
  * @module
  */
-export * from "./keys.js";
-export * from "./node-crypto.js";
+export {
+  type Ed25519Backend,
+  formatPublicKey,
+  formatSecretKey,
+  formatSignature,
+  generateSecretKey,
+  getEd25519Backend,
+  nobleEd25519Backend,
+  parsePublicKey,
+  parseSecretKey,
+  parseSignature,
+  PUBLIC_KEY_SIZE,
+  type PublicKey,
+  publicKeyOf,
+  SECRET_KEY_SIZE,
+  type SecretKey,
+  setEd25519Backend,
+  type Signature,
+  SIGNATURE_SIZE,
+  signDetached,
+  SigningError,
+  validateKeyName,
+  verifyDetached,
+} from "./keys.js";
+export { nodeCryptoEd25519Backend, type NodeCryptoModule } from "./node-crypto.js";

@@ -5,10 +5,69 @@
  *
  * @module
  */
-export * from "./core.js";
-export * from "./derivation.js";
-export * from "./nar.js";
-export * from "./narinfo.js";
-export * from "./serve.js";
-export * from "./text-mutation.js";
-export * from "./wire.js";
+export {
+  arbContentAddress,
+  arbHash,
+  arbHashAlgorithm,
+  arbHashEncoding,
+  arbNix28HashAlgorithm,
+  arbStorePath,
+  arbStorePathHash,
+  arbStorePathName,
+} from "./core.js";
+export {
+  arbAbsoluteStorePath,
+  arbDerivation,
+  arbDerivationAttrs,
+  type ArbDerivationOptions,
+  arbDrvString,
+  arbDrvText,
+  arbOutputName,
+  arbRawBytes,
+  arbRawNixText,
+  type DerivationAttrs,
+  derivationAttrsSource,
+  derivationAttrsToNix,
+  nixStringLiteral,
+} from "./derivation.js";
+export {
+  arbNarBytes,
+  arbNarContents,
+  arbNarName,
+  arbNarTarget,
+  arbNarTree,
+  type NarTreeOptions,
+  sortNarEntries,
+} from "./nar.js";
+export {
+  arbKeyName,
+  arbNarInfo,
+  type ArbNarInfoOptions,
+  arbNarInfoStorePath,
+  arbNarInfoUnknownField,
+  arbSignature,
+} from "./narinfo.js";
+export {
+  arbServeBuildOptions,
+  arbServeBuildResult,
+  arbServePathInfo,
+  arbServeVersion,
+} from "./serve.js";
+export {
+  arbTextMutation,
+  type ArbTextMutationOptions,
+  mutateText,
+  NARINFO_MUTATION_TOKENS,
+  type TextMutation,
+} from "./text-mutation.js";
+export {
+  arbBuildResult,
+  arbClientSettings,
+  arbDerivedPath,
+  arbExportEntry,
+  arbPathInfo,
+  arbProtocolVersion,
+  arbStderrMessage,
+  arbStorePathString,
+  arbWireText,
+} from "./wire.js";
