@@ -215,7 +215,9 @@ describe("hostile requests through node:http on a file:// cache", () => {
       server.port,
       `GET /nix-cache-info HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(64 << 10)}\r\n\r\n`,
     );
-    expect(response).toMatch(/^HTTP\/1\.1 431 /);
+    // The 431, or a reset that overtook it: the client was still sending its 64 KiB header
+    // when the server stopped reading and closed (a kernel sends RST for unread bytes).
+    if (response !== "") expect(response).toMatch(/^HTTP\/1\.1 431 /);
     expect((await fetch(`${server.url}/nix-cache-info`)).status).toBe(200);
   });
 });
