@@ -56,17 +56,6 @@ import {
 } from "./nar-rules.js";
 import type { NarEntry, NarNode } from "./types.js";
 
-export {
-  checkNarName,
-  checkNarOrder,
-  checkNarTarget,
-  NAR_MAGIC,
-  NAR_MAX_CONTENTS_SIZE,
-  NAR_MAX_DEPTH,
-  NAR_MAX_NAME_LENGTH,
-  NAR_MAX_TARGET_LENGTH,
-} from "./nar-rules.js";
-
 /**
  * The text of every NAR token, written once: the grammar below is built from it, and the
  * framed tokens and node headers the writers use (`NAR_TOKENS`, `NAR_HEADERS`) are derived
