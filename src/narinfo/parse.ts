@@ -76,13 +76,6 @@ export function parseNarInfoWithGrammar(text: string, options: ParseNarInfoOptio
   );
 }
 
-/**
- * The name this function had when it was a hand-written parser.
- * @deprecated Use {@link parseNarInfoWithGrammar}.
- */
-export const parseNarInfoFully: (text: string, options?: ParseNarInfoOptions) => NarInfo =
-  parseNarInfoWithGrammar;
-
 /** Bytes of the UTF-8 encoding of `text[0..end)` (the byte offset of an error). */
 function utf8Length(text: string, end: number): number {
   return new TextEncoder().encode(text.slice(0, end)).length;
