@@ -14,6 +14,11 @@
 // @hpcc-js/wasm-zstd corrupts concurrent streams). bzip2 decoding: unbzip2-stream's decoder 26
 // MiB/s, seek-bzip 16 MiB/s, bz2 1.4 MiB/s. brotli: node:zlib 89 MiB/s; brotli-wasm's web
 // build fetches its 1 MB module by URL (fails in Node and in bundles).
+// xz on Workers (no WebAssembly compiled from bytes): the same xz-decompress module, shipped
+// precompiled as nix-compat/cache/xz.wasm and installed with installXzWasm (same speed as
+// above, it is the same code). No pure-JS xz decoder fit: xz-compat (the only one reading
+// .xz/LZMA2) is built on Node streams and Buffer with optional native bindings; lzma,
+// lzma-purejs and js-lzma read only the legacy .lzma format, not xz.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";

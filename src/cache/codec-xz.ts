@@ -4,8 +4,14 @@
  * concatenated xz streams. It decodes one stream at a time per realm (the library serialises
  * its decoder contexts): a second decode waits until the first ends or is cancelled.
  *
- * It needs a runtime that compiles WebAssembly from bytes: Cloudflare Workers (workerd) do not,
- * and there xz has no decoder unless one is installed with `setCompressionCodec`.
+ * By default the library compiles its module from bytes on first use. Cloudflare Workers
+ * (workerd) forbid that; there, and in pages whose Content-Security-Policy only lets modules
+ * in that the page loaded itself, the same module is given precompiled with
+ * {@link installXzWasm}: the package ships it as `nix-compat/cache/xz.wasm`, which Workers
+ * (wrangler) and bundlers import as a `WebAssembly.Module`; instantiating a module is allowed
+ * where compiling bytes is not. Without either, xz has no decoder
+ * (`canRunCompression("xz", "decompress")` is false) unless one is installed with
+ * `setCompressionCodec`.
  *
  * There is no portable xz encoder here; `installNodeCompression` adds one for Node.
  *
@@ -14,8 +20,17 @@
 import type { CompressionCodec } from "./codec-registry.js";
 import { chunksOf, readableOf } from "./web-streams.js";
 
+/** What this module uses of xz-decompress's stream class. */
+interface XzStreamClass {
+  new (compressed: ReadableStream<Uint8Array>): ReadableStream<Uint8Array>;
+  /**
+   * The library's instance of its module, made on first use when unset (a field of
+   * xz-decompress 0.2.3, the version package.json pins: the shipped `.wasm` is that version's).
+   */
+  _moduleInstance?: WebAssembly.Instance;
+}
 interface XzModule {
-  XzReadableStream: new (compressed: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+  XzReadableStream: XzStreamClass;
 }
 
 let loaded: Promise<XzModule> | undefined;
@@ -28,11 +43,39 @@ async function loadXz(): Promise<XzModule> {
   return mod.XzReadableStream !== undefined ? (mod as XzModule) : (mod.default as XzModule);
 }
 
+/** The precompiled module given to {@link installXzWasm}, instantiated once. */
+/** Settles when the decode under way ends (the next one waits for it). */
+let decoding: Promise<void> = Promise.resolve();
+
+let precompiled:
+  { module: WebAssembly.Module; instance?: Promise<WebAssembly.Instance> } | undefined;
+
 async function* decompressXz(
   input: AsyncIterable<Uint8Array>,
 ): AsyncGenerator<Uint8Array, void, undefined> {
   const { XzReadableStream } = await (loaded ??= loadXz());
-  yield* chunksOf(new XzReadableStream(readableOf(input)));
+  if (precompiled !== undefined && XzReadableStream._moduleInstance === undefined) {
+    // instantiating a module, unlike compiling bytes, is allowed on Workers
+    XzReadableStream._moduleInstance = await (precompiled.instance ??= WebAssembly.instantiate(
+      precompiled.module,
+      {},
+    ));
+  }
+  // one decode at a time, so the library's own lock is free when its stream starts
+  const previous = decoding;
+  let release = () => {};
+  decoding = new Promise((resolve) => (release = resolve));
+  await previous;
+  try {
+    const stream = new XzReadableStream(readableOf(input));
+    // workerd runs `pull` on the first read without waiting for `start` to settle, and the
+    // library opens its decoder in `start` (a few microtasks with the lock free and the
+    // module instantiated): let it settle before reading
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    yield* chunksOf(stream);
+  } finally {
+    release();
+  }
 }
 
 /** True when this runtime compiles WebAssembly from bytes (Workers forbid it). */
@@ -46,6 +89,16 @@ function compilesWasm(): boolean {
   }
 }
 
+/** xz-embedded's XZ_BUF_ERROR: no progress possible, the input ran out mid-stream. */
+const truncation = (error: unknown) =>
+  error instanceof Error && /error code 8\b/.test(error.message);
+
+const wasmCodec: CompressionCodec = {
+  name: "xz-decompress (xz-embedded, WebAssembly)",
+  decompress: decompressXz,
+  truncation,
+};
+
 let memo: CompressionCodec | undefined;
 
 /**
@@ -54,12 +107,35 @@ let memo: CompressionCodec | undefined;
  */
 export function runtimeXzCodec(): CompressionCodec {
   memo ??= compilesWasm()
-    ? {
-        name: "xz-decompress (xz-embedded, WebAssembly)",
-        decompress: decompressXz,
-        // xz-embedded's XZ_BUF_ERROR: no progress possible, the input ran out mid-stream
-        truncation: (error) => error instanceof Error && /error code 8\b/.test(error.message),
-      }
+    ? wasmCodec
     : { name: "none (this runtime does not compile WebAssembly)" };
   return memo;
+}
+
+/**
+ * Decodes xz with `module`, the precompiled xz-embedded module the package ships as
+ * `nix-compat/cache/xz.wasm`, from now on in this realm (as the built-in xz decoder: one
+ * installed with `setCompressionCodec` still takes precedence): what makes xz work on Cloudflare
+ * Workers, which do not compile WebAssembly from bytes (see the module comment).
+ *
+ * ```ts
+ * import xzWasm from "nix-compat/cache/xz.wasm"; // wrangler: a WebAssembly.Module
+ * installXzWasm(xzWasm);
+ * ```
+ *
+ * Throws a `TypeError` when `module` is not a `WebAssembly.Module` with xz-embedded's exports.
+ */
+export function installXzWasm(module: WebAssembly.Module): void {
+  if (!(module instanceof WebAssembly.Module)) {
+    throw new TypeError(
+      "installXzWasm: expected the WebAssembly.Module of nix-compat/cache/xz.wasm",
+    );
+  }
+  const names = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  if (!["memory", "create_context", "supply_input", "get_next_output"].every((n) => names.has(n))) {
+    throw new TypeError("installXzWasm: the module is not nix-compat/cache/xz.wasm (xz-embedded)");
+  }
+  precompiled = { module };
+  // the built-in codec from now on; halves installed with setCompressionCodec still win
+  memo = { ...wasmCodec, name: "xz-decompress (xz-embedded, precompiled WebAssembly)" };
 }

@@ -54,6 +54,7 @@ export {
   installedCompressionCodec,
   setCompressionCodec,
 } from "./codec-registry.js";
+export { installXzWasm } from "./codec-xz.js";
 export {
   canRunCompression,
   compress,

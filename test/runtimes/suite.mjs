@@ -78,7 +78,7 @@ const CHECKS = {
     const methods = { xz: "xz", zstd: "zst", bzip2: "bz2", br: "br" };
     for (const [method, ext] of Object.entries(methods)) {
       if (!cache.canRunCompression(method, "decompress")) {
-        // brotli needs DecompressionStream("brotli"); xz's WebAssembly cannot load on workerd
+        // brotli needs DecompressionStream("brotli"); on workerd xz needs installXzWasm(xz.wasm)
         const allowed = method === "br" || (method === "xz" && runtimeName() === "workerd");
         assert(allowed, `${method} decodes in ${runtimeName()}`);
         continue;
@@ -89,6 +89,13 @@ const CHECKS = {
       );
       assertBytes(got, plain, `${method} decoded`);
     }
+    let refused;
+    try {
+      cache.installXzWasm(new Uint8Array(8)); // a WebAssembly.Module is wanted (Workers: xz.wasm)
+    } catch (e) {
+      refused = e;
+    }
+    assert(refused instanceof TypeError, "installXzWasm takes only a WebAssembly.Module");
     if (!cache.canRunCompression("xz", "decompress")) return;
     let error;
     try {
