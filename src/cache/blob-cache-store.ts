@@ -18,10 +18,11 @@ import { nixbase32Encode } from "../core/nixbase32.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
 import { parseNarInfo } from "../narinfo/parse.js";
 import type { NarInfo } from "../narinfo/types.js";
-import type { CacheBlobs } from "./cache-blobs.js";
+import type { CacheBlobParts, CacheBlobs } from "./cache-blobs.js";
 import { cacheRoute } from "./cache-routes.js";
 import { parseCacheInfo } from "./cache-info.js";
 import type {
+  CacheNarPartUploads,
   CacheStore,
   CacheStoreInfo,
   CacheUploads,
@@ -35,7 +36,7 @@ import {
   isCompressionMethod,
 } from "./compression-method.js";
 import { decompressionStream } from "./compression-streams.js";
-import { CacheUploadError } from "./server-errors.js";
+import { CacheUploadError, CacheUploadTooLargeError } from "./server-errors.js";
 import { checkDeclaredLength, drain, measuringStream, readUploadBytes } from "./upload-body.js";
 
 /** Default largest NAR file accepted in one upload: 64 GiB. */
@@ -44,6 +45,10 @@ export const DEFAULT_MAX_NAR_UPLOAD_BYTES = 64 * 2 ** 30;
 export const MAX_LISTING_UPLOAD_BYTES = 64 << 20;
 /** Priority of a cache whose `nix-cache-info` says none (Nix's default for binary caches). */
 export const DEFAULT_CACHE_PRIORITY = 50;
+/** Default size of the parts a NAR is uploaded in (see `CacheNarPartUploads`): 32 MiB. */
+export const DEFAULT_NAR_PART_SIZE = 32 << 20;
+/** Most parts of one upload (R2's and S3's limit). */
+export const MAX_NAR_PARTS = 10_000;
 /** Where uploads wait for their narinfo. */
 export const UPLOADS_PREFIX = ".uploads/";
 
@@ -54,8 +59,15 @@ const NAR_UPLOAD_NAME = /^([0-9a-df-np-sv-z]{52})\.nar(\.[a-z0-9]+)?$/;
 export interface BlobCacheStoreOptions {
   /** Store directory when the blobs hold no `nix-cache-info` (default `/nix/store`). */
   readonly storeDir?: string;
-  /** Largest NAR file accepted (default {@link DEFAULT_MAX_NAR_UPLOAD_BYTES}). */
+  /** Largest NAR file accepted in one request (default {@link DEFAULT_MAX_NAR_UPLOAD_BYTES}). */
   readonly maxNarUploadBytes?: number;
+  /**
+   * Size of the parts of a NAR uploaded in parts, when the blobs take parts (default
+   * {@link DEFAULT_NAR_PART_SIZE}, and never above `maxNarUploadBytes`).
+   */
+  readonly narPartSize?: number;
+  /** Largest NAR file accepted in parts (default {@link DEFAULT_MAX_NAR_UPLOAD_BYTES}). */
+  readonly maxPartedNarBytes?: number;
 }
 
 const decoder = new TextDecoder();
@@ -67,6 +79,101 @@ async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
 /** The compression a NAR file's name says, from its extension. */
 function compressionOfFile(file: string): string | undefined {
   return COMPRESSION_METHODS.find((m) => file.endsWith(`.nar${compressionExtension(m)}`));
+}
+
+/** Where an upload of `nar/<file>` waits for its narinfo. */
+const stagedNar = (file: string) => `${UPLOADS_PREFIX}nar/${file}`;
+
+function badNarName(file: string): CacheUploadError {
+  return new CacheUploadError(
+    "cache.upload-nar-name",
+    `NAR files are uploaded as nar/<nix32 sha256 of the file>.nar[.ext], not nar/${file}`,
+  );
+}
+
+function wrongFileHash(file: string): CacheUploadError {
+  return new CacheUploadError(
+    "cache.upload-file-hash",
+    `nar/${file} does not have the hash its name says`,
+  );
+}
+
+/** `CacheBlobParts` failures (an unknown upload id, a missing part) as refused uploads. */
+async function partsStep<V>(what: string, step: () => Promise<V>): Promise<V> {
+  try {
+    return await step();
+  } catch (err) {
+    if (isNixCompatError(err)) throw err;
+    throw new CacheUploadError(
+      "cache.upload-parts",
+      `${what}: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
+  }
+}
+
+/** NAR uploads in parts over `parts`, assembled at the NAR's staging key. */
+function partUploads(
+  blobs: CacheBlobs,
+  parts: CacheBlobParts,
+  maxNar: number,
+  options: BlobCacheStoreOptions,
+): CacheNarPartUploads {
+  const partSize = Math.min(options.narPartSize ?? DEFAULT_NAR_PART_SIZE, maxNar);
+  const maxFile = options.maxPartedNarBytes ?? DEFAULT_MAX_NAR_UPLOAD_BYTES;
+  const nameHashOf = (file: string): string => {
+    const nameHash = NAR_UPLOAD_NAME.exec(file)?.[1];
+    if (nameHash === undefined) throw badNarName(file);
+    return nameHash;
+  };
+  return {
+    partSize,
+    async begin(file) {
+      nameHashOf(file);
+      return partsStep(`nar/${file}`, () => parts.begin(stagedNar(file)));
+    },
+    async putPart(file, uploadId, partNumber, body) {
+      nameHashOf(file);
+      if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_NAR_PARTS) {
+        await body.stream.cancel().catch(() => undefined);
+        throw new CacheUploadError(
+          "cache.upload-parts",
+          `part numbers are 1 to ${MAX_NAR_PARTS}, not ${partNumber}`,
+        );
+      }
+      if (partNumber * partSize > maxFile + partSize) {
+        await body.stream.cancel().catch(() => undefined);
+        throw new CacheUploadTooLargeError(
+          "cache.upload-too-large",
+          `part ${partNumber} of ${partSize} bytes goes past the ${maxFile} bytes accepted`,
+        );
+      }
+      const bytes = await readUploadBytes(body, partSize);
+      return partsStep(`part ${partNumber} of nar/${file}`, () =>
+        parts.put(stagedNar(file), uploadId, partNumber, bytes),
+      );
+    },
+    async complete(file, uploadId, tags) {
+      const nameHash = nameHashOf(file);
+      const key = stagedNar(file);
+      await partsStep(`nar/${file}`, () => parts.complete(key, uploadId, tags));
+      // the parts came in separate requests: hash the joined file once
+      try {
+        const stored = await blobs.get(key);
+        if (stored === undefined) throw new Error(`nar/${file} vanished`);
+        const measured = measuringStream(stored.open(), maxFile);
+        await drain(measured.stream);
+        if (nixbase32Encode(measured.measured.sha256!) !== nameHash) throw wrongFileHash(file);
+      } catch (err) {
+        await blobs.delete(key);
+        throw err;
+      }
+    },
+    async abort(file, uploadId) {
+      nameHashOf(file);
+      await partsStep(`nar/${file}`, () => parts.abort(stagedNar(file), uploadId));
+    },
+  };
 }
 
 /** A readable and writable binary cache over `blobs`. */
@@ -96,13 +203,13 @@ export function createBlobCacheStore(
 
   /** Deletes what an upload of `file` (and the listing of `hashPart`) left aside. */
   const discard = async (file: string | undefined, hashPart: string) => {
-    if (file !== undefined) await blobs.delete(`${UPLOADS_PREFIX}nar/${file}`);
+    if (file !== undefined) await blobs.delete(stagedNar(file));
     await blobs.delete(`${UPLOADS_PREFIX}${hashPart}.ls`);
   };
 
   /** Checks the NAR `info.url` names against `info`; returns the key it is at. */
   const checkNar = async (info: NarInfo, file: string): Promise<string> => {
-    const staged = `${UPLOADS_PREFIX}nar/${file}`;
+    const staged = stagedNar(file);
     let key = staged;
     let stored = await blobs.get(staged);
     if (stored === undefined) {
@@ -169,18 +276,17 @@ export function createBlobCacheStore(
     return key;
   };
 
+  const narParts = blobs.parts && partUploads(blobs, blobs.parts, maxNar, options);
   const uploads: CacheUploads = {
+    ...(narParts && { narParts }),
     async putNar(file: string, body: UploadBody): Promise<void> {
       const nameHash = NAR_UPLOAD_NAME.exec(file)?.[1];
       if (nameHash === undefined) {
         await body.stream.cancel().catch(() => undefined);
-        throw new CacheUploadError(
-          "cache.upload-nar-name",
-          `NAR files are uploaded as nar/<nix32 sha256 of the file>.nar[.ext], not nar/${file}`,
-        );
+        throw badNarName(file);
       }
       checkDeclaredLength(body, maxNar);
-      const key = `${UPLOADS_PREFIX}nar/${file}`;
+      const key = stagedNar(file);
       const measured = measuringStream(body.stream, maxNar);
       try {
         await blobs.put(key, measured.stream);
@@ -197,10 +303,7 @@ export function createBlobCacheStore(
       }
       if (nixbase32Encode(measured.measured.sha256!) !== nameHash) {
         await blobs.delete(key);
-        throw new CacheUploadError(
-          "cache.upload-file-hash",
-          `nar/${file} does not have the hash its name says`,
-        );
+        throw wrongFileHash(file);
       }
     },
 

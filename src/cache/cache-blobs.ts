@@ -6,10 +6,28 @@
  *
  * @module
  */
-import type { StoredFile } from "./cache-store.js";
+import { concatBytes as concatParts } from "../core/bytes.js";
+import type { CachePartTag, StoredFile } from "./cache-store.js";
+
+/**
+ * Writing one file in parts, each part in its own request (R2's and S3's multipart uploads):
+ * nothing is at the key until {@link complete}; {@link abort} drops the parts.
+ */
+export interface CacheBlobParts {
+  /** Starts writing `key` in parts; resolves with the upload's id. */
+  begin(key: string): Promise<string>;
+  /** Writes part `partNumber` (from 1) of upload `uploadId` of `key`. */
+  put(key: string, uploadId: string, partNumber: number, bytes: Uint8Array): Promise<CachePartTag>;
+  /** Joins `parts` (in the order given) into the file at `key`. */
+  complete(key: string, uploadId: string, parts: readonly CachePartTag[]): Promise<void>;
+  /** Drops upload `uploadId` of `key` and its parts. */
+  abort(key: string, uploadId: string): Promise<void>;
+}
 
 /** A key-value store of files. */
 export interface CacheBlobs {
+  /** Present when files can be written in parts across requests. */
+  readonly parts?: CacheBlobParts;
   /** The file at `key`, if present. */
   get(key: string): Promise<StoredFile | undefined>;
   /**
@@ -51,6 +69,43 @@ export function lazyStream(
 export class MemoryCacheBlobs implements CacheBlobs {
   /** The files, by key. */
   readonly files = new Map<string, Uint8Array>();
+  /** Uploads in parts under way: `key` and the parts by number, by upload id. */
+  readonly partUploads = new Map<string, { key: string; parts: Map<number, Uint8Array> }>();
+  private nextUploadId = 1;
+
+  readonly parts: CacheBlobParts = {
+    begin: async (key) => {
+      const uploadId = `upload-${this.nextUploadId++}`;
+      this.partUploads.set(uploadId, { key, parts: new Map() });
+      return uploadId;
+    },
+    put: async (key, uploadId, partNumber, bytes) => {
+      this.partUpload(key, uploadId).parts.set(partNumber, bytes.slice());
+      return { partNumber, etag: `${uploadId}-${partNumber}` };
+    },
+    complete: async (key, uploadId, tags) => {
+      const upload = this.partUpload(key, uploadId);
+      const parts = tags.map((t) => {
+        const part = upload.parts.get(t.partNumber);
+        if (part === undefined || t.etag !== `${uploadId}-${t.partNumber}`)
+          throw new Error(`no part ${t.partNumber} (${t.etag}) in upload ${uploadId}`);
+        return part;
+      });
+      this.partUploads.delete(uploadId);
+      await this.put(key, concatParts(parts));
+    },
+    abort: async (key, uploadId) => {
+      this.partUpload(key, uploadId);
+      this.partUploads.delete(uploadId);
+    },
+  };
+
+  private partUpload(key: string, uploadId: string) {
+    const upload = this.partUploads.get(uploadId);
+    if (upload === undefined || upload.key !== key)
+      throw new Error(`no upload ${uploadId} of ${key}`);
+    return upload;
+  }
 
   async get(key: string): Promise<StoredFile | undefined> {
     const bytes = this.files.get(key);
@@ -70,21 +125,13 @@ export class MemoryCacheBlobs implements CacheBlobs {
   async put(key: string, body: ReadableStream<Uint8Array> | Uint8Array): Promise<void> {
     if (body instanceof ReadableStream) {
       const parts: Uint8Array[] = [];
-      let total = 0;
       const reader = body.getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
         parts.push(value);
-        total += value.length;
       }
-      const out = new Uint8Array(total);
-      let at = 0;
-      for (const p of parts) {
-        out.set(p, at);
-        at += p.length;
-      }
-      this.files.set(key, out);
+      this.files.set(key, concatParts(parts));
     } else {
       this.files.set(key, body.slice());
     }

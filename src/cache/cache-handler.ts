@@ -6,7 +6,9 @@
  * the fly with the configured key; when the store gives plain NARs and a compression is
  * configured, the `URL` and `Compression` lines say so and the NAR is compressed while it
  * streams), `/nar/<file>`, `/<hash>.ls`; on a writable store `PUT` of each of them, as
- * `nix copy --to http://...` sends them. Anything else is 404; other methods 405.
+ * `nix copy --to http://...` sends them, and NAR files in parts (`POST|PUT|DELETE
+ * /nar/<file>?uploads|uploadId=...`, see `CacheNarPartUploads`: NARs larger than a Worker's
+ * request body). Anything else is 404; other methods 405.
  *
  * @module
  */
@@ -17,13 +19,22 @@ import { signNarInfo } from "../narinfo/signatures.js";
 import type { NarInfo } from "../narinfo/types.js";
 import type { SecretKey } from "../signing/keys.js";
 import { type CacheRoute, cacheRoute } from "./cache-routes.js";
-import { type CacheStore, formatCacheInfo, type StoredFile } from "./cache-store.js";
+import {
+  type CachePartTag,
+  type CacheStore,
+  formatCacheInfo,
+  type StoredFile,
+} from "./cache-store.js";
+import { CacheUploadError } from "./server-errors.js";
 import { emptyStream, readUploadBytes } from "./upload-body.js";
 import { compressionExtension, type CompressionMethod } from "./compression-method.js";
 import { compressionStream } from "./compression-streams.js";
 
 /** Largest `nix-cache-info` or narinfo upload read (narinfos are a few hundred bytes). */
 export const MAX_NARINFO_UPLOAD_BYTES = 1 << 20;
+
+/** Largest part list accepted when a NAR uploaded in parts is completed. */
+export const MAX_PART_LIST_BYTES = 1 << 20;
 
 /** Options of {@link createCacheHandler}. */
 export interface CacheHandlerOptions {
@@ -59,6 +70,40 @@ function plain(status: number, text: string, head = false): Response {
       "content-length": String(new TextEncoder().encode(text).length),
     },
   });
+}
+
+function json(value: unknown): Response {
+  const bytes = new TextEncoder().encode(JSON.stringify(value));
+  return new Response(bytes, {
+    headers: { "content-type": "application/json", "content-length": String(bytes.length) },
+  });
+}
+
+/** The part list of a completion, `{"parts": [{"partNumber": 1, "etag": "..."}, ...]}`. */
+function parsePartList(text: string): CachePartTag[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const parts = (value as { parts?: unknown } | undefined)?.parts;
+  const valid =
+    Array.isArray(parts) &&
+    parts.every(
+      (p: unknown) =>
+        typeof p === "object" &&
+        p !== null &&
+        Number.isInteger((p as CachePartTag).partNumber) &&
+        typeof (p as CachePartTag).etag === "string",
+    );
+  if (!valid) {
+    throw new CacheUploadError(
+      "cache.upload-parts",
+      'a completion is {"parts": [{"partNumber": N, "etag": "..."}, ...]}',
+    );
+  }
+  return (parts as CachePartTag[]).map((p) => ({ partNumber: p.partNumber, etag: p.etag }));
 }
 
 /** The narinfo as served: rewritten for on-the-fly compression, then signed. */
@@ -196,17 +241,62 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
     return new Response(null, { status: 204 });
   };
 
+  /** A NAR upload in parts (see `CacheNarPartUploads`): `nar/<file>` with a query. */
+  const narParts = async (
+    file: string,
+    query: URLSearchParams,
+    request: Request,
+  ): Promise<Response> => {
+    const parts = store.uploads?.narParts;
+    if (!options.writable || parts === undefined)
+      return plain(405, "this cache takes no uploads in parts\n");
+    const uploadId = query.get("uploadId");
+    const method = request.method;
+    if (uploadId === null) {
+      if (method !== "POST") return plain(405, "POST nar/<file>?uploads starts an upload\n");
+      return json({ uploadId: await parts.begin(file), partSize: parts.partSize });
+    }
+    switch (method) {
+      case "PUT": {
+        const length = request.headers.get("content-length");
+        const body = {
+          stream: request.body ?? emptyStream(),
+          length: length === null ? undefined : Number(length),
+        };
+        return json(await parts.putPart(file, uploadId, Number(query.get("partNumber")), body));
+      }
+      case "POST": {
+        const list = parsePartList(await readLimitedText(request, MAX_PART_LIST_BYTES));
+        await parts.complete(file, uploadId, list);
+        return new Response(null, { status: 204 });
+      }
+      case "DELETE":
+        await parts.abort(file, uploadId);
+        return new Response(null, { status: 204 });
+      default:
+        return plain(405, "method not allowed\n");
+    }
+  };
+
   return async (request: Request): Promise<Response> => {
-    let pathname: string;
+    let url: URL;
     try {
-      pathname = new URL(request.url).pathname;
+      url = new URL(request.url);
     } catch {
       return plain(400, "bad request\n");
     }
-    const route = cacheRoute(pathname, prefix);
+    const route = cacheRoute(url.pathname, prefix);
     const method = request.method;
     const head = method === "HEAD";
     try {
+      if (
+        route?.kind === "nar" &&
+        !head &&
+        method !== "GET" &&
+        (url.searchParams.has("uploads") || url.searchParams.has("uploadId"))
+      ) {
+        return await narParts(route.file, url.searchParams, request);
+      }
       if (method === "GET" || head) {
         if (route === undefined) return plain(404, "not found\n", head);
         return await get(route, head);

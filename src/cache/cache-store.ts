@@ -43,8 +43,45 @@ export interface UploadBody {
   readonly length: number | undefined;
 }
 
+/** A part written by a part upload: its number and the tag that names it. */
+export interface CachePartTag {
+  /** Its number, from 1. */
+  readonly partNumber: number;
+  /** What the storage calls it (R2's and S3's `etag`). */
+  readonly etag: string;
+}
+
+/**
+ * A NAR file uploaded in parts, each part a request of at most {@link partSize} bytes: how a
+ * NAR larger than a Worker's request body limit gets to a store through the Worker. The file
+ * is assembled aside, its hash checked against its name on {@link complete}, and published
+ * only by the narinfo naming it, as a NAR uploaded whole is. Ids are the store's.
+ */
+export interface CacheNarPartUploads {
+  /** Size of each part but the last (the last may be shorter). */
+  readonly partSize: number;
+  /** `POST /nar/<file>?uploads`: starts an upload of `nar/<file>`; resolves with its id. */
+  begin(file: string): Promise<string>;
+  /** `PUT /nar/<file>?uploadId=ID&partNumber=N`: part `partNumber` (from 1). */
+  putPart(
+    file: string,
+    uploadId: string,
+    partNumber: number,
+    body: UploadBody,
+  ): Promise<CachePartTag>;
+  /**
+   * `POST /nar/<file>?uploadId=ID` with `{"parts": [...]}`: joins the parts and checks the
+   * file's hash against its name (refused with a `CacheUploadError`, nothing kept, if not).
+   */
+  complete(file: string, uploadId: string, parts: readonly CachePartTag[]): Promise<void>;
+  /** `DELETE /nar/<file>?uploadId=ID`: drops the upload and its parts. */
+  abort(file: string, uploadId: string): Promise<void>;
+}
+
 /** What a writable store does with the three kinds of upload Nix sends. */
 export interface CacheUploads {
+  /** Present when the store takes NAR files in parts. */
+  readonly narParts?: CacheNarPartUploads;
   /** `PUT /nar/<file>`: keeps the NAR file aside until a narinfo names it. */
   putNar(file: string, body: UploadBody): Promise<void>;
   /** `PUT /<hash>.ls`: keeps the listing aside until the narinfo of `hashPart` arrives. */

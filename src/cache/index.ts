@@ -28,17 +28,22 @@ export {
   createBlobCacheStore,
   DEFAULT_CACHE_PRIORITY,
   DEFAULT_MAX_NAR_UPLOAD_BYTES,
+  DEFAULT_NAR_PART_SIZE,
   MAX_LISTING_UPLOAD_BYTES,
+  MAX_NAR_PARTS,
 } from "./blob-cache-store.js";
-export { type CacheBlobs, MemoryCacheBlobs } from "./cache-blobs.js";
+export { type CacheBlobParts, type CacheBlobs, MemoryCacheBlobs } from "./cache-blobs.js";
 export {
   type CacheHandler,
   type CacheHandlerOptions,
   createCacheHandler,
   MAX_NARINFO_UPLOAD_BYTES,
+  MAX_PART_LIST_BYTES,
 } from "./cache-handler.js";
 export { type CacheInfo, MAX_CACHE_INFO_SIZE, parseCacheInfo } from "./cache-info.js";
 export {
+  type CacheNarPartUploads,
+  type CachePartTag,
   type CacheStore,
   type CacheStoreInfo,
   type CacheUploads,
@@ -47,6 +52,14 @@ export {
   type StoredNar,
   type UploadBody,
 } from "./cache-store.js";
+export {
+  type CacheUploadOptions,
+  MAX_UPLOAD_PART_SIZE,
+  type NarFileUpload,
+  type UploadFetch,
+  uploadNarFile,
+  uploadNarInfo,
+} from "./cache-upload-client.js";
 export { checkNar, type CheckNarOptions, fetchNar, readCachedNar } from "./checked-nar.js";
 export {
   type CompressionCodec,

@@ -13,7 +13,7 @@
  * @module
  */
 import { createBlobCacheStore, type BlobCacheStoreOptions } from "./blob-cache-store.js";
-import { type CacheBlobs, lazyStream } from "./cache-blobs.js";
+import { type CacheBlobParts, type CacheBlobs, lazyStream } from "./cache-blobs.js";
 import type { CacheStore, CacheUploads, StoredFile } from "./cache-store.js";
 
 /** The request body limit of a Worker on Cloudflare's Free and Pro plans: 100 MiB. */
@@ -31,6 +31,8 @@ export interface R2ObjectBodyLike extends R2ObjectLike {
 }
 /** What this store uses of an R2 multipart upload. */
 export interface R2MultipartUploadLike {
+  /** Its id (for uploads in parts across requests). */
+  readonly uploadId?: string;
   uploadPart(partNumber: number, value: Uint8Array): Promise<{ partNumber: number; etag: string }>;
   complete(parts: { partNumber: number; etag: string }[]): Promise<unknown>;
   abort(): Promise<void>;
@@ -42,6 +44,8 @@ export interface R2BucketLike {
   put(key: string, value: Uint8Array | ReadableStream<Uint8Array>): Promise<unknown>;
   delete(key: string): Promise<void>;
   createMultipartUpload(key: string): Promise<R2MultipartUploadLike>;
+  /** Present on R2 bindings: what lets a NAR be uploaded in parts across requests. */
+  resumeMultipartUpload?(key: string, uploadId: string): R2MultipartUploadLike;
 }
 
 /** Options of {@link createR2CacheStore}. */
@@ -79,10 +83,33 @@ async function readPart(
   return { part, ended: ended && carry.length === 0 };
 }
 
+/** R2's multipart uploads as {@link CacheBlobParts}. */
+function r2Parts(
+  bucket: R2BucketLike,
+  bucketKey: (key: string) => string,
+  resumeUpload: (key: string, uploadId: string) => R2MultipartUploadLike,
+): CacheBlobParts {
+  const resume = (key: string, uploadId: string) => resumeUpload(bucketKey(key), uploadId);
+  return {
+    async begin(key) {
+      const upload = await bucket.createMultipartUpload(bucketKey(key));
+      if (upload.uploadId === undefined) throw new Error("the bucket gave no upload id");
+      return upload.uploadId;
+    },
+    put: (key, uploadId, partNumber, bytes) => resume(key, uploadId).uploadPart(partNumber, bytes),
+    async complete(key, uploadId, parts) {
+      await resume(key, uploadId).complete([...parts]);
+    },
+    abort: (key, uploadId) => resume(key, uploadId).abort(),
+  };
+}
+
 /** An R2 bucket as {@link CacheBlobs}. */
 export function r2CacheBlobs(bucket: R2BucketLike, keyPrefix = ""): CacheBlobs {
   const k = (key: string) => `${keyPrefix}${key}`;
+  const resume = bucket.resumeMultipartUpload?.bind(bucket);
   return {
+    ...(resume && { parts: r2Parts(bucket, k, resume) }),
     async get(key): Promise<StoredFile | undefined> {
       const head = await bucket.head(k(key));
       if (head === null) return undefined;

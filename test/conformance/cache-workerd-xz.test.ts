@@ -92,7 +92,9 @@ describeWithNix("xz on Workers (workerd, a precompiled module)", () => {
     const path = runNix("nix-store", ["--add", join(dir, `text-${n}`)]);
     const cacheDir = join(dir, "file-cache");
     await runNixAsync("nix", ["copy", "--to", `file://${cacheDir}?compression=xz`, path]);
-    const bucket = await worker.mf.getR2Bucket("BUCKET");
+    const bucket = (await worker.mf.getR2Bucket("BUCKET")) as unknown as {
+      put(key: string, value: Uint8Array): Promise<unknown>;
+    };
     const files = readdirSync(cacheDir, { recursive: true, withFileTypes: true })
       .filter((e) => e.isFile())
       .map((e) => join(e.parentPath, e.name).slice(cacheDir.length + 1));
