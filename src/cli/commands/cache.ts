@@ -1,7 +1,7 @@
 /**
  * `nix-compat cache ...`: read binary caches over `http(s)://` and `file://` (contract:
- * `docs/cli.md`): `info`, `path-info`, `dump-path`, `verify`. `cache serve` is registered
- * here by its own module.
+ * `docs/cli.md`): `info`, `path-info`, `dump-path`, `verify`. `cache serve` and `cache push`
+ * are registered here by their own modules.
  *
  * @module
  */
@@ -23,6 +23,7 @@ import { installNodeCompression } from "../../cache/node-compression.js";
 import { fileFetch } from "../../cache/node-file-fetch.js";
 import { checkFailed, usageError } from "../errors.js";
 import { printLine, writeStdoutSync } from "../io.js";
+import { registerCachePushCommand } from "./cache-push.js";
 import { registerCacheServeCommand } from "./cache-serve.js";
 import { storePathSet } from "./daemon.js";
 import { publicKeysOf } from "./narinfo.js";
@@ -63,6 +64,7 @@ export function registerCacheCommands(program: Command): void {
     .command("cache")
     .description("serve and read binary caches (http://, https://, file://)");
   registerCacheServeCommand(cache);
+  registerCachePushCommand(cache);
 
   cache
     .command("info")
