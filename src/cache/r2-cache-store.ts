@@ -3,12 +3,17 @@
  * {@link CacheBlobs}, under {@link createBlobCacheStore}.
  *
  * Uploads larger than {@link WORKERS_REQUEST_BODY_LIMIT} (100 MiB, the request body limit of
- * Cloudflare's common plans) never reach a Worker whole: the store refuses them with 413
- * from their `Content-Length` before reading a byte, and keeps nothing. Push such NARs to the
- * bucket outside the Worker (R2 speaks S3: `nix copy --to 's3://BUCKET?endpoint=...'`); the
- * Worker serves them like any other. Within the limit a NAR streams to R2 in parts
- * ({@link R2_PART_SIZE}, a multipart upload) while its hash is computed, so a Worker never
- * holds more than one part of it.
+ * Cloudflare's common plans) never reach a Worker whole: the store refuses such a `PUT` with
+ * 413 from its `Content-Length` before reading a byte, and keeps nothing. Such NARs go up in
+ * parts instead (the handler's `nar/<file>?uploads` protocol, `CacheNarPartUploads`; the
+ * client is `uploadNarFile`, the command `nix-compat cache push`): each part is a request
+ * within the limit and an R2 multipart upload part (the bucket binding's
+ * `resumeMultipartUpload`), the joined file is hashed against its name on completion, and the
+ * narinfo publishes it as any other. A refused or aborted upload is dropped
+ * (`abort`); one its client abandoned without aborting holds no object (its parts go with
+ * the bucket's lifecycle rule for incomplete multipart uploads). Within the limit a NAR
+ * `PUT` streams to R2 in parts ({@link R2_PART_SIZE}, a multipart upload) while its hash is
+ * computed, so a Worker never holds more than one part of it.
  *
  * @module
  */
@@ -164,8 +169,9 @@ export function r2CacheBlobs(bucket: R2BucketLike, keyPrefix = ""): CacheBlobs {
 }
 
 /**
- * A readable and writable binary cache in an R2 bucket; uploads above
- * {@link WORKERS_REQUEST_BODY_LIMIT} are refused unless `maxNarUploadBytes` says otherwise.
+ * A readable and writable binary cache in an R2 bucket; single-request uploads above
+ * {@link WORKERS_REQUEST_BODY_LIMIT} are refused unless `maxNarUploadBytes` says otherwise,
+ * and parts are at most that size too (`narPartSize`, default 32 MiB; R2 wants at least 5 MiB).
  */
 export function createR2CacheStore(
   bucket: R2BucketLike,
