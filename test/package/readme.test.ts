@@ -8,13 +8,17 @@
  * that string (a prefix when the comment ends in `...`).
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fetchNarInfo, openBinaryCache } from "../../src/cache/binary-cache.js";
+import { fetchNar } from "../../src/cache/checked-nar.js";
+import { parsePublicKey } from "../../src/signing/keys.js";
 import { type TestDaemon, startNixDaemon } from "../support/daemon.js";
 import { REPO_ROOT } from "../support/fixtures.js";
 import { describeWithNix, runNix } from "../support/nix.js";
+import { startWorker, type TestWorker } from "../support/workerd.js";
 import {
   type ConsumerProject,
   createConsumerProject,
@@ -69,6 +73,9 @@ const BLOCKS = typescriptBlocks(readFileSync(join(REPO_ROOT, "README.md"), "utf8
 /** Blocks that talk to real Nix (the daemon, or `nix-store --serve`) about examples/hello. */
 const needsDaemon = (b: ReadmeBlock) =>
   b.code.includes('"nix-compat/daemon/node"') || b.code.includes('"nix-compat/serve/node"');
+
+/** A Worker (`export default { fetch }`): compiled like the others, run in workerd. */
+const isWorker = (b: ReadmeBlock) => /^export default \{$/m.test(b.code);
 
 /** `tsc --strict` of every block at once; resolving on emit. */
 const TSC_TIMEOUT_MS = 180_000;
@@ -150,7 +157,7 @@ describe("README.md's TypeScript blocks", () => {
     TSC_TIMEOUT_MS,
   );
 
-  for (const b of BLOCKS.filter((x) => !needsDaemon(x))) {
+  for (const b of BLOCKS.filter((x) => !needsDaemon(x) && !isWorker(x))) {
     it(
       `README.md:${b.line} runs`,
       () => {
@@ -185,4 +192,63 @@ describeWithNix("README.md's daemon and serve blocks", () => {
       TSC_TIMEOUT_MS,
     );
   }
+});
+
+describe("README.md's Worker block and wrangler.toml", () => {
+  const worker = BLOCKS.find(isWorker);
+  const toml = /```toml\n([^]*?)\n```/.exec(
+    readFileSync(join(REPO_ROOT, "README.md"), "utf8"),
+  )?.[1];
+  let running: TestWorker | undefined;
+  afterAll(async () => {
+    await running?.mf.dispose();
+  });
+
+  it("wrangler.toml binds the bucket the Worker uses, and names worker.ts", () => {
+    expect(worker?.code).toMatch(/\bBUCKET: R2BucketLike;/);
+    expect(toml).toMatch(/^main = "worker\.ts"$/m);
+    expect(toml).toMatch(/^\[\[r2_buckets\]\]\nbinding = "BUCKET"$/m);
+  });
+
+  it(
+    "runs in workerd with an R2 bucket: takes examples/cache's xz NAR (decoded to check it) and serves it signed",
+    async () => {
+      expect(compile().status).toBe(0);
+      const examples = join(REPO_ROOT, "examples");
+      running = await startWorker(join(consumer.dir, "out", `${worker!.name}.js`), {
+        r2Buckets: ["BUCKET"],
+        bindings: {
+          SECRET_KEY: readFileSync(join(examples, "keys", "demo.secret"), "utf8").trim(),
+          PUSH_TOKEN: "readme-token",
+        },
+        repositoryPackage: false,
+      });
+      const put = (file: string, authorization?: string) =>
+        fetch(`${running!.url}/${file}`, {
+          method: "PUT",
+          body: readFileSync(join(examples, "cache", file)),
+          headers: authorization === undefined ? {} : { authorization },
+        });
+      expect((await put("nix-cache-info")).status).toBe(405);
+      expect((await put("nix-cache-info", `Basic ${btoa("nix:readme-token")}`)).status).toBe(204);
+      const hashPart = "190gmvjd4sd37wbrmcld6dhfjasdraga";
+      const nar = readdirSync(join(examples, "cache", "nar"))[0]!;
+      expect(nar).toMatch(/\.nar\.xz$/);
+      // Nix's order: the NAR, its listing, the narinfo (which the Worker checks the NAR against)
+      for (const file of [`nar/${nar}`, `${hashPart}.ls`, `${hashPart}.narinfo`]) {
+        const res = await put(file, "Bearer readme-token");
+        expect(`${file}: ${res.status} ${await res.text()}`).toBe(`${file}: 204 `);
+      }
+      const cache = openBinaryCache(running.url, {
+        trustedKeys: [
+          parsePublicKey(readFileSync(join(examples, "keys", "demo.public"), "utf8").trim()),
+        ],
+      });
+      const info = (await fetchNarInfo(cache, hashPart))!;
+      let size = 0;
+      for await (const chunk of fetchNar(cache, info)) size += chunk.length;
+      expect(size).toBe(info.narSize);
+    },
+    TSC_TIMEOUT_MS,
+  );
 });

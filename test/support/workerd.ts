@@ -24,6 +24,11 @@ export interface TestWorkerOptions {
   readonly bindings?: Record<string, string>;
   /** R2 bucket bindings. */
   readonly r2Buckets?: string[];
+  /**
+   * Resolve `nix-compat/...` to this repository's build (default); false: as installed beside
+   * the entry (a consumer project with the packed package).
+   */
+  readonly repositoryPackage?: boolean;
 }
 
 /** The package's `nix-compat/...` subpaths resolved to this repository's build. */
@@ -73,7 +78,7 @@ export async function startWorker(
     conditions: ["workerd", "worker", "browser"],
     target: "es2022",
     logLevel: "error",
-    plugins: [wasmModules, packageSubpaths],
+    plugins: options.repositoryPackage === false ? [wasmModules] : [wasmModules, packageSubpaths],
   });
   const mf = new Miniflare({
     modules: [
