@@ -7,8 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { R2_PART_SIZE } from "../../src/cache/r2-cache-store.js";
 import {
@@ -17,16 +16,16 @@ import {
   generateSecretKey,
   publicKeyOf,
 } from "../../src/signing/keys.js";
-import { REPO_ROOT } from "../support/fixtures.js";
 import { nonce, runNixAsync } from "../support/cache-server.js";
 import { describeWithNix, runNix } from "../support/nix.js";
+import { startWorker } from "../support/workerd.js";
 
 /** The request body limit the worker is given here (the real one is 100 MiB). */
 const TEST_UPLOAD_LIMIT = R2_PART_SIZE + (4 << 20);
 
 const WORKER = `
-import { createCacheHandler, createR2CacheStore } from "${join(REPO_ROOT, "src/cache/index.ts")}";
-import { parseSecretKey } from "${join(REPO_ROOT, "src/signing/keys.ts")}";
+import { createCacheHandler, createR2CacheStore } from "nix-compat/cache";
+import { parseSecretKey } from "nix-compat/signing";
 export default {
   async fetch(request, env) {
     const store = createR2CacheStore(env.BUCKET, { maxNarUploadBytes: Number(env.MAX_UPLOAD) });
@@ -66,26 +65,12 @@ describeWithNix("cache handler in workerd with an R2 bucket", () => {
     randomFile(join(dir, `large-${n}`), TEST_UPLOAD_LIMIT + (1 << 20));
     tooLarge = runNix("nix-store", ["--add", join(dir, `large-${n}`)]);
     writeFileSync(join(dir, "worker.mjs"), WORKER);
-    const bundle = await build({
-      entryPoints: [join(dir, "worker.mjs")],
-      bundle: true,
-      write: false,
-      format: "esm",
-      platform: "browser",
-      conditions: ["workerd", "worker", "browser"],
-      target: "es2022",
-      logLevel: "error",
-    });
-    mf = new Miniflare({
-      modules: true,
-      script: bundle.outputFiles[0]!.text,
-      compatibilityDate: "2025-09-01",
+    const worker = await startWorker(join(dir, "worker.mjs"), {
       r2Buckets: ["BUCKET"],
       bindings: { SECRET_KEY: formatSecretKey(secret), MAX_UPLOAD: String(TEST_UPLOAD_LIMIT) },
-      host: "127.0.0.1",
-      port: 0,
     });
-    url = (await mf.ready).href.replace(/\/$/, "");
+    mf = worker.mf;
+    url = worker.url;
   }, 90_000);
 
   afterAll(async () => {
