@@ -21,7 +21,7 @@ import { nonce, runNixAsync } from "../support/cache-server.js";
 import { CLI_PATH } from "../support/cli.js";
 import { startNixDaemon, type TestDaemon } from "../support/daemon.js";
 import { describeWithNix, runNix } from "../support/nix.js";
-import { startWorker, type TestWorker } from "../support/workerd.js";
+import { bucketKeys, startWorker, type TestWorker, writeRandomFile } from "../support/workerd.js";
 
 /**
  * The request body limit the Worker is given here (100 MiB on Cloudflare): parts are this
@@ -30,35 +30,25 @@ import { startWorker, type TestWorker } from "../support/workerd.js";
 const TEST_REQUEST_LIMIT = 6 << 20;
 
 const WORKER = `
-import { createCacheHandler, createR2CacheStore } from "nix-compat/cache";
+import xzWasm from "nix-compat/cache/xz.wasm";
+import { createCacheHandler, createR2CacheStore, installXzWasm } from "nix-compat/cache";
 import { parseSecretKey } from "nix-compat/signing";
+let xz = false;
 export default {
   async fetch(request, env) {
+    if (!xz) xz = (installXzWasm(xzWasm), true);
     const store = createR2CacheStore(env.BUCKET, { maxNarUploadBytes: Number(env.REQUEST_LIMIT) });
     return createCacheHandler({ store, writable: true, secretKey: parseSecretKey(env.SECRET_KEY) })(request);
   },
 };
 `;
 
-interface ListableBucket {
-  list(): Promise<{ objects: { key: string }[] }>;
-}
-
-function randomFile(path: string, size: number): void {
-  const bytes = new Uint8Array(size);
-  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
-  writeFileSync(path, bytes);
-}
-
 describeWithNix("NARs above the Workers request limit, in parts (workerd, R2)", () => {
   let dir: string;
   let worker: TestWorker;
   let daemon: TestDaemon;
   const secret = generateSecretKey("nix-compat-parts-1");
-  const keys = async (): Promise<string[]> => {
-    const bucket = (await worker.mf.getR2Bucket("BUCKET")) as unknown as ListableBucket;
-    return (await bucket.list()).objects.map((o) => o.key);
-  };
+  const keys = () => bucketKeys(worker.mf);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "nix-compat-parts-"));
@@ -83,7 +73,7 @@ describeWithNix("NARs above the Workers request limit, in parts (workerd, R2)", 
 
   it("nix-compat cache push sends a NAR above the limit in parts; Nix copies it back", async () => {
     const n = nonce();
-    randomFile(join(dir, `large-${n}`), TEST_REQUEST_LIMIT + (1 << 20));
+    writeRandomFile(join(dir, `large-${n}`), TEST_REQUEST_LIMIT + (1 << 20));
     const path = runNix("nix-store", ["--add", join(dir, `large-${n}`)]);
     const out = await runNixAsync(process.execPath, [
       CLI_PATH,
@@ -123,6 +113,18 @@ describeWithNix("NARs above the Workers request limit, in parts (workerd, R2)", 
     ]);
     expect(again).toBe(`${path}: already in the cache`);
   }, 120_000);
+
+  it("cache push with xz (the default): the Worker decodes the NAR to check it", async () => {
+    const n = nonce();
+    writeFileSync(join(dir, `text-${n}`), `pushed with xz ${n}\n`.repeat(5000));
+    const path = runNix("nix-store", ["--add", join(dir, `text-${n}`)]);
+    const out = await runNixAsync(process.execPath, [
+      ...[CLI_PATH, "cache", "push", worker.url, path, "--store", daemon.store],
+    ]);
+    expect(out).toMatch(/^\/nix\/store\/\S+: pushed \d+ bytes \(xz\) in 1 part$/);
+    const narinfo = await (await fetch(`${worker.url}/${path.slice(11, 43)}.narinfo`)).text();
+    expect(narinfo).toContain("Compression: xz\n");
+  }, 60_000);
 
   it("a part upload that is not what its name says, or is abandoned, leaves nothing", async () => {
     const before = await keys();

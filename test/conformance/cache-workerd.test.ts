@@ -18,7 +18,7 @@ import {
 } from "../../src/signing/keys.js";
 import { nonce, runNixAsync } from "../support/cache-server.js";
 import { describeWithNix, runNix } from "../support/nix.js";
-import { startWorker } from "../support/workerd.js";
+import { bucketKeys, startWorker, writeRandomFile } from "../support/workerd.js";
 
 /** The request body limit the worker is given here (the real one is 100 MiB). */
 const TEST_UPLOAD_LIMIT = R2_PART_SIZE + (4 << 20);
@@ -35,17 +35,6 @@ export default {
 };
 `;
 
-/** What the tests use of the bucket miniflare hands out. */
-interface ListableBucket {
-  list(): Promise<{ objects: { key: string }[] }>;
-}
-
-function randomFile(path: string, size: number): void {
-  const bytes = new Uint8Array(size);
-  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
-  writeFileSync(path, bytes);
-}
-
 describeWithNix("cache handler in workerd with an R2 bucket", () => {
   let dir: string;
   let mf: Miniflare;
@@ -60,9 +49,9 @@ describeWithNix("cache handler in workerd with an R2 bucket", () => {
     const n = nonce();
     writeFileSync(join(dir, `small-${n}`), `small ${n}\n`);
     small = runNix("nix-store", ["--add", join(dir, `small-${n}`)]);
-    randomFile(join(dir, `multipart-${n}`), R2_PART_SIZE + (1 << 20));
+    writeRandomFile(join(dir, `multipart-${n}`), R2_PART_SIZE + (1 << 20));
     multipart = runNix("nix-store", ["--add", join(dir, `multipart-${n}`)]);
-    randomFile(join(dir, `large-${n}`), TEST_UPLOAD_LIMIT + (1 << 20));
+    writeRandomFile(join(dir, `large-${n}`), TEST_UPLOAD_LIMIT + (1 << 20));
     tooLarge = runNix("nix-store", ["--add", join(dir, `large-${n}`)]);
     writeFileSync(join(dir, "worker.mjs"), WORKER);
     const worker = await startWorker(join(dir, "worker.mjs"), {
@@ -80,8 +69,7 @@ describeWithNix("cache handler in workerd with an R2 bucket", () => {
 
   it("nix copy --to the worker (a multipart NAR among them), then --from it with only our key trusted", async () => {
     await runNixAsync("nix", ["copy", "--to", `${url}?compression=none`, small, multipart]);
-    const bucket = (await mf.getR2Bucket("BUCKET")) as unknown as ListableBucket;
-    const keys = (await bucket.list()).objects.map((o) => o.key);
+    const keys = await bucketKeys(mf);
     expect(keys.filter((k) => k.endsWith(".narinfo")).length).toBe(2);
     expect(keys.filter((k) => k.startsWith("nar/")).length).toBe(2);
     expect(keys.filter((k) => k.startsWith(".uploads/"))).toEqual([]);
@@ -111,9 +99,8 @@ describeWithNix("cache handler in workerd with an R2 bucket", () => {
     await expect(
       runNixAsync("nix", ["copy", "--to", `${url}?compression=none`, tooLarge]),
     ).rejects.toThrow(/413/);
-    const bucket = (await mf.getR2Bucket("BUCKET")) as unknown as ListableBucket;
     const hashPart = tooLarge.slice("/nix/store/".length, "/nix/store/".length + 32);
-    const keys = (await bucket.list()).objects.map((o) => o.key);
+    const keys = await bucketKeys(mf);
     expect(keys.filter((k) => k.startsWith(hashPart))).toEqual([]);
     expect(keys.filter((k) => k.startsWith(".uploads/"))).toEqual([]);
     expect(keys.filter((k) => k.startsWith("nar/")).length).toBe(2);

@@ -4,7 +4,7 @@
  * precompiled `WebAssembly.Module`s (wrangler's `CompiledWasm` rule), so a Worker may
  * `import xzWasm from "nix-compat/cache/xz.wasm"` as users do.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { build, type Plugin } from "esbuild";
 import { Miniflare } from "miniflare";
@@ -92,4 +92,19 @@ export async function startWorker(
     port: 0,
   });
   return { mf, url: (await mf.ready).href.replace(/\/$/, "") };
+}
+
+/** The keys of the objects in R2 bucket `binding` of `mf`. */
+export async function bucketKeys(mf: Miniflare, binding = "BUCKET"): Promise<string[]> {
+  const bucket = (await mf.getR2Bucket(binding)) as unknown as {
+    list(): Promise<{ objects: { key: string }[] }>;
+  };
+  return (await bucket.list()).objects.map((o) => o.key);
+}
+
+/** Writes `size` random bytes (no compression shrinks them) to `path`. */
+export function writeRandomFile(path: string, size: number): void {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i += 65536) crypto.getRandomValues(bytes.subarray(i, i + 65536));
+  writeFileSync(path, bytes);
 }

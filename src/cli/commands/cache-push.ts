@@ -151,7 +151,8 @@ async function push(url: string, args: string[], opts: PushOptions): Promise<voi
       };
       if (secretKey !== undefined) info = signNarInfo(info, secretKey);
       await uploadNarInfo(cache, info, { headers });
-      const how = sent.parts === 0 ? "in one request" : `in ${sent.parts} parts`;
+      const how =
+        sent.parts === 0 ? "in one request" : `in ${sent.parts} part${sent.parts === 1 ? "" : "s"}`;
       await printLine(`${path}: pushed ${fileSize} bytes (${method}) ${how}`);
     }
   } finally {
