@@ -6,7 +6,7 @@
  * one room check for the whole step, the fixed byte runs between the holes (adjacent tokens
  * joined by the plan) as inline stores or one `set`, u64 lengths and zero padding inline, the
  * value's bytes, then the next state as a number. Checks (checked mode) are calls to the
- * writer's shared `checkHole`/`checkDepth`, which throw the interpreter's errors: the generated
+ * writer's shared `checkTransition`, which throw the interpreter's errors: the generated
  * code holds no error text and no copy of a rule; refinements, limits and tokens all come from
  * the declaration through the constants table.
  *
@@ -78,12 +78,7 @@ function transitionBody(k: Constants, t: WriterTransition, inResume: boolean): s
   const out: string[] = [];
   const hole = t.actions.find((a): a is Extract<WriterAction, { op: "hole" }> => a.op === "hole");
   const pushes = t.actions.some((a) => a.op === "push");
-  if (pushes || hole !== undefined) {
-    const checks: string[] = [];
-    if (pushes) checks.push(`w.checkDepth(${k.ref(t)});`);
-    if (hole !== undefined) checks.push(`w.checkHole(${k.ref(hole)}, v);`);
-    out.push(`if (w.checked) { ${checks.join(" ")} }`);
-  }
+  if (pushes || hole !== undefined) out.push(`if (w.checked) w.checkTransition(${k.ref(t)}, v);`);
   let need = 0;
   let needExpr = "";
   for (const a of t.actions) {

@@ -273,10 +273,25 @@ export class EventWriterBase implements EventWriter {
   }
 
   /**
-   * Checks the value of `hole` (checked mode): the interpreter's error for what it refuses,
-   * the repetition's order on keys; then keeps the key.
+   * Checks a transition before it writes anything (checked mode), in the order of its
+   * actions, as the interpreter meets them: depth limits of the recursive rules it enters, the
+   * value of its hole (the interpreter's error for what it refuses, the repetition's order on
+   * keys); then keeps the key.
    */
-  checkHole(hole: HoleAction, v: unknown): void {
+  checkTransition(t: WriterTransition, v: unknown): void {
+    let depth = this.stack.length;
+    let key: { at: number; value: unknown } | undefined;
+    for (const a of t.actions) {
+      if (a.op === "push") {
+        const max = a.lazy.limit?.value ?? DEFAULT_MAX_DEPTH;
+        if (++depth > max) throw depthError(a.lazy.rule, max);
+      } else if (a.op === "hole") key = this.checkHole(a, v);
+    }
+    if (key !== undefined) this.keys[key.at] = key.value;
+  }
+
+  /** Checks the value of `hole`; returns the key to keep (keyed repetitions). */
+  private checkHole(hole: HoleAction, v: unknown): { at: number; value: unknown } | undefined {
     const node = hole.node;
     switch (node.kind) {
       case "u64": {
@@ -285,17 +300,17 @@ export class EventWriterBase implements EventWriter {
             ? Number.isSafeInteger(v) && v >= 0
             : typeof v === "bigint" && v >= 0n && v < 1n << 64n;
         if (!ok) encode(node, v);
-        return;
+        return undefined;
       }
       case "bool":
-        return;
+        return undefined;
       case "payload":
         if (!Number.isSafeInteger(v) || (v as number) < 0) {
           throw new UsageError(`${areaOf(node.rule)}.writer-size`, `bad size ${String(v)}`, {
             rule: node.rule,
           });
         }
-        return;
+        return undefined;
       case "bytes": {
         if (node.utf8 ? typeof v !== "string" : typeof v !== "string" && !isBytes(v)) {
           encode(node, v);
@@ -307,17 +322,14 @@ export class EventWriterBase implements EventWriter {
         }
         const len = node.utf8 ? holeBytes(node, v).length : (seen as Uint8Array).length;
         if (len > node.limit.value) encode(node, seen);
-        if (hole.key !== undefined) {
-          const at = this.stack.length * this.plan.keySlots + hole.key.slot;
-          const prev = this.keys[at];
-          const pairwise = hole.key.repeat.pairwise!;
-          if (prev !== NO_KEY && prev !== undefined) {
-            const p = pairwise(prev, seen);
-            if (p !== undefined) throw encodeProblemError(hole.key.repeat.rule, p);
-          }
-          this.keys[at] = seen;
+        if (hole.key === undefined) return undefined;
+        const at = this.stack.length * this.plan.keySlots + hole.key.slot;
+        const prev = this.keys[at];
+        if (prev !== NO_KEY && prev !== undefined) {
+          const p = hole.key.repeat.pairwise!(prev, seen);
+          if (p !== undefined) throw encodeProblemError(hole.key.repeat.rule, p);
         }
-        return;
+        return { at, value: seen };
       }
     }
   }
@@ -325,16 +337,6 @@ export class EventWriterBase implements EventWriter {
   /** Starts a keyed repetition: no previous key at this depth. */
   startKeys(slot: number): void {
     this.keys[this.stack.length * this.plan.keySlots + slot] = NO_KEY;
-  }
-
-  /** Depth check before entering `pushes` recursive rules (checked mode). */
-  checkDepth(t: WriterTransition): void {
-    let depth = this.stack.length;
-    for (const a of t.actions) {
-      if (a.op !== "push") continue;
-      const max = a.lazy.limit?.value ?? DEFAULT_MAX_DEPTH;
-      if (++depth > max) throw depthError(a.lazy.rule, max);
-    }
   }
 
   /** Runs a transition of the plan (the writer without generated code). */
@@ -346,10 +348,7 @@ export class EventWriterBase implements EventWriter {
       else if (a.op === "hole") hole = a;
       else if (a.op === "pad") need += 8;
     }
-    if (this.checked) {
-      this.checkDepth(t);
-      if (hole !== undefined) this.checkHole(hole, v);
-    }
+    if (this.checked) this.checkTransition(t, v);
     const body = hole?.node.kind === "bytes" ? holeBytes(hole.node, v) : undefined;
     if (hole !== undefined) need += 16 + (body?.length ?? 0);
     this.room(need);
