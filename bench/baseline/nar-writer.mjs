@@ -2,6 +2,7 @@
 // before issue 12 replaced it with the declaration's generated event writer (base 1594d37),
 // transpiled to JavaScript and importing the built library (dist/). Not shipped, not tested:
 // the bench compares the compiled writer against it.
+/* global TextDecoder */
 import { byteChunks } from "../../dist/codecs/byte-reader.js";
 import {
   concatBytes,

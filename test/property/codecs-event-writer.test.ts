@@ -6,7 +6,7 @@
  * repetitions, recursion, payloads, limits, refinements, events), driven by the same events.
  */
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   type AnyCodec,
   bool,
@@ -439,9 +439,9 @@ describe("event writers of random declarations", () => {
     fc.assert(
       fc.property(fc.integer(), (seed) => {
         const r = rng(seed);
-        let root: AnyCodec | undefined;
-        const s = spec(r, 12, "root", () => root!);
-        root = s.codec;
+        const declared: { root?: AnyCodec } = {};
+        const s = spec(r, 12, "root", () => declared.root!);
+        const root = (declared.root = s.codec);
         current = s;
         let factories: EventWriterFactory[];
         try {
@@ -459,7 +459,7 @@ describe("event writers of random declarations", () => {
           for (const f of factories) {
             const got = written(
               (sink) => f.create({ sink, buffer: new Uint8Array(8) }),
-              (w) => drive(w, root!, value),
+              (w) => drive(w, root, value),
             );
             expect(got).toEqual(want);
           }
@@ -469,5 +469,30 @@ describe("event writers of random declarations", () => {
     );
     // most random declarations are ones an event writer takes
     expect(taken).toBeGreaterThan(200);
+  });
+});
+
+describe("compileWriter() without eval", () => {
+  const saved = globalThis.Function;
+  afterEach(() => {
+    globalThis.Function = saved;
+  });
+
+  it("walks the plan when the platform forbids new Function (CSP, Workers): same bytes", () => {
+    globalThis.Function = function () {
+      throw new EvalError("Code generation from strings disallowed for this context");
+    } as unknown as FunctionConstructor;
+    const f = compileWriter(narGrammar);
+    expect(f.mode).toBe("interpreter");
+    const tree: NarNode = {
+      type: "directory",
+      entries: [{ name: "a", node: { type: "symlink", target: "b" } }],
+    };
+    expect(
+      written(
+        (sink) => f.create({ sink }),
+        (w) => driveNar(w, tree),
+      ),
+    ).toEqual(encodeNar(tree));
   });
 });
