@@ -46,9 +46,12 @@ import { padLength, utf8Bytes, writeU64 } from "./wire-bytes.js";
 export interface EventWriterOptions {
   /** Check what the declaration refines (default true). */
   readonly checked?: boolean;
-  /** Where bytes go when the buffer is full, on `flush()`, and payload chunks. */
+  /**
+   * Where bytes go when the buffer is full, on `flush()`, and payload chunks: views of the
+   * reused buffer (consume or copy them before the writer's next call) and the chunks given.
+   */
   readonly sink?: (chunk: Uint8Array) => void;
-  /** The buffer to write into (default: 64 KiB, grown as needed when there is no sink). */
+  /** The buffer to write into (default: 1 KiB; grown as needed). */
   readonly buffer?: Uint8Array;
 }
 
@@ -68,7 +71,10 @@ export interface EventWriter {
   event(name: string, value?: unknown, data?: unknown): void;
   /** Ends the innermost repetition, or the payload being written. */
   end(): void;
-  /** Payload bytes (with a sink, handed on as they are, after the buffer). */
+  /**
+   * Payload bytes: copied into the buffer, or with a sink, when larger than an eighth of the
+   * buffer, handed on as they are (after the buffer's bytes).
+   */
   chunk(bytes: Uint8Array): void;
   /** Counts `n` payload bytes the caller wrote itself (into `buf` at `at`, or elsewhere). */
   sent(n: number): void;
@@ -169,7 +175,7 @@ export class EventWriterBase implements EventWriter {
   ) {
     this.checked = options.checked ?? true;
     this.sink = options.sink;
-    this.buf = options.buffer ?? new Uint8Array(1 << 16);
+    this.buf = options.buffer ?? new Uint8Array(1 << 10);
   }
 
   get done(): boolean {
@@ -180,9 +186,7 @@ export class EventWriterBase implements EventWriter {
   room(need: number): void {
     if (this.at + need <= this.buf.length) return;
     if (this.sink !== undefined && this.at > 0) {
-      this.sink(this.buf.subarray(0, this.at));
-      this.buf = new Uint8Array(this.buf.length);
-      this.at = 0;
+      this.flush();
       if (need <= this.buf.length) return;
     }
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.at + need));
@@ -222,7 +226,7 @@ export class EventWriterBase implements EventWriter {
 
   chunk(bytes: Uint8Array): void {
     this.sent(bytes.length);
-    if (this.sink !== undefined) {
+    if (this.sink !== undefined && bytes.length > this.buf.length >>> 3) {
       this.flush();
       this.sink(bytes);
       return;

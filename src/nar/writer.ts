@@ -49,7 +49,19 @@ export interface NarWriter {
  * the writer as it was; calls out of place are `UsageError`s `nar.writer-state`).
  */
 export function createNarWriter(sink: (chunk: Uint8Array) => void): NarWriter {
-  const w = createNarEventWriter({ sink, buffer: new Uint8Array(NAR_WRITER_BUFFER) });
+  return narWriterTo(sink, true, NAR_WRITER_BUFFER);
+}
+
+/**
+ * A {@link NarWriter} on the generated event writer; with `eachCall` false, bytes stay in its
+ * buffer until `flush()` (or until it is full, or a payload chunk passes).
+ */
+function narWriterTo(
+  sink: (chunk: Uint8Array) => void,
+  eachCall: boolean,
+  size: number,
+): NarWriter & { flush(): void } {
+  const w = createNarEventWriter({ sink, buffer: new Uint8Array(size) });
   let begun = false;
   const node = () => {
     if (!begun) {
@@ -58,41 +70,52 @@ export function createNarWriter(sink: (chunk: Uint8Array) => void): NarWriter {
     }
   };
   const bytesOf = (v: string | Uint8Array) => (typeof v === "string" ? utf8Bytes(v) : v);
+  const done = eachCall ? () => w.flush() : () => {};
   return {
     directory() {
       node();
       w.directory();
-      w.flush();
+      done();
     },
     entry(name) {
       w.entry(bytesOf(name));
-      w.flush();
+      done();
     },
     regular(size, executable = false) {
       node();
       w.regular(size, executable ? NAR_REGULAR_EXECUTABLE : NAR_REGULAR_PLAIN);
-      w.flush();
+      done();
     },
     write(chunk) {
       w.chunk(chunk);
+      done();
     },
     symlink(target) {
       node();
       w.symlink(bytesOf(target));
-      w.flush();
+      done();
     },
     end() {
       w.end();
-      w.flush();
+      done();
     },
     finish() {
       w.finish();
+      w.flush();
+    },
+    flush() {
+      w.flush();
     },
   };
 }
 
-/** The buffer of a {@link createNarWriter} (flushed after each call). */
-const NAR_WRITER_BUFFER = 1 << 13;
+/**
+ * The first buffer of a {@link createNarWriter} (flushed after each call; grown for a long
+ * symlink target): small, as writers are often made for one small NAR.
+ */
+const NAR_WRITER_BUFFER = 512;
+/** The buffer of a {@link writeNar} (handed on after each entry). */
+const WRITE_NAR_BUFFER = 1 << 12;
 
 /** One entry of the sequence {@link writeNar} takes, in NAR order (parents first, names sorted as bytes). */
 export type NarWriteEntry =
@@ -124,11 +147,13 @@ export async function writeNar(
   sink: ByteSink,
 ): Promise<void> {
   const pending: Uint8Array[] = [];
-  const w = createNarWriter((c) => pending.push(copyBytes(c)));
+  // (bytes handed on once per entry, and before each payload chunk)
+  const w = narWriterTo((c) => pending.push(copyBytes(c)), false, WRITE_NAR_BUFFER);
   const open: string[] = [];
   let rootSeen = false;
   let rootIsDir = false;
   const flush = async () => {
+    w.flush();
     for (const c of pending.splice(0)) {
       const r = sink.write(c);
       if (r instanceof Promise) await r;
