@@ -126,6 +126,9 @@ type Pending =
 /** What is left to write in the current rule: a list of nodes. */
 type Cont = { readonly node: Pending; readonly next: Cont } | undefined;
 
+/** What {@link PlanBuilder.plain} returns for a node it does not step over. */
+const NOT_PLAIN: unique symbol = Symbol("not plain");
+
 function unsupported(rule: string, what: string): Error {
   return new Error(`event writer: ${what} (rule '${rule}')`);
 }
@@ -200,6 +203,34 @@ class PlanBuilder {
   }
 
   /**
+   * One step over a node that writes no value of the caller's and decides nothing (fixed
+   * bytes, constants, records, mappings, entries into recursive rules): the cont after it,
+   * or {@link NOT_PLAIN} for any other node.
+   */
+  private plain(n: Pending, c: Cont, actions: WriterAction[]): Cont | typeof NOT_PLAIN {
+    switch (n.kind) {
+      case "token":
+      case "constU64":
+        actions.push({ op: "fixed", bytes: n.encoded });
+        return c;
+      case "const":
+        return c;
+      case "record":
+        return prepend(
+          n.fields.map(([, f]) => f),
+          c,
+        );
+      case "map":
+        return { node: n.inner, next: c };
+      case "lazy":
+        actions.push({ op: "push", resume: this.resume(c), lazy: n });
+        return { node: n.get(), next: undefined };
+      default:
+        return NOT_PLAIN;
+    }
+  }
+
+  /**
    * Writes eagerly from `cont`: fixed bytes, valueless events, entries into recursive rules,
    * until a state (or the end of the rule: return).
    */
@@ -208,23 +239,13 @@ class PlanBuilder {
     for (;;) {
       if (c === undefined) return { actions: joined(actions), end: { op: "return" } };
       const n = c.node;
+      const next = this.plain(n, c.next, actions);
+      if (next !== NOT_PLAIN) {
+        c = next;
+        continue;
+      }
       c = c.next;
       switch (n.kind) {
-        case "token":
-        case "constU64":
-          actions.push({ op: "fixed", bytes: n.encoded });
-          break;
-        case "const":
-          break;
-        case "record":
-          c = prepend(
-            n.fields.map(([, f]) => f),
-            c,
-          );
-          break;
-        case "map":
-          c = { node: n.inner, next: c };
-          break;
         case "event":
           if (valueless(n.inner)) {
             c = { node: n.inner, next: c };
@@ -247,10 +268,6 @@ class PlanBuilder {
         }
         case "loop":
           return this.toState(actions, this.repeatState(n.repeat, c));
-        case "lazy":
-          actions.push({ op: "push", resume: this.resume(c), lazy: n });
-          c = { node: n.get(), next: undefined };
-          break;
         default:
           throw unsupported(n.rule, `'${n.kind}' cannot be written event by event`);
       }
@@ -348,27 +365,13 @@ class PlanBuilder {
     for (;;) {
       if (c === undefined) throw unsupported(state.rule, "an alternative must start with an event");
       const n = c.node;
+      const next = this.plain(n, c.next, actions);
+      if (next !== NOT_PLAIN) {
+        c = next;
+        continue;
+      }
       c = c.next;
       switch (n.kind) {
-        case "token":
-        case "constU64":
-          actions.push({ op: "fixed", bytes: n.encoded });
-          continue;
-        case "const":
-          continue;
-        case "record":
-          c = prepend(
-            n.fields.map(([, f]) => f),
-            c,
-          );
-          continue;
-        case "map":
-          c = { node: n.inner, next: c };
-          continue;
-        case "lazy":
-          actions.push({ op: "push", resume: this.resume(c), lazy: n });
-          c = { node: n.get(), next: undefined };
-          continue;
         case "keyed":
           key = n.key;
           c = { node: n.inner, next: c };
