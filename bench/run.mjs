@@ -1,6 +1,7 @@
 // `npm run bench`: runs every suite in bench/ (files named *.bench.mjs) in one process each,
 // in name order, against the built library (dist/). Pass suite names to run only those:
-// `npm run bench -- hash nar`.
+// `npm run bench -- hash nar` (`nar` also runs `nar-dump-compiled` and `nar-pipelines`: names
+// are prefixes).
 //
 // Each suite runs on every Node given, one after the other, so their figures stand side by
 // side: the Node running this script, and Node 24 where it is installed as `.ci/run` installs

@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { GENERATED_CODECS } from "./generated-codecs.mjs";
+import { GENERATED_CODECS, GENERATED_WRITERS } from "./generated-codecs.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { generateCodec, generatedModule } = await import(
@@ -18,5 +18,19 @@ for (const target of GENERATED_CODECS) {
   const out = join(root, "src", target.out);
   const from = `./${relative(dirname(out), join(root, "src", `${target.module}.ts`))}`;
   writeFileSync(out, generatedModule(target.name, from, source));
+  console.log(`wrote ${relative(root, out)}`);
+}
+
+// event writers (src/codecs/compile-writer-source.ts)
+const { generateWriter, generatedWriterModule } = await import(
+  join(root, "dist/codecs/compile-writer-source.js")
+);
+const { writerPlan } = await import(join(root, "dist/codecs/writer-plan.js"));
+for (const target of GENERATED_WRITERS) {
+  const mod = await import(join(root, "dist", `${target.module}.js`));
+  const { source } = generateWriter(writerPlan(mod[target.name]));
+  const out = join(root, "src", target.out);
+  const from = `./${relative(dirname(out), join(root, "src", `${target.module}.ts`))}`;
+  writeFileSync(out, generatedWriterModule(target.name, from, source));
   console.log(`wrote ${relative(root, out)}`);
 }

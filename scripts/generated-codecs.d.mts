@@ -4,3 +4,9 @@ export declare const GENERATED_CODECS: readonly {
   readonly name: string;
   readonly out: string;
 }[];
+/** The library's declarations whose generated event writer is checked in. */
+export declare const GENERATED_WRITERS: readonly {
+  readonly module: string;
+  readonly name: string;
+  readonly out: string;
+}[];

@@ -5,3 +5,9 @@ export const GENERATED_CODECS = [
   { module: "nar/nar-grammar", name: "narGrammar", out: "nar/nar-grammar.generated.ts" },
   { module: "export/index", name: "exportStream", out: "export/export-stream.generated.ts" },
 ];
+
+// The library's declarations whose generated event writer (src/codecs/compile-writer-source.ts)
+// is checked in: read by scripts/generate-codecs.mjs and test/unit/codecs-generated.test.ts.
+export const GENERATED_WRITERS = [
+  { module: "nar/nar-grammar", name: "narGrammar", out: "nar/nar-writer.generated.ts" },
+];

@@ -47,6 +47,24 @@ function fail(rule: string, detail: string): never {
   throw new ValidationError("codec.invalid-value", detail, { rule });
 }
 
+/** The error for a payload whose announced size is not what it gave (`given` bytes so far). */
+export function payloadSizeError(rule: string, size: number, given: number): ValidationError {
+  return new ValidationError(
+    "codec.invalid-value",
+    `payload announced ${size} bytes but gave ${given}`,
+    { rule },
+  );
+}
+
+/** The error for a value nested deeper than the `lazy` rule's limit of `max` levels. */
+export function depthError(rule: string, max: number): ValidationError {
+  return new ValidationError(
+    "codec.invalid-value",
+    `nested deeper than the limit of ${max} levels`,
+    { rule },
+  );
+}
+
 function* encodeNode(node: AnyCodec, value: unknown): Generator<Step, void, undefined> {
   switch (node.kind) {
     case "u64": {
@@ -94,7 +112,7 @@ function* encodeNode(node: AnyCodec, value: unknown): Generator<Step, void, unde
           n += c.length;
           yield c;
         }
-        if (n !== v.size) fail(node.rule, `payload announced ${v.size} bytes but gave ${n}`);
+        if (n !== v.size) throw payloadSizeError(node.rule, v.size, n);
       } else {
         yield {
           op: "stream",
@@ -205,7 +223,7 @@ function* encodeParts(node: AnyCodec, value: unknown): Generator<Out, void, unde
       yield c;
       continue;
     }
-    if (stack.length > c.max) fail(c.rule, `nested deeper than the limit of ${c.max} levels`);
+    if (stack.length > c.max) throw depthError(c.rule, c.max);
     stack.push(encodeNode(c.node, c.value));
   }
 }
@@ -239,7 +257,7 @@ export async function encodeTo<T>(codec: Codec<T>, value: T, sink: ByteSink): Pr
       const w = sink.write(chunk);
       if (w instanceof Promise) await w;
     }
-    if (n !== c.size) fail(c.rule, `payload announced ${c.size} bytes but gave ${n}`);
+    if (n !== c.size) throw payloadSizeError(c.rule, c.size, n);
   }
 }
 

@@ -38,6 +38,24 @@ export {
   compile,
   compiled,
 } from "./compile.js";
+export { compileWriter } from "./compile-writer.js";
+export {
+  type EventWriter,
+  type EventWriterFactory,
+  type EventWriterOptions,
+  type WriterMode,
+  writerMethodName,
+} from "./event-writer.js";
+export type {
+  WriterAction,
+  WriterEnd,
+  WriterEventEdge,
+  WriterPlan,
+  WriterState,
+  WriterTransition,
+  HoleNode,
+  KeySlot,
+} from "./writer-plan.js";
 export { decodeMessage } from "./decode-buffered.js";
 export { type DecodeOptions, decode, decodePrefix } from "./decode.js";
 export {

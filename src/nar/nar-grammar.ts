@@ -79,6 +79,14 @@ export const NAR_TOKEN_TEXT = {
 } as const;
 const TEXT = NAR_TOKEN_TEXT;
 
+/**
+ * The data of the `regular` event of an executable file and of a plain one: what tells the
+ * two alternatives apart, in a streaming decode and to an event writer.
+ */
+export const NAR_REGULAR_EXECUTABLE = Object.freeze({ executable: true });
+/** See {@link NAR_REGULAR_EXECUTABLE}. */
+export const NAR_REGULAR_PLAIN = Object.freeze({ executable: false });
+
 const nameCodec = refine(
   "nar.entry.name",
   bytes("nar.entry.name", { max: NAR_MAX_NAME_LENGTH, limitName: "nar.name" }),
@@ -99,11 +107,11 @@ const regularBody = tokenChoice("nar.regular", {
   [TEXT.executable]: record("nar.regular", {
     empty: token(TEXT.empty, "nar.regular"),
     contentsTag: token(TEXT.contents, "nar.regular"),
-    contents: event("regular", contentsCodec, { executable: true }),
+    contents: event("regular", contentsCodec, NAR_REGULAR_EXECUTABLE),
     close: close("nar.regular"),
   }),
   [TEXT.contents]: record("nar.regular", {
-    contents: event("regular", contentsCodec, { executable: false }),
+    contents: event("regular", contentsCodec, NAR_REGULAR_PLAIN),
     close: close("nar.regular"),
   }),
 });

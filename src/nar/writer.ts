@@ -10,27 +10,13 @@
  */
 
 import { byteChunks, type ByteStreamInput } from "../codecs/byte-reader.js";
-import type { Problem } from "../codecs/codec.js";
 import type { ByteSink } from "../codecs/encode.js";
-import {
-  concatBytes,
-  copyBytes,
-  framedBytes,
-  padLength,
-  u64Bytes,
-  utf8Bytes,
-} from "../codecs/wire-bytes.js";
+import { concatBytes, copyBytes, utf8Bytes } from "../codecs/wire-bytes.js";
 import { isBytes } from "../core/bytes.js";
-import { UsageError, ValidationError } from "../core/errors.js";
+import { ValidationError } from "../core/errors.js";
 import { narCodec } from "./nar-compiled.js";
-import {
-  checkNarName,
-  checkNarOrder,
-  checkNarTarget,
-  NAR_MAX_NAME_LENGTH,
-  NAR_MAX_TARGET_LENGTH,
-} from "./nar-rules.js";
-import { NAR_HEADERS } from "./nar-tokens.js";
+import { createNarEventWriter } from "./nar-event-writer.js";
+import { NAR_REGULAR_EXECUTABLE, NAR_REGULAR_PLAIN } from "./nar-grammar.js";
 import type { NarNode } from "./types.js";
 
 /** Serialises a tree to NAR bytes (entries sorted as bytes; invalid names refused). */
@@ -39,20 +25,6 @@ export function encodeNar(tree: NarNode): Uint8Array {
 }
 
 export { NAR_HEADERS, NAR_TOKENS } from "./nar-tokens.js";
-
-const ZEROS = new Uint8Array(8);
-
-function refuse(p: Problem, path: string): never {
-  const { code, detail } = typeof p === "string" ? { code: "nar.invalid-value", detail: p } : p;
-  throw new ValidationError(code, path === "" ? detail : `${detail} (at '${path}')`, {
-    rule: "nar.writer",
-  });
-}
-
-type Frame =
-  | { kind: "dir"; last: Uint8Array | undefined; path: string }
-  | { kind: "entry"; path: string }
-  | { kind: "file"; remaining: number; pad: number; path: string };
 
 /**
  * A visitor-style NAR writer: call `directory()`, `entry(name)` before each child,
@@ -71,114 +43,79 @@ export interface NarWriter {
   finish(): void;
 }
 
-/** Creates a {@link NarWriter} writing to `sink`. */
+/**
+ * Creates a {@link NarWriter} writing to `sink`: the declaration's generated event writer,
+ * checked (refusals are the errors `encodeNar` gives for the same names and targets, and leave
+ * the writer as it was; calls out of place are `UsageError`s `nar.writer-state`).
+ */
 export function createNarWriter(sink: (chunk: Uint8Array) => void): NarWriter {
-  const stack: Frame[] = [];
-  let state: "start" | "open" | "done" = "start";
+  return narWriterTo(sink, true, NAR_WRITER_BUFFER);
+}
 
-  function where(): string {
-    return stack.length === 0 ? "" : stack[stack.length - 1]!.path;
-  }
-  function beginNode(): string {
-    if (state === "start") {
-      sink(NAR_HEADERS.magic);
-      state = "open";
-      return "";
+/**
+ * A {@link NarWriter} on the generated event writer; with `eachCall` false, bytes stay in its
+ * buffer until `flush()` (or until it is full, or a payload chunk passes).
+ */
+function narWriterTo(
+  sink: (chunk: Uint8Array) => void,
+  eachCall: boolean,
+  size: number,
+): NarWriter & { flush(): void } {
+  const w = createNarEventWriter({ sink, buffer: new Uint8Array(size) });
+  let begun = false;
+  const node = () => {
+    if (!begun) {
+      w.begin();
+      begun = true;
     }
-    const top = stack[stack.length - 1];
-    if (state === "done" || top?.kind !== "entry") {
-      throw new UsageError("nar.writer-state", "a node can only start the NAR or follow entry()");
-    }
-    return top.path;
-  }
-  function nodeDone(): void {
-    const top = stack[stack.length - 1];
-    if (top === undefined) {
-      state = "done";
-      return;
-    }
-    if (top.kind === "entry") {
-      sink(NAR_HEADERS.close);
-      stack.pop();
-    }
-  }
+  };
+  const bytesOf = (v: string | Uint8Array) => (typeof v === "string" ? utf8Bytes(v) : v);
+  const done = eachCall ? () => w.flush() : () => {};
   return {
     directory() {
-      const path = beginNode();
-      sink(NAR_HEADERS.directory);
-      stack.push({ kind: "dir", last: undefined, path });
+      node();
+      w.directory();
+      done();
     },
     entry(name) {
-      const top = stack[stack.length - 1];
-      if (top?.kind !== "dir")
-        throw new UsageError("nar.writer-state", "entry() outside a directory");
-      const b = typeof name === "string" ? utf8Bytes(name) : name;
-      const text = typeof name === "string" ? name : new TextDecoder().decode(name);
-      const path = top.path === "" ? text : `${top.path}/${text}`;
-      const p = checkNarName(b) ?? (top.last ? checkNarOrder(top.last, b) : undefined);
-      if (p !== undefined) refuse(p, path);
-      if (b.length > NAR_MAX_NAME_LENGTH)
-        refuse({ code: "nar.limit-exceeded", detail: "name too long" }, path);
-      top.last = b;
-      sink(NAR_HEADERS.entry);
-      sink(framedBytes(b));
-      sink(NAR_HEADERS.node);
-      stack.push({ kind: "entry", path });
+      w.entry(bytesOf(name));
+      done();
     },
     regular(size, executable = false) {
-      const path = beginNode();
-      if (!Number.isSafeInteger(size) || size < 0)
-        throw new UsageError("nar.writer-size", `bad size ${size}`);
-      sink(executable ? NAR_HEADERS.executable : NAR_HEADERS.regular);
-      sink(u64Bytes(size));
-      stack.push({ kind: "file", remaining: size, pad: padLength(size), path });
+      node();
+      w.regular(size, executable ? NAR_REGULAR_EXECUTABLE : NAR_REGULAR_PLAIN);
+      done();
     },
     write(chunk) {
-      const top = stack[stack.length - 1];
-      if (top?.kind !== "file")
-        throw new UsageError("nar.writer-state", "write() outside a regular file");
-      if (chunk.length > top.remaining) {
-        refuse({ code: "nar.size-mismatch", detail: "more contents than announced" }, top.path);
-      }
-      top.remaining -= chunk.length;
-      sink(chunk);
+      w.chunk(chunk);
+      done();
     },
     symlink(target) {
-      const path = beginNode();
-      const b = typeof target === "string" ? utf8Bytes(target) : target;
-      const p = checkNarTarget(b);
-      if (p !== undefined) refuse(p, path);
-      if (b.length > NAR_MAX_TARGET_LENGTH)
-        refuse({ code: "nar.limit-exceeded", detail: "target too long" }, path);
-      sink(NAR_HEADERS.symlink);
-      sink(framedBytes(b));
-      sink(NAR_HEADERS.close);
-      nodeDone();
+      node();
+      w.symlink(bytesOf(target));
+      done();
     },
     end() {
-      const top = stack.pop();
-      if (top === undefined || top.kind === "entry") {
-        throw new UsageError("nar.writer-state", "end() with no open directory or file");
-      }
-      if (top.kind === "file") {
-        if (top.remaining !== 0) {
-          refuse(
-            { code: "nar.size-mismatch", detail: `${top.remaining} bytes of contents missing` },
-            top.path,
-          );
-        }
-        if (top.pad) sink(ZEROS.subarray(0, top.pad));
-      }
-      sink(NAR_HEADERS.close);
-      nodeDone();
+      w.end();
+      done();
     },
     finish() {
-      if (state !== "done") {
-        throw new UsageError("nar.writer-state", `NAR incomplete (open at '${where()}')`);
-      }
+      w.finish();
+      w.flush();
+    },
+    flush() {
+      w.flush();
     },
   };
 }
+
+/**
+ * The first buffer of a {@link createNarWriter} (flushed after each call; grown for a long
+ * symlink target): small, as writers are often made for one small NAR.
+ */
+const NAR_WRITER_BUFFER = 512;
+/** The buffer of a {@link writeNar} (handed on after each entry). */
+const WRITE_NAR_BUFFER = 1 << 12;
 
 /** One entry of the sequence {@link writeNar} takes, in NAR order (parents first, names sorted as bytes). */
 export type NarWriteEntry =
@@ -210,11 +147,13 @@ export async function writeNar(
   sink: ByteSink,
 ): Promise<void> {
   const pending: Uint8Array[] = [];
-  const w = createNarWriter((c) => pending.push(copyBytes(c)));
+  // (bytes handed on once per entry, and before each payload chunk)
+  const w = narWriterTo((c) => pending.push(copyBytes(c)), false, WRITE_NAR_BUFFER);
   const open: string[] = [];
   let rootSeen = false;
   let rootIsDir = false;
   const flush = async () => {
+    w.flush();
     for (const c of pending.splice(0)) {
       const r = sink.write(c);
       if (r instanceof Promise) await r;

@@ -6,8 +6,8 @@
  *
  * The work is a pipeline: the I/O pool's worker threads (io-pool.ts) read directories ahead
  * (names, `lstat` of each entry, small files' contents, symlink targets) and large files in
- * {@link DUMP_READ_CHUNK} ranges, while the main thread frames the NAR (nar-buffer-emitter.ts)
- * into one reused output buffer and hands it, and large files' chunks as they are, to the
+ * {@link DUMP_READ_CHUNK} ranges, while the main thread frames the NAR (the declaration's
+ * generated event writer, unchecked: nar-event-writer.ts) into one reused output buffer and hands it, and large files' chunks as they are, to the
  * consumer (stdout, a hash). At most {@link DUMP_WINDOW} jobs are ahead of the output, so
  * memory stays bounded whatever the tree; the order of the output is the NAR's, fixed. A job
  * no worker has started when the output needs it runs on the main thread.
@@ -29,7 +29,12 @@ import {
 import { type IoPool, type IoTicket, ioPool } from "./io-pool.js";
 import { MalformedInputError } from "../core/errors.js";
 import type { HashAlgorithm } from "../core/hash-algorithm.js";
-import { NAR_EMIT_MAX_HEADER, NarBufferEmitter } from "../nar/nar-buffer-emitter.js";
+import {
+  createNarEventWriter,
+  NAR_EMIT_MAX_HEADER,
+  type NarEventWriter,
+} from "../nar/nar-event-writer.js";
+import { NAR_REGULAR_EXECUTABLE, NAR_REGULAR_PLAIN } from "../nar/nar-grammar.js";
 
 /** Default size of the output buffer of {@link dumpPathChunks}: 1 MiB. */
 export const DUMP_BUFFER_SIZE = 1 << 20;
@@ -89,7 +94,7 @@ function unsupported(path: string): Error {
  * gives them so without a Buffer per name, their default sort is the byte order Nix uses.
  */
 class Dumper {
-  private readonly out: NarBufferEmitter;
+  private readonly out: NarEventWriter;
   private readonly size: number;
   private readonly stack: Frame[] = [];
   /** Read-ahead groups, innermost directory last; each in NAR order. */
@@ -102,9 +107,8 @@ class Dumper {
   private lent: ArrayBuffer | undefined;
   /** A file's size whose padding and `)` are due (after its last chunk), else -1. */
   private endSize = -1;
-  /** Contents that did not fit in the output buffer, and their file's size. */
+  /** Contents that did not fit in the output buffer. */
   private spill: Uint8Array | undefined;
-  private spillSize = 0;
   private done = false;
 
   constructor(
@@ -113,12 +117,12 @@ class Dumper {
     private readonly pool: IoPool,
   ) {
     this.size = size;
-    this.out = new NarBufferEmitter(readBuffer(size));
-    this.out.magic();
+    this.out = createNarEventWriter({ buffer: readBuffer(size), checked: false });
+    this.out.begin();
     const st = lstatSync(/^[\x00-\x7f]*$/.test(root) ? root : Buffer.from(root, "latin1"));
     if (st.isFile()) {
       const exec = (st.mode & 0o100) !== 0;
-      this.out.regular(st.size, exec);
+      this.out.regular(st.size, exec ? NAR_REGULAR_EXECUTABLE : NAR_REGULAR_PLAIN);
       const a = this.aheadOf(root, false, st.size);
       this.groups.push([a]);
       this.fill();
@@ -150,7 +154,7 @@ class Dumper {
     this.recycleLent();
     const out = this.out;
     if (this.endSize >= 0) {
-      out.endRegular(this.endSize);
+      out.end();
       this.endSize = -1;
       this.endNode();
     }
@@ -158,13 +162,13 @@ class Dumper {
       if (this.spill !== undefined) {
         const s = this.spill;
         const n = Math.min(s.length, this.size - out.at);
-        out.contents(s.subarray(0, n));
+        out.chunk(s.subarray(0, n));
         if (n < s.length) {
           this.spill = s.subarray(n);
           return this.flush();
         }
         this.spill = undefined;
-        out.endRegular(this.spillSize);
+        out.end();
         this.endNode();
         continue;
       }
@@ -185,7 +189,7 @@ class Dumper {
         if (list.failure !== undefined) throw failureError(list.failure);
         this.stack.pop();
         this.pool.recycle(list.data);
-        out.close();
+        out.end();
         this.endNode();
         continue;
       }
@@ -198,19 +202,17 @@ class Dumper {
       out.entry(name);
       if (kind === ENTRY_REGULAR || kind === ENTRY_EXECUTABLE) {
         const size = list.sizes[i]!;
-        out.regular(size, kind === ENTRY_EXECUTABLE);
+        out.regular(size, kind === ENTRY_EXECUTABLE ? NAR_REGULAR_EXECUTABLE : NAR_REGULAR_PLAIN);
         if (i === list.failedAt) throw failureError(list.failure!);
         const at = list.offsets[i]!;
         if (at >= 0 || size === 0) {
           const bytes = new Uint8Array(list.data, at < 0 ? 0 : at, size);
           if (size <= this.size - out.at - NAR_EMIT_MAX_HEADER) {
-            out.contents(bytes);
-            out.endRegular(size);
-            out.close();
+            out.chunk(bytes);
+            out.end();
           } else {
             // (only with an output buffer smaller than a small file)
             this.spill = bytes;
-            this.spillSize = size;
           }
         } else {
           this.startFile(top.ahead[i] ?? this.aheadOf(path, false, size), size);
@@ -220,7 +222,6 @@ class Dumper {
         this.enter(path, top.ahead[i] ?? this.aheadOf(path, true, 0));
       } else if (kind === ENTRY_SYMLINK) {
         out.symlink(list.targets[i]!);
-        out.close();
       } else throw unsupported(path);
     }
   }
@@ -301,7 +302,7 @@ class Dumper {
 
   private startFile(a: Ahead, size: number): void {
     if (size === 0) {
-      this.out.endRegular(0);
+      this.out.end();
       this.endNode();
       return;
     }
@@ -309,10 +310,9 @@ class Dumper {
     this.fileLeft = size;
   }
 
-  /** After a node: closes its directory entry, or ends the dump at the root. */
+  /** After a node (the writer closed its directory entry): the dump ends with the root's. */
   private endNode(): void {
-    if (this.stack.length > 0) this.out.close();
-    else this.done = true;
+    if (this.out.done) this.done = true;
   }
 
   /** The large file's next range, handed out as it is (the output buffer is empty). */
@@ -326,6 +326,7 @@ class Dumper {
     }
     const n = Math.min(DUMP_READ_CHUNK, this.fileLeft);
     this.fileLeft -= n;
+    this.out.sent(n);
     if (this.fileLeft === 0) {
       this.file = undefined;
       this.endSize = a.size;

@@ -276,6 +276,25 @@ const CHECKS = {
     );
   },
 
+  async "codecs: an event writer writes what encode writes (eval or not)"() {
+    const pair = codecs.record("demo.pair", {
+      magic: codecs.token("pair"),
+      key: codecs.event("key", codecs.utf8("demo.key", { max: 8 })),
+      size: codecs.event("size", codecs.u64n("demo.size")),
+    });
+    const want = codecs.encode(pair, { key: "k", size: 7 });
+    for (const f of [codecs.compileWriter(pair), codecs.compileWriter(pair, { eval: false })]) {
+      const parts = [];
+      const w = f.create({ sink: (c) => parts.push(c.slice()) });
+      w.begin();
+      w.event("key", "k");
+      w.event("size", 7);
+      w.flush();
+      w.finish();
+      assertEqual(Array.from(codecs.concatBytes(parts)), Array.from(want), `bytes (${f.mode})`);
+    }
+  },
+
   async "export: a nix-store --export stream round-trips"({ bytes }) {
     const tree = nar.parseNar(await bytes("nar/helloworld.nar"));
     const path = `/nix/store/${"a".repeat(32)}-hello`;

@@ -1,0 +1,498 @@
+/**
+ * Event writers against the interpreter's encoder: the NAR declaration's checked-in generated
+ * writer, the writer compiled at run time and the plan-walking writer (no `eval`) write the
+ * bytes `encode` writes for random trees, and throw its errors (class, code, rule, text) for
+ * random invalid ones; the same on randomly generated declarations (records, choices,
+ * repetitions, recursion, payloads, limits, refinements, events), driven by the same events.
+ */
+import fc from "fast-check";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  type AnyCodec,
+  bool,
+  bytes,
+  compileWriter,
+  constU64,
+  encode,
+  event,
+  type EventWriter,
+  type EventWriterFactory,
+  lazy,
+  payload,
+  record,
+  refine,
+  repeatUntil,
+  token,
+  tokenChoice,
+  u64,
+  u64Choice,
+  utf8,
+} from "../../src/codecs/index.js";
+import { compareBytes, concatBytes, utf8Bytes } from "../../src/codecs/wire-bytes.js";
+import { createNarEventWriter, NAR_EMIT_MAX_HEADER } from "../../src/nar/nar-event-writer.js";
+import {
+  narGrammar,
+  NAR_REGULAR_EXECUTABLE,
+  NAR_REGULAR_PLAIN,
+} from "../../src/nar/nar-grammar.js";
+import { encodeNar, type NarNode } from "../../src/nar/index.js";
+import { writerPlan } from "../../src/codecs/writer-plan.js";
+import { arbNarContents, arbNarTarget, arbNarTree } from "../../src/testing/nar.js";
+
+const RUNS = 150;
+
+/** Drives a NAR event writer with the events of `tree` (entries sorted as bytes). */
+function driveNar(w: EventWriter, tree: NarNode): void {
+  const n = w as EventWriter & Record<string, (v?: unknown, d?: unknown) => void>;
+  const walk = (node: NarNode) => {
+    if (node.type === "regular") {
+      n.regular!(
+        node.contents.length,
+        node.executable ? NAR_REGULAR_EXECUTABLE : NAR_REGULAR_PLAIN,
+      );
+      for (let i = 0; i < node.contents.length; i += 7) w.chunk(node.contents.subarray(i, i + 7));
+      w.end();
+    } else if (node.type === "symlink") {
+      n.symlink!(node.targetBytes ?? utf8Bytes(node.target));
+    } else {
+      n.directory!();
+      const entries = node.entries
+        .map((e) => ({ name: e.nameBytes ?? utf8Bytes(e.name), node: e.node }))
+        .sort((a, b) => compareBytes(a.name, b.name));
+      for (const e of entries) {
+        n.entry!(e.name);
+        walk(e.node);
+      }
+      w.end();
+    }
+  };
+  w.begin();
+  walk(tree);
+  w.flush();
+  w.finish();
+}
+
+/** The writer's bytes for `drive`, or its error. */
+function written(
+  create: (sink: (c: Uint8Array) => void) => EventWriter,
+  drive: (w: EventWriter) => void,
+): Uint8Array | unknown {
+  const parts: Uint8Array[] = [];
+  try {
+    drive(create((c) => parts.push(c.slice())));
+    return concatBytes(parts);
+  } catch (e) {
+    return describeError(e);
+  }
+}
+
+function describeError(e: unknown): unknown {
+  if (!(e instanceof Error)) return e;
+  const x = e as Error & { code?: string; position?: unknown };
+  return { class: x.constructor.name, code: x.code, position: x.position, message: x.message };
+}
+
+function encoded(codec: AnyCodec, value: unknown): Uint8Array | unknown {
+  try {
+    return encode(codec, value);
+  } catch (e) {
+    return describeError(e);
+  }
+}
+
+const narWriters: [string, (sink: (c: Uint8Array) => void) => EventWriter][] = [
+  ["generated (checked in)", (sink) => createNarEventWriter({ sink, buffer: new Uint8Array(64) })],
+  ["compiled at run time", (sink) => compileWriter(narGrammar).create({ sink })],
+  ["plan walked (no eval)", (sink) => compileWriter(narGrammar, { eval: false }).create({ sink })],
+];
+
+/** Names, valid or not. */
+const arbAnyName = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom("a", "b", "é", "😀", "z", "ab") },
+  { weight: 1, arbitrary: fc.constantFrom("", ".", "..", "a/b", "a\0b", "x".repeat(256)) },
+);
+const arbAnyTarget = fc.oneof(
+  { weight: 4, arbitrary: arbNarTarget },
+  { weight: 1, arbitrary: fc.constantFrom("", "a\0b", "t".repeat(4096)) },
+);
+
+/** Trees with invalid names, duplicates and invalid targets among valid ones. */
+const arbInvalidTree: fc.Arbitrary<NarNode> = fc.letrec<{ node: NarNode }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.record({
+      type: fc.constant("regular" as const),
+      executable: fc.boolean(),
+      contents: arbNarContents(20),
+    }),
+    fc.record({ type: fc.constant("symlink" as const), target: arbAnyTarget }),
+    fc.record({
+      type: fc.constant("directory" as const),
+      entries: fc.array(fc.record({ name: arbAnyName, node: tie("node") }), { maxLength: 4 }),
+    }),
+  ),
+})).node;
+
+describe("the NAR event writer", () => {
+  it("writes what encodeNar writes, from every writer, checked or not", () => {
+    fc.assert(
+      fc.property(arbNarTree(), (tree) => {
+        const want = encodeNar(tree);
+        for (const [, create] of narWriters) {
+          expect(written(create, (w) => driveNar(w, tree))).toEqual(want);
+        }
+        const unchecked = createNarEventWriter({ checked: false, buffer: new Uint8Array(16) });
+        driveNar(unchecked, tree);
+        expect(unchecked.buf.subarray(0, unchecked.at)).toEqual(want);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("refuses what encodeNar refuses, with its error", () => {
+    fc.assert(
+      fc.property(arbInvalidTree, (tree) => {
+        const want = encoded(narGrammar, tree);
+        for (const [, create] of narWriters) {
+          expect(written(create, (w) => driveNar(w, tree))).toEqual(want);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("keeps its state after a refusal, and refuses contents of the wrong size", () => {
+    const w = createNarEventWriter({ sink: () => {} });
+    w.begin();
+    w.directory();
+    expect(() => w.entry("a/b")).toThrow(expect.objectContaining({ code: "nar.invalid-name" }));
+    w.entry("a");
+    w.regular(3, NAR_REGULAR_PLAIN);
+    expect(() => w.chunk(new Uint8Array(4))).toThrow(
+      expect.objectContaining({
+        code: "codec.invalid-value",
+        position: { rule: "nar.regular.contents" },
+      }),
+    );
+    w.chunk(new Uint8Array(2));
+    expect(() => w.end()).toThrow(/payload announced 3 bytes but gave 2/);
+    expect(() => w.entry("b")).toThrow(expect.objectContaining({ code: "nar.writer-state" }));
+    w.chunk(new Uint8Array(1));
+    w.end();
+    expect(() => w.finish()).toThrow(expect.objectContaining({ code: "nar.writer-state" }));
+    w.end();
+    w.finish();
+  });
+
+  it("keeps room for any step's fixed bytes within NAR_EMIT_MAX_HEADER", () => {
+    const plan = writerPlan(narGrammar);
+    const all = [
+      plan.start,
+      ...plan.resumes,
+      ...plan.states.flatMap((s) => [
+        ...s.events.map((e) => e.transition),
+        ...(s.end ? [s.end] : []),
+      ]),
+    ];
+    for (const t of all) {
+      let fixed = 0;
+      for (const a of t.actions) {
+        if (a.op === "fixed") fixed += a.bytes.length;
+        else if (a.op === "pad" || a.op === "hole") fixed += 16;
+      }
+      expect(fixed).toBeLessThanOrEqual(NAR_EMIT_MAX_HEADER);
+    }
+  });
+});
+
+// ---- random declarations ----
+
+/** A small deterministic random source (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const int = (r: () => number, n: number) => Math.floor(r() * n);
+const pick = <X>(r: () => number, xs: readonly X[]): X => xs[int(r, xs.length)]!;
+
+/** A declaration an event writer takes, and random (sometimes invalid) wire values for it. */
+interface Spec {
+  readonly codec: AnyCodec;
+  readonly value: (r: () => number, depth: number) => unknown;
+}
+
+let events = 0;
+const fresh = () => `ev${events++}`;
+
+function hole(r: () => number, rule: string): Spec {
+  switch (int(r, 6)) {
+    case 0:
+      return { codec: u64(rule), value: (q) => (q() < 0.9 ? BigInt(int(q, 1e6)) : -1n) };
+    case 1:
+      return { codec: bool(rule), value: (q) => q() < 0.5 };
+    case 2: {
+      const max = pick(r, [0, 5, 64]);
+      return {
+        codec: bytes(rule, { max }),
+        value: (q) => new Uint8Array(int(q, max + 2)).map(() => int(q, 256)),
+      };
+    }
+    case 3: {
+      const max = pick(r, [3, 16]);
+      return {
+        codec: refine(rule, utf8(rule, { max }), (s: string) =>
+          s.length === 2 ? { code: "gen.two", detail: "two characters" } : undefined,
+        ),
+        value: (q) => "abcdé".slice(0, int(q, 6)),
+      };
+    }
+    default: {
+      const max = pick(r, [7, 100]);
+      return {
+        codec: payload(rule, { max }),
+        value: (q) => new Uint8Array(int(q, 20)).map(() => int(q, 256)),
+      };
+    }
+  }
+}
+
+/** An event leading its alternative: valued, or a marker (a constant). */
+function leadingEvent(r: () => number, rule: string): Spec {
+  if (r() < 0.3) return { codec: event(fresh(), token("m", rule)), value: () => undefined };
+  const h = hole(r, rule);
+  return { codec: event(fresh(), h.codec), value: h.value };
+}
+
+function spec(r: () => number, budget: number, path: string, self: () => AnyCodec): Spec {
+  const rule = `gen.${path}`;
+  if (budget <= 1 || r() < 0.3) {
+    switch (int(r, 4)) {
+      case 0:
+        return {
+          codec: token(pick(r, ["", "a", "entry", "12345678"]), rule),
+          value: () => undefined,
+        };
+      case 1:
+        return { codec: constU64(int(r, 100), rule), value: () => undefined };
+      case 2: {
+        const h = hole(r, rule);
+        return { codec: event(fresh(), h.codec), value: h.value };
+      }
+      default:
+        return hole(r, rule);
+    }
+  }
+  const b = budget - 1;
+  switch (int(r, 5)) {
+    case 0:
+    case 1: {
+      const n = 1 + int(r, 4);
+      const shape: Record<string, AnyCodec> = {};
+      const specs: [string, Spec][] = [];
+      for (let i = 0; i < n; i++) {
+        const s = spec(r, Math.floor(b / n), `${path}.f${i}`, self);
+        shape[`f${i}`] = s.codec;
+        specs.push([`f${i}`, s]);
+      }
+      return {
+        codec: record(rule, shape),
+        value: (q, d) => Object.fromEntries(specs.map(([k, s]) => [k, s.value(q, d)])),
+      };
+    }
+    case 2: {
+      const n = 1 + int(r, 3);
+      const branches: Record<string, AnyCodec> = {};
+      const specs: Spec[] = [];
+      for (let i = 0; i < n; i++) {
+        const lead = leadingEvent(r, rule);
+        const rest = spec(r, Math.floor(b / n), `${path}.b${i}`, self);
+        branches[i] = record(rule, { lead: lead.codec, rest: rest.codec });
+        specs.push({
+          codec: branches[i]!,
+          value: (q, d) => ({ lead: lead.value(q, d), rest: rest.value(q, d) }),
+        });
+      }
+      const numbered = r() < 0.5;
+      const tags = specs.map((_, i) => (numbered ? i : `t${i}`));
+      const codec = numbered
+        ? u64Choice(rule, branches)
+        : tokenChoice(rule, Object.fromEntries(tags.map((t, i) => [t, branches[i]!])));
+      return {
+        codec,
+        value: (q, d) => {
+          const i = int(q, n);
+          return { tag: tags[i], value: specs[i]!.value(q, d) };
+        },
+      };
+    }
+    case 3: {
+      const lead = leadingEvent(r, rule);
+      const rest = spec(r, b, `${path}.item`, self);
+      const item = record(rule, { lead: lead.codec, rest: rest.codec });
+      return {
+        codec: repeatUntil(rule, item, { more: "more", end: "end" }),
+        value: (q, d) =>
+          Array.from({ length: int(q, 3) }, () => ({
+            lead: lead.value(q, d),
+            rest: rest.value(q, d),
+          })),
+      };
+    }
+    default: {
+      // recursion: items of a repetition are the whole declaration again
+      const lead = leadingEvent(r, rule);
+      const item = record(rule, { lead: lead.codec, node: lazy(rule, self, { maxDepth: 4 }) });
+      return {
+        codec: repeatUntil(rule, item, { more: 1, end: 0 }),
+        value: (q, d) =>
+          d > 5
+            ? []
+            : Array.from({ length: int(q, 3) }, () => ({
+                lead: lead.value(q, d),
+                node: rootValue(q, d + 1),
+              })),
+      };
+    }
+  }
+  // (rootValue is bound per declaration below)
+  function rootValue(q: () => number, d: number): unknown {
+    return current!.value(q, d);
+  }
+}
+let current: Spec | undefined;
+
+/**
+ * Drives a writer with the events of `value` under `codec`: every valued event (and value
+ * outside an event) is called; a marker event only where it leads an alternative (a choice's
+ * branch or a repetition's item); payloads as size, chunks, `end()`; repetitions end by `end()`.
+ */
+function drive(w: EventWriter, codec: AnyCodec, value: unknown): void {
+  const call = (name: string, v?: unknown, d?: unknown) => w.event(name, v, d);
+  let leading = false;
+  const walk = (node: AnyCodec, v: unknown): void => {
+    switch (node.kind) {
+      case "token":
+      case "constU64":
+      case "const":
+        return;
+      case "record":
+        for (const [k, f] of node.fields) walk(f, (v as Record<string, unknown>)[k]);
+        return;
+      case "lazy":
+        walk(node.get(), v);
+        return;
+      case "choice": {
+        const c = v as { tag: unknown; value: unknown };
+        const br = node.branches.get(String(c.tag))!;
+        leading = true;
+        walk(br.codec, c.value);
+        return;
+      }
+      case "repeat":
+        for (const item of v as unknown[]) {
+          leading = true;
+          walk(node.item, item);
+        }
+        w.end();
+        return;
+      case "event": {
+        const inner = node.inner;
+        if (inner.kind === "token" || inner.kind === "const" || inner.kind === "constU64") {
+          if (leading) call(node.name, undefined, node.data);
+          leading = false;
+          return;
+        }
+        leading = false;
+        holeCall(node.name, inner, v, node.data);
+        return;
+      }
+      default:
+        leading = false;
+        holeCall(node.rule, node, v, undefined);
+    }
+  };
+  const holeCall = (name: string, node: AnyCodec, v: unknown, data: unknown) => {
+    let n = node;
+    while (n.kind === "refine") n = n.inner;
+    if (n.kind === "payload") {
+      const b = v as Uint8Array;
+      call(name, b.length, data);
+      w.chunk(b);
+      w.end();
+    } else call(name, v, data);
+  };
+  w.begin();
+  walk(codec, value);
+  w.flush();
+  w.finish();
+}
+
+describe("event writers of random declarations", () => {
+  it("write what the interpreter's encoder writes, or throw its error", () => {
+    let taken = 0;
+    fc.assert(
+      fc.property(fc.integer(), (seed) => {
+        const r = rng(seed);
+        const declared: { root?: AnyCodec } = {};
+        const s = spec(r, 12, "root", () => declared.root!);
+        const root = (declared.root = s.codec);
+        current = s;
+        let factories: EventWriterFactory[];
+        try {
+          factories = [compileWriter(root), compileWriter(root, { eval: false })];
+        } catch (e) {
+          // declarations an event writer cannot take (e.g. an alternative without a leading
+          // event, when a branch starts with a repetition): refused at generation
+          expect(String(e)).toMatch(/event writer:/);
+          return;
+        }
+        taken++;
+        for (let i = 0; i < 8; i++) {
+          const value = s.value(r, 0);
+          const want = encoded(root, value);
+          for (const f of factories) {
+            const got = written(
+              (sink) => f.create({ sink, buffer: new Uint8Array(8) }),
+              (w) => drive(w, root, value),
+            );
+            expect(got).toEqual(want);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // most random declarations are ones an event writer takes
+    expect(taken).toBeGreaterThan(200);
+  });
+});
+
+describe("compileWriter() without eval", () => {
+  const saved = globalThis.Function;
+  afterEach(() => {
+    globalThis.Function = saved;
+  });
+
+  it("walks the plan when the platform forbids new Function (CSP, Workers): same bytes", () => {
+    globalThis.Function = function () {
+      throw new EvalError("Code generation from strings disallowed for this context");
+    } as unknown as FunctionConstructor;
+    const f = compileWriter(narGrammar);
+    expect(f.mode).toBe("interpreter");
+    const tree: NarNode = {
+      type: "directory",
+      entries: [{ name: "a", node: { type: "symlink", target: "b" } }],
+    };
+    expect(
+      written(
+        (sink) => f.create({ sink }),
+        (w) => driveNar(w, tree),
+      ),
+    ).toEqual(encodeNar(tree));
+  });
+});
