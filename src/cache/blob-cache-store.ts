@@ -36,7 +36,8 @@ import {
 } from "./compression-method.js";
 import { decompressionStream } from "./compression-streams.js";
 import { CacheUploadError } from "./server-errors.js";
-import { checkDeclaredLength, drain, measuringStream, readUploadBytes } from "./upload-body.js";
+import { NAR_UPLOAD_NAME, stageNarUpload, UPLOADS_PREFIX } from "./staged-nar.js";
+import { drain, measuringStream, readUploadBytes } from "./upload-body.js";
 
 /** Default largest NAR file accepted in one upload: 64 GiB. */
 export const DEFAULT_MAX_NAR_UPLOAD_BYTES = 64 * 2 ** 30;
@@ -44,11 +45,6 @@ export const DEFAULT_MAX_NAR_UPLOAD_BYTES = 64 * 2 ** 30;
 export const MAX_LISTING_UPLOAD_BYTES = 64 << 20;
 /** Priority of a cache whose `nix-cache-info` says none (Nix's default for binary caches). */
 export const DEFAULT_CACHE_PRIORITY = 50;
-/** Where uploads wait for their narinfo. */
-export const UPLOADS_PREFIX = ".uploads/";
-
-/** A NAR file name as Nix writes it: the nix32 sha256 of the file, `.nar`, the extension. */
-const NAR_UPLOAD_NAME = /^([0-9a-df-np-sv-z]{52})\.nar(\.[a-z0-9]+)?$/;
 
 /** Options of {@link createBlobCacheStore}. */
 export interface BlobCacheStoreOptions {
@@ -170,39 +166,7 @@ export function createBlobCacheStore(
   };
 
   const uploads: CacheUploads = {
-    async putNar(file: string, body: UploadBody): Promise<void> {
-      const nameHash = NAR_UPLOAD_NAME.exec(file)?.[1];
-      if (nameHash === undefined) {
-        await body.stream.cancel().catch(() => undefined);
-        throw new CacheUploadError(
-          "cache.upload-nar-name",
-          `NAR files are uploaded as nar/<nix32 sha256 of the file>.nar[.ext], not nar/${file}`,
-        );
-      }
-      checkDeclaredLength(body, maxNar);
-      const key = `${UPLOADS_PREFIX}nar/${file}`;
-      const measured = measuringStream(body.stream, maxNar);
-      try {
-        await blobs.put(key, measured.stream);
-      } catch (err) {
-        await blobs.delete(key);
-        throw err;
-      }
-      if (body.length !== undefined && measured.measured.size !== body.length) {
-        await blobs.delete(key);
-        throw new CacheUploadError(
-          "cache.upload-truncated",
-          `the upload of nar/${file} ended early`,
-        );
-      }
-      if (nixbase32Encode(measured.measured.sha256!) !== nameHash) {
-        await blobs.delete(key);
-        throw new CacheUploadError(
-          "cache.upload-file-hash",
-          `nar/${file} does not have the hash its name says`,
-        );
-      }
-    },
+    putNar: (file: string, body: UploadBody) => stageNarUpload(blobs, file, body, maxNar),
 
     async putListing(hashPart: string, body: UploadBody): Promise<void> {
       const bytes = await readUploadBytes(body, MAX_LISTING_UPLOAD_BYTES);
