@@ -46,11 +46,14 @@ export interface TestDaemon {
   kill(): void;
 }
 
-/** Starts `nix-daemon` listening on a fresh socket; resolves once the socket exists. */
-export async function startNixDaemon(): Promise<TestDaemon> {
+/**
+ * Starts `nix-daemon` listening on a fresh socket; resolves once the socket exists. `args` go
+ * to the daemon (`["--store", ROOT]`: a daemon of a chroot store).
+ */
+export async function startNixDaemon(args: readonly string[] = []): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), "nix-compat-daemon-"));
   const socket = join(dir, "socket");
-  const child = spawn("nix-daemon", [], {
+  const child = spawn("nix-daemon", [...args], {
     env: { ...process.env, NIX_DAEMON_SOCKET_PATH: socket },
     stdio: ["ignore", "ignore", "ignore"],
   });
