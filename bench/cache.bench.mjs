@@ -2,16 +2,19 @@
 // uncompressed) against Nix streaming the same NAR from the daemon
 // (`nix store dump-path --store ssh-ng://localhost` with NIX_REMOTE=daemon: Nix relays the
 // worker protocol, NarFromPath goes daemon → socket → relay → pipe → nix; see
-// daemon.bench.mjs for why not `--store unix://`), and narinfo requests per second on one
-// keep-alive connection, each signed on the fly.
+// daemon.bench.mjs for why not `--store unix://`), narinfo requests per second on one (and
+// four) keep-alive connections, each signed on the fly, xz and zstd through the server both
+// ways, and 50 concurrent downloads of the 200 MB path (the server's peak RSS). Parts:
+// NIX_COMPAT_BENCH_CACHE=download,narinfo,compressed,concurrent (default all).
 //
 // Two downloads of ours: curl (the HTTP path alone) and `nix store dump-path --store
 // http://...` (Nix itself reading our server: HTTP, plus its NarHash check).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { clearInterval, setInterval } from "node:timers";
 import {
   addPatternPath,
   CLI,
@@ -31,8 +34,10 @@ if (!HAVE_NIX || !existsSync("/nix/var/nix") || !have("curl")) {
 
 const SIZE_MB = Number(process.env.NIX_COMPAT_BENCH_DAEMON_MB ?? 200);
 const NARINFO_SECONDS = 1.5;
-/** Parts to run: NIX_COMPAT_BENCH_CACHE=download,narinfo,compressed (default all). */
-const PARTS = (process.env.NIX_COMPAT_BENCH_CACHE ?? "download,narinfo,compressed").split(",");
+/** Parts to run: NIX_COMPAT_BENCH_CACHE=download,narinfo,compressed,concurrent (default all). */
+const PARTS = (
+  process.env.NIX_COMPAT_BENCH_CACHE ?? "download,narinfo,compressed,concurrent"
+).split(",");
 const part = (name) => PARTS.includes(name);
 const COMPRESSED_MB = 32;
 
@@ -172,6 +177,107 @@ async function narinfoRates(hashPart) {
   }
 }
 
+/** A field of /proc/PID/status in bytes (VmRSS, VmHWM). */
+function procBytes(pid, field) {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(
+    readFileSync(`/proc/${pid}/status`, "utf8"),
+  );
+  return Number(m[1]) * 1024;
+}
+
+/**
+ * Downloads `url` on a raw socket, reading as fast as it comes, or at first slowly (a few KiB
+ * every 50 ms for `slowMs`: a client on a bad line) and then at full speed; resolves with the
+ * bytes of the body.
+ */
+function download(url, slowMs = 0) {
+  const { port, pathname } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), "127.0.0.1");
+    let head = "";
+    let body = 0;
+    let length;
+    const slowUntil = Date.now() + slowMs;
+    socket.on("error", reject);
+    socket.on("connect", () =>
+      socket.write(`GET ${pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
+    );
+    socket.on("data", (c) => {
+      if (length === undefined) {
+        head += c.toString("latin1");
+        const end = head.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        length = Number(/content-length: *(\d+)/i.exec(head.slice(0, end))[1]);
+        body = head.length - end - 4;
+      } else {
+        body += c.length;
+      }
+      if (body >= length) {
+        socket.destroy();
+        resolve(body);
+      } else if (Date.now() < slowUntil) {
+        socket.pause();
+        setTimeout(() => socket.resume(), 50);
+      }
+    });
+    socket.on("close", () => (body >= length ? undefined : reject(new Error(`short: ${body}`))));
+  });
+}
+
+/**
+ * 50 concurrent downloads of the 200 MB path from a fresh `cache serve` (daemon store), 10 of
+ * them slow for their first 3 s: the server's peak RSS (VmHWM) and the time for all, beside
+ * one download alone. The NAR streams with backpressure (a response is read from the daemon
+ * only as fast as its client takes it), so memory stays bounded whatever the clients do.
+ */
+async function concurrentDownloads() {
+  const CONCURRENT = Number(process.env.NIX_COMPAT_BENCH_CONCURRENT ?? 50);
+  const SLOW = Math.floor(CONCURRENT / 5);
+  const fresh = await startServer(`unix://${daemon.socket}`);
+  try {
+    const text = await get(undefined, `${fresh.url}/${path.slice(11, 43)}.narinfo`);
+    const url = `${fresh.url}/${/^URL: (.*)$/m.exec(text)[1]}`;
+    const pid = fresh.child.pid;
+    const idle = procBytes(pid, "VmRSS");
+    let t0 = process.hrtime.bigint();
+    await download(url);
+    const alone = Number(process.hrtime.bigint() - t0) / 1e9;
+    let sampled = 0;
+    const sampler = setInterval(() => (sampled = Math.max(sampled, procBytes(pid, "VmRSS"))), 50);
+    t0 = process.hrtime.bigint();
+    const sizes = await Promise.all(
+      Array.from({ length: CONCURRENT }, (_, i) => download(url, i < SLOW ? 3000 : 0)),
+    );
+    const all = Number(process.hrtime.bigint() - t0) / 1e9;
+    clearInterval(sampler);
+    const peak = procBytes(pid, "VmHWM");
+    const MiB = (b) => b / 1048576;
+    printTable(
+      `${CONCURRENT} concurrent downloads of a ${SIZE_MB} MB path, ${SLOW} slow for 3 s (cache serve, daemon store; ${load()})`,
+      [
+        {
+          downloads: 1,
+          seconds: alone,
+          "GB/s total": (SIZE_MB * 1e6) / 1e9 / alone,
+          "server RSS idle MiB": MiB(idle),
+          "server peak RSS MiB (VmHWM)": "",
+          "bytes ok": "",
+        },
+        {
+          downloads: CONCURRENT,
+          seconds: all,
+          "GB/s total": (CONCURRENT * SIZE_MB * 1e6) / 1e9 / all,
+          "server RSS idle MiB": "",
+          "server peak RSS MiB (VmHWM)": `${MiB(peak).toFixed(0)} (sampled ${MiB(sampled).toFixed(0)})`,
+          "bytes ok": sizes.every((n) => n === sizes[0]) ? "✓" : "✗",
+        },
+      ],
+    );
+  } finally {
+    fresh.child.kill("SIGTERM");
+  }
+}
+
 const load = () => spawnSync("uptime", { encoding: "utf8" }).stdout.trim();
 const daemon = await startDaemon();
 const server = await startServer(`unix://${daemon.socket}`);
@@ -300,6 +406,7 @@ try {
       `compressed NARs through cache serve, a ${COMPRESSED_MB} MiB path (one run each)`,
       rows,
     );
+  if (part("concurrent")) await concurrentDownloads();
   console.log(`load after: ${load()}`);
 } finally {
   server.child.kill("SIGTERM");
