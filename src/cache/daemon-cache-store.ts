@@ -168,7 +168,7 @@ export function narInfoOfPathInfo(info: PathInfo, storeDir: string = DEFAULT_STO
   };
 }
 
-/** A read-only cache store over a daemon client. */
+/** A cache store over a daemon client (taking uploads when given `options.uploads`). */
 export function createDaemonCacheStore(options: DaemonCacheStoreOptions): CacheStore {
   const { client } = options;
   const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
@@ -204,6 +204,7 @@ export function createDaemonCacheStore(options: DaemonCacheStoreOptions): CacheS
     const found = await client.queryPathInfo(path);
     if (found === undefined) {
       paths.delete(hashPart);
+      last.delete(hashPart);
       return undefined;
     }
     if (known === undefined) {
