@@ -4,7 +4,7 @@
  * valid paths there with their references, CA and signatures; an unsigned input-addressed one
  * is refused by the daemon (CA paths need no signature), and no upload leaves anything aside.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -20,7 +20,7 @@ import {
   generateSecretKey,
   publicKeyOf,
 } from "../../src/signing/keys.js";
-import { nonce, runNixAsync } from "../support/cache-server.js";
+import { nonce, runNixAsync, stopCacheServer } from "../support/cache-server.js";
 import { startNixDaemon, type TestDaemon } from "../support/daemon.js";
 import { describeWithNix, runNix } from "../support/nix.js";
 
@@ -82,12 +82,7 @@ describeWithNix("cache server over a daemon store: nix copy --to http:// adds pa
     );
   }, 60_000);
 
-  afterAll(async () => {
-    await server?.close(1000);
-    client?.close();
-    await daemon?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopCacheServer({ server, client, daemon, dir }));
 
   const stagedFiles = () => {
     try {

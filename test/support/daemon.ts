@@ -6,6 +6,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { computeHash } from "../../src/core/hash.js";
+import type { PathInfo } from "../../src/daemon/wire/types.js";
 
 function canConnect(path: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -81,5 +83,20 @@ export async function startNixDaemon(args: readonly string[] = []): Promise<Test
     kill() {
       killGroup(child, "SIGKILL");
     },
+  };
+}
+
+/** The info of a valid path whose NAR is `nar` (no references, deriver or signatures). */
+export function plainPathInfo(path: string, nar: Uint8Array): PathInfo {
+  return {
+    path,
+    deriver: undefined,
+    narHash: computeHash("sha256", nar),
+    references: [],
+    registrationTime: 1,
+    narSize: nar.length,
+    ultimate: false,
+    sigs: [],
+    ca: undefined,
   };
 }

@@ -9,14 +9,14 @@ import { describe, expect, it } from "vitest";
 import { MemoryCacheBlobs } from "../../src/cache/cache-blobs.js";
 import { createCacheHandler } from "../../src/cache/cache-handler.js";
 import { createDaemonCacheStore } from "../../src/cache/daemon-cache-store.js";
-import { computeHash, formatDigest } from "../../src/core/hash.js";
-import { nixbase32Encode } from "../../src/core/nixbase32.js";
 import { DaemonClient } from "../../src/daemon/client.js";
 import { MemoryStore } from "../../src/daemon/memory-store.js";
 import { memoryTransportPair } from "../../src/daemon/memory-transport.js";
 import { serveWorkerProtocol } from "../../src/daemon/server.js";
 import { encodeNar } from "../../src/nar/writer.js";
 import { generateSecretKey } from "../../src/signing/keys.js";
+import { narUpload } from "../support/cache-server.js";
+import { plainPathInfo } from "../support/daemon.js";
 
 const HASH_PART = "0c3p1ijzbw7k0lmvgmnahpqfm2nx5kzy";
 const PATH = `/nix/store/${HASH_PART}-hello`;
@@ -66,20 +66,7 @@ function setup(options: { ttl?: number } = {}) {
 
 function addHello(memory: MemoryStore, text = "hello") {
   const nar = narOf(text);
-  memory.add(
-    {
-      path: PATH,
-      deriver: undefined,
-      narHash: computeHash("sha256", nar),
-      references: [],
-      registrationTime: 1,
-      narSize: nar.length,
-      ultimate: false,
-      sigs: [],
-      ca: undefined,
-    },
-    nar,
-  );
+  memory.add(plainPathInfo(PATH, nar), nar);
   return nar;
 }
 
@@ -130,25 +117,13 @@ describe("daemon cache store: path infos reused for their TTL", () => {
 
 describe("daemon cache store: uploads", () => {
   function upload(text: string, over: Record<string, string> = {}) {
-    const nar = narOf(text);
-    const fileHash = nixbase32Encode(computeHash("sha256", nar).digest);
-    const file = `${fileHash}.nar`;
-    const narinfo = Object.entries({
-      StorePath: PATH,
-      URL: `nar/${file}`,
-      Compression: "none",
-      FileHash: `sha256:${fileHash}`,
-      FileSize: String(nar.length),
-      NarHash: `sha256:${formatDigest(computeHash("sha256", nar), "nix32")}`,
-      NarSize: String(nar.length),
-      References: "",
-      ...over,
-    })
-      .map(([k, v]) => `${k}: ${v}\n`)
-      .join("");
-    return { nar, file, narinfo };
+    const u = narUpload(text, PATH);
+    return { ...u, narinfo: u.narinfo(over) };
   }
-  const body = (bytes: Uint8Array) => ({ stream: new Response(bytes).body!, length: bytes.length });
+  const body = (bytes: Uint8Array<ArrayBuffer>) => ({
+    stream: new Response(bytes).body!,
+    length: bytes.length,
+  });
 
   it("a NAR and its narinfo become a valid path; nothing is left aside", async () => {
     const t = setup();
