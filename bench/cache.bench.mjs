@@ -33,7 +33,8 @@ if (!HAVE_NIX || !existsSync("/nix/var/nix") || !have("curl")) {
 }
 
 const SIZE_MB = Number(process.env.NIX_COMPAT_BENCH_DAEMON_MB ?? 200);
-const NARINFO_SECONDS = 1.5;
+const NARINFO_SECONDS = 1;
+const NARINFO_ROUNDS = 3;
 /** Parts to run: NIX_COMPAT_BENCH_CACHE=download,narinfo,compressed,concurrent (default all). */
 const PARTS = (
   process.env.NIX_COMPAT_BENCH_CACHE ?? "download,narinfo,compressed,concurrent"
@@ -147,7 +148,7 @@ async function narinfoRates(hashPart) {
       ...(baseServer ? [[`nix-cache-info, ${base}`, baseServer.url, "/nix-cache-info"]] : []),
     ];
     const best = new Map();
-    for (let round = 0; round < 2; round++) {
+    for (let round = 0; round < NARINFO_ROUNDS; round++) {
       for (const [name, url, target] of contenders) {
         for (const connections of [1, 4]) {
           const r = await requestRate(new URL(url).port, target, NARINFO_SECONDS, connections);
@@ -158,7 +159,7 @@ async function narinfoRates(hashPart) {
     }
     const floor = best.get(`nix-cache-info (the HTTP floor)|1`);
     printTable(
-      `requests per second, keep-alive, one at a time per connection (best of 2 interleaved; ${load()})`,
+      `requests per second, keep-alive, one at a time per connection (best of ${NARINFO_ROUNDS} interleaved; ${load()})`,
       contenders.map(([name]) => ({
         request: name,
         "1 connection /s": best.get(`${name}|1`),
