@@ -37,7 +37,15 @@ import {
 } from "./compression-method.js";
 import { decompressionStream } from "./compression-streams.js";
 import { CacheUploadError, CacheUploadTooLargeError } from "./server-errors.js";
-import { checkDeclaredLength, drain, measuringStream, readUploadBytes } from "./upload-body.js";
+import {
+  badNarNameError,
+  NAR_UPLOAD_NAME,
+  stageNarUpload,
+  stagedNarKey as stagedNar,
+  UPLOADS_PREFIX,
+  wrongFileHashError as wrongFileHash,
+} from "./staged-nar.js";
+import { drain, measuringStream, readUploadBytes } from "./upload-body.js";
 
 /** Default largest NAR file accepted in one upload: 64 GiB. */
 export const DEFAULT_MAX_NAR_UPLOAD_BYTES = 64 * 2 ** 30;
@@ -49,11 +57,6 @@ export const DEFAULT_CACHE_PRIORITY = 50;
 export const DEFAULT_NAR_PART_SIZE = 32 << 20;
 /** Most parts of one upload (R2's and S3's limit). */
 export const MAX_NAR_PARTS = 10_000;
-/** Where uploads wait for their narinfo. */
-export const UPLOADS_PREFIX = ".uploads/";
-
-/** A NAR file name as Nix writes it: the nix32 sha256 of the file, `.nar`, the extension. */
-const NAR_UPLOAD_NAME = /^([0-9a-df-np-sv-z]{52})\.nar(\.[a-z0-9]+)?$/;
 
 /** Options of {@link createBlobCacheStore}. */
 export interface BlobCacheStoreOptions {
@@ -81,23 +84,6 @@ function compressionOfFile(file: string): string | undefined {
   return COMPRESSION_METHODS.find((m) => file.endsWith(`.nar${compressionExtension(m)}`));
 }
 
-/** Where an upload of `nar/<file>` waits for its narinfo. */
-const stagedNar = (file: string) => `${UPLOADS_PREFIX}nar/${file}`;
-
-function badNarName(file: string): CacheUploadError {
-  return new CacheUploadError(
-    "cache.upload-nar-name",
-    `NAR files are uploaded as nar/<nix32 sha256 of the file>.nar[.ext], not nar/${file}`,
-  );
-}
-
-function wrongFileHash(file: string): CacheUploadError {
-  return new CacheUploadError(
-    "cache.upload-file-hash",
-    `nar/${file} does not have the hash its name says`,
-  );
-}
-
 /** `CacheBlobParts` failures (an unknown upload id, a missing part) as refused uploads. */
 async function partsStep<V>(what: string, step: () => Promise<V>): Promise<V> {
   try {
@@ -123,7 +109,7 @@ function partUploads(
   const maxFile = options.maxPartedNarBytes ?? DEFAULT_MAX_NAR_UPLOAD_BYTES;
   const nameHashOf = (file: string): string => {
     const nameHash = NAR_UPLOAD_NAME.exec(file)?.[1];
-    if (nameHash === undefined) throw badNarName(file);
+    if (nameHash === undefined) throw badNarNameError(file);
     return nameHash;
   };
   return {
@@ -279,33 +265,7 @@ export function createBlobCacheStore(
   const narParts = blobs.parts && partUploads(blobs, blobs.parts, maxNar, options);
   const uploads: CacheUploads = {
     ...(narParts && { narParts }),
-    async putNar(file: string, body: UploadBody): Promise<void> {
-      const nameHash = NAR_UPLOAD_NAME.exec(file)?.[1];
-      if (nameHash === undefined) {
-        await body.stream.cancel().catch(() => undefined);
-        throw badNarName(file);
-      }
-      checkDeclaredLength(body, maxNar);
-      const key = stagedNar(file);
-      const measured = measuringStream(body.stream, maxNar);
-      try {
-        await blobs.put(key, measured.stream);
-      } catch (err) {
-        await blobs.delete(key);
-        throw err;
-      }
-      if (body.length !== undefined && measured.measured.size !== body.length) {
-        await blobs.delete(key);
-        throw new CacheUploadError(
-          "cache.upload-truncated",
-          `the upload of nar/${file} ended early`,
-        );
-      }
-      if (nixbase32Encode(measured.measured.sha256!) !== nameHash) {
-        await blobs.delete(key);
-        throw wrongFileHash(file);
-      }
-    },
+    putNar: (file: string, body: UploadBody) => stageNarUpload(blobs, file, body, maxNar),
 
     async putListing(hashPart: string, body: UploadBody): Promise<void> {
       const bytes = await readUploadBytes(body, MAX_LISTING_UPLOAD_BYTES);

@@ -29,6 +29,7 @@ import { CacheUploadError } from "./server-errors.js";
 import { emptyStream, readUploadBytes } from "./upload-body.js";
 import { compressionExtension, type CompressionMethod } from "./compression-method.js";
 import { compressionStream } from "./compression-streams.js";
+import { bytesResponse } from "./response-bytes.js";
 
 /** Largest `nix-cache-info` or narinfo upload read (narinfos are a few hundred bytes). */
 export const MAX_NARINFO_UPLOAD_BYTES = 1 << 20;
@@ -61,14 +62,13 @@ export interface CacheHandlerOptions {
 export type CacheHandler = (request: Request) => Promise<Response>;
 
 const TEXT = "text/plain; charset=utf-8";
+const encoder = new TextEncoder();
 
 function plain(status: number, text: string, head = false): Response {
-  return new Response(head ? null : text, {
+  const bytes = encoder.encode(text);
+  return bytesResponse(head ? null : bytes, {
     status,
-    headers: {
-      "content-type": TEXT,
-      "content-length": String(new TextEncoder().encode(text).length),
-    },
+    headers: { "content-type": TEXT, "content-length": String(bytes.length) },
   });
 }
 
@@ -152,33 +152,44 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
   const { store } = options;
   const prefix = options.prefix ?? "/";
   const compression = options.compression ?? "none";
+  // what was printed and signed for a narinfo the store gave: a store that gives the same
+  // object again (the daemon store, within its TTL) is answered without printing or signing
+  const served = new WeakMap<NarInfo, Uint8Array<ArrayBuffer>>();
 
   const get = async (route: CacheRoute, head: boolean): Promise<Response> => {
     switch (route.kind) {
       case "cache-info": {
         const info = await store.cacheInfo();
-        const text = formatCacheInfo({ ...info, priority: options.priority ?? info.priority });
-        return new Response(head ? null : text, {
+        const bytes = encoder.encode(
+          formatCacheInfo({ ...info, priority: options.priority ?? info.priority }),
+        );
+        return bytesResponse(head ? null : bytes, {
           headers: {
             "content-type": "text/x-nix-cache-info",
-            "content-length": String(text.length),
+            "content-length": String(bytes.length),
           },
         });
       }
       case "narinfo": {
-        let text: string | undefined;
+        let bytes: Uint8Array<ArrayBuffer> | undefined;
         if (options.secretKey === undefined && store.narInfoText !== undefined) {
-          text = await store.narInfoText(route.hashPart);
+          const text = await store.narInfoText(route.hashPart);
+          if (text !== undefined) bytes = encoder.encode(text);
         } else {
           const info = await store.narInfo(route.hashPart);
-          if (info !== undefined)
-            text = printNarInfo(servedNarInfo(info, options), {
-              storeDir: (await store.cacheInfo()).storeDir,
-            });
+          if (info !== undefined) {
+            bytes = served.get(info);
+            if (bytes === undefined) {
+              const text = printNarInfo(servedNarInfo(info, options), {
+                storeDir: (await store.cacheInfo()).storeDir,
+              });
+              bytes = encoder.encode(text);
+              served.set(info, bytes);
+            }
+          }
         }
-        if (text === undefined) return plain(404, "not found\n", head);
-        const bytes = new TextEncoder().encode(text);
-        return new Response(head ? null : bytes, {
+        if (bytes === undefined) return plain(404, "not found\n", head);
+        return bytesResponse(head ? null : bytes, {
           headers: { "content-type": "text/x-nix-narinfo", "content-length": String(bytes.length) },
         });
       }

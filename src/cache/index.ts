@@ -86,7 +86,10 @@ export { compressionStream, decompressionStream } from "./compression-streams.js
 export {
   createDaemonCacheStore,
   type DaemonCacheStoreOptions,
+  type DaemonCacheUploadOptions,
   DEFAULT_DAEMON_CACHE_PRIORITY,
+  DEFAULT_MAX_CACHED_PATH_INFOS,
+  DEFAULT_PATH_INFO_TTL_MS,
 } from "./daemon-cache-store.js";
 export {
   CacheInfoError,

@@ -9,8 +9,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
-import { dirname, resolve, sep } from "node:path";
+import { lstat, mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { UsageError } from "../core/errors.js";
@@ -97,6 +97,52 @@ function fileStream(path: string): ReadableStream<Uint8Array> {
     },
     { highWaterMark: 0 },
   );
+}
+
+/**
+ * Default age after which a file under a cache folder's `.uploads/` is taken for abandoned: 1
+ * hour. Nix sends a narinfo right after its NAR, and a NAR being written is touched with every
+ * chunk, so only uploads whose client or server went away get that old.
+ */
+export const DEFAULT_STALE_UPLOAD_AGE_MS = 60 * 60 * 1000;
+
+/** Options of {@link removeStaleUploads}. */
+export interface RemoveStaleUploadsOptions {
+  /** Files last written longer ago than this are removed (default {@link DEFAULT_STALE_UPLOAD_AGE_MS}). */
+  readonly maxAgeMs?: number;
+  /** The time now, in ms since the epoch (default `Date.now()`). */
+  readonly now?: number;
+}
+
+/**
+ * Removes what abandoned uploads left under `root/.uploads/` (a NAR whose narinfo never came,
+ * half a file of a server that crashed): every file there older than `maxAgeMs`. Returns the
+ * paths removed. What `cache serve` does for a `file://` store when it starts.
+ */
+export async function removeStaleUploads(
+  root: string,
+  options: RemoveStaleUploadsOptions = {},
+): Promise<string[]> {
+  const maxAge = options.maxAgeMs ?? DEFAULT_STALE_UPLOAD_AGE_MS;
+  const before = (options.now ?? Date.now()) - maxAge;
+  const removed: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        await walk(path);
+      } else {
+        const st = await lstat(path).catch(() => undefined);
+        if (st !== undefined && st.mtimeMs < before) {
+          await rm(path, { force: true });
+          removed.push(path);
+        }
+      }
+    }
+  };
+  await walk(join(resolve(root), ".uploads"));
+  return removed;
 }
 
 /** A readable and writable binary cache in the folder `root` (`file://root`). */

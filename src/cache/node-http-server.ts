@@ -11,6 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
+import { bytesOfResponse } from "./response-bytes.js";
 
 /** Default idle time of a keep-alive connection before the server closes it: 65 s. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -95,6 +96,12 @@ async function writeResponse(
   const headers: Record<string, string> = {};
   response.headers.forEach((v, k) => (headers[k] = v));
   res.writeHead(response.status, headers);
+  const bytes = bytesOfResponse(response);
+  if (bytes !== undefined) {
+    // a narinfo: head and body in one write, the body stream left unread
+    res.end(head ? undefined : bytes);
+    return;
+  }
   const body = response.body;
   if (body === null || head) {
     await body?.cancel();

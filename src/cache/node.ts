@@ -14,7 +14,13 @@ export {
   nodeXzCodec,
   nodeZstdCodec,
 } from "./node-compression.js";
-export { createFileCacheStore, fileCacheBlobs } from "./node-file-blobs.js";
+export {
+  createFileCacheStore,
+  DEFAULT_STALE_UPLOAD_AGE_MS,
+  fileCacheBlobs,
+  removeStaleUploads,
+  type RemoveStaleUploadsOptions,
+} from "./node-file-blobs.js";
 export { fileFetch } from "./node-file-fetch.js";
 export {
   DEFAULT_KEEP_ALIVE_TIMEOUT_MS,

@@ -477,13 +477,7 @@ export class WorkerSession {
     return this.guard(async () => {
       await this.transport.write(encode(OPS.AddToStoreNar.request(this.version), req));
       if (hasMinor(this.version, 23)) {
-        const writing = (async () => {
-          for await (const c of framedChunks(byteChunks(nar))) await this.transport.write(c);
-        })();
-        const stderr = this.processStderr(options.onEvent);
-        const [w, s] = await Promise.allSettled([writing, stderr]);
-        if (s.status === "rejected") throw s.reason;
-        if (w.status === "rejected") throw w.reason;
+        await this.sendFramed(framedChunks(byteChunks(nar)), options.onEvent);
         return;
       }
       await this.processStderr(options.onEvent, byteChunks(nar));
@@ -517,14 +511,30 @@ export class WorkerSession {
           yield* byteChunks(item.nar);
         }
       }
-      const writing = (async () => {
-        for await (const c of framedChunks(body())) await this.transport.write(c);
-      })();
-      const stderr = this.processStderr(options.onEvent);
-      const [w, s] = await Promise.allSettled([writing, stderr]);
-      if (s.status === "rejected") throw s.reason;
-      if (w.status === "rejected") throw w.reason;
+      await this.sendFramed(framedChunks(body()), options.onEvent);
     }, options.deadlineMs);
+  }
+
+  /**
+   * Writes `frames` while reading the daemon's stderr messages. A source that fails half way
+   * closes the connection (the daemon, waiting for the next frame, would wait for ever; it
+   * drops the half-sent NAR), and its error is the one thrown, unless the daemon said why.
+   */
+  private async sendFramed(
+    frames: AsyncIterable<Uint8Array>,
+    onEvent: DaemonEventListener | undefined,
+  ): Promise<void> {
+    const writing = (async () => {
+      for await (const c of frames) await this.transport.write(c);
+    })().catch((err: unknown) => {
+      this.fail();
+      throw err;
+    });
+    const stderr = this.processStderr(onEvent);
+    const [w, s] = await Promise.allSettled([writing, stderr]);
+    if (s.status === "rejected" && (w.status === "fulfilled" || s.reason instanceof DaemonError))
+      throw s.reason;
+    if (w.status === "rejected") throw w.reason;
   }
 
   /** Closes the connection. */

@@ -19,7 +19,7 @@ import { formatPublicKey, generateSecretKey, publicKeyOf } from "../../src/signi
 import { canRunCompression } from "../../src/cache/compression.js";
 import { COMPRESSION_METHODS } from "../../src/cache/compression-method.js";
 import { serverCompressions } from "../../src/cli/commands/cache-serve.js";
-import { nonce, runNixAsync } from "../support/cache-server.js";
+import { nonce, runNixAsync, stopCacheServer } from "../support/cache-server.js";
 import { startNixDaemon, type TestDaemon } from "../support/daemon.js";
 import { describeWithNix, runNix } from "../support/nix.js";
 
@@ -105,12 +105,7 @@ describeWithNix("cache server: real Nix copies from and to it", () => {
     server = await serveWithNode(handler);
   }, 60_000);
 
-  afterAll(async () => {
-    await server?.close(1000);
-    client?.close();
-    await daemon?.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopCacheServer({ server, client, daemon, dir }));
 
   it("nix copy --from into a fresh chroot store, only our key trusted: signatures accepted, paths valid", async () => {
     const root = join(dir, "chroot-ok");

@@ -6,6 +6,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { computeHash } from "../../src/core/hash.js";
+import type { PathInfo } from "../../src/daemon/wire/types.js";
 
 function canConnect(path: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -46,11 +48,14 @@ export interface TestDaemon {
   kill(): void;
 }
 
-/** Starts `nix-daemon` listening on a fresh socket; resolves once the socket exists. */
-export async function startNixDaemon(): Promise<TestDaemon> {
+/**
+ * Starts `nix-daemon` listening on a fresh socket; resolves once the socket exists. `args` go
+ * to the daemon (`["--store", ROOT]`: a daemon of a chroot store).
+ */
+export async function startNixDaemon(args: readonly string[] = []): Promise<TestDaemon> {
   const dir = mkdtempSync(join(tmpdir(), "nix-compat-daemon-"));
   const socket = join(dir, "socket");
-  const child = spawn("nix-daemon", [], {
+  const child = spawn("nix-daemon", [...args], {
     env: { ...process.env, NIX_DAEMON_SOCKET_PATH: socket },
     stdio: ["ignore", "ignore", "ignore"],
   });
@@ -78,5 +83,20 @@ export async function startNixDaemon(): Promise<TestDaemon> {
     kill() {
       killGroup(child, "SIGKILL");
     },
+  };
+}
+
+/** The info of a valid path whose NAR is `nar` (no references, deriver or signatures). */
+export function plainPathInfo(path: string, nar: Uint8Array): PathInfo {
+  return {
+    path,
+    deriver: undefined,
+    narHash: computeHash("sha256", nar),
+    references: [],
+    registrationTime: 1,
+    narSize: nar.length,
+    ultimate: false,
+    sigs: [],
+    ca: undefined,
   };
 }

@@ -15,37 +15,11 @@ import { cacheRoute } from "../../src/cache/cache-routes.js";
 import { createFileCacheStore } from "../../src/cache/node-file-blobs.js";
 import { type NodeCacheServer, serveWithNode } from "../../src/cache/node-http-server.js";
 import { computeHash, formatDigest } from "../../src/core/hash.js";
-import { encodeNar } from "../../src/nar/writer.js";
-import { nixbase32Encode } from "../../src/core/nixbase32.js";
-import { rawRequest } from "../support/cache-server.js";
+import { narUpload, rawRequest } from "../support/cache-server.js";
 
 const HASH_PART = "0c3p1ijzbw7k0lmvgmnahpqfm2nx5kzy";
 
-function upload(contents: string) {
-  const nar = encodeNar({
-    type: "regular",
-    executable: false,
-    contents: new TextEncoder().encode(contents),
-  });
-  const fileHash = nixbase32Encode(computeHash("sha256", nar).digest);
-  const narHash = formatDigest(computeHash("sha256", nar), "nix32");
-  const file = `${fileHash}.nar`;
-  const narinfo = (over: Record<string, string> = {}) =>
-    Object.entries({
-      StorePath: `/nix/store/${HASH_PART}-upload`,
-      URL: `nar/${file}`,
-      Compression: "none",
-      FileHash: `sha256:${fileHash}`,
-      FileSize: String(nar.length),
-      NarHash: `sha256:${narHash}`,
-      NarSize: String(nar.length),
-      References: "",
-      ...over,
-    })
-      .map(([k, v]) => `${k}: ${v}\n`)
-      .join("");
-  return { nar, file, narinfo };
-}
+const upload = (contents: string) => narUpload(contents, `/nix/store/${HASH_PART}-upload`);
 
 function setup() {
   const blobs = new MemoryCacheBlobs();

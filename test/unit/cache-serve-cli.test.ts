@@ -25,9 +25,9 @@ describe("cache serve usage", () => {
     ["a bad listen address", ["--store", "daemon", "--listen", "nowhere"], /is not HOST:PORT/],
     ["a priority that is not a number", ["--store", "daemon", "--priority", "high"], /--priority/],
     [
-      "--writable on the daemon store",
-      ["--store", "daemon", "--writable"],
-      /does not take uploads/,
+      "a path-info TTL that is not a number of milliseconds",
+      ["--store", "daemon", "--path-info-ttl", "soon"],
+      /--path-info-ttl 'soon'/,
     ],
   ] as const) {
     it(`refuses ${what}`, () => {

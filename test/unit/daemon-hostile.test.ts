@@ -28,6 +28,7 @@ import { ServerBudget, SERVER_MAX_OVERRIDES } from "../../src/daemon/server-limi
 import { WorkerSession } from "../../src/daemon/session.js";
 import { addMultipleItem, DEFAULT_CLIENT_SETTINGS, OPS } from "../../src/daemon/wire/ops.js";
 import { encodeNar } from "../../src/nar/writer.js";
+import { plainPathInfo } from "../support/daemon.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -62,20 +63,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "nix-compat-daemon-hostile-"));
   const nar = encodeNar({ type: "regular", executable: false, contents: utf8Bytes("x") });
   for (let i = 0; i < 1000; i++) {
-    store.add(
-      {
-        path: pathOf(i),
-        deriver: undefined,
-        narHash: computeHash("sha256", nar),
-        references: [],
-        registrationTime: 1,
-        narSize: nar.length,
-        ultimate: false,
-        sigs: [],
-        ca: undefined,
-      },
-      nar,
-    );
+    store.add(plainPathInfo(pathOf(i), nar), nar);
   }
   server = await listenWorkerProtocol(join(dir, "socket"), store, {
     budget,

@@ -1,19 +1,25 @@
 /**
  * `nix-compat cache serve --store STORE --listen HOST:PORT [--secret-key FILE]
  * [--compression METHOD] [--priority N] [--writable]`: serves a store as an HTTP binary cache
- * that Nix copies from (and, with `--writable` on a `file://` store, to). STORE is `daemon`,
+ * that Nix copies from (and, with `--writable`, to: into the folder or the daemon's store). STORE is `daemon`,
  * `unix://SOCKET` or `file://DIR`. Prints `listening on http://HOST:PORT` once ready; SIGINT
  * or SIGTERM stop it gracefully (requests under way finish).
  *
  * @module
  */
 import * as nodeCrypto from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { createCacheHandler } from "../../cache/cache-handler.js";
 import type { CacheStore } from "../../cache/cache-store.js";
 import { createDaemonCacheStore } from "../../cache/daemon-cache-store.js";
-import { createFileCacheStore } from "../../cache/node-file-blobs.js";
+import {
+  createFileCacheStore,
+  fileCacheBlobs,
+  removeStaleUploads,
+} from "../../cache/node-file-blobs.js";
 import { serveWithNode } from "../../cache/node-http-server.js";
 import { canRunCompression } from "../../cache/compression.js";
 import { COMPRESSION_METHODS, type CompressionMethod } from "../../cache/compression-method.js";
@@ -43,6 +49,8 @@ interface ServeOptions {
   compression: string;
   priority?: string;
   writable?: boolean;
+  pathInfoTtl?: string;
+  checkSigs: boolean;
 }
 
 /** `HOST:PORT` (or `[V6]:PORT`) as host and port. */
@@ -55,15 +63,46 @@ export function parseListenAddress(text: string): { host: string; port: number }
   return { host: m[1] ?? m[2]!, port };
 }
 
-function openStore(url: string): { store: CacheStore; close: () => void } {
+async function openStore(
+  url: string,
+  opts: ServeOptions,
+): Promise<{ store: CacheStore; close: () => Promise<void> }> {
   if (url.startsWith("file://")) {
     const dir = url.slice("file://".length).replace(/\?.*$/, "");
     if (dir === "") throw new UsageError("cache.bad-store", `store '${url}' names no folder`);
-    return { store: createFileCacheStore(dir), close: () => undefined };
+    // what abandoned uploads left behind (a client or this server gone half way)
+    if (opts.writable) await removeStaleUploads(dir);
+    return { store: createFileCacheStore(dir), close: async () => undefined };
   }
   if (url === "daemon" || url.startsWith("unix://")) {
+    const ttl = opts.pathInfoTtl === undefined ? undefined : Number(opts.pathInfoTtl);
+    if (ttl !== undefined && !(Number.isInteger(ttl) && ttl >= 0)) {
+      throw new UsageError(
+        "cache.bad-path-info-ttl",
+        `--path-info-ttl '${opts.pathInfoTtl}' is not a number of milliseconds`,
+      );
+    }
+    // uploads wait for their narinfo in a folder of this process, removed when it stops
+    const staging =
+      opts.writable === true
+        ? await mkdtemp(join(tmpdir(), "nix-compat-cache-uploads-"))
+        : undefined;
     const client = openDaemonClient({ store: url });
-    return { store: createDaemonCacheStore({ client }), close: () => client.close() };
+    return {
+      store: createDaemonCacheStore({
+        client,
+        pathInfoTtlMs: ttl,
+        ...(staging === undefined
+          ? {}
+          : {
+              uploads: { staging: fileCacheBlobs(staging), checkSignatures: opts.checkSigs },
+            }),
+      }),
+      close: async () => {
+        client.close();
+        if (staging !== undefined) await rm(staging, { recursive: true, force: true });
+      },
+    };
   }
   throw new UsageError(
     "cache.bad-store",
@@ -93,9 +132,9 @@ async function serve(opts: ServeOptions): Promise<void> {
   }
   const secretKey = opts.secretKey === undefined ? undefined : await readSecretKey(opts.secretKey);
   setEd25519Backend(nodeCryptoEd25519Backend(nodeCrypto));
-  const { store, close } = openStore(opts.store);
+  const { store, close } = await openStore(opts.store, opts);
   if (opts.writable && store.uploads === undefined) {
-    close();
+    await close();
     throw new UsageError("cache.read-only-store", `store '${opts.store}' does not take uploads`);
   }
   const handler = createCacheHandler({
@@ -119,7 +158,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     process.on("SIGTERM", stop);
   });
   await server.close();
-  close();
+  await close();
 }
 
 /** Adds `serve` to the `cache` command group. */
@@ -134,6 +173,17 @@ export function registerCacheServeCommand(cache: Command): void {
     .option("--secret-key <file>", "sign every narinfo served with this secret key")
     .option("--compression <method>", "compression of NARs served from a daemon store", "none")
     .option("--priority <n>", "Priority in nix-cache-info")
-    .option("--writable", "accept uploads (nix copy --to); file:// stores only")
+    .option(
+      "--writable",
+      "accept uploads (nix copy --to): into the folder, or into the daemon's store (AddToStoreNar)",
+    )
+    .option(
+      "--no-check-sigs",
+      "daemon stores: ask the daemon not to check the signatures of uploads (trusted users only)",
+    )
+    .option(
+      "--path-info-ttl <ms>",
+      "daemon stores: reuse a path's info this long without asking the daemon (default 1000; 0: never)",
+    )
     .action(async (opts: ServeOptions) => serve(opts));
 }
