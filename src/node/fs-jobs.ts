@@ -83,17 +83,23 @@ export interface WriteFile {
   readonly end: number;
 }
 
-/** Creates files (`O_EXCL | O_NOFOLLOW`, mode 0666 or 0777 under the umask) in order. */
+/**
+ * Creates files (`O_EXCL | O_NOFOLLOW`, mode 0666 or 0777 under the umask) in order. With
+ * `replace`, files that exist are truncated instead (`O_TRUNC | O_NOFOLLOW`): only for a batch
+ * a worker thread died in, whose files nothing else can have created (see io-pool.ts).
+ */
 export interface WriteJob {
   readonly op: "write";
   readonly files: WriteFile[];
-  readonly data: ArrayBuffer;
+  /** The contents: shared memory, so that the main thread keeps them while a worker writes. */
+  readonly data: ArrayBuffer | SharedArrayBuffer;
+  readonly replace?: boolean;
 }
 
 /** How many files a {@link WriteJob} created (all, unless `failure`). */
 export interface WriteResult {
   readonly created: number;
-  readonly data: ArrayBuffer;
+  readonly data: ArrayBuffer | SharedArrayBuffer;
   readonly failure?: FsJobFailure;
 }
 
@@ -112,6 +118,7 @@ export type FsJobRun = (job: FsJob, spare: ArrayBuffer | undefined) => FsResult;
 export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
   const C = fs.constants;
   const CREATE = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
+  const REPLACE = C.O_WRONLY | C.O_CREAT | C.O_TRUNC | C.O_NOFOLLOW;
   let execMode = -1;
   const bytesOf = (s: string) => Buffer.from(s, "latin1");
   const fsPath = (s: string) => (/^[\x00-\x7f]*$/.test(s) ? s : bytesOf(s));
@@ -247,9 +254,10 @@ export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
   function write(job: WriteJob): WriteResult {
     const view = new Uint8Array(job.data);
     let created = 0;
+    const flags = job.replace === true ? REPLACE : CREATE;
     try {
       for (const f of job.files) {
-        const fd = fs.openSync(fsPath(f.path), CREATE, 0o666);
+        const fd = fs.openSync(fsPath(f.path), flags, 0o666);
         created++;
         try {
           let at = f.start;
