@@ -478,12 +478,14 @@ export async function showDerivations(
       if (!sources.has(drvPath)) sources.set(drvPath, { file, drv: loaded.drv });
     }
   }
-  const get = (key: string): Derivation | string => {
+  const get = (key: string): Derivation | string | Uint8Array => {
     const src = sources.get(key)!;
     if (src.drv !== undefined) return src.drv;
     const bytes = atermBytes(src.file, readFileShared(src.file));
-    const fast = show.transcodeShowEntry(key, bytes, storeDir);
-    if (fast !== undefined) return fast;
+    // one byte per character: one-byte strings whatever the file holds, raw bytes kept
+    const binary = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
+    const fast = show.transcodeShowEntryBinary(key, binary, storeDir);
+    if (fast !== undefined) return Buffer.from(fast, "latin1");
     const drv = withFile(src.file, () => parseDerivationATerm(bytes, { storeDir }));
     // Nix names a derivation after its drv path (fixed output paths follow from the name)
     return { ...drv, name: basename(key).slice(33, -4) };
