@@ -103,10 +103,29 @@ export interface WriteResult {
   readonly failure?: FsJobFailure;
 }
 
+/** Reads whole files, one after the other, into one buffer (grown when they need more). */
+export interface FilesJob {
+  readonly op: "files";
+  /** The files, one character per byte. */
+  readonly paths: string[];
+  /** The buffer's size to start with. */
+  readonly budget: number;
+}
+
+/** What a {@link FilesJob} read: file i is `data[offsets[i], offsets[i] + sizes[i])`. */
+export interface FilesResult {
+  readonly offsets: number[];
+  readonly sizes: number[];
+  readonly data: ArrayBuffer;
+  /** The failure at file `failedAt`; the files before it were read. */
+  readonly failure?: FsJobFailure;
+  readonly failedAt?: number;
+}
+
 /** Any job. */
-export type FsJob = DirJob | ReadJob | WriteJob;
+export type FsJob = DirJob | ReadJob | WriteJob | FilesJob;
 /** Any job's result. */
-export type FsResult = DirResult | ReadResult | WriteResult;
+export type FsResult = DirResult | ReadResult | WriteResult | FilesResult;
 
 /** Runs one job; `spare` is a recycled buffer the job may fill (or allocate a larger one). */
 export type FsJobRun = (job: FsJob, spare: ArrayBuffer | undefined) => FsResult;
@@ -275,8 +294,50 @@ export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
     }
     return { created, data: job.data };
   }
+  function files(job: FilesJob, spare: ArrayBuffer | undefined): FilesResult {
+    let data =
+      spare !== undefined && spare.byteLength >= job.budget ? spare : new ArrayBuffer(job.budget);
+    let view = new Uint8Array(data);
+    const offsets: number[] = [];
+    const sizes: number[] = [];
+    let used = 0;
+    for (let i = 0; i < job.paths.length; i++) {
+      try {
+        const fd = fs.openSync(fsPath(job.paths[i]!), "r");
+        try {
+          const start = used;
+          for (;;) {
+            if (used === view.length) {
+              const bigger = new ArrayBuffer(2 * view.length);
+              new Uint8Array(bigger).set(view);
+              data = bigger;
+              view = new Uint8Array(data);
+            }
+            const want = view.length - used;
+            const n = fs.readSync(fd, view, used, want, null);
+            used += n;
+            // a short read of a regular file is its end: no extra read() that returns 0
+            if (n === 0 || n < want) break;
+          }
+          offsets.push(start);
+          sizes.push(used - start);
+        } finally {
+          fs.closeSync(fd);
+        }
+      } catch (e) {
+        return { offsets, sizes, data, failure: failure(e), failedAt: i };
+      }
+    }
+    return { offsets, sizes, data };
+  }
   return (job, spare) =>
-    job.op === "dir" ? dir(job, spare) : job.op === "read" ? read(job, spare) : write(job);
+    job.op === "dir"
+      ? dir(job, spare)
+      : job.op === "read"
+        ? read(job, spare)
+        : job.op === "files"
+          ? files(job, spare)
+          : write(job);
 }
 
 /** The error a job's failure stands for: the dump's `nar.file-changed`, or the system error. */

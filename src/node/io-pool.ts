@@ -82,7 +82,8 @@ export type IoFault = "exit" | "throw" | "hang" | "terminate";
 /** A worker of the I/O pool was lost while it held a batch of files to write. */
 export class IoWorkerLostError extends NixCompatError {
   constructor(why: string, job: FsJob) {
-    const first = job.op === "write" ? job.files[0]?.path : job.path;
+    const first =
+      job.op === "write" ? job.files[0]?.path : job.op === "files" ? job.paths[0] : job.path;
     const more =
       job.op === "write" && job.files.length > 1 ? ` and ${job.files.length - 1} more files` : "";
     super(

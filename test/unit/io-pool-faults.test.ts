@@ -146,7 +146,7 @@ describe("errors from a worker are the main thread's", () => {
       const b = failureError(here!);
       expect(a.constructor).toBe(b.constructor);
       expect(a).toMatchObject({ message: b.message, code: (b as { code?: string }).code });
-      expect(a.message).toContain(job.op === "write" ? "f1" : job.path);
+      expect(a.message).toContain(job.op === "write" || job.op === "files" ? "f1" : job.path);
     }
     pool.close();
   });
