@@ -387,7 +387,11 @@ function binaryStringToBytes(s: string): Uint8Array {
 class ChunkWriter {
   private buf: Uint8Array;
   private pos = 0;
-  constructor(private readonly size: number) {
+  constructor(
+    private readonly size: number,
+    /** Hand out views of one buffer (each consumed before the next is asked for). */
+    private readonly reuse = false,
+  ) {
     this.buf = new Uint8Array(Math.min(size, 1 << 20) + 64);
   }
   /** Appends text (UTF-8) or bytes. */
@@ -412,7 +416,7 @@ class ChunkWriter {
   take(force = false): Uint8Array | undefined {
     if (this.pos === 0 || (!force && this.pos < this.size)) return undefined;
     const out = this.buf.subarray(0, this.pos);
-    this.buf = new Uint8Array(this.buf.length);
+    if (!this.reuse) this.buf = new Uint8Array(this.buf.length);
     this.pos = 0;
     return out;
   }
@@ -422,12 +426,18 @@ class ChunkWriter {
  * `nix show-derivation` output of Nix 2.8 as a stream of chunks, for many derivations without
  * holding them all: `keys` are the drv paths (sorted and de-duplicated here), `get` parses
  * one when its turn comes (or returns the member already rendered, as text, e.g. by
- * `transcodeShowEntry`, or as bytes). Chunks are about `chunkSize` bytes.
+ * `transcodeShowEntry`, or as bytes). Chunks are about `chunkSize` bytes; with `reuseBuffer`,
+ * they are views of one reused buffer (consume or copy each before asking for the next: no
+ * fresh megabyte per chunk).
  */
 export function* showDerivationJsonChunks(
   keys: Iterable<string>,
   get: (drvPath: string) => Derivation | string | Uint8Array,
-  options: { readonly storeDir?: string; readonly chunkSize?: number } = {},
+  options: {
+    readonly storeDir?: string;
+    readonly chunkSize?: number;
+    readonly reuseBuffer?: boolean;
+  } = {},
 ): Generator<Uint8Array> {
   const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
   const sorted = [...new Set(keys)].sort(compareUtf8);
@@ -435,7 +445,7 @@ export function* showDerivationJsonChunks(
     yield encoder.encode("{}\n");
     return;
   }
-  const w = new ChunkWriter(options.chunkSize ?? 1 << 20);
+  const w = new ChunkWriter(options.chunkSize ?? 1 << 20, options.reuseBuffer === true);
   w.add("{\n");
   for (let i = 0; i < sorted.length; i++) {
     const k = sorted[i]!;
