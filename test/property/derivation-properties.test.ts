@@ -66,6 +66,13 @@ const arbMutation = fc.array(
 
 type Edits = typeof arbMutation extends fc.Arbitrary<infer T> ? T : never;
 
+/** The show-derivation member the model path prints for `bytes`, as a binary string. */
+function viaModel(drvPath: string, bytes: Uint8Array): string {
+  return Buffer.from(printShowDerivationJson([{ drvPath, drv: parseDerivationATerm(bytes) }]))
+    .toString("latin1")
+    .slice(2, -3);
+}
+
 function mutate(bytes: Uint8Array, edits: Edits): Uint8Array {
   let b = [...bytes];
   for (const e of edits) {
@@ -197,10 +204,6 @@ describe("derivation ATerm properties", () => {
   });
 
   it("the show-derivation fast path (ATerm → JSON transcoding) equals the model path", () => {
-    const viaModel = (P: string, bytes: Uint8Array) =>
-      Buffer.from(printShowDerivationJson([{ drvPath: P, drv: parseDerivationATerm(bytes) }]))
-        .toString("latin1")
-        .slice(2, -3);
     let fast = 0;
     fc.assert(
       fc.property(
@@ -246,10 +249,6 @@ describe("derivation ATerm properties", () => {
   });
 
   it("the binary fast path equals the model path with raw control characters and raw bytes", () => {
-    const viaModel = (P: string, bytes: Uint8Array) =>
-      Buffer.from(printShowDerivationJson([{ drvPath: P, drv: parseDerivationATerm(bytes) }]))
-        .toString("latin1")
-        .slice(2, -3);
     let fast = 0;
     fc.assert(
       fc.property(
