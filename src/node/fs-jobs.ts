@@ -140,7 +140,8 @@ export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
   const REPLACE = C.O_WRONLY | C.O_CREAT | C.O_TRUNC | C.O_NOFOLLOW;
   let execMode = -1;
   const bytesOf = (s: string) => Buffer.from(s, "latin1");
-  const fsPath = (s: string) => (/^[\x00-\x7f]*$/.test(s) ? s : bytesOf(s));
+  const ASCII = /^[\x00-\x7f]*$/;
+  const fsPath = (s: string) => (ASCII.test(s) ? s : bytesOf(s));
   const shown = (s: string) => bytesOf(s).toString();
   function failure(e: unknown): {
     kind: "system";
@@ -207,10 +208,12 @@ export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
       return result({ failure: failure(e), failedAt: -1 });
     }
     list.sort();
+    const dirAscii = ASCII.test(job.path);
     for (let i = 0; i < list.length; i++) {
       const name = list[i]!;
       const path = `${job.path}/${name}`;
-      const p = fsPath(path);
+      // (the directory's path checked once, each name on its own)
+      const p = dirAscii && ASCII.test(name) ? path : bytesOf(path);
       try {
         const st = fs.lstatSync(p);
         let kind = 4;

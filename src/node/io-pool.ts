@@ -239,6 +239,7 @@ export class IoPool {
           }
         });
         this.lanes.push(lane);
+        this.taking++;
       } catch {
         break;
       }
@@ -247,8 +248,10 @@ export class IoPool {
 
   /** True when the pool has worker threads taking jobs (else every job runs on the main thread). */
   get parallel(): boolean {
-    return !this.broken && this.lanes.some((l) => !l.retiring);
+    return !this.broken && this.taking > 0;
   }
+  /** Lanes taking jobs (not retiring). */
+  private taking = 0;
 
   /** Worker threads open (taking jobs or finishing them). */
   get workers(): number {
@@ -362,6 +365,7 @@ export class IoPool {
    */
   close(): void {
     for (const lane of this.lanes) lane.retiring = true;
+    this.taking = 0;
     this.collect();
     this.started = false;
     this.inlineJobs = 0;
@@ -473,12 +477,16 @@ export class IoPool {
       other.retiring = true;
       if (other.sent.size === 0) this.shut(other);
     }
+    this.taking = 0;
   }
 
   /** Closes `lane`'s worker and port. */
   private shut(lane: Lane): void {
     const i = this.lanes.indexOf(lane);
-    if (i >= 0) this.lanes.splice(i, 1);
+    if (i >= 0) {
+      this.lanes.splice(i, 1);
+      if (!lane.retiring) this.taking--;
+    }
     lane.port.close();
     void lane.worker.terminate().catch(() => undefined);
   }
