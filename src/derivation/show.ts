@@ -15,6 +15,7 @@
  * @module
  */
 
+import { isBytes } from "../core/bytes.js";
 import { formatMethodAlgo } from "../core/content-address.js";
 import { formatDigest } from "../core/hash.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
@@ -39,25 +40,25 @@ import {
 } from "./types.js";
 import { concatBytes } from "../codecs/wire-bytes.js";
 
-/** Raw control characters: JSON escapes them, ATerm does not, so bodies are not copied. */
+/** Raw control characters: JSON escapes them, ATerm does not. */
 const RAW_CONTROL = /[\x00-\x1f]/;
+const RAW_CONTROL_ALL = /[\x00-\x1f]/g;
 const NON_ATERM_ESCAPES = /\\[^\\"nrt]/g;
+/** The same once raw control characters were written as JSON escapes (`\u00XX`) beforehand. */
+const NON_ATERM_OR_CONTROL_ESCAPES = /\\[^\\"nrtu]/g;
+/** A `\u` escape in the ATerm itself (Nix reads it as `u`: not copied). */
+const U_ESCAPE = /\\u/g;
+/** A backslash before a raw control character. */
+const BACKSLASH_CONTROL = /\\[\x00-\x1f]/;
 const LPAREN = 0x28;
 const RPAREN = 0x29;
 const COMMA = 0x2c;
 
-/** A string body for the JSON as written in the ATerm (ATerm's escapes are JSON's). */
-function verbatim(scan: CanonicalScanner): string {
-  const body = scan.body();
-  if (scan.escaped && hasEscapeMatching(body, NON_ATERM_ESCAPES)) scan.decline();
-  return body;
-}
-
 /**
  * The `"drvPath": {...}` member of Nix 2.8's show-derivation output for the ATerm `bytes`
  * (two-space indented at depth 1, no trailing comma), or `undefined` when the input is not in
- * the canonical form the scanner takes (see `aterm-scanner.ts`), holds raw control
- * characters, or a fixed output whose path is not the one Nix computes.
+ * the canonical form the scanner takes (see `aterm-scanner.ts`), is not UTF-8, or holds a
+ * fixed output whose path is not the one Nix computes.
  */
 export function transcodeShowEntry(
   drvPath: string,
@@ -65,8 +66,58 @@ export function transcodeShowEntry(
   storeDir: string = DEFAULT_STORE_DIR,
 ): string | undefined {
   const s = decodeUtf8OrUndefined(bytes);
-  if (s === undefined || !s.startsWith("Derive([") || RAW_CONTROL.test(s)) return undefined;
-  if (/["\\\x00-\x1f]/.test(drvPath)) return undefined;
+  if (s === undefined || /["\\\x00-\x1f]/.test(drvPath)) return undefined;
+  return transcode(drvPath, s, storeDir, false);
+}
+
+/**
+ * {@link transcodeShowEntry} over the ATerm as a binary string (one character per byte, e.g.
+ * Node's `latin1` decoding): the member is a binary string too, its bytes as Nix writes them
+ * (raw bytes that are not UTF-8 stay as they are). One-byte strings throughout, whatever the
+ * text holds. `drvPath` must be printable ASCII (else `undefined`).
+ */
+export function transcodeShowEntryBinary(
+  drvPath: string,
+  binary: string,
+  storeDir: string = DEFAULT_STORE_DIR,
+): string | undefined {
+  if (/[^\x20-\x7e]|["\\]/.test(drvPath)) return undefined;
+  return transcode(drvPath, binary, storeDir, true);
+}
+
+/** Characters of a binary string that are not ASCII. */
+const NON_ASCII_BYTES = /[\x80-\xff]/;
+
+function transcode(
+  drvPath: string,
+  text: string,
+  storeDir: string,
+  binary: boolean,
+): string | undefined {
+  let s = text;
+  if (!s.startsWith("Derive([")) return undefined;
+  // Output names and paths, input sources and input derivations' output names must be UTF-8
+  // (the model refuses them otherwise): in a binary string holding bytes above 127, those
+  // with such bytes are left to the model.
+  const checkNames = binary && NON_ASCII_BYTES.test(s);
+  const ascii = (x: string) => {
+    if (checkNames && NON_ASCII_BYTES.test(x)) scan.decline();
+  };
+  // Raw control characters are written as JSON writes them, beforehand: bodies are then
+  // copied as they are (a name or path holding one gets a backslash, which declines).
+  let nonAterm = NON_ATERM_ESCAPES;
+  if (RAW_CONTROL.test(s)) {
+    // (a backslash right before one, which ATerm reads as an escape of it, is the model's)
+    if (BACKSLASH_CONTROL.test(s) || hasEscapeMatching(s, U_ESCAPE)) return undefined;
+    s = s.replace(RAW_CONTROL_ALL, nix28EscapeChar);
+    nonAterm = NON_ATERM_OR_CONTROL_ESCAPES;
+  }
+  /** A string body for the JSON as written in the ATerm (ATerm's escapes are JSON's). */
+  const verbatim = (scan: CanonicalScanner): string => {
+    const body = scan.body();
+    if (scan.escaped && hasEscapeMatching(body, nonAterm)) scan.decline();
+    return body;
+  };
   const base = drvPath.startsWith(`${storeDir}/`) ? drvPath.slice(storeDir.length + 1) : "";
   const drvName = base.length > 37 && base.endsWith(".drv") ? base.slice(33, -4) : undefined;
   const scan = new CanonicalScanner(s, storeDir, 7);
@@ -82,6 +133,8 @@ export function transcodeShowEntry(
   if (scan.open()) {
     do {
       const { name, path, hashAlgo, hash } = scan.outputTerms();
+      ascii(name);
+      ascii(path);
       const out = canonicalOutput(path, hashAlgo, hash, storeDir);
       if (out === undefined || (last !== undefined && !scan.before(last, name))) {
         scan.decline();
@@ -129,6 +182,7 @@ export function transcodeShowEntry(
       const path = scan.plain();
       scan.expect(COMMA);
       const names = scan.names();
+      for (const n of names) ascii(n);
       scan.expect(RPAREN);
       if (!isPlainStorePath(path, storeDir) || (last !== undefined && !scan.before(last, path))) {
         scan.decline();
@@ -139,6 +193,7 @@ export function transcodeShowEntry(
   }
   scan.expect(COMMA);
   const srcs = scan.inputSrcs();
+  for (const src of srcs) ascii(src);
   scan.expect(COMMA);
   const system = scan.plain();
   scan.expect(COMMA);
@@ -332,7 +387,11 @@ function binaryStringToBytes(s: string): Uint8Array {
 class ChunkWriter {
   private buf: Uint8Array;
   private pos = 0;
-  constructor(private readonly size: number) {
+  constructor(
+    private readonly size: number,
+    /** Hand out views of one buffer (each consumed before the next is asked for). */
+    private readonly reuse = false,
+  ) {
     this.buf = new Uint8Array(Math.min(size, 1 << 20) + 64);
   }
   /** Appends text (UTF-8) or bytes. */
@@ -357,7 +416,7 @@ class ChunkWriter {
   take(force = false): Uint8Array | undefined {
     if (this.pos === 0 || (!force && this.pos < this.size)) return undefined;
     const out = this.buf.subarray(0, this.pos);
-    this.buf = new Uint8Array(this.buf.length);
+    if (!this.reuse) this.buf = new Uint8Array(this.buf.length);
     this.pos = 0;
     return out;
   }
@@ -366,13 +425,19 @@ class ChunkWriter {
 /**
  * `nix show-derivation` output of Nix 2.8 as a stream of chunks, for many derivations without
  * holding them all: `keys` are the drv paths (sorted and de-duplicated here), `get` parses
- * one when its turn comes (or returns the member already rendered as text, e.g. by
- * `transcodeShowEntry`). Chunks are about `chunkSize` bytes.
+ * one when its turn comes (or returns the member already rendered, as text, e.g. by
+ * `transcodeShowEntry`, or as bytes). Chunks are about `chunkSize` bytes; with `reuseBuffer`,
+ * they are views of one reused buffer (consume or copy each before asking for the next: no
+ * fresh megabyte per chunk).
  */
 export function* showDerivationJsonChunks(
   keys: Iterable<string>,
-  get: (drvPath: string) => Derivation | string,
-  options: { readonly storeDir?: string; readonly chunkSize?: number } = {},
+  get: (drvPath: string) => Derivation | string | Uint8Array,
+  options: {
+    readonly storeDir?: string;
+    readonly chunkSize?: number;
+    readonly reuseBuffer?: boolean;
+  } = {},
 ): Generator<Uint8Array> {
   const storeDir = options.storeDir ?? DEFAULT_STORE_DIR;
   const sorted = [...new Set(keys)].sort(compareUtf8);
@@ -380,12 +445,12 @@ export function* showDerivationJsonChunks(
     yield encoder.encode("{}\n");
     return;
   }
-  const w = new ChunkWriter(options.chunkSize ?? 1 << 20);
+  const w = new ChunkWriter(options.chunkSize ?? 1 << 20, options.reuseBuffer === true);
   w.add("{\n");
   for (let i = 0; i < sorted.length; i++) {
     const k = sorted[i]!;
     const drv = get(k);
-    if (typeof drv === "string") w.add(drv);
+    if (typeof drv === "string" || isBytes(drv)) w.add(drv);
     else if (hasBytes(drv)) w.add(binaryStringToBytes(showEntry(k, drv, storeDir, true)));
     else {
       let text: string;

@@ -61,6 +61,7 @@ export function hashFileSync(
     }
   } finally {
     closeSync(fd);
+    pool.finished();
   }
   return hasher.digest();
 }

@@ -83,24 +83,49 @@ export interface WriteFile {
   readonly end: number;
 }
 
-/** Creates files (`O_EXCL | O_NOFOLLOW`, mode 0666 or 0777 under the umask) in order. */
+/**
+ * Creates files (`O_EXCL | O_NOFOLLOW`, mode 0666 or 0777 under the umask) in order. With
+ * `replace`, files that exist are truncated instead (`O_TRUNC | O_NOFOLLOW`): only for a batch
+ * a worker thread died in, whose files nothing else can have created (see io-pool.ts).
+ */
 export interface WriteJob {
   readonly op: "write";
   readonly files: WriteFile[];
-  readonly data: ArrayBuffer;
+  /** The contents: shared memory, so that the main thread keeps them while a worker writes. */
+  readonly data: ArrayBuffer | SharedArrayBuffer;
+  readonly replace?: boolean;
 }
 
 /** How many files a {@link WriteJob} created (all, unless `failure`). */
 export interface WriteResult {
   readonly created: number;
-  readonly data: ArrayBuffer;
+  readonly data: ArrayBuffer | SharedArrayBuffer;
   readonly failure?: FsJobFailure;
 }
 
+/** Reads whole files, one after the other, into one buffer (grown when they need more). */
+export interface FilesJob {
+  readonly op: "files";
+  /** The files, one character per byte. */
+  readonly paths: string[];
+  /** The buffer's size to start with. */
+  readonly budget: number;
+}
+
+/** What a {@link FilesJob} read: file i is `data[offsets[i], offsets[i] + sizes[i])`. */
+export interface FilesResult {
+  readonly offsets: number[];
+  readonly sizes: number[];
+  readonly data: ArrayBuffer;
+  /** The failure at file `failedAt`; the files before it were read. */
+  readonly failure?: FsJobFailure;
+  readonly failedAt?: number;
+}
+
 /** Any job. */
-export type FsJob = DirJob | ReadJob | WriteJob;
+export type FsJob = DirJob | ReadJob | WriteJob | FilesJob;
 /** Any job's result. */
-export type FsResult = DirResult | ReadResult | WriteResult;
+export type FsResult = DirResult | ReadResult | WriteResult | FilesResult;
 
 /** Runs one job; `spare` is a recycled buffer the job may fill (or allocate a larger one). */
 export type FsJobRun = (job: FsJob, spare: ArrayBuffer | undefined) => FsResult;
@@ -112,9 +137,11 @@ export type FsJobRun = (job: FsJob, spare: ArrayBuffer | undefined) => FsResult;
 export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
   const C = fs.constants;
   const CREATE = C.O_WRONLY | C.O_CREAT | C.O_EXCL | C.O_NOFOLLOW;
+  const REPLACE = C.O_WRONLY | C.O_CREAT | C.O_TRUNC | C.O_NOFOLLOW;
   let execMode = -1;
   const bytesOf = (s: string) => Buffer.from(s, "latin1");
-  const fsPath = (s: string) => (/^[\x00-\x7f]*$/.test(s) ? s : bytesOf(s));
+  const ASCII = /^[\x00-\x7f]*$/;
+  const fsPath = (s: string) => (ASCII.test(s) ? s : bytesOf(s));
   const shown = (s: string) => bytesOf(s).toString();
   function failure(e: unknown): {
     kind: "system";
@@ -181,10 +208,12 @@ export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
       return result({ failure: failure(e), failedAt: -1 });
     }
     list.sort();
+    const dirAscii = ASCII.test(job.path);
     for (let i = 0; i < list.length; i++) {
       const name = list[i]!;
       const path = `${job.path}/${name}`;
-      const p = fsPath(path);
+      // (the directory's path checked once, each name on its own)
+      const p = dirAscii && ASCII.test(name) ? path : bytesOf(path);
       try {
         const st = fs.lstatSync(p);
         let kind = 4;
@@ -247,9 +276,10 @@ export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
   function write(job: WriteJob): WriteResult {
     const view = new Uint8Array(job.data);
     let created = 0;
+    const flags = job.replace === true ? REPLACE : CREATE;
     try {
       for (const f of job.files) {
-        const fd = fs.openSync(fsPath(f.path), CREATE, 0o666);
+        const fd = fs.openSync(fsPath(f.path), flags, 0o666);
         created++;
         try {
           let at = f.start;
@@ -267,8 +297,50 @@ export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
     }
     return { created, data: job.data };
   }
+  function files(job: FilesJob, spare: ArrayBuffer | undefined): FilesResult {
+    let data =
+      spare !== undefined && spare.byteLength >= job.budget ? spare : new ArrayBuffer(job.budget);
+    let view = new Uint8Array(data);
+    const offsets: number[] = [];
+    const sizes: number[] = [];
+    let used = 0;
+    for (let i = 0; i < job.paths.length; i++) {
+      try {
+        const fd = fs.openSync(fsPath(job.paths[i]!), "r");
+        try {
+          const start = used;
+          for (;;) {
+            if (used === view.length) {
+              const bigger = new ArrayBuffer(2 * view.length);
+              new Uint8Array(bigger).set(view);
+              data = bigger;
+              view = new Uint8Array(data);
+            }
+            const want = view.length - used;
+            const n = fs.readSync(fd, view, used, want, null);
+            used += n;
+            // a short read of a regular file is its end: no extra read() that returns 0
+            if (n === 0 || n < want) break;
+          }
+          offsets.push(start);
+          sizes.push(used - start);
+        } finally {
+          fs.closeSync(fd);
+        }
+      } catch (e) {
+        return { offsets, sizes, data, failure: failure(e), failedAt: i };
+      }
+    }
+    return { offsets, sizes, data };
+  }
   return (job, spare) =>
-    job.op === "dir" ? dir(job, spare) : job.op === "read" ? read(job, spare) : write(job);
+    job.op === "dir"
+      ? dir(job, spare)
+      : job.op === "read"
+        ? read(job, spare)
+        : job.op === "files"
+          ? files(job, spare)
+          : write(job);
 }
 
 /** The error a job's failure stands for: the dump's `nar.file-changed`, or the system error. */

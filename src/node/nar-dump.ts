@@ -359,11 +359,13 @@ export function* dumpPathChunks(
 ): Generator<Uint8Array, void, undefined> {
   const size = Math.max(4 * RESERVE, options.bufferSize ?? DUMP_BUFFER_SIZE);
   const root = Buffer.from(path).toString("latin1");
-  const d = new Dumper(root, size, options.pool ?? ioPool());
+  const pool = options.pool ?? ioPool();
+  const d = new Dumper(root, size, pool);
   try {
     for (let c = d.next(); c !== undefined; c = d.next()) yield c;
   } finally {
     d.close();
+    pool.finished();
   }
 }
 

@@ -123,7 +123,8 @@ export async function restoreNar(
   if (exists) {
     throw new NixCompatError("nar.destination-exists", `'${shown}' already exists`);
   }
-  const r = new Restorer(dest, options.onProgress, options.pool ?? ioPool());
+  const pool = options.pool ?? ioPool();
+  const r = new Restorer(dest, options.onProgress, pool);
   const reader = byteReader(input);
   try {
     if (reader.isSync) {
@@ -149,6 +150,8 @@ export async function restoreNar(
   } catch (e) {
     r.abort();
     throw new NarRestoreError(shown, r.created, e);
+  } finally {
+    pool.finished();
   }
 }
 
@@ -182,7 +185,7 @@ class Restorer {
       this.batch.length >= RESTORE_BATCH_FILES
     ) {
       this.handOut();
-      this.batchData = new Uint8Array(this.pool.spare(RESTORE_BATCH_BYTES));
+      this.batchData = new Uint8Array(this.pool.sharedSpare(RESTORE_BATCH_BYTES));
     }
     const start = this.batchBytes;
     this.batchData!.set(contents, start);
@@ -197,7 +200,7 @@ class Restorer {
     const job = {
       op: "write" as const,
       files: this.batch,
-      data: this.batchData!.buffer as ArrayBuffer,
+      data: this.batchData!.buffer,
     };
     this.batch = [];
     this.batchData = undefined;
@@ -230,8 +233,8 @@ class Restorer {
 
   /** After a failure: waits for the batches under way (counting what they created). */
   abort(): void {
-    this.batch = [];
     this.pending -= this.batch.length;
+    this.batch = [];
     for (const t of this.under.splice(0)) {
       try {
         this.settle(this.pool.wait(t) as WriteResult, (t.job as WriteJob).files.length);

@@ -10,7 +10,15 @@ export {
   fileChunkSource,
   SOURCE_CHUNK_SIZE,
 } from "./byte-sources.js";
-export { IO_THREADS, ioPool, IoPool, type IoTicket } from "./io-pool.js";
+export {
+  type IoFault,
+  IO_THREADS,
+  ioPool,
+  IoPool,
+  type IoPoolOptions,
+  type IoTicket,
+  IoWorkerLostError,
+} from "./io-pool.js";
 export {
   type DumpOptions,
   dumpPath,

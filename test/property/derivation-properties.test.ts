@@ -16,6 +16,7 @@ import {
 } from "../../src/derivation/index.js";
 import { DEFAULT_STORE_DIR } from "../../src/core/store-path.js";
 import { scanCanonicalDerivation } from "../../src/derivation/aterm-scanner.js";
+import { transcodeShowEntryBinary } from "../../src/derivation/show.js";
 import { parseATerm, printATerm } from "../../src/grammar/aterm.js";
 import { decodeUtf8OrUndefined, hasEscapeMatching } from "../../src/grammar/aterm-strings.js";
 import { arbDerivation } from "../../src/testing/derivation.js";
@@ -64,6 +65,13 @@ const arbMutation = fc.array(
 );
 
 type Edits = typeof arbMutation extends fc.Arbitrary<infer T> ? T : never;
+
+/** The show-derivation member the model path prints for `bytes`, as a binary string. */
+function viaModel(drvPath: string, bytes: Uint8Array): string {
+  return Buffer.from(printShowDerivationJson([{ drvPath, drv: parseDerivationATerm(bytes) }]))
+    .toString("latin1")
+    .slice(2, -3);
+}
 
 function mutate(bytes: Uint8Array, edits: Edits): Uint8Array {
   let b = [...bytes];
@@ -196,10 +204,6 @@ describe("derivation ATerm properties", () => {
   });
 
   it("the show-derivation fast path (ATerm → JSON transcoding) equals the model path", () => {
-    const viaModel = (P: string, bytes: Uint8Array) =>
-      Buffer.from(printShowDerivationJson([{ drvPath: P, drv: parseDerivationATerm(bytes) }]))
-        .toString("latin1")
-        .slice(2, -3);
     let fast = 0;
     fc.assert(
       fc.property(
@@ -232,14 +236,57 @@ describe("derivation ATerm properties", () => {
           // the drv path names the derivation: fixed outputs' paths are computed from it
           const P = `/nix/store/00000000000000000000000000000000-${raw.env.get("name")}.drv`;
           const t = transcodeShowEntry(P, bytes);
-          if (t === undefined) return;
+          const b = transcodeShowEntryBinary(P, Buffer.from(bytes).toString("latin1"));
+          if (t !== undefined) expect(b).toBe(Buffer.from(t, "utf8").toString("latin1"));
+          if (b === undefined) return;
           fast++;
-          expect(Buffer.from(t, "utf8").toString("latin1")).toBe(viaModel(P, bytes));
+          expect(b).toBe(viaModel(P, bytes));
         },
       ),
       { numRuns: RUNS * 2 },
     );
     expect(fast).toBeGreaterThan(RUNS / 4);
+  });
+
+  it("the binary fast path equals the model path with raw control characters and raw bytes", () => {
+    let fast = 0;
+    fc.assert(
+      fc.property(
+        arbDerivation({ kinds: ["inputAddressed", "deferred"], dynamicOutputs: false }),
+        fc.array(fc.integer({ min: 0, max: 0x1f }), { maxLength: 6 }),
+        fc.option(arbMutation, { freq: 4 }),
+        (drv, controls, edits) => {
+          // raw control characters spliced into the builder and the first value
+          const spliced = (x: DrvString) =>
+            typeof x === "string" ? x + String.fromCharCode(...controls) : x;
+          const withControls: Derivation = {
+            ...drv,
+            builder: spliced(drv.builder) as string,
+            args: drv.args.map(spliced),
+          };
+          let printed: Uint8Array;
+          try {
+            printed = printDerivationATerm(withControls);
+          } catch {
+            return;
+          }
+          const bytes = edits === null ? printed : mutate(printed, edits);
+          const P = `/nix/store/00000000000000000000000000000000-${String(drv.env.get("name"))}.drv`;
+          const b = transcodeShowEntryBinary(P, Buffer.from(bytes).toString("latin1"));
+          if (b === undefined) return;
+          let model: string;
+          try {
+            model = viaModel(P, bytes);
+          } catch {
+            throw new Error("the fast path took an input the model refuses");
+          }
+          fast++;
+          expect(b).toBe(model);
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+    expect(fast).toBeGreaterThan(RUNS / 8);
   });
 
   it("the fast path leaves a fixed output whose name no store path may hold to the model", () => {

@@ -19,6 +19,7 @@ import { restoreNar } from "../../src/node/nar-restore.js";
 import { IoPool } from "../../src/node/io-pool.js";
 import { snapshot } from "../support/nar-fs.js";
 import { FILE_HASH_RANGES_FROM, hashFileSync } from "../../src/node/file-hash.js";
+import { FileReadAhead, READ_AHEAD_JOB_BYTES } from "../../src/node/file-read-ahead.js";
 
 const work = mkdtempSync(join(tmpdir(), "nix-compat-parallel-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -148,5 +149,31 @@ describe("parallel hash file", () => {
     expect(Buffer.from(hashFileSync("sha1", path, started))).toEqual(
       createHash("sha1").update(bytes).digest(),
     );
+  });
+});
+
+describe("files read ahead (derivation show)", () => {
+  it("gives every file's bytes in order, with workers and without; a missing file fails in its turn", () => {
+    const dir = join(work, "many");
+    mkdirSync(dir);
+    const paths: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const p = join(dir, `f${i}`);
+      // sizes from 0 to past one job's buffer
+      writeFileSync(p, Buffer.alloc(i === 7 ? READ_AHEAD_JOB_BYTES * 3 + 5 : i * 37, i & 0xff));
+      paths.push(p);
+    }
+    for (const pool of [started, inline]) {
+      const ahead = new FileReadAhead(paths, pool);
+      for (const p of paths) expect(Buffer.from(ahead.take()).equals(readFileSync(p))).toBe(true);
+      ahead.close();
+    }
+    const withMissing = [...paths.slice(0, 40), join(dir, "absent"), ...paths.slice(40)];
+    for (const pool of [started, inline]) {
+      const ahead = new FileReadAhead(withMissing, pool);
+      for (let i = 0; i < 40; i++) ahead.take();
+      expect(() => ahead.take()).toThrow(/ENOENT.*absent/);
+      ahead.close();
+    }
   });
 });

@@ -10,12 +10,14 @@
  *
  * @module
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
 import { formatJsonPath, NixCompatError, quoteInput } from "../../core/errors.js";
+import { compareUtf8 } from "../../core/canonical-json.js";
 import { DEFAULT_STORE_DIR } from "../../core/store-path.js";
+import { FileReadAhead } from "../../node/file-read-ahead.js";
 import type { Derivation } from "../../derivation/index.js";
 import { checkFailed, reportError, usageError } from "../errors.js";
 import { readInputBytes, writeStdout, writeStdoutSync } from "../io.js";
@@ -52,33 +54,6 @@ function json(): NonNullable<typeof jsonLib> {
 }
 
 const DRV_BASE = /^[0123456789abcdfghijklmnpqrsvwxyz]{32}-[A-Za-z0-9+\-._?=]+\.drv$/;
-
-let readBuffer = new Uint8Array(1 << 20);
-
-/**
- * Reads a whole file into a shared buffer (open, read, close: no stat, no allocation). The
- * bytes are valid until the next call: for files consumed at once, as `show` does.
- */
-function readFileShared(file: string): Uint8Array {
-  const fd = openSync(file, "r");
-  try {
-    let n = 0;
-    for (;;) {
-      const want = readBuffer.length - n;
-      const r = readSync(fd, readBuffer, n, want, null);
-      n += r;
-      // A short read of a regular file is its end: spare the extra read() that returns 0.
-      if (r === 0 || r < want) return readBuffer.subarray(0, n);
-      if (n === readBuffer.length) {
-        const bigger = new Uint8Array(readBuffer.length * 2);
-        bigger.set(readBuffer);
-        readBuffer = bigger;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 interface StoreOpts {
   storeDir?: string;
@@ -429,6 +404,20 @@ function atermBytes(file: string, bytes: Uint8Array): Uint8Array {
 }
 
 /**
+ * `basename(file)`, without the character loop of Node's `path.basename` for the common case
+ * (which, run thousands of times with the optimiser off, shows in `derivation show`'s profile).
+ */
+function lastName(file: string): string {
+  return file.endsWith("/") ? basename(file) : file.slice(file.lastIndexOf("/") + 1);
+}
+
+/**
+ * `derivation show` keeps V8's optimising compiler (TurboFan) from this many files on (see
+ * {@link showDerivations}).
+ */
+export const SHOW_TURBOFAN_FROM_FILES = 4000;
+
+/**
  * `derivation show FILES...`: the JSON `nix show-derivation` prints (or, with `jsonVersion`
  * "4", the document of `nix derivation show`). Also run by the CLI without the command tree (`runPlainShow`)
  * for its plain form.
@@ -437,13 +426,16 @@ export async function showDerivations(
   files: string[],
   opts: StoreOpts & { jsonVersion: string },
 ): Promise<void> {
-  // A one-shot pass over many small files spends more on TurboFan compiling the transcoder
-  // than the optimised code saves; `node --opt` keeps the optimiser on (the bench measures
-  // `derivation show` both ways).
+  // `--no-opt` is V8's `--no-turbofan`: a one-shot pass over up to a few thousand files
+  // spends more on TurboFan compiling the transcoder than the optimised code saves. Node 22+
+  // still has Maglev, the mid tier, then; Node 20 has only the baseline compiler left, which
+  // costs more than TurboFan from about 4,000 files on (the bench measures both ways). So
+  // TurboFan is turned off below SHOW_TURBOFAN_FROM_FILES files; `node --opt` keeps it on.
   if (opts.jsonVersion !== "1" && opts.jsonVersion !== "4")
     usageError("--json-version must be 1 or 4");
   try {
-    if (!process.execArgv.includes("--opt")) setFlagsFromString("--no-opt");
+    if (!process.execArgv.includes("--opt") && files.length < SHOW_TURBOFAN_FROM_FILES)
+      setFlagsFromString("--no-opt");
   } catch {
     // flags frozen in this Node: keep the default
   }
@@ -451,7 +443,7 @@ export async function showDerivations(
   // converters: load only the parser and the show printer.
   const show = await import("../../derivation/show.js");
   const { parseDerivationATerm } = await import("../../derivation/aterm.js");
-  if (opts.jsonVersion === "4" || files.some((f) => f === "-" || !DRV_BASE.test(basename(f)))) {
+  if (opts.jsonVersion === "4" || files.some((f) => f === "-" || !DRV_BASE.test(lastName(f)))) {
     await load(opts.jsonVersion === "4");
   }
   const storeDir = storeDirOf(opts);
@@ -459,7 +451,7 @@ export async function showDerivations(
   // given); derivations are parsed again when printed, so they are never all in memory.
   const sources = new Map<string, { file: string; bytes?: Uint8Array; drv?: Derivation }>();
   for (const file of files) {
-    const base = basename(file);
+    const base = lastName(file);
     if (file !== "-" && DRV_BASE.test(base)) {
       const key = `${storeDir}/${base}`;
       if (!sources.has(key)) sources.set(key, { file });
@@ -478,12 +470,24 @@ export async function showDerivations(
       if (!sources.has(drvPath)) sources.set(drvPath, { file, drv: loaded.drv });
     }
   }
-  const get = (key: string): Derivation | string => {
+  // The files, in the order they are printed (the drv paths' order), read ahead while the
+  // main thread transcodes and writes.
+  const order = [...sources.keys()].sort(compareUtf8);
+  const toRead = order.filter((k) => sources.get(k)!.drv === undefined);
+  const ahead =
+    opts.jsonVersion === "1"
+      ? new FileReadAhead(toRead.map((k) => Buffer.from(sources.get(k)!.file).toString("latin1")))
+      : undefined;
+  let taken = 0;
+  const get = (key: string): Derivation | string | Uint8Array => {
     const src = sources.get(key)!;
     if (src.drv !== undefined) return src.drv;
-    const bytes = atermBytes(src.file, readFileShared(src.file));
-    const fast = show.transcodeShowEntry(key, bytes, storeDir);
-    if (fast !== undefined) return fast;
+    if (toRead[taken++] !== key) throw new Error("internal: derivations asked out of order");
+    const bytes = atermBytes(src.file, ahead!.take());
+    // one byte per character: one-byte strings whatever the file holds, raw bytes kept
+    const binary = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
+    const fast = show.transcodeShowEntryBinary(key, binary, storeDir);
+    if (fast !== undefined) return Buffer.from(fast, "latin1");
     const drv = withFile(src.file, () => parseDerivationATerm(bytes, { storeDir }));
     // Nix names a derivation after its drv path (fixed output paths follow from the name)
     return { ...drv, name: basename(key).slice(33, -4) };
@@ -507,8 +511,13 @@ export async function showDerivations(
     );
     return;
   }
-  for (const chunk of show.showDerivationJsonChunks(sources.keys(), get, { storeDir })) {
-    writeStdoutSync(chunk);
+  try {
+    const chunks = show.showDerivationJsonChunks(order, get, { storeDir, reuseBuffer: true });
+    for (const chunk of chunks) {
+      writeStdoutSync(chunk);
+    }
+  } finally {
+    ahead!.close();
   }
 }
 
