@@ -5,3 +5,9 @@ export const GENERATED_CODECS = [
   { module: "nar/nar-grammar", name: "narGrammar", out: "nar/nar-grammar.generated.ts" },
   { module: "export/index", name: "exportStream", out: "export/export-stream.generated.ts" },
 ];
+
+// The declarations whose resumable (streaming) decoder is checked in (see
+// src/codecs/compile-resumable-source.ts).
+export const GENERATED_RESUMABLE = [
+  { module: "nar/nar-grammar", name: "narGrammar", out: "nar/nar-grammar.resumable.generated.ts" },
+];

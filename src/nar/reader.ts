@@ -9,7 +9,7 @@
  * @module
  */
 import type { ByteInput } from "../codecs/byte-reader.js";
-import { readNarFast } from "./nar-reader-fast.js";
+import { readNarStream } from "./nar-stream-reader.js";
 import type {
   NarDirectoryNode,
   NarReadOptions,
@@ -20,7 +20,7 @@ import type {
 
 export type * from "./stream-node.js";
 
-export { readNarSync } from "./nar-reader-fast.js";
+export { readNarSync } from "./nar-stream-reader.js";
 
 export { parseNar, readNarDeclarative, readNarTree } from "./nar-decode.js";
 
@@ -33,7 +33,7 @@ export function readNar(
   input: ByteInput,
   options: NarReadOptions = {},
 ): AsyncGenerator<NarStreamNode, void, undefined> {
-  return readNarFast(input, options);
+  return readNarStream(input, options);
 }
 
 /** Callbacks of {@link visitNar}; each may return a promise, awaited before going on. */

@@ -8,7 +8,11 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { generateCodec, generatedModule } from "../../src/codecs/compile-source.js";
 import { DEFAULT_MAX_DEPTH } from "../../src/codecs/limits.js";
-import { GENERATED_CODECS } from "../../scripts/generated-codecs.mjs";
+import {
+  generatedResumableModule,
+  generateResumable,
+} from "../../src/codecs/compile-resumable-source.js";
+import { GENERATED_CODECS, GENERATED_RESUMABLE } from "../../scripts/generated-codecs.mjs";
 
 const src = join(dirname(fileURLToPath(import.meta.url)), "../../src");
 
@@ -20,6 +24,18 @@ describe("generated codecs are up to date with their declarations", () => {
       const out = join(src, target.out);
       const from = `./${relative(dirname(out), join(src, `${target.module}.ts`))}`;
       expect(readFileSync(out, "utf8")).toBe(generatedModule(target.name, from, source));
+    });
+  }
+});
+
+describe("generated resumable decoders are up to date with their declarations", () => {
+  for (const target of GENERATED_RESUMABLE) {
+    it(`${target.out} (run npm run generate if this fails)`, async () => {
+      const mod = (await import(join(src, `${target.module}.ts`))) as Record<string, unknown>;
+      const { source } = generateResumable(mod[target.name] as never);
+      const out = join(src, target.out);
+      const from = `./${relative(dirname(out), join(src, `${target.module}.ts`))}`;
+      expect(readFileSync(out, "utf8")).toBe(generatedResumableModule(target.name, from, source));
     });
   }
 });

@@ -17,7 +17,7 @@ import {
   sortedEntryNames,
 } from "../../nar/listing.js";
 // the hand-tuned reader directly: `readNar` without loading the declarative machinery
-import { visitNarSync } from "../../nar/nar-visit-sync.js";
+import { visitNarSync } from "../../nar/nar-sync-visitor.js";
 import { fileChunkSource } from "../../node/byte-sources.js";
 import { restoreNar } from "../../node/nar-restore.js";
 import { writeStdoutSync } from "../io.js";

@@ -11,7 +11,7 @@
  * @module
  */
 import { ByteReader } from "../../codecs/byte-reader.js";
-import { readNarFast } from "../../nar/nar-reader-fast.js";
+import { readNarStream } from "../../nar/nar-stream-reader.js";
 import { TeeChunkSource } from "../../codecs/tee-chunk-source.js";
 
 /**
@@ -54,7 +54,7 @@ export async function* embeddedNar(
   tee.releasing = options.reuseBuffers === true;
   reader.inNar = true;
   try {
-    for await (const node of readNarFast(reader)) {
+    for await (const node of readNarStream(reader)) {
       if (node.type === "regular") {
         for await (const _ of node.contents) {
           for (const c of tee.drainTo(reader.offset)) yield c;

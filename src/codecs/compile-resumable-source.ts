@@ -1,0 +1,404 @@
+/**
+ * The resumable decoder generator: turns a declaration into the JavaScript source of a state
+ * machine that decodes from buffered chunks, keeps its place in an explicit frame stack (no
+ * recursion on the JavaScript stack, no generator or promise per node) and hands its driver
+ * (`decode-resumable.ts`) events, payloads to stream, or a request for more bytes.
+ *
+ * Each state is straight-line code over the buffered bytes `b[p, n)` (the code of the
+ * synchronous generator, `DecoderGen`, in its resumable form) that ends in one transition:
+ * commit the position and go to the next state, push or pop a frame (repetitions, recursive
+ * rules), or return to the driver. Reads past the buffer return {@link RESUMABLE_NEED} before
+ * anything is committed, so the driver buffers more bytes and the state runs again.
+ *
+ * Like all generated code it only accepts or declines: on any mismatch, limit or refinement
+ * failure it returns {@link RESUMABLE_DECLINE} and the driver has the interpreter decide (so
+ * errors are the declaration's). Values are built where checks need them (refinements, pairwise
+ * keys, events); the value of the whole decode is not (a streaming decode is its events).
+ * Declarations where a check needs the value of a part that streams (a refinement around a
+ * repetition, a pairwise check on a recursive item) are not generated: {@link NotResumableError}.
+ *
+ * @module
+ */
+import type { AnyCodec } from "./codec.js";
+import { BOOL_BAD, DecoderGen, Emitter, fieldRuns, matchExpr } from "./compile-source.js";
+import { encode } from "./encode.js";
+import { recordOf } from "./record.js";
+import { utf8Bytes, utf8Text } from "./wire-bytes.js";
+
+/** Code returned by a resumable machine: bytes up to `R.want` are needed. */
+export const RESUMABLE_NEED = 0;
+/** Code: an event (`R.name`, `R.value`, `R.data`, `R.at`). */
+export const RESUMABLE_EVENT = 1;
+/** Code: a payload of `R.size` bytes starts at `R.p` (its length field at `R.at`). */
+export const RESUMABLE_PAYLOAD = 2;
+/** Code: the value is complete. */
+export const RESUMABLE_DONE = 3;
+/** Code: the machine declines (the interpreter decides). */
+export const RESUMABLE_DECLINE = 4;
+
+/** A declaration the resumable generator does not handle (the interpreter streams it). */
+export class NotResumableError extends Error {}
+
+/** The generated source of a resumable decoder and the constants it refers to. */
+export interface GeneratedResumable {
+  /** Body of a function of `(k, rt)` returning `(limits, maxDepth) => { R, run(b, p, n) }`. */
+  readonly source: string;
+  readonly constants: readonly unknown[];
+}
+
+/** Whether `node` decodes within one state (no payload, event, repetition or recursion). */
+function simple(node: AnyCodec, seen = new Map<AnyCodec, boolean>()): boolean {
+  const known = seen.get(node);
+  if (known !== undefined) return known;
+  let r: boolean;
+  switch (node.kind) {
+    case "u64":
+    case "bool":
+    case "bytes":
+    case "token":
+    case "constU64":
+    case "const":
+      r = true;
+      break;
+    case "record":
+      r = node.fields.every(([, c]) => simple(c, seen));
+      break;
+    case "choice":
+      r = simple(node.tag, seen) && [...node.branches.values()].every((b) => simple(b.codec, seen));
+      break;
+    case "optional":
+      r = simple(node.item, seen);
+      break;
+    case "refine":
+    case "map":
+      r = simple(node.inner, seen);
+      break;
+    default:
+      r = false;
+  }
+  seen.set(node, r);
+  return r;
+}
+
+class ResumableGen {
+  readonly e = new Emitter();
+  readonly dec = new DecoderGen(this.e, (end) => `{ R.want = ${end}; return 0; }`);
+  readonly states: string[][] = [];
+  private readonly entries = new Map<AnyCodec, number>();
+  private readonly pending: [AnyCodec, number][] = [];
+  private readonly simpleCache = new Map<AnyCodec, boolean>();
+
+  state(): number {
+    this.states.push([]);
+    return this.states.length - 1;
+  }
+
+  isSimple(node: AnyCodec): boolean {
+    return simple(node, this.simpleCache);
+  }
+
+  /** Ends state `s` by committing and going to `to`. */
+  jump(s: number, to: number, extra = ""): void {
+    this.states[s]!.push(`${extra}R.p = p; S = ${to}; continue;`);
+  }
+
+  /** The entry state of a recursive rule's target (generated once). */
+  entry(node: AnyCodec): number {
+    let s = this.entries.get(node);
+    if (s === undefined) {
+      s = this.state();
+      this.entries.set(node, s);
+      this.pending.push([node, s]);
+    }
+    return s;
+  }
+
+  flush(): void {
+    while (this.pending.length > 0) {
+      const [node, s] = this.pending.shift()!;
+      const end = this.gen(node, s);
+      this.states[end]!.push(`DEPTH--; SP--; R.p = p; S = RET[SP]; continue;`);
+    }
+  }
+
+  /** Emits the decoding of `node` from state `s`; returns the state where decoding goes on. */
+  gen(node: AnyCodec, s: number): number {
+    const out = this.states[s]!;
+    if (this.isSimple(node)) {
+      this.dec.node(node, undefined, out);
+      return s;
+    }
+    const e = this.e;
+    switch (node.kind) {
+      case "record": {
+        let cur = s;
+        for (const part of fieldRuns(node.fields)) {
+          if ("run" in part) this.dec.fixed(part.run, this.states[cur]!);
+          else cur = this.gen(part.codec, cur);
+        }
+        return cur;
+      }
+      case "map":
+        return this.gen(node.inner, s);
+      case "refine":
+        throw new NotResumableError(`refinement ${node.rule} of a streamed value`);
+      case "event": {
+        if (node.inner.kind === "payload") return this.payload(node.inner, s, node);
+        if (!this.isSimple(node.inner))
+          throw new NotResumableError(`event ${node.name} of a streamed value`);
+        const v = e.fresh("ev");
+        const start = e.fresh("at");
+        out.push(`const ${start} = p;`, `let ${v};`);
+        this.dec.node(node.inner, v, out);
+        const next = this.state();
+        out.push(
+          `R.p = p; S = ${next}; R.name = ${e.konst(node.name)}; R.value = ${v}; R.data = ${e.konst(node.data)}; R.at = ${start}; return 1;`,
+        );
+        return next;
+      }
+      case "payload":
+        return this.payload(node, s, undefined);
+      case "lazy": {
+        const max = node.limit !== undefined ? e.limit(node.limit) : "MAXDEPTH";
+        const next = this.state();
+        const target = this.entry(node.get());
+        out.push(`if (DEPTH + 1 > ${max}) throw D;`);
+        this.jump(s, target, `DEPTH++; RET[SP] = ${next}; SP++; `);
+        return next;
+      }
+      case "choice":
+        return this.choice(node, s);
+      case "optional": {
+        const item = this.state();
+        const join = this.state();
+        this.dec.check("p + 8", BOOL_BAD, out);
+        out.push(`if (b[p] === 1) { p += 8; R.p = p; S = ${item}; continue; }`);
+        out.push(`p += 8;`);
+        this.jump(s, join);
+        this.jump(this.gen(node.item, item), join);
+        return join;
+      }
+      case "repeat":
+        return this.repeat(node, s);
+      case "list": {
+        const head = this.state();
+        const item = this.state();
+        const join = this.state();
+        const c = e.fresh("c");
+        out.push(`let ${c};`);
+        this.dec.u64Number(c, out);
+        out.push(`if (${c} > ${e.limit(node.limit)}) throw D;`);
+        this.jump(s, head, `CNT[SP] = ${c}; PREV[SP] = 0; SP++; `);
+        this.states[head]!.push(
+          `if (PREV[SP - 1] === CNT[SP - 1]) { SP--; S = ${join}; continue; }`,
+          `PREV[SP - 1]++; S = ${item}; continue;`,
+        );
+        this.jump(this.gen(node.item, item), head);
+        return join;
+      }
+      case "terminated": {
+        const { fields } = recordOf(node.item);
+        const [, headCodec] = fields[0]!;
+        if (!this.isSimple(headCodec))
+          throw new NotResumableError(`terminated ${node.rule} with a streamed head`);
+        const head = this.state();
+        const rest = this.state();
+        const join = this.state();
+        this.jump(s, head, `CNT[SP] = 0; SP++; `);
+        const h = this.states[head]!;
+        const v = e.fresh("hd");
+        h.push(`let ${v};`);
+        this.dec.node(headCodec, v, h);
+        h.push(`if (${v} === ${e.konst(node.end)}) { SP--; R.p = p; S = ${join}; continue; }`);
+        h.push(`if (CNT[SP - 1] >= ${e.limit(node.limit)}) throw D;`);
+        this.jump(head, rest, `CNT[SP - 1]++; `);
+        let cur = rest;
+        for (let i = 1; i < fields.length; i++) cur = this.gen(fields[i]![1], cur);
+        this.jump(cur, head);
+        return join;
+      }
+      default:
+        throw new NotResumableError(`${node.kind} ${node.rule}`);
+    }
+  }
+
+  private payload(
+    node: Extract<AnyCodec, { kind: "payload" }>,
+    s: number,
+    ev: Extract<AnyCodec, { kind: "event" }> | undefined,
+  ): number {
+    const e = this.e;
+    const out = this.states[s]!;
+    const start = e.fresh("at");
+    const len = e.fresh("len");
+    out.push(`const ${start} = p;`, `let ${len};`);
+    this.dec.u64Number(len, out);
+    out.push(`if (${len} > ${e.limit(node.limit)}) throw D;`);
+    const next = this.state();
+    out.push(
+      `R.p = p; S = ${next}; R.size = ${len}; R.at = ${start}; R.rule = ${e.konst(node.rule)}; R.name = ${ev ? e.konst(ev.name) : "undefined"}; R.data = ${ev ? e.konst(ev.data) : "undefined"}; return 2;`,
+    );
+    return next;
+  }
+
+  private choice(node: Extract<AnyCodec, { kind: "choice" }>, s: number): number {
+    const e = this.e;
+    const out = this.states[s]!;
+    const join = this.state();
+    const branches: [AnyCodec, number][] = [];
+    if (node.tagLengths !== undefined) {
+      this.dec.tagBounds(node, out);
+      for (const br of node.branches.values()) {
+        if (typeof br.tag !== "string" || utf8Text(utf8Bytes(br.tag)) !== br.tag) continue;
+        const enc = encode(node.tag, br.tag);
+        const to = this.state();
+        branches.push([br.codec, to]);
+        out.push(
+          `if (p + ${enc.length} <= n && ${matchExpr(e, enc, "p")}) { p += ${enc.length}; R.p = p; S = ${to}; continue; }`,
+        );
+      }
+      out.push(`throw D;`);
+    } else {
+      const tag = e.fresh("tag");
+      out.push(`let ${tag};`);
+      this.dec.node(node.tag, tag, out);
+      const numeric = node.tag.kind === "u64" && node.tag.asNumber;
+      out.push(`switch (${numeric ? tag : `String(${tag})`}) {`);
+      for (const [key, br] of node.branches) {
+        const to = this.state();
+        branches.push([br.codec, to]);
+        out.push(`case ${numeric ? key : JSON.stringify(key)}: R.p = p; S = ${to}; continue;`);
+      }
+      out.push(`default: throw D;`, `}`);
+    }
+    for (const [codec, to] of branches) this.jump(this.gen(codec, to), join);
+    return join;
+  }
+
+  private repeat(node: Extract<AnyCodec, { kind: "repeat" }>, s: number): number {
+    const e = this.e;
+    const head = this.state();
+    const item = this.state();
+    const join = this.state();
+    this.jump(s, head, `CNT[SP] = 0; PREV[SP] = undefined; SP++; `);
+    const h = this.states[head]!;
+    const more = node.more.encoded;
+    const end = node.end.encoded;
+    if (node.more.kind === "token" && node.end.kind === "token") {
+      h.push(`if (p + ${more.length} <= n && ${matchExpr(e, more, "p")}) p += ${more.length};`);
+      h.push(
+        `else if (p + ${end.length} <= n && ${matchExpr(e, end, "p")}) { p += ${end.length}; SP--; R.p = p; S = ${join}; continue; }`,
+      );
+      const longest = Math.max(more.length, end.length);
+      h.push(`else if (p + ${longest} > n) { R.want = p + ${longest}; return 0; }`);
+      h.push(`else throw D;`);
+    } else {
+      this.dec.bound("p + 8", h);
+      h.push(`if (${matchExpr(e, end, "p")}) { p += 8; SP--; R.p = p; S = ${join}; continue; }`);
+      h.push(`if (!(${matchExpr(e, more, "p")})) throw D;`);
+      h.push(`p += 8;`);
+    }
+    const max = node.limit !== undefined ? e.limit(node.limit) : "Infinity";
+    h.push(`if (CNT[SP - 1] + 1 > ${max}) throw D;`);
+    this.jump(head, item, `CNT[SP - 1]++; `);
+    const pairwise = node.pairwise !== undefined ? e.konst(node.pairwise) : undefined;
+    /** The pairwise check of the value in `v` then its keeping, in its own state after `at`. */
+    const check = (at: number, v: string): number => {
+      const next = this.state();
+      if (pairwise !== undefined)
+        this.states[at]!.push(
+          `if (CNT[SP - 1] > 1 && ${pairwise}(PREV[SP - 1], ${v}) !== undefined) throw D;`,
+        );
+      this.jump(at, next, `PREV[SP - 1] = ${v}; `);
+      return next;
+    };
+    let cur = item;
+    if (node.key !== undefined) {
+      for (const [key, codec] of recordOf(node.item).fields) {
+        if (key !== node.key) {
+          cur = this.gen(codec, cur);
+          continue;
+        }
+        if (this.isSimple(codec)) {
+          const v = e.fresh("key");
+          this.states[cur]!.push(`let ${v};`);
+          this.dec.node(codec, v, this.states[cur]!);
+          cur = check(cur, v);
+        } else if (codec.kind === "event" && this.isSimple(codec.inner)) {
+          cur = check(this.gen(codec, cur), "R.value");
+        } else throw new NotResumableError(`key ${key} of ${node.rule} is streamed`);
+      }
+    } else if (pairwise !== undefined) {
+      if (!this.isSimple(node.item))
+        throw new NotResumableError(`pairwise check of streamed items in ${node.rule}`);
+      const v = e.fresh("it");
+      this.states[cur]!.push(`let ${v};`);
+      this.dec.node(node.item, v, this.states[cur]!);
+      cur = check(cur, v);
+    } else cur = this.gen(node.item, cur);
+    this.jump(cur, head);
+    return join;
+  }
+}
+
+/**
+ * Generates the resumable decoder of `codec` (see the module comment); throws
+ * {@link NotResumableError} for declarations it does not handle. The same declaration always
+ * gives the same source and constants.
+ */
+export function generateResumable(codec: AnyCodec): GeneratedResumable {
+  const g = new ResumableGen();
+  const root = g.state();
+  const end = g.gen(codec, root);
+  g.states[end]!.push(`R.p = p; S = -1; return 3;`);
+  g.flush();
+  const e = g.e;
+  const cases = g.states.map((lines, i) => `case ${i}: {\n${lines.join("\n")}\n}`);
+  const source = [
+    `"use strict";`,
+    `const D = rt.DECLINE;`,
+    `return function (lim, MAXDEPTH) {`,
+    `let S = 0, DEPTH = 0, SP = 0;`,
+    `const RET = [], CNT = [], PREV = [];`,
+    `const R = { p: 0, want: 0, name: undefined, value: undefined, data: undefined, at: 0, size: 0, rule: "" };`,
+    ...e.limits.map((l) => `const ${l};`),
+    `function run(b, p, n) {`,
+    `R.p = p;`,
+    `try {`,
+    `for (;;) {`,
+    `switch (S) {`,
+    ...cases,
+    `default: return 4;`,
+    `}`,
+    `}`,
+    `} catch (x) {`,
+    `if (x === D) return 4;`,
+    `throw x;`,
+    `}`,
+    `}`,
+    `return { R, run };`,
+    `};`,
+  ].join("\n");
+  return { source, constants: e.constants };
+}
+
+/** The text of a checked-in generated resumable decoder module (see `generatedModule`). */
+export function generatedResumableModule(name: string, from: string, source: string): string {
+  const body = source
+    .split("\n")
+    .map((line) => `  ${line}`)
+    .join("\n");
+  return [
+    `// Generated by scripts/generate-codecs.mjs from \`${name}\` in ${from}: do not edit.`,
+    `// test/unit/codecs-generated.test.ts fails when this file is out of date with the declaration.`,
+    `/* eslint-disable */`,
+    `// @ts-nocheck`,
+    `import type { ResumableFactory } from "../codecs/decode-resumable.js";`,
+    ``,
+    `/** The generated resumable decoder of \`${name}\` (bound with \`resumableFromGenerated\`). */`,
+    `export const ${name}Resumable: ResumableFactory = function (k, rt) {`,
+    body,
+    `};`,
+    ``,
+  ].join("\n");
+}
