@@ -23,7 +23,6 @@ import type { AnyCodec, Codec } from "./codec.js";
 import {
   generateResumable,
   NotResumableError,
-  RESUMABLE_DECLINE,
   RESUMABLE_DONE,
   RESUMABLE_EVENT,
   RESUMABLE_NEED,
