@@ -80,8 +80,14 @@ function simple(node: AnyCodec, seen = new Map<AnyCodec, boolean>()): boolean {
   return r;
 }
 
+/**
+ * Runs longer than this are compared by a loop (`EQ`), not inline: the machine is one function,
+ * and inline comparisons made it too large for the optimising compiler to compile quickly.
+ */
+const RESUMABLE_UNROLL_MAX = 8;
+
 class ResumableGen {
-  readonly e = new Emitter();
+  readonly e = Object.assign(new Emitter(), { unrollMax: RESUMABLE_UNROLL_MAX, equalAt: "EQ" });
   readonly dec = new DecoderGen(this.e, (end) => `{ R.want = ${end}; return 0; }`);
   readonly states: string[][] = [];
   private readonly entries = new Map<AnyCodec, number>();
@@ -99,7 +105,7 @@ class ResumableGen {
 
   /** Ends state `s` by committing and going to `to`. */
   jump(s: number, to: number, extra = ""): void {
-    this.states[s]!.push(`${extra}R.p = p; S = ${to}; continue;`);
+    this.states[s]!.push(`${extra}R.p = p; M.S = ${to}; continue;`);
   }
 
   /** The entry state of a recursive rule's target (generated once). */
@@ -117,7 +123,7 @@ class ResumableGen {
     while (this.pending.length > 0) {
       const [node, s] = this.pending.shift()!;
       const end = this.gen(node, s);
-      this.states[end]!.push(`DEPTH--; SP--; R.p = p; S = RET[SP]; continue;`);
+      this.states[end]!.push(`M.DEPTH--; M.SP--; R.p = p; M.S = M.RET[M.SP]; continue;`);
     }
   }
 
@@ -152,18 +158,18 @@ class ResumableGen {
         this.dec.node(node.inner, v, out);
         const next = this.state();
         out.push(
-          `R.p = p; S = ${next}; R.name = ${e.konst(node.name)}; R.value = ${v}; R.data = ${e.konst(node.data)}; R.at = ${start}; return 1;`,
+          `R.p = p; M.S = ${next}; R.name = ${e.konst(node.name)}; R.value = ${v}; R.data = ${e.konst(node.data)}; R.at = ${start}; return 1;`,
         );
         return next;
       }
       case "payload":
         return this.payload(node, s, undefined);
       case "lazy": {
-        const max = node.limit !== undefined ? e.limit(node.limit) : "MAXDEPTH";
+        const max = node.limit !== undefined ? e.limit(node.limit) : "M.MAXDEPTH";
         const next = this.state();
         const target = this.entry(node.get());
-        out.push(`if (DEPTH + 1 > ${max}) throw D;`);
-        this.jump(s, target, `DEPTH++; RET[SP] = ${next}; SP++; `);
+        out.push(`if (M.DEPTH + 1 > ${max}) throw D;`);
+        this.jump(s, target, `M.DEPTH++; M.RET[M.SP] = ${next}; M.SP++; `);
         return next;
       }
       case "choice":
@@ -172,7 +178,7 @@ class ResumableGen {
         const item = this.state();
         const join = this.state();
         this.dec.check("p + 8", BOOL_BAD, out);
-        out.push(`if (b[p] === 1) { p += 8; R.p = p; S = ${item}; continue; }`);
+        out.push(`if (b[p] === 1) { p += 8; R.p = p; M.S = ${item}; continue; }`);
         out.push(`p += 8;`);
         this.jump(s, join);
         this.jump(this.gen(node.item, item), join);
@@ -188,10 +194,10 @@ class ResumableGen {
         out.push(`let ${c};`);
         this.dec.u64Number(c, out);
         out.push(`if (${c} > ${e.limit(node.limit)}) throw D;`);
-        this.jump(s, head, `CNT[SP] = ${c}; PREV[SP] = 0; SP++; `);
+        this.jump(s, head, `M.CNT[M.SP] = ${c}; M.PREV[M.SP] = 0; M.SP++; `);
         this.states[head]!.push(
-          `if (PREV[SP - 1] === CNT[SP - 1]) { SP--; S = ${join}; continue; }`,
-          `PREV[SP - 1]++; S = ${item}; continue;`,
+          `if (M.PREV[M.SP - 1] === M.CNT[M.SP - 1]) { M.SP--; M.S = ${join}; continue; }`,
+          `M.PREV[M.SP - 1]++; M.S = ${item}; continue;`,
         );
         this.jump(this.gen(node.item, item), head);
         return join;
@@ -204,14 +210,14 @@ class ResumableGen {
         const head = this.state();
         const rest = this.state();
         const join = this.state();
-        this.jump(s, head, `CNT[SP] = 0; SP++; `);
+        this.jump(s, head, `M.CNT[M.SP] = 0; M.SP++; `);
         const h = this.states[head]!;
         const v = e.fresh("hd");
         h.push(`let ${v};`);
         this.dec.node(headCodec, v, h);
-        h.push(`if (${v} === ${e.konst(node.end)}) { SP--; R.p = p; S = ${join}; continue; }`);
-        h.push(`if (CNT[SP - 1] >= ${e.limit(node.limit)}) throw D;`);
-        this.jump(head, rest, `CNT[SP - 1]++; `);
+        h.push(`if (${v} === ${e.konst(node.end)}) { M.SP--; R.p = p; M.S = ${join}; continue; }`);
+        h.push(`if (M.CNT[M.SP - 1] >= ${e.limit(node.limit)}) throw D;`);
+        this.jump(head, rest, `M.CNT[M.SP - 1]++; `);
         let cur = rest;
         for (let i = 1; i < fields.length; i++) cur = this.gen(fields[i]![1], cur);
         this.jump(cur, head);
@@ -236,7 +242,7 @@ class ResumableGen {
     out.push(`if (${len} > ${e.limit(node.limit)}) throw D;`);
     const next = this.state();
     out.push(
-      `R.p = p; S = ${next}; R.size = ${len}; R.at = ${start}; R.rule = ${e.konst(node.rule)}; R.name = ${ev ? e.konst(ev.name) : "undefined"}; R.data = ${ev ? e.konst(ev.data) : "undefined"}; return 2;`,
+      `R.p = p; M.S = ${next}; R.size = ${len}; R.at = ${start}; R.rule = ${e.konst(node.rule)}; R.name = ${ev ? e.konst(ev.name) : "undefined"}; R.data = ${ev ? e.konst(ev.data) : "undefined"}; return 2;`,
     );
     return next;
   }
@@ -254,7 +260,7 @@ class ResumableGen {
         const to = this.state();
         branches.push([br.codec, to]);
         out.push(
-          `if (p + ${enc.length} <= n && ${matchExpr(e, enc, "p")}) { p += ${enc.length}; R.p = p; S = ${to}; continue; }`,
+          `if (p + ${enc.length} <= n && ${matchExpr(e, enc, "p")}) { p += ${enc.length}; R.p = p; M.S = ${to}; continue; }`,
         );
       }
       out.push(`throw D;`);
@@ -267,7 +273,7 @@ class ResumableGen {
       for (const [key, br] of node.branches) {
         const to = this.state();
         branches.push([br.codec, to]);
-        out.push(`case ${numeric ? key : JSON.stringify(key)}: R.p = p; S = ${to}; continue;`);
+        out.push(`case ${numeric ? key : JSON.stringify(key)}: R.p = p; M.S = ${to}; continue;`);
       }
       out.push(`default: throw D;`, `}`);
     }
@@ -280,36 +286,38 @@ class ResumableGen {
     const head = this.state();
     const item = this.state();
     const join = this.state();
-    this.jump(s, head, `CNT[SP] = 0; PREV[SP] = undefined; SP++; `);
+    this.jump(s, head, `M.CNT[M.SP] = 0; M.PREV[M.SP] = undefined; M.SP++; `);
     const h = this.states[head]!;
     const more = node.more.encoded;
     const end = node.end.encoded;
     if (node.more.kind === "token" && node.end.kind === "token") {
       h.push(`if (p + ${more.length} <= n && ${matchExpr(e, more, "p")}) p += ${more.length};`);
       h.push(
-        `else if (p + ${end.length} <= n && ${matchExpr(e, end, "p")}) { p += ${end.length}; SP--; R.p = p; S = ${join}; continue; }`,
+        `else if (p + ${end.length} <= n && ${matchExpr(e, end, "p")}) { p += ${end.length}; M.SP--; R.p = p; M.S = ${join}; continue; }`,
       );
       const longest = Math.max(more.length, end.length);
       h.push(`else if (p + ${longest} > n) { R.want = p + ${longest}; return 0; }`);
       h.push(`else throw D;`);
     } else {
       this.dec.bound("p + 8", h);
-      h.push(`if (${matchExpr(e, end, "p")}) { p += 8; SP--; R.p = p; S = ${join}; continue; }`);
+      h.push(
+        `if (${matchExpr(e, end, "p")}) { p += 8; M.SP--; R.p = p; M.S = ${join}; continue; }`,
+      );
       h.push(`if (!(${matchExpr(e, more, "p")})) throw D;`);
       h.push(`p += 8;`);
     }
     const max = node.limit !== undefined ? e.limit(node.limit) : "Infinity";
-    h.push(`if (CNT[SP - 1] + 1 > ${max}) throw D;`);
-    this.jump(head, item, `CNT[SP - 1]++; `);
+    h.push(`if (M.CNT[M.SP - 1] + 1 > ${max}) throw D;`);
+    this.jump(head, item, `M.CNT[M.SP - 1]++; `);
     const pairwise = node.pairwise !== undefined ? e.konst(node.pairwise) : undefined;
     /** The pairwise check of the value in `v` then its keeping, in its own state after `at`. */
     const check = (at: number, v: string): number => {
       const next = this.state();
       if (pairwise !== undefined)
         this.states[at]!.push(
-          `if (CNT[SP - 1] > 1 && ${pairwise}(PREV[SP - 1], ${v}) !== undefined) throw D;`,
+          `if (M.CNT[M.SP - 1] > 1 && ${pairwise}(M.PREV[M.SP - 1], ${v}) !== undefined) throw D;`,
         );
-      this.jump(at, next, `PREV[SP - 1] = ${v}; `);
+      this.jump(at, next, `M.PREV[M.SP - 1] = ${v}; `);
       return next;
     };
     let cur = item;
@@ -350,33 +358,51 @@ export function generateResumable(codec: AnyCodec): GeneratedResumable {
   const g = new ResumableGen();
   const root = g.state();
   const end = g.gen(codec, root);
-  g.states[end]!.push(`R.p = p; S = -1; return 3;`);
+  g.states[end]!.push(`R.p = p; M.S = -1; return 3;`);
   g.flush();
   const e = g.e;
-  const cases = g.states.map((lines, i) => `case ${i}: {\n${lines.join("\n")}\n}`);
+  const limits = e.limits.map((l) => l.split(" = ")[0]!);
+  const loadLimits =
+    limits.length > 0 ? `const ${limits.map((l) => `${l} = M.${l}`).join(", ")};` : "";
+  // one small function per state (each optimised on its own), `continue` = go to the next state
+  const states = g.states.map(
+    (lines, i) =>
+      `function s${i}(M, R, b, p, n) {\n${loadLimits}\n${lines.join("\n").replace(/continue;/g, "return 5;")}\n}`,
+  );
   const source = [
     `"use strict";`,
     `const D = rt.DECLINE;`,
-    `return function (lim, MAXDEPTH) {`,
-    `let S = 0, DEPTH = 0, SP = 0;`,
-    `const RET = [], CNT = [], PREV = [];`,
-    `const R = { p: 0, want: 0, name: undefined, value: undefined, data: undefined, at: 0, size: 0, rule: "" };`,
-    ...e.limits.map((l) => `const ${l};`),
-    `function run(b, p, n) {`,
+    `function EQ(b, at, t) {`,
+    `for (let i = 0; i < t.length; i++) if (b[at + i] !== t[i]) return false;`,
+    `return true;`,
+    `}`,
+    `function CP(b, from, to) {`,
+    `const out = new Uint8Array(to - from);`,
+    `for (let i = from; i < to; i++) out[i - from] = b[i];`,
+    `return out;`,
+    `}`,
+    ...states,
+    `const STATES = [${g.states.map((_, i) => `s${i}`).join(", ")}];`,
+    // one machine function for every decode (optimised once), its state in the object M
+    `function run(M, b, p, n) {`,
+    `const R = M.R;`,
     `R.p = p;`,
     `try {`,
     `for (;;) {`,
-    `switch (S) {`,
-    ...cases,
-    `default: return 4;`,
-    `}`,
+    `const code = M.S < 0 ? 4 : STATES[M.S](M, R, b, R.p, n);`,
+    `if (code !== 5) return code;`,
     `}`,
     `} catch (x) {`,
     `if (x === D) return 4;`,
     `throw x;`,
     `}`,
     `}`,
-    `return { R, run };`,
+    `return function (lim, MAXDEPTH) {`,
+    `const M = { S: 0, DEPTH: 0, SP: 0, MAXDEPTH, RET: [], CNT: [], PREV: [],`,
+    ` R: { p: 0, want: 0, name: undefined, value: undefined, data: undefined, at: 0, size: 0, rule: "" },`,
+    ...e.limits.map((l) => ` ${l.replace(" = ", ": ")},`),
+    `};`,
+    `return { R: M.R, run: (b, p, n) => run(M, b, p, n) };`,
     `};`,
   ].join("\n");
   return { source, constants: e.constants };

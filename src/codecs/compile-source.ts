@@ -72,6 +72,10 @@ export class Emitter {
   readonly constants: unknown[] = [];
   private readonly constIndex = new Map<unknown, number>();
   private names = 0;
+  /** Byte runs up to this length are compared inline, longer ones by a call of {@link equalAt}. */
+  unrollMax = UNROLL_MAX;
+  /** The function comparing longer runs: `(b, at, bytes) => boolean`. */
+  equalAt = "rt.equalAt";
   readonly limits: string[] = [];
   private readonly limitIndex = new Map<unknown, string>();
 
@@ -175,12 +179,12 @@ export function alwaysUndefined(node: AnyCodec): boolean {
 /** The condition that `b` holds `bytes` at `p + at` (bounds checked by the caller). */
 export function matchExpr(e: Emitter, bytes: Uint8Array, at: string): string {
   if (bytes.length === 0) return "true";
-  if (bytes.length <= UNROLL_MAX) {
+  if (bytes.length <= e.unrollMax) {
     const parts: string[] = [];
     for (let i = 0; i < bytes.length; i++) parts.push(`b[${at} + ${i}] === ${bytes[i]}`);
     return parts.join(" && ");
   }
-  return `rt.equalAt(b, ${at}, ${e.konst(bytes)})`;
+  return `${e.equalAt}(b, ${at}, ${e.konst(bytes)})`;
 }
 
 /** The first 8 bytes at `p` are not a u64 0 or 1. */
@@ -343,7 +347,9 @@ export class DecoderGen extends FunctionGen {
         set(
           node.utf8
             ? `rt.text(b, ${start}, ${start} + ${len})`
-            : `new Uint8Array(b.subarray(${start}, ${start} + ${len}))`,
+            : this.need === undefined
+              ? `new Uint8Array(b.subarray(${start}, ${start} + ${len}))`
+              : `CP(b, ${start}, ${start} + ${len})`,
         );
         return;
       }

@@ -163,8 +163,11 @@ export class ResumableDecoding {
   readonly #reader: ByteReader;
   readonly #options: StreamDecodeOptions;
   readonly #base: number;
-  /** Structure bytes read so far (copies) and payload lengths (numbers: zeros in the replay). */
-  readonly #log: (Uint8Array | number)[] = [];
+  /** Structure bytes read so far (a copy, grown by doubling): `#log[0, #logLength)`. */
+  #log = new Uint8Array(4096);
+  #logLength = 0;
+  /** Payloads passed: pairs (position in the log, length): zeros in the replay. */
+  readonly #gaps: number[] = [];
   /** Where in the reader's window the bytes not yet in the log start. */
   #retainFrom: number;
   #want = 0;
@@ -357,7 +360,7 @@ export class ResumableDecoding {
 
   #closePayload(padding: Uint8Array | undefined, at: number): void {
     if (this.#pad > 0) checkPayloadPadding(padding, this.#pad, this.#payloadRule, at);
-    this.#log.push(this.#payloadSize + this.#pad);
+    this.#gaps.push(this.#logLength, this.#payloadSize + this.#pad);
     this.#remaining = -1;
     this.#retainFrom = this.#reader.cursor();
   }
@@ -366,7 +369,20 @@ export class ResumableDecoding {
   #flush(): void {
     const w = this.#reader.window();
     const to = this.#reader.cursor();
-    if (to > this.#retainFrom) this.#log.push(w.slice(this.#retainFrom, to));
+    const from = this.#retainFrom;
+    if (to > from) {
+      const need = this.#logLength + to - from;
+      if (need > this.#log.length) {
+        const grown = new Uint8Array(Math.max(need, this.#log.length * 2));
+        grown.set(this.#log.subarray(0, this.#logLength));
+        this.#log = grown;
+      }
+      const log = this.#log;
+      let at = this.#logLength;
+      // (a loop: the pieces are short, and a view of a Buffer costs more than copying them)
+      for (let i = from; i < to; i++) log[at++] = w[i]!;
+      this.#logLength = need;
+    }
     this.#retainFrom = to;
   }
 
@@ -374,13 +390,17 @@ export class ResumableDecoding {
   #refusal(): unknown {
     const reader = this.#reader;
     const pieces: Uint8Array[] = [];
-    for (const item of this.#log) {
-      if (typeof item !== "number") pieces.push(item);
-      else
-        for (let left = item; left > 0; left -= ZEROS.length)
-          pieces.push(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
+    let from = 0;
+    for (let i = 0; i < this.#gaps.length; i += 2) {
+      const at = this.#gaps[i]!;
+      pieces.push(this.#log.subarray(from, at));
+      from = at;
+      for (let left = this.#gaps[i + 1]!; left > 0; left -= ZEROS.length)
+        pieces.push(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
     }
-    pieces.push(reader.window().slice(this.#retainFrom));
+    pieces.push(this.#log.subarray(from, this.#logLength));
+    // (a copy: the source may reuse the window's buffer)
+    pieces.push(new Uint8Array(reader.window().subarray(this.#retainFrom)));
     reader.advance(reader.available());
     let i = 0;
     const replay = new ByteReader({

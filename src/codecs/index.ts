@@ -39,7 +39,11 @@ export {
   compiled,
 } from "./compile.js";
 export { decodeMessage } from "./decode-buffered.js";
-export { compileResumable, decodeEventsResumable, type ResumableCodec } from "./decode-resumable.js";
+export {
+  compileResumable,
+  decodeEventsResumable,
+  type ResumableCodec,
+} from "./decode-resumable.js";
 export { type DecodeOptions, decode, decodePrefix } from "./decode.js";
 export {
   decodeAsync,

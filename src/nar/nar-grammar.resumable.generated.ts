@@ -8,51 +8,50 @@ import type { ResumableFactory } from "../codecs/decode-resumable.js";
 export const narGrammarResumable: ResumableFactory = function (k, rt) {
   "use strict";
   const D = rt.DECLINE;
-  return function (lim, MAXDEPTH) {
-  let S = 0, DEPTH = 0, SP = 0;
-  const RET = [], CNT = [], PREV = [];
-  const R = { p: 0, want: 0, name: undefined, value: undefined, data: undefined, at: 0, size: 0, rule: "" };
-  const L0 = rt.limit(k[0], lim);
-  const L1 = rt.limit(k[3], lim);
-  const L2 = rt.limit(k[5], lim);
-  const L3 = rt.limit(k[7], lim);
-  const L4 = rt.limit(k[9], lim);
-  function run(b, p, n) {
-  R.p = p;
-  try {
-  for (;;) {
-  switch (S) {
-  case 0: {
+  function EQ(b, at, t) {
+  for (let i = 0; i < t.length; i++) if (b[at + i] !== t[i]) return false;
+  return true;
+  }
+  function CP(b, from, to) {
+  const out = new Uint8Array(to - from);
+  for (let i = from; i < to; i++) out[i - from] = b[i];
+  return out;
+  }
+  function s0(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 24 > n) { R.want = p + 24; return 0; }
-  if (!(b[p + 0] === 13 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 110 && b[p + 9] === 105 && b[p + 10] === 120 && b[p + 11] === 45 && b[p + 12] === 97 && b[p + 13] === 114 && b[p + 14] === 99 && b[p + 15] === 104 && b[p + 16] === 105 && b[p + 17] === 118 && b[p + 18] === 101 && b[p + 19] === 45 && b[p + 20] === 49 && b[p + 21] === 0 && b[p + 22] === 0 && b[p + 23] === 0)) throw D;
+  if (!(EQ(b, p, k[0]))) throw D;
   p += 24;
   if (p + 32 > n) { R.want = p + 32; return 0; }
-  if (!(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 40 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0 && b[p + 16] === 4 && b[p + 17] === 0 && b[p + 18] === 0 && b[p + 19] === 0 && b[p + 20] === 0 && b[p + 21] === 0 && b[p + 22] === 0 && b[p + 23] === 0 && b[p + 24] === 116 && b[p + 25] === 121 && b[p + 26] === 112 && b[p + 27] === 101 && b[p + 28] === 0 && b[p + 29] === 0 && b[p + 30] === 0 && b[p + 31] === 0)) throw D;
+  if (!(EQ(b, p, k[1]))) throw D;
   p += 32;
   if (p + 8 > n) { R.want = p + 8; return 0; }
   const tl0 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   if (tl0 > 9 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
   if (p + 8 + tl0 + ((8 - (tl0 & 7)) & 7) > n) { R.want = p + 8 + tl0 + ((8 - (tl0 & 7)) & 7); return 0; }
-  if (p + 16 <= n && b[p + 0] === 7 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 114 && b[p + 9] === 101 && b[p + 10] === 103 && b[p + 11] === 117 && b[p + 12] === 108 && b[p + 13] === 97 && b[p + 14] === 114 && b[p + 15] === 0) { p += 16; R.p = p; S = 2; continue; }
-  if (p + 16 <= n && b[p + 0] === 7 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 115 && b[p + 9] === 121 && b[p + 10] === 109 && b[p + 11] === 108 && b[p + 12] === 105 && b[p + 13] === 110 && b[p + 14] === 107 && b[p + 15] === 0) { p += 16; R.p = p; S = 3; continue; }
-  if (p + 24 <= n && b[p + 0] === 9 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 100 && b[p + 9] === 105 && b[p + 10] === 114 && b[p + 11] === 101 && b[p + 12] === 99 && b[p + 13] === 116 && b[p + 14] === 111 && b[p + 15] === 114 && b[p + 16] === 121 && b[p + 17] === 0 && b[p + 18] === 0 && b[p + 19] === 0 && b[p + 20] === 0 && b[p + 21] === 0 && b[p + 22] === 0 && b[p + 23] === 0) { p += 24; R.p = p; S = 4; continue; }
+  if (p + 16 <= n && EQ(b, p, k[2])) { p += 16; R.p = p; M.S = 2; return 5; }
+  if (p + 16 <= n && EQ(b, p, k[3])) { p += 16; R.p = p; M.S = 3; return 5; }
+  if (p + 24 <= n && EQ(b, p, k[4])) { p += 24; R.p = p; M.S = 4; return 5; }
   throw D;
   }
-  case 1: {
-  R.p = p; S = -1; return 3;
+  function s1(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  R.p = p; M.S = -1; return 3;
   }
-  case 2: {
+  function s2(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 8 > n) { R.want = p + 8; return 0; }
   const tl1 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   if (tl1 > 10 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
   if (p + 8 + tl1 + ((8 - (tl1 & 7)) & 7) > n) { R.want = p + 8 + tl1 + ((8 - (tl1 & 7)) & 7); return 0; }
-  if (p + 24 <= n && b[p + 0] === 10 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 101 && b[p + 9] === 120 && b[p + 10] === 101 && b[p + 11] === 99 && b[p + 12] === 117 && b[p + 13] === 116 && b[p + 14] === 97 && b[p + 15] === 98 && b[p + 16] === 108 && b[p + 17] === 101 && b[p + 18] === 0 && b[p + 19] === 0 && b[p + 20] === 0 && b[p + 21] === 0 && b[p + 22] === 0 && b[p + 23] === 0) { p += 24; R.p = p; S = 6; continue; }
-  if (p + 16 <= n && b[p + 0] === 8 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 99 && b[p + 9] === 111 && b[p + 10] === 110 && b[p + 11] === 116 && b[p + 12] === 101 && b[p + 13] === 110 && b[p + 14] === 116 && b[p + 15] === 115) { p += 16; R.p = p; S = 7; continue; }
+  if (p + 24 <= n && EQ(b, p, k[5])) { p += 24; R.p = p; M.S = 6; return 5; }
+  if (p + 16 <= n && EQ(b, p, k[6])) { p += 16; R.p = p; M.S = 7; return 5; }
   throw D;
   }
-  case 3: {
+  function s3(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 6 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 116 && b[p + 9] === 97 && b[p + 10] === 114 && b[p + 11] === 103 && b[p + 12] === 101 && b[p + 13] === 116 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[13]))) throw D;
   p += 16;
   const at9 = p;
   let ev8;
@@ -70,23 +69,26 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   p += len11;
   for (let i = 0; i < pad13; i++) if (b[p + i] !== 0) throw D;
   p += pad13;
-  r10 = new Uint8Array(b.subarray(s12, s12 + len11));
-  if (k[4](r10) !== undefined) throw D;
+  r10 = CP(b, s12, s12 + len11);
+  if (k[15](r10) !== undefined) throw D;
   ev8 = r10;
-  R.p = p; S = 10; R.name = "symlink"; R.value = ev8; R.data = undefined; R.at = at9; return 1;
+  R.p = p; M.S = 10; R.name = "symlink"; R.value = ev8; R.data = undefined; R.at = at9; return 1;
   }
-  case 4: {
+  function s4(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   const at15 = p;
   let ev14;
   ev14 = undefined;
-  R.p = p; S = 11; R.name = "directory"; R.value = ev14; R.data = undefined; R.at = at15; return 1;
+  R.p = p; M.S = 11; R.name = "directory"; R.value = ev14; R.data = undefined; R.at = at15; return 1;
   }
-  case 5: {
-  R.p = p; S = 1; continue;
+  function s5(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  R.p = p; M.S = 1; return 5;
   }
-  case 6: {
+  function s6(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 24 > n) { R.want = p + 24; return 0; }
-  if (!(b[p + 0] === 0 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 8 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0 && b[p + 16] === 99 && b[p + 17] === 111 && b[p + 18] === 110 && b[p + 19] === 116 && b[p + 20] === 101 && b[p + 21] === 110 && b[p + 22] === 116 && b[p + 23] === 115)) throw D;
+  if (!(EQ(b, p, k[7]))) throw D;
   p += 24;
   const at2 = p;
   let len3;
@@ -96,9 +98,10 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   len3 = h4 === 0 ? ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0) : h4 * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   p += 8;
   if (len3 > L0) throw D;
-  R.p = p; S = 8; R.size = len3; R.at = at2; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[1]; return 2;
+  R.p = p; M.S = 8; R.size = len3; R.at = at2; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[9]; return 2;
   }
-  case 7: {
+  function s7(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   const at5 = p;
   let len6;
   if (p + 8 > n) { R.want = p + 8; return 0; }
@@ -107,43 +110,49 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   len6 = h7 === 0 ? ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0) : h7 * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   p += 8;
   if (len6 > L0) throw D;
-  R.p = p; S = 9; R.size = len6; R.at = at5; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[2]; return 2;
+  R.p = p; M.S = 9; R.size = len6; R.at = at5; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[11]; return 2;
   }
-  case 8: {
+  function s8(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[10]))) throw D;
   p += 16;
-  R.p = p; S = 5; continue;
+  R.p = p; M.S = 5; return 5;
   }
-  case 9: {
+  function s9(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[12]))) throw D;
   p += 16;
-  R.p = p; S = 5; continue;
+  R.p = p; M.S = 5; return 5;
   }
-  case 10: {
+  function s10(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[16]))) throw D;
   p += 16;
-  R.p = p; S = 1; continue;
+  R.p = p; M.S = 1; return 5;
   }
-  case 11: {
-  CNT[SP] = 0; PREV[SP] = undefined; SP++; R.p = p; S = 12; continue;
+  function s11(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  M.CNT[M.SP] = 0; M.PREV[M.SP] = undefined; M.SP++; R.p = p; M.S = 12; return 5;
   }
-  case 12: {
-  if (p + 16 <= n && b[p + 0] === 5 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 101 && b[p + 9] === 110 && b[p + 10] === 116 && b[p + 11] === 114 && b[p + 12] === 121 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0) p += 16;
-  else if (p + 16 <= n && b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0) { p += 16; SP--; R.p = p; S = 14; continue; }
+  function s12(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  if (p + 16 <= n && EQ(b, p, k[17])) p += 16;
+  else if (p + 16 <= n && EQ(b, p, k[18])) { p += 16; M.SP--; R.p = p; M.S = 14; return 5; }
   else if (p + 16 > n) { R.want = p + 16; return 0; }
   else throw D;
-  if (CNT[SP - 1] + 1 > L2) throw D;
-  CNT[SP - 1]++; R.p = p; S = 13; continue;
+  if (M.CNT[M.SP - 1] + 1 > L2) throw D;
+  M.CNT[M.SP - 1]++; R.p = p; M.S = 13; return 5;
   }
-  case 13: {
+  function s13(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 40 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[21]))) throw D;
   p += 16;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 4 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 110 && b[p + 9] === 97 && b[p + 10] === 109 && b[p + 11] === 101 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[22]))) throw D;
   p += 16;
   const at17 = p;
   let ev16;
@@ -161,64 +170,73 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   p += len19;
   for (let i = 0; i < pad21; i++) if (b[p + i] !== 0) throw D;
   p += pad21;
-  r18 = new Uint8Array(b.subarray(s20, s20 + len19));
-  if (k[8](r18) !== undefined) throw D;
+  r18 = CP(b, s20, s20 + len19);
+  if (k[24](r18) !== undefined) throw D;
   ev16 = r18;
-  R.p = p; S = 15; R.name = "entry"; R.value = ev16; R.data = undefined; R.at = at17; return 1;
+  R.p = p; M.S = 15; R.name = "entry"; R.value = ev16; R.data = undefined; R.at = at17; return 1;
   }
-  case 14: {
-  R.p = p; S = 1; continue;
+  function s14(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  R.p = p; M.S = 1; return 5;
   }
-  case 15: {
-  if (CNT[SP - 1] > 1 && k[6](PREV[SP - 1], R.value) !== undefined) throw D;
-  PREV[SP - 1] = R.value; R.p = p; S = 16; continue;
+  function s15(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  if (M.CNT[M.SP - 1] > 1 && k[20](M.PREV[M.SP - 1], R.value) !== undefined) throw D;
+  M.PREV[M.SP - 1] = R.value; R.p = p; M.S = 16; return 5;
   }
-  case 16: {
+  function s16(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 4 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 110 && b[p + 9] === 111 && b[p + 10] === 100 && b[p + 11] === 101 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[25]))) throw D;
   p += 16;
-  if (DEPTH + 1 > L4) throw D;
-  DEPTH++; RET[SP] = 17; SP++; R.p = p; S = 18; continue;
+  if (M.DEPTH + 1 > L4) throw D;
+  M.DEPTH++; M.RET[M.SP] = 17; M.SP++; R.p = p; M.S = 18; return 5;
   }
-  case 17: {
+  function s17(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   const at23 = p;
   let ev22;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[27]))) throw D;
   p += 16;
-  R.p = p; S = 19; R.name = "entry-end"; R.value = ev22; R.data = undefined; R.at = at23; return 1;
+  R.p = p; M.S = 19; R.name = "entry-end"; R.value = ev22; R.data = undefined; R.at = at23; return 1;
   }
-  case 18: {
+  function s18(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 32 > n) { R.want = p + 32; return 0; }
-  if (!(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 40 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0 && b[p + 16] === 4 && b[p + 17] === 0 && b[p + 18] === 0 && b[p + 19] === 0 && b[p + 20] === 0 && b[p + 21] === 0 && b[p + 22] === 0 && b[p + 23] === 0 && b[p + 24] === 116 && b[p + 25] === 121 && b[p + 26] === 112 && b[p + 27] === 101 && b[p + 28] === 0 && b[p + 29] === 0 && b[p + 30] === 0 && b[p + 31] === 0)) throw D;
+  if (!(EQ(b, p, k[28]))) throw D;
   p += 32;
   if (p + 8 > n) { R.want = p + 8; return 0; }
   const tl24 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   if (tl24 > 9 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
   if (p + 8 + tl24 + ((8 - (tl24 & 7)) & 7) > n) { R.want = p + 8 + tl24 + ((8 - (tl24 & 7)) & 7); return 0; }
-  if (p + 16 <= n && b[p + 0] === 7 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 114 && b[p + 9] === 101 && b[p + 10] === 103 && b[p + 11] === 117 && b[p + 12] === 108 && b[p + 13] === 97 && b[p + 14] === 114 && b[p + 15] === 0) { p += 16; R.p = p; S = 21; continue; }
-  if (p + 16 <= n && b[p + 0] === 7 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 115 && b[p + 9] === 121 && b[p + 10] === 109 && b[p + 11] === 108 && b[p + 12] === 105 && b[p + 13] === 110 && b[p + 14] === 107 && b[p + 15] === 0) { p += 16; R.p = p; S = 22; continue; }
-  if (p + 24 <= n && b[p + 0] === 9 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 100 && b[p + 9] === 105 && b[p + 10] === 114 && b[p + 11] === 101 && b[p + 12] === 99 && b[p + 13] === 116 && b[p + 14] === 111 && b[p + 15] === 114 && b[p + 16] === 121 && b[p + 17] === 0 && b[p + 18] === 0 && b[p + 19] === 0 && b[p + 20] === 0 && b[p + 21] === 0 && b[p + 22] === 0 && b[p + 23] === 0) { p += 24; R.p = p; S = 23; continue; }
+  if (p + 16 <= n && EQ(b, p, k[29])) { p += 16; R.p = p; M.S = 21; return 5; }
+  if (p + 16 <= n && EQ(b, p, k[30])) { p += 16; R.p = p; M.S = 22; return 5; }
+  if (p + 24 <= n && EQ(b, p, k[31])) { p += 24; R.p = p; M.S = 23; return 5; }
   throw D;
   }
-  case 19: {
-  R.p = p; S = 12; continue;
+  function s19(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  R.p = p; M.S = 12; return 5;
   }
-  case 20: {
-  DEPTH--; SP--; R.p = p; S = RET[SP]; continue;
+  function s20(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  M.DEPTH--; M.SP--; R.p = p; M.S = M.RET[M.SP]; return 5;
   }
-  case 21: {
+  function s21(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 8 > n) { R.want = p + 8; return 0; }
   const tl25 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   if (tl25 > 10 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
   if (p + 8 + tl25 + ((8 - (tl25 & 7)) & 7) > n) { R.want = p + 8 + tl25 + ((8 - (tl25 & 7)) & 7); return 0; }
-  if (p + 24 <= n && b[p + 0] === 10 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 101 && b[p + 9] === 120 && b[p + 10] === 101 && b[p + 11] === 99 && b[p + 12] === 117 && b[p + 13] === 116 && b[p + 14] === 97 && b[p + 15] === 98 && b[p + 16] === 108 && b[p + 17] === 101 && b[p + 18] === 0 && b[p + 19] === 0 && b[p + 20] === 0 && b[p + 21] === 0 && b[p + 22] === 0 && b[p + 23] === 0) { p += 24; R.p = p; S = 25; continue; }
-  if (p + 16 <= n && b[p + 0] === 8 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 99 && b[p + 9] === 111 && b[p + 10] === 110 && b[p + 11] === 116 && b[p + 12] === 101 && b[p + 13] === 110 && b[p + 14] === 116 && b[p + 15] === 115) { p += 16; R.p = p; S = 26; continue; }
+  if (p + 24 <= n && EQ(b, p, k[32])) { p += 24; R.p = p; M.S = 25; return 5; }
+  if (p + 16 <= n && EQ(b, p, k[33])) { p += 16; R.p = p; M.S = 26; return 5; }
   throw D;
   }
-  case 22: {
+  function s22(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 6 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 116 && b[p + 9] === 97 && b[p + 10] === 114 && b[p + 11] === 103 && b[p + 12] === 101 && b[p + 13] === 116 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[37]))) throw D;
   p += 16;
   const at33 = p;
   let ev32;
@@ -236,23 +254,26 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   p += len35;
   for (let i = 0; i < pad37; i++) if (b[p + i] !== 0) throw D;
   p += pad37;
-  r34 = new Uint8Array(b.subarray(s36, s36 + len35));
-  if (k[4](r34) !== undefined) throw D;
+  r34 = CP(b, s36, s36 + len35);
+  if (k[15](r34) !== undefined) throw D;
   ev32 = r34;
-  R.p = p; S = 29; R.name = "symlink"; R.value = ev32; R.data = undefined; R.at = at33; return 1;
+  R.p = p; M.S = 29; R.name = "symlink"; R.value = ev32; R.data = undefined; R.at = at33; return 1;
   }
-  case 23: {
+  function s23(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   const at39 = p;
   let ev38;
   ev38 = undefined;
-  R.p = p; S = 30; R.name = "directory"; R.value = ev38; R.data = undefined; R.at = at39; return 1;
+  R.p = p; M.S = 30; R.name = "directory"; R.value = ev38; R.data = undefined; R.at = at39; return 1;
   }
-  case 24: {
-  R.p = p; S = 20; continue;
+  function s24(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  R.p = p; M.S = 20; return 5;
   }
-  case 25: {
+  function s25(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 24 > n) { R.want = p + 24; return 0; }
-  if (!(b[p + 0] === 0 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 8 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0 && b[p + 16] === 99 && b[p + 17] === 111 && b[p + 18] === 110 && b[p + 19] === 116 && b[p + 20] === 101 && b[p + 21] === 110 && b[p + 22] === 116 && b[p + 23] === 115)) throw D;
+  if (!(EQ(b, p, k[34]))) throw D;
   p += 24;
   const at26 = p;
   let len27;
@@ -262,9 +283,10 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   len27 = h28 === 0 ? ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0) : h28 * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   p += 8;
   if (len27 > L0) throw D;
-  R.p = p; S = 27; R.size = len27; R.at = at26; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[1]; return 2;
+  R.p = p; M.S = 27; R.size = len27; R.at = at26; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[9]; return 2;
   }
-  case 26: {
+  function s26(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   const at29 = p;
   let len30;
   if (p + 8 > n) { R.want = p + 8; return 0; }
@@ -273,43 +295,49 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   len30 = h31 === 0 ? ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0) : h31 * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   p += 8;
   if (len30 > L0) throw D;
-  R.p = p; S = 28; R.size = len30; R.at = at29; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[2]; return 2;
+  R.p = p; M.S = 28; R.size = len30; R.at = at29; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[11]; return 2;
   }
-  case 27: {
+  function s27(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[35]))) throw D;
   p += 16;
-  R.p = p; S = 24; continue;
+  R.p = p; M.S = 24; return 5;
   }
-  case 28: {
+  function s28(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[36]))) throw D;
   p += 16;
-  R.p = p; S = 24; continue;
+  R.p = p; M.S = 24; return 5;
   }
-  case 29: {
+  function s29(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[38]))) throw D;
   p += 16;
-  R.p = p; S = 20; continue;
+  R.p = p; M.S = 20; return 5;
   }
-  case 30: {
-  CNT[SP] = 0; PREV[SP] = undefined; SP++; R.p = p; S = 31; continue;
+  function s30(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  M.CNT[M.SP] = 0; M.PREV[M.SP] = undefined; M.SP++; R.p = p; M.S = 31; return 5;
   }
-  case 31: {
-  if (p + 16 <= n && b[p + 0] === 5 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 101 && b[p + 9] === 110 && b[p + 10] === 116 && b[p + 11] === 114 && b[p + 12] === 121 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0) p += 16;
-  else if (p + 16 <= n && b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0) { p += 16; SP--; R.p = p; S = 33; continue; }
+  function s31(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  if (p + 16 <= n && EQ(b, p, k[17])) p += 16;
+  else if (p + 16 <= n && EQ(b, p, k[18])) { p += 16; M.SP--; R.p = p; M.S = 33; return 5; }
   else if (p + 16 > n) { R.want = p + 16; return 0; }
   else throw D;
-  if (CNT[SP - 1] + 1 > L2) throw D;
-  CNT[SP - 1]++; R.p = p; S = 32; continue;
+  if (M.CNT[M.SP - 1] + 1 > L2) throw D;
+  M.CNT[M.SP - 1]++; R.p = p; M.S = 32; return 5;
   }
-  case 32: {
+  function s32(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 40 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[21]))) throw D;
   p += 16;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 4 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 110 && b[p + 9] === 97 && b[p + 10] === 109 && b[p + 11] === 101 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[22]))) throw D;
   p += 16;
   const at41 = p;
   let ev40;
@@ -327,44 +355,64 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   p += len43;
   for (let i = 0; i < pad45; i++) if (b[p + i] !== 0) throw D;
   p += pad45;
-  r42 = new Uint8Array(b.subarray(s44, s44 + len43));
-  if (k[8](r42) !== undefined) throw D;
+  r42 = CP(b, s44, s44 + len43);
+  if (k[24](r42) !== undefined) throw D;
   ev40 = r42;
-  R.p = p; S = 34; R.name = "entry"; R.value = ev40; R.data = undefined; R.at = at41; return 1;
+  R.p = p; M.S = 34; R.name = "entry"; R.value = ev40; R.data = undefined; R.at = at41; return 1;
   }
-  case 33: {
-  R.p = p; S = 20; continue;
+  function s33(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  R.p = p; M.S = 20; return 5;
   }
-  case 34: {
-  if (CNT[SP - 1] > 1 && k[6](PREV[SP - 1], R.value) !== undefined) throw D;
-  PREV[SP - 1] = R.value; R.p = p; S = 35; continue;
+  function s34(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  if (M.CNT[M.SP - 1] > 1 && k[20](M.PREV[M.SP - 1], R.value) !== undefined) throw D;
+  M.PREV[M.SP - 1] = R.value; R.p = p; M.S = 35; return 5;
   }
-  case 35: {
+  function s35(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 4 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 110 && b[p + 9] === 111 && b[p + 10] === 100 && b[p + 11] === 101 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[25]))) throw D;
   p += 16;
-  if (DEPTH + 1 > L4) throw D;
-  DEPTH++; RET[SP] = 36; SP++; R.p = p; S = 18; continue;
+  if (M.DEPTH + 1 > L4) throw D;
+  M.DEPTH++; M.RET[M.SP] = 36; M.SP++; R.p = p; M.S = 18; return 5;
   }
-  case 36: {
+  function s36(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   const at47 = p;
   let ev46;
   if (p + 16 > n) { R.want = p + 16; return 0; }
-  if (!(b[p + 0] === 1 && b[p + 1] === 0 && b[p + 2] === 0 && b[p + 3] === 0 && b[p + 4] === 0 && b[p + 5] === 0 && b[p + 6] === 0 && b[p + 7] === 0 && b[p + 8] === 41 && b[p + 9] === 0 && b[p + 10] === 0 && b[p + 11] === 0 && b[p + 12] === 0 && b[p + 13] === 0 && b[p + 14] === 0 && b[p + 15] === 0)) throw D;
+  if (!(EQ(b, p, k[27]))) throw D;
   p += 16;
-  R.p = p; S = 37; R.name = "entry-end"; R.value = ev46; R.data = undefined; R.at = at47; return 1;
+  R.p = p; M.S = 37; R.name = "entry-end"; R.value = ev46; R.data = undefined; R.at = at47; return 1;
   }
-  case 37: {
-  R.p = p; S = 31; continue;
+  function s37(M, R, b, p, n) {
+  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  R.p = p; M.S = 31; return 5;
   }
-  default: return 4;
-  }
+  const STATES = [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29, s30, s31, s32, s33, s34, s35, s36, s37];
+  function run(M, b, p, n) {
+  const R = M.R;
+  R.p = p;
+  try {
+  for (;;) {
+  const code = M.S < 0 ? 4 : STATES[M.S](M, R, b, R.p, n);
+  if (code !== 5) return code;
   }
   } catch (x) {
   if (x === D) return 4;
   throw x;
   }
   }
-  return { R, run };
+  return function (lim, MAXDEPTH) {
+  const M = { S: 0, DEPTH: 0, SP: 0, MAXDEPTH, RET: [], CNT: [], PREV: [],
+   R: { p: 0, want: 0, name: undefined, value: undefined, data: undefined, at: 0, size: 0, rule: "" },
+   L0: rt.limit(k[8], lim),
+   L1: rt.limit(k[14], lim),
+   L2: rt.limit(k[19], lim),
+   L3: rt.limit(k[23], lim),
+   L4: rt.limit(k[26], lim),
+  };
+  return { R: M.R, run: (b, p, n) => run(M, b, p, n) };
   };
 };
