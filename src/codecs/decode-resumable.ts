@@ -177,6 +177,9 @@ export class ResumableDecoding {
   #pad = 0;
   #payloadRule = "";
   #payloadSize = 0;
+  /** The reader's last window and a plain `Uint8Array` view of it (a `Buffer` is a subclass). */
+  #window: Uint8Array | undefined;
+  #plain: Uint8Array = new Uint8Array(0);
   /** Counts payloads handed out (a reader of an older one is refused). */
   #serial = 0;
 
@@ -232,7 +235,7 @@ export class ResumableDecoding {
     }
     const reader = this.#reader;
     for (;;) {
-      const b = reader.window();
+      const b = this.#view();
       const p = reader.cursor();
       const code = this.#machine.run(b, p, b.length);
       const R = this.#machine.R;
@@ -365,9 +368,23 @@ export class ResumableDecoding {
     this.#retainFrom = this.#reader.cursor();
   }
 
+  /**
+   * The reader's window as a plain `Uint8Array` (one view per window): the generated code then
+   * only ever indexes one kind of array, which keeps its element reads monomorphic.
+   */
+  #view(): Uint8Array {
+    const w = this.#reader.window();
+    if (w !== this.#window) {
+      this.#window = w;
+      this.#plain =
+        w.constructor === Uint8Array ? w : new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
+    }
+    return this.#plain;
+  }
+
   /** Moves the bytes read from the window since the last flush into the log. */
   #flush(): void {
-    const w = this.#reader.window();
+    const w = this.#view();
     const to = this.#reader.cursor();
     const from = this.#retainFrom;
     if (to > from) {
