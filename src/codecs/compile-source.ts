@@ -901,7 +901,12 @@ export function generateCodec(codec: AnyCodec, maxDepth: number): GeneratedCodec
  * the declaration exported as `name` from `from` (a path relative to the module): written by
  * `scripts/generate-codecs.mjs`, compared with the file by a test.
  */
-export function generatedModule(name: string, from: string, source: string): string {
+export function generatedModule(
+  name: string,
+  from: string,
+  source: string,
+  form: GeneratedForm = SYNC_FORM,
+): string {
   const body = source
     .split("\n")
     .map((line) => `  ${line}`)
@@ -911,12 +916,30 @@ export function generatedModule(name: string, from: string, source: string): str
     `// test/unit/codecs-generated.test.ts fails when this file is out of date with the declaration.`,
     `/* eslint-disable */`,
     `// @ts-nocheck`,
-    `import type { GeneratedFactory } from "../codecs/compile.js";`,
+    `import type { ${form.type} } from "../codecs/${form.module}.js";`,
     ``,
-    `/** The generated decoder and encoder of \`${name}\` (bound with \`fromGenerated\`). */`,
-    `export const ${name}Generated: GeneratedFactory = function (k, rt) {`,
+    `/** The generated ${form.what} of \`${name}\` (bound with \`${form.binder}\`). */`,
+    `export const ${name}${form.suffix}: ${form.type} = function (k, rt) {`,
     body,
     `};`,
     ``,
   ].join("\n");
 }
+
+/** What kind of generated code a module holds (see {@link generatedModule}). */
+export interface GeneratedForm {
+  /** Export name suffix, factory type, the codecs module declaring it, what, binding function. */
+  readonly suffix: string;
+  readonly type: string;
+  readonly module: string;
+  readonly what: string;
+  readonly binder: string;
+}
+
+const SYNC_FORM: GeneratedForm = {
+  suffix: "Generated",
+  type: "GeneratedFactory",
+  module: "compile",
+  what: "decoder and encoder",
+  binder: "fromGenerated",
+};

@@ -4,7 +4,7 @@
  * small NARs and the declarative reference reader.
  *
  * All of them accept and refuse exactly the same inputs, with the same typed errors: the
- * hand-tuned `readNar` is pinned to the grammar of `nar-grammar.ts` by property tests.
+ * compiled `readNar` (generated from `nar-grammar.ts`) is pinned to the interpreter by property tests.
  *
  * @module
  */

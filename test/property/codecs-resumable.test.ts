@@ -77,9 +77,9 @@ async function transcript(
   return out;
 }
 
-async function same(
+async function same<T>(
   codec: AnyCodec,
-  resumable: ResumableCodec<unknown>,
+  resumable: ResumableCodec<T>,
   input: Uint8Array,
   r: () => number,
   limits?: Record<string, number>,

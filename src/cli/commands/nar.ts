@@ -16,7 +16,7 @@ import {
   type NarListingNode,
   sortedEntryNames,
 } from "../../nar/listing.js";
-// the hand-tuned reader directly: `readNar` without loading the declarative machinery
+// the visitor compiled from the NAR declaration: `readNar` without a promise per node
 import { visitNarSync } from "../../nar/nar-sync-visitor.js";
 import { fileChunkSource } from "../../node/byte-sources.js";
 import { restoreNar } from "../../node/nar-restore.js";

@@ -1,7 +1,7 @@
 /**
  * NARs embedded in a worker-protocol stream without a length: the reply of `NarFromPath`, the
  * items of `AddMultipleToStore`, `AddToStoreNar` before protocol 1.23. Their end is found by
- * reading them with the (hand-tuned) NAR reader, which also checks them; the bytes handed on are
+ * reading them with the NAR reader compiled from the declaration, which also checks them; the bytes handed on are
  * the source's own chunks, sliced at the NAR's bounds, never copied.
  *
  * ```text
