@@ -369,13 +369,13 @@ export function generateResumable(codec: AnyCodec): GeneratedResumable {
   g.flush();
   const e = g.e;
   const limits = e.limits.map((l) => l.split(" = ")[0]!);
-  const loadLimits =
-    limits.length > 0 ? `const ${limits.map((l) => `${l} = M.${l}`).join(", ")};` : "";
   // one small function per state (each optimised on its own), `continue` = go to the next state
-  const states = g.states.map(
-    (lines, i) =>
-      `function s${i}(M, R, b, p, n) {\n${loadLimits}\n${lines.join("\n").replace(/continue;/g, "return 5;")}\n}`,
-  );
+  const states = g.states.map((lines, i) => {
+    const body = lines.join("\n").replace(/continue;/g, "return 5;");
+    const used = limits.filter((l) => new RegExp(`\\b${l}\\b`).test(body));
+    const load = used.length > 0 ? `const ${used.map((l) => `${l} = M.${l}`).join(", ")};\n` : "";
+    return `function s${i}(M, R, b, p, n) {\n${load}${body}\n}`;
+  });
   const source = [
     `"use strict";`,
     `const D = rt.DECLINE;`,
@@ -389,14 +389,18 @@ export function generateResumable(codec: AnyCodec): GeneratedResumable {
     `return out;`,
     `}`,
     ...states,
-    `const STATES = [${g.states.map((_, i) => `s${i}`).join(", ")}];`,
     // one machine function for every decode (optimised once), its state in the object M
     `function run(M, b, p, n) {`,
     `const R = M.R;`,
     `R.p = p;`,
     `try {`,
     `for (;;) {`,
-    `const code = M.S < 0 ? 4 : STATES[M.S](M, R, b, R.p, n);`,
+    // direct calls (the optimising compiler may inline them), not calls through a table
+    `let code;`,
+    `switch (M.S) {`,
+    ...g.states.map((_, i) => `case ${i}: code = s${i}(M, R, b, R.p, n); break;`),
+    `default: code = 4;`,
+    `}`,
     `if (code !== 5) return code;`,
     `}`,
     `} catch (x) {`,

@@ -224,9 +224,21 @@ export class ResumableDecoding {
    */
   step(): number {
     if (this.#remaining >= 0) {
-      if (this.#remaining > 0 || this.#reader.available() < this.#pad) return RESUMABLE_NEED;
-      const at = this.#reader.offset - this.#base;
-      this.#closePayload(this.#reader.tryRead(this.#pad), at);
+      // what is left of the payload and its padding, passed in place when buffered
+      const reader = this.#reader;
+      if (reader.available() < this.#remaining + this.#pad) return RESUMABLE_NEED;
+      reader.advance(this.#remaining);
+      this.#remaining = 0;
+      const at = reader.offset - this.#base;
+      const v = this.#view();
+      const c = reader.cursor();
+      let zero = true;
+      for (let i = 0; i < this.#pad; i++) if (v[c + i] !== 0) zero = false;
+      // (zero padding checked in place: a view of a Buffer per file costs more than the check)
+      if (zero) {
+        reader.advance(this.#pad);
+        this.#closePayload(undefined, at, true);
+      } else this.#closePayload(reader.tryRead(this.#pad), at);
     }
     if (this.#done) {
       if (this.#options.allowTrailing === true) return RESUMABLE_END;
@@ -361,8 +373,8 @@ export class ResumableDecoding {
     return c;
   }
 
-  #closePayload(padding: Uint8Array | undefined, at: number): void {
-    if (this.#pad > 0) checkPayloadPadding(padding, this.#pad, this.#payloadRule, at);
+  #closePayload(padding: Uint8Array | undefined, at: number, checked = false): void {
+    if (this.#pad > 0 && !checked) checkPayloadPadding(padding, this.#pad, this.#payloadRule, at);
     this.#gaps.push(this.#logLength, this.#payloadSize + this.#pad);
     this.#remaining = -1;
     this.#retainFrom = this.#reader.cursor();

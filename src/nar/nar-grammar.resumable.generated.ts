@@ -18,7 +18,6 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   return out;
   }
   function s0(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 24 > n) { R.want = p + 24; return 0; }
   if (!(EQ(b, p, k[0]))) throw D;
   p += 24;
@@ -35,11 +34,9 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   throw D;
   }
   function s1(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   R.p = p; M.S = -1; return 3;
   }
   function s2(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 8 > n) { R.want = p + 8; return 0; }
   const tl1 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   if (tl1 > 10 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
@@ -49,7 +46,7 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   throw D;
   }
   function s3(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  const L1 = M.L1;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[13]))) throw D;
   p += 16;
@@ -75,18 +72,16 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   R.p = p; M.S = 10; R.name = "symlink"; R.value = ev8; R.data = undefined; R.at = at9; return 1;
   }
   function s4(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   const at15 = p;
   let ev14;
   ev14 = undefined;
   R.p = p; M.S = 11; R.name = "directory"; R.value = ev14; R.data = undefined; R.at = at15; return 1;
   }
   function s5(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   R.p = p; M.S = 1; return 5;
   }
   function s6(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  const L0 = M.L0;
   if (p + 24 > n) { R.want = p + 24; return 0; }
   if (!(EQ(b, p, k[7]))) throw D;
   p += 24;
@@ -101,7 +96,7 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   R.p = p; M.S = 8; R.size = len3; R.at = at2; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[9]; return 2;
   }
   function s7(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  const L0 = M.L0;
   const at5 = p;
   let len6;
   if (p + 8 > n) { R.want = p + 8; return 0; }
@@ -113,32 +108,28 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   R.p = p; M.S = 9; R.size = len6; R.at = at5; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[11]; return 2;
   }
   function s8(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[10]))) throw D;
   p += 16;
   R.p = p; M.S = 5; return 5;
   }
   function s9(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[12]))) throw D;
   p += 16;
   R.p = p; M.S = 5; return 5;
   }
   function s10(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[16]))) throw D;
   p += 16;
   R.p = p; M.S = 1; return 5;
   }
   function s11(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   M.CNT[M.SP] = 0; M.PREV[M.SP] = undefined; M.SP++; R.p = p; M.S = 12; return 5;
   }
   function s12(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  const L2 = M.L2;
   if (p + 16 <= n && EQ(b, p, k[17])) p += 16;
   else if (p + 16 <= n && EQ(b, p, k[18])) { p += 16; M.SP--; R.p = p; M.S = 14; return 5; }
   else if (p + 16 > n) { R.want = p + 16; return 0; }
@@ -147,7 +138,7 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   M.CNT[M.SP - 1]++; R.p = p; M.S = 13; return 5;
   }
   function s13(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  const L3 = M.L3;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[21]))) throw D;
   p += 16;
@@ -176,16 +167,14 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   R.p = p; M.S = 15; R.name = "entry"; R.value = ev16; R.data = undefined; R.at = at17; return 1;
   }
   function s14(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   R.p = p; M.S = 1; return 5;
   }
   function s15(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (M.CNT[M.SP - 1] > 1 && k[20](M.PREV[M.SP - 1], R.value) !== undefined) throw D;
   M.PREV[M.SP - 1] = R.value; R.p = p; M.S = 16; return 5;
   }
   function s16(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  const L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[25]))) throw D;
   p += 16;
@@ -193,7 +182,6 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   M.DEPTH++; M.RET[M.SP] = 17; M.SP++; R.p = p; M.S = 18; return 5;
   }
   function s17(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   const at23 = p;
   let ev22;
   if (p + 16 > n) { R.want = p + 16; return 0; }
@@ -202,7 +190,6 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   R.p = p; M.S = 19; R.name = "entry-end"; R.value = ev22; R.data = undefined; R.at = at23; return 1;
   }
   function s18(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 32 > n) { R.want = p + 32; return 0; }
   if (!(EQ(b, p, k[28]))) throw D;
   p += 32;
@@ -216,15 +203,12 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   throw D;
   }
   function s19(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   R.p = p; M.S = 12; return 5;
   }
   function s20(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   M.DEPTH--; M.SP--; R.p = p; M.S = M.RET[M.SP]; return 5;
   }
   function s21(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 8 > n) { R.want = p + 8; return 0; }
   const tl25 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   if (tl25 > 10 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
@@ -234,7 +218,7 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   throw D;
   }
   function s22(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  const L1 = M.L1;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[37]))) throw D;
   p += 16;
@@ -260,18 +244,16 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   R.p = p; M.S = 29; R.name = "symlink"; R.value = ev32; R.data = undefined; R.at = at33; return 1;
   }
   function s23(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   const at39 = p;
   let ev38;
   ev38 = undefined;
   R.p = p; M.S = 30; R.name = "directory"; R.value = ev38; R.data = undefined; R.at = at39; return 1;
   }
   function s24(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   R.p = p; M.S = 20; return 5;
   }
   function s25(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  const L0 = M.L0;
   if (p + 24 > n) { R.want = p + 24; return 0; }
   if (!(EQ(b, p, k[34]))) throw D;
   p += 24;
@@ -286,7 +268,7 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   R.p = p; M.S = 27; R.size = len27; R.at = at26; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[9]; return 2;
   }
   function s26(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  const L0 = M.L0;
   const at29 = p;
   let len30;
   if (p + 8 > n) { R.want = p + 8; return 0; }
@@ -298,32 +280,28 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   R.p = p; M.S = 28; R.size = len30; R.at = at29; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[11]; return 2;
   }
   function s27(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[35]))) throw D;
   p += 16;
   R.p = p; M.S = 24; return 5;
   }
   function s28(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[36]))) throw D;
   p += 16;
   R.p = p; M.S = 24; return 5;
   }
   function s29(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[38]))) throw D;
   p += 16;
   R.p = p; M.S = 20; return 5;
   }
   function s30(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   M.CNT[M.SP] = 0; M.PREV[M.SP] = undefined; M.SP++; R.p = p; M.S = 31; return 5;
   }
   function s31(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  const L2 = M.L2;
   if (p + 16 <= n && EQ(b, p, k[17])) p += 16;
   else if (p + 16 <= n && EQ(b, p, k[18])) { p += 16; M.SP--; R.p = p; M.S = 33; return 5; }
   else if (p + 16 > n) { R.want = p + 16; return 0; }
@@ -332,7 +310,7 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   M.CNT[M.SP - 1]++; R.p = p; M.S = 32; return 5;
   }
   function s32(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  const L3 = M.L3;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[21]))) throw D;
   p += 16;
@@ -361,16 +339,14 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   R.p = p; M.S = 34; R.name = "entry"; R.value = ev40; R.data = undefined; R.at = at41; return 1;
   }
   function s33(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   R.p = p; M.S = 20; return 5;
   }
   function s34(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   if (M.CNT[M.SP - 1] > 1 && k[20](M.PREV[M.SP - 1], R.value) !== undefined) throw D;
   M.PREV[M.SP - 1] = R.value; R.p = p; M.S = 35; return 5;
   }
   function s35(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
+  const L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[25]))) throw D;
   p += 16;
@@ -378,7 +354,6 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   M.DEPTH++; M.RET[M.SP] = 36; M.SP++; R.p = p; M.S = 18; return 5;
   }
   function s36(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   const at47 = p;
   let ev46;
   if (p + 16 > n) { R.want = p + 16; return 0; }
@@ -387,16 +362,55 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   R.p = p; M.S = 37; R.name = "entry-end"; R.value = ev46; R.data = undefined; R.at = at47; return 1;
   }
   function s37(M, R, b, p, n) {
-  const L0 = M.L0, L1 = M.L1, L2 = M.L2, L3 = M.L3, L4 = M.L4;
   R.p = p; M.S = 31; return 5;
   }
-  const STATES = [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18, s19, s20, s21, s22, s23, s24, s25, s26, s27, s28, s29, s30, s31, s32, s33, s34, s35, s36, s37];
   function run(M, b, p, n) {
   const R = M.R;
   R.p = p;
   try {
   for (;;) {
-  const code = M.S < 0 ? 4 : STATES[M.S](M, R, b, R.p, n);
+  let code;
+  switch (M.S) {
+  case 0: code = s0(M, R, b, R.p, n); break;
+  case 1: code = s1(M, R, b, R.p, n); break;
+  case 2: code = s2(M, R, b, R.p, n); break;
+  case 3: code = s3(M, R, b, R.p, n); break;
+  case 4: code = s4(M, R, b, R.p, n); break;
+  case 5: code = s5(M, R, b, R.p, n); break;
+  case 6: code = s6(M, R, b, R.p, n); break;
+  case 7: code = s7(M, R, b, R.p, n); break;
+  case 8: code = s8(M, R, b, R.p, n); break;
+  case 9: code = s9(M, R, b, R.p, n); break;
+  case 10: code = s10(M, R, b, R.p, n); break;
+  case 11: code = s11(M, R, b, R.p, n); break;
+  case 12: code = s12(M, R, b, R.p, n); break;
+  case 13: code = s13(M, R, b, R.p, n); break;
+  case 14: code = s14(M, R, b, R.p, n); break;
+  case 15: code = s15(M, R, b, R.p, n); break;
+  case 16: code = s16(M, R, b, R.p, n); break;
+  case 17: code = s17(M, R, b, R.p, n); break;
+  case 18: code = s18(M, R, b, R.p, n); break;
+  case 19: code = s19(M, R, b, R.p, n); break;
+  case 20: code = s20(M, R, b, R.p, n); break;
+  case 21: code = s21(M, R, b, R.p, n); break;
+  case 22: code = s22(M, R, b, R.p, n); break;
+  case 23: code = s23(M, R, b, R.p, n); break;
+  case 24: code = s24(M, R, b, R.p, n); break;
+  case 25: code = s25(M, R, b, R.p, n); break;
+  case 26: code = s26(M, R, b, R.p, n); break;
+  case 27: code = s27(M, R, b, R.p, n); break;
+  case 28: code = s28(M, R, b, R.p, n); break;
+  case 29: code = s29(M, R, b, R.p, n); break;
+  case 30: code = s30(M, R, b, R.p, n); break;
+  case 31: code = s31(M, R, b, R.p, n); break;
+  case 32: code = s32(M, R, b, R.p, n); break;
+  case 33: code = s33(M, R, b, R.p, n); break;
+  case 34: code = s34(M, R, b, R.p, n); break;
+  case 35: code = s35(M, R, b, R.p, n); break;
+  case 36: code = s36(M, R, b, R.p, n); break;
+  case 37: code = s37(M, R, b, R.p, n); break;
+  default: code = 4;
+  }
   if (code !== 5) return code;
   }
   } catch (x) {
