@@ -172,6 +172,8 @@ export class ResumableDecoding {
   #retainFrom: number;
   #want = 0;
   #done = false;
+  /** The reader said the input ends after the value. */
+  #atEnd = false;
   /** The open payload: bytes of contents left, its padding, its rule; -1 when none. */
   #remaining = -1;
   #pad = 0;
@@ -241,9 +243,10 @@ export class ResumableDecoding {
       } else this.#closePayload(reader.tryRead(this.#pad), at);
     }
     if (this.#done) {
-      if (this.#options.allowTrailing === true) return RESUMABLE_END;
-      if (this.#reader.available() > 0) throw this.#refusal();
-      return this.#reader.ended ? RESUMABLE_END : RESUMABLE_NEED;
+      // the end of the input is the reader's to say (a reader embedding the value in a
+      // longer stream says where it ends): asked in fill()
+      if (this.#options.allowTrailing === true || this.#atEnd) return RESUMABLE_END;
+      return RESUMABLE_NEED;
     }
     const reader = this.#reader;
     for (;;) {
@@ -302,7 +305,12 @@ export class ResumableDecoding {
       return;
     }
     this.#flush();
-    if (this.#done) await reader.atEnd();
+    if (this.#done) {
+      this.#atEnd = await reader.atEnd();
+      this.#retainFrom = reader.cursor();
+      if (!this.#atEnd) throw this.#refusal();
+      return;
+    }
     // (no read-ahead beyond the request: a stream stopped early is then cancelled, not drained)
     else await reader.ensure(this.#want);
     this.#retainFrom = reader.cursor();
@@ -324,8 +332,12 @@ export class ResumableDecoding {
       return;
     }
     this.#flush();
-    if (this.#done) reader.atEndSync();
-    else reader.ensureSync(Math.max(this.#want, LOOKAHEAD));
+    if (this.#done) {
+      this.#atEnd = reader.atEndSync();
+      this.#retainFrom = reader.cursor();
+      if (!this.#atEnd) throw this.#refusal();
+      return;
+    } else reader.ensureSync(Math.max(this.#want, LOOKAHEAD));
     this.#retainFrom = reader.cursor();
     if (!this.#done && reader.available() < this.#want) throw this.#refusal();
   }
