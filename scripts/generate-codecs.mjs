@@ -4,7 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { GENERATED_CODECS, GENERATED_WRITERS } from "./generated-codecs.mjs";
+import { GENERATED_CODECS, GENERATED_RESUMABLE, GENERATED_WRITERS } from "./generated-codecs.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { generateCodec, generatedModule } = await import(
@@ -32,5 +32,16 @@ for (const target of GENERATED_WRITERS) {
   const out = join(root, "src", target.out);
   const from = `./${relative(dirname(out), join(root, "src", `${target.module}.ts`))}`;
   writeFileSync(out, generatedWriterModule(target.name, from, source));
+  console.log(`wrote ${relative(root, out)}`);
+}
+
+// resumable (streaming) decoders (src/codecs/compile-resumable-source.ts)
+const resumable = await import(join(root, "dist/codecs/compile-resumable-source.js"));
+for (const target of GENERATED_RESUMABLE) {
+  const mod = await import(join(root, "dist", `${target.module}.js`));
+  const { source } = resumable.generateResumable(mod[target.name]);
+  const out = join(root, "src", target.out);
+  const from = `./${relative(dirname(out), join(root, "src", `${target.module}.ts`))}`;
+  writeFileSync(out, resumable.generatedResumableModule(target.name, from, source));
   console.log(`wrote ${relative(root, out)}`);
 }

@@ -10,3 +10,9 @@ export declare const GENERATED_WRITERS: readonly {
   readonly name: string;
   readonly out: string;
 }[];
+/** The declarations whose resumable decoder is checked in (see generated-codecs.mjs). */
+export declare const GENERATED_RESUMABLE: readonly {
+  readonly module: string;
+  readonly name: string;
+  readonly out: string;
+}[];

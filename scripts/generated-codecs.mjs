@@ -11,3 +11,9 @@ export const GENERATED_CODECS = [
 export const GENERATED_WRITERS = [
   { module: "nar/nar-grammar", name: "narGrammar", out: "nar/nar-writer.generated.ts" },
 ];
+
+// The declarations whose resumable (streaming) decoder is checked in (see
+// src/codecs/compile-resumable-source.ts).
+export const GENERATED_RESUMABLE = [
+  { module: "nar/nar-grammar", name: "narGrammar", out: "nar/nar-grammar.resumable.generated.ts" },
+];

@@ -42,7 +42,7 @@ const notSync = () =>
 export class ByteReader {
   private chunk: Uint8Array = EMPTY;
   private pos = 0;
-  private ended = false;
+  private sourceEnded = false;
   /** Bytes consumed so far. */
   offset = 0;
 
@@ -71,11 +71,11 @@ export class ByteReader {
 
   private async fill(): Promise<boolean> {
     while (this.pos >= this.chunk.length) {
-      if (this.ended) return false;
+      if (this.sourceEnded) return false;
       const r = this.source.next();
       const c = r instanceof Promise ? await r : r;
       if (c === undefined) {
-        this.ended = true;
+        this.sourceEnded = true;
         return false;
       }
       this.chunk = c;
@@ -136,6 +136,41 @@ export class ByteReader {
     this.offset += n;
   }
 
+  /** @internal The current chunk (read from {@link ByteReader.cursor} on; see `decode-resumable.ts`). */
+  window(): Uint8Array {
+    return this.chunk;
+  }
+
+  /** @internal Position of the next byte in {@link ByteReader.window}. */
+  cursor(): number {
+    return this.pos;
+  }
+
+  /** True once the source said it has no more chunks. */
+  get ended(): boolean {
+    return this.sourceEnded;
+  }
+
+  /** {@link ByteReader.ensureSync} for any source. */
+  async ensure(n: number): Promise<void> {
+    if (this.chunk.length - this.pos >= n || this.sourceEnded) return;
+    let out = new Uint8Array(this.chunk.subarray(this.pos));
+    while (out.length < n) {
+      const r = this.source.next();
+      const c = r instanceof Promise ? await r : r;
+      if (c === undefined) {
+        this.sourceEnded = true;
+        break;
+      }
+      const grown = new Uint8Array(out.length + c.length);
+      grown.set(out, 0);
+      grown.set(c, out.length);
+      out = grown;
+    }
+    this.chunk = out;
+    this.pos = 0;
+  }
+
   /** Reads exactly `n` bytes, or returns `undefined` if the source ends first. */
   async read(n: number): Promise<Uint8Array | undefined> {
     const quick = this.tryRead(n);
@@ -174,7 +209,7 @@ export class ByteReader {
         n -= take;
         continue;
       }
-      if (this.source.skip !== undefined && !this.ended) {
+      if (this.source.skip !== undefined && !this.sourceEnded) {
         const r = this.source.skip(n);
         const skipped = r instanceof Promise ? await r : r;
         this.offset += skipped;
@@ -201,11 +236,11 @@ export class ByteReader {
 
   private fillSync(): boolean {
     while (this.pos >= this.chunk.length) {
-      if (this.ended) return false;
+      if (this.sourceEnded) return false;
       const c = this.source.next();
       if (c instanceof Promise) throw notSync();
       if (c === undefined) {
-        this.ended = true;
+        this.sourceEnded = true;
         return false;
       }
       this.chunk = c;
@@ -252,7 +287,7 @@ export class ByteReader {
         n -= take;
         continue;
       }
-      if (this.source.skip !== undefined && !this.ended) {
+      if (this.source.skip !== undefined && !this.sourceEnded) {
         const skipped = this.source.skip(n);
         if (skipped instanceof Promise) throw notSync();
         this.offset += skipped;
@@ -270,7 +305,7 @@ export class ByteReader {
    * Lets a decoder take its fast paths across chunk boundaries.
    */
   ensureSync(n: number): void {
-    if (this.chunk.length - this.pos >= n || this.ended) return;
+    if (this.chunk.length - this.pos >= n || this.sourceEnded) return;
     // copy first: the source may reuse the buffer the current chunk is a view of (and a
     // Buffer's slice() is a view: copy through the Uint8Array constructor)
     let out = new Uint8Array(this.chunk.subarray(this.pos));
@@ -278,7 +313,7 @@ export class ByteReader {
       const c = this.source.next();
       if (c instanceof Promise) throw notSync();
       if (c === undefined) {
-        this.ended = true;
+        this.sourceEnded = true;
         break;
       }
       const grown = new Uint8Array(out.length + c.length);

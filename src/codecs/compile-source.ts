@@ -67,11 +67,15 @@ export interface GeneratedCodec {
 /** Byte runs up to this length are compared byte by byte inline; longer ones by a loop. */
 const UNROLL_MAX = 48;
 
-/** A generated-code writer: fresh names, constants, emitted lines. */
-class Emitter {
+/** @internal A generated-code writer: fresh names, constants, emitted lines. */
+export class Emitter {
   readonly constants: unknown[] = [];
   private readonly constIndex = new Map<unknown, number>();
   private names = 0;
+  /** Byte runs up to this length are compared inline, longer ones by a call of {@link equalAt}. */
+  unrollMax = UNROLL_MAX;
+  /** The function comparing longer runs: `(b, at, bytes) => boolean`. */
+  equalAt = "rt.equalAt";
   readonly limits: string[] = [];
   private readonly limitIndex = new Map<unknown, string>();
 
@@ -118,7 +122,7 @@ function fixedBytes(node: AnyCodec): Uint8Array | undefined {
  * The fields of a record in order, adjacent fixed ones (tokens, u64 literals) joined into one
  * byte run: what both generators walk.
  */
-function fieldRuns(
+export function fieldRuns(
   fields: readonly (readonly [string, AnyCodec])[],
 ): ({ readonly run: Uint8Array } | { readonly key: string; readonly codec: AnyCodec })[] {
   const out: ({ run: Uint8Array } | { key: string; codec: AnyCodec })[] = [];
@@ -164,7 +168,7 @@ function mayBeUndefined(node: AnyCodec): boolean {
 }
 
 /** Whether the decoded value of `node` is always `undefined`. */
-function alwaysUndefined(node: AnyCodec): boolean {
+export function alwaysUndefined(node: AnyCodec): boolean {
   return (
     node.kind === "token" ||
     node.kind === "constU64" ||
@@ -173,17 +177,21 @@ function alwaysUndefined(node: AnyCodec): boolean {
 }
 
 /** The condition that `b` holds `bytes` at `p + at` (bounds checked by the caller). */
-function matchExpr(e: Emitter, bytes: Uint8Array, at: string): string {
+export function matchExpr(e: Emitter, bytes: Uint8Array, at: string): string {
   if (bytes.length === 0) return "true";
-  if (bytes.length <= UNROLL_MAX) {
+  if (bytes.length <= e.unrollMax) {
     const parts: string[] = [];
     for (let i = 0; i < bytes.length; i++) parts.push(`b[${at} + ${i}] === ${bytes[i]}`);
     return parts.join(" && ");
   }
-  return `rt.equalAt(b, ${at}, ${e.konst(bytes)})`;
+  return `${e.equalAt}(b, ${at}, ${e.konst(bytes)})`;
 }
 
-const U32 = (at: string) =>
+/** The first 8 bytes at `p` are not a u64 0 or 1. */
+export const BOOL_BAD =
+  "b[p] > 1 || (b[p + 1] | b[p + 2] | b[p + 3] | b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0";
+
+export const U32 = (at: string): string =>
   `((b[${at}] | (b[${at} + 1] << 8) | (b[${at} + 2] << 16) | (b[${at} + 3] << 24)) >>> 0)`;
 
 /**
@@ -223,9 +231,33 @@ abstract class FunctionGen {
   protected abstract body(node: AnyCodec, name: string): string;
 }
 
-class DecoderGen extends FunctionGen {
-  constructor(e: Emitter) {
+/**
+ * @internal The decoder generator. By default a read past the buffer declines like a mismatch;
+ * with `need` (the resumable decoder, `compile-resumable-source.ts`) it runs the statement
+ * `need(end)` instead (ask for bytes up to `end`), and mismatches alone decline.
+ */
+export class DecoderGen extends FunctionGen {
+  constructor(
+    e: Emitter,
+    private readonly need?: (end: string) => string,
+  ) {
     super(e, "d");
+  }
+
+  /** `cond` or, when resumable, the bounds check `end > n` apart from the value check `bad`. */
+  check(end: string, bad: string, out: string[]): void {
+    if (this.need === undefined) out.push(`if (${end} > n || ${bad}) throw D;`);
+    else {
+      out.push(`if (${end} > n) ${this.need(end)}`);
+      out.push(`if (${bad}) throw D;`);
+    }
+  }
+
+  /** Ensures `end` is within the buffer (decline, or ask for bytes). */
+  bound(end: string, out: string[]): void {
+    out.push(
+      this.need === undefined ? `if (${end} > n) throw D;` : `if (${end} > n) ${this.need(end)}`,
+    );
   }
 
   protected body(node: AnyCodec, name: string): string {
@@ -237,9 +269,9 @@ class DecoderGen extends FunctionGen {
   }
 
   /** Reads a u64 as a safe number into `into` (declines above 2^53 - 1). */
-  private u64Number(into: string, out: string[]): void {
+  u64Number(into: string, out: string[]): void {
     const hi = this.e.fresh("h");
-    out.push(`if (p + 8 > n) throw D;`);
+    this.bound("p + 8", out);
     out.push(`const ${hi} = ${U32("p + 4")};`);
     out.push(`if (${hi} > 0x1fffff) throw D;`);
     out.push(`${into} = ${hi} === 0 ? ${U32("p")} : ${hi} * 4294967296 + ${U32("p")};`);
@@ -251,15 +283,15 @@ class DecoderGen extends FunctionGen {
    * buffer decoded here is that large: the interpreter decides).
    */
   private u64Small(into: string, out: string[]): void {
-    out.push(`if (p + 8 > n || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;`);
+    this.check("p + 8", "(b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0", out);
     out.push(`${into} = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);`);
     out.push(`if (${into} < 0) throw D;`);
     out.push(`p += 8;`);
   }
 
   /** Checks and skips fixed bytes. */
-  private fixed(bytes: Uint8Array, out: string[]): void {
-    out.push(`if (p + ${bytes.length} > n || !(${matchExpr(this.e, bytes, "p")})) throw D;`);
+  fixed(bytes: Uint8Array, out: string[]): void {
+    this.check(`p + ${bytes.length}`, `!(${matchExpr(this.e, bytes, "p")})`, out);
     out.push(`p += ${bytes.length};`);
   }
 
@@ -273,7 +305,7 @@ class DecoderGen extends FunctionGen {
     out.push(`const ${start} = p;`);
     const pad = this.e.fresh("pad");
     out.push(`const ${pad} = (8 - (${len} & 7)) & 7;`);
-    out.push(`if (p + ${len} + ${pad} > n) throw D;`);
+    this.bound(`p + ${len} + ${pad}`, out);
     out.push(`p += ${len};`);
     out.push(`for (let i = 0; i < ${pad}; i++) if (b[p + i] !== 0) throw D;`);
     out.push(`p += ${pad};`);
@@ -288,7 +320,7 @@ class DecoderGen extends FunctionGen {
     switch (node.kind) {
       case "u64": {
         if (!node.asNumber) {
-          out.push(`if (p + 8 > n) throw D;`);
+          this.bound("p + 8", out);
           set(`rt.readU64(b, p)`);
           out.push(`p += 8;`);
           return;
@@ -301,9 +333,7 @@ class DecoderGen extends FunctionGen {
         return;
       }
       case "bool": {
-        out.push(
-          `if (p + 8 > n || b[p] > 1 || (b[p + 1] | b[p + 2] | b[p + 3] | b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;`,
-        );
+        this.check("p + 8", BOOL_BAD, out);
         set(`b[p] === 1`);
         out.push(`p += 8;`);
         return;
@@ -317,7 +347,9 @@ class DecoderGen extends FunctionGen {
         set(
           node.utf8
             ? `rt.text(b, ${start}, ${start} + ${len})`
-            : `new Uint8Array(b.subarray(${start}, ${start} + ${len}))`,
+            : this.need === undefined
+              ? `new Uint8Array(b.subarray(${start}, ${start} + ${len}))`
+              : `CP(b, ${start}, ${start} + ${len})`,
         );
         return;
       }
@@ -378,9 +410,7 @@ class DecoderGen extends FunctionGen {
         return;
       }
       case "optional": {
-        out.push(
-          `if (p + 8 > n || b[p] > 1 || (b[p + 1] | b[p + 2] | b[p + 3] | b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;`,
-        );
+        this.check("p + 8", BOOL_BAD, out);
         out.push(`if (b[p] === 1) {`);
         out.push(`p += 8;`);
         this.node(node.item, target, out);
@@ -499,6 +529,22 @@ class DecoderGen extends FunctionGen {
     out.push(`${target} = ${o};`);
   }
 
+  /**
+   * Resumable decoders: asks for the whole framed tag of a token choice (its length read
+   * first, declining above the longest tag), so the comparisons that follow see it buffered.
+   */
+  tagBounds(node: Extract<AnyCodec, { kind: "choice" }>, out: string[]): void {
+    let longest = 0;
+    for (const key of node.branches.keys()) longest = Math.max(longest, utf8Bytes(key).length);
+    const len = this.e.fresh("tl");
+    this.bound("p + 8", out);
+    out.push(`const ${len} = ${U32("p")};`);
+    out.push(
+      `if (${len} > ${longest} || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;`,
+    );
+    this.bound(`p + 8 + ${len} + ((8 - (${len} & 7)) & 7)`, out);
+  }
+
   private choice(
     node: Extract<AnyCodec, { kind: "choice" }>,
     target: string | undefined,
@@ -511,6 +557,7 @@ class DecoderGen extends FunctionGen {
     if (node.tagLengths !== undefined) {
       // the tags' framings, compared whole (a tag that would not read back as itself, a lone
       // surrogate, is left to the interpreter)
+      if (this.need !== undefined) this.tagBounds(node, out);
       let first = true;
       for (const br of branches) {
         if (typeof br.tag !== "string" || utf8Text(utf8Bytes(br.tag)) !== br.tag) continue;
@@ -854,7 +901,12 @@ export function generateCodec(codec: AnyCodec, maxDepth: number): GeneratedCodec
  * the declaration exported as `name` from `from` (a path relative to the module): written by
  * `scripts/generate-codecs.mjs`, compared with the file by a test.
  */
-export function generatedModule(name: string, from: string, source: string): string {
+export function generatedModule(
+  name: string,
+  from: string,
+  source: string,
+  form: GeneratedForm = SYNC_FORM,
+): string {
   const body = source
     .split("\n")
     .map((line) => `  ${line}`)
@@ -864,12 +916,30 @@ export function generatedModule(name: string, from: string, source: string): str
     `// test/unit/codecs-generated.test.ts fails when this file is out of date with the declaration.`,
     `/* eslint-disable */`,
     `// @ts-nocheck`,
-    `import type { GeneratedFactory } from "../codecs/compile.js";`,
+    `import type { ${form.type} } from "../codecs/${form.module}.js";`,
     ``,
-    `/** The generated decoder and encoder of \`${name}\` (bound with \`fromGenerated\`). */`,
-    `export const ${name}Generated: GeneratedFactory = function (k, rt) {`,
+    `/** The generated ${form.what} of \`${name}\` (bound with \`${form.binder}\`). */`,
+    `export const ${name}${form.suffix}: ${form.type} = function (k, rt) {`,
     body,
     `};`,
     ``,
   ].join("\n");
 }
+
+/** What kind of generated code a module holds (see {@link generatedModule}). */
+export interface GeneratedForm {
+  /** Export name suffix, factory type, the codecs module declaring it, what, binding function. */
+  readonly suffix: string;
+  readonly type: string;
+  readonly module: string;
+  readonly what: string;
+  readonly binder: string;
+}
+
+const SYNC_FORM: GeneratedForm = {
+  suffix: "Generated",
+  type: "GeneratedFactory",
+  module: "compile",
+  what: "decoder and encoder",
+  binder: "fromGenerated",
+};

@@ -19,7 +19,8 @@ import type { DecodeEvent } from "./event.js";
 import type { PayloadHandle } from "./payload.js";
 import { allZero, concatBytes, copyBytes, padLength } from "./wire-bytes.js";
 
-interface Pending {
+/** @internal A payload handed out and not yet passed. */
+export interface Pending {
   remaining: number;
   readonly pad: number;
   readonly rule: string;
@@ -39,21 +40,52 @@ export interface StreamDecodeOptions extends Omit<DecodeOptions, "onEvent"> {
   readonly maxBufferedPayload?: number;
 }
 
+/** @internal The input ended inside a payload's contents, at `at`, `remaining` bytes short. */
+export function payloadTruncatedError(rule: string, at: number, remaining: number): Error {
+  return truncatedError(rule, at, `${remaining} more bytes of payload`);
+}
+
+/** @internal Checks a payload's padding `b` (`undefined`: the input ended) read at `at`. */
+export function checkPayloadPadding(
+  b: Uint8Array | undefined,
+  pad: number,
+  rule: string,
+  at: number,
+): void {
+  if (b === undefined) throw truncatedError(rule, at, `${pad} bytes of padding`);
+  if (!allZero(b))
+    throw malformedError(rule, at, "nonzero-padding", "padding of a payload is not zero");
+}
+
+/** @internal The error for bytes after a whole value, at `at`. */
+export function trailingDataError(rule: string, at: number): Error {
+  return malformedError(rule, at, "trailing-data", "expected the end of the input, got more bytes");
+}
+
 async function finish(reader: ByteReader, base: number, p: Pending): Promise<void> {
   p.closed = true;
   if (p.remaining > 0) {
     const at = reader.offset - base;
-    if (!(await reader.skip(p.remaining))) {
-      throw truncatedError(p.rule, at, `${p.remaining} more bytes of payload`);
-    }
+    if (!(await reader.skip(p.remaining))) throw payloadTruncatedError(p.rule, at, p.remaining);
     p.remaining = 0;
   }
   if (p.pad > 0) {
     const at = reader.offset - base;
-    const b = reader.tryRead(p.pad) ?? (await reader.read(p.pad));
-    if (b === undefined) throw truncatedError(p.rule, at, `${p.pad} bytes of padding`);
-    if (!allZero(b))
-      throw malformedError(p.rule, at, "nonzero-padding", "padding of a payload is not zero");
+    checkPayloadPadding(reader.tryRead(p.pad) ?? (await reader.read(p.pad)), p.pad, p.rule, at);
+  }
+}
+
+/** @internal {@link finish} for synchronous readers (the replay of `decode-resumable.ts`). */
+export function finishSync(reader: ByteReader, base: number, p: Pending): void {
+  p.closed = true;
+  if (p.remaining > 0) {
+    const at = reader.offset - base;
+    if (!reader.skipSync(p.remaining)) throw payloadTruncatedError(p.rule, at, p.remaining);
+    p.remaining = 0;
+  }
+  if (p.pad > 0) {
+    const at = reader.offset - base;
+    checkPayloadPadding(reader.tryRead(p.pad) ?? reader.readSync(p.pad), p.pad, p.rule, at);
   }
 }
 
@@ -65,8 +97,7 @@ function payloadStream(reader: ByteReader, base: number, p: Pending): AsyncItera
           throw new UsageError("codec.payload-closed", "payload read after decoding moved on");
         const at = reader.offset - base;
         const c = await reader.readUpTo(p.remaining);
-        if (c === undefined)
-          throw truncatedError(p.rule, at, `${p.remaining} more bytes of payload`);
+        if (c === undefined) throw payloadTruncatedError(p.rule, at, p.remaining);
         p.remaining -= c.length;
         yield c;
       }
@@ -157,14 +188,69 @@ async function* runReader<T>(
   }
   if (pending !== undefined) await finish(reader, base, pending);
   if (!options.allowTrailing && !(await reader.atEnd())) {
-    throw malformedError(
-      codec.rule,
-      reader.offset - base,
-      "trailing-data",
-      "expected the end of the input, got more bytes",
-    );
+    throw trailingDataError(codec.rule, reader.offset - base);
   }
   return r.value as T;
+}
+
+/**
+ * @internal {@link decodeEvents} run synchronously to its error over a synchronous reader,
+ * events dropped: what `decode-resumable.ts` runs when its compiled code declines, so the
+ * error is the interpreter's. Returns `undefined` when the input decodes without error.
+ */
+export function streamingErrorSync<T>(
+  codec: Codec<T>,
+  reader: ByteReader,
+  options: StreamDecodeOptions,
+): unknown {
+  try {
+    const base = reader.offset;
+    const st = newState(options, true);
+    const gen = decodeRoot(st, codec);
+    let pending: Pending | undefined;
+    let r = gen.next();
+    while (!r.done) {
+      const ins = r.value;
+      if (typeof ins === "number") {
+        if (pending !== undefined) {
+          finishSync(reader, base, pending);
+          pending = undefined;
+        }
+        const v = reader.tryRead(ins) ?? reader.readSync(ins);
+        if (v === undefined)
+          throw truncatedError(st.rule, st.offset, `${st.expected} (${ins} bytes)`);
+        st.offset = reader.offset - base;
+        r = gen.next(v);
+      } else if (ins.op === "payload") {
+        if (pending !== undefined) {
+          finishSync(reader, base, pending);
+          pending = undefined;
+        }
+        const offset = reader.offset - base;
+        const pad = padLength(ins.size);
+        pending = {
+          remaining: ins.size,
+          pad,
+          rule: ins.rule,
+          end: offset + ins.size + pad,
+          closed: false,
+        };
+        st.offset = pending.end;
+        r = gen.next({
+          size: ins.size,
+          offset,
+          stream: { [Symbol.asyncIterator]: () => undefined },
+        });
+      } else r = gen.next();
+    }
+    if (pending !== undefined) finishSync(reader, base, pending);
+    if (!options.allowTrailing && !reader.atEndSync()) {
+      throw trailingDataError(codec.rule, reader.offset - base);
+    }
+    return undefined;
+  } catch (error) {
+    return error;
+  }
 }
 
 /**

@@ -57,6 +57,11 @@ export type {
   KeySlot,
 } from "./writer-plan.js";
 export { decodeMessage } from "./decode-buffered.js";
+export {
+  compileResumable,
+  decodeEventsResumable,
+  type ResumableCodec,
+} from "./decode-resumable.js";
 export { type DecodeOptions, decode, decodePrefix } from "./decode.js";
 export {
   decodeAsync,

@@ -23,8 +23,8 @@ import { type ByteInput, ByteReader, byteReader } from "../codecs/byte-reader.js
 import { bytesEqual, utf8Text } from "../codecs/wire-bytes.js";
 import { ValidationError } from "../core/errors.js";
 import { nixJsonString } from "./json-text.js";
-import { readNarFast } from "./nar-reader-fast.js";
-import { type NarSyncNode, visitNarSync } from "./nar-visit-sync.js";
+import { readNarStream } from "./nar-stream-reader.js";
+import { type NarSyncNode, visitNarSync } from "./nar-sync-visitor.js";
 import type { NarReadOptions, NarStreamNode } from "./stream-node.js";
 import type { NarNode } from "./types.js";
 
@@ -130,7 +130,7 @@ export async function listNar(
 async function listReader(reader: ByteReader, options: NarListOptions): Promise<NarListingNode> {
   if (reader.isSync) return listNarSync(reader, options);
   const l = lister(options);
-  for await (const node of readNarFast(reader, options)) l.add(node);
+  for await (const node of readNarStream(reader, options)) l.add(node);
   return l.root();
 }
 

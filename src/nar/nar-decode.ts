@@ -1,6 +1,6 @@
 /**
  * The declarative NAR readers: the grammar of `nar-grammar.ts` run by the codec interpreter.
- * `readNarDeclarative` is the reference the hand-tuned `readNar` is pinned to; `parseNar` and
+ * `readNarDeclarative` is the reference the compiled `readNar` is pinned to; `parseNar` and
  * `readNarTree` decode whole (small) NARs into trees.
  *
  * @module

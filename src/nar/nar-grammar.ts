@@ -87,6 +87,19 @@ export const NAR_REGULAR_EXECUTABLE = Object.freeze({ executable: true });
 /** See {@link NAR_REGULAR_EXECUTABLE}. */
 export const NAR_REGULAR_PLAIN = Object.freeze({ executable: false });
 
+/**
+ * The names of the grammar's streaming events (see the module comment), for the readers that
+ * turn events into nodes.
+ */
+export const NAR_EVENTS = {
+  directory: "directory",
+  entry: "entry",
+  entryEnd: "entry-end",
+  regular: "regular",
+  symlink: "symlink",
+} as const;
+const EV = NAR_EVENTS;
+
 const nameCodec = refine(
   "nar.entry.name",
   bytes("nar.entry.name", { max: NAR_MAX_NAME_LENGTH, limitName: "nar.name" }),
@@ -107,18 +120,18 @@ const regularBody = tokenChoice("nar.regular", {
   [TEXT.executable]: record("nar.regular", {
     empty: token(TEXT.empty, "nar.regular"),
     contentsTag: token(TEXT.contents, "nar.regular"),
-    contents: event("regular", contentsCodec, NAR_REGULAR_EXECUTABLE),
+    contents: event(EV.regular, contentsCodec, NAR_REGULAR_EXECUTABLE),
     close: close("nar.regular"),
   }),
   [TEXT.contents]: record("nar.regular", {
-    contents: event("regular", contentsCodec, NAR_REGULAR_PLAIN),
+    contents: event(EV.regular, contentsCodec, NAR_REGULAR_PLAIN),
     close: close("nar.regular"),
   }),
 });
 
 const symlinkBody = record("nar.symlink", {
   targetTag: token(TEXT.target, "nar.symlink"),
-  target: event("symlink", targetCodec),
+  target: event(EV.symlink, targetCodec),
   close: close("nar.symlink"),
 });
 
@@ -131,14 +144,14 @@ interface WireEntry {
 const entryCodec: Codec<WireEntry> = record("nar.entry", {
   open: token(TEXT.open, "nar.entry"),
   nameTag: token(TEXT.name, "nar.entry"),
-  name: event("entry", nameCodec),
+  name: event(EV.entry, nameCodec),
   nodeTag: token(TEXT.node, "nar.entry"),
   node: lazy("nar.node", () => narNode, { maxDepth: NAR_MAX_DEPTH }),
-  close: event("entry-end", close("nar.entry")),
+  close: event(EV.entryEnd, close("nar.entry")),
 }) as Codec<WireEntry>;
 
 const directoryBody = record("nar.directory", {
-  start: event("directory", constant(undefined, "nar.directory")),
+  start: event(EV.directory, constant(undefined, "nar.directory")),
   entries: repeatUntil<typeof entryCodec, Uint8Array>("nar.directory", entryCodec, {
     more: TEXT.entry,
     end: TEXT.close,

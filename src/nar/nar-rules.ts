@@ -1,7 +1,7 @@
 /**
  * Nix's rules on NAR contents that do not depend on the grammar machinery: the magic, the
  * limits and the checks on names, targets and entry order. Shared by the declarative grammar
- * (`nar-grammar.ts`), the hand-tuned reader and the writers.
+ * (`nar-grammar.ts`) and the writers.
  *
  * @module
  */

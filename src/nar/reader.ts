@@ -4,12 +4,12 @@
  * small NARs and the declarative reference reader.
  *
  * All of them accept and refuse exactly the same inputs, with the same typed errors: the
- * hand-tuned `readNar` is pinned to the grammar of `nar-grammar.ts` by property tests.
+ * compiled `readNar` (generated from `nar-grammar.ts`) is pinned to the interpreter by property tests.
  *
  * @module
  */
 import type { ByteInput } from "../codecs/byte-reader.js";
-import { readNarFast } from "./nar-reader-fast.js";
+import { readNarStream } from "./nar-stream-reader.js";
 import type {
   NarDirectoryNode,
   NarReadOptions,
@@ -20,7 +20,7 @@ import type {
 
 export type * from "./stream-node.js";
 
-export { readNarSync } from "./nar-reader-fast.js";
+export { readNarSync } from "./nar-stream-reader.js";
 
 export { parseNar, readNarDeclarative, readNarTree } from "./nar-decode.js";
 
@@ -33,7 +33,7 @@ export function readNar(
   input: ByteInput,
   options: NarReadOptions = {},
 ): AsyncGenerator<NarStreamNode, void, undefined> {
-  return readNarFast(input, options);
+  return readNarStream(input, options);
 }
 
 /** Callbacks of {@link visitNar}; each may return a promise, awaited before going on. */

@@ -31,8 +31,8 @@ import { failureError, type WriteFile, type WriteJob, type WriteResult } from ".
 import { type IoPool, type IoTicket, ioPool } from "./io-pool.js";
 import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
 import { isNixCompatError, NixCompatError } from "../core/errors.js";
-import { readNarFast } from "../nar/nar-reader-fast.js";
-import { type NarSyncNode, visitNarSync } from "../nar/nar-visit-sync.js";
+import { readNarStream } from "../nar/nar-stream-reader.js";
+import { type NarSyncNode, visitNarSync } from "../nar/nar-sync-visitor.js";
 import type { NarReadOptions, NarStreamNode } from "../nar/reader.js";
 
 /** Why a restore stopped, and what it left on disk. */
@@ -131,7 +131,7 @@ export async function restoreNar(
       visitNarSync(reader, (node) => r.node(node), options);
       r.finish();
     } else {
-      for await (const node of readNarFast(reader, options)) {
+      for await (const node of readNarStream(reader, options)) {
         if (node.type !== "regular") {
           r.node(node);
           continue;

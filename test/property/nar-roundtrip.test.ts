@@ -15,7 +15,7 @@ import {
   readNarTree,
   writeNarToBytes,
 } from "../../src/nar/index.js";
-import { visitNarSync } from "../../src/nar/nar-visit-sync.js";
+import { visitNarSync } from "../../src/nar/nar-sync-visitor.js";
 import { dumpPathToBytes } from "../../src/node/nar-dump.js";
 import { restoreNar } from "../../src/node/nar-restore.js";
 import { arbNarBytes, arbNarTree } from "../../src/testing/nar.js";

@@ -11,7 +11,15 @@ import { generateCodec, generatedModule } from "../../src/codecs/compile-source.
 import { DEFAULT_MAX_DEPTH } from "../../src/codecs/limits.js";
 import { generatedWriterModule, generateWriter } from "../../src/codecs/compile-writer-source.js";
 import { writerPlan } from "../../src/codecs/writer-plan.js";
-import { GENERATED_CODECS, GENERATED_WRITERS } from "../../scripts/generated-codecs.mjs";
+import {
+  generatedResumableModule,
+  generateResumable,
+} from "../../src/codecs/compile-resumable-source.js";
+import {
+  GENERATED_CODECS,
+  GENERATED_RESUMABLE,
+  GENERATED_WRITERS,
+} from "../../scripts/generated-codecs.mjs";
 
 const src = join(dirname(fileURLToPath(import.meta.url)), "../../src");
 
@@ -35,6 +43,18 @@ describe("generated event writers are up to date with their declarations", () =>
       const out = join(src, target.out);
       const from = `./${relative(dirname(out), join(src, `${target.module}.ts`))}`;
       expect(readFileSync(out, "utf8")).toBe(generatedWriterModule(target.name, from, source));
+    });
+  }
+});
+
+describe("generated resumable decoders are up to date with their declarations", () => {
+  for (const target of GENERATED_RESUMABLE) {
+    it(`${target.out} (run npm run generate if this fails)`, async () => {
+      const mod = (await import(join(src, `${target.module}.ts`))) as Record<string, unknown>;
+      const { source } = generateResumable(mod[target.name] as never);
+      const out = join(src, target.out);
+      const from = `./${relative(dirname(out), join(src, `${target.module}.ts`))}`;
+      expect(readFileSync(out, "utf8")).toBe(generatedResumableModule(target.name, from, source));
     });
   }
 });

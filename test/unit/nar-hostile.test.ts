@@ -29,7 +29,7 @@ import {
   readNarSync,
   readNarTree,
 } from "../../src/nar/index.js";
-import { visitNarSync } from "../../src/nar/nar-visit-sync.js";
+import { visitNarSync } from "../../src/nar/nar-sync-visitor.js";
 import { restoreNar } from "../../src/node/nar-restore.js";
 import { arbNarTree } from "../../src/testing/nar.js";
 import { CLI_PATH, runCli } from "../support/cli.js";

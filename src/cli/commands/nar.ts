@@ -16,8 +16,8 @@ import {
   type NarListingNode,
   sortedEntryNames,
 } from "../../nar/listing.js";
-// the hand-tuned reader directly: `readNar` without loading the declarative machinery
-import { visitNarSync } from "../../nar/nar-visit-sync.js";
+// the visitor compiled from the NAR declaration: `readNar` without a promise per node
+import { visitNarSync } from "../../nar/nar-sync-visitor.js";
 import { fileChunkSource } from "../../node/byte-sources.js";
 import { restoreNar } from "../../node/nar-restore.js";
 import { writeStdoutSync } from "../io.js";

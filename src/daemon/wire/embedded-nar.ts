@@ -1,7 +1,7 @@
 /**
  * NARs embedded in a worker-protocol stream without a length: the reply of `NarFromPath`, the
  * items of `AddMultipleToStore`, `AddToStoreNar` before protocol 1.23. Their end is found by
- * reading them with the (hand-tuned) NAR reader, which also checks them; the bytes handed on are
+ * reading them with the NAR reader compiled from the declaration, which also checks them; the bytes handed on are
  * the source's own chunks, sliced at the NAR's bounds, never copied.
  *
  * ```text
@@ -11,7 +11,7 @@
  * @module
  */
 import { ByteReader } from "../../codecs/byte-reader.js";
-import { readNarFast } from "../../nar/nar-reader-fast.js";
+import { readNarStream } from "../../nar/nar-stream-reader.js";
 import { TeeChunkSource } from "../../codecs/tee-chunk-source.js";
 
 /**
@@ -54,7 +54,7 @@ export async function* embeddedNar(
   tee.releasing = options.reuseBuffers === true;
   reader.inNar = true;
   try {
-    for await (const node of readNarFast(reader)) {
+    for await (const node of readNarStream(reader)) {
       if (node.type === "regular") {
         for await (const _ of node.contents) {
           for (const c of tee.drainTo(reader.offset)) yield c;

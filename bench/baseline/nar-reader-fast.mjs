@@ -1,3 +1,5 @@
+// The hand-written NAR reader that src/ used before the compiled one (kept as the bench baseline;
+// not in src, not in the package). Transpiled from its last TypeScript version in src/nar/.
 /**
  * The hand-tuned NAR stream reader behind {@link readNar}.
  *
@@ -15,16 +17,15 @@
  *
  * @module
  */
-import { type ByteInput, ByteReader, byteReader, readingFrom } from "../codecs/byte-reader.js";
-import type { Problem } from "../codecs/codec.js";
+import { ByteReader, byteReader, readingFrom } from "../../dist/codecs/byte-reader.js";
 import {
   limitError,
   malformedError,
   problemError,
   quote,
   truncatedError,
-} from "../codecs/codec-errors.js";
-import { DEFAULT_MAX_ITEMS, DEPTH_LIMIT_NAME } from "../codecs/limits.js";
+} from "../../dist/codecs/codec-errors.js";
+import { DEFAULT_MAX_ITEMS, DEPTH_LIMIT_NAME } from "../../dist/codecs/limits.js";
 import {
   allZero,
   bytesEqual,
@@ -35,8 +36,8 @@ import {
   readU64Number,
   utf8Bytes,
   utf8Text,
-} from "../codecs/wire-bytes.js";
-import { UsageError } from "../core/errors.js";
+} from "../../dist/codecs/wire-bytes.js";
+import { UsageError } from "../../dist/core/errors.js";
 import {
   checkNarName,
   checkNarOrder,
@@ -45,68 +46,39 @@ import {
   NAR_MAX_DEPTH,
   NAR_MAX_NAME_LENGTH,
   NAR_MAX_TARGET_LENGTH,
-} from "./nar-rules.js";
-import { NAR_TOKEN_TEXT } from "./nar-grammar.js";
-import type { NarReadOptions, NarRegularNode, NarStreamNode } from "./stream-node.js";
-
-/** A NAR token: its text, its bytes and its framing. */
-export interface Tok {
-  readonly text: string;
-  readonly body: Uint8Array;
-  readonly enc: Uint8Array;
-}
-const tok = (text: string): Tok => {
+} from "../../dist/nar/nar-rules.js";
+import { NAR_TOKEN_TEXT } from "../../dist/nar/nar-grammar.js";
+const tok = (text) => {
   const body = utf8Bytes(text);
   return { text, body, enc: framedBytes(body) };
 };
 /** The NAR tokens, from the declaration's texts (shared with the visitor of `nar-visit-sync.ts`). */
 export const NAR_TOKEN = Object.fromEntries(
   Object.entries(NAR_TOKEN_TEXT).map(([name, text]) => [name, tok(text)]),
-) as { readonly [K in keyof typeof NAR_TOKEN_TEXT]: Tok };
+);
 /** Token choices: node types, regular-file tags, directory items. */
 export const NODE_TYPES = [NAR_TOKEN.regular, NAR_TOKEN.symlink, NAR_TOKEN.directory];
 export const REGULAR_TAGS = [NAR_TOKEN.executable, NAR_TOKEN.contents];
 export const DIR_TAGS = [NAR_TOKEN.entry, NAR_TOKEN.close];
-
-interface DirFrame {
-  last: Uint8Array | undefined;
-  count: number;
-}
-
-/** A request of the parser to its driver: bytes that are not buffered yet. */
-interface Need {
-  /** READ: exactly `n` bytes (or undefined at the end); SKIP: skip `n` (false if the end came first); END: at the end? */
-  op: number;
-  n: number;
-}
 const READ = 0;
 const SKIP = 1;
 const END = 2;
-
 /** A regular file met by the reader: its payload is read through the reader's buffer. */
-class RegularNode implements NarRegularNode {
-  readonly type = "regular" as const;
-  readonly path: string;
-  readonly segments: readonly string[];
-  readonly segmentBytes: readonly Uint8Array[];
-  readonly executable: boolean;
-  readonly size: number;
-  readonly narOffset: number;
+class RegularNode {
+  type = "regular";
+  path;
+  segments;
+  segmentBytes;
+  executable;
+  size;
+  narOffset;
   /** Bytes of the payload not consumed yet. */
-  #remaining: number;
+  #remaining;
   /** Set when the reader moved past this node. */
   #closed = false;
-  readonly #reader: ByteReader;
-  readonly #base: number;
-
-  constructor(
-    reader: ByteReader,
-    base: number,
-    names: readonly string[],
-    raw: readonly Uint8Array[],
-    executable: boolean,
-    size: number,
-  ) {
+  #reader;
+  #base;
+  constructor(reader, base, names, raw, executable, size) {
     this.path = names.join("/");
     this.segments = names.slice();
     this.segmentBytes = raw.slice();
@@ -117,31 +89,26 @@ class RegularNode implements NarRegularNode {
     this.#reader = reader;
     this.#base = base;
   }
-
   /** The parser moves on: returns what is left of the payload to skip. */
-  close(): number {
+  close() {
     this.#closed = true;
     return this.#remaining;
   }
-
-  takeBuffered(): Uint8Array | undefined {
+  takeBuffered() {
     if (this.#closed || this.#remaining !== this.size) return undefined;
     const all = this.#reader.tryRead(this.size);
     if (all !== undefined) this.#remaining = 0;
     return all;
   }
-
-  #truncated(at: number): Error {
+  #truncated(at) {
     return truncatedError("nar.regular.contents", at, `${this.#remaining} more bytes of payload`);
   }
-
-  #check(): void {
+  #check() {
     if (this.#closed) {
       throw new UsageError("codec.payload-closed", "NAR contents read after the reader moved on");
     }
   }
-
-  get contents(): AsyncIterable<Uint8Array> {
+  get contents() {
     const reader = this.#reader;
     if (reader.isSync) {
       const chunks = this.#chunksSync();
@@ -166,12 +133,10 @@ class RegularNode implements NarRegularNode {
       },
     };
   }
-
-  get contentsSync(): Iterable<Uint8Array> | undefined {
+  get contentsSync() {
     return this.#reader.isSync ? this.#chunksSync() : undefined;
   }
-
-  *#chunksSync(): Generator<Uint8Array, void, undefined> {
+  *#chunksSync() {
     const reader = this.#reader;
     while (this.#remaining > 0) {
       this.#check();
@@ -183,18 +148,12 @@ class RegularNode implements NarRegularNode {
     }
   }
 }
-
 /**
  * The parser: yields nodes and, unless `sync` (then it reads synchronously itself),
  * {@link Need} requests (always the same object, `need`) that the driver answers through
  * `next(answer)`.
  */
-function* parse(
-  reader: ByteReader,
-  options: NarReadOptions,
-  need: Need,
-  sync: boolean,
-): Generator<NarStreamNode | Need, void, unknown> {
+function* parse(reader, options, need, sync) {
   const base = reader.offset;
   const lim = options.limits ?? {};
   const maxName = lim["nar.name"] ?? NAR_MAX_NAME_LENGTH;
@@ -203,37 +162,29 @@ function* parse(
   const maxDepth = lim[DEPTH_LIMIT_NAME] ?? NAR_MAX_DEPTH;
   const maxItems = lim["nar.directory"] ?? DEFAULT_MAX_ITEMS;
   const off = () => reader.offset - base;
-
   /** Exactly `n` bytes: buffered ones without a request. */
-  function* bytes(n: number): Generator<Need, Uint8Array | undefined, unknown> {
+  function* bytes(n) {
     const quick = reader.tryRead(n);
     if (quick !== undefined) return quick;
     if (sync) return reader.readSync(n);
     need.op = READ;
     need.n = n;
-    return (yield need) as Uint8Array | undefined;
+    return yield need;
   }
-
-  function* take(n: number, rule: string, what: string): Generator<Need, Uint8Array, unknown> {
+  function* take(n, rule, what) {
     const at = off();
     const b = yield* bytes(n);
     if (b === undefined) throw truncatedError(rule, at, `${what} (${n} bytes)`);
     return b;
   }
-
-  function* length(
-    rule: string,
-    what: string,
-    limitName: string,
-  ): Generator<Need, number, unknown> {
+  function* length(rule, what, limitName) {
     const start = off();
     const b = yield* take(8, rule, what);
     const n = readU64Number(b, 0);
     if (n < 0) throw limitError(rule, start, limitName, Number.MAX_SAFE_INTEGER, readU64(b, 0));
     return n;
   }
-
-  function* padded(len: number, rule: string, what: string): Generator<Need, Uint8Array, unknown> {
+  function* padded(len, rule, what) {
     const pad = padLength(len);
     const start = off();
     const b = yield* take(len + pad, rule, what);
@@ -242,9 +193,8 @@ function* parse(
     }
     return b.subarray(0, len);
   }
-
   /** The precise (slow) path of a token choice: same checks and errors as the interpreter. */
-  function* pickSlow(tokens: readonly Tok[], rule: string): Generator<Need, number, unknown> {
+  function* pickSlow(tokens, rule) {
     const start = off();
     const len = yield* length(rule, "a token", rule);
     if (!tokens.some((t) => t.body.length === len)) {
@@ -256,7 +206,7 @@ function* parse(
       );
     }
     const body = yield* padded(len, rule, "a token");
-    for (let i = 0; i < tokens.length; i++) if (bytesEqual(tokens[i]!.body, body)) return i;
+    for (let i = 0; i < tokens.length; i++) if (bytesEqual(tokens[i].body, body)) return i;
     throw malformedError(
       rule,
       start,
@@ -264,23 +214,15 @@ function* parse(
       `expected ${tokens.map((t) => quote(t.text)).join(" or ")}, got ${quote(utf8Text(body))}`,
     );
   }
-
   /** Fast path: one of `tokens` whole in the buffer; -1 when the slow path is needed. */
-  function pick(tokens: readonly Tok[]): number {
-    for (let i = 0; i < tokens.length; i++) if (reader.consumeIf(tokens[i]!.enc)) return i;
+  function pick(tokens) {
+    for (let i = 0; i < tokens.length; i++) if (reader.consumeIf(tokens[i].enc)) return i;
     return -1;
   }
-
-  function single(t: Tok): boolean {
+  function single(t) {
     return reader.consumeIf(t.enc);
   }
-
-  function* str(
-    rule: string,
-    limitName: string,
-    max: number,
-    check: (b: Uint8Array) => Problem | undefined,
-  ): Generator<Need, Uint8Array, unknown> {
+  function* str(rule, limitName, max, check) {
     const start = off();
     const len = yield* length(rule, "a string", limitName);
     if (len > max) throw limitError(rule, start, limitName, max, len);
@@ -289,14 +231,11 @@ function* parse(
     if (p !== undefined) throw problemError(rule, start, p);
     return out;
   }
-
-  const names: string[] = [];
-  const raw: Uint8Array[] = [];
-  const dirs: DirFrame[] = [];
+  const names = [];
+  const raw = [];
+  const dirs = [];
   const here = () => names.join("/");
-
   if (!single(NAR_TOKEN.magic)) yield* pickSlow([NAR_TOKEN.magic], "nar.magic");
-
   // Each turn of the loop reads one node, then closes what it ended and opens the next entry.
   for (;;) {
     // nar-obj: ( type <kind>
@@ -369,7 +308,6 @@ function* parse(
       yield { type: "directory", path: here(), segments: names.slice(), segmentBytes: raw.slice() };
       dirs.push({ last: undefined, count: 0 });
     }
-
     // After a file or symlink: close its entry (or, at the root, stop).
     if (kind !== 2) {
       if (names.length === 0) break;
@@ -380,7 +318,7 @@ function* parse(
     // In the directory on top: the next entry starts a node, `)` ends the directory.
     let descend = false;
     while (dirs.length > 0) {
-      const frame = dirs[dirs.length - 1]!;
+      const frame = dirs[dirs.length - 1];
       const start = off();
       let which = pick(DIR_TAGS);
       if (which < 0) which = yield* pickSlow(DIR_TAGS, "nar.directory");
@@ -427,22 +365,14 @@ function* parse(
     );
   }
 }
-
 /** Streams the nodes of a NAR (see `readNar`); the hand-tuned equivalent of the declarative reader. */
-export async function* readNarFast(
-  input: ByteInput,
-  options: NarReadOptions = {},
-): AsyncGenerator<NarStreamNode, void, undefined> {
+export async function* readNarFast(input, options = {}) {
   return yield* readingFrom(input, (reader) => readNarFrom(reader, options));
 }
-
-async function* readNarFrom(
-  reader: ByteReader,
-  options: NarReadOptions,
-): AsyncGenerator<NarStreamNode, void, undefined> {
-  const need: Need = { op: 0, n: 0 };
+async function* readNarFrom(reader, options) {
+  const need = { op: 0, n: 0 };
   const gen = parse(reader, options, need, false);
-  let answer: unknown;
+  let answer;
   for (;;) {
     const r = gen.next(answer);
     if (r.done) return;
@@ -456,49 +386,34 @@ async function* readNarFrom(
             : await reader.atEnd();
     } else {
       answer = undefined;
-      yield v as NarStreamNode;
+      yield v;
     }
   }
 }
-
 /**
  * Streams the nodes of a NAR from a synchronous source (bytes, an iterable of chunks, or a
  * {@link ChunkSource} marked `sync`): `readNar` without a promise per node. Regular nodes also
  * have `contentsSync`. An asynchronous source gives a `codec.async-source` UsageError.
  */
-export function* readNarSync(
-  input: ByteInput,
-  options: NarReadOptions = {},
-): Generator<NarStreamNode, void, undefined> {
+export function* readNarSync(input, options = {}) {
   const owned = !(input instanceof ByteReader);
   const reader = byteReader(input);
   let early = true;
   try {
     // the parser reads synchronously itself: it yields nothing but nodes
-    yield* parse(reader, options, { op: 0, n: 0 }, true) as Generator<
-      NarStreamNode,
-      void,
-      undefined
-    >;
+    yield* parse(reader, options, { op: 0, n: 0 }, true);
     early = false;
   } finally {
     if (owned) reader.closeSync(early);
   }
 }
-
 /**
  * A NAR string (u64 length, bytes, zero padding) read when it is whole in `reader`'s buffer and
  * well-formed, after `check` (a problem there is thrown at the string's offset, counted from
  * `base`); `undefined`, with nothing consumed, when the slow path must decide (not buffered,
  * longer than `max`, a length above 2^32, non-zero padding). Shared by both fast readers.
  */
-export function bufferedString(
-  reader: ByteReader,
-  base: number,
-  max: number,
-  check: (b: Uint8Array) => Problem | undefined,
-  rule: string,
-): Uint8Array | undefined {
+export function bufferedString(reader, base, max, check, rule) {
   const avail = reader.available();
   if (
     avail < 8 ||

@@ -1,3 +1,5 @@
+// The hand-written NAR reader that src/ used before the compiled one (kept as the bench baseline;
+// not in src, not in the package). Transpiled from its last TypeScript version in src/nar/.
 /**
  * The fastest way through a NAR from a synchronous source: a plain loop that calls back for
  * each node, with no generator, promise or node object per entry. Behind `nar restore`,
@@ -9,16 +11,15 @@
  *
  * @module
  */
-import { type ByteInput, ByteReader, byteReader } from "../codecs/byte-reader.js";
-import type { Problem } from "../codecs/codec.js";
+import { ByteReader, byteReader } from "../../dist/codecs/byte-reader.js";
 import {
   limitError,
   malformedError,
   problemError,
   quote,
   truncatedError,
-} from "../codecs/codec-errors.js";
-import { DEFAULT_MAX_ITEMS, DEPTH_LIMIT_NAME } from "../codecs/limits.js";
+} from "../../dist/codecs/codec-errors.js";
+import { DEFAULT_MAX_ITEMS, DEPTH_LIMIT_NAME } from "../../dist/codecs/limits.js";
 import {
   allZero,
   bytesEqual,
@@ -27,16 +28,15 @@ import {
   readU64,
   readU64Number,
   utf8Text,
-} from "../codecs/wire-bytes.js";
-import { UsageError } from "../core/errors.js";
+} from "../../dist/codecs/wire-bytes.js";
+import { UsageError } from "../../dist/core/errors.js";
 import {
   bufferedString,
   DIR_TAGS,
   NODE_TYPES,
   REGULAR_TAGS,
   NAR_TOKEN,
-  type Tok,
-} from "./nar-reader-fast.js";
+} from "./nar-reader-fast.mjs";
 import {
   checkNarName,
   checkNarOrder,
@@ -45,48 +45,18 @@ import {
   NAR_MAX_DEPTH,
   NAR_MAX_NAME_LENGTH,
   NAR_MAX_TARGET_LENGTH,
-} from "./nar-rules.js";
-import type { NarReadOptions } from "./stream-node.js";
-
+} from "../../dist/nar/nar-rules.js";
 /** Bytes kept readable ahead of each node (longer than its header, a name and a target). */
 const LOOKAHEAD = 8192;
 /** Files up to this size are made whole in the buffer before their callback. */
 const SMALL_FILE = 1 << 16;
-
-/**
- * The node being visited. One object, reused: its fields (and `segmentBytes`, a live array)
- * are valid only during the callback.
- */
-export interface NarSyncNode {
-  type: "regular" | "symlink" | "directory";
-  /** The raw names of the path (empty for the root). */
-  readonly segmentBytes: readonly Uint8Array[];
-  /** Regular files: the executable flag, the size and the offset of the contents. */
-  executable: boolean;
-  size: number;
-  narOffset: number;
-  /** Symlinks: the target's bytes. */
-  targetBytes: Uint8Array;
-  /**
-   * Regular files: the whole contents when already buffered (a view valid during the
-   * callback), else `undefined` (then use {@link NarSyncNode.chunks}).
-   */
-  takeBuffered(): Uint8Array | undefined;
-  /** Regular files: the contents, chunk by chunk (views valid until the next chunk). */
-  chunks(): Generator<Uint8Array, void, undefined>;
-}
-
 /**
  * Calls `visit` for each node of the NAR in `input` (a synchronous source: bytes, an iterable
  * of chunks, or a source marked `sync`), in NAR order. `visit` returns `true` to stop early
  * (the rest of the NAR is then not checked). Whatever of a file's contents the callback does
  * not read is skipped.
  */
-export function visitNarSync(
-  input: ByteInput,
-  visit: (node: NarSyncNode) => boolean | void,
-  options: NarReadOptions = {},
-): void {
+export function visitNarSync(input, visit, options = {}) {
   const owned = !(input instanceof ByteReader);
   const reader = byteReader(input);
   let stopped = false;
@@ -107,12 +77,7 @@ export function visitNarSync(
     if (owned) reader.closeSync(early);
   }
 }
-
-function visitReaderSync(
-  reader: ByteReader,
-  visit: (node: NarSyncNode) => boolean | void,
-  options: NarReadOptions,
-): void {
+function visitReaderSync(reader, visit, options) {
   const base = reader.offset;
   const lim = options.limits ?? {};
   const maxName = lim["nar.name"] ?? NAR_MAX_NAME_LENGTH;
@@ -122,13 +87,12 @@ function visitReaderSync(
   const maxItems = lim["nar.directory"] ?? DEFAULT_MAX_ITEMS;
   const off = () => reader.offset - base;
   const s = new BoundaryReads(reader, base);
-
-  const raw: Uint8Array[] = [];
-  const lasts: (Uint8Array | undefined)[] = [];
-  const counts: number[] = [];
+  const raw = [];
+  const lasts = [];
+  const counts = [];
   let remaining = 0;
   let open = false;
-  const node: NarSyncNode = {
+  const node = {
     type: "directory",
     segmentBytes: raw,
     executable: false,
@@ -160,15 +124,13 @@ function visitReaderSync(
       }
     },
   };
-
-  const single = (t: Tok, rule: string): void => {
+  const single = (t, rule) => {
     if (!reader.consumeIf(t.enc)) s.pick([t], rule);
   };
-  const pick = (tokens: readonly Tok[], rule: string): number => {
-    for (let i = 0; i < tokens.length; i++) if (reader.consumeIf(tokens[i]!.enc)) return i;
+  const pick = (tokens, rule) => {
+    for (let i = 0; i < tokens.length; i++) if (reader.consumeIf(tokens[i].enc)) return i;
     return s.pick(tokens, rule);
   };
-
   single(NAR_TOKEN.magic, "nar.magic");
   // Each turn of the loop reads one node, then closes what it ended and opens the next entry.
   for (;;) {
@@ -243,7 +205,6 @@ function visitReaderSync(
       lasts.push(undefined);
       counts.push(0);
     }
-
     // After a file or symlink: close its entry (or, at the root, stop).
     if (kind !== 2) {
       if (raw.length === 0) break;
@@ -263,7 +224,7 @@ function visitReaderSync(
         raw.pop();
         continue;
       }
-      const count = ++counts[top]!;
+      const count = ++counts[top];
       if (count > maxItems) {
         throw limitError("nar.directory", start, "nar.directory", maxItems, count);
       }
@@ -298,34 +259,31 @@ function visitReaderSync(
     );
   }
 }
-
 /** The precise (slow) paths: reads across chunks, with the interpreter's checks and errors. */
 class BoundaryReads {
-  constructor(
-    private readonly reader: ByteReader,
-    private readonly base: number,
-  ) {}
-
-  private off(): number {
+  reader;
+  base;
+  constructor(reader, base) {
+    this.reader = reader;
+    this.base = base;
+  }
+  off() {
     return this.reader.offset - this.base;
   }
-
-  take(n: number, rule: string, what: string): Uint8Array {
+  take(n, rule, what) {
     const at = this.off();
     const b = this.reader.readSync(n);
     if (b === undefined) throw truncatedError(rule, at, `${what} (${n} bytes)`);
     return b;
   }
-
-  length(rule: string, what: string, limitName: string): number {
+  length(rule, what, limitName) {
     const start = this.off();
     const b = this.take(8, rule, what);
     const n = readU64Number(b, 0);
     if (n < 0) throw limitError(rule, start, limitName, Number.MAX_SAFE_INTEGER, readU64(b, 0));
     return n;
   }
-
-  padded(len: number, rule: string, what: string): Uint8Array {
+  padded(len, rule, what) {
     const pad = padLength(len);
     const start = this.off();
     const b = this.take(len + pad, rule, what);
@@ -334,8 +292,7 @@ class BoundaryReads {
     }
     return b.subarray(0, len);
   }
-
-  pick(tokens: readonly Tok[], rule: string): number {
+  pick(tokens, rule) {
     const start = this.off();
     const len = this.length(rule, "a token", rule);
     if (!tokens.some((t) => t.body.length === len)) {
@@ -347,7 +304,7 @@ class BoundaryReads {
       );
     }
     const body = this.padded(len, rule, "a token");
-    for (let i = 0; i < tokens.length; i++) if (bytesEqual(tokens[i]!.body, body)) return i;
+    for (let i = 0; i < tokens.length; i++) if (bytesEqual(tokens[i].body, body)) return i;
     throw malformedError(
       rule,
       start,
@@ -355,13 +312,7 @@ class BoundaryReads {
       `expected ${tokens.map((t) => quote(t.text)).join(" or ")}, got ${quote(utf8Text(body))}`,
     );
   }
-
-  str(
-    rule: string,
-    limitName: string,
-    max: number,
-    check: (b: Uint8Array) => Problem | undefined,
-  ): Uint8Array {
+  str(rule, limitName, max, check) {
     const start = this.off();
     const len = this.length(rule, "a string", limitName);
     if (len > max) throw limitError(rule, start, limitName, max, len);

@@ -1,0 +1,226 @@
+// The NAR readers compiled from the declaration (src/nar/nar-grammar.resumable.generated.ts,
+// driven by src/codecs/decode-resumable.ts) against the hand-written ones they replaced
+// (bench/baseline/), in one process, interleaved, best of NAR_BENCH_RUNS rounds:
+// - stream read: `readNar` over a file stream, contents read;
+// - sync visit: the `nar ls` listing callback, and a restore into /dev/shm;
+// on a ~200 MB tree of a few large files, on 57,600 small files and on a 2 GiB single-file NAR.
+// Then peak RSS of `nix-compat nar ls -R` and `nar cat` of the 2 GiB NAR (whole processes).
+// NAR_BENCH_QUICK=1: smaller inputs. Inputs go under /dev/shm and are removed after.
+import { spawnSync } from "node:child_process";
+import {
+  closeSync,
+  createReadStream,
+  mkdirSync,
+  openSync,
+  readSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { loadavg } from "node:os";
+import { join } from "node:path";
+import { readNar } from "../dist/nar/reader.js";
+import { visitNarSync } from "../dist/nar/nar-sync-visitor.js";
+import { NAR_HEADERS, NAR_TOKENS } from "../dist/nar/nar-tokens.js";
+import { framedBytes } from "../dist/codecs/wire-bytes.js";
+import { readNarFast } from "./baseline/nar-reader-fast.mjs";
+import { visitNarSync as visitNarSyncBaseline } from "./baseline/nar-visit-sync.mjs";
+import { CLI, printTable } from "./lib.mjs";
+import { makeTree, removeTree, TREE_DIR } from "./trees.mjs";
+
+const QUICK = process.env.NAR_BENCH_QUICK === "1";
+const RUNS = Number(process.env.NAR_BENCH_RUNS ?? (QUICK ? 3 : 7));
+const NODE = process.execPath;
+const CHUNK = 1 << 20;
+
+/** A synchronous chunk source over a file (one reused buffer, as the CLI reads). */
+function fileSource(path) {
+  const fd = openSync(path, "r");
+  const buf = Buffer.allocUnsafe(CHUNK);
+  return {
+    sync: true,
+    next() {
+      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (n === 0) {
+        closeSync(fd);
+        return undefined;
+      }
+      return buf.subarray(0, n);
+    },
+  };
+}
+
+async function streamRead(read, path) {
+  let bytes = 0;
+  for await (const node of read(createReadStream(path, { highWaterMark: CHUNK }))) {
+    if (node.type === "regular") for await (const c of node.contents) bytes += c.length;
+  }
+  return bytes;
+}
+
+function listing(visit, path) {
+  let count = 0;
+  let size = 0;
+  visit(fileSource(path), (node) => {
+    count++;
+    if (node.type === "regular") size += node.size;
+  });
+  return count + size;
+}
+
+function restore(visit, path, into) {
+  rmSync(into, { recursive: true, force: true });
+  visit(fileSource(path), (node) => {
+    const where = join(into, ...node.segmentBytes.map((b) => Buffer.from(b).toString()));
+    if (node.type === "directory") mkdirSync(where);
+    else if (node.type === "symlink") symlinkSync(Buffer.from(node.targetBytes), where);
+    else {
+      const whole = node.takeBuffered();
+      if (whole !== undefined)
+        writeFileSync(where, whole, { mode: node.executable ? 0o755 : 0o644 });
+      else {
+        const fd = openSync(where, "w", node.executable ? 0o755 : 0o644);
+        for (const c of node.chunks()) writeSync(fd, c);
+        closeSync(fd);
+      }
+    }
+  });
+  rmSync(into, { recursive: true, force: true });
+}
+
+/** A NAR of one directory holding a `size`-byte file `big` (zeros, sparse on disk). */
+function writeBigNar(path, size) {
+  const u64 = Buffer.alloc(8);
+  u64.writeBigUInt64LE(BigInt(size));
+  const head = Buffer.concat([
+    NAR_TOKENS.magic,
+    NAR_HEADERS.directory,
+    NAR_HEADERS.entry,
+    framedBytes(Buffer.from("big")),
+    NAR_HEADERS.node,
+    NAR_HEADERS.regular,
+    u64,
+  ]);
+  const tail = Buffer.concat([
+    new Uint8Array((8 - (size % 8)) % 8),
+    NAR_TOKENS.close,
+    NAR_TOKENS.close,
+    NAR_TOKENS.close,
+  ]);
+  const fd = openSync(path, "w");
+  writeSync(fd, head, 0, head.length, 0);
+  writeSync(fd, tail, 0, tail.length, head.length + size);
+  closeSync(fd);
+}
+
+/**
+ * CPU seconds (user + system) of `fn`: on the shared, loaded machine wall time mostly measures
+ * the wait for a core; CPU time is the fairer comparison (wall time is kept beside it).
+ */
+async function time(fn) {
+  globalThis.gc?.();
+  const c0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await fn();
+  const c = process.cpuUsage(c0);
+  return { cpu: (c.user + c.system) / 1e6, wall: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+const made = [];
+const nars = {};
+try {
+  const large = makeTree("compiled-large", {
+    large: 4,
+    largeSize: QUICK ? 10_000_000 : 50_000_000,
+  });
+  const small = makeTree("compiled-small", { small: QUICK ? 5_760 : 57_600, smallMean: 500 });
+  made.push(large, small);
+  for (const [name, tree] of [
+    ["large", large],
+    ["small", small],
+  ]) {
+    nars[name] = join(TREE_DIR, `nix-compat-bench-compiled-${name}.nar`);
+    made.push(nars[name]);
+    const r = spawnSync("sh", ["-c", `${NODE} ${CLI} nar dump-path ${tree} > ${nars[name]}`]);
+    if (r.status !== 0) throw new Error(`dump-path ${tree}: ${r.stderr}`);
+    removeTree(tree);
+  }
+  nars.big = join(TREE_DIR, "nix-compat-bench-compiled-big.nar");
+  made.push(nars.big);
+  writeBigNar(nars.big, QUICK ? 2 ** 28 : 2 ** 31);
+  const into = join(TREE_DIR, "nix-compat-bench-compiled-restore");
+  made.push(into);
+
+  const cases = [];
+  for (const name of ["large", "small", "big"]) {
+    cases.push([
+      `stream read (readNar), ${name}`,
+      (path) => streamRead(readNarFast, path),
+      (path) => streamRead(readNar, path),
+      nars[name],
+    ]);
+    cases.push([
+      `sync visit: listing, ${name}`,
+      (path) => listing(visitNarSyncBaseline, path),
+      (path) => listing(visitNarSync, path),
+      nars[name],
+    ]);
+    if (name !== "big")
+      cases.push([
+        `sync visit: restore to ${TREE_DIR}, ${name}`,
+        (path) => restore(visitNarSyncBaseline, path, into),
+        (path) => restore(visitNarSync, path, into),
+        nars[name],
+      ]);
+  }
+  const best = cases.map(() => [Infinity, Infinity]);
+  const bestWall = cases.map(() => [Infinity, Infinity]);
+  for (let round = 0; round < RUNS; round++) {
+    for (const [i, [, baseline, compiled, path]] of cases.entries()) {
+      // alternate which goes first
+      const order = round % 2 === 0 ? [0, 1] : [1, 0];
+      for (const which of order) {
+        const t = await time(() => (which === 0 ? baseline(path) : compiled(path)));
+        best[i][which] = Math.min(best[i][which], t.cpu);
+        bestWall[i][which] = Math.min(bestWall[i][which], t.wall);
+      }
+    }
+  }
+  const uptime = spawnSync("uptime", [], { encoding: "utf8" }).stdout.trim();
+  printTable(
+    `NAR readers: compiled from the declaration vs hand-written (best of ${RUNS}, interleaved, CPU time; load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")})`,
+    cases.map(([what], i) => ({
+      path: what,
+      "hand-written CPU s": best[i][0],
+      "compiled CPU s": best[i][1],
+      "compiled / hand-written (CPU)": `${(best[i][1] / best[i][0]).toFixed(3)} ${best[i][1] / best[i][0] <= 1.05 ? "ok" : "MISS (target ≤ 1.05)"}`,
+      "wall ratio": (bestWall[i][1] / bestWall[i][0]).toFixed(3),
+    })),
+  );
+  console.log(`uptime: ${uptime}`);
+
+  const rss = (line) => {
+    const r = spawnSync("/usr/bin/time", ["-f", "%M", "sh", "-c", line], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const lines = r.stderr.toString().trim().split("\n");
+    return Number(lines[lines.length - 1]) / 1024;
+  };
+  printTable(`peak RSS of the CLI on the ${QUICK ? "256 MiB" : "2 GiB"} single-file NAR`, [
+    {
+      command: "nix-compat nar ls -R",
+      "max RSS MB": rss(`${NODE} ${CLI} nar ls -R ${nars.big} / > /dev/null`),
+      target: "< 150",
+    },
+    {
+      command: "nix-compat nar cat /big",
+      "max RSS MB": rss(`${NODE} ${CLI} nar cat ${nars.big} /big > /dev/null`),
+      target: "< 150",
+    },
+  ]);
+} finally {
+  for (const p of made) rmSync(p, { recursive: true, force: true });
+}

@@ -1,0 +1,431 @@
+/**
+ * The resumable decoder generator: turns a declaration into the JavaScript source of a state
+ * machine that decodes from buffered chunks, keeps its place in an explicit frame stack (no
+ * recursion on the JavaScript stack, no generator or promise per node) and hands its driver
+ * (`decode-resumable.ts`) events, payloads to stream, or a request for more bytes.
+ *
+ * Each state is straight-line code over the buffered bytes `b[p, n)` (the code of the
+ * synchronous generator, `DecoderGen`, in its resumable form) that ends in one transition:
+ * commit the position and go to the next state, push or pop a frame (repetitions, recursive
+ * rules), or return to the driver. Reads past the buffer return {@link RESUMABLE_NEED} before
+ * anything is committed, so the driver buffers more bytes and the state runs again.
+ *
+ * Like all generated code it only accepts or declines: on any mismatch, limit or refinement
+ * failure it returns {@link RESUMABLE_DECLINE} and the driver has the interpreter decide (so
+ * errors are the declaration's). Values are built where checks need them (refinements, pairwise
+ * keys, events); the value of the whole decode is not (a streaming decode is its events).
+ * Declarations where a check needs the value of a part that streams (a refinement around a
+ * repetition, a pairwise check on a recursive item) are not generated: {@link NotResumableError}.
+ *
+ * @module
+ */
+import type { AnyCodec } from "./codec.js";
+import {
+  BOOL_BAD,
+  DecoderGen,
+  Emitter,
+  fieldRuns,
+  generatedModule,
+  matchExpr,
+} from "./compile-source.js";
+import { encode } from "./encode.js";
+import { recordOf } from "./record.js";
+import { utf8Bytes, utf8Text } from "./wire-bytes.js";
+
+/** Code returned by a resumable machine: bytes up to `R.want` are needed. */
+export const RESUMABLE_NEED = 0;
+/** Code: an event (`R.name`, `R.value`, `R.data`, `R.at`). */
+export const RESUMABLE_EVENT = 1;
+/** Code: a payload of `R.size` bytes starts at `R.p` (its length field at `R.at`). */
+export const RESUMABLE_PAYLOAD = 2;
+/** Code: the value is complete. */
+export const RESUMABLE_DONE = 3;
+/** Code: the machine declines (the interpreter decides). */
+export const RESUMABLE_DECLINE = 4;
+
+/** A declaration the resumable generator does not handle (the interpreter streams it). */
+export class NotResumableError extends Error {}
+
+/** The generated source of a resumable decoder and the constants it refers to. */
+export interface GeneratedResumable {
+  /** Body of a function of `(k, rt)` returning `(limits, maxDepth) => { R, run(b, p, n) }`. */
+  readonly source: string;
+  readonly constants: readonly unknown[];
+}
+
+/** Whether `node` decodes within one state (no payload, event, repetition or recursion). */
+function simple(node: AnyCodec, seen = new Map<AnyCodec, boolean>()): boolean {
+  const known = seen.get(node);
+  if (known !== undefined) return known;
+  let r: boolean;
+  switch (node.kind) {
+    case "u64":
+    case "bool":
+    case "bytes":
+    case "token":
+    case "constU64":
+    case "const":
+      r = true;
+      break;
+    case "record":
+      r = node.fields.every(([, c]) => simple(c, seen));
+      break;
+    case "choice":
+      r = simple(node.tag, seen) && [...node.branches.values()].every((b) => simple(b.codec, seen));
+      break;
+    case "optional":
+      r = simple(node.item, seen);
+      break;
+    case "refine":
+    case "map":
+      r = simple(node.inner, seen);
+      break;
+    default:
+      r = false;
+  }
+  seen.set(node, r);
+  return r;
+}
+
+/**
+ * Runs longer than this are compared by a loop (`EQ`), not inline: the machine is one function,
+ * and inline comparisons made it too large for the optimising compiler to compile quickly.
+ */
+const RESUMABLE_UNROLL_MAX = 8;
+
+class ResumableGen {
+  readonly e = Object.assign(new Emitter(), { unrollMax: RESUMABLE_UNROLL_MAX, equalAt: "EQ" });
+  readonly dec = new DecoderGen(this.e, (end) => `{ R.want = ${end}; return 0; }`);
+  readonly states: string[][] = [];
+  private readonly entries = new Map<AnyCodec, number>();
+  private readonly pending: [AnyCodec, number][] = [];
+  private readonly simpleCache = new Map<AnyCodec, boolean>();
+
+  state(): number {
+    this.states.push([]);
+    return this.states.length - 1;
+  }
+
+  isSimple(node: AnyCodec): boolean {
+    return simple(node, this.simpleCache);
+  }
+
+  /** Ends state `s` by committing and going to `to`. */
+  jump(s: number, to: number, extra = ""): void {
+    this.states[s]!.push(`${extra}R.p = p; M.S = ${to}; continue;`);
+  }
+
+  /** The entry state of a recursive rule's target (generated once). */
+  entry(node: AnyCodec): number {
+    let s = this.entries.get(node);
+    if (s === undefined) {
+      s = this.state();
+      this.entries.set(node, s);
+      this.pending.push([node, s]);
+    }
+    return s;
+  }
+
+  flush(): void {
+    while (this.pending.length > 0) {
+      const [node, s] = this.pending.shift()!;
+      const end = this.gen(node, s);
+      this.states[end]!.push(`M.DEPTH--; M.SP--; R.p = p; M.S = M.RET[M.SP]; continue;`);
+    }
+  }
+
+  /** Emits the decoding of `node` from state `s`; returns the state where decoding goes on. */
+  gen(node: AnyCodec, s: number): number {
+    const out = this.states[s]!;
+    if (this.isSimple(node)) {
+      this.dec.node(node, undefined, out);
+      return s;
+    }
+    const e = this.e;
+    switch (node.kind) {
+      case "record": {
+        let cur = s;
+        for (const part of fieldRuns(node.fields)) {
+          if ("run" in part) this.dec.fixed(part.run, this.states[cur]!);
+          else cur = this.gen(part.codec, cur);
+        }
+        return cur;
+      }
+      case "map":
+        return this.gen(node.inner, s);
+      case "refine":
+        throw new NotResumableError(`refinement ${node.rule} of a streamed value`);
+      case "event": {
+        if (node.inner.kind === "payload") return this.payload(node.inner, s, node);
+        if (!this.isSimple(node.inner))
+          throw new NotResumableError(`event ${node.name} of a streamed value`);
+        const v = e.fresh("ev");
+        const start = e.fresh("at");
+        out.push(`const ${start} = p;`, `let ${v};`);
+        this.dec.node(node.inner, v, out);
+        const next = this.state();
+        out.push(
+          `R.p = p; M.S = ${next}; R.name = ${e.konst(node.name)}; R.value = ${v}; R.data = ${e.konst(node.data)}; R.at = ${start}; return 1;`,
+        );
+        return next;
+      }
+      case "payload":
+        return this.payload(node, s, undefined);
+      case "lazy": {
+        const max = node.limit !== undefined ? e.limit(node.limit) : "M.MAXDEPTH";
+        const next = this.state();
+        const target = this.entry(node.get());
+        out.push(`if (M.DEPTH + 1 > ${max}) throw D;`);
+        this.jump(s, target, `M.DEPTH++; M.RET[M.SP] = ${next}; M.SP++; `);
+        return next;
+      }
+      case "choice":
+        return this.choice(node, s);
+      case "optional": {
+        const item = this.state();
+        const join = this.state();
+        this.dec.check("p + 8", BOOL_BAD, out);
+        out.push(`if (b[p] === 1) { p += 8; R.p = p; M.S = ${item}; continue; }`);
+        out.push(`p += 8;`);
+        this.jump(s, join);
+        this.jump(this.gen(node.item, item), join);
+        return join;
+      }
+      case "repeat":
+        return this.repeat(node, s);
+      case "list": {
+        const head = this.state();
+        const item = this.state();
+        const join = this.state();
+        const c = e.fresh("c");
+        out.push(`let ${c};`);
+        this.dec.u64Number(c, out);
+        out.push(`if (${c} > ${e.limit(node.limit)}) throw D;`);
+        this.jump(s, head, `M.CNT[M.SP] = ${c}; M.PREV[M.SP] = 0; M.SP++; `);
+        this.states[head]!.push(
+          `if (M.PREV[M.SP - 1] === M.CNT[M.SP - 1]) { M.SP--; M.S = ${join}; continue; }`,
+          `M.PREV[M.SP - 1]++; M.S = ${item}; continue;`,
+        );
+        this.jump(this.gen(node.item, item), head);
+        return join;
+      }
+      case "terminated": {
+        const { fields } = recordOf(node.item);
+        const [, headCodec] = fields[0]!;
+        if (!this.isSimple(headCodec))
+          throw new NotResumableError(`terminated ${node.rule} with a streamed head`);
+        const head = this.state();
+        const rest = this.state();
+        const join = this.state();
+        this.jump(s, head, `M.CNT[M.SP] = 0; M.SP++; `);
+        const h = this.states[head]!;
+        const v = e.fresh("hd");
+        h.push(`let ${v};`);
+        this.dec.node(headCodec, v, h);
+        h.push(`if (${v} === ${e.konst(node.end)}) { M.SP--; R.p = p; M.S = ${join}; continue; }`);
+        h.push(`if (M.CNT[M.SP - 1] >= ${e.limit(node.limit)}) throw D;`);
+        this.jump(head, rest, `M.CNT[M.SP - 1]++; `);
+        let cur = rest;
+        for (let i = 1; i < fields.length; i++) cur = this.gen(fields[i]![1], cur);
+        this.jump(cur, head);
+        return join;
+      }
+      default:
+        throw new NotResumableError(`${node.kind} ${node.rule}`);
+    }
+  }
+
+  private payload(
+    node: Extract<AnyCodec, { kind: "payload" }>,
+    s: number,
+    ev: Extract<AnyCodec, { kind: "event" }> | undefined,
+  ): number {
+    const e = this.e;
+    const out = this.states[s]!;
+    const start = e.fresh("at");
+    const len = e.fresh("len");
+    out.push(`const ${start} = p;`, `let ${len};`);
+    this.dec.u64Number(len, out);
+    out.push(`if (${len} > ${e.limit(node.limit)}) throw D;`);
+    const next = this.state();
+    out.push(
+      `R.p = p; M.S = ${next}; R.size = ${len}; R.at = ${start}; R.rule = ${e.konst(node.rule)}; R.name = ${ev ? e.konst(ev.name) : "undefined"}; R.data = ${ev ? e.konst(ev.data) : "undefined"}; return 2;`,
+    );
+    return next;
+  }
+
+  private choice(node: Extract<AnyCodec, { kind: "choice" }>, s: number): number {
+    const e = this.e;
+    const out = this.states[s]!;
+    const join = this.state();
+    const branches: [AnyCodec, number][] = [];
+    if (node.tagLengths !== undefined) {
+      this.dec.tagBounds(node, out);
+      for (const br of node.branches.values()) {
+        if (typeof br.tag !== "string" || utf8Text(utf8Bytes(br.tag)) !== br.tag) continue;
+        const enc = encode(node.tag, br.tag);
+        const to = this.state();
+        branches.push([br.codec, to]);
+        out.push(
+          `if (p + ${enc.length} <= n && ${matchExpr(e, enc, "p")}) { p += ${enc.length}; R.p = p; M.S = ${to}; continue; }`,
+        );
+      }
+      out.push(`throw D;`);
+    } else {
+      const tag = e.fresh("tag");
+      out.push(`let ${tag};`);
+      this.dec.node(node.tag, tag, out);
+      const numeric = node.tag.kind === "u64" && node.tag.asNumber;
+      out.push(`switch (${numeric ? tag : `String(${tag})`}) {`);
+      for (const [key, br] of node.branches) {
+        const to = this.state();
+        branches.push([br.codec, to]);
+        out.push(`case ${numeric ? key : JSON.stringify(key)}: R.p = p; M.S = ${to}; continue;`);
+      }
+      out.push(`default: throw D;`, `}`);
+    }
+    for (const [codec, to] of branches) this.jump(this.gen(codec, to), join);
+    return join;
+  }
+
+  private repeat(node: Extract<AnyCodec, { kind: "repeat" }>, s: number): number {
+    const e = this.e;
+    const head = this.state();
+    const item = this.state();
+    const join = this.state();
+    this.jump(s, head, `M.CNT[M.SP] = 0; M.PREV[M.SP] = undefined; M.SP++; `);
+    const h = this.states[head]!;
+    const more = node.more.encoded;
+    const end = node.end.encoded;
+    if (node.more.kind === "token" && node.end.kind === "token") {
+      h.push(`if (p + ${more.length} <= n && ${matchExpr(e, more, "p")}) p += ${more.length};`);
+      h.push(
+        `else if (p + ${end.length} <= n && ${matchExpr(e, end, "p")}) { p += ${end.length}; M.SP--; R.p = p; M.S = ${join}; continue; }`,
+      );
+      const longest = Math.max(more.length, end.length);
+      h.push(`else if (p + ${longest} > n) { R.want = p + ${longest}; return 0; }`);
+      h.push(`else throw D;`);
+    } else {
+      this.dec.bound("p + 8", h);
+      h.push(
+        `if (${matchExpr(e, end, "p")}) { p += 8; M.SP--; R.p = p; M.S = ${join}; continue; }`,
+      );
+      h.push(`if (!(${matchExpr(e, more, "p")})) throw D;`);
+      h.push(`p += 8;`);
+    }
+    const max = node.limit !== undefined ? e.limit(node.limit) : "Infinity";
+    h.push(`if (M.CNT[M.SP - 1] + 1 > ${max}) throw D;`);
+    this.jump(head, item, `M.CNT[M.SP - 1]++; `);
+    const pairwise = node.pairwise !== undefined ? e.konst(node.pairwise) : undefined;
+    /** The pairwise check of the value in `v` then its keeping, in its own state after `at`. */
+    const check = (at: number, v: string): number => {
+      const next = this.state();
+      if (pairwise !== undefined)
+        this.states[at]!.push(
+          `if (M.CNT[M.SP - 1] > 1 && ${pairwise}(M.PREV[M.SP - 1], ${v}) !== undefined) throw D;`,
+        );
+      this.jump(at, next, `M.PREV[M.SP - 1] = ${v}; `);
+      return next;
+    };
+    let cur = item;
+    if (node.key !== undefined) {
+      for (const [key, codec] of recordOf(node.item).fields) {
+        if (key !== node.key) {
+          cur = this.gen(codec, cur);
+          continue;
+        }
+        if (this.isSimple(codec)) {
+          const v = e.fresh("key");
+          this.states[cur]!.push(`let ${v};`);
+          this.dec.node(codec, v, this.states[cur]!);
+          cur = check(cur, v);
+        } else if (codec.kind === "event" && this.isSimple(codec.inner)) {
+          cur = check(this.gen(codec, cur), "R.value");
+        } else throw new NotResumableError(`key ${key} of ${node.rule} is streamed`);
+      }
+    } else if (pairwise !== undefined) {
+      if (!this.isSimple(node.item))
+        throw new NotResumableError(`pairwise check of streamed items in ${node.rule}`);
+      const v = e.fresh("it");
+      this.states[cur]!.push(`let ${v};`);
+      this.dec.node(node.item, v, this.states[cur]!);
+      cur = check(cur, v);
+    } else cur = this.gen(node.item, cur);
+    this.jump(cur, head);
+    return join;
+  }
+}
+
+/**
+ * Generates the resumable decoder of `codec` (see the module comment); throws
+ * {@link NotResumableError} for declarations it does not handle. The same declaration always
+ * gives the same source and constants.
+ */
+export function generateResumable(codec: AnyCodec): GeneratedResumable {
+  const g = new ResumableGen();
+  const root = g.state();
+  const end = g.gen(codec, root);
+  g.states[end]!.push(`R.p = p; M.S = -1; return 3;`);
+  g.flush();
+  const e = g.e;
+  const limits = e.limits.map((l) => l.split(" = ")[0]!);
+  // one small function per state (each optimised on its own), `continue` = go to the next state
+  const states = g.states.map((lines, i) => {
+    const body = lines.join("\n").replace(/continue;/g, "return 5;");
+    const used = limits.filter((l) => new RegExp(`\\b${l}\\b`).test(body));
+    const load = used.length > 0 ? `const ${used.map((l) => `${l} = M.${l}`).join(", ")};\n` : "";
+    return `function s${i}(M, R, b, p, n) {\n${load}${body}\n}`;
+  });
+  const source = [
+    `"use strict";`,
+    `const D = rt.DECLINE;`,
+    `function EQ(b, at, t) {`,
+    `for (let i = 0; i < t.length; i++) if (b[at + i] !== t[i]) return false;`,
+    `return true;`,
+    `}`,
+    `function CP(b, from, to) {`,
+    `const out = new Uint8Array(to - from);`,
+    `for (let i = from; i < to; i++) out[i - from] = b[i];`,
+    `return out;`,
+    `}`,
+    ...states,
+    // one machine function for every decode (optimised once), its state in the object M
+    `function run(M, b, p, n) {`,
+    `const R = M.R;`,
+    `R.p = p;`,
+    `try {`,
+    `for (;;) {`,
+    // direct calls (the optimising compiler may inline them), not calls through a table
+    `let code;`,
+    `switch (M.S) {`,
+    ...g.states.map((_, i) => `case ${i}: code = s${i}(M, R, b, R.p, n); break;`),
+    `default: code = 4;`,
+    `}`,
+    `if (code !== 5) return code;`,
+    `}`,
+    `} catch (x) {`,
+    `if (x === D) return 4;`,
+    `throw x;`,
+    `}`,
+    `}`,
+    `return function (lim, MAXDEPTH) {`,
+    `const M = { S: 0, DEPTH: 0, SP: 0, MAXDEPTH, RET: [], CNT: [], PREV: [],`,
+    ` R: { p: 0, want: 0, name: undefined, value: undefined, data: undefined, at: 0, size: 0, rule: "" },`,
+    ...e.limits.map((l) => ` ${l.replace(" = ", ": ")},`),
+    `};`,
+    `return { R: M.R, run: (b, p, n) => run(M, b, p, n) };`,
+    `};`,
+  ].join("\n");
+  return { source, constants: e.constants };
+}
+
+/** The text of a checked-in generated resumable decoder module (see `generatedModule`). */
+export function generatedResumableModule(name: string, from: string, source: string): string {
+  return generatedModule(name, from, source, {
+    suffix: "Resumable",
+    type: "ResumableFactory",
+    module: "decode-resumable",
+    what: "resumable decoder",
+    binder: "resumableFromGenerated",
+  });
+}

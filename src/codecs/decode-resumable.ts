@@ -1,0 +1,526 @@
+/**
+ * The driver of generated resumable decoders (`compile-resumable-source.ts`): feeds the state
+ * machine the buffered bytes of a {@link ByteReader}, fetches more when it asks (synchronously
+ * or with `await`), streams payloads as zero-copy views of the input, and, when the machine
+ * declines, has the interpreter decide: so values, events and errors (class, code, rule, byte
+ * offset, text) are those of `decodeEvents` on the same declaration.
+ *
+ * How the interpreter decides: the driver keeps the bytes read so far except payload contents
+ * (replaced by zeros of the same length: contents never change validity, and their padding is
+ * checked as they pass) and, on a decline, runs the streaming interpreter over them to its
+ * error (`streamingErrorSync`). Memory is the buffered chunk plus the NAR's structure bytes
+ * (names, tokens), never file contents.
+ *
+ * Consumers loop on {@link ResumableDecoding.step}: an event, a payload, the end, or
+ * {@link RESUMABLE_NEED}, upon which they call {@link ResumableDecoding.fill} (async) or
+ * {@link ResumableDecoding.fillSync}. No promise is made unless bytes must be awaited.
+ *
+ * @module
+ */
+import { UsageError } from "../core/errors.js";
+import { type ByteInput, ByteReader, readingFrom } from "./byte-reader.js";
+import type { AnyCodec, Codec } from "./codec.js";
+import {
+  generateResumable,
+  NotResumableError,
+  RESUMABLE_DONE,
+  RESUMABLE_EVENT,
+  RESUMABLE_NEED,
+  RESUMABLE_PAYLOAD,
+} from "./compile-resumable-source.js";
+import { compiledRuntime } from "./compile.js";
+import type { CompiledRuntime } from "./compile-source.js";
+import {
+  checkPayloadPadding,
+  decodeEvents,
+  payloadTruncatedError,
+  type StreamDecodeOptions,
+  streamingErrorSync,
+} from "./decode-stream.js";
+import type { DecodeEvent } from "./event.js";
+import { DEFAULT_MAX_DEPTH, DEPTH_LIMIT_NAME, type LimitOverrides } from "./limits.js";
+import type { PayloadHandle } from "./payload.js";
+import { padLength } from "./wire-bytes.js";
+
+export { RESUMABLE_EVENT, RESUMABLE_NEED, RESUMABLE_PAYLOAD } from "./compile-resumable-source.js";
+/** {@link ResumableDecoding.step}: the value is complete (and the input, unless trailing is allowed). */
+export const RESUMABLE_END = RESUMABLE_DONE;
+
+/** @internal The registers a generated machine leaves for its driver. */
+export interface ResumableRegisters {
+  p: number;
+  want: number;
+  name: string | undefined;
+  value: unknown;
+  data: unknown;
+  at: number;
+  size: number;
+  rule: string;
+}
+
+/** @internal One decode's generated state machine. */
+export interface ResumableMachine {
+  readonly R: ResumableRegisters;
+  run(b: Uint8Array, p: number, n: number): number;
+}
+
+/** @internal The factory form of generated resumable code: `(k, rt) => (limits, maxDepth) => machine`. */
+export type ResumableFactory = (
+  k: readonly unknown[],
+  rt: CompiledRuntime,
+) => (limits: LimitOverrides | undefined, maxDepth: number) => ResumableMachine;
+
+/** A declaration with its generated resumable decoder (or none: the interpreter streams it). */
+export interface ResumableCodec<T> {
+  readonly codec: Codec<T>;
+  /** `generated` (checked in), `eval` (`new Function`) or `interpreter` (no generated code). */
+  readonly mode: "generated" | "eval" | "interpreter";
+  /** @internal A fresh machine for one decode, or `undefined` in mode `interpreter`. */
+  machine(options: StreamDecodeOptions): ResumableMachine | undefined;
+}
+
+function bindResumable<T>(
+  codec: Codec<T>,
+  create: ReturnType<ResumableFactory>,
+  mode: "generated" | "eval",
+): ResumableCodec<T> {
+  return {
+    codec,
+    mode,
+    machine: (options) =>
+      create(options.limits, options.limits?.[DEPTH_LIMIT_NAME] ?? DEFAULT_MAX_DEPTH),
+  };
+}
+
+/**
+ * Compiles a declaration into a resumable streaming decoder (generated code run with
+ * `new Function`); where `eval` is forbidden, or for declarations the generator does not
+ * handle, the interpreter streams it (`mode: "interpreter"`).
+ */
+export function compileResumable<T>(
+  codec: Codec<T>,
+  options: { readonly eval?: boolean } = {},
+): ResumableCodec<T> {
+  const interpreter: ResumableCodec<T> = { codec, mode: "interpreter", machine: () => undefined };
+  if (options.eval === false) return interpreter;
+  let generated;
+  try {
+    generated = generateResumable(codec);
+  } catch (error) {
+    if (error instanceof NotResumableError) return interpreter;
+    throw error;
+  }
+  let factory: ResumableFactory;
+  try {
+    const MakeFunction = globalThis.Function;
+    factory = new MakeFunction("k", "rt", generated.source) as ResumableFactory;
+  } catch {
+    return interpreter;
+  }
+  return bindResumable(codec, factory(generated.constants, compiledRuntime), "eval");
+}
+
+/** @internal Binds checked-in generated resumable code to its declaration (see `fromGenerated`). */
+export function resumableFromGenerated<T>(
+  codec: Codec<T>,
+  factory: ResumableFactory,
+): ResumableCodec<T> {
+  let create: ReturnType<ResumableFactory> | undefined;
+  return {
+    codec,
+    mode: "generated",
+    machine(options) {
+      create ??= factory(generateResumable(codec).constants, compiledRuntime);
+      return create(options.limits, options.limits?.[DEPTH_LIMIT_NAME] ?? DEFAULT_MAX_DEPTH);
+    },
+  };
+}
+
+/** Bytes a synchronous source is asked for at least when the machine needs more (fewer refills). */
+const LOOKAHEAD = 8192;
+/** Zeros standing for payload contents in the replay (a view of it per piece). */
+const ZEROS = new Uint8Array(1 << 16);
+
+/**
+ * One streaming decode by a generated machine over a {@link ByteReader}. After
+ * {@link ResumableDecoding.step} returns an event or a payload, its fields say what it is.
+ */
+export class ResumableDecoding {
+  /** The event's name (events and payloads inside events; `undefined` for a bare payload). */
+  name: string | undefined = undefined;
+  /** The event's value (not set for payloads). */
+  value: unknown = undefined;
+  /** The event's constant data. */
+  data: unknown = undefined;
+  /** Offset of the event's first byte (for a payload, of its length field). */
+  offset = 0;
+  /** A payload's size and the offset of its first content byte. */
+  size = 0;
+  payloadOffset = 0;
+
+  readonly #codec: AnyCodec;
+  readonly #machine: ResumableMachine;
+  readonly #reader: ByteReader;
+  readonly #options: StreamDecodeOptions;
+  readonly #base: number;
+  /** Structure bytes read so far (a copy, grown by doubling): `#log[0, #logLength)`. */
+  #log = new Uint8Array(4096);
+  #logLength = 0;
+  /** Payloads passed: pairs (position in the log, length): zeros in the replay. */
+  readonly #gaps: number[] = [];
+  /** Where in the reader's window the bytes not yet in the log start. */
+  #retainFrom: number;
+  #want = 0;
+  #done = false;
+  /** The reader said the input ends after the value. */
+  #atEnd = false;
+  /** The open payload: bytes of contents left, its padding, its rule; -1 when none. */
+  #remaining = -1;
+  #pad = 0;
+  #payloadRule = "";
+  #payloadSize = 0;
+  /** The reader's last window and a plain `Uint8Array` view of it (a `Buffer` is a subclass). */
+  #window: Uint8Array | undefined;
+  #plain: Uint8Array = new Uint8Array(0);
+  /** Counts payloads handed out (a reader of an older one is refused). */
+  #serial = 0;
+
+  constructor(
+    codec: AnyCodec,
+    machine: ResumableMachine,
+    reader: ByteReader,
+    options: StreamDecodeOptions,
+  ) {
+    this.#codec = codec;
+    this.#machine = machine;
+    this.#reader = reader;
+    this.#options = options;
+    this.#base = reader.offset;
+    this.#retainFrom = reader.cursor();
+  }
+
+  /** The reader decoded from. */
+  get reader(): ByteReader {
+    return this.#reader;
+  }
+
+  /** Which payload is open (compare before reading it: see {@link ResumableDecoding.payloadOpen}). */
+  get serial(): number {
+    return this.#serial;
+  }
+
+  /** Whether payload number `serial` is still the open one. */
+  payloadOpen(serial: number): boolean {
+    return this.#remaining >= 0 && serial === this.#serial;
+  }
+
+  /** Bytes of the open payload not read yet. */
+  get payloadRemaining(): number {
+    return this.#remaining < 0 ? 0 : this.#remaining;
+  }
+
+  /**
+   * Runs the machine on what is buffered: {@link RESUMABLE_EVENT}, {@link RESUMABLE_PAYLOAD},
+   * {@link RESUMABLE_END}, or {@link RESUMABLE_NEED} (call `fill`/`fillSync`, then step
+   * again). Throws the interpreter's error when the input is refused.
+   */
+  step(): number {
+    if (this.#remaining >= 0) {
+      // what is left of the payload and its padding, passed in place when buffered
+      const reader = this.#reader;
+      if (reader.available() < this.#remaining + this.#pad) return RESUMABLE_NEED;
+      reader.advance(this.#remaining);
+      this.#remaining = 0;
+      const at = reader.offset - this.#base;
+      const v = this.#view();
+      const c = reader.cursor();
+      let zero = true;
+      for (let i = 0; i < this.#pad; i++) if (v[c + i] !== 0) zero = false;
+      // (zero padding checked in place: a view of a Buffer per file costs more than the check)
+      if (zero) {
+        reader.advance(this.#pad);
+        this.#closePayload(undefined, at, true);
+      } else this.#closePayload(reader.tryRead(this.#pad), at);
+    }
+    if (this.#done) {
+      // the end of the input is the reader's to say (a reader embedding the value in a
+      // longer stream says where it ends): asked in fill()
+      if (this.#options.allowTrailing === true || this.#atEnd) return RESUMABLE_END;
+      return RESUMABLE_NEED;
+    }
+    const reader = this.#reader;
+    for (;;) {
+      const b = this.#view();
+      const p = reader.cursor();
+      const code = this.#machine.run(b, p, b.length);
+      const R = this.#machine.R;
+      const at = reader.offset - this.#base - p;
+      reader.advance(R.p - p);
+      switch (code) {
+        case RESUMABLE_EVENT:
+          this.name = R.name;
+          this.value = R.value;
+          this.data = R.data;
+          this.offset = at + R.at;
+          return RESUMABLE_EVENT;
+        case RESUMABLE_PAYLOAD:
+          this.#flush();
+          this.name = R.name;
+          this.value = undefined;
+          this.data = R.data;
+          this.offset = at + R.at;
+          this.size = R.size;
+          this.payloadOffset = at + R.p;
+          this.#remaining = R.size;
+          this.#payloadSize = R.size;
+          this.#pad = padLength(R.size);
+          this.#payloadRule = R.rule;
+          this.#serial++;
+          if (R.name === undefined) return this.step();
+          return RESUMABLE_PAYLOAD;
+        case RESUMABLE_NEED:
+          this.#want = R.want - R.p;
+          return RESUMABLE_NEED;
+        case RESUMABLE_DONE:
+          this.#done = true;
+          return this.step();
+        default:
+          throw this.#refusal();
+      }
+    }
+  }
+
+  /** After {@link RESUMABLE_NEED}: passes the open payload, or buffers more bytes (async). */
+  async fill(): Promise<void> {
+    const reader = this.#reader;
+    if (this.#remaining >= 0) {
+      if (this.#remaining > 0) {
+        const at = reader.offset - this.#base;
+        if (!(await reader.skip(this.#remaining)))
+          throw payloadTruncatedError(this.#payloadRule, at, this.#remaining);
+        this.#remaining = 0;
+      }
+      const at = reader.offset - this.#base;
+      this.#closePayload(reader.tryRead(this.#pad) ?? (await reader.read(this.#pad)), at);
+      return;
+    }
+    this.#flush();
+    if (this.#done) {
+      this.#atEnd = await reader.atEnd();
+      this.#retainFrom = reader.cursor();
+      if (!this.#atEnd) throw this.#refusal();
+      return;
+    }
+    // (no read-ahead beyond the request: a stream stopped early is then cancelled, not drained)
+    else await reader.ensure(this.#want);
+    this.#retainFrom = reader.cursor();
+    if (!this.#done && reader.available() < this.#want) throw this.#refusal();
+  }
+
+  /** {@link ResumableDecoding.fill} for synchronous sources. */
+  fillSync(): void {
+    const reader = this.#reader;
+    if (this.#remaining >= 0) {
+      if (this.#remaining > 0) {
+        const at = reader.offset - this.#base;
+        if (!reader.skipSync(this.#remaining))
+          throw payloadTruncatedError(this.#payloadRule, at, this.#remaining);
+        this.#remaining = 0;
+      }
+      const at = reader.offset - this.#base;
+      this.#closePayload(reader.tryRead(this.#pad) ?? reader.readSync(this.#pad), at);
+      return;
+    }
+    this.#flush();
+    if (this.#done) {
+      this.#atEnd = reader.atEndSync();
+      this.#retainFrom = reader.cursor();
+      if (!this.#atEnd) throw this.#refusal();
+      return;
+    } else reader.ensureSync(Math.max(this.#want, LOOKAHEAD));
+    this.#retainFrom = reader.cursor();
+    if (!this.#done && reader.available() < this.#want) throw this.#refusal();
+  }
+
+  /**
+   * Makes the open payload whole in the buffer when it is at most `max` bytes (synchronous
+   * sources), so {@link ResumableDecoding.takeBuffered} has it.
+   */
+  bufferPayloadSync(max: number): void {
+    const r = this.#remaining;
+    if (r === this.#payloadSize && r <= max && this.#reader.available() < r) {
+      this.#reader.ensureSync(r);
+    }
+  }
+
+  /** The whole open payload when it is buffered and unread (a view), else `undefined`. */
+  takeBuffered(): Uint8Array | undefined {
+    if (this.#remaining !== this.#payloadSize || this.#remaining < 0) return undefined;
+    const all = this.#reader.tryRead(this.#remaining);
+    if (all !== undefined) this.#remaining = 0;
+    return all;
+  }
+
+  /** The next piece of the open payload (a view), `undefined` when it is all read. */
+  chunkSync(): Uint8Array | undefined {
+    if (this.#remaining <= 0) return undefined;
+    const at = this.#reader.offset - this.#base;
+    const c = this.#reader.readUpToSync(this.#remaining);
+    if (c === undefined) throw payloadTruncatedError(this.#payloadRule, at, this.#remaining);
+    this.#remaining -= c.length;
+    return c;
+  }
+
+  /** {@link ResumableDecoding.chunkSync} for any source. */
+  async chunk(): Promise<Uint8Array | undefined> {
+    if (this.#remaining <= 0) return undefined;
+    const at = this.#reader.offset - this.#base;
+    const buffered = this.#reader.available();
+    const c =
+      buffered > 0
+        ? this.#reader.tryRead(Math.min(this.#remaining, buffered))
+        : await this.#reader.readUpTo(this.#remaining);
+    if (c === undefined) throw payloadTruncatedError(this.#payloadRule, at, this.#remaining);
+    this.#remaining -= c.length;
+    return c;
+  }
+
+  #closePayload(padding: Uint8Array | undefined, at: number, checked = false): void {
+    if (this.#pad > 0 && !checked) checkPayloadPadding(padding, this.#pad, this.#payloadRule, at);
+    this.#gaps.push(this.#logLength, this.#payloadSize + this.#pad);
+    this.#remaining = -1;
+    this.#retainFrom = this.#reader.cursor();
+  }
+
+  /**
+   * The reader's window as a plain `Uint8Array` (one view per window): the generated code then
+   * only ever indexes one kind of array, which keeps its element reads monomorphic.
+   */
+  #view(): Uint8Array {
+    const w = this.#reader.window();
+    if (w !== this.#window) {
+      this.#window = w;
+      this.#plain =
+        w.constructor === Uint8Array ? w : new Uint8Array(w.buffer, w.byteOffset, w.byteLength);
+    }
+    return this.#plain;
+  }
+
+  /** Moves the bytes read from the window since the last flush into the log. */
+  #flush(): void {
+    const w = this.#view();
+    const to = this.#reader.cursor();
+    const from = this.#retainFrom;
+    if (to > from) {
+      const need = this.#logLength + to - from;
+      if (need > this.#log.length) {
+        const grown = new Uint8Array(Math.max(need, this.#log.length * 2));
+        grown.set(this.#log.subarray(0, this.#logLength));
+        this.#log = grown;
+      }
+      const log = this.#log;
+      let at = this.#logLength;
+      // (a loop: the pieces are short, and a view of a Buffer costs more than copying them)
+      for (let i = from; i < to; i++) log[at++] = w[i]!;
+      this.#logLength = need;
+    }
+    this.#retainFrom = to;
+  }
+
+  /** The interpreter's error on the input read so far (and what is buffered or left). */
+  #refusal(): unknown {
+    const reader = this.#reader;
+    const pieces: Uint8Array[] = [];
+    let from = 0;
+    for (let i = 0; i < this.#gaps.length; i += 2) {
+      const at = this.#gaps[i]!;
+      pieces.push(this.#log.subarray(from, at));
+      from = at;
+      for (let left = this.#gaps[i + 1]!; left > 0; left -= ZEROS.length)
+        pieces.push(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
+    }
+    pieces.push(this.#log.subarray(from, this.#logLength));
+    // (a copy: the source may reuse the window's buffer)
+    pieces.push(new Uint8Array(reader.window().subarray(this.#retainFrom)));
+    reader.advance(reader.available());
+    let i = 0;
+    const replay = new ByteReader({
+      sync: true,
+      next: () => {
+        if (i < pieces.length) return pieces[i++];
+        return reader.isSync ? reader.readUpToSync(1 << 16) : undefined;
+      },
+    });
+    const error = streamingErrorSync(this.#codec, replay, this.#options);
+    return (
+      error ??
+      new UsageError(
+        "codec.compiled-mismatch",
+        `the compiled decoder of ${this.#codec.rule} refused what the declaration accepts`,
+      )
+    );
+  }
+}
+
+/**
+ * Decodes `codec` from a stream as {@link decodeEvents} does (same events, same errors), with
+ * its resumable generated decoder when it has one.
+ */
+export function decodeEventsResumable<T>(
+  resumable: ResumableCodec<T>,
+  input: ByteInput,
+  options: StreamDecodeOptions = {},
+): AsyncGenerator<DecodeEvent, void, undefined> {
+  const machine = resumable.machine(options);
+  if (machine === undefined) {
+    return (async function* () {
+      yield* decodeEvents(resumable.codec, input, options);
+    })();
+  }
+  return readingFrom(input, (reader) => events(resumable.codec, machine, reader, options));
+}
+
+async function* events(
+  codec: AnyCodec,
+  machine: ResumableMachine,
+  reader: ByteReader,
+  options: StreamDecodeOptions,
+): AsyncGenerator<DecodeEvent, void, undefined> {
+  const d = new ResumableDecoding(codec, machine, reader, options);
+  for (;;) {
+    const code = d.step();
+    if (code === RESUMABLE_NEED) {
+      await d.fill();
+      continue;
+    }
+    if (code === RESUMABLE_END) return;
+    if (code === RESUMABLE_EVENT) {
+      yield { name: d.name!, value: d.value, data: d.data, offset: d.offset };
+      continue;
+    }
+    yield { name: d.name!, value: payloadHandle(d), data: d.data, offset: d.offset };
+  }
+}
+
+/** The open payload of `d` as a {@link PayloadHandle} (readable until `d` moves on). */
+export function payloadHandle(d: ResumableDecoding): PayloadHandle {
+  const serial = d.serial;
+  const size = d.size;
+  let got = 0;
+  return {
+    size,
+    offset: d.payloadOffset,
+    stream: {
+      async *[Symbol.asyncIterator]() {
+        while (got < size) {
+          if (!d.payloadOpen(serial))
+            throw new UsageError("codec.payload-closed", "payload read after decoding moved on");
+          const c = await d.chunk();
+          if (c === undefined) return;
+          got += c.length;
+          yield c;
+        }
+      },
+    },
+  };
+}
