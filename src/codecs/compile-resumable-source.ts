@@ -357,6 +357,32 @@ class ResumableGen {
 }
 
 /**
+ * For each state, the states it jumps to that may be called directly: the jumps of a depth-first
+ * walk that do not close a cycle (a back jump returns to the run loop, so direct calls nest at
+ * most as deep as there are states).
+ */
+function forwardJumps(states: readonly string[][]): Set<number>[] {
+  const targets = states.map((lines) => {
+    const to = new Set<number>();
+    for (const m of lines.join("\n").matchAll(/M\.S = (\d+); continue;/g)) to.add(Number(m[1]));
+    return to;
+  });
+  const direct = states.map(() => new Set<number>());
+  const mark = new Uint8Array(states.length); // 0 unseen, 1 on the walk's path, 2 done
+  const walk = (s: number): void => {
+    mark[s] = 1;
+    for (const to of targets[s]!) {
+      if (mark[to] === 1) continue;
+      if (mark[to] === 0) walk(to);
+      direct[s]!.add(to);
+    }
+    mark[s] = 2;
+  };
+  for (let s = 0; s < states.length; s++) if (mark[s] === 0) walk(s);
+  return direct;
+}
+
+/**
  * Generates the resumable decoder of `codec` (see the module comment); throws
  * {@link NotResumableError} for declarations it does not handle. The same declaration always
  * gives the same source and constants.
@@ -369,12 +395,20 @@ export function generateResumable(codec: AnyCodec): GeneratedResumable {
   g.flush();
   const e = g.e;
   const limits = e.limits.map((l) => l.split(" = ")[0]!);
-  // one small function per state (each optimised on its own), `continue` = go to the next state
+  const direct = forwardJumps(g.states);
+  // one small function per state (each optimised on its own); `continue` = go to the next
+  // state: a direct call when the jump is forward (so one run goes through a whole header
+  // without coming back to the loop), else back to the loop (no unbounded recursion)
   const states = g.states.map((lines, i) => {
-    const body = lines.join("\n").replace(/continue;/g, "return 5;");
+    const body = lines
+      .join("\n")
+      .replace(/M\.S = (\d+); continue;/g, (all, to: string) =>
+        direct[i]!.has(Number(to)) ? `M.S = ${to}; return state${to}(M, R, b, R.p, n);` : all,
+      )
+      .replace(/continue;/g, "return 5;");
     const used = limits.filter((l) => new RegExp(`\\b${l}\\b`).test(body));
     const load = used.length > 0 ? `const ${used.map((l) => `${l} = M.${l}`).join(", ")};\n` : "";
-    return `function s${i}(M, R, b, p, n) {\n${load}${body}\n}`;
+    return `function state${i}(M, R, b, p, n) {\n${load}${body}\n}`;
   });
   const source = [
     `"use strict";`,
@@ -398,7 +432,7 @@ export function generateResumable(codec: AnyCodec): GeneratedResumable {
     // direct calls (the optimising compiler may inline them), not calls through a table
     `let code;`,
     `switch (M.S) {`,
-    ...g.states.map((_, i) => `case ${i}: code = s${i}(M, R, b, R.p, n); break;`),
+    ...g.states.map((_, i) => `case ${i}: code = state${i}(M, R, b, R.p, n); break;`),
     `default: code = 4;`,
     `}`,
     `if (code !== 5) return code;`,

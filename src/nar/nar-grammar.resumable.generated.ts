@@ -17,7 +17,7 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   for (let i = from; i < to; i++) out[i - from] = b[i];
   return out;
   }
-  function s0(M, R, b, p, n) {
+  function state0(M, R, b, p, n) {
   if (p + 24 > n) { R.want = p + 24; return 0; }
   if (!(EQ(b, p, k[0]))) throw D;
   p += 24;
@@ -28,24 +28,24 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   const tl0 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   if (tl0 > 9 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
   if (p + 8 + tl0 + ((8 - (tl0 & 7)) & 7) > n) { R.want = p + 8 + tl0 + ((8 - (tl0 & 7)) & 7); return 0; }
-  if (p + 16 <= n && EQ(b, p, k[2])) { p += 16; R.p = p; M.S = 2; return 5; }
-  if (p + 16 <= n && EQ(b, p, k[3])) { p += 16; R.p = p; M.S = 3; return 5; }
-  if (p + 24 <= n && EQ(b, p, k[4])) { p += 24; R.p = p; M.S = 4; return 5; }
+  if (p + 16 <= n && EQ(b, p, k[2])) { p += 16; R.p = p; M.S = 2; return state2(M, R, b, R.p, n); }
+  if (p + 16 <= n && EQ(b, p, k[3])) { p += 16; R.p = p; M.S = 3; return state3(M, R, b, R.p, n); }
+  if (p + 24 <= n && EQ(b, p, k[4])) { p += 24; R.p = p; M.S = 4; return state4(M, R, b, R.p, n); }
   throw D;
   }
-  function s1(M, R, b, p, n) {
+  function state1(M, R, b, p, n) {
   R.p = p; M.S = -1; return 3;
   }
-  function s2(M, R, b, p, n) {
+  function state2(M, R, b, p, n) {
   if (p + 8 > n) { R.want = p + 8; return 0; }
   const tl1 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   if (tl1 > 10 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
   if (p + 8 + tl1 + ((8 - (tl1 & 7)) & 7) > n) { R.want = p + 8 + tl1 + ((8 - (tl1 & 7)) & 7); return 0; }
-  if (p + 24 <= n && EQ(b, p, k[5])) { p += 24; R.p = p; M.S = 6; return 5; }
-  if (p + 16 <= n && EQ(b, p, k[6])) { p += 16; R.p = p; M.S = 7; return 5; }
+  if (p + 24 <= n && EQ(b, p, k[5])) { p += 24; R.p = p; M.S = 6; return state6(M, R, b, R.p, n); }
+  if (p + 16 <= n && EQ(b, p, k[6])) { p += 16; R.p = p; M.S = 7; return state7(M, R, b, R.p, n); }
   throw D;
   }
-  function s3(M, R, b, p, n) {
+  function state3(M, R, b, p, n) {
   const L1 = M.L1;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[13]))) throw D;
@@ -71,16 +71,16 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   ev8 = r10;
   R.p = p; M.S = 10; R.name = "symlink"; R.value = ev8; R.data = undefined; R.at = at9; return 1;
   }
-  function s4(M, R, b, p, n) {
+  function state4(M, R, b, p, n) {
   const at15 = p;
   let ev14;
   ev14 = undefined;
   R.p = p; M.S = 11; R.name = "directory"; R.value = ev14; R.data = undefined; R.at = at15; return 1;
   }
-  function s5(M, R, b, p, n) {
-  R.p = p; M.S = 1; return 5;
+  function state5(M, R, b, p, n) {
+  R.p = p; M.S = 1; return state1(M, R, b, R.p, n);
   }
-  function s6(M, R, b, p, n) {
+  function state6(M, R, b, p, n) {
   const L0 = M.L0;
   if (p + 24 > n) { R.want = p + 24; return 0; }
   if (!(EQ(b, p, k[7]))) throw D;
@@ -95,7 +95,7 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   if (len3 > L0) throw D;
   R.p = p; M.S = 8; R.size = len3; R.at = at2; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[9]; return 2;
   }
-  function s7(M, R, b, p, n) {
+  function state7(M, R, b, p, n) {
   const L0 = M.L0;
   const at5 = p;
   let len6;
@@ -107,37 +107,37 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   if (len6 > L0) throw D;
   R.p = p; M.S = 9; R.size = len6; R.at = at5; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[11]; return 2;
   }
-  function s8(M, R, b, p, n) {
+  function state8(M, R, b, p, n) {
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[10]))) throw D;
   p += 16;
-  R.p = p; M.S = 5; return 5;
+  R.p = p; M.S = 5; return state5(M, R, b, R.p, n);
   }
-  function s9(M, R, b, p, n) {
+  function state9(M, R, b, p, n) {
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[12]))) throw D;
   p += 16;
-  R.p = p; M.S = 5; return 5;
+  R.p = p; M.S = 5; return state5(M, R, b, R.p, n);
   }
-  function s10(M, R, b, p, n) {
+  function state10(M, R, b, p, n) {
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[16]))) throw D;
   p += 16;
-  R.p = p; M.S = 1; return 5;
+  R.p = p; M.S = 1; return state1(M, R, b, R.p, n);
   }
-  function s11(M, R, b, p, n) {
-  M.CNT[M.SP] = 0; M.PREV[M.SP] = undefined; M.SP++; R.p = p; M.S = 12; return 5;
+  function state11(M, R, b, p, n) {
+  M.CNT[M.SP] = 0; M.PREV[M.SP] = undefined; M.SP++; R.p = p; M.S = 12; return state12(M, R, b, R.p, n);
   }
-  function s12(M, R, b, p, n) {
+  function state12(M, R, b, p, n) {
   const L2 = M.L2;
   if (p + 16 <= n && EQ(b, p, k[17])) p += 16;
-  else if (p + 16 <= n && EQ(b, p, k[18])) { p += 16; M.SP--; R.p = p; M.S = 14; return 5; }
+  else if (p + 16 <= n && EQ(b, p, k[18])) { p += 16; M.SP--; R.p = p; M.S = 14; return state14(M, R, b, R.p, n); }
   else if (p + 16 > n) { R.want = p + 16; return 0; }
   else throw D;
   if (M.CNT[M.SP - 1] + 1 > L2) throw D;
-  M.CNT[M.SP - 1]++; R.p = p; M.S = 13; return 5;
+  M.CNT[M.SP - 1]++; R.p = p; M.S = 13; return state13(M, R, b, R.p, n);
   }
-  function s13(M, R, b, p, n) {
+  function state13(M, R, b, p, n) {
   const L3 = M.L3;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[21]))) throw D;
@@ -166,22 +166,22 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   ev16 = r18;
   R.p = p; M.S = 15; R.name = "entry"; R.value = ev16; R.data = undefined; R.at = at17; return 1;
   }
-  function s14(M, R, b, p, n) {
-  R.p = p; M.S = 1; return 5;
+  function state14(M, R, b, p, n) {
+  R.p = p; M.S = 1; return state1(M, R, b, R.p, n);
   }
-  function s15(M, R, b, p, n) {
+  function state15(M, R, b, p, n) {
   if (M.CNT[M.SP - 1] > 1 && k[20](M.PREV[M.SP - 1], R.value) !== undefined) throw D;
-  M.PREV[M.SP - 1] = R.value; R.p = p; M.S = 16; return 5;
+  M.PREV[M.SP - 1] = R.value; R.p = p; M.S = 16; return state16(M, R, b, R.p, n);
   }
-  function s16(M, R, b, p, n) {
+  function state16(M, R, b, p, n) {
   const L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[25]))) throw D;
   p += 16;
   if (M.DEPTH + 1 > L4) throw D;
-  M.DEPTH++; M.RET[M.SP] = 17; M.SP++; R.p = p; M.S = 18; return 5;
+  M.DEPTH++; M.RET[M.SP] = 17; M.SP++; R.p = p; M.S = 18; return state18(M, R, b, R.p, n);
   }
-  function s17(M, R, b, p, n) {
+  function state17(M, R, b, p, n) {
   const at23 = p;
   let ev22;
   if (p + 16 > n) { R.want = p + 16; return 0; }
@@ -189,7 +189,7 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   p += 16;
   R.p = p; M.S = 19; R.name = "entry-end"; R.value = ev22; R.data = undefined; R.at = at23; return 1;
   }
-  function s18(M, R, b, p, n) {
+  function state18(M, R, b, p, n) {
   if (p + 32 > n) { R.want = p + 32; return 0; }
   if (!(EQ(b, p, k[28]))) throw D;
   p += 32;
@@ -197,27 +197,27 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   const tl24 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   if (tl24 > 9 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
   if (p + 8 + tl24 + ((8 - (tl24 & 7)) & 7) > n) { R.want = p + 8 + tl24 + ((8 - (tl24 & 7)) & 7); return 0; }
-  if (p + 16 <= n && EQ(b, p, k[29])) { p += 16; R.p = p; M.S = 21; return 5; }
-  if (p + 16 <= n && EQ(b, p, k[30])) { p += 16; R.p = p; M.S = 22; return 5; }
-  if (p + 24 <= n && EQ(b, p, k[31])) { p += 24; R.p = p; M.S = 23; return 5; }
+  if (p + 16 <= n && EQ(b, p, k[29])) { p += 16; R.p = p; M.S = 21; return state21(M, R, b, R.p, n); }
+  if (p + 16 <= n && EQ(b, p, k[30])) { p += 16; R.p = p; M.S = 22; return state22(M, R, b, R.p, n); }
+  if (p + 24 <= n && EQ(b, p, k[31])) { p += 24; R.p = p; M.S = 23; return state23(M, R, b, R.p, n); }
   throw D;
   }
-  function s19(M, R, b, p, n) {
-  R.p = p; M.S = 12; return 5;
+  function state19(M, R, b, p, n) {
+  R.p = p; M.S = 12; return state12(M, R, b, R.p, n);
   }
-  function s20(M, R, b, p, n) {
+  function state20(M, R, b, p, n) {
   M.DEPTH--; M.SP--; R.p = p; M.S = M.RET[M.SP]; return 5;
   }
-  function s21(M, R, b, p, n) {
+  function state21(M, R, b, p, n) {
   if (p + 8 > n) { R.want = p + 8; return 0; }
   const tl25 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   if (tl25 > 10 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
   if (p + 8 + tl25 + ((8 - (tl25 & 7)) & 7) > n) { R.want = p + 8 + tl25 + ((8 - (tl25 & 7)) & 7); return 0; }
-  if (p + 24 <= n && EQ(b, p, k[32])) { p += 24; R.p = p; M.S = 25; return 5; }
-  if (p + 16 <= n && EQ(b, p, k[33])) { p += 16; R.p = p; M.S = 26; return 5; }
+  if (p + 24 <= n && EQ(b, p, k[32])) { p += 24; R.p = p; M.S = 25; return state25(M, R, b, R.p, n); }
+  if (p + 16 <= n && EQ(b, p, k[33])) { p += 16; R.p = p; M.S = 26; return state26(M, R, b, R.p, n); }
   throw D;
   }
-  function s22(M, R, b, p, n) {
+  function state22(M, R, b, p, n) {
   const L1 = M.L1;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[37]))) throw D;
@@ -243,16 +243,16 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   ev32 = r34;
   R.p = p; M.S = 29; R.name = "symlink"; R.value = ev32; R.data = undefined; R.at = at33; return 1;
   }
-  function s23(M, R, b, p, n) {
+  function state23(M, R, b, p, n) {
   const at39 = p;
   let ev38;
   ev38 = undefined;
   R.p = p; M.S = 30; R.name = "directory"; R.value = ev38; R.data = undefined; R.at = at39; return 1;
   }
-  function s24(M, R, b, p, n) {
-  R.p = p; M.S = 20; return 5;
+  function state24(M, R, b, p, n) {
+  R.p = p; M.S = 20; return state20(M, R, b, R.p, n);
   }
-  function s25(M, R, b, p, n) {
+  function state25(M, R, b, p, n) {
   const L0 = M.L0;
   if (p + 24 > n) { R.want = p + 24; return 0; }
   if (!(EQ(b, p, k[34]))) throw D;
@@ -267,7 +267,7 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   if (len27 > L0) throw D;
   R.p = p; M.S = 27; R.size = len27; R.at = at26; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[9]; return 2;
   }
-  function s26(M, R, b, p, n) {
+  function state26(M, R, b, p, n) {
   const L0 = M.L0;
   const at29 = p;
   let len30;
@@ -279,37 +279,37 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   if (len30 > L0) throw D;
   R.p = p; M.S = 28; R.size = len30; R.at = at29; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[11]; return 2;
   }
-  function s27(M, R, b, p, n) {
+  function state27(M, R, b, p, n) {
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[35]))) throw D;
   p += 16;
-  R.p = p; M.S = 24; return 5;
+  R.p = p; M.S = 24; return state24(M, R, b, R.p, n);
   }
-  function s28(M, R, b, p, n) {
+  function state28(M, R, b, p, n) {
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[36]))) throw D;
   p += 16;
-  R.p = p; M.S = 24; return 5;
+  R.p = p; M.S = 24; return state24(M, R, b, R.p, n);
   }
-  function s29(M, R, b, p, n) {
+  function state29(M, R, b, p, n) {
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[38]))) throw D;
   p += 16;
-  R.p = p; M.S = 20; return 5;
+  R.p = p; M.S = 20; return state20(M, R, b, R.p, n);
   }
-  function s30(M, R, b, p, n) {
-  M.CNT[M.SP] = 0; M.PREV[M.SP] = undefined; M.SP++; R.p = p; M.S = 31; return 5;
+  function state30(M, R, b, p, n) {
+  M.CNT[M.SP] = 0; M.PREV[M.SP] = undefined; M.SP++; R.p = p; M.S = 31; return state31(M, R, b, R.p, n);
   }
-  function s31(M, R, b, p, n) {
+  function state31(M, R, b, p, n) {
   const L2 = M.L2;
   if (p + 16 <= n && EQ(b, p, k[17])) p += 16;
-  else if (p + 16 <= n && EQ(b, p, k[18])) { p += 16; M.SP--; R.p = p; M.S = 33; return 5; }
+  else if (p + 16 <= n && EQ(b, p, k[18])) { p += 16; M.SP--; R.p = p; M.S = 33; return state33(M, R, b, R.p, n); }
   else if (p + 16 > n) { R.want = p + 16; return 0; }
   else throw D;
   if (M.CNT[M.SP - 1] + 1 > L2) throw D;
-  M.CNT[M.SP - 1]++; R.p = p; M.S = 32; return 5;
+  M.CNT[M.SP - 1]++; R.p = p; M.S = 32; return state32(M, R, b, R.p, n);
   }
-  function s32(M, R, b, p, n) {
+  function state32(M, R, b, p, n) {
   const L3 = M.L3;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[21]))) throw D;
@@ -338,22 +338,22 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   ev40 = r42;
   R.p = p; M.S = 34; R.name = "entry"; R.value = ev40; R.data = undefined; R.at = at41; return 1;
   }
-  function s33(M, R, b, p, n) {
-  R.p = p; M.S = 20; return 5;
+  function state33(M, R, b, p, n) {
+  R.p = p; M.S = 20; return state20(M, R, b, R.p, n);
   }
-  function s34(M, R, b, p, n) {
+  function state34(M, R, b, p, n) {
   if (M.CNT[M.SP - 1] > 1 && k[20](M.PREV[M.SP - 1], R.value) !== undefined) throw D;
-  M.PREV[M.SP - 1] = R.value; R.p = p; M.S = 35; return 5;
+  M.PREV[M.SP - 1] = R.value; R.p = p; M.S = 35; return state35(M, R, b, R.p, n);
   }
-  function s35(M, R, b, p, n) {
+  function state35(M, R, b, p, n) {
   const L4 = M.L4;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[25]))) throw D;
   p += 16;
   if (M.DEPTH + 1 > L4) throw D;
-  M.DEPTH++; M.RET[M.SP] = 36; M.SP++; R.p = p; M.S = 18; return 5;
+  M.DEPTH++; M.RET[M.SP] = 36; M.SP++; R.p = p; M.S = 18; return state18(M, R, b, R.p, n);
   }
-  function s36(M, R, b, p, n) {
+  function state36(M, R, b, p, n) {
   const at47 = p;
   let ev46;
   if (p + 16 > n) { R.want = p + 16; return 0; }
@@ -361,8 +361,8 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   p += 16;
   R.p = p; M.S = 37; R.name = "entry-end"; R.value = ev46; R.data = undefined; R.at = at47; return 1;
   }
-  function s37(M, R, b, p, n) {
-  R.p = p; M.S = 31; return 5;
+  function state37(M, R, b, p, n) {
+  R.p = p; M.S = 31; return state31(M, R, b, R.p, n);
   }
   function run(M, b, p, n) {
   const R = M.R;
@@ -371,44 +371,44 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   for (;;) {
   let code;
   switch (M.S) {
-  case 0: code = s0(M, R, b, R.p, n); break;
-  case 1: code = s1(M, R, b, R.p, n); break;
-  case 2: code = s2(M, R, b, R.p, n); break;
-  case 3: code = s3(M, R, b, R.p, n); break;
-  case 4: code = s4(M, R, b, R.p, n); break;
-  case 5: code = s5(M, R, b, R.p, n); break;
-  case 6: code = s6(M, R, b, R.p, n); break;
-  case 7: code = s7(M, R, b, R.p, n); break;
-  case 8: code = s8(M, R, b, R.p, n); break;
-  case 9: code = s9(M, R, b, R.p, n); break;
-  case 10: code = s10(M, R, b, R.p, n); break;
-  case 11: code = s11(M, R, b, R.p, n); break;
-  case 12: code = s12(M, R, b, R.p, n); break;
-  case 13: code = s13(M, R, b, R.p, n); break;
-  case 14: code = s14(M, R, b, R.p, n); break;
-  case 15: code = s15(M, R, b, R.p, n); break;
-  case 16: code = s16(M, R, b, R.p, n); break;
-  case 17: code = s17(M, R, b, R.p, n); break;
-  case 18: code = s18(M, R, b, R.p, n); break;
-  case 19: code = s19(M, R, b, R.p, n); break;
-  case 20: code = s20(M, R, b, R.p, n); break;
-  case 21: code = s21(M, R, b, R.p, n); break;
-  case 22: code = s22(M, R, b, R.p, n); break;
-  case 23: code = s23(M, R, b, R.p, n); break;
-  case 24: code = s24(M, R, b, R.p, n); break;
-  case 25: code = s25(M, R, b, R.p, n); break;
-  case 26: code = s26(M, R, b, R.p, n); break;
-  case 27: code = s27(M, R, b, R.p, n); break;
-  case 28: code = s28(M, R, b, R.p, n); break;
-  case 29: code = s29(M, R, b, R.p, n); break;
-  case 30: code = s30(M, R, b, R.p, n); break;
-  case 31: code = s31(M, R, b, R.p, n); break;
-  case 32: code = s32(M, R, b, R.p, n); break;
-  case 33: code = s33(M, R, b, R.p, n); break;
-  case 34: code = s34(M, R, b, R.p, n); break;
-  case 35: code = s35(M, R, b, R.p, n); break;
-  case 36: code = s36(M, R, b, R.p, n); break;
-  case 37: code = s37(M, R, b, R.p, n); break;
+  case 0: code = state0(M, R, b, R.p, n); break;
+  case 1: code = state1(M, R, b, R.p, n); break;
+  case 2: code = state2(M, R, b, R.p, n); break;
+  case 3: code = state3(M, R, b, R.p, n); break;
+  case 4: code = state4(M, R, b, R.p, n); break;
+  case 5: code = state5(M, R, b, R.p, n); break;
+  case 6: code = state6(M, R, b, R.p, n); break;
+  case 7: code = state7(M, R, b, R.p, n); break;
+  case 8: code = state8(M, R, b, R.p, n); break;
+  case 9: code = state9(M, R, b, R.p, n); break;
+  case 10: code = state10(M, R, b, R.p, n); break;
+  case 11: code = state11(M, R, b, R.p, n); break;
+  case 12: code = state12(M, R, b, R.p, n); break;
+  case 13: code = state13(M, R, b, R.p, n); break;
+  case 14: code = state14(M, R, b, R.p, n); break;
+  case 15: code = state15(M, R, b, R.p, n); break;
+  case 16: code = state16(M, R, b, R.p, n); break;
+  case 17: code = state17(M, R, b, R.p, n); break;
+  case 18: code = state18(M, R, b, R.p, n); break;
+  case 19: code = state19(M, R, b, R.p, n); break;
+  case 20: code = state20(M, R, b, R.p, n); break;
+  case 21: code = state21(M, R, b, R.p, n); break;
+  case 22: code = state22(M, R, b, R.p, n); break;
+  case 23: code = state23(M, R, b, R.p, n); break;
+  case 24: code = state24(M, R, b, R.p, n); break;
+  case 25: code = state25(M, R, b, R.p, n); break;
+  case 26: code = state26(M, R, b, R.p, n); break;
+  case 27: code = state27(M, R, b, R.p, n); break;
+  case 28: code = state28(M, R, b, R.p, n); break;
+  case 29: code = state29(M, R, b, R.p, n); break;
+  case 30: code = state30(M, R, b, R.p, n); break;
+  case 31: code = state31(M, R, b, R.p, n); break;
+  case 32: code = state32(M, R, b, R.p, n); break;
+  case 33: code = state33(M, R, b, R.p, n); break;
+  case 34: code = state34(M, R, b, R.p, n); break;
+  case 35: code = state35(M, R, b, R.p, n); break;
+  case 36: code = state36(M, R, b, R.p, n); break;
+  case 37: code = state37(M, R, b, R.p, n); break;
   default: code = 4;
   }
   if (code !== 5) return code;
