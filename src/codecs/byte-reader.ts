@@ -43,6 +43,19 @@ export class ByteReader {
   private chunk: Uint8Array = EMPTY;
   private pos = 0;
   private sourceEnded = false;
+  /**
+   * The rest of a source chunk that `ensure` took only the head of (into a copy joined to what
+   * was left): the next chunk, before the source is asked again (so the copy is of the bytes
+   * asked for, not of whole chunks; the source is not asked again until it is used up).
+   */
+  private held: Uint8Array | undefined = undefined;
+  /**
+   * The chunk `held` is the rest of, and where its head starts in the joined copy: once the
+   * bytes before are read, `ensure` goes back to reading that chunk in place (a reader asking
+   * `ensure` often does not copy the same bytes again).
+   */
+  private spliced: Uint8Array | undefined = undefined;
+  private splicedAt = 0;
   /** Bytes consumed so far. */
   offset = 0;
 
@@ -72,7 +85,7 @@ export class ByteReader {
   private async fill(): Promise<boolean> {
     while (this.pos >= this.chunk.length) {
       if (this.sourceEnded) return false;
-      const r = this.source.next();
+      const r = this.takeHeld() ?? this.source.next();
       const c = r instanceof Promise ? await r : r;
       if (c === undefined) {
         this.sourceEnded = true;
@@ -82,6 +95,53 @@ export class ByteReader {
       this.pos = 0;
     }
     return true;
+  }
+
+  /** The held rest of a chunk, if any (then no longer held). */
+  private takeHeld(): Uint8Array | undefined {
+    const h = this.held;
+    this.held = undefined;
+    this.spliced = undefined;
+    return h;
+  }
+
+  /**
+   * A copy of the unread bytes of the window up to the held chunk's head (which is then held
+   * whole again: joined anew, so what is before it shrinks as it is read).
+   */
+  private unread(): Uint8Array<ArrayBuffer> {
+    const c = this.spliced;
+    if (c === undefined) return new Uint8Array(this.chunk.subarray(this.pos));
+    this.held = c;
+    this.spliced = undefined;
+    return new Uint8Array(this.chunk.subarray(this.pos, this.splicedAt));
+  }
+
+  /** Reads the held chunk in place again when the joined bytes before it are read. */
+  private unsplice(): void {
+    const c = this.spliced;
+    if (c === undefined || this.pos < this.splicedAt) return;
+    this.pos -= this.splicedAt;
+    this.chunk = c;
+    this.held = undefined;
+    this.spliced = undefined;
+  }
+
+  /**
+   * `out` followed by the head of `c` up to `n` bytes in all (a new buffer); the rest of `c`
+   * is held for the next fill.
+   */
+  private joinHead(out: Uint8Array, c: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
+    const take = Math.min(c.length, n - out.length);
+    if (take < c.length) {
+      this.held = c.subarray(take);
+      this.spliced = c;
+      this.splicedAt = out.length;
+    }
+    const grown = new Uint8Array(out.length + take);
+    grown.set(out, 0);
+    grown.set(take === c.length ? c : c.subarray(0, take), out.length);
+    return grown;
   }
 
   /** Returns `n` bytes if they are already buffered in the current chunk (no waiting). */
@@ -153,19 +213,17 @@ export class ByteReader {
 
   /** {@link ByteReader.ensureSync} for any source. */
   async ensure(n: number): Promise<void> {
+    this.unsplice();
     if (this.chunk.length - this.pos >= n || this.sourceEnded) return;
-    let out = new Uint8Array(this.chunk.subarray(this.pos));
+    let out = this.unread();
     while (out.length < n) {
-      const r = this.source.next();
+      const r = this.takeHeld() ?? this.source.next();
       const c = r instanceof Promise ? await r : r;
       if (c === undefined) {
         this.sourceEnded = true;
         break;
       }
-      const grown = new Uint8Array(out.length + c.length);
-      grown.set(out, 0);
-      grown.set(c, out.length);
-      out = grown;
+      out = this.joinHead(out, c, n);
     }
     this.chunk = out;
     this.pos = 0;
@@ -209,7 +267,7 @@ export class ByteReader {
         n -= take;
         continue;
       }
-      if (this.source.skip !== undefined && !this.sourceEnded) {
+      if (this.source.skip !== undefined && !this.sourceEnded && this.held === undefined) {
         const r = this.source.skip(n);
         const skipped = r instanceof Promise ? await r : r;
         this.offset += skipped;
@@ -237,7 +295,7 @@ export class ByteReader {
   private fillSync(): boolean {
     while (this.pos >= this.chunk.length) {
       if (this.sourceEnded) return false;
-      const c = this.source.next();
+      const c = this.takeHeld() ?? this.source.next();
       if (c instanceof Promise) throw notSync();
       if (c === undefined) {
         this.sourceEnded = true;
@@ -287,7 +345,7 @@ export class ByteReader {
         n -= take;
         continue;
       }
-      if (this.source.skip !== undefined && !this.sourceEnded) {
+      if (this.source.skip !== undefined && !this.sourceEnded && this.held === undefined) {
         const skipped = this.source.skip(n);
         if (skipped instanceof Promise) throw notSync();
         this.offset += skipped;
@@ -305,21 +363,19 @@ export class ByteReader {
    * Lets a decoder take its fast paths across chunk boundaries.
    */
   ensureSync(n: number): void {
+    this.unsplice();
     if (this.chunk.length - this.pos >= n || this.sourceEnded) return;
     // copy first: the source may reuse the buffer the current chunk is a view of (and a
     // Buffer's slice() is a view: copy through the Uint8Array constructor)
-    let out = new Uint8Array(this.chunk.subarray(this.pos));
+    let out = this.unread();
     while (out.length < n) {
-      const c = this.source.next();
+      const c = this.takeHeld() ?? this.source.next();
       if (c instanceof Promise) throw notSync();
       if (c === undefined) {
         this.sourceEnded = true;
         break;
       }
-      const grown = new Uint8Array(out.length + c.length);
-      grown.set(out, 0);
-      grown.set(c, out.length);
-      out = grown;
+      out = this.joinHead(out, c, n);
     }
     this.chunk = out;
     this.pos = 0;
