@@ -11,7 +11,7 @@ import { decodeAsync, decodeEvents } from "../codecs/decode-stream.js";
 import type { PayloadHandle } from "../codecs/payload.js";
 import { utf8Text } from "../codecs/wire-bytes.js";
 import { narCodec } from "./nar-compiled.js";
-import { narGrammar } from "./nar-grammar.js";
+import { NAR_EVENTS, narGrammar } from "./nar-grammar.js";
 import type { NarReadOptions, NarStreamNode } from "./stream-node.js";
 import type { NarNode } from "./types.js";
 
@@ -28,17 +28,17 @@ export async function* readNarDeclarative(
   // (decodeEvents closes the input when this generator stops early)
   for await (const ev of decodeEvents(narGrammar, input, options)) {
     switch (ev.name) {
-      case "entry": {
+      case NAR_EVENTS.entry: {
         const b = ev.value as Uint8Array;
         raw.push(b);
         names.push(utf8Text(b));
         break;
       }
-      case "entry-end":
+      case NAR_EVENTS.entryEnd:
         names.pop();
         raw.pop();
         break;
-      case "directory":
+      case NAR_EVENTS.directory:
         yield {
           type: "directory",
           path: names.join("/"),
@@ -46,7 +46,7 @@ export async function* readNarDeclarative(
           segmentBytes: [...raw],
         };
         break;
-      case "regular": {
+      case NAR_EVENTS.regular: {
         const h = ev.value as PayloadHandle;
         yield {
           type: "regular",
@@ -60,7 +60,7 @@ export async function* readNarDeclarative(
         };
         break;
       }
-      case "symlink": {
+      case NAR_EVENTS.symlink: {
         const t = ev.value as Uint8Array;
         yield {
           type: "symlink",
