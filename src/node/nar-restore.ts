@@ -11,7 +11,9 @@
  * While the main thread parses the NAR and creates directories and symlinks, small files are
  * gathered in batches that the I/O pool's worker threads create and write (io-pool.ts; at
  * most {@link RESTORE_WINDOW} batches under way); large files are written from the main
- * thread in the reader's large chunks. Directories are made before any batch that fills them
+ * thread in the reader's large chunks. While the pool has no workers (not started yet, or
+ * no idle core), small files too are written from the main thread straight from the
+ * reader's buffer. Directories are made before any batch that fills them
  * is handed out.
  *
  * @module
@@ -231,6 +233,23 @@ class Restorer {
     while (this.under.length > 0) this.settleOldest();
   }
 
+  /**
+   * Counts a small file written here while the pool has no workers (written at once from the
+   * reader's buffer: no copy into a batch, no path text); a batch's worth of them counts as a
+   * batch run on the main thread, which starts the pool when the restore proves large.
+   */
+  private countHere(size: number): void {
+    this.hereFiles++;
+    this.hereBytes += size;
+    if (this.hereFiles >= RESTORE_BATCH_FILES || this.hereBytes >= RESTORE_BATCH_BYTES) {
+      this.pool.ranInline(this.hereBytes);
+      this.hereFiles = 0;
+      this.hereBytes = 0;
+    }
+  }
+  private hereFiles = 0;
+  private hereBytes = 0;
+
   /** After a failure: waits for the batches under way (counting what they created). */
   abort(): void {
     this.pending -= this.batch.length;
@@ -284,7 +303,7 @@ class Restorer {
       this.created++;
     } else {
       const n = node as NarSyncNode;
-      if (node.size <= RESTORE_SMALL_FILE) {
+      if (node.size <= RESTORE_SMALL_FILE && this.pool.parallel) {
         const whole = n.takeBuffered();
         if (whole !== undefined) {
           this.gather(this.pathOf(node.segmentBytes), node.executable, whole);
@@ -292,7 +311,7 @@ class Restorer {
           this.onProgress?.({ entries: this.created + this.pending, bytes: this.bytes });
           return;
         }
-      }
+      } else if (node.size <= RESTORE_SMALL_FILE) this.countHere(node.size);
       const fd = this.open(node.segmentBytes);
       try {
         const whole = n.takeBuffered();
