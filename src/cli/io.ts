@@ -3,8 +3,11 @@
  *
  * @module
  */
-import { createReadStream, readFileSync, writeSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { nodeFs } from "../node/builtins.js";
+
+// (node:fs through require: an ESM import would load fs/promises and the fs streams at
+// start-up, see node/builtins.ts; they load here on first use)
+const { createReadStream, readFileSync, writeSync } = nodeFs;
 
 /** Reads a whole file, or standard input when `file` is `-`. */
 export async function readInputBytes(file: string): Promise<Uint8Array> {
@@ -13,7 +16,7 @@ export async function readInputBytes(file: string): Promise<Uint8Array> {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks);
   }
-  return readFile(file);
+  return nodeFs.promises.readFile(file);
 }
 
 /** Reads a whole file as UTF-8 text, or standard input when `file` is `-`. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { nodeFs } from "../node/builtins.js";
 
 let cmdline: Buffer[] | undefined;
 
@@ -17,7 +17,7 @@ export function rawArgumentBytes(arg: string): Buffer {
   if (!arg.includes("\uFFFD")) return bytes;
   try {
     if (cmdline === undefined) {
-      const all = readFileSync("/proc/self/cmdline");
+      const all = nodeFs.readFileSync("/proc/self/cmdline");
       cmdline = [];
       for (let at = 0; at < all.length;) {
         const end = all.indexOf(0, at);

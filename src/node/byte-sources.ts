@@ -8,9 +8,11 @@
  *
  * @module
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { nodeFs } from "./builtins.js";
 import { readBuffer } from "./read-buffer.js";
 import type { ChunkSource } from "../codecs/byte-reader.js";
+
+const { closeSync, fstatSync, openSync, readSync } = nodeFs;
 
 /** Default read size: 1 MiB. */
 export const SOURCE_CHUNK_SIZE = 1 << 20;

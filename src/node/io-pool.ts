@@ -20,14 +20,9 @@
  *
  * @module
  */
-import * as fs from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
-import {
-  MessageChannel,
-  type MessagePort,
-  receiveMessageOnPort,
-  Worker,
-} from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
+import { nodeFs, nodeWorkerThreads } from "./builtins.js";
 import { type FsJob, fsJobRunner, type FsJobRun, type FsResult } from "./fs-jobs.js";
 import { NixCompatError } from "../core/errors.js";
 
@@ -177,7 +172,7 @@ export class IoPool {
   private readonly queue: IoTicket[] = [];
   private readonly spares: ArrayBuffer[] = [];
   private readonly sharedSpares: SharedArrayBuffer[] = [];
-  private readonly inline: FsJobRun = fsJobRunner(fs);
+  private readonly inline: FsJobRun = fsJobRunner(nodeFs);
   private readonly stallTimeoutMs: number;
   private readonly idleCloseMs: number | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -213,6 +208,7 @@ export class IoPool {
     if (this.started || this.broken) return;
     this.started = true;
     if (this.needsIdleCore && loadavg()[0]! + 1 > availableParallelism()) return;
+    const { MessageChannel, Worker } = nodeWorkerThreads();
     for (let i = 0; i < this.threads; i++) {
       try {
         const { port1, port2 } = new MessageChannel();
@@ -399,6 +395,7 @@ export class IoPool {
   /** Takes the answers that `lane` has sent; returns how many results. */
   private collectLane(lane: Lane): number {
     let got = 0;
+    const { receiveMessageOnPort } = nodeWorkerThreads();
     for (let m = receiveMessageOnPort(lane.port); m !== undefined;) {
       const msg = m.message as { ready?: true; exited?: number; id?: number; result?: FsResult };
       if (msg.ready) lane.ready = true;

@@ -14,8 +14,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
-import { lstatSync, readlinkSync } from "node:fs";
+import { nodeCrypto, nodeFs } from "./builtins.js";
 import { readBuffer } from "./read-buffer.js";
 import {
   type DirResult,
@@ -35,6 +34,8 @@ import {
   type NarEventWriter,
 } from "../nar/nar-event-writer.js";
 import { NAR_REGULAR_EXECUTABLE, NAR_REGULAR_PLAIN } from "../nar/nar-grammar.js";
+
+const { lstatSync, readlinkSync } = nodeFs;
 
 /** Default size of the output buffer of {@link dumpPathChunks}: 1 MiB. */
 export const DUMP_BUFFER_SIZE = 1 << 20;
@@ -403,7 +404,7 @@ export async function narHashAndSize(
   const h: { update(data: Uint8Array): unknown; digest(): Uint8Array } =
     algorithm === "blake3"
       ? (await import("../core/hasher.js")).nobleHashBackend.create(algorithm)
-      : createHash(algorithm);
+      : nodeCrypto().createHash(algorithm);
   let size = 0;
   for (const c of dumpPathChunks(path)) {
     h.update(c);

@@ -18,7 +18,16 @@
  *
  * @module
  */
-import {
+import { nodeFs } from "./builtins.js";
+import { failureError, type WriteFile, type WriteJob, type WriteResult } from "./fs-jobs.js";
+import { type IoPool, type IoTicket, ioPool } from "./io-pool.js";
+import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
+import { isNixCompatError, NixCompatError } from "../core/errors.js";
+import { readNarStream } from "../nar/nar-stream-reader.js";
+import { type NarSyncNode, visitNarSync } from "../nar/nar-sync-visitor.js";
+import type { NarReadOptions, NarStreamNode } from "../nar/reader.js";
+
+const {
   closeSync,
   constants,
   fchmodSync,
@@ -28,14 +37,7 @@ import {
   openSync,
   symlinkSync,
   writeSync,
-} from "node:fs";
-import { failureError, type WriteFile, type WriteJob, type WriteResult } from "./fs-jobs.js";
-import { type IoPool, type IoTicket, ioPool } from "./io-pool.js";
-import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
-import { isNixCompatError, NixCompatError } from "../core/errors.js";
-import { readNarStream } from "../nar/nar-stream-reader.js";
-import { type NarSyncNode, visitNarSync } from "../nar/nar-sync-visitor.js";
-import type { NarReadOptions, NarStreamNode } from "../nar/reader.js";
+} = nodeFs;
 
 /** Why a restore stopped, and what it left on disk. */
 export class NarRestoreError extends NixCompatError {

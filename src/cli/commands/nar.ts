@@ -22,7 +22,7 @@ import { fileChunkSource } from "../../node/byte-sources.js";
 import { restoreNar } from "../../node/nar-restore.js";
 import { writeStdoutSync } from "../io.js";
 import { rawArgumentBytes } from "../raw-arguments.js";
-import { dumpPathToStdout } from "./plain-forms.js";
+import { dumpPathToStdout } from "./nar-dump-stdout.js";
 
 /**
  * Progress on stderr for long work, only when stderr is a terminal: at most 4 updates a second,

@@ -8,29 +8,12 @@
  *
  * @module
  */
-import { isatty } from "node:tty";
 import { type HashAlgorithm, HASH_ALGORITHMS } from "../../core/hash-algorithm.js";
 import { nixbase32Encode } from "../../core/nixbase32.js";
-import { fileChunkSource } from "../../node/byte-sources.js";
-import { dumpPathChunks, narHashAndSize } from "../../node/nar-dump.js";
-import { restoreNar } from "../../node/nar-restore.js";
+import { nodeFs, nodeTty } from "../../node/builtins.js";
 import { reportError } from "../errors.js";
 import { writeStdoutSync } from "../io.js";
 import { rawArgumentBytes } from "../raw-arguments.js";
-
-/** Writes the NAR of `path` to stdout; `progress` is called every 16 chunks with the bytes so far. */
-export function dumpPathToStdout(
-  path: string | Uint8Array,
-  progress?: (bytes: number) => void,
-): void {
-  let bytes = 0;
-  let chunks = 0;
-  for (const chunk of dumpPathChunks(path)) {
-    writeStdoutSync(chunk);
-    bytes += chunk.length;
-    if ((++chunks & 15) === 0) progress?.(bytes);
-  }
-}
 
 const ENCODINGS: Record<string, "base16" | "nix32" | "base64" | "sri"> = {
   "--base16": "base16",
@@ -58,16 +41,37 @@ export function printedDigest(
   }
 }
 
+/**
+ * Whether stderr is a terminal; `node:tty` (a few ms to load) is loaded only when stderr is a
+ * character device (a terminal, or `/dev/null`), not for a pipe or a file.
+ */
+function stderrIsTerminal(): boolean {
+  try {
+    if (!nodeFs.fstatSync(2).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return nodeTty().isatty(2);
+}
+
 /** Runs `argv` if it is a plain form of a fast command; `undefined` otherwise. */
 export async function runPlainForm(argv: readonly string[]): Promise<number | undefined> {
   const [area, command, ...rest] = argv;
   const plain = (a: string | undefined) => a !== undefined && a !== "" && !a.startsWith("-");
   if (area === "nar" && rest.length === 1 && plain(rest[0])) {
     // progress reports on a terminal are the full command's
-    if (isatty(2)) return undefined;
+    if (stderrIsTerminal()) return undefined;
     const path = rawArgumentBytes(rest[0]!);
-    if (command === "dump-path") return run(() => dumpPathToStdout(path));
-    if (command === "restore") return run(() => restoreNar(fileChunkSource("-"), path));
+    if (command === "dump-path") {
+      const { dumpPathToStdout } = await import("./nar-dump-stdout.js");
+      return run(() => dumpPathToStdout(path));
+    }
+    if (command === "restore") {
+      // (the NAR reader and restore are loaded only here: a dump or hash does without them)
+      const { restoreNar } = await import("../../node/nar-restore.js");
+      const { fileChunkSource } = await import("../../node/byte-sources.js");
+      return run(() => restoreNar(fileChunkSource("-"), path));
+    }
     return undefined;
   }
   if (area === "hash" && (command === "path" || command === "file")) {
@@ -93,6 +97,7 @@ export async function runPlainForm(argv: readonly string[]): Promise<number | un
         }
       });
     }
+    const { narHashAndSize } = await import("../../node/nar-dump.js");
     return run(async () => {
       for (const path of paths) {
         const { hash } = await narHashAndSize(rawArgumentBytes(path), algorithm);
