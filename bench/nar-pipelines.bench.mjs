@@ -272,6 +272,10 @@ for (const k of ONLY_SHOW || ONLY_STARTUP ? [] : [1, 4, 16]) {
       row["nix RSS MB"] = nix?.rssMB;
       named.forEach((n, i) => (row[`node${n.major} RSS MB`] = res[i].rssMB));
       row[`node${named[0].major} s per 100 MB`] = (res[0].seconds / narMB) * 100;
+      // (CPU seconds move less than wall seconds on a loaded machine)
+      row["cpu s nix/ours"] = nix
+        ? `${nix.cpu.toFixed(2)}/${res.map((r) => r.cpu.toFixed(2)).join("/")}`
+        : "";
       row.load = load.toFixed(1);
       scaleRows.push(row);
       clearDest();
