@@ -5,6 +5,8 @@
  * it resolved, through a resolution hook (test/support/module-trace.mjs).
  */
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI_PATH, runCli } from "../support/cli.js";
@@ -13,15 +15,35 @@ import { REPO_ROOT } from "../support/fixtures.js";
 const TRACE = join(REPO_ROOT, "test", "support", "module-trace.mjs");
 const HELLO = join(REPO_ROOT, "examples", "hello.drv");
 
-function modulesLoadedBy(args: readonly string[]): string[] {
+function modulesLoadedBy(args: readonly string[], input?: Uint8Array): string[] {
   const r = spawnSync(process.execPath, ["--import", TRACE, CLI_PATH, ...args], {
     encoding: "utf8",
+    ...(input === undefined ? {} : { input }),
   });
   expect(r.status, r.stderr).toBe(0);
   return r.stderr
     .split("\n")
     .filter((l) => l.startsWith("module-trace "))
     .map((l) => l.slice("module-trace ".length));
+}
+
+/** Node's own modules a run loaded (process.moduleLoadList at exit), e.g. `NativeModule tty`. */
+function builtinsLoadedBy(args: readonly string[], input?: Uint8Array): string[] {
+  // (node:fs through require: an ESM import of it would itself load what is looked for)
+  const atExit = `import { createRequire } from "node:module";
+const { writeSync } = createRequire("/")("node:fs");
+process.on("exit", () => writeSync(2, "builtins " + JSON.stringify(process.moduleLoadList) + "\\n"));`;
+  const r = spawnSync(
+    process.execPath,
+    ["--import", `data:text/javascript,${encodeURIComponent(atExit)}`, CLI_PATH, ...args],
+    {
+      encoding: "utf8",
+      ...(input === undefined ? {} : { input }),
+    },
+  );
+  expect(r.status, r.stderr).toBe(0);
+  const line = r.stderr.split("\n").find((l) => l.startsWith("builtins "))!;
+  return JSON.parse(line.slice("builtins ".length)) as string[];
 }
 
 const from = (pkg: string) => (url: string) => url.includes(`/node_modules/${pkg}/`);
@@ -69,5 +91,48 @@ describe("CLI start-up loads only what the command needs", () => {
     const loaded = modulesLoadedBy(["nar", "dump-path", HELLO]);
     expect(loaded.filter(from("commander"))).toEqual([]);
     expect(loaded.filter(from("zod"))).toEqual([]);
+  });
+
+  it("the plain nar dump-path, nar restore and hash path load only their own side of NAR", () => {
+    const nar = readFileSync(join(REPO_ROOT, "examples", "hello.nar"));
+    const dir = mkdtempSync(join(tmpdir(), "nix-compat-startup-"));
+    try {
+      const runs = {
+        dump: [["nar", "dump-path", HELLO]],
+        hash: [["hash", "path", HELLO]],
+        restore: [["nar", "restore", join(dir, "out")], nar],
+      } as const;
+      const reader = (u: string) => u.endsWith("/dist/nar/nar-sync-visitor.js");
+      const writer = (u: string) => u.endsWith("/dist/nar/nar-event-writer.js");
+      const dump = modulesLoadedBy(...runs.dump);
+      expect([dump.some(writer), dump.some(reader)]).toEqual([true, false]);
+      const hash = modulesLoadedBy(...runs.hash);
+      expect([hash.some(writer), hash.some(reader)]).toEqual([true, false]);
+      const restore = modulesLoadedBy(...runs.restore);
+      expect([restore.some(writer), restore.some(reader)]).toEqual([false, true]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the plain forms take node:fs without its ESM facade (no fs streams; Node 20 loads fs/promises itself), load node:crypto only to hash and node:worker_threads only for workers", () => {
+    const nar = readFileSync(join(REPO_ROOT, "examples", "hello.nar"));
+    const dir = mkdtempSync(join(tmpdir(), "nix-compat-startup-"));
+    try {
+      const loaded = (names: string[], wanted: string) => names.includes(`NativeModule ${wanted}`);
+      for (const [args, input, crypto] of [
+        [["nar", "dump-path", HELLO], undefined, false],
+        [["nar", "restore", join(dir, "out")], nar, false],
+        [["hash", "path", HELLO], undefined, true],
+      ] as const) {
+        const names = builtinsLoadedBy(args, input);
+        const seen = ["internal/fs/streams", "worker_threads", "crypto"].map((m) =>
+          loaded(names, m),
+        );
+        expect(seen, args.join(" ")).toEqual([false, false, crypto]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
