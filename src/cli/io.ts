@@ -7,7 +7,7 @@ import { nodeFs } from "../node/builtins.js";
 
 // (node:fs through require: an ESM import would load fs/promises and the fs streams at
 // start-up, see node/builtins.ts; they load here on first use)
-const { createReadStream, readFileSync, writeSync } = nodeFs;
+const { createReadStream, readFileSync } = nodeFs;
 
 /** Reads a whole file, or standard input when `file` is `-`. */
 export async function readInputBytes(file: string): Promise<Uint8Array> {
@@ -57,7 +57,9 @@ export function writeStdoutSync(chunk: Uint8Array): void {
   let off = 0;
   while (off < chunk.length) {
     try {
-      off += writeSync(1, chunk, off, chunk.length - off);
+      // (looked up at each call, as an ESM import's live binding would be: the in-process
+      // test runner replaces fs.writeSync to capture stdout)
+      off += nodeFs.writeSync(1, chunk, off, chunk.length - off);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
       Atomics.wait(sleeper, 0, 0, 1);
