@@ -82,6 +82,12 @@ function interleaved(contenders, before) {
 const NAR = join(TREE_DIR, "nix-compat-bench.nar");
 const DEST = join(TREE_DIR, "nix-compat-bench-restore");
 const clearDest = () => rmSync(DEST, { recursive: true, force: true });
+/** Removes a tree, its NAR and what was restored from it. */
+function dropTree(tree) {
+  rmSync(NAR, { force: true });
+  removeTree(tree);
+  clearDest();
+}
 
 /** The works compared: ours (a node, extra env) and Nix's command line, and a before-hook. */
 const WORKS = [
@@ -234,9 +240,7 @@ if (!ONLY_SHOW) {
       clearDest();
     }
   } finally {
-    rmSync(NAR, { force: true });
-    removeTree(tree);
-    clearDest();
+    dropTree(tree);
   }
   printTable(
     "start-up: the same works on a one-file tree (ours against `node -e 0`: the cost of loading our modules)",
@@ -281,9 +285,7 @@ for (const k of ONLY_SHOW || ONLY_STARTUP ? [] : [1, 4, 16]) {
       clearDest();
     }
   } finally {
-    rmSync(NAR, { force: true });
-    removeTree(tree);
-    clearDest();
+    dropTree(tree);
   }
 }
 // derivation show at 500, 2000 and 8000 escape-heavy drvs
