@@ -445,6 +445,10 @@ export async function showDerivations(
   const { parseDerivationATerm } = await import("../../derivation/aterm.js");
   if (opts.jsonVersion === "4" || files.some((f) => f === "-" || !DRV_BASE.test(lastName(f)))) {
     await load(opts.jsonVersion === "4");
+    // drv paths computed here hash whole derivations: node:crypto's hashing then pays for
+    // its ~20 ms of loading (drv-named files hash at most a fixed output's path: the portable
+    // hashes do that, and the plain form leaves node:crypto unloaded)
+    (await import("../../node/hash-backend.js")).installNodeHashing();
   }
   const storeDir = storeDirOf(opts);
   // Keys first (from file names when they are drv paths, as Nix takes the path it is
@@ -479,6 +483,9 @@ export async function showDerivations(
       ? new FileReadAhead(toRead.map((k) => Buffer.from(sources.get(k)!.file).toString("latin1")))
       : undefined;
   let taken = 0;
+  // the transcoded member's bytes, written into one reused buffer (the printer copies them
+  // before asking for the next): no fresh buffer, and no external memory, per derivation
+  let member = Buffer.allocUnsafe(1 << 16);
   const get = (key: string): Derivation | string | Uint8Array => {
     const src = sources.get(key)!;
     if (src.drv !== undefined) return src.drv;
@@ -487,7 +494,10 @@ export async function showDerivations(
     // one byte per character: one-byte strings whatever the file holds, raw bytes kept
     const binary = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("latin1");
     const fast = show.transcodeShowEntryBinary(key, binary, storeDir);
-    if (fast !== undefined) return Buffer.from(fast, "latin1");
+    if (fast !== undefined) {
+      if (fast.length > member.length) member = Buffer.allocUnsafe(2 * fast.length);
+      return member.subarray(0, member.write(fast, 0, "latin1"));
+    }
     const drv = withFile(src.file, () => parseDerivationATerm(bytes, { storeDir }));
     // Nix names a derivation after its drv path (fixed output paths follow from the name)
     return { ...drv, name: basename(key).slice(33, -4) };
@@ -529,7 +539,6 @@ export async function runPlainShow(argv: readonly string[]): Promise<number | un
   const [, command, ...files] = argv;
   if (command !== "show" || files.length === 0) return undefined;
   if (files.some((f) => f === "" || f.startsWith("-"))) return undefined;
-  (await import("../../node/hash-backend.js")).installNodeHashing();
   try {
     await showDerivations(files, { jsonVersion: "1" });
     return 0;
