@@ -403,6 +403,11 @@ function atermBytes(file: string, bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
+/** `file` as one character per byte of its UTF-8 (itself when it is ASCII, as paths mostly are). */
+function latin1Path(file: string): string {
+  return /^[\x00-\x7f]*$/.test(file) ? file : Buffer.from(file).toString("latin1");
+}
+
 /**
  * `basename(file)`, without the character loop of Node's `path.basename` for the common case
  * (which, run thousands of times with the optimiser off, shows in `derivation show`'s profile).
@@ -479,7 +484,9 @@ export async function showDerivations(
   for (const file of files) {
     const base = lastName(file);
     if (file !== "-" && DRV_BASE.test(base)) {
-      const key = `${storeDir}/${base}`;
+      // the argument itself when it is the drv path (one string per file kept, not two)
+      let key = `${storeDir}/${base}`;
+      if (key === file) key = file;
       if (!sources.has(key)) sources.set(key, { file });
       continue;
     }
@@ -502,7 +509,7 @@ export async function showDerivations(
   const toRead = order.filter((k) => sources.get(k)!.drv === undefined);
   const ahead =
     opts.jsonVersion === "1"
-      ? new FileReadAhead(toRead.map((k) => Buffer.from(sources.get(k)!.file).toString("latin1")))
+      ? new FileReadAhead(toRead.map((k) => latin1Path(sources.get(k)!.file)))
       : undefined;
   let taken = 0;
   // the transcoded member's bytes, written into one reused buffer (the printer copies them
