@@ -34,7 +34,13 @@ import type { Hash } from "../core/hash.js";
 import { nixbase32DecodeRange } from "../core/nixbase32.js";
 import { MAX_STORE_PATH_NAME_LENGTH, type StorePath } from "../core/store-path.js";
 import type { Signature } from "../signing/keys.js";
-import { MAX_NARINFO_SIZE, type NarInfo, type NarInfoQuirks } from "./types.js";
+import {
+  CANONICAL_QUIRKS,
+  MAX_NARINFO_SIZE,
+  type NarInfo,
+  type NarInfoQuirks,
+  type NarInfoUnknownField,
+} from "./types.js";
 
 // Hash characters are spelled out one by one: a counted `{32}` makes V8's regexp engine keep
 // a loop counter and runs about 2.5 times slower on these, the hottest tokens.
@@ -129,14 +135,11 @@ export function fastParseNarInfo(text: string): NarInfo | undefined {
       ? undefined
       : { method: CA_METHODS[caMethod]!, hash: sha256(caDigest!, 0, 52) };
 
-  const quirks: NarInfoQuirks = {
-    narHashEncoding: narHashText.length === 52 ? "nix32" : "base16",
-    fileHashEncoding: fileHashText === undefined || fileHashText.length === 52 ? "nix32" : "base16",
-    caHashEncoding: "nix32",
-    referencesAbsent: false,
-    unknownDeriver: false,
-    fieldOrder: undefined,
-  };
+  const quirks =
+    FAST_QUIRKS[
+      (narHashText.length === 52 ? 0 : 1) +
+        (fileHashText === undefined || fileHashText.length === 52 ? 0 : 2)
+    ]!;
   return {
     storePath,
     url,
@@ -151,10 +154,25 @@ export function fastParseNarInfo(text: string): NarInfo | undefined {
     system,
     signatures: signatures(text, sigsAt, sigsAt + sigsText.length),
     ca,
-    unknownFields: [],
+    unknownFields: NO_UNKNOWN_FIELDS,
     quirks,
   };
 }
+
+/**
+ * The quirks the fast path can find, shared by every narinfo it parses (a parsed narinfo is
+ * never changed in place): index 1 = `NarHash` in base16, 2 = `FileHash` in base16.
+ */
+const FAST_QUIRKS: readonly NarInfoQuirks[] = [0, 1, 2, 3].map((i) =>
+  Object.freeze({
+    ...CANONICAL_QUIRKS,
+    narHashEncoding: i & 1 ? "base16" : "nix32",
+    fileHashEncoding: i & 2 ? "base16" : "nix32",
+  }),
+);
+
+/** The `unknownFields` of every narinfo the fast path parses (it has none). */
+const NO_UNKNOWN_FIELDS: readonly NarInfoUnknownField[] = Object.freeze([]);
 
 /**
  * The number written with the `length` digits at `text[at..]` (checked by the regex; without
