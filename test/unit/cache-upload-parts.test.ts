@@ -138,4 +138,29 @@ describe("NAR uploads in parts", () => {
     const res = await readOnly(new Request(`http://x/nar/${nar.file}?uploads`, { method: "POST" }));
     expect(res.status).toBe(405);
   });
+
+  it("405 answers list in Allow the methods the URL takes", async () => {
+    const { cache, fetch } = setup();
+    const nar = `${cache.url}nar/${narOf(10).file}`;
+    const allow = async (url: string, method: string) => {
+      const res = await fetch(url, { method });
+      expect(res.status).toBe(405);
+      return res.headers.get("allow");
+    };
+    expect(await allow(`${nar}?uploads`, "PUT")).toBe("GET, HEAD, POST");
+    expect(await allow(`${nar}?uploadId=x&partNumber=1`, "PATCH")).toBe(
+      "GET, HEAD, PUT, POST, DELETE",
+    );
+    expect(await allow(nar, "DELETE")).toBe("GET, HEAD, PUT");
+    const readOnly = createCacheHandler({ store: createBlobCacheStore(new MemoryCacheBlobs()) });
+    for (const [url, method] of [
+      [`${nar}?uploads`, "POST"],
+      [`${nar}?uploadId=x`, "DELETE"],
+      [nar, "PUT"],
+      [`${cache.url}nix-cache-info`, "PUT"],
+    ] as const) {
+      const res = await readOnly(new Request(url, { method, body: method === "PUT" ? "" : null }));
+      expect([res.status, res.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
+    }
+  });
 });
