@@ -29,7 +29,7 @@ import { CacheUploadError } from "./server-errors.js";
 import { emptyStream, readUploadBytes } from "./upload-body.js";
 import { compressionExtension, type CompressionMethod } from "./compression-method.js";
 import { compressionStream } from "./compression-streams.js";
-import { bytesResponse } from "./response-bytes.js";
+import { bytesResponse, lendingResponse } from "./response-bytes.js";
 
 /** Largest `nix-cache-info` or narinfo upload read (narinfos are a few hundred bytes). */
 export const MAX_NARINFO_UPLOAD_BYTES = 1 << 20;
@@ -150,7 +150,11 @@ function fileResponse(
 ): Response {
   const headers: Record<string, string> = { "content-type": type, ...extra };
   if (file.size !== undefined) headers["content-length"] = String(file.size);
-  return new Response(head ? null : file.open(), { status: 200, headers });
+  if (head) return new Response(null, { status: 200, headers });
+  const lend = file.lend?.bind(file);
+  return lend === undefined
+    ? new Response(file.open(), { status: 200, headers })
+    : lendingResponse(file.open(), lend, { status: 200, headers });
 }
 
 async function readLimitedText(request: Request, limit: number): Promise<string> {

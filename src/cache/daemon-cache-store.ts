@@ -230,19 +230,27 @@ export function createDaemonCacheStore(options: DaemonCacheStoreOptions): CacheS
     }
     return entry;
   };
+  // the NAR of `path` from the daemon; an error forgets the path (deleted, most likely: the
+  // daemon is asked again next time)
+  const narChunks = async function* (
+    path: string,
+    hashPart: string,
+    reuseBuffers: boolean,
+  ): AsyncGenerator<Uint8Array, void, undefined> {
+    try {
+      yield* client.narFromPath(path, { reuseBuffers });
+    } catch (err) {
+      forget(hashPart);
+      throw err;
+    }
+  };
   const narStream = (path: string, hashPart: string): ReadableStream<Uint8Array> => {
     let chunks: AsyncGenerator<Uint8Array, void, undefined> | undefined;
     return new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
-          chunks ??= client.narFromPath(path);
-          let next: IteratorResult<Uint8Array, void>;
-          try {
-            next = await chunks.next();
-          } catch (err) {
-            forget(hashPart); // deleted, most likely: ask the daemon next time
-            throw err;
-          }
+          chunks ??= narChunks(path, hashPart, false);
+          const next = await chunks.next();
           if (next.done === true) controller.close();
           else controller.enqueue(next.value);
         },
@@ -274,6 +282,8 @@ export function createDaemonCacheStore(options: DaemonCacheStoreOptions): CacheS
         size: found.narSize,
         compression: "none",
         open: () => narStream(found.path, m[1]!),
+        // the transport reads into the memory of chunks given back (fewer fresh buffers)
+        lend: () => narChunks(found.path, m[1]!, true),
       };
     },
     async listing(hashPart): Promise<StoredFile | undefined> {
