@@ -4,8 +4,9 @@
 // worker protocol, NarFromPath goes daemon → socket → relay → pipe → nix; see
 // daemon.bench.mjs for why not `--store unix://`), narinfo requests per second on one (and
 // four) keep-alive connections, each signed on the fly, xz and zstd through the server both
-// ways, and 50 concurrent downloads of the 200 MB path (the server's peak RSS). Parts:
-// NIX_COMPAT_BENCH_CACHE=download,narinfo,compressed,concurrent (default all).
+// ways, 50 concurrent downloads of the 200 MB path (the server's peak RSS), and the Worker's
+// CPU completing a NAR uploaded in parts (bench/cache-worker-parts.mjs). Parts:
+// NIX_COMPAT_BENCH_CACHE=download,narinfo,compressed,concurrent,worker (default all).
 //
 // Two downloads of ours: curl (the HTTP path alone) and `nix store dump-path --store
 // http://...` (Nix itself reading our server: HTTP, plus its NarHash check).
@@ -26,6 +27,7 @@ import {
   startDaemon,
   WORK_DIR,
 } from "./lib.mjs";
+import { workerPartsCpu } from "./cache-worker-parts.mjs";
 
 if (!HAVE_NIX || !existsSync("/nix/var/nix") || !have("curl")) {
   printTable("cache server (needs real Nix, its store and curl)", []);
@@ -35,9 +37,9 @@ if (!HAVE_NIX || !existsSync("/nix/var/nix") || !have("curl")) {
 const SIZE_MB = Number(process.env.NIX_COMPAT_BENCH_DAEMON_MB ?? 200);
 const NARINFO_SECONDS = 1;
 const NARINFO_ROUNDS = 3;
-/** Parts to run: NIX_COMPAT_BENCH_CACHE=download,narinfo,compressed,concurrent (default all). */
+/** Parts to run: NIX_COMPAT_BENCH_CACHE=download,narinfo,compressed,concurrent,worker (default all). */
 const PARTS = (
-  process.env.NIX_COMPAT_BENCH_CACHE ?? "download,narinfo,compressed,concurrent"
+  process.env.NIX_COMPAT_BENCH_CACHE ?? "download,narinfo,compressed,concurrent,worker"
 ).split(",");
 const part = (name) => PARTS.includes(name);
 const COMPRESSED_MB = 32;
@@ -408,6 +410,7 @@ try {
       rows,
     );
   if (part("concurrent")) await concurrentDownloads();
+  if (part("worker")) await workerPartsCpu(load);
   console.log(`load after: ${load()}`);
 } finally {
   server.child.kill("SIGTERM");
