@@ -163,4 +163,38 @@ describe("NAR uploads in parts", () => {
       expect([res.status, res.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
     }
   });
+
+  it("parts past the size accepted: a part number beyond it is 413, a joined file over it too, nothing kept", async () => {
+    const blobs = new MemoryCacheBlobs();
+    const handler = createCacheHandler({
+      store: createBlobCacheStore(blobs, {
+        maxNarUploadBytes: LIMIT,
+        maxPartedNarBytes: LIMIT * 2,
+      }),
+      writable: true,
+    });
+    const nar = narOf(LIMIT * 3);
+    const url = `http://cache.test/nar/${nar.file}`;
+    const begun = await handler(new Request(`${url}?uploads`, { method: "POST" }));
+    const { uploadId } = (await begun.json()) as { uploadId: string };
+    const put = (n: number) =>
+      handler(
+        new Request(`${url}?uploadId=${uploadId}&partNumber=${n}`, {
+          method: "PUT",
+          body: nar.bytes.subarray((n - 1) * LIMIT, n * LIMIT) as BodyInit,
+        }),
+      );
+    expect((await put(4)).status).toBe(413);
+    const parts = [];
+    for (const n of [1, 2, 3]) parts.push(await (await put(n)).json());
+    const completed = await handler(
+      new Request(`${url}?uploadId=${uploadId}`, {
+        method: "POST",
+        body: JSON.stringify({ parts }),
+      }),
+    );
+    expect(completed.status).toBe(413);
+    expect(await completed.text()).toMatch(/cache.upload-too-large/);
+    expect(blobs.files.size).toBe(0);
+  });
 });
