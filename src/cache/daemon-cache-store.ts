@@ -67,6 +67,12 @@ export const MAX_REMEMBERED_HASH_PARTS = 16_384;
  */
 export const DEFAULT_PATH_INFO_TTL_MS = 1_000;
 
+/**
+ * A NAR from the daemon is handed on in chunks of at least this many bytes (but its last): a
+ * path of many small files is then written to a client in few writes, not a few per file.
+ */
+export const NAR_CHUNK_BYTES = 64 << 10;
+
 /** Default number of path infos kept for {@link DEFAULT_PATH_INFO_TTL_MS} at most. */
 export const DEFAULT_MAX_CACHED_PATH_INFOS = 4_096;
 
@@ -238,7 +244,8 @@ export function createDaemonCacheStore(options: DaemonCacheStoreOptions): CacheS
     reuseBuffers: boolean,
   ): AsyncGenerator<Uint8Array, void, undefined> {
     try {
-      yield* client.narFromPath(path, { reuseBuffers });
+      // few large chunks for NARs of many small files: each chunk is a socket write
+      yield* client.narFromPath(path, { reuseBuffers, coalesceBytes: NAR_CHUNK_BYTES });
     } catch (err) {
       forget(hashPart);
       throw err;
