@@ -11,7 +11,7 @@
 // Two downloads of ours: curl (the HTTP path alone) and `nix store dump-path --store
 // http://...` (Nix itself reading our server: HTTP, plus its NarHash check).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -45,6 +45,22 @@ const part = (name) => PARTS.includes(name);
 const COMPRESSED_MB = 32;
 
 const path = addPatternPath(SIZE_MB);
+
+/** A path of 100 folders x 200 files of 2 KiB (45 MB of NAR, mostly NAR framing per file). */
+function addManyFilesPath() {
+  const tree = join(WORK_DIR, "cache-many-files");
+  if (!existsSync(tree)) {
+    for (let d = 0; d < 100; d++) {
+      mkdirSync(join(tree, `d${d}`), { recursive: true });
+      for (let f = 0; f < 200; f++) {
+        const bytes = Buffer.alloc(2048);
+        for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + f * 7 + d) & 255;
+        writeFileSync(join(tree, `d${d}`, `f${f}`), bytes);
+      }
+    }
+  }
+  return spawnSync("nix-store", ["--add", tree], { encoding: "utf8" }).stdout.trim();
+}
 const keyFile = join(WORK_DIR, "cache-bench.sk");
 writeFileSync(
   keyFile,
@@ -295,6 +311,23 @@ try {
   let nixSocket;
   let curl;
   let nixHttp;
+  // a path of many small files: the NAR reader and the write sizes, not the copy, count
+  const many = part("download") ? addManyFilesPath() : undefined;
+  const manyNarinfo =
+    many === undefined ? "" : await get(undefined, `${server.url}/${many.slice(11, 43)}.narinfo`);
+  const manyUrl = `${server.url}/${/^URL: (.*)$/m.exec(manyNarinfo)?.[1]}`;
+  let manySocket;
+  let manyCurl;
+  // the server's CPU (user + system) during one of our downloads: robust to the load
+  const serverCpu = () => {
+    const f = readFileSync(`/proc/${server.child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  };
+  const withServerCpu = (measure) => {
+    const before = serverCpu();
+    const m = measure();
+    return { ...m, serverCpu: serverCpu() - before };
+  };
   for (let round = 0; round < (part("download") ? 3 : 0); round++) {
     nixSocket = keepBest(
       nixSocket,
@@ -305,27 +338,46 @@ try {
         1,
       ),
     );
-    curl = keepBest(curl, measureCpu("curl", ["-sf", "-o", "/dev/null", narUrl], {}, 1));
-    nixHttp = keepBest(
-      nixHttp,
+    curl = keepBest(
+      curl,
+      withServerCpu(() => measureCpu("curl", ["-sf", "-o", "/dev/null", narUrl], {}, 1)),
+    );
+    manySocket = keepBest(
+      manySocket,
       measureCpu(
         "nix",
-        [
-          ...["store", "dump-path", "--store", `${server.url}?trusted=1`],
-          ...["--option", "require-sigs", "false", path],
-        ],
-        {},
+        ["store", "dump-path", "--store", "ssh-ng://localhost", many],
+        viaSocket,
         1,
       ),
     );
+    manyCurl = keepBest(
+      manyCurl,
+      withServerCpu(() => measureCpu("curl", ["-sf", "-o", "/dev/null", manyUrl], {}, 1)),
+    );
+    nixHttp = keepBest(
+      nixHttp,
+      withServerCpu(() =>
+        measureCpu(
+          "nix",
+          [
+            ...["store", "dump-path", "--store", `${server.url}?trusted=1`],
+            ...["--option", "require-sigs", "false", path],
+          ],
+          {},
+          1,
+        ),
+      ),
+    );
   }
-  const row = (command, m, vs) => ({
+  const row = (command, m, vs, base = nixSocket, mb = SIZE_MB) => ({
     command,
     seconds: m.seconds,
     "client CPU s": m.cpu,
-    "MB/s": SIZE_MB / m.seconds,
+    "MB/s": mb / m.seconds,
     "client max RSS MiB": m.maxRssKiB / 1024,
-    "ratio vs nix ssh-ng stream": vs ? ratio(m.seconds, nixSocket.seconds, 1.3) : "",
+    "server CPU s": m.serverCpu ?? "",
+    "ratio vs nix ssh-ng stream": vs ? ratio(m.seconds, base.seconds, 1.3) : "",
   });
   if (part("download")) {
     printTable(
@@ -334,6 +386,20 @@ try {
         row("curl from nix-compat cache serve", curl, true),
         row("nix store dump-path --store http://… (nix-compat cache serve)", nixHttp, true),
         row("nix store dump-path --store ssh-ng://localhost (NIX_REMOTE=daemon)", nixSocket),
+      ],
+    );
+    const manyMb = Number(/^NarSize: (.*)$/m.exec(manyNarinfo)[1]) / 1e6;
+    printTable(
+      `the same for a path of 20,000 files of 2 KiB (${manyMb.toFixed(0)} MB of NAR; best of 3 interleaved)`,
+      [
+        row("curl from nix-compat cache serve", manyCurl, true, manySocket, manyMb),
+        row(
+          "nix store dump-path --store ssh-ng://localhost",
+          manySocket,
+          false,
+          manySocket,
+          manyMb,
+        ),
       ],
     );
   }
