@@ -476,7 +476,10 @@ try {
       rows,
     );
   if (part("concurrent")) await concurrentDownloads();
-  if (part("worker")) await workerPartsCpu(load);
+  if (part("worker")) {
+    // workerd with a few hundred MiB in flight: a failure there is reported, not fatal
+    await workerPartsCpu(load).catch((err) => console.log(`worker part failed: ${err}`));
+  }
   console.log(`load after: ${load()}`);
 } finally {
   server.child.kill("SIGTERM");
