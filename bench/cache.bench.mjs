@@ -328,33 +328,15 @@ try {
     const m = measure();
     return { ...m, serverCpu: serverCpu() - before };
   };
+  const viaSsh = (p) =>
+    measureCpu("nix", ["store", "dump-path", "--store", "ssh-ng://localhost", p], viaSocket, 1);
+  const ourCurl = (url) =>
+    withServerCpu(() => measureCpu("curl", ["-sf", "-o", "/dev/null", url], {}, 1));
   for (let round = 0; round < (part("download") ? 3 : 0); round++) {
-    nixSocket = keepBest(
-      nixSocket,
-      measureCpu(
-        "nix",
-        ["store", "dump-path", "--store", "ssh-ng://localhost", path],
-        viaSocket,
-        1,
-      ),
-    );
-    curl = keepBest(
-      curl,
-      withServerCpu(() => measureCpu("curl", ["-sf", "-o", "/dev/null", narUrl], {}, 1)),
-    );
-    manySocket = keepBest(
-      manySocket,
-      measureCpu(
-        "nix",
-        ["store", "dump-path", "--store", "ssh-ng://localhost", many],
-        viaSocket,
-        1,
-      ),
-    );
-    manyCurl = keepBest(
-      manyCurl,
-      withServerCpu(() => measureCpu("curl", ["-sf", "-o", "/dev/null", manyUrl], {}, 1)),
-    );
+    nixSocket = keepBest(nixSocket, viaSsh(path));
+    curl = keepBest(curl, ourCurl(narUrl));
+    manySocket = keepBest(manySocket, viaSsh(many));
+    manyCurl = keepBest(manyCurl, ourCurl(manyUrl));
     nixHttp = keepBest(
       nixHttp,
       withServerCpu(() =>
