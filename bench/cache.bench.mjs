@@ -4,13 +4,14 @@
 // worker protocol, NarFromPath goes daemon → socket → relay → pipe → nix; see
 // daemon.bench.mjs for why not `--store unix://`), narinfo requests per second on one (and
 // four) keep-alive connections, each signed on the fly, xz and zstd through the server both
-// ways, and 50 concurrent downloads of the 200 MB path (the server's peak RSS). Parts:
-// NIX_COMPAT_BENCH_CACHE=download,narinfo,compressed,concurrent (default all).
+// ways, 50 concurrent downloads of the 200 MB path (the server's peak RSS), and the Worker's
+// CPU completing a NAR uploaded in parts (bench/cache-worker-parts.mjs). Parts:
+// NIX_COMPAT_BENCH_CACHE=download,narinfo,compressed,concurrent,worker (default all).
 //
 // Two downloads of ours: curl (the HTTP path alone) and `nix store dump-path --store
 // http://...` (Nix itself reading our server: HTTP, plus its NarHash check).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -26,6 +27,7 @@ import {
   startDaemon,
   WORK_DIR,
 } from "./lib.mjs";
+import { workerPartsCpu } from "./cache-worker-parts.mjs";
 
 if (!HAVE_NIX || !existsSync("/nix/var/nix") || !have("curl")) {
   printTable("cache server (needs real Nix, its store and curl)", []);
@@ -35,14 +37,30 @@ if (!HAVE_NIX || !existsSync("/nix/var/nix") || !have("curl")) {
 const SIZE_MB = Number(process.env.NIX_COMPAT_BENCH_DAEMON_MB ?? 200);
 const NARINFO_SECONDS = 1;
 const NARINFO_ROUNDS = 3;
-/** Parts to run: NIX_COMPAT_BENCH_CACHE=download,narinfo,compressed,concurrent (default all). */
+/** Parts to run: NIX_COMPAT_BENCH_CACHE=download,narinfo,compressed,concurrent,worker (default all). */
 const PARTS = (
-  process.env.NIX_COMPAT_BENCH_CACHE ?? "download,narinfo,compressed,concurrent"
+  process.env.NIX_COMPAT_BENCH_CACHE ?? "download,narinfo,compressed,concurrent,worker"
 ).split(",");
 const part = (name) => PARTS.includes(name);
 const COMPRESSED_MB = 32;
 
 const path = addPatternPath(SIZE_MB);
+
+/** A path of 100 folders x 200 files of 2 KiB (45 MB of NAR, mostly NAR framing per file). */
+function addManyFilesPath() {
+  const tree = join(WORK_DIR, "cache-many-files");
+  if (!existsSync(tree)) {
+    for (let d = 0; d < 100; d++) {
+      mkdirSync(join(tree, `d${d}`), { recursive: true });
+      for (let f = 0; f < 200; f++) {
+        const bytes = Buffer.alloc(2048);
+        for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + f * 7 + d) & 255;
+        writeFileSync(join(tree, `d${d}`, `f${f}`), bytes);
+      }
+    }
+  }
+  return spawnSync("nix-store", ["--add", tree], { encoding: "utf8" }).stdout.trim();
+}
 const keyFile = join(WORK_DIR, "cache-bench.sk");
 writeFileSync(
   keyFile,
@@ -293,37 +311,55 @@ try {
   let nixSocket;
   let curl;
   let nixHttp;
+  // a path of many small files: the NAR reader and the write sizes, not the copy, count
+  const many = part("download") ? addManyFilesPath() : undefined;
+  const manyNarinfo =
+    many === undefined ? "" : await get(undefined, `${server.url}/${many.slice(11, 43)}.narinfo`);
+  const manyUrl = `${server.url}/${/^URL: (.*)$/m.exec(manyNarinfo)?.[1]}`;
+  let manySocket;
+  let manyCurl;
+  // the server's CPU (user + system) during one of our downloads: robust to the load
+  const serverCpu = () => {
+    const f = readFileSync(`/proc/${server.child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) / 100;
+  };
+  const withServerCpu = (measure) => {
+    const before = serverCpu();
+    const m = measure();
+    return { ...m, serverCpu: serverCpu() - before };
+  };
+  const viaSsh = (p) =>
+    measureCpu("nix", ["store", "dump-path", "--store", "ssh-ng://localhost", p], viaSocket, 1);
+  const ourCurl = (url) =>
+    withServerCpu(() => measureCpu("curl", ["-sf", "-o", "/dev/null", url], {}, 1));
   for (let round = 0; round < (part("download") ? 3 : 0); round++) {
-    nixSocket = keepBest(
-      nixSocket,
-      measureCpu(
-        "nix",
-        ["store", "dump-path", "--store", "ssh-ng://localhost", path],
-        viaSocket,
-        1,
-      ),
-    );
-    curl = keepBest(curl, measureCpu("curl", ["-sf", "-o", "/dev/null", narUrl], {}, 1));
+    nixSocket = keepBest(nixSocket, viaSsh(path));
+    curl = keepBest(curl, ourCurl(narUrl));
+    manySocket = keepBest(manySocket, viaSsh(many));
+    manyCurl = keepBest(manyCurl, ourCurl(manyUrl));
     nixHttp = keepBest(
       nixHttp,
-      measureCpu(
-        "nix",
-        [
-          ...["store", "dump-path", "--store", `${server.url}?trusted=1`],
-          ...["--option", "require-sigs", "false", path],
-        ],
-        {},
-        1,
+      withServerCpu(() =>
+        measureCpu(
+          "nix",
+          [
+            ...["store", "dump-path", "--store", `${server.url}?trusted=1`],
+            ...["--option", "require-sigs", "false", path],
+          ],
+          {},
+          1,
+        ),
       ),
     );
   }
-  const row = (command, m, vs) => ({
+  const row = (command, m, vs, base = nixSocket, mb = SIZE_MB) => ({
     command,
     seconds: m.seconds,
     "client CPU s": m.cpu,
-    "MB/s": SIZE_MB / m.seconds,
+    "MB/s": mb / m.seconds,
     "client max RSS MiB": m.maxRssKiB / 1024,
-    "ratio vs nix ssh-ng stream": vs ? ratio(m.seconds, nixSocket.seconds, 1.3) : "",
+    "server CPU s": m.serverCpu ?? "",
+    "ratio vs nix ssh-ng stream": vs ? ratio(m.seconds, base.seconds, 1.3) : "",
   });
   if (part("download")) {
     printTable(
@@ -332,6 +368,20 @@ try {
         row("curl from nix-compat cache serve", curl, true),
         row("nix store dump-path --store http://… (nix-compat cache serve)", nixHttp, true),
         row("nix store dump-path --store ssh-ng://localhost (NIX_REMOTE=daemon)", nixSocket),
+      ],
+    );
+    const manyMb = Number(/^NarSize: (.*)$/m.exec(manyNarinfo)[1]) / 1e6;
+    printTable(
+      `the same for a path of 20,000 files of 2 KiB (${manyMb.toFixed(0)} MB of NAR; best of 3 interleaved)`,
+      [
+        row("curl from nix-compat cache serve", manyCurl, true, manySocket, manyMb),
+        row(
+          "nix store dump-path --store ssh-ng://localhost",
+          manySocket,
+          false,
+          manySocket,
+          manyMb,
+        ),
       ],
     );
   }
@@ -408,6 +458,10 @@ try {
       rows,
     );
   if (part("concurrent")) await concurrentDownloads();
+  if (part("worker")) {
+    // workerd with a few hundred MiB in flight: a failure there is reported, not fatal
+    await workerPartsCpu(load).catch((err) => console.log(`worker part failed: ${err}`));
+  }
   console.log(`load after: ${load()}`);
 } finally {
   server.child.kill("SIGTERM");

@@ -45,7 +45,7 @@ import {
   UPLOADS_PREFIX,
   wrongFileHashError as wrongFileHash,
 } from "./staged-nar.js";
-import { drain, measuringStream, readUploadBytes } from "./upload-body.js";
+import { type Measured, measureStream, readUploadBytes } from "./upload-body.js";
 
 /** Default largest NAR file accepted in one upload: 64 GiB. */
 export const DEFAULT_MAX_NAR_UPLOAD_BYTES = 64 * 2 ** 30;
@@ -147,9 +147,8 @@ function partUploads(
       try {
         const stored = await blobs.get(key);
         if (stored === undefined) throw new Error(`nar/${file} vanished`);
-        const measured = measuringStream(stored.open(), maxFile);
-        await drain(measured.stream);
-        if (nixbase32Encode(measured.measured.sha256!) !== nameHash) throw wrongFileHash(file);
+        const measured = await measureStream(stored.open(), maxFile);
+        if (nixbase32Encode(measured.sha256!) !== nameHash) throw wrongFileHash(file);
       } catch (err) {
         await blobs.delete(key);
         throw err;
@@ -228,12 +227,13 @@ export function createBlobCacheStore(
         `cannot check a NAR compressed with '${method}' (this runtime decompresses ${COMPRESSION_METHODS.filter((m) => canRunCompression(m, "decompress")).join(", ")})`,
       );
     }
-    const nar = measuringStream(
-      stored.open().pipeThrough(decompressionStream(method)),
-      info.narSize,
-    );
+    // a plain NAR is hashed as it is stored (no transform in between: piped to a native
+    // digest where the runtime has one)
+    const narStream =
+      method === "none" ? stored.open() : stored.open().pipeThrough(decompressionStream(method));
+    let nar: Measured;
     try {
-      await drain(nar.stream);
+      nar = await measureStream(narStream, info.narSize);
     } catch (err) {
       if (isNixCompatError(err) && err.code === "cache.upload-too-large") {
         throw new CacheUploadError(
@@ -247,15 +247,15 @@ export function createBlobCacheStore(
         { cause: err },
       );
     }
-    if (nar.measured.size !== info.narSize) {
+    if (nar.size !== info.narSize) {
       throw new CacheUploadError(
         "cache.upload-nar-size",
-        `NarSize is ${info.narSize} but the NAR has ${nar.measured.size} bytes`,
+        `NarSize is ${info.narSize} but the NAR has ${nar.size} bytes`,
       );
     }
     if (
       info.narHash.algorithm !== "sha256" ||
-      nixbase32Encode(nar.measured.sha256!) !== formatDigest(info.narHash, "nix32")
+      nixbase32Encode(nar.sha256!) !== formatDigest(info.narHash, "nix32")
     ) {
       throw new CacheUploadError("cache.upload-nar-hash", `NarHash does not match the NAR's hash`);
     }

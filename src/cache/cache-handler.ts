@@ -29,7 +29,7 @@ import { CacheUploadError } from "./server-errors.js";
 import { emptyStream, readUploadBytes } from "./upload-body.js";
 import { compressionExtension, type CompressionMethod } from "./compression-method.js";
 import { compressionStream } from "./compression-streams.js";
-import { bytesResponse } from "./response-bytes.js";
+import { bytesResponse, lendingResponse } from "./response-bytes.js";
 
 /** Largest `nix-cache-info` or narinfo upload read (narinfos are a few hundred bytes). */
 export const MAX_NARINFO_UPLOAD_BYTES = 1 << 20;
@@ -62,6 +62,8 @@ export interface CacheHandlerOptions {
 export type CacheHandler = (request: Request) => Promise<Response>;
 
 const TEXT = "text/plain; charset=utf-8";
+/** Methods every URL of a cache takes. */
+const READ_METHODS: readonly string[] = ["GET", "HEAD"];
 const encoder = new TextEncoder();
 
 function plain(status: number, text: string, head = false): Response {
@@ -69,6 +71,22 @@ function plain(status: number, text: string, head = false): Response {
   return bytesResponse(head ? null : bytes, {
     status,
     headers: { "content-type": TEXT, "content-length": String(bytes.length) },
+  });
+}
+
+/**
+ * 405 with the `Allow` header RFC 9110 asks for: the methods `allow` lists (those the URL
+ * takes here, given the store and whether the handler is writable).
+ */
+function methodNotAllowed(allow: readonly string[], text: string): Response {
+  const bytes = encoder.encode(text);
+  return bytesResponse(bytes, {
+    status: 405,
+    headers: {
+      allow: allow.join(", "),
+      "content-type": TEXT,
+      "content-length": String(bytes.length),
+    },
   });
 }
 
@@ -132,7 +150,11 @@ function fileResponse(
 ): Response {
   const headers: Record<string, string> = { "content-type": type, ...extra };
   if (file.size !== undefined) headers["content-length"] = String(file.size);
-  return new Response(head ? null : file.open(), { status: 200, headers });
+  if (head) return new Response(null, { status: 200, headers });
+  const lend = file.lend?.bind(file);
+  return lend === undefined
+    ? new Response(file.open(), { status: 200, headers })
+    : lendingResponse(file.open(), lend, { status: 200, headers });
 }
 
 async function readLimitedText(request: Request, limit: number): Promise<string> {
@@ -155,6 +177,9 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
   // what was printed and signed for a narinfo the store gave: a store that gives the same
   // object again (the daemon store, within its TTL) is answered without printing or signing
   const served = new WeakMap<NarInfo, Uint8Array<ArrayBuffer>>();
+  // the methods of a URL without an upload query: PUT where uploads are taken
+  const allowedMethods = (): readonly string[] =>
+    options.writable && store.uploads !== undefined ? [...READ_METHODS, "PUT"] : READ_METHODS;
 
   const get = async (route: CacheRoute, head: boolean): Promise<Response> => {
     switch (route.kind) {
@@ -220,7 +245,8 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
 
   const put = async (route: CacheRoute, request: Request): Promise<Response> => {
     const uploads = store.uploads;
-    if (!options.writable || uploads === undefined) return plain(405, "this cache is read-only\n");
+    if (!options.writable || uploads === undefined)
+      return methodNotAllowed(READ_METHODS, "this cache is read-only\n");
     const length = request.headers.get("content-length");
     const body = {
       stream: request.body ?? emptyStream(),
@@ -260,11 +286,15 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
   ): Promise<Response> => {
     const parts = store.uploads?.narParts;
     if (!options.writable || parts === undefined)
-      return plain(405, "this cache takes no uploads in parts\n");
+      return methodNotAllowed(allowedMethods(), "this cache takes no uploads in parts\n");
     const uploadId = query.get("uploadId");
     const method = request.method;
     if (uploadId === null) {
-      if (method !== "POST") return plain(405, "POST nar/<file>?uploads starts an upload\n");
+      if (method !== "POST")
+        return methodNotAllowed(
+          [...READ_METHODS, "POST"],
+          "POST nar/<file>?uploads starts an upload\n",
+        );
       return json({ uploadId: await parts.begin(file), partSize: parts.partSize });
     }
     switch (method) {
@@ -285,7 +315,10 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
         await parts.abort(file, uploadId);
         return new Response(null, { status: 204 });
       default:
-        return plain(405, "method not allowed\n");
+        return methodNotAllowed(
+          [...READ_METHODS, "PUT", "POST", "DELETE"],
+          "nar/<file>?uploadId= takes PUT (a part), POST (completes) and DELETE (aborts)\n",
+        );
     }
   };
 
@@ -316,10 +349,7 @@ export function createCacheHandler(options: CacheHandlerOptions): CacheHandler {
         if (route === undefined) return plain(404, "not found\n");
         return await put(route, request);
       }
-      return new Response("method not allowed\n", {
-        status: 405,
-        headers: { allow: options.writable ? "GET, HEAD, PUT" : "GET, HEAD", "content-type": TEXT },
-      });
+      return methodNotAllowed(allowedMethods(), "method not allowed\n");
     } catch (err) {
       if (isNixCompatError(err) && (method === "PUT" || err.code.startsWith("cache.upload"))) {
         const status = err instanceof LimitExceededError ? 413 : 400;

@@ -27,6 +27,13 @@ export interface StoredFile {
   readonly size: number | undefined;
   /** Opens its bytes (called once per GET, never for HEAD). */
   open(): ReadableStream<Uint8Array>;
+  /**
+   * The same bytes as {@link open}, lent: each chunk is valid only until the next one is asked
+   * for (the store may read into its memory again), which spares a long stream the garbage of
+   * fresh memory. Optional; used only by a consumer that is done with each chunk before it
+   * asks for the next (the Node adapter writing to a socket, see `lentChunksOf`).
+   */
+  lend?(): AsyncGenerator<Uint8Array, void, undefined>;
 }
 
 /** A NAR file: its bytes and how they are compressed (`none`: a plain NAR). */

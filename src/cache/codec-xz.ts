@@ -18,6 +18,7 @@
  * @module
  */
 import type { CompressionCodec } from "./codec-registry.js";
+import { CompressionUnsupportedError } from "./errors.js";
 import { chunksOf, readableOf } from "./web-streams.js";
 
 /** What this module uses of xz-decompress's stream class. */
@@ -43,12 +44,19 @@ async function loadXz(): Promise<XzModule> {
   return mod.XzReadableStream !== undefined ? (mod as XzModule) : (mod.default as XzModule);
 }
 
-/** The precompiled module given to {@link installXzWasm}, instantiated once. */
 /** Settles when the decode under way ends (the next one waits for it). */
 let decoding: Promise<void> = Promise.resolve();
 
+/** The precompiled module given to {@link installXzWasm}, instantiated once. */
 let precompiled:
   { module: WebAssembly.Module; instance?: Promise<WebAssembly.Instance> } | undefined;
+
+/**
+ * True once this realm has an instance of xz-embedded's module (the library made one, or the
+ * precompiled one was instantiated): decoding works from then on, whatever the runtime later
+ * allows.
+ */
+let instantiated = false;
 
 async function* decompressXz(
   input: AsyncIterable<Uint8Array>,
@@ -61,6 +69,15 @@ async function* decompressXz(
       {},
     ));
   }
+  if (XzReadableStream._moduleInstance === undefined && !compilesWasm()) {
+    // the library would fail to compile its module (a Worker serving a request): say so
+    // instead of reporting corrupt data
+    throw new CompressionUnsupportedError(
+      "cache.compression-unsupported",
+      "this runtime cannot decompress xz now: it does not compile WebAssembly (give the " +
+        "precompiled nix-compat/cache/xz.wasm to installXzWasm)",
+    );
+  }
   // one decode at a time, so the library's own lock is free when its stream starts
   const previous = decoding;
   let release = () => {};
@@ -72,13 +89,21 @@ async function* decompressXz(
     // library opens its decoder in `start` (a few microtasks with the lock free and the
     // module instantiated): let it settle before reading
     await new Promise((resolve) => setTimeout(resolve, 0));
-    yield* chunksOf(stream);
+    for await (const chunk of chunksOf(stream)) {
+      instantiated ||= XzReadableStream._moduleInstance !== undefined;
+      yield chunk;
+    }
   } finally {
+    instantiated ||= XzReadableStream._moduleInstance !== undefined;
     release();
   }
 }
 
-/** True when this runtime compiles WebAssembly from bytes (Workers forbid it). */
+/**
+ * True when this runtime compiles WebAssembly from bytes now. Asked again each time until a
+ * module is instantiated: workerd compiles while a Worker starts up but not while it serves a
+ * request, so an answer at start-up does not hold later.
+ */
 function compilesWasm(): boolean {
   try {
     // the 8-byte header of an empty module
@@ -99,17 +124,20 @@ const wasmCodec: CompressionCodec = {
   truncation,
 };
 
-let memo: CompressionCodec | undefined;
+const noCodec: CompressionCodec = { name: "none (this runtime does not compile WebAssembly)" };
+
+/** The precompiled module's codec, once {@link installXzWasm} was given one. */
+let installedCodec: CompressionCodec | undefined;
 
 /**
  * The portable xz codec (decoding only), or one without halves where the runtime cannot
- * compile WebAssembly (looked up on the first call).
+ * compile WebAssembly now. Only a known answer is kept: a module installed with
+ * {@link installXzWasm} or instantiated by a decode; until then the runtime is asked on each
+ * call (a Worker's start-up compiles, its requests do not).
  */
 export function runtimeXzCodec(): CompressionCodec {
-  memo ??= compilesWasm()
-    ? wasmCodec
-    : { name: "none (this runtime does not compile WebAssembly)" };
-  return memo;
+  if (installedCodec !== undefined) return installedCodec;
+  return instantiated || compilesWasm() ? wasmCodec : noCodec;
 }
 
 /**
@@ -137,5 +165,5 @@ export function installXzWasm(module: WebAssembly.Module): void {
   }
   precompiled = { module };
   // the built-in codec from now on; halves installed with setCompressionCodec still win
-  memo = { ...wasmCodec, name: "xz-decompress (xz-embedded, precompiled WebAssembly)" };
+  installedCodec = { ...wasmCodec, name: "xz-decompress (xz-embedded, precompiled WebAssembly)" };
 }

@@ -67,6 +67,12 @@ export const MAX_REMEMBERED_HASH_PARTS = 16_384;
  */
 export const DEFAULT_PATH_INFO_TTL_MS = 1_000;
 
+/**
+ * A NAR from the daemon is handed on in chunks of at least this many bytes (but its last): a
+ * path of many small files is then written to a client in few writes, not a few per file.
+ */
+export const NAR_CHUNK_BYTES = 64 << 10;
+
 /** Default number of path infos kept for {@link DEFAULT_PATH_INFO_TTL_MS} at most. */
 export const DEFAULT_MAX_CACHED_PATH_INFOS = 4_096;
 
@@ -230,19 +236,28 @@ export function createDaemonCacheStore(options: DaemonCacheStoreOptions): CacheS
     }
     return entry;
   };
+  // the NAR of `path` from the daemon; an error forgets the path (deleted, most likely: the
+  // daemon is asked again next time)
+  const narChunks = async function* (
+    path: string,
+    hashPart: string,
+    reuseBuffers: boolean,
+  ): AsyncGenerator<Uint8Array, void, undefined> {
+    try {
+      // few large chunks for NARs of many small files: each chunk is a socket write
+      yield* client.narFromPath(path, { reuseBuffers, coalesceBytes: NAR_CHUNK_BYTES });
+    } catch (err) {
+      forget(hashPart);
+      throw err;
+    }
+  };
   const narStream = (path: string, hashPart: string): ReadableStream<Uint8Array> => {
     let chunks: AsyncGenerator<Uint8Array, void, undefined> | undefined;
     return new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
-          chunks ??= client.narFromPath(path);
-          let next: IteratorResult<Uint8Array, void>;
-          try {
-            next = await chunks.next();
-          } catch (err) {
-            forget(hashPart); // deleted, most likely: ask the daemon next time
-            throw err;
-          }
+          chunks ??= narChunks(path, hashPart, false);
+          const next = await chunks.next();
           if (next.done === true) controller.close();
           else controller.enqueue(next.value);
         },
@@ -274,6 +289,8 @@ export function createDaemonCacheStore(options: DaemonCacheStoreOptions): CacheS
         size: found.narSize,
         compression: "none",
         open: () => narStream(found.path, m[1]!),
+        // the transport reads into the memory of chunks given back (fewer fresh buffers)
+        lend: () => narChunks(found.path, m[1]!, true),
       };
     },
     async listing(hashPart): Promise<StoredFile | undefined> {

@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
-import { bytesOfResponse } from "./response-bytes.js";
+import { bytesOfResponse, lentChunksOf } from "./response-bytes.js";
 
 /** Default idle time of a keep-alive connection before the server closes it: 65 s. */
 export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
@@ -87,6 +87,49 @@ function writable(res: ServerResponse): Promise<boolean> {
   });
 }
 
+/**
+ * Writes `chunk` to `res`; resolves once it is handed to the kernel (its memory may be used
+ * again) with true, or with false when `res` closed first.
+ */
+function written(res: ServerResponse, chunk: Uint8Array): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onClose = () => resolve(false);
+    res.once("close", onClose);
+    res.write(chunk, (err) => {
+      res.off("close", onClose);
+      resolve(err === null || err === undefined);
+    });
+  });
+}
+
+/**
+ * Writes lent chunks (see `lentChunksOf`) to `res`, each handed to the kernel before the next
+ * is asked for. A client that goes away ends `chunks` (which gives its source back); a source
+ * that fails cuts the connection (a short body is never taken for a whole one).
+ */
+async function writeLent(
+  chunks: AsyncGenerator<Uint8Array, void, undefined>,
+  res: ServerResponse,
+): Promise<void> {
+  let complete = false;
+  try {
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done === true) break;
+      if (res.destroyed || !(await written(res, next.value))) return;
+    }
+    complete = true;
+    res.end();
+  } catch (err) {
+    if (!res.destroyed) {
+      res.destroy(err instanceof Error ? err : new Error(String(err)));
+      throw err;
+    }
+  } finally {
+    if (!complete) await chunks.return(undefined).catch(() => undefined);
+  }
+}
+
 /** Writes `response` to `res`, reading its body only as fast as the client takes it. */
 async function writeResponse(
   response: Response,
@@ -103,6 +146,13 @@ async function writeResponse(
     return;
   }
   const body = response.body;
+  const lend = head ? undefined : lentChunksOf(response);
+  if (lend !== undefined) {
+    // a NAR from the daemon: its chunks written as they come, their memory read into again
+    await writeLent(lend(), res);
+    await body?.cancel();
+    return;
+  }
   if (body === null || head) {
     await body?.cancel();
     res.end();

@@ -87,6 +87,51 @@ export function measuringStream(
   return { stream: counted, measured };
 }
 
+/** What this module uses of Cloudflare Workers' `crypto.DigestStream` (a native sha256 sink). */
+interface DigestStreamLike extends WritableStream<Uint8Array> {
+  readonly digest: Promise<ArrayBuffer>;
+}
+type DigestStreamClass = new (algorithm: string) => DigestStreamLike;
+
+/** Workers' `crypto.DigestStream`, where the runtime has it. */
+function nativeDigestStream(): DigestStreamClass | undefined {
+  const c = (globalThis as { crypto?: { DigestStream?: DigestStreamClass } }).crypto;
+  return typeof c?.DigestStream === "function" ? c.DigestStream : undefined;
+}
+
+/**
+ * Reads `stream` to its end for its size and sha256, failing with `cache.upload-too-large`
+ * past `limit` bytes. Where the runtime hashes streams natively (Workers' `crypto.DigestStream`)
+ * the bytes are piped into it: the JavaScript sha256 costs a Worker ~6 ms of CPU per MB, more
+ * than a large NAR may spend (see bench/cache-worker-parts.mjs); elsewhere `createHasher`.
+ */
+export async function measureStream(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Measured> {
+  const Digest = nativeDigestStream();
+  if (Digest === undefined) {
+    const counted = measuringStream(stream, limit);
+    await drain(counted.stream);
+    return counted.measured;
+  }
+  const measured: Measured = { size: 0, sha256: undefined };
+  const sink = new Digest("SHA-256");
+  await stream
+    .pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          measured.size += chunk.length;
+          if (measured.size > limit) controller.error(tooLarge(limit));
+          else controller.enqueue(chunk);
+        },
+      }),
+    )
+    .pipeTo(sink);
+  measured.sha256 = new Uint8Array(await sink.digest);
+  return measured;
+}
+
 /** Reads `stream` to its end, discarding its bytes. */
 export async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
   const reader = stream.getReader();

@@ -114,6 +114,11 @@ export interface NarFromPathOptions extends RequestOptions {
    * saves the page faults of fresh memory on large NARs. Default false: chunks stay valid.
    */
   readonly reuseBuffers?: boolean;
+  /**
+   * Yield bytes only once at least this many are read (and at the end): few chunks for a NAR
+   * of many small files (see `EmbeddedNarOptions.coalesceBytes`). Default 0.
+   */
+  readonly coalesceBytes?: number;
 }
 
 /**
@@ -444,7 +449,10 @@ export class WorkerSession {
         await self.transport.write(encode(OPS.NarFromPath.request(self.version), path));
         await self.processStderr(options.onEvent);
         inNar = true;
-        yield* embeddedNar(self.reader, { reuseBuffers: options.reuseBuffers });
+        yield* embeddedNar(self.reader, {
+          reuseBuffers: options.reuseBuffers,
+          coalesceBytes: options.coalesceBytes,
+        });
         done = true;
       } catch (err) {
         if (!(err instanceof DaemonError)) self.fail();

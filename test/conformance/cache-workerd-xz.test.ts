@@ -22,6 +22,9 @@ import {
   installXzWasm, openBinaryCache,
 } from "nix-compat/cache";
 
+// asked at start-up, when workerd still compiles WebAssembly from bytes: true then, which must
+// not be kept for the requests (where it does not)
+const atStartup = canRunCompression("xz", "decompress");
 let before;
 
 export default {
@@ -34,7 +37,7 @@ export default {
     const handler = createCacheHandler({ store: createR2CacheStore(env.BUCKET), writable: true });
     const url = new URL(request.url);
     if (url.pathname === "/_xz")
-      return Response.json({ before, after: canRunCompression("xz", "decompress") });
+      return Response.json({ atStartup, before, after: canRunCompression("xz", "decompress") });
     if (url.pathname.startsWith("/_read/")) {
       // the portable client, reading this cache through the handler
       const cache = openBinaryCache(url.origin, { fetch: (u, init) => handler(new Request(u, init)) });
@@ -81,9 +84,9 @@ describeWithNix("xz on Workers (workerd, a precompiled module)", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("in a request, workerd cannot compile the inlined module; the installed precompiled one decodes", async () => {
+  it("at start-up workerd compiles, in a request it cannot (the probe says so each time); the installed precompiled one decodes", async () => {
     const res = await fetch(`${worker.url}/_xz`);
-    expect(await res.json()).toEqual({ before: false, after: true });
+    expect(await res.json()).toEqual({ atStartup: true, before: false, after: true });
   });
 
   it("reads an xz NAR that nix copy --to file://?compression=xz wrote; the NAR hash holds", async () => {

@@ -138,4 +138,63 @@ describe("NAR uploads in parts", () => {
     const res = await readOnly(new Request(`http://x/nar/${nar.file}?uploads`, { method: "POST" }));
     expect(res.status).toBe(405);
   });
+
+  it("405 answers list in Allow the methods the URL takes", async () => {
+    const { cache, fetch } = setup();
+    const nar = `${cache.url}nar/${narOf(10).file}`;
+    const allow = async (url: string, method: string) => {
+      const res = await fetch(url, { method });
+      expect(res.status).toBe(405);
+      return res.headers.get("allow");
+    };
+    expect(await allow(`${nar}?uploads`, "PUT")).toBe("GET, HEAD, POST");
+    expect(await allow(`${nar}?uploadId=x&partNumber=1`, "PATCH")).toBe(
+      "GET, HEAD, PUT, POST, DELETE",
+    );
+    expect(await allow(nar, "DELETE")).toBe("GET, HEAD, PUT");
+    const readOnly = createCacheHandler({ store: createBlobCacheStore(new MemoryCacheBlobs()) });
+    for (const [url, method] of [
+      [`${nar}?uploads`, "POST"],
+      [`${nar}?uploadId=x`, "DELETE"],
+      [nar, "PUT"],
+      [`${cache.url}nix-cache-info`, "PUT"],
+    ] as const) {
+      const res = await readOnly(new Request(url, { method, body: method === "PUT" ? "" : null }));
+      expect([res.status, res.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
+    }
+  });
+
+  it("parts past the size accepted: a part number beyond it is 413, a joined file over it too, nothing kept", async () => {
+    const blobs = new MemoryCacheBlobs();
+    const handler = createCacheHandler({
+      store: createBlobCacheStore(blobs, {
+        maxNarUploadBytes: LIMIT,
+        maxPartedNarBytes: LIMIT * 2,
+      }),
+      writable: true,
+    });
+    const nar = narOf(LIMIT * 3);
+    const url = `http://cache.test/nar/${nar.file}`;
+    const begun = await handler(new Request(`${url}?uploads`, { method: "POST" }));
+    const { uploadId } = (await begun.json()) as { uploadId: string };
+    const put = (n: number) =>
+      handler(
+        new Request(`${url}?uploadId=${uploadId}&partNumber=${n}`, {
+          method: "PUT",
+          body: nar.bytes.subarray((n - 1) * LIMIT, n * LIMIT) as BodyInit,
+        }),
+      );
+    expect((await put(4)).status).toBe(413);
+    const parts = [];
+    for (const n of [1, 2, 3]) parts.push(await (await put(n)).json());
+    const completed = await handler(
+      new Request(`${url}?uploadId=${uploadId}`, {
+        method: "POST",
+        body: JSON.stringify({ parts }),
+      }),
+    );
+    expect(completed.status).toBe(413);
+    expect(await completed.text()).toMatch(/cache.upload-too-large/);
+    expect(blobs.files.size).toBe(0);
+  });
 });

@@ -112,6 +112,40 @@ describe("in-memory client and server", () => {
     await served;
   });
 
+  it("narFromPath with coalesceBytes: few chunks for many small files, the same bytes, the session in step", async () => {
+    const entries = Array.from({ length: 100 }, (_, i) => ({
+      name: `f${String(i).padStart(3, "0")}`,
+      node: {
+        type: "regular" as const,
+        executable: false,
+        contents: new TextEncoder().encode(`file ${i}\n`),
+      },
+    }));
+    const many = encodeNar({ type: "directory", entries });
+    const manyPath = `/nix/store/${"m".repeat(32)}-many`;
+    const store = new MemoryStore();
+    store.add(
+      { ...info, path: manyPath, narHash: computeHash("sha256", many), narSize: many.length },
+      many,
+    );
+    store.add(info, nar);
+    const [client, server] = memoryTransportPair();
+    const served = serveWorkerProtocol(server, store);
+    const s = await WorkerSession.open(client);
+    const read = async (coalesceBytes?: number) => {
+      const chunks: Uint8Array[] = [];
+      for await (const c of s.narFromPath(manyPath, { coalesceBytes })) chunks.push(c.slice());
+      expect(Buffer.concat(chunks)).toEqual(Buffer.from(many));
+      return chunks.length;
+    };
+    const each = await read();
+    const coalesced = await read(4096);
+    expect(coalesced).toBeLessThan(each / 10);
+    expect(await s.queryPathInfo(path)).toEqual(info);
+    s.close();
+    await served;
+  });
+
   it("refuses a peer that is not a daemon", async () => {
     const [client, server] = memoryTransportPair();
     server.write(new Uint8Array(16));

@@ -38,18 +38,37 @@ export class EmbeddingReader extends ByteReader {
   }
 }
 
+/** Options of {@link embeddedNar}. */
+export interface EmbeddedNarOptions {
+  /**
+   * Promise to be done with each chunk before asking for the next: the source may then read
+   * into its memory again.
+   */
+  readonly reuseBuffers?: boolean;
+  /**
+   * Hand bytes on only once at least this many are read (and at the end): a NAR of many small
+   * files then comes in few chunks, not several per file (each one a write for a consumer that
+   * sends them on). Default 0: at every node and every chunk of contents. Held meanwhile: at
+   * most this many bytes, as views of the source's chunks.
+   */
+  readonly coalesceBytes?: number;
+}
+
 /**
  * Reads one NAR at the reader's position and yields its bytes (views of the source's chunks,
  * valid as long as the source's chunks are; with `reuseBuffers`, only until the next one is
- * asked for: the source may then read into their memory again). File contents are walked chunk by chunk, so only
- * the chunk at hand is held. Errors are the NAR reader's typed errors. Stopping early leaves the
- * reader inside the NAR: the stream cannot be used any more.
+ * asked for: the source may then read into their memory again). File contents are walked chunk
+ * by chunk, so only the chunk at hand is held (or `coalesceBytes`). Errors are the NAR reader's
+ * typed errors. Stopping early leaves the reader inside the NAR: the stream cannot be used any
+ * more.
  */
 export async function* embeddedNar(
   reader: EmbeddingReader,
-  options: { reuseBuffers?: boolean } = {},
+  options: EmbeddedNarOptions = {},
 ): AsyncGenerator<Uint8Array, void> {
   const tee = reader.tee;
+  const coalesce = options.coalesceBytes ?? 0;
+  let drained = reader.offset;
   tee.startRecording(reader.offset);
   tee.releasing = options.reuseBuffers === true;
   reader.inNar = true;
@@ -57,10 +76,14 @@ export async function* embeddedNar(
     for await (const node of readNarStream(reader)) {
       if (node.type === "regular") {
         for await (const _ of node.contents) {
-          for (const c of tee.drainTo(reader.offset)) yield c;
+          if (reader.offset - drained < coalesce) continue;
+          drained = reader.offset;
+          for (const c of tee.drainTo(drained)) yield c;
         }
       }
-      for (const c of tee.drainTo(reader.offset)) yield c;
+      if (reader.offset - drained < coalesce) continue;
+      drained = reader.offset;
+      for (const c of tee.drainTo(drained)) yield c;
     }
     reader.inNar = false;
     for (const c of tee.drainTo(reader.offset)) yield c;
