@@ -5,11 +5,16 @@
  * declines, has the interpreter decide: so values, events and errors (class, code, rule, byte
  * offset, text) are those of `decodeEvents` on the same declaration.
  *
- * How the interpreter decides: the driver keeps the bytes read so far except payload contents
- * (replaced by zeros of the same length: contents never change validity, and their padding is
- * checked as they pass) and, on a decline, runs the streaming interpreter over them to its
- * error (`streamingErrorSync`). Memory is the buffered chunk plus the NAR's structure bytes
- * (names, tokens), never file contents.
+ * How the interpreter decides: the driver keeps the bytes read since its last checkpoint except
+ * payload contents (replaced by zeros of the same length: contents never change validity, and
+ * their padding is checked as they pass) and, on a decline, resumes the streaming interpreter
+ * at the checkpoint over them to its error (`streamingErrorSync`). A checkpoint is where a
+ * state starts, between two reads: the generator says where each state is in the declaration
+ * (`ResumeLocations`) and the machine's stack has the rest (items begun, the previous key for
+ * a pairwise check, the depth), so the interpreter's frames there are known. One is taken
+ * whenever {@link CHECKPOINT_POLICY}`.afterBytes` have been kept since the last: memory is the
+ * buffered chunk plus about that many structure bytes (and those of the one state where the
+ * machine stopped), never file contents, whatever the length of the input.
  *
  * Consumers loop on {@link ResumableDecoding.step}: an event, a payload, the end, or
  * {@link RESUMABLE_NEED}, upon which they call {@link ResumableDecoding.fill} (async) or
@@ -22,11 +27,13 @@ import { type ByteInput, ByteReader, readingFrom } from "./byte-reader.js";
 import type { AnyCodec, Codec } from "./codec.js";
 import {
   generateResumable,
+  type GeneratedResumable,
   NotResumableError,
   RESUMABLE_DONE,
   RESUMABLE_EVENT,
   RESUMABLE_NEED,
   RESUMABLE_PAYLOAD,
+  type ResumeLocations,
 } from "./compile-resumable-source.js";
 import { compiledRuntime } from "./compile.js";
 import type { CompiledRuntime } from "./compile-source.js";
@@ -34,9 +41,11 @@ import {
   checkPayloadPadding,
   decodeEvents,
   payloadTruncatedError,
+  type ResumePoint,
   type StreamDecodeOptions,
   streamingErrorSync,
 } from "./decode-stream.js";
+import type { ResumeFrame } from "./decode.js";
 import type { DecodeEvent } from "./event.js";
 import { DEFAULT_MAX_DEPTH, DEPTH_LIMIT_NAME, type LimitOverrides } from "./limits.js";
 import type { PayloadHandle } from "./payload.js";
@@ -58,10 +67,26 @@ export interface ResumableRegisters {
   rule: string;
 }
 
+/** @internal The stack of a generated machine (see `compile-resumable-source.ts`). */
+export interface ResumableStack {
+  /** The state to run next (-1: done). */
+  readonly S: number;
+  /** Depth of recursive calls, and the stack's height. */
+  readonly DEPTH: number;
+  readonly SP: number;
+  /** By slot: a call's return state; a repetition's items begun (a list's length) and previous key (a list's items begun). */
+  readonly RET: readonly number[];
+  readonly CNT: readonly number[];
+  readonly PREV: readonly unknown[];
+}
+
 /** @internal One decode's generated state machine. */
 export interface ResumableMachine {
   readonly R: ResumableRegisters;
+  readonly M: ResumableStack;
   run(b: Uint8Array, p: number, n: number): number;
+  /** Where its states are in the declaration (checkpoints), when known. */
+  readonly locations?: ResumeLocations;
 }
 
 /** @internal The factory form of generated resumable code: `(k, rt) => (limits, maxDepth) => machine`. */
@@ -79,17 +104,14 @@ export interface ResumableCodec<T> {
   machine(options: StreamDecodeOptions): ResumableMachine | undefined;
 }
 
-function bindResumable<T>(
-  codec: Codec<T>,
+/** A machine of `create` for `options`, with the locations of its states. */
+function located(
   create: ReturnType<ResumableFactory>,
-  mode: "generated" | "eval",
-): ResumableCodec<T> {
-  return {
-    codec,
-    mode,
-    machine: (options) =>
-      create(options.limits, options.limits?.[DEPTH_LIMIT_NAME] ?? DEFAULT_MAX_DEPTH),
-  };
+  locations: ResumeLocations,
+  options: StreamDecodeOptions,
+): ResumableMachine {
+  const m = create(options.limits, options.limits?.[DEPTH_LIMIT_NAME] ?? DEFAULT_MAX_DEPTH);
+  return { R: m.R, M: m.M, run: m.run, locations };
 }
 
 /**
@@ -117,7 +139,12 @@ export function compileResumable<T>(
   } catch {
     return interpreter;
   }
-  return bindResumable(codec, factory(generated.constants, compiledRuntime), "eval");
+  const create = factory(generated.constants, compiledRuntime);
+  return {
+    codec,
+    mode: "eval",
+    machine: (options) => located(create, generated.locations, options),
+  };
 }
 
 /** @internal Binds checked-in generated resumable code to its declaration (see `fromGenerated`). */
@@ -126,14 +153,58 @@ export function resumableFromGenerated<T>(
   factory: ResumableFactory,
 ): ResumableCodec<T> {
   let create: ReturnType<ResumableFactory> | undefined;
+  let generated: GeneratedResumable | undefined;
   return {
     codec,
     mode: "generated",
     machine(options) {
-      create ??= factory(generateResumable(codec).constants, compiledRuntime);
-      return create(options.limits, options.limits?.[DEPTH_LIMIT_NAME] ?? DEFAULT_MAX_DEPTH);
+      generated ??= generateResumable(codec);
+      create ??= factory(generated.constants, compiledRuntime);
+      return located(create, generated.locations, options);
     },
   };
+}
+
+/**
+ * @internal When the driver takes a checkpoint: once this many structure bytes are kept since
+ * the last one (0: at every state where it may; tests set it).
+ */
+export const CHECKPOINT_POLICY = { afterBytes: 4096 };
+
+/**
+ * The interpreter's frames where `M` stands (the start of state `M.S`), outermost first, or
+ * `undefined` when that is not a point the interpreter can resume at.
+ */
+function resumeFrames(M: ResumableStack, locations: ResumeLocations): ResumeFrame[] | undefined {
+  const segments: ResumeFrame[][] = [];
+  let loc = locations.states[M.S];
+  let top = M.SP;
+  while (loc !== undefined) {
+    let slot = top - loc.slots;
+    if (slot < 0) return undefined;
+    const segment: ResumeFrame[] = [];
+    for (const f of loc.frames) {
+      const i = f.slot ? slot++ : -1;
+      let count = 0;
+      let total = 0;
+      let prev: unknown;
+      if (f.node.kind === "list") {
+        count = M.PREV[i] as number;
+        total = M.CNT[i]!;
+      } else if (f.node.kind === "repeat" || f.node.kind === "terminated") {
+        count = M.CNT[i]!;
+        prev = M.PREV[i];
+      }
+      segment.push({ node: f.node, index: f.index, count, total, prev, branch: f.branch });
+    }
+    segments.push(segment);
+    top -= loc.slots;
+    if (loc.context < 0) return top === 0 ? segments.reverse().flat() : undefined;
+    // below the recursive rule's frames: the slot of its call
+    if (top === 0) return undefined;
+    loc = locations.calls[M.RET[top - 1]!];
+  }
+  return undefined;
 }
 
 /** Bytes a synchronous source is asked for at least when the machine needs more (fewer refills). */
@@ -163,9 +234,13 @@ export class ResumableDecoding {
   readonly #reader: ByteReader;
   readonly #options: StreamDecodeOptions;
   readonly #base: number;
-  /** Structure bytes read so far (a copy, grown by doubling): `#log[0, #logLength)`. */
+  /** Structure bytes read since the checkpoint (a copy, grown by doubling): `#log[0, #logLength)`. */
   #log = new Uint8Array(4096);
   #logLength = 0;
+  /** Where the interpreter resumes on a decline (`undefined`: the start of the value). */
+  #checkpoint: ResumePoint | undefined = undefined;
+  /** @internal The most structure bytes kept at once (tests check it stays bounded). */
+  peakRetained = 0;
   /** Payloads passed: pairs (position in the log, length): zeros in the replay. */
   readonly #gaps: number[] = [];
   /** Where in the reader's window the bytes not yet in the log start. */
@@ -305,6 +380,7 @@ export class ResumableDecoding {
       return;
     }
     this.#flush();
+    this.#maybeCheckpoint();
     if (this.#done) {
       this.#atEnd = await reader.atEnd();
       this.#retainFrom = reader.cursor();
@@ -332,6 +408,7 @@ export class ResumableDecoding {
       return;
     }
     this.#flush();
+    this.#maybeCheckpoint();
     if (this.#done) {
       this.#atEnd = reader.atEndSync();
       this.#retainFrom = reader.cursor();
@@ -390,6 +467,27 @@ export class ResumableDecoding {
     this.#gaps.push(this.#logLength, this.#payloadSize + this.#pad);
     this.#remaining = -1;
     this.#retainFrom = this.#reader.cursor();
+    this.#maybeCheckpoint();
+  }
+
+  /**
+   * Takes a checkpoint where the machine stands (all bytes read are passed to it) when enough
+   * bytes are kept and the interpreter can resume there: what was kept is then dropped.
+   */
+  #maybeCheckpoint(): void {
+    if (this.#logLength < CHECKPOINT_POLICY.afterBytes) return;
+    const locations = this.#machine.locations;
+    if (locations === undefined) return;
+    const M = this.#machine.M;
+    const frames = resumeFrames(M, locations);
+    if (frames === undefined) return;
+    this.#checkpoint = {
+      offset: this.#reader.offset - this.#base,
+      depth: M.DEPTH,
+      frames,
+    };
+    this.#logLength = 0;
+    this.#gaps.length = 0;
   }
 
   /**
@@ -423,6 +521,7 @@ export class ResumableDecoding {
       // (a loop: the pieces are short, and a view of a Buffer costs more than copying them)
       for (let i = from; i < to; i++) log[at++] = w[i]!;
       this.#logLength = need;
+      if (need > this.peakRetained) this.peakRetained = need;
     }
     this.#retainFrom = to;
   }
@@ -451,7 +550,7 @@ export class ResumableDecoding {
         return reader.isSync ? reader.readUpToSync(1 << 16) : undefined;
       },
     });
-    const error = streamingErrorSync(this.#codec, replay, this.#options);
+    const error = streamingErrorSync(this.#codec, replay, this.#options, this.#checkpoint);
     return (
       error ??
       new UsageError(
