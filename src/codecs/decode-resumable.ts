@@ -5,16 +5,17 @@
  * declines, has the interpreter decide: so values, events and errors (class, code, rule, byte
  * offset, text) are those of `decodeEvents` on the same declaration.
  *
- * How the interpreter decides: the driver keeps the bytes read since its last checkpoint except
- * payload contents (replaced by zeros of the same length: contents never change validity, and
- * their padding is checked as they pass) and, on a decline, resumes the streaming interpreter
- * at the checkpoint over them to its error (`streamingErrorSync`). A checkpoint is where a
- * state starts, between two reads: the generator says where each state is in the declaration
- * (`ResumeLocations`) and the machine's stack has the rest (items begun, the previous key for
- * a pairwise check, the depth), so the interpreter's frames there are known. One is taken
- * whenever {@link CHECKPOINT_POLICY}`.afterBytes` have been kept since the last: memory is the
- * buffered chunk plus about that many structure bytes (and those of the one state where the
- * machine stopped), never file contents, whatever the length of the input.
+ * How the interpreter decides: on a decline, the driver resumes the streaming interpreter at
+ * its last checkpoint over the bytes read since (`streamingErrorSync`), so the error is the
+ * interpreter's. A checkpoint is where a state starts, between two reads: the generator says
+ * where each state is in the declaration (`ResumeLocations`) and the machine's stack has the
+ * rest (items begun, the previous key for a pairwise check, the call chain, the depth), so the
+ * interpreter's frames there are known. The driver snapshots that stack (a few numbers per
+ * level) after each payload and whenever it must fetch bytes; only where a state is no such
+ * point does it keep the bytes read since (a copy, payload contents replaced by zeros of the
+ * same length: contents never change validity, their padding is checked as they pass). So
+ * memory is the buffered chunk and the machine's stack, never file contents or the structure
+ * bytes already passed, whatever the length of the input.
  *
  * Consumers loop on {@link ResumableDecoding.step}: an event, a payload, the end, or
  * {@link RESUMABLE_NEED}, upon which they call {@link ResumableDecoding.fill} (async) or
@@ -41,7 +42,6 @@ import {
   checkPayloadPadding,
   decodeEvents,
   payloadTruncatedError,
-  type ResumePoint,
   type StreamDecodeOptions,
   streamingErrorSync,
 } from "./decode-stream.js";
@@ -165,11 +165,46 @@ export function resumableFromGenerated<T>(
   };
 }
 
-/**
- * @internal When the driver takes a checkpoint: once this many structure bytes are kept since
- * the last one (0: at every state where it may; tests set it).
- */
-export const CHECKPOINT_POLICY = { afterBytes: 4096 };
+/** A copy of a machine's stack at a checkpoint, and the offset there (reused between checkpoints). */
+class StackSnapshot implements ResumableStack {
+  S = 0;
+  DEPTH = 0;
+  SP = 0;
+  readonly RET: number[] = [];
+  readonly CNT: number[] = [];
+  readonly PREV: unknown[] = [];
+  offset = 0;
+
+  /** Copies `M` (standing at `offset`) when the interpreter can resume there; says whether. */
+  take(M: ResumableStack, locations: ResumeLocations, offset: number): boolean {
+    if (!resumable(M, locations)) return false;
+    this.S = M.S;
+    this.DEPTH = M.DEPTH;
+    this.SP = M.SP;
+    for (let i = 0; i < M.SP; i++) {
+      this.RET[i] = M.RET[i]!;
+      this.CNT[i] = M.CNT[i]!;
+      this.PREV[i] = M.PREV[i];
+    }
+    this.PREV.length = M.SP; // (no reference kept to older keys)
+    this.offset = offset;
+    return true;
+  }
+}
+
+/** Whether the interpreter can resume where `M` stands (see {@link resumeFrames}). */
+function resumable(M: ResumableStack, locations: ResumeLocations): boolean {
+  let loc = locations.states[M.S];
+  let top = M.SP;
+  while (loc !== undefined) {
+    top -= loc.slots;
+    if (top < 0) return false;
+    if (loc.context < 0) return top === 0;
+    if (top === 0) return false;
+    loc = locations.calls[M.RET[top - 1]!];
+  }
+  return false;
+}
 
 /**
  * The interpreter's frames where `M` stands (the start of state `M.S`), outermost first, or
@@ -235,10 +270,14 @@ export class ResumableDecoding {
   readonly #options: StreamDecodeOptions;
   readonly #base: number;
   /** Structure bytes read since the checkpoint (a copy, grown by doubling): `#log[0, #logLength)`. */
-  #log = new Uint8Array(4096);
+  #log = new Uint8Array(256);
   #logLength = 0;
   /** Where the interpreter resumes on a decline (`undefined`: the start of the value). */
-  #checkpoint: ResumePoint | undefined = undefined;
+  #checkpoint: StackSnapshot | undefined = undefined;
+  /** The next checkpoint: after the open payload, or a spare. */
+  #next: StackSnapshot | undefined = new StackSnapshot();
+  /** Whether {@link ResumableDecoding.#next} holds the point after the open payload. */
+  #afterPayload = false;
   /** @internal The most structure bytes kept at once (tests check it stays bounded). */
   peakRetained = 0;
   /** Payloads passed: pairs (position in the log, length): zeros in the replay. */
@@ -339,7 +378,10 @@ export class ResumableDecoding {
           this.offset = at + R.at;
           return RESUMABLE_EVENT;
         case RESUMABLE_PAYLOAD:
-          this.#flush();
+          // the point after the payload is the next checkpoint: then the bytes before it are
+          // not kept (else they are)
+          this.#afterPayload = this.#snapshot(at + R.p + R.size + padLength(R.size));
+          if (!this.#afterPayload) this.#flush();
           this.name = R.name;
           this.value = undefined;
           this.data = R.data;
@@ -379,8 +421,7 @@ export class ResumableDecoding {
       this.#closePayload(reader.tryRead(this.#pad) ?? (await reader.read(this.#pad)), at);
       return;
     }
-    this.#flush();
-    this.#maybeCheckpoint();
+    this.#checkpointOrKeep();
     if (this.#done) {
       this.#atEnd = await reader.atEnd();
       this.#retainFrom = reader.cursor();
@@ -407,8 +448,7 @@ export class ResumableDecoding {
       this.#closePayload(reader.tryRead(this.#pad) ?? reader.readSync(this.#pad), at);
       return;
     }
-    this.#flush();
-    this.#maybeCheckpoint();
+    this.#checkpointOrKeep();
     if (this.#done) {
       this.#atEnd = reader.atEndSync();
       this.#retainFrom = reader.cursor();
@@ -464,30 +504,40 @@ export class ResumableDecoding {
 
   #closePayload(padding: Uint8Array | undefined, at: number, checked = false): void {
     if (this.#pad > 0 && !checked) checkPayloadPadding(padding, this.#pad, this.#payloadRule, at);
-    this.#gaps.push(this.#logLength, this.#payloadSize + this.#pad);
     this.#remaining = -1;
     this.#retainFrom = this.#reader.cursor();
-    this.#maybeCheckpoint();
+    if (this.#afterPayload) {
+      this.#afterPayload = false;
+      this.#commit();
+    } else this.#gaps.push(this.#logLength, this.#payloadSize + this.#pad);
+  }
+
+  /** Snapshots the machine's stack, standing at `offset`, into the next checkpoint. */
+  #snapshot(offset: number): boolean {
+    const locations = this.#machine.locations;
+    if (locations === undefined) return false;
+    this.#next ??= new StackSnapshot();
+    return this.#next.take(this.#machine.M, locations, offset);
+  }
+
+  /** Makes the next checkpoint the one: what was kept before it is dropped. */
+  #commit(): void {
+    const spare = this.#checkpoint;
+    this.#checkpoint = this.#next;
+    this.#next = spare;
+    this.#logLength = 0;
+    this.#gaps.length = 0;
   }
 
   /**
-   * Takes a checkpoint where the machine stands (all bytes read are passed to it) when enough
-   * bytes are kept and the interpreter can resume there: what was kept is then dropped.
+   * Before fetching bytes (all read are passed to the machine): a checkpoint where the machine
+   * stands, or else the bytes since the last one are kept.
    */
-  #maybeCheckpoint(): void {
-    if (this.#logLength < CHECKPOINT_POLICY.afterBytes) return;
-    const locations = this.#machine.locations;
-    if (locations === undefined) return;
-    const M = this.#machine.M;
-    const frames = resumeFrames(M, locations);
-    if (frames === undefined) return;
-    this.#checkpoint = {
-      offset: this.#reader.offset - this.#base,
-      depth: M.DEPTH,
-      frames,
-    };
-    this.#logLength = 0;
-    this.#gaps.length = 0;
+  #checkpointOrKeep(): void {
+    if (this.#snapshot(this.#reader.offset - this.#base)) {
+      this.#commit();
+      this.#retainFrom = this.#reader.cursor();
+    } else this.#flush();
   }
 
   /**
@@ -550,7 +600,17 @@ export class ResumableDecoding {
         return reader.isSync ? reader.readUpToSync(1 << 16) : undefined;
       },
     });
-    const error = streamingErrorSync(this.#codec, replay, this.#options, this.#checkpoint);
+    const at = this.#checkpoint;
+    const error = streamingErrorSync(
+      this.#codec,
+      replay,
+      this.#options,
+      at && {
+        offset: at.offset,
+        depth: at.DEPTH,
+        frames: resumeFrames(at, this.#machine.locations!)!,
+      },
+    );
     return (
       error ??
       new UsageError(
