@@ -178,15 +178,16 @@ class StackSnapshot implements ResumableStack {
   /** Copies `M` (standing at `offset`) when the interpreter can resume there; says whether. */
   take(M: ResumableStack, locations: ResumeLocations, offset: number): boolean {
     if (!resumable(M, locations)) return false;
+    const sp = M.SP;
     this.S = M.S;
     this.DEPTH = M.DEPTH;
-    this.SP = M.SP;
-    for (let i = 0; i < M.SP; i++) {
-      this.RET[i] = M.RET[i]!;
-      this.CNT[i] = M.CNT[i]!;
-      this.PREV[i] = M.PREV[i];
+    this.SP = sp;
+    const { RET, CNT, PREV } = M;
+    for (let i = 0; i < sp; i++) {
+      this.RET[i] = RET[i]!;
+      this.CNT[i] = CNT[i]!;
+      this.PREV[i] = PREV[i];
     }
-    this.PREV.length = M.SP; // (no reference kept to older keys)
     this.offset = offset;
     return true;
   }
@@ -275,7 +276,7 @@ export class ResumableDecoding {
   /** Where the interpreter resumes on a decline (`undefined`: the start of the value). */
   #checkpoint: StackSnapshot | undefined = undefined;
   /** The next checkpoint: after the open payload, or a spare. */
-  #next: StackSnapshot | undefined = new StackSnapshot();
+  #next = new StackSnapshot();
   /** Whether {@link ResumableDecoding.#next} holds the point after the open payload. */
   #afterPayload = false;
   /** @internal The most structure bytes kept at once (tests check it stays bounded). */
@@ -515,18 +516,16 @@ export class ResumableDecoding {
   /** Snapshots the machine's stack, standing at `offset`, into the next checkpoint. */
   #snapshot(offset: number): boolean {
     const locations = this.#machine.locations;
-    if (locations === undefined) return false;
-    this.#next ??= new StackSnapshot();
-    return this.#next.take(this.#machine.M, locations, offset);
+    return locations !== undefined && this.#next.take(this.#machine.M, locations, offset);
   }
 
   /** Makes the next checkpoint the one: what was kept before it is dropped. */
   #commit(): void {
-    const spare = this.#checkpoint;
+    const spare = this.#checkpoint ?? new StackSnapshot();
     this.#checkpoint = this.#next;
     this.#next = spare;
     this.#logLength = 0;
-    this.#gaps.length = 0;
+    if (this.#gaps.length > 0) this.#gaps.length = 0;
   }
 
   /**
