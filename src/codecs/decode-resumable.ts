@@ -349,11 +349,12 @@ export class ResumableDecoding {
       const at = reader.offset - this.#base;
       const v = this.#view();
       const c = reader.cursor();
-      let zero = true;
-      for (let i = 0; i < this.#pad; i++) if (v[c + i] !== 0) zero = false;
+      const pad = this.#pad;
+      let bits = 0;
+      for (let i = 0; i < pad; i++) bits |= v[c + i]!;
       // (zero padding checked in place: a view of a Buffer per file costs more than the check)
-      if (zero) {
-        reader.advance(this.#pad);
+      if (bits === 0) {
+        reader.advance(pad);
         this.#closePayload(undefined, at, true);
       } else this.#closePayload(reader.tryRead(this.#pad), at);
     }
