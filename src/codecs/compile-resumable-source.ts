@@ -46,12 +46,51 @@ export const RESUMABLE_DECLINE = 4;
 /** A declaration the resumable generator does not handle (the interpreter streams it). */
 export class NotResumableError extends Error {}
 
+/**
+ * One frame of a state's {@link StateLocation}: a composite node the state is inside and where
+ * in it (the static part of the interpreter's `ResumeFrame`; the machine's stack has the rest).
+ */
+export interface LocationFrame {
+  readonly node: AnyCodec;
+  /** As `ResumeFrame.index`: the field (record, item), or -1 before a repetition's next marker. */
+  readonly index: number;
+  /** A choice's branch key. */
+  readonly branch?: string;
+  /** Whether the frame owns one slot of the machine's stack (repetitions, recursive calls). */
+  readonly slot: boolean;
+}
+
+/**
+ * Where the interpreter is when a state starts: inside these frames (outermost first) of its
+ * context, the value's root (`context` -1) or the target of a recursive rule (`context` = the
+ * target's entry state; below it on the machine's stack, the call's slot).
+ */
+export interface StateLocation {
+  readonly context: number;
+  readonly frames: readonly LocationFrame[];
+  /** How many of `frames` own a slot of the machine's stack. */
+  readonly slots: number;
+}
+
+/** The locations of a machine's states, for resuming the interpreter where a state starts. */
+export interface ResumeLocations {
+  /** By state: where the interpreter is when it starts (`undefined`: not a resumable point). */
+  readonly states: readonly (StateLocation | undefined)[];
+  /** By the return state of a recursive call: the caller's location inside the call. */
+  readonly calls: readonly (StateLocation | undefined)[];
+}
+
 /** The generated source of a resumable decoder and the constants it refers to. */
 export interface GeneratedResumable {
-  /** Body of a function of `(k, rt)` returning `(limits, maxDepth) => { R, run(b, p, n) }`. */
+  /** Body of a function of `(k, rt)` returning `(limits, maxDepth) => { R, M, run(b, p, n) }`. */
   readonly source: string;
   readonly constants: readonly unknown[];
+  /** Where each state is in the declaration (the driver's checkpoints). */
+  readonly locations: ResumeLocations;
 }
+
+/** {@link LocationFrame.index} of an item's field where the interpreter cannot resume. */
+const NOT_RESUMABLE_HERE = -2;
 
 /** Whether `node` decodes within one state (no payload, event, repetition or recursion). */
 function simple(node: AnyCodec, seen = new Map<AnyCodec, boolean>()): boolean {
@@ -100,6 +139,31 @@ class ResumableGen {
   private readonly entries = new Map<AnyCodec, number>();
   private readonly pending: [AnyCodec, number][] = [];
   private readonly simpleCache = new Map<AnyCodec, boolean>();
+  /** The frames the code being generated is inside, in the context {@link ResumableGen.context}. */
+  private path: LocationFrame[] = [];
+  private context = -1;
+  readonly locations: (StateLocation | undefined)[] = [];
+  readonly calls: (StateLocation | undefined)[] = [];
+
+  /** Records where state `s` starts when nothing is generated in it yet (`frame`: one more). */
+  at(s: number, frame?: LocationFrame): void {
+    if (this.states[s]!.length > 0 || this.locations[s] !== undefined) return;
+    this.locations[s] = this.location(frame);
+  }
+
+  private location(frame?: LocationFrame): StateLocation | undefined {
+    const frames = frame !== undefined ? [...this.path, frame] : [...this.path];
+    if (frames.some((f) => f.index === NOT_RESUMABLE_HERE)) return undefined;
+    return { context: this.context, frames, slots: frames.filter((f) => f.slot).length };
+  }
+
+  /** Generates `node` from `s` inside `frame`. */
+  within(frame: LocationFrame, node: AnyCodec, s: number): number {
+    this.path.push(frame);
+    const end = this.gen(node, s);
+    this.path.pop();
+    return end;
+  }
 
   state(): number {
     this.states.push([]);
@@ -129,6 +193,8 @@ class ResumableGen {
   flush(): void {
     while (this.pending.length > 0) {
       const [node, s] = this.pending.shift()!;
+      this.path = [];
+      this.context = s;
       const end = this.gen(node, s);
       this.states[end]!.push(`M.DEPTH--; M.SP--; R.p = p; M.S = M.RET[M.SP]; continue;`);
     }
@@ -136,6 +202,7 @@ class ResumableGen {
 
   /** Emits the decoding of `node` from state `s`; returns the state where decoding goes on. */
   gen(node: AnyCodec, s: number): number {
+    this.at(s);
     const out = this.states[s]!;
     if (this.isSimple(node)) {
       this.dec.node(node, undefined, out);
@@ -145,9 +212,17 @@ class ResumableGen {
     switch (node.kind) {
       case "record": {
         let cur = s;
+        let index = 0;
         for (const part of fieldRuns(node.fields)) {
-          if ("run" in part) this.dec.fixed(part.run, this.states[cur]!);
-          else cur = this.gen(part.codec, cur);
+          const frame = { node, index, slot: false };
+          if ("run" in part) {
+            this.at(cur, frame);
+            this.dec.fixed(part.run, this.states[cur]!);
+          } else {
+            index = node.fields.findIndex(([key]) => key === part.key);
+            cur = this.within({ node, index, slot: false }, part.codec, cur);
+            index++;
+          }
         }
         return cur;
       }
@@ -175,6 +250,7 @@ class ResumableGen {
         const max = node.limit !== undefined ? e.limit(node.limit) : "M.MAXDEPTH";
         const next = this.state();
         const target = this.entry(node.get());
+        this.calls[next] = this.location({ node, index: 0, slot: true });
         out.push(`if (M.DEPTH + 1 > ${max}) throw D;`);
         this.jump(s, target, `M.DEPTH++; M.RET[M.SP] = ${next}; M.SP++; `);
         return next;
@@ -188,7 +264,7 @@ class ResumableGen {
         out.push(`if (b[p] === 1) { p += 8; R.p = p; M.S = ${item}; continue; }`);
         out.push(`p += 8;`);
         this.jump(s, join);
-        this.jump(this.gen(node.item, item), join);
+        this.jump(this.within({ node, index: 0, slot: false }, node.item, item), join);
         return join;
       }
       case "repeat":
@@ -202,11 +278,12 @@ class ResumableGen {
         this.dec.u64Number(c, out);
         out.push(`if (${c} > ${e.limit(node.limit)}) throw D;`);
         this.jump(s, head, `M.CNT[M.SP] = ${c}; M.PREV[M.SP] = 0; M.SP++; `);
+        this.at(head, { node, index: -1, slot: true });
         this.states[head]!.push(
           `if (M.PREV[M.SP - 1] === M.CNT[M.SP - 1]) { M.SP--; M.S = ${join}; continue; }`,
           `M.PREV[M.SP - 1]++; M.S = ${item}; continue;`,
         );
-        this.jump(this.gen(node.item, item), head);
+        this.jump(this.within({ node, index: 0, slot: true }, node.item, item), head);
         return join;
       }
       case "terminated": {
@@ -218,6 +295,7 @@ class ResumableGen {
         const rest = this.state();
         const join = this.state();
         this.jump(s, head, `M.CNT[M.SP] = 0; M.SP++; `);
+        this.at(head, { node, index: -1, slot: true });
         const h = this.states[head]!;
         const v = e.fresh("hd");
         h.push(`let ${v};`);
@@ -226,7 +304,8 @@ class ResumableGen {
         h.push(`if (M.CNT[M.SP - 1] >= ${e.limit(node.limit)}) throw D;`);
         this.jump(head, rest, `M.CNT[M.SP - 1]++; `);
         let cur = rest;
-        for (let i = 1; i < fields.length; i++) cur = this.gen(fields[i]![1], cur);
+        for (let i = 1; i < fields.length; i++)
+          cur = this.within({ node, index: i, slot: true }, fields[i]![1], cur);
         this.jump(cur, head);
         return join;
       }
@@ -258,14 +337,14 @@ class ResumableGen {
     const e = this.e;
     const out = this.states[s]!;
     const join = this.state();
-    const branches: [AnyCodec, number][] = [];
+    const branches: [AnyCodec, number, string][] = [];
     if (node.tagLengths !== undefined) {
       this.dec.tagBounds(node, out);
-      for (const br of node.branches.values()) {
+      for (const [key, br] of node.branches) {
         if (typeof br.tag !== "string" || utf8Text(utf8Bytes(br.tag)) !== br.tag) continue;
         const enc = encode(node.tag, br.tag);
         const to = this.state();
-        branches.push([br.codec, to]);
+        branches.push([br.codec, to, key]);
         out.push(
           `if (p + ${enc.length} <= n && ${matchExpr(e, enc, "p")}) { p += ${enc.length}; R.p = p; M.S = ${to}; continue; }`,
         );
@@ -279,12 +358,13 @@ class ResumableGen {
       out.push(`switch (${numeric ? tag : `String(${tag})`}) {`);
       for (const [key, br] of node.branches) {
         const to = this.state();
-        branches.push([br.codec, to]);
+        branches.push([br.codec, to, key]);
         out.push(`case ${numeric ? key : JSON.stringify(key)}: R.p = p; M.S = ${to}; continue;`);
       }
       out.push(`default: throw D;`, `}`);
     }
-    for (const [codec, to] of branches) this.jump(this.gen(codec, to), join);
+    for (const [codec, to, branch] of branches)
+      this.jump(this.within({ node, index: 0, branch, slot: false }, codec, to), join);
     return join;
   }
 
@@ -294,6 +374,7 @@ class ResumableGen {
     const item = this.state();
     const join = this.state();
     this.jump(s, head, `M.CNT[M.SP] = 0; M.PREV[M.SP] = undefined; M.SP++; `);
+    this.at(head, { node, index: -1, slot: true });
     const h = this.states[head]!;
     const more = node.more.encoded;
     const end = node.end.encoded;
@@ -329,28 +410,39 @@ class ResumableGen {
     };
     let cur = item;
     if (node.key !== undefined) {
-      for (const [key, codec] of recordOf(node.item).fields) {
+      const fields = recordOf(node.item).fields;
+      const keyAt = fields.findIndex(([key]) => key === node.key);
+      // (inside an item, the interpreter resumes at its start or after its key is checked:
+      // between them it would need the item's start for the pairwise error)
+      const frame = (index: number) => ({
+        node,
+        index: index === 0 || index > keyAt ? index : NOT_RESUMABLE_HERE,
+        slot: true,
+      });
+      for (const [index, [key, codec]] of fields.entries()) {
         if (key !== node.key) {
-          cur = this.gen(codec, cur);
+          cur = this.within(frame(index), codec, cur);
           continue;
         }
         if (this.isSimple(codec)) {
           const v = e.fresh("key");
+          this.at(cur, frame(index));
           this.states[cur]!.push(`let ${v};`);
           this.dec.node(codec, v, this.states[cur]!);
           cur = check(cur, v);
         } else if (codec.kind === "event" && this.isSimple(codec.inner)) {
-          cur = check(this.gen(codec, cur), "R.value");
+          cur = check(this.within(frame(index), codec, cur), "R.value");
         } else throw new NotResumableError(`key ${key} of ${node.rule} is streamed`);
       }
     } else if (pairwise !== undefined) {
       if (!this.isSimple(node.item))
         throw new NotResumableError(`pairwise check of streamed items in ${node.rule}`);
       const v = e.fresh("it");
+      this.at(cur, { node, index: 0, slot: true });
       this.states[cur]!.push(`let ${v};`);
       this.dec.node(node.item, v, this.states[cur]!);
       cur = check(cur, v);
-    } else cur = this.gen(node.item, cur);
+    } else cur = this.within({ node, index: 0, slot: true }, node.item, cur);
     this.jump(cur, head);
     return join;
   }
@@ -396,6 +488,7 @@ export function generateResumable(codec: AnyCodec): GeneratedResumable {
   const e = g.e;
   const limits = e.limits.map((l) => l.split(" = ")[0]!);
   const direct = forwardJumps(g.states);
+  const locations = { states: jumpLocations(g.states, g.locations), calls: g.calls };
   // one small function per state (each optimised on its own); `continue` = go to the next
   // state: a direct call when the jump is forward (so one run goes through a whole header
   // without coming back to the loop), else back to the loop (no unbounded recursion)
@@ -447,10 +540,36 @@ export function generateResumable(codec: AnyCodec): GeneratedResumable {
     ` R: { p: 0, want: 0, name: undefined, value: undefined, data: undefined, at: 0, size: 0, rule: "" },`,
     ...e.limits.map((l) => ` ${l.replace(" = ", ": ")},`),
     `};`,
-    `return { R: M.R, run: (b, p, n) => run(M, b, p, n) };`,
+    `return { R: M.R, M, run: (b, p, n) => run(M, b, p, n) };`,
     `};`,
   ].join("\n");
-  return { source, constants: e.constants };
+  return { source, constants: e.constants, locations };
+}
+
+/**
+ * The locations of states that only jump (no code, no stack change) are those of where they
+ * jump to.
+ */
+function jumpLocations(
+  states: readonly string[][],
+  located: readonly (StateLocation | undefined)[],
+): (StateLocation | undefined)[] {
+  const out = states.map((_, i) => located[i]);
+  const onlyJump = states.map((lines) => {
+    const m = lines.length === 1 ? /^R\.p = p; M\.S = (\d+); continue;$/.exec(lines[0]!) : null;
+    return m === null ? -1 : Number(m[1]);
+  });
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = 0; i < states.length; i++) {
+      const to = onlyJump[i]!;
+      if (out[i] === undefined && to >= 0 && out[to] !== undefined) {
+        out[i] = out[to];
+        changed = true;
+      }
+    }
+  }
+  return out;
 }
 
 /** The text of a checked-in generated resumable decoder module (see `generatedModule`). */

@@ -5,11 +5,17 @@
  * declines, has the interpreter decide: so values, events and errors (class, code, rule, byte
  * offset, text) are those of `decodeEvents` on the same declaration.
  *
- * How the interpreter decides: the driver keeps the bytes read so far except payload contents
- * (replaced by zeros of the same length: contents never change validity, and their padding is
- * checked as they pass) and, on a decline, runs the streaming interpreter over them to its
- * error (`streamingErrorSync`). Memory is the buffered chunk plus the NAR's structure bytes
- * (names, tokens), never file contents.
+ * How the interpreter decides: on a decline, the driver resumes the streaming interpreter at
+ * its last checkpoint over the bytes read since (`streamingErrorSync`), so the error is the
+ * interpreter's. A checkpoint is where a state starts, between two reads: the generator says
+ * where each state is in the declaration (`ResumeLocations`) and the machine's stack has the
+ * rest (items begun, the previous key for a pairwise check, the call chain, the depth), so the
+ * interpreter's frames there are known. The driver snapshots that stack (a few numbers per
+ * level) after each payload and whenever it must fetch bytes; only where a state is no such
+ * point does it keep the bytes read since (a copy, payload contents replaced by zeros of the
+ * same length: contents never change validity, their padding is checked as they pass). So
+ * memory is the buffered chunk and the machine's stack, never file contents or the structure
+ * bytes already passed, whatever the length of the input.
  *
  * Consumers loop on {@link ResumableDecoding.step}: an event, a payload, the end, or
  * {@link RESUMABLE_NEED}, upon which they call {@link ResumableDecoding.fill} (async) or
@@ -22,11 +28,13 @@ import { type ByteInput, ByteReader, readingFrom } from "./byte-reader.js";
 import type { AnyCodec, Codec } from "./codec.js";
 import {
   generateResumable,
+  type GeneratedResumable,
   NotResumableError,
   RESUMABLE_DONE,
   RESUMABLE_EVENT,
   RESUMABLE_NEED,
   RESUMABLE_PAYLOAD,
+  type ResumeLocations,
 } from "./compile-resumable-source.js";
 import { compiledRuntime } from "./compile.js";
 import type { CompiledRuntime } from "./compile-source.js";
@@ -37,6 +45,7 @@ import {
   type StreamDecodeOptions,
   streamingErrorSync,
 } from "./decode-stream.js";
+import type { ResumeFrame } from "./decode.js";
 import type { DecodeEvent } from "./event.js";
 import { DEFAULT_MAX_DEPTH, DEPTH_LIMIT_NAME, type LimitOverrides } from "./limits.js";
 import type { PayloadHandle } from "./payload.js";
@@ -58,10 +67,26 @@ export interface ResumableRegisters {
   rule: string;
 }
 
+/** @internal The stack of a generated machine (see `compile-resumable-source.ts`). */
+export interface ResumableStack {
+  /** The state to run next (-1: done). */
+  readonly S: number;
+  /** Depth of recursive calls, and the stack's height. */
+  readonly DEPTH: number;
+  readonly SP: number;
+  /** By slot: a call's return state; a repetition's items begun (a list's length) and previous key (a list's items begun). */
+  readonly RET: readonly number[];
+  readonly CNT: readonly number[];
+  readonly PREV: readonly unknown[];
+}
+
 /** @internal One decode's generated state machine. */
 export interface ResumableMachine {
   readonly R: ResumableRegisters;
+  readonly M: ResumableStack;
   run(b: Uint8Array, p: number, n: number): number;
+  /** Where its states are in the declaration (checkpoints), when known. */
+  readonly locations?: ResumeLocations;
 }
 
 /** @internal The factory form of generated resumable code: `(k, rt) => (limits, maxDepth) => machine`. */
@@ -79,17 +104,14 @@ export interface ResumableCodec<T> {
   machine(options: StreamDecodeOptions): ResumableMachine | undefined;
 }
 
-function bindResumable<T>(
-  codec: Codec<T>,
+/** A machine of `create` for `options`, with the locations of its states. */
+function located(
   create: ReturnType<ResumableFactory>,
-  mode: "generated" | "eval",
-): ResumableCodec<T> {
-  return {
-    codec,
-    mode,
-    machine: (options) =>
-      create(options.limits, options.limits?.[DEPTH_LIMIT_NAME] ?? DEFAULT_MAX_DEPTH),
-  };
+  locations: ResumeLocations,
+  options: StreamDecodeOptions,
+): ResumableMachine {
+  const m = create(options.limits, options.limits?.[DEPTH_LIMIT_NAME] ?? DEFAULT_MAX_DEPTH);
+  return { R: m.R, M: m.M, run: m.run, locations };
 }
 
 /**
@@ -117,7 +139,12 @@ export function compileResumable<T>(
   } catch {
     return interpreter;
   }
-  return bindResumable(codec, factory(generated.constants, compiledRuntime), "eval");
+  const create = factory(generated.constants, compiledRuntime);
+  return {
+    codec,
+    mode: "eval",
+    machine: (options) => located(create, generated.locations, options),
+  };
 }
 
 /** @internal Binds checked-in generated resumable code to its declaration (see `fromGenerated`). */
@@ -126,14 +153,94 @@ export function resumableFromGenerated<T>(
   factory: ResumableFactory,
 ): ResumableCodec<T> {
   let create: ReturnType<ResumableFactory> | undefined;
+  let generated: GeneratedResumable | undefined;
   return {
     codec,
     mode: "generated",
     machine(options) {
-      create ??= factory(generateResumable(codec).constants, compiledRuntime);
-      return create(options.limits, options.limits?.[DEPTH_LIMIT_NAME] ?? DEFAULT_MAX_DEPTH);
+      generated ??= generateResumable(codec);
+      create ??= factory(generated.constants, compiledRuntime);
+      return located(create, generated.locations, options);
     },
   };
+}
+
+/** A copy of a machine's stack at a checkpoint, and the offset there (reused between checkpoints). */
+class StackSnapshot implements ResumableStack {
+  S = 0;
+  DEPTH = 0;
+  SP = 0;
+  readonly RET: number[] = [];
+  readonly CNT: number[] = [];
+  readonly PREV: unknown[] = [];
+  offset = 0;
+
+  /** Copies `M` (standing at `offset`) when the interpreter can resume there; says whether. */
+  take(M: ResumableStack, locations: ResumeLocations, offset: number): boolean {
+    if (!resumable(M, locations)) return false;
+    const sp = M.SP;
+    this.S = M.S;
+    this.DEPTH = M.DEPTH;
+    this.SP = sp;
+    const { RET, CNT, PREV } = M;
+    for (let i = 0; i < sp; i++) {
+      this.RET[i] = RET[i]!;
+      this.CNT[i] = CNT[i]!;
+      this.PREV[i] = PREV[i];
+    }
+    this.offset = offset;
+    return true;
+  }
+}
+
+/** Whether the interpreter can resume where `M` stands (see {@link resumeFrames}). */
+function resumable(M: ResumableStack, locations: ResumeLocations): boolean {
+  let loc = locations.states[M.S];
+  let top = M.SP;
+  while (loc !== undefined) {
+    top -= loc.slots;
+    if (top < 0) return false;
+    if (loc.context < 0) return top === 0;
+    if (top === 0) return false;
+    loc = locations.calls[M.RET[top - 1]!];
+  }
+  return false;
+}
+
+/**
+ * The interpreter's frames where `M` stands (the start of state `M.S`), outermost first, or
+ * `undefined` when that is not a point the interpreter can resume at.
+ */
+function resumeFrames(M: ResumableStack, locations: ResumeLocations): ResumeFrame[] | undefined {
+  const segments: ResumeFrame[][] = [];
+  let loc = locations.states[M.S];
+  let top = M.SP;
+  while (loc !== undefined) {
+    let slot = top - loc.slots;
+    if (slot < 0) return undefined;
+    const segment: ResumeFrame[] = [];
+    for (const f of loc.frames) {
+      const i = f.slot ? slot++ : -1;
+      let count = 0;
+      let total = 0;
+      let prev: unknown;
+      if (f.node.kind === "list") {
+        count = M.PREV[i] as number;
+        total = M.CNT[i]!;
+      } else if (f.node.kind === "repeat" || f.node.kind === "terminated") {
+        count = M.CNT[i]!;
+        prev = M.PREV[i];
+      }
+      segment.push({ node: f.node, index: f.index, count, total, prev, branch: f.branch });
+    }
+    segments.push(segment);
+    top -= loc.slots;
+    if (loc.context < 0) return top === 0 ? segments.reverse().flat() : undefined;
+    // below the recursive rule's frames: the slot of its call
+    if (top === 0) return undefined;
+    loc = locations.calls[M.RET[top - 1]!];
+  }
+  return undefined;
 }
 
 /** Bytes a synchronous source is asked for at least when the machine needs more (fewer refills). */
@@ -163,9 +270,17 @@ export class ResumableDecoding {
   readonly #reader: ByteReader;
   readonly #options: StreamDecodeOptions;
   readonly #base: number;
-  /** Structure bytes read so far (a copy, grown by doubling): `#log[0, #logLength)`. */
-  #log = new Uint8Array(4096);
+  /** Structure bytes read since the checkpoint (a copy, grown by doubling): `#log[0, #logLength)`. */
+  #log = new Uint8Array(256);
   #logLength = 0;
+  /** Where the interpreter resumes on a decline (`undefined`: the start of the value). */
+  #checkpoint: StackSnapshot | undefined = undefined;
+  /** The next checkpoint: after the open payload, or a spare. */
+  #next = new StackSnapshot();
+  /** Whether {@link ResumableDecoding.#next} holds the point after the open payload. */
+  #afterPayload = false;
+  /** @internal The most structure bytes kept at once (tests check it stays bounded). */
+  peakRetained = 0;
   /** Payloads passed: pairs (position in the log, length): zeros in the replay. */
   readonly #gaps: number[] = [];
   /** Where in the reader's window the bytes not yet in the log start. */
@@ -234,11 +349,12 @@ export class ResumableDecoding {
       const at = reader.offset - this.#base;
       const v = this.#view();
       const c = reader.cursor();
-      let zero = true;
-      for (let i = 0; i < this.#pad; i++) if (v[c + i] !== 0) zero = false;
+      const pad = this.#pad;
+      let bits = 0;
+      for (let i = 0; i < pad; i++) bits |= v[c + i]!;
       // (zero padding checked in place: a view of a Buffer per file costs more than the check)
-      if (zero) {
-        reader.advance(this.#pad);
+      if (bits === 0) {
+        reader.advance(pad);
         this.#closePayload(undefined, at, true);
       } else this.#closePayload(reader.tryRead(this.#pad), at);
     }
@@ -264,7 +380,10 @@ export class ResumableDecoding {
           this.offset = at + R.at;
           return RESUMABLE_EVENT;
         case RESUMABLE_PAYLOAD:
-          this.#flush();
+          // the point after the payload is the next checkpoint: then the bytes before it are
+          // not kept (else they are)
+          this.#afterPayload = this.#snapshot(at + R.p + R.size + padLength(R.size));
+          if (!this.#afterPayload) this.#flush();
           this.name = R.name;
           this.value = undefined;
           this.data = R.data;
@@ -304,7 +423,7 @@ export class ResumableDecoding {
       this.#closePayload(reader.tryRead(this.#pad) ?? (await reader.read(this.#pad)), at);
       return;
     }
-    this.#flush();
+    this.#checkpointOrKeep();
     if (this.#done) {
       this.#atEnd = await reader.atEnd();
       this.#retainFrom = reader.cursor();
@@ -331,7 +450,7 @@ export class ResumableDecoding {
       this.#closePayload(reader.tryRead(this.#pad) ?? reader.readSync(this.#pad), at);
       return;
     }
-    this.#flush();
+    this.#checkpointOrKeep();
     if (this.#done) {
       this.#atEnd = reader.atEndSync();
       this.#retainFrom = reader.cursor();
@@ -387,9 +506,38 @@ export class ResumableDecoding {
 
   #closePayload(padding: Uint8Array | undefined, at: number, checked = false): void {
     if (this.#pad > 0 && !checked) checkPayloadPadding(padding, this.#pad, this.#payloadRule, at);
-    this.#gaps.push(this.#logLength, this.#payloadSize + this.#pad);
     this.#remaining = -1;
     this.#retainFrom = this.#reader.cursor();
+    if (this.#afterPayload) {
+      this.#afterPayload = false;
+      this.#commit();
+    } else this.#gaps.push(this.#logLength, this.#payloadSize + this.#pad);
+  }
+
+  /** Snapshots the machine's stack, standing at `offset`, into the next checkpoint. */
+  #snapshot(offset: number): boolean {
+    const locations = this.#machine.locations;
+    return locations !== undefined && this.#next.take(this.#machine.M, locations, offset);
+  }
+
+  /** Makes the next checkpoint the one: what was kept before it is dropped. */
+  #commit(): void {
+    const spare = this.#checkpoint ?? new StackSnapshot();
+    this.#checkpoint = this.#next;
+    this.#next = spare;
+    this.#logLength = 0;
+    if (this.#gaps.length > 0) this.#gaps.length = 0;
+  }
+
+  /**
+   * Before fetching bytes (all read are passed to the machine): a checkpoint where the machine
+   * stands, or else the bytes since the last one are kept.
+   */
+  #checkpointOrKeep(): void {
+    if (this.#snapshot(this.#reader.offset - this.#base)) {
+      this.#commit();
+      this.#retainFrom = this.#reader.cursor();
+    } else this.#flush();
   }
 
   /**
@@ -423,6 +571,7 @@ export class ResumableDecoding {
       // (a loop: the pieces are short, and a view of a Buffer costs more than copying them)
       for (let i = from; i < to; i++) log[at++] = w[i]!;
       this.#logLength = need;
+      if (need > this.peakRetained) this.peakRetained = need;
     }
     this.#retainFrom = to;
   }
@@ -451,7 +600,17 @@ export class ResumableDecoding {
         return reader.isSync ? reader.readUpToSync(1 << 16) : undefined;
       },
     });
-    const error = streamingErrorSync(this.#codec, replay, this.#options);
+    const at = this.#checkpoint;
+    const error = streamingErrorSync(
+      this.#codec,
+      replay,
+      this.#options,
+      at && {
+        offset: at.offset,
+        depth: at.DEPTH,
+        frames: resumeFrames(at, this.#machine.locations!)!,
+      },
+    );
     return (
       error ??
       new UsageError(

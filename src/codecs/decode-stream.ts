@@ -14,7 +14,7 @@ import { UsageError } from "../core/errors.js";
 import { type ByteInput, type ByteReader, readingFrom } from "./byte-reader.js";
 import type { Codec } from "./codec.js";
 import { limitError, malformedError, truncatedError } from "./codec-errors.js";
-import { type DecodeOptions, decodeRoot, newState } from "./decode.js";
+import { type DecodeOptions, decodeRoot, newState, type ResumeFrame } from "./decode.js";
 import type { DecodeEvent } from "./event.js";
 import type { PayloadHandle } from "./payload.js";
 import { allZero, concatBytes, copyBytes, padLength } from "./wire-bytes.js";
@@ -194,18 +194,37 @@ async function* runReader<T>(
 }
 
 /**
+ * @internal A point of a decode to resume the interpreter at: the byte offset (from the start
+ * of the value), the depth of recursive rules, and the frames of the composite nodes it is
+ * inside, outermost first (none: the start of the value).
+ */
+export interface ResumePoint {
+  readonly offset: number;
+  readonly depth: number;
+  readonly frames: readonly ResumeFrame[];
+}
+
+/**
  * @internal {@link decodeEvents} run synchronously to its error over a synchronous reader,
  * events dropped: what `decode-resumable.ts` runs when its compiled code declines, so the
  * error is the interpreter's. Returns `undefined` when the input decodes without error.
+ * With `from`, the reader's bytes start at that point of the value and the decode resumes
+ * there (offsets in errors counted from the value's start).
  */
 export function streamingErrorSync<T>(
   codec: Codec<T>,
   reader: ByteReader,
   options: StreamDecodeOptions,
+  from?: ResumePoint,
 ): unknown {
   try {
-    const base = reader.offset;
+    const base = reader.offset - (from?.offset ?? 0);
     const st = newState(options, true);
+    if (from !== undefined) {
+      st.offset = from.offset;
+      st.depth = from.depth;
+      if (from.frames.length > 0) st.resume = from.frames;
+    }
     const gen = decodeRoot(st, codec);
     let pending: Pending | undefined;
     let r = gen.next();

@@ -61,6 +61,31 @@ export interface CallRequest {
 export type Instruction = number | PayloadRequest | EventRequest;
 type Step = Instruction | CallRequest;
 
+/**
+ * @internal Where a resumed decode goes on inside one composite node: what the interpreter's
+ * frame of that node holds at a point between two reads (see {@link DecodeState.resume}), so a
+ * decode can start at a checkpoint instead of at the first byte (`decode-resumable.ts` keeps one
+ * and replays only the bytes since it).
+ */
+export interface ResumeFrame {
+  /** The node this frame belongs to (checked when the frame is taken). */
+  readonly node: AnyCodec;
+  /**
+   * record: the field decoded next; repeat, terminated and list: -1 before the next marker
+   * (head, item), else inside the current item at this field of its record (a keyed repeat's
+   * or a terminated item's fields) or 0 (a plain item).
+   */
+  readonly index: number;
+  /** repeat, terminated, list: items begun so far. */
+  readonly count: number;
+  /** list: how many items it has. */
+  readonly total: number;
+  /** repeat: the previous item (or key) for the pairwise check. */
+  readonly prev: unknown;
+  /** choice: the key of the branch being decoded. */
+  readonly branch: string | undefined;
+}
+
 /** @internal State shared by the interpreter and its driver. */
 export interface DecodeState {
   /** Bytes consumed so far (kept up to date by the driver). */
@@ -73,6 +98,26 @@ export interface DecodeState {
   readonly maxDepth: number;
   readonly limits: LimitOverrides | undefined;
   readonly streaming: boolean;
+  /**
+   * Frames of a resumed decode not taken yet, outermost first (`undefined`: decoding from the
+   * start, or all taken): each composite node the decode enters takes the next one and starts
+   * where it says; the node it then enters is the next one on the resumed path.
+   */
+  resume?: readonly ResumeFrame[] | undefined;
+  /** Index of the next frame in {@link DecodeState.resume}. */
+  resumeAt?: number;
+}
+
+/** The next frame of a resumed decode when `node` is on its path, else `undefined`. */
+function resumeFrame(st: DecodeState, node: AnyCodec): ResumeFrame | undefined {
+  const frames = st.resume;
+  if (frames === undefined) return undefined;
+  const at = st.resumeAt ?? 0;
+  const f = frames[at]!;
+  if (f.node !== node) throw new Error(`resumed decode: frame of ${f.node.rule} met ${node.rule}`);
+  st.resumeAt = at + 1;
+  if (at + 1 >= frames.length) st.resume = undefined;
+  return f;
 }
 
 /** @internal Creates the interpreter state. */
@@ -215,9 +260,11 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
       return yield* decodeRecord(st, node);
     case "choice": {
       const start = st.offset;
+      const resumed = resumeFrame(st, node);
       let key: string;
       let tag: unknown;
-      if (node.tagLengths !== undefined) {
+      if (resumed !== undefined) key = resumed.branch!;
+      else if (node.tagLengths !== undefined) {
         const len = yield* readLength(st, node.rule, "a tag");
         if (!node.tagLengths.has(len)) {
           const expected = [...node.branches.keys()].map(quote).join(" or ");
@@ -255,12 +302,16 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
       const end = node.end;
       const tokens = more.kind === "token" && end.kind === "token" ? [more, end] : undefined;
       const keyed = node.key !== undefined ? recordOf(node.item) : undefined;
-      let prev: unknown;
-      let count = 0;
+      const resumed = resumeFrame(st, node);
+      let prev: unknown = resumed?.prev;
+      let count = resumed?.count ?? 0;
+      // a resumed decode inside an item starts at this field of it (-1: at the next marker)
+      let from = resumed?.index ?? -1;
       for (;;) {
         const start = st.offset;
         let which: number;
-        if (tokens !== undefined) which = yield* readTokenAmong(st, tokens, node.rule);
+        if (from >= 0) which = 0;
+        else if (tokens !== undefined) which = yield* readTokenAmong(st, tokens, node.rule);
         else {
           const b = yield* readBytes(st, 8, node.rule, "a u64 marker");
           const v = readU64(b, 0);
@@ -276,13 +327,17 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
           }
         }
         if (which === 1) break;
-        if (++count > max) throw limitError(node.rule, start, node.limit!.name, max, count);
+        if (from < 0 && ++count > max)
+          throw limitError(node.rule, start, node.limit!.name, max, count);
         const itemStart = st.offset;
+        const first = from < 0 ? 0 : from;
+        from = -1;
         let item: unknown;
         if (keyed !== undefined) {
           // Check the key as soon as it is decoded, before the rest of the item.
           const out: Record<string, unknown> = {};
-          for (const [k, codec] of keyed.fields) {
+          for (let f = first; f < keyed.fields.length; f++) {
+            const [k, codec] = keyed.fields[f]!;
             const v = yield* decodeNode(st, codec);
             if (v !== undefined) out[k] = v;
             if (k === node.key) {
@@ -311,34 +366,52 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
       const [headKey, headCodec] = fields[0]!;
       const max = effectiveLimit(node.limit, st.limits);
       const items: unknown[] = [];
+      const resumed = resumeFrame(st, node);
+      // items finished (a resumed decode inside an item: the one begun is not)
+      let count =
+        resumed === undefined ? 0 : resumed.index >= 0 ? resumed.count - 1 : resumed.count;
+      let from = resumed?.index ?? -1;
       for (;;) {
-        const start = st.offset;
-        const head = yield* decodeNode(st, headCodec);
-        if (head === node.end) return items;
-        if (items.length >= max) {
-          throw limitError(node.rule, start, node.limit.name, max, items.length + 1);
-        }
         const out: Record<string, unknown> = {};
-        if (head !== undefined) out[headKey] = head;
-        for (let i = 1; i < fields.length; i++) {
+        if (from < 0) {
+          const start = st.offset;
+          const head = yield* decodeNode(st, headCodec);
+          if (head === node.end) return items;
+          if (count >= max) throw limitError(node.rule, start, node.limit.name, max, count + 1);
+          if (head !== undefined) out[headKey] = head;
+        }
+        for (let i = from < 0 ? 1 : from; i < fields.length; i++) {
           const [k, codec] = fields[i]!;
           const v = yield* decodeNode(st, codec);
           if (v !== undefined) out[k] = v;
         }
+        from = -1;
+        count++;
         items.push(out);
       }
     }
     case "list": {
-      const start = st.offset;
-      const b = yield* readBytes(st, 8, node.rule, "the item count of a list");
-      const n = readU64Number(b, 0);
-      const max = effectiveLimit(node.limit, st.limits);
-      if (n < 0 || n > max) throw limitError(node.rule, start, node.limit.name, max, readU64(b, 0));
+      const resumed = resumeFrame(st, node);
+      let n: number;
+      let i = 0;
+      if (resumed !== undefined) {
+        n = resumed.total;
+        // items begun: inside an item, that one is decoded again from where it was
+        i = resumed.index >= 0 ? resumed.count - 1 : resumed.count;
+      } else {
+        const start = st.offset;
+        const b = yield* readBytes(st, 8, node.rule, "the item count of a list");
+        n = readU64Number(b, 0);
+        const max = effectiveLimit(node.limit, st.limits);
+        if (n < 0 || n > max)
+          throw limitError(node.rule, start, node.limit.name, max, readU64(b, 0));
+      }
       const items: unknown[] = [];
-      for (let i = 0; i < n; i++) items.push(yield* decodeNode(st, node.item));
+      for (; i < n; i++) items.push(yield* decodeNode(st, node.item));
       return items;
     }
     case "optional": {
+      if (resumeFrame(st, node) !== undefined) return yield* decodeNode(st, node.item);
       const start = st.offset;
       const b = yield* readBytes(st, 8, node.rule, "the presence flag of an optional value");
       const v = readU64(b, 0);
@@ -348,7 +421,8 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
     }
     case "lazy": {
       const max = node.limit ? effectiveLimit(node.limit, st.limits) : st.maxDepth;
-      if (++st.depth > max) {
+      // (a resumed call: its depth is counted in the resumed state's)
+      if (resumeFrame(st, node) === undefined && ++st.depth > max) {
         throw limitError(node.rule, st.offset, DEPTH_LIMIT_NAME, max, st.depth);
       }
       const call: CallRequest = { op: "call", node: node.get() };
@@ -363,8 +437,12 @@ export function* decodeNode(st: DecodeState, node: AnyCodec): Gen<unknown> {
       if (p !== undefined) throw problemError(node.rule, start, p);
       return v;
     }
-    case "map":
-      return node.decode(yield* decodeNode(st, node.inner));
+    case "map": {
+      // (a resumed inner value is partial: only its checks matter, it is not mapped)
+      const resumed = st.resume !== undefined;
+      const v = yield* decodeNode(st, node.inner);
+      return resumed ? v : node.decode(v);
+    }
     case "event": {
       const start = st.offset;
       const value = yield* decodeNode(st, node.inner);
@@ -412,7 +490,9 @@ export function decodeRoot(st: DecodeState, codec: AnyCodec): Iterator<Instructi
 
 function* decodeRecord(st: DecodeState, node: RecordNode): Gen<unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, codec] of node.fields) {
+  const fields = node.fields;
+  for (let i = resumeFrame(st, node)?.index ?? 0; i < fields.length; i++) {
+    const [key, codec] = fields[i]!;
     const v = yield* decodeNode(st, codec);
     if (v !== undefined) out[key] = v;
   }

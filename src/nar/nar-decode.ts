@@ -9,9 +9,9 @@ import type { ByteInput } from "../codecs/byte-reader.js";
 import type { DecodeOptions } from "../codecs/decode.js";
 import { decodeAsync, decodeEvents } from "../codecs/decode-stream.js";
 import type { PayloadHandle } from "../codecs/payload.js";
-import { utf8Text } from "../codecs/wire-bytes.js";
 import { narCodec } from "./nar-compiled.js";
-import { NAR_EVENTS, narGrammar } from "./nar-grammar.js";
+import { NarEventPath } from "./nar-event-path.js";
+import { narGrammar } from "./nar-grammar.js";
 import type { NarReadOptions, NarStreamNode } from "./stream-node.js";
 import type { NarNode } from "./types.js";
 
@@ -23,56 +23,25 @@ export async function* readNarDeclarative(
   input: ByteInput,
   options: NarReadOptions = {},
 ): AsyncGenerator<NarStreamNode, void, undefined> {
-  const names: string[] = [];
-  const raw: Uint8Array[] = [];
+  let current: { value: unknown; data: unknown } | undefined;
+  const path = new NarEventPath((names, raw) => {
+    const h = current!.value as PayloadHandle;
+    return {
+      type: "regular",
+      path: names.join("/"),
+      segments: [...names],
+      segmentBytes: [...raw],
+      executable: (current!.data as { executable: boolean }).executable,
+      size: h.size,
+      narOffset: h.offset,
+      contents: h.stream,
+    };
+  });
   // (decodeEvents closes the input when this generator stops early)
   for await (const ev of decodeEvents(narGrammar, input, options)) {
-    switch (ev.name) {
-      case NAR_EVENTS.entry: {
-        const b = ev.value as Uint8Array;
-        raw.push(b);
-        names.push(utf8Text(b));
-        break;
-      }
-      case NAR_EVENTS.entryEnd:
-        names.pop();
-        raw.pop();
-        break;
-      case NAR_EVENTS.directory:
-        yield {
-          type: "directory",
-          path: names.join("/"),
-          segments: [...names],
-          segmentBytes: [...raw],
-        };
-        break;
-      case NAR_EVENTS.regular: {
-        const h = ev.value as PayloadHandle;
-        yield {
-          type: "regular",
-          path: names.join("/"),
-          segments: [...names],
-          segmentBytes: [...raw],
-          executable: (ev.data as { executable: boolean }).executable,
-          size: h.size,
-          narOffset: h.offset,
-          contents: h.stream,
-        };
-        break;
-      }
-      case NAR_EVENTS.symlink: {
-        const t = ev.value as Uint8Array;
-        yield {
-          type: "symlink",
-          path: names.join("/"),
-          segments: [...names],
-          segmentBytes: [...raw],
-          target: utf8Text(t),
-          targetBytes: t,
-        };
-        break;
-      }
-    }
+    current = ev;
+    const node = path.node(ev.name, ev.value);
+    if (node !== undefined) yield node;
   }
 }
 

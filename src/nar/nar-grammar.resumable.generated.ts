@@ -427,6 +427,6 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
    L3: rt.limit(k[23], lim),
    L4: rt.limit(k[26], lim),
   };
-  return { R: M.R, run: (b, p, n) => run(M, b, p, n) };
+  return { R: M.R, M, run: (b, p, n) => run(M, b, p, n) };
   };
 };

@@ -11,10 +11,10 @@
  */
 import { type ByteInput, ByteReader, byteReader, readingFrom } from "../codecs/byte-reader.js";
 import { RESUMABLE_END, RESUMABLE_NEED, ResumableDecoding } from "../codecs/decode-resumable.js";
-import { utf8Text } from "../codecs/wire-bytes.js";
 import { UsageError } from "../core/errors.js";
 import { narResumable } from "./nar-compiled.js";
-import { NAR_EVENTS, narGrammar } from "./nar-grammar.js";
+import { NarEventPath } from "./nar-event-path.js";
+import { narGrammar } from "./nar-grammar.js";
 import type { NarReadOptions, NarRegularNode, NarStreamNode } from "./stream-node.js";
 
 /** @internal A decode of a whole NAR by its generated resumable decoder. */
@@ -96,47 +96,9 @@ class RegularNode implements NarRegularNode {
   }
 }
 
-/**
- * The node of the event `d` stopped at, if it makes one; `names`/`raw` (the path) follow the
- * entry events.
- */
-function nodeOf(
-  d: ResumableDecoding,
-  names: string[],
-  raw: Uint8Array[],
-): NarStreamNode | undefined {
-  switch (d.name) {
-    case NAR_EVENTS.entry: {
-      const b = d.value as Uint8Array;
-      raw.push(b);
-      names.push(utf8Text(b));
-      return undefined;
-    }
-    case NAR_EVENTS.entryEnd:
-      names.pop();
-      raw.pop();
-      return undefined;
-    case NAR_EVENTS.directory:
-      return {
-        type: "directory",
-        path: names.join("/"),
-        segments: [...names],
-        segmentBytes: [...raw],
-      };
-    case NAR_EVENTS.regular:
-      return new RegularNode(d, names, raw);
-    default: {
-      const t = d.value as Uint8Array;
-      return {
-        type: "symlink",
-        path: names.join("/"),
-        segments: [...names],
-        segmentBytes: [...raw],
-        target: utf8Text(t),
-        targetBytes: t,
-      };
-    }
-  }
+/** The path of `d`'s events, making the nodes of its NAR. */
+function pathOf(d: ResumableDecoding): NarEventPath {
+  return new NarEventPath((names, raw) => new RegularNode(d, names, raw));
 }
 
 /** Streams the nodes of a NAR (see `readNar`). */
@@ -152,14 +114,13 @@ async function* nodesFrom(
   options: NarReadOptions,
 ): AsyncGenerator<NarStreamNode, void, undefined> {
   const d = narDecoding(reader, options);
-  const names: string[] = [];
-  const raw: Uint8Array[] = [];
+  const path = pathOf(d);
   for (;;) {
     const code = d.step();
     if (code === RESUMABLE_NEED) await d.fill();
     else if (code === RESUMABLE_END) return;
     else {
-      const node = nodeOf(d, names, raw);
+      const node = path.node(d.name!, d.value);
       if (node !== undefined) yield node;
     }
   }
@@ -179,14 +140,13 @@ export function* readNarSync(
   let early = true;
   try {
     const d = narDecoding(reader, options);
-    const names: string[] = [];
-    const raw: Uint8Array[] = [];
+    const path = pathOf(d);
     for (;;) {
       const code = d.step();
       if (code === RESUMABLE_NEED) d.fillSync();
       else if (code === RESUMABLE_END) break;
       else {
-        const node = nodeOf(d, names, raw);
+        const node = path.node(d.name!, d.value);
         if (node !== undefined) yield node;
       }
     }
