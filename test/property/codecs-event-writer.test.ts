@@ -35,7 +35,7 @@ import {
   NAR_REGULAR_EXECUTABLE,
   NAR_REGULAR_PLAIN,
 } from "../../src/nar/nar-grammar.js";
-import { encodeNar, type NarNode } from "../../src/nar/index.js";
+import { createNarWriter, encodeNar, type NarNode, type NarWriter } from "../../src/nar/index.js";
 import { writerPlan } from "../../src/codecs/writer-plan.js";
 import { arbNarContents, arbNarTarget, arbNarTree } from "../../src/testing/nar.js";
 
@@ -69,6 +69,33 @@ function driveNar(w: EventWriter, tree: NarNode): void {
   w.begin();
   walk(tree);
   w.flush();
+  w.finish();
+}
+
+/** Drives a {@link NarWriter} with the calls for `tree`, contents in pieces of `piece` bytes. */
+function driveNarWriter(w: NarWriter, tree: NarNode, piece: number): void {
+  const walk = (node: NarNode) => {
+    if (node.type === "regular") {
+      w.regular(node.contents.length, node.executable);
+      for (let i = 0; i < node.contents.length; i += piece) {
+        w.write(node.contents.subarray(i, i + piece));
+      }
+      w.end();
+    } else if (node.type === "symlink") {
+      w.symlink(node.targetBytes ?? node.target);
+    } else {
+      w.directory();
+      const entries = node.entries
+        .map((e) => ({ name: e.nameBytes ?? utf8Bytes(e.name), node: e.node }))
+        .sort((a, b) => compareBytes(a.name, b.name));
+      for (const e of entries) {
+        w.entry(e.name);
+        walk(e.node);
+      }
+      w.end();
+    }
+  };
+  walk(tree);
   w.finish();
 }
 
@@ -157,6 +184,35 @@ describe("the NAR event writer", () => {
           expect(written(create, (w) => driveNar(w, tree))).toEqual(want);
         }
       }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("createNarWriter coalesces its output into bounded chunks: encodeNar's bytes and errors", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(arbNarTree(), arbInvalidTree),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.integer({ min: 0, max: 40 }),
+        (tree, chunkSize, piece, copyMax) => {
+          const want = encoded(narGrammar, tree);
+          const parts: Uint8Array[] = [];
+          let got: unknown;
+          try {
+            const w = createNarWriter((c) => parts.push(c.slice()), { chunkSize, copyMax });
+            driveNarWriter(w, tree, piece);
+            got = concatBytes(parts);
+          } catch (e) {
+            got = describeError(e);
+          }
+          expect(got).toEqual(want);
+          // a chunk is a contents chunk handed on as it is, or at most chunkSize bytes plus one step
+          for (const c of parts) {
+            expect(c.length).toBeLessThanOrEqual(Math.max(piece, chunkSize + 4096 + 200));
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });
