@@ -254,7 +254,8 @@ export function generateWriter(plan: WriterPlan): GeneratedWriter {
     .filter((s) => s.end !== undefined)
     .map(
       (s) =>
-        `case ${s.id}: if (this.checked) this.checkEnd(); ${fn(s.end!)}(this, undefined); return;`,
+        // (checkEnd throws only for a payload short of its size)
+        `case ${s.id}: ${s.kind === "payload" ? "if (this.checked && this.left !== 0) this.checkEnd(); " : ""}${fn(s.end!)}(this, undefined); return;`,
     );
   methods.push(
     `P.end = function () {\nswitch (this.state) {\n${ends.join("\n")}\ndefault: this.misplaced("end");\n}\n};`,

@@ -137,9 +137,9 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   P.begin = function () { if (this.state !== -1) this.misplaced("begin"); t0(this, undefined); };
   P.end = function () {
   switch (this.state) {
-  case 1: if (this.checked) this.checkEnd(); t1(this, undefined); return;
-  case 2: if (this.checked) this.checkEnd(); t2(this, undefined); return;
-  case 3: if (this.checked) this.checkEnd(); t3(this, undefined); return;
+  case 1: if (this.checked && this.left !== 0) this.checkEnd(); t1(this, undefined); return;
+  case 2: if (this.checked && this.left !== 0) this.checkEnd(); t2(this, undefined); return;
+  case 3: t3(this, undefined); return;
   default: this.misplaced("end");
   }
   };
