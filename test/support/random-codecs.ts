@@ -119,6 +119,39 @@ function isConstant(codec: AnyCodec): boolean {
   return codec.kind === "token" || codec.kind === "constU64" || codec.kind === "const";
 }
 
+/** A record of `n` fields `f0`, `f1`... made by `field` (each with an equal share of `budget`). */
+function recordSpec(
+  rule: string,
+  path: string,
+  n: number,
+  budget: number,
+  field: (share: number, at: string) => Spec,
+): Spec {
+  const shape: Record<string, AnyCodec> = {};
+  const fields: [string, Spec][] = [];
+  for (let i = 0; i < n; i++) {
+    const s = field(Math.floor(budget / Math.max(n, 1)), `${path}.f${i}`);
+    shape[`f${i}`] = s.codec;
+    fields.push([`f${i}`, s]);
+  }
+  return {
+    codec: record(rule, shape),
+    value: (q, d) => Object.fromEntries(fields.map(([k, s]) => [k, s.value(q, d)])),
+  };
+}
+
+/** The order of a keyed repetition's names: strictly increasing. */
+function namesInOrder(a: unknown, z: unknown) {
+  return (a as string) < (z as string) ? undefined : { code: "gen.order", detail: "out of order" };
+}
+
+/** Names for a keyed repetition, mostly in order. */
+function randomNames(q: () => number): string[] {
+  const names = Array.from({ length: int(q, 4) }, () => randomText(q, 3));
+  if (q() < 0.8) names.sort();
+  return names;
+}
+
 /** Builds a random declaration of at most `budget` nodes; rule names carry an area. */
 export function spec(r: () => number, budget: number, path: string): Spec {
   const rule = `gen.${path}`;
@@ -127,18 +160,7 @@ export function spec(r: () => number, budget: number, path: string): Spec {
   switch (int(r, 10)) {
     case 0:
     case 1: {
-      const n = int(r, 5);
-      const shape: Record<string, AnyCodec> = {};
-      const values: [string, Spec][] = [];
-      for (let i = 0; i < n; i++) {
-        const s = spec(r, Math.floor(b / Math.max(n, 1)), `${path}.f${i}`);
-        shape[`f${i}`] = s.codec;
-        values.push([`f${i}`, s]);
-      }
-      return {
-        codec: record(rule, shape),
-        value: (q, d) => Object.fromEntries(values.map(([k, s]) => [k, s.value(q, d)])),
-      };
+      return recordSpec(rule, path, int(r, 5), b, (share, at) => spec(r, share, at));
     }
     case 2: {
       const tags = ["regular", "symlink", "x", "directory"].slice(0, 1 + int(r, 4));
@@ -195,17 +217,10 @@ export function spec(r: () => number, budget: number, path: string): Spec {
           more: tokens ? "entry" : 1,
           end: tokens ? ")" : 0,
           key: "name",
-          pairwise: (a: unknown, z: unknown) =>
-            (a as string) < (z as string)
-              ? undefined
-              : { code: "gen.order", detail: "out of order" },
+          pairwise: namesInOrder,
           max: pick(r, [2, 100]),
         }),
-        value: (q, d) => {
-          const names = Array.from({ length: int(q, 4) }, () => randomText(q, 3));
-          if (q() < 0.8) names.sort();
-          return names.map((name) => ({ name, rest: rest.value(q, d) }));
-        },
+        value: (q, d) => randomNames(q).map((name) => ({ name, rest: rest.value(q, d) })),
       };
     }
     case 7: {
@@ -295,18 +310,7 @@ export function eventSpec(
   switch (int(r, 5)) {
     case 0:
     case 1: {
-      const n = 1 + int(r, 4);
-      const shape: Record<string, AnyCodec> = {};
-      const specs: [string, Spec][] = [];
-      for (let i = 0; i < n; i++) {
-        const s = next(Math.floor(b / n), `${path}.f${i}`);
-        shape[`f${i}`] = s.codec;
-        specs.push([`f${i}`, s]);
-      }
-      return {
-        codec: record(rule, shape),
-        value: (q, d) => Object.fromEntries(specs.map(([k, s]) => [k, s.value(q, d)])),
-      };
+      return recordSpec(rule, path, 1 + int(r, 4), b, next);
     }
     case 2: {
       const n = 1 + int(r, 3);
@@ -356,16 +360,9 @@ export function eventSpec(
           more: 1,
           end: 0,
           key: "name",
-          pairwise: (a: unknown, z: unknown) =>
-            (a as string) < (z as string)
-              ? undefined
-              : { code: "gen.order", detail: "out of order" },
+          pairwise: namesInOrder,
         }),
-        value: (q, d) => {
-          const names = Array.from({ length: int(q, 4) }, () => randomText(q, 3));
-          if (q() < 0.8) names.sort();
-          return names.map((name) => ({ name, rest: rest.value(q, d) }));
-        },
+        value: (q, d) => randomNames(q).map((name) => ({ name, rest: rest.value(q, d) })),
       };
     }
     default: {
