@@ -1,9 +1,47 @@
 // Worker-protocol round trips in process (client and server of this library over a memory
 // transport, no socket, no real daemon): QueryPathInfo and NarFromPath per second, to compare
 // builds (`node bench/daemon-roundtrip.bench.mjs [dist dir]`) with little noise from the system.
+// Before/after in one run: NIX_COMPAT_BENCH_BASE=<another build's dist dir> runs this script on
+// that build and on this one alternately (5 times each, a process each) and prints the medians
+// and their ratios (e.g. the build before the compiled wire codecs: 7178db9).
+import { spawnSync } from "node:child_process";
+import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { printTable } from "./lib.mjs";
+
+const base = process.env.NIX_COMPAT_BENCH_BASE;
+if (base !== undefined && process.argv[2] === undefined) {
+  const here = resolve(join(import.meta.dirname, "..", "dist"));
+  const runs = { before: [], after: [] };
+  const load0 = loadavg()[0];
+  for (let i = 0; i < 5; i++) {
+    for (const [name, dir] of [
+      ["before", resolve(base)],
+      ["after", here],
+    ]) {
+      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), dir], {
+        encoding: "utf8",
+        env: { ...process.env, NIX_COMPAT_BENCH_BASE: "" },
+      });
+      if (r.status !== 0) throw new Error(`${dir}: ${r.stderr}`);
+      runs[name].push(JSON.parse(r.stdout.trim().split("\n").pop()));
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const rows = ["QueryPathInfo/s", "NarFromPath/s"].map((k) => {
+    const b = median(runs.before.map((x) => x[k]));
+    const a = median(runs.after.map((x) => x[k]));
+    return { "round trips": k, before: b, after: a, "after/before": (a / b).toFixed(2) };
+  });
+  printTable(
+    `daemon round trips, before (${base}) and after, medians of 5 runs each, alternating ` +
+      `(load average ${load0.toFixed(2)} -> ${loadavg()[0].toFixed(2)})`,
+    rows,
+  );
+  process.exit(0);
+}
 
 const dist = resolve(process.argv[2] ?? join(import.meta.dirname, "..", "dist"));
 const load = (p) => import(pathToFileURL(join(dist, p)).href);

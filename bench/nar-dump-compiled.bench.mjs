@@ -3,16 +3,20 @@
 // interleaved (compiled, hand-written, compiled, ...), best and median of each:
 // - dump of a ~200 MB tree of 4 large files and of 57,600 small files (trees under /dev/shm,
 //   removed after), in process, chunks consumed (summed);
+// - createNarWriter driven directly (the public streaming writer, checked) with the events of
+//   each of those trees, read into memory beforehand (contents of large files in 1 MiB pieces);
 // - writeNar of an in-memory tree (20,000 small files in 80 directories, 4 × 4 MiB files) and
 //   createNarWriter driven directly with the same events;
 // - whole processes: `nar dump-path` against `nix-store --dump` on both trees (a quick paired
 //   run, to compare with the README's ratios).
 // Target: compiled ≤ 1.05 × hand-written. NAR_BENCH_QUICK=1: trees 10 × smaller, fewer runs.
+// NAR_BENCH_PARTS=dump,tree-writer,writers,whole (default: all) runs only those parts.
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
 import { bestOfEach, CLI, HAVE_NIX, measureShell, printTable } from "./lib.mjs";
 import { makeTree } from "./trees.mjs";
-import { rmSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import * as compiledDump from "../dist/node/nar-dump.js";
 import * as compiledWriter from "../dist/nar/writer.js";
 import * as baselineDump from "./baseline/nar-dump.mjs";
@@ -21,6 +25,9 @@ import * as baselineWriter from "./baseline/nar-writer.mjs";
 const QUICK = process.env.NAR_BENCH_QUICK === "1";
 const RUNS = Number(process.env.NAR_BENCH_RUNS ?? (QUICK ? 3 : 7));
 const scale = QUICK ? 10 : 1;
+const PARTS = new Set(
+  (process.env.NAR_BENCH_PARTS ?? "dump,tree-writer,writers,whole").split(",").map((p) => p.trim()),
+);
 
 function uptime() {
   const r = spawnSync("uptime", { encoding: "utf8" });
@@ -63,54 +70,84 @@ function drain(chunks) {
   return n;
 }
 
+/**
+ * The entries of the tree at `root` in NAR order (names sorted; they are ASCII here), files
+ * read into memory, as `writeNar` takes them.
+ */
+function entriesOf(root) {
+  const out = [];
+  const walk = (abs, path) => {
+    const st = lstatSync(abs);
+    if (st.isDirectory()) {
+      out.push({ path, type: "directory" });
+      for (const n of readdirSync(abs).sort()) walk(join(abs, n), path === "" ? n : `${path}/${n}`);
+    } else if (st.isSymbolicLink()) {
+      out.push({ path, type: "symlink", target: readlinkSync(abs) });
+    } else {
+      const executable = (st.mode & 0o100) !== 0;
+      out.push({ path, type: "regular", contents: readFileSync(abs), executable });
+    }
+  };
+  walk(root, "");
+  return out;
+}
+
+/**
+ * A run of a visitor-style writer (`create(sink)`) over `entries` (in NAR order), contents
+ * written in pieces of at most `piece` bytes; returns the NAR's size.
+ */
+function drive(create, entries, piece = Infinity) {
+  return () => {
+    let n = 0;
+    const w = create((c) => (n += c.length));
+    const open = [];
+    for (const e of entries) {
+      const segs = e.path === "" ? [] : e.path.split("/");
+      while (open.length >= segs.length && open.length > 0) {
+        open.pop();
+        w.end();
+      }
+      if (segs.length > 0) w.entry(segs[segs.length - 1]);
+      if (e.type === "directory") {
+        w.directory();
+        if (segs.length > 0) open.push(e.path);
+      } else if (e.type === "symlink") w.symlink(e.target);
+      else {
+        const c = e.contents;
+        w.regular(c.length, e.executable);
+        if (c.length <= piece) w.write(c);
+        else for (let at = 0; at < c.length; at += piece) w.write(c.subarray(at, at + piece));
+        w.end();
+      }
+    }
+    while (open.length > 0) {
+      open.pop();
+      w.end();
+    }
+    w.end();
+    w.finish();
+    return n;
+  };
+}
+
 function row(work, mb, [compiled, baseline]) {
   const r = compiled.median / baseline.median;
   const rc = compiled.cpu / baseline.cpu;
   return {
     work,
     MB: mb,
-    "compiled s (best/median)": `${compiled.best.toFixed(3)}/${compiled.median.toFixed(3)}`,
-    "hand-written s (best/median)": `${baseline.best.toFixed(3)}/${baseline.median.toFixed(3)}`,
-    "ratio median": `${r.toFixed(3)} ${r <= 1.05 ? "✓" : "✗"} (≤ 1.05)`,
+    "compiled s (best/median)": `${compiled.best.toFixed(4)}/${compiled.median.toFixed(4)}`,
+    "hand-written s (best/median)": `${baseline.best.toFixed(4)}/${baseline.median.toFixed(4)}`,
+    "ratio median": `${r.toFixed(4)} ${r <= 1.05 ? "✓" : "✗"} (≤ 1.05)`,
     "ratio best": (compiled.best / baseline.best).toFixed(3),
-    "cpu s (compiled/hand)": `${compiled.cpu.toFixed(3)}/${baseline.cpu.toFixed(3)}`,
-    "ratio cpu": `${rc.toFixed(3)} ${rc <= 1.05 ? "✓" : "✗"}`,
+    "cpu s (compiled/hand)": `${compiled.cpu.toFixed(4)}/${baseline.cpu.toFixed(4)}`,
+    "ratio cpu": `${rc.toFixed(4)} ${rc <= 1.05 ? "✓" : "✗"}`,
   };
 }
 
-console.log(
-  `# nar-dump-compiled: ${RUNS} interleaved runs${QUICK ? " (quick)" : ""}; ${cpus().length} cores`,
-);
-console.log(`before: ${uptime()}`);
-const large = makeTree("dump-compiled-large", {
-  large: 4,
-  largeSize: Math.floor((50 << 20) / scale),
-});
-const small = makeTree("dump-compiled-small", {
-  small: Math.floor(57600 / scale),
-  smallMean: 1000,
-});
-const rows = [];
-try {
-  for (const [name, root] of [
-    ["dump, 4 large files", large],
-    [`dump, ${Math.floor(57600 / scale)} small files`, small],
-  ]) {
-    const size = drain(compiledDump.dumpPathChunks(root));
-    if (size !== drain(baselineDump.dumpPathChunks(root))) throw new Error("sizes differ");
-    rows.push(
-      row(
-        name,
-        (size / 1e6).toFixed(0),
-        await interleaved([
-          () => drain(compiledDump.dumpPathChunks(root)),
-          () => drain(baselineDump.dumpPathChunks(root)),
-        ]),
-      ),
-    );
-  }
-
-  // writeNar / createNarWriter on an in-memory tree
+/** writeNar and createNarWriter on an in-memory tree: their rows. */
+async function inMemoryWriterRows() {
+  const out = [];
   const entries = [{ path: "", type: "directory" }];
   const contents = Buffer.alloc(1000, 7);
   const big = Buffer.alloc(4 << 20, 9);
@@ -145,7 +182,7 @@ try {
   sink.n = 0;
   await baselineWriter.writeNar(entries, sink);
   if (sink.n !== want) throw new Error("writeNar sizes differ");
-  rows.push(
+  out.push(
     row(
       `writeNar, ${entries.length} entries`,
       narMb(),
@@ -155,49 +192,86 @@ try {
       ]),
     ),
   );
-  const drive = (create) => () => {
-    let n = 0;
-    const w = create((c) => (n += c.length));
-    const open = [];
-    for (const e of entries) {
-      const segs = e.path === "" ? [] : e.path.split("/");
-      while (open.length >= segs.length && open.length > 0) {
-        open.pop();
-        w.end();
-      }
-      if (segs.length > 0) w.entry(segs[segs.length - 1]);
-      if (e.type === "directory") {
-        w.directory();
-        if (segs.length > 0) open.push(e.path);
-      } else if (e.type === "symlink") w.symlink(e.target);
-      else {
-        w.regular(e.contents.length, e.executable);
-        w.write(e.contents);
-        w.end();
-      }
-    }
-    while (open.length > 0) {
-      open.pop();
-      w.end();
-    }
-    w.end();
-    w.finish();
-    return n;
-  };
-  rows.push(
+  out.push(
     row(
       "createNarWriter, same events",
       narMb(),
       await interleaved([
-        drive(compiledWriter.createNarWriter),
-        drive(baselineWriter.createNarWriter),
+        drive(compiledWriter.createNarWriter, entries),
+        drive(baselineWriter.createNarWriter, entries),
       ]),
     ),
   );
+  return out;
+}
+
+console.log(
+  `# nar-dump-compiled: ${RUNS} interleaved runs${QUICK ? " (quick)" : ""}; ${cpus().length} cores`,
+);
+console.log(`before: ${uptime()}`);
+const large = makeTree("dump-compiled-large", {
+  large: 4,
+  largeSize: Math.floor((50 << 20) / scale),
+});
+const small = makeTree("dump-compiled-small", {
+  small: Math.floor(57600 / scale),
+  smallMean: 1000,
+});
+const rows = [];
+try {
+  for (const [name, root] of [
+    ["dump, 4 large files", large],
+    [`dump, ${Math.floor(57600 / scale)} small files`, small],
+  ]) {
+    if (!PARTS.has("dump")) break;
+    const size = drain(compiledDump.dumpPathChunks(root));
+    if (size !== drain(baselineDump.dumpPathChunks(root))) throw new Error("sizes differ");
+    rows.push(
+      row(
+        name,
+        (size / 1e6).toFixed(0),
+        await interleaved([
+          () => drain(compiledDump.dumpPathChunks(root)),
+          () => drain(baselineDump.dumpPathChunks(root)),
+        ]),
+      ),
+    );
+  }
+
+  // createNarWriter driven with the events of each bench tree (files read beforehand)
+  for (const [name, root] of [
+    ["4 large files", large],
+    [`${Math.floor(57600 / scale)} small files`, small],
+  ]) {
+    if (!PARTS.has("tree-writer")) break;
+    const treeEntries = entriesOf(root);
+    // (contents in 64 KiB pieces, as a file stream gives them; the large tree's run is
+    // repeated 100 times to be measurable)
+    const times = root === large ? 100 : 1;
+    const create = (writer) => {
+      const once = drive(writer.createNarWriter, treeEntries, 1 << 16);
+      return () => {
+        let n = 0;
+        for (let i = 0; i < times; i++) n = once();
+        return n;
+      };
+    };
+    const size = create(compiledWriter)();
+    if (size !== create(baselineWriter)()) throw new Error("createNarWriter sizes differ");
+    rows.push(
+      row(
+        `createNarWriter, ${name}${times > 1 ? ` (× ${times})` : ""}`,
+        (size / 1e6).toFixed(0),
+        await interleaved([create(compiledWriter), create(baselineWriter)]),
+      ),
+    );
+  }
+
+  if (PARTS.has("writers")) rows.push(...(await inMemoryWriterRows()));
   console.log(`after: ${uptime()}`);
   printTable("compiled event writer / hand-written framing (same run, interleaved)", rows);
 
-  if (HAVE_NIX) {
+  if (HAVE_NIX && PARTS.has("whole")) {
     const whole = [];
     // NAR_BENCH_BASE_CLI: the CLI of the library before (its dist/cli/main.js), run alike
     const base = process.env.NAR_BENCH_BASE_CLI;

@@ -5,10 +5,11 @@
  * Each (state, event) transition becomes a function writing straight into the writer's buffer:
  * one room check for the whole step, the fixed byte runs between the holes (adjacent tokens
  * joined by the plan) as inline stores or one `set`, u64 lengths and zero padding inline, the
- * value's bytes, then the next state as a number. Checks (checked mode) are calls to the
- * writer's shared `checkTransition`, which throw the interpreter's errors: the generated
- * code holds no error text and no copy of a rule; refinements, limits and tokens all come from
- * the declaration through the constants table.
+ * value's bytes, then the next state as a number. Checks (checked mode) accept the common case
+ * inline (depth, type, limit, the declaration's refinement and order functions called from the
+ * constants table) and otherwise call the writer's shared `checkTransition`, which throws the
+ * interpreter's errors: the generated code holds no error text and no copy of a rule;
+ * refinements, limits and tokens all come from the declaration.
  *
  * The source is a function body of `(k, rt)` (constants, `WriterRuntime`) returning the class.
  * `compile.ts` turns it into code with `new Function` where allowed; `scripts/generate-codecs.mjs`
@@ -18,6 +19,7 @@
  */
 import { generatedModule } from "./compile-source.js";
 import { writerMethodName } from "./event-writer.js";
+import { DEFAULT_MAX_DEPTH } from "./limits.js";
 import type { WriterAction, WriterPlan, WriterTransition } from "./writer-plan.js";
 
 /** Fixed runs up to this length are written by inline stores; longer ones by `set`. */
@@ -74,12 +76,73 @@ function dataTest(k: Constants, data: unknown): string {
   return `rt.sameData(d, ${k.ref(data)})`;
 }
 
+type HoleAction = Extract<WriterAction, { op: "hole" }>;
+
+/**
+ * The check of a transition (checked mode): a fast path that only accepts (the depth within
+ * every limit, the value of the common type within its limit, refinements and order holding,
+ * by the declaration's own functions from the constants table), else the writer's
+ * `checkTransition`, which checks everything again and throws the interpreter's error.
+ */
+function checkStatement(
+  k: Constants,
+  t: WriterTransition,
+  hole: HoleAction | undefined,
+  keySlots: number,
+): string {
+  const slow = `w.checkTransition(${k.ref(t)}, v)`;
+  const accept: string[] = [];
+  let pushes = 0;
+  let depthRoom = Infinity;
+  for (const a of t.actions) {
+    if (a.op !== "push") continue;
+    pushes++;
+    depthRoom = Math.min(depthRoom, (a.lazy.limit?.value ?? DEFAULT_MAX_DEPTH) - pushes);
+  }
+  if (pushes > 0) accept.push(`w.stack.length <= ${depthRoom}`);
+  let key: HoleAction["key"];
+  if (hole !== undefined) {
+    const node = hole.node;
+    switch (node.kind) {
+      case "u64":
+        accept.push(`typeof v === "number" && Number.isSafeInteger(v) && v >= 0`);
+        break;
+      case "payload":
+        accept.push(`Number.isSafeInteger(v) && v >= 0`);
+        break;
+      case "bool":
+        break;
+      case "bytes":
+        // (texts, and byte strings given as strings, take the general check)
+        if (node.utf8) return `if (w.checked) ${slow};`;
+        accept.push(`v instanceof Uint8Array && v.length <= ${node.limit.value}`);
+        for (const r of hole.refines) accept.push(`${k.ref(r.check)}(v) === undefined`);
+        key = hole.key;
+        break;
+    }
+  }
+  const cond = accept.length === 0 ? "true" : accept.join(" && ");
+  if (key === undefined) return `if (w.checked && !(${cond})) ${slow};`;
+  return [
+    `if (w.checked) {`,
+    `const ka = w.stack.length * ${keySlots} + ${key.slot}, prev = w.keys[ka];`,
+    `if (${cond} && (prev === undefined || prev === rt.noKey || ${k.ref(key.repeat.pairwise)}(prev, v) === undefined)) w.keys[ka] = v;`,
+    `else ${slow};`,
+    `}`,
+  ].join("\n");
+}
+
 /** The statements of a transition (`w` the writer, `v` the value). */
-function transitionBody(k: Constants, t: WriterTransition, inResume: boolean): string[] {
+function transitionBody(
+  k: Constants,
+  t: WriterTransition,
+  inResume: boolean,
+  keySlots: number,
+): string[] {
   const out: string[] = [];
-  const hole = t.actions.find((a): a is Extract<WriterAction, { op: "hole" }> => a.op === "hole");
+  const hole = t.actions.find((a): a is HoleAction => a.op === "hole");
   const pushes = t.actions.some((a) => a.op === "push");
-  if (pushes || hole !== undefined) out.push(`if (w.checked) w.checkTransition(${k.ref(t)}, v);`);
+  if (pushes || hole !== undefined) out.push(checkStatement(k, t, hole, keySlots));
   let need = 0;
   let needExpr = "";
   for (const a of t.actions) {
@@ -174,12 +237,14 @@ export function generateWriter(plan: WriterPlan): GeneratedWriter {
     if (name === undefined) {
       name = `t${transitionName.size}`;
       transitionName.set(t, name);
-      fns.push(`function ${name}(w, v) {\n${transitionBody(k, t, false).join("\n")}\n}`);
+      fns.push(
+        `function ${name}(w, v) {\n${transitionBody(k, t, false, plan.keySlots).join("\n")}\n}`,
+      );
     }
     return name;
   };
   const resumes = plan.resumes.map(
-    (t, i) => `case ${i}: {\n${transitionBody(k, t, true).join("\n")}\n}`,
+    (t, i) => `case ${i}: {\n${transitionBody(k, t, true, plan.keySlots).join("\n")}\n}`,
   );
   const methods: string[] = [];
   methods.push(
@@ -189,7 +254,8 @@ export function generateWriter(plan: WriterPlan): GeneratedWriter {
     .filter((s) => s.end !== undefined)
     .map(
       (s) =>
-        `case ${s.id}: if (this.checked) this.checkEnd(); ${fn(s.end!)}(this, undefined); return;`,
+        // (checkEnd throws only for a payload short of its size)
+        `case ${s.id}: ${s.kind === "payload" ? "if (this.checked && this.left !== 0) this.checkEnd(); " : ""}${fn(s.end!)}(this, undefined); return;`,
     );
   methods.push(
     `P.end = function () {\nswitch (this.state) {\n${ends.join("\n")}\ndefault: this.misplaced("end");\n}\n};`,

@@ -455,6 +455,8 @@ export interface WriterRuntime {
   readonly sameData: typeof sameData;
   readonly writeU64: typeof writeU64;
   readonly utf8: typeof utf8Bytes;
+  /** The previous key of a keyed repetition before its first item. */
+  readonly noKey: symbol;
   /** Throws the `UsageError` for `name` with data `d` not among the state's alternatives. */
   noAlternative(w: EventWriterBase, name: string, d: unknown): never;
 }
@@ -471,6 +473,7 @@ export const writerRuntime: WriterRuntime = {
   sameData,
   writeU64,
   utf8: utf8Bytes,
+  noKey: NO_KEY,
   noAlternative: (w, name, d) => {
     const s = w.plan.states[w.state];
     if (s === undefined || !s.events.some((e) => e.name === name)) return w.misplaced(name);

@@ -13,9 +13,23 @@ export function padLength(length: number): number {
   return (8 - (length & 7)) & 7;
 }
 
+/**
+ * ASCII texts up to this length are encoded by a loop: a `TextEncoder` call costs several
+ * times more than the loop for short texts (file names, wire strings).
+ */
+const SHORT_TEXT_MAX = 64;
+
 /** Encodes a text as UTF-8. */
 export function utf8Bytes(text: string): Uint8Array {
-  return utf8Encoder.encode(text);
+  const n = text.length;
+  if (n > SHORT_TEXT_MAX) return utf8Encoder.encode(text);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return utf8Encoder.encode(text);
+    out[i] = c;
+  }
+  return out;
 }
 
 /** Decodes UTF-8 bytes (invalid sequences become U+FFFD). */

@@ -59,7 +59,7 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   ret(w);
   }
   function t4(w, v) {
-  if (w.checked) w.checkTransition(k[1], v);
+  if (w.checked && !(Number.isSafeInteger(v) && v >= 0)) w.checkTransition(k[1], v);
   let b = w.buf, at = w.at;
   if (at + 72 > b.length) { w.room(72); b = w.buf; at = w.at; }
   b.set(k[2], at);
@@ -70,7 +70,7 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   w.state = 1;
   }
   function t5(w, v) {
-  if (w.checked) w.checkTransition(k[3], v);
+  if (w.checked && !(Number.isSafeInteger(v) && v >= 0)) w.checkTransition(k[3], v);
   let b = w.buf, at = w.at;
   if (at + 40 > b.length) { w.room(40); b = w.buf; at = w.at; }
   b.set(k[4], at);
@@ -81,11 +81,11 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   w.state = 2;
   }
   function t6(w, v) {
-  if (w.checked) w.checkTransition(k[5], v);
+  if (w.checked && !(v instanceof Uint8Array && v.length <= 4095 && k[6](v) === undefined)) w.checkTransition(k[5], v);
   const n = v.length;
   let b = w.buf, at = w.at;
   if (at + 64 + n > b.length) { w.room(64 + n); b = w.buf; at = w.at; }
-  b.set(k[6], at);
+  b.set(k[7], at);
   at += 32;
   { const lo = n >>> 0, hi = (n / 4294967296) >>> 0; b[at] = lo; b[at + 1] = lo >>> 8; b[at + 2] = lo >>> 16; b[at + 3] = lo >>> 24; b[at + 4] = hi; b[at + 5] = hi >>> 8; b[at + 6] = hi >>> 16; b[at + 7] = hi >>> 24; } at += 8;
   if (typeof v === "string") { for (let i = 0; i < n; i++) b[at + i] = v.charCodeAt(i); }
@@ -99,11 +99,15 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   ret(w);
   }
   function t7(w, v) {
-  if (w.checked) w.checkTransition(k[7], v);
+  if (w.checked) {
+  const ka = w.stack.length * 1 + 0, prev = w.keys[ka];
+  if (w.stack.length <= 8191 && v instanceof Uint8Array && v.length <= 255 && k[9](v) === undefined && (prev === undefined || prev === rt.noKey || k[10](prev, v) === undefined)) w.keys[ka] = v;
+  else w.checkTransition(k[8], v);
+  }
   const n = v.length;
   let b = w.buf, at = w.at;
   if (at + 112 + n > b.length) { w.room(112 + n); b = w.buf; at = w.at; }
-  b.set(k[8], at);
+  b.set(k[11], at);
   at += 48;
   { const lo = n >>> 0, hi = (n / 4294967296) >>> 0; b[at] = lo; b[at + 1] = lo >>> 8; b[at + 2] = lo >>> 16; b[at + 3] = lo >>> 24; b[at + 4] = hi; b[at + 5] = hi >>> 8; b[at + 6] = hi >>> 16; b[at + 7] = hi >>> 24; } at += 8;
   if (typeof v === "string") { for (let i = 0; i < n; i++) b[at + i] = v.charCodeAt(i); }
@@ -114,7 +118,7 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   b[at + 0] = 4; b[at + 1] = 0; b[at + 2] = 0; b[at + 3] = 0; b[at + 4] = 0; b[at + 5] = 0; b[at + 6] = 0; b[at + 7] = 0; b[at + 8] = 110; b[at + 9] = 111; b[at + 10] = 100; b[at + 11] = 101; b[at + 12] = 0; b[at + 13] = 0; b[at + 14] = 0; b[at + 15] = 0;
   at += 16;
   w.stack.push(0);
-  b.set(k[9], at);
+  b.set(k[12], at);
   at += 32;
   w.at = at;
   w.state = 0;
@@ -133,9 +137,9 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   P.begin = function () { if (this.state !== -1) this.misplaced("begin"); t0(this, undefined); };
   P.end = function () {
   switch (this.state) {
-  case 1: if (this.checked) this.checkEnd(); t1(this, undefined); return;
-  case 2: if (this.checked) this.checkEnd(); t2(this, undefined); return;
-  case 3: if (this.checked) this.checkEnd(); t3(this, undefined); return;
+  case 1: if (this.checked && this.left !== 0) this.checkEnd(); t1(this, undefined); return;
+  case 2: if (this.checked && this.left !== 0) this.checkEnd(); t2(this, undefined); return;
+  case 3: t3(this, undefined); return;
   default: this.misplaced("end");
   }
   };

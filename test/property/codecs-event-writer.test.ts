@@ -9,24 +9,10 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   type AnyCodec,
-  bool,
-  bytes,
   compileWriter,
-  constU64,
   encode,
-  event,
   type EventWriter,
   type EventWriterFactory,
-  lazy,
-  payload,
-  record,
-  refine,
-  repeatUntil,
-  token,
-  tokenChoice,
-  u64,
-  u64Choice,
-  utf8,
 } from "../../src/codecs/index.js";
 import { compareBytes, concatBytes, utf8Bytes } from "../../src/codecs/wire-bytes.js";
 import { createNarEventWriter, NAR_EMIT_MAX_HEADER } from "../../src/nar/nar-event-writer.js";
@@ -35,9 +21,10 @@ import {
   NAR_REGULAR_EXECUTABLE,
   NAR_REGULAR_PLAIN,
 } from "../../src/nar/nar-grammar.js";
-import { encodeNar, type NarNode } from "../../src/nar/index.js";
+import { createNarWriter, encodeNar, type NarNode, type NarWriter } from "../../src/nar/index.js";
 import { writerPlan } from "../../src/codecs/writer-plan.js";
 import { arbNarContents, arbNarTarget, arbNarTree } from "../../src/testing/nar.js";
+import { eventSpec, type EventSpecRoot, rng } from "../support/random-codecs.js";
 
 const RUNS = 150;
 
@@ -69,6 +56,33 @@ function driveNar(w: EventWriter, tree: NarNode): void {
   w.begin();
   walk(tree);
   w.flush();
+  w.finish();
+}
+
+/** Drives a {@link NarWriter} with the calls for `tree`, contents in pieces of `piece` bytes. */
+function driveNarWriter(w: NarWriter, tree: NarNode, piece: number): void {
+  const walk = (node: NarNode) => {
+    if (node.type === "regular") {
+      w.regular(node.contents.length, node.executable);
+      for (let i = 0; i < node.contents.length; i += piece) {
+        w.write(node.contents.subarray(i, i + piece));
+      }
+      w.end();
+    } else if (node.type === "symlink") {
+      w.symlink(node.targetBytes ?? node.target);
+    } else {
+      w.directory();
+      const entries = node.entries
+        .map((e) => ({ name: e.nameBytes ?? utf8Bytes(e.name), node: e.node }))
+        .sort((a, b) => compareBytes(a.name, b.name));
+      for (const e of entries) {
+        w.entry(e.name);
+        walk(e.node);
+      }
+      w.end();
+    }
+  };
+  walk(tree);
   w.finish();
 }
 
@@ -161,6 +175,35 @@ describe("the NAR event writer", () => {
     );
   });
 
+  it("createNarWriter coalesces its output into bounded chunks: encodeNar's bytes and errors", () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(arbNarTree(), arbInvalidTree),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 80 }),
+        fc.integer({ min: 0, max: 40 }),
+        (tree, chunkSize, piece, copyMax) => {
+          const want = encoded(narGrammar, tree);
+          const parts: Uint8Array[] = [];
+          let got: unknown;
+          try {
+            const w = createNarWriter((c) => parts.push(c.slice()), { chunkSize, copyMax });
+            driveNarWriter(w, tree, piece);
+            got = concatBytes(parts);
+          } catch (e) {
+            got = describeError(e);
+          }
+          expect(got).toEqual(want);
+          // a chunk is a contents chunk handed on as it is, or at most chunkSize bytes plus one step
+          for (const c of parts) {
+            expect(c.length).toBeLessThanOrEqual(Math.max(piece, chunkSize + 4096 + 200));
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
   it("keeps its state after a refusal, and refuses contents of the wrong size", () => {
     const w = createNarEventWriter({ sink: () => {} });
     w.begin();
@@ -205,167 +248,7 @@ describe("the NAR event writer", () => {
   });
 });
 
-// ---- random declarations ----
-
-/** A small deterministic random source (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const int = (r: () => number, n: number) => Math.floor(r() * n);
-const pick = <X>(r: () => number, xs: readonly X[]): X => xs[int(r, xs.length)]!;
-
-/** A declaration an event writer takes, and random (sometimes invalid) wire values for it. */
-interface Spec {
-  readonly codec: AnyCodec;
-  readonly value: (r: () => number, depth: number) => unknown;
-}
-
-let events = 0;
-const fresh = () => `ev${events++}`;
-
-function hole(r: () => number, rule: string): Spec {
-  switch (int(r, 6)) {
-    case 0:
-      return { codec: u64(rule), value: (q) => (q() < 0.9 ? BigInt(int(q, 1e6)) : -1n) };
-    case 1:
-      return { codec: bool(rule), value: (q) => q() < 0.5 };
-    case 2: {
-      const max = pick(r, [0, 5, 64]);
-      return {
-        codec: bytes(rule, { max }),
-        value: (q) => new Uint8Array(int(q, max + 2)).map(() => int(q, 256)),
-      };
-    }
-    case 3: {
-      const max = pick(r, [3, 16]);
-      return {
-        codec: refine(rule, utf8(rule, { max }), (s: string) =>
-          s.length === 2 ? { code: "gen.two", detail: "two characters" } : undefined,
-        ),
-        value: (q) => "abcdé".slice(0, int(q, 6)),
-      };
-    }
-    default: {
-      const max = pick(r, [7, 100]);
-      return {
-        codec: payload(rule, { max }),
-        value: (q) => new Uint8Array(int(q, 20)).map(() => int(q, 256)),
-      };
-    }
-  }
-}
-
-/** An event leading its alternative: valued, or a marker (a constant). */
-function leadingEvent(r: () => number, rule: string): Spec {
-  if (r() < 0.3) return { codec: event(fresh(), token("m", rule)), value: () => undefined };
-  const h = hole(r, rule);
-  return { codec: event(fresh(), h.codec), value: h.value };
-}
-
-function spec(r: () => number, budget: number, path: string, self: () => AnyCodec): Spec {
-  const rule = `gen.${path}`;
-  if (budget <= 1 || r() < 0.3) {
-    switch (int(r, 4)) {
-      case 0:
-        return {
-          codec: token(pick(r, ["", "a", "entry", "12345678"]), rule),
-          value: () => undefined,
-        };
-      case 1:
-        return { codec: constU64(int(r, 100), rule), value: () => undefined };
-      case 2: {
-        const h = hole(r, rule);
-        return { codec: event(fresh(), h.codec), value: h.value };
-      }
-      default:
-        return hole(r, rule);
-    }
-  }
-  const b = budget - 1;
-  switch (int(r, 5)) {
-    case 0:
-    case 1: {
-      const n = 1 + int(r, 4);
-      const shape: Record<string, AnyCodec> = {};
-      const specs: [string, Spec][] = [];
-      for (let i = 0; i < n; i++) {
-        const s = spec(r, Math.floor(b / n), `${path}.f${i}`, self);
-        shape[`f${i}`] = s.codec;
-        specs.push([`f${i}`, s]);
-      }
-      return {
-        codec: record(rule, shape),
-        value: (q, d) => Object.fromEntries(specs.map(([k, s]) => [k, s.value(q, d)])),
-      };
-    }
-    case 2: {
-      const n = 1 + int(r, 3);
-      const branches: Record<string, AnyCodec> = {};
-      const specs: Spec[] = [];
-      for (let i = 0; i < n; i++) {
-        const lead = leadingEvent(r, rule);
-        const rest = spec(r, Math.floor(b / n), `${path}.b${i}`, self);
-        branches[i] = record(rule, { lead: lead.codec, rest: rest.codec });
-        specs.push({
-          codec: branches[i]!,
-          value: (q, d) => ({ lead: lead.value(q, d), rest: rest.value(q, d) }),
-        });
-      }
-      const numbered = r() < 0.5;
-      const tags = specs.map((_, i) => (numbered ? i : `t${i}`));
-      const codec = numbered
-        ? u64Choice(rule, branches)
-        : tokenChoice(rule, Object.fromEntries(tags.map((t, i) => [t, branches[i]!])));
-      return {
-        codec,
-        value: (q, d) => {
-          const i = int(q, n);
-          return { tag: tags[i], value: specs[i]!.value(q, d) };
-        },
-      };
-    }
-    case 3: {
-      const lead = leadingEvent(r, rule);
-      const rest = spec(r, b, `${path}.item`, self);
-      const item = record(rule, { lead: lead.codec, rest: rest.codec });
-      return {
-        codec: repeatUntil(rule, item, { more: "more", end: "end" }),
-        value: (q, d) =>
-          Array.from({ length: int(q, 3) }, () => ({
-            lead: lead.value(q, d),
-            rest: rest.value(q, d),
-          })),
-      };
-    }
-    default: {
-      // recursion: items of a repetition are the whole declaration again
-      const lead = leadingEvent(r, rule);
-      const item = record(rule, { lead: lead.codec, node: lazy(rule, self, { maxDepth: 4 }) });
-      return {
-        codec: repeatUntil(rule, item, { more: 1, end: 0 }),
-        value: (q, d) =>
-          d > 5
-            ? []
-            : Array.from({ length: int(q, 3) }, () => ({
-                lead: lead.value(q, d),
-                node: rootValue(q, d + 1),
-              })),
-      };
-    }
-  }
-  // (rootValue is bound per declaration below)
-  function rootValue(q: () => number, d: number): unknown {
-    return current!.value(q, d);
-  }
-}
-let current: Spec | undefined;
+// ---- random declarations (test/support/random-codecs.ts) ----
 
 /**
  * Drives a writer with the events of `value` under `codec`: every valued event (and value
@@ -439,10 +322,9 @@ describe("event writers of random declarations", () => {
     fc.assert(
       fc.property(fc.integer(), (seed) => {
         const r = rng(seed);
-        const declared: { root?: AnyCodec } = {};
-        const s = spec(r, 12, "root", () => declared.root!);
-        const root = (declared.root = s.codec);
-        current = s;
+        const declared: EventSpecRoot = {};
+        const s = (declared.spec = eventSpec(r, 12, "root", declared));
+        const root = s.codec;
         let factories: EventWriterFactory[];
         try {
           factories = [compileWriter(root), compileWriter(root, { eval: false })];

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { ByteReader } from "../../src/codecs/byte-reader.js";
 import { decode } from "../../src/codecs/decode.js";
 import { encode } from "../../src/codecs/encode.js";
-import { u64Bytes } from "../../src/codecs/wire-bytes.js";
+import { u64Bytes, utf8Bytes } from "../../src/codecs/wire-bytes.js";
 import { LimitExceededError, MalformedInputError, NixCompatError } from "../../src/core/errors.js";
 import { framedChunks, readFramed } from "../../src/daemon/wire/framed.js";
 import { clientOptions } from "../../src/daemon/wire/handshake.js";
@@ -229,5 +229,26 @@ describe("wire decoders on bad bytes", () => {
     expect(() =>
       decode(OPS.IsValidPath.args(0x122), encode(wireString, "/nix/store/not-a-path")),
     ).toThrow(MalformedInputError);
+  });
+});
+
+describe("utf8Bytes", () => {
+  it("gives TextEncoder's bytes for any text, short ASCII ones encoded by its own loop", () => {
+    const encoder = new TextEncoder();
+    const text = fc.oneof(
+      fc.string({ maxLength: 80 }),
+      fc.string({ unit: "grapheme", maxLength: 70 }),
+      // lone surrogates and characters just past ASCII
+      fc.string({
+        unit: fc.constantFrom("a", "\x7f", "\x80", "é", "\ud800", "\udc00"),
+        maxLength: 70,
+      }),
+    );
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(utf8Bytes(s)).toEqual(encoder.encode(s));
+      }),
+      RUNS,
+    );
   });
 });

@@ -4,11 +4,113 @@
  *
  * @module
  */
-export * from "./embedded-nar.js";
-export * from "./framed.js";
-export * from "./handshake.js";
-export * from "./ops.js";
-export * from "./primitives.js";
-export * from "./stderr.js";
-export * from "./types.js";
-export * from "./version.js";
+export { embeddedNar, EmbeddingReader } from "./embedded-nar.js";
+export { FRAME_SIZE, framedChunks, frameHeader, MAX_FRAME_SIZE, readFramed } from "./framed.js";
+export {
+  clientHello,
+  clientOptions,
+  type ClientOptions,
+  clientVersion,
+  serverHello,
+  WORKER_MAGIC_1,
+  WORKER_MAGIC_2,
+} from "./handshake.js";
+export {
+  addMultipleCount,
+  addMultipleItem,
+  type AddMultipleToStoreRequest,
+  type AddToStoreNarRequest,
+  clientSettings,
+  type ClientSettings,
+  DEFAULT_CLIENT_SETTINGS,
+  type MissingInfo,
+  OP,
+  opCode,
+  operation,
+  opName,
+  type OpName,
+  OPS,
+  type OpSpec,
+} from "./ops.js";
+export {
+  checkStorePath,
+  WIRE_MAX_ITEMS,
+  WIRE_MAX_STRING,
+  wireBool,
+  wireBytes,
+  wireContentAddress,
+  wireList,
+  wireMap,
+  wireNarHash,
+  wireOptionalContentAddress,
+  wireOptionalStorePath,
+  wireStorePath,
+  wireStorePaths,
+  wireString,
+  wireStringMap,
+  wireStrings,
+  wireU64,
+  wireU64Big,
+} from "./primitives.js";
+export {
+  daemonError,
+  type DaemonErrorInfo,
+  loggerField,
+  type LoggerField,
+  loggerFields,
+  STDERR,
+  stderrMessage,
+  type StderrMessage,
+} from "./stderr.js";
+export {
+  BUILD_STATUSES,
+  buildMode,
+  type BuildMode,
+  buildResult,
+  type BuildResult,
+  buildResultLayout,
+  type BuildResultParts,
+  type BuildStatus,
+  builtOutputsText,
+  builtOutputsWithPath,
+  clientHandshakeInfo,
+  type ClientHandshakeInfo,
+  derivedPath,
+  type DerivedPath,
+  drvOutput,
+  drvOutputWithPath,
+  type DrvOutputWithPath,
+  FEATURE_REALISATION_WITH_PATH,
+  formatDerivedPath,
+  hasRealisationWithPath,
+  type Json,
+  keyedBuildResult,
+  type KeyedBuildResult,
+  parseDerivedPath,
+  pathInfo,
+  type PathInfo,
+  type ProtocolFeatures,
+  realisation,
+  realisationWithPath,
+  trustedFlag,
+  type UnkeyedPathInfo,
+  unkeyedPathInfo,
+  type UnkeyedRealisation,
+  unkeyedRealisation,
+} from "./types.js";
+export {
+  compareProtocolVersions,
+  formatProtocolVersion,
+  hasMinor,
+  MAX_PROTOCOL_VERSION,
+  MIN_PROTOCOL_VERSION,
+  NIX_2_8_PROTOCOL_VERSION,
+  parseProtocolVersion,
+  protocolMajor,
+  protocolMinor,
+  protocolVersion,
+  type ProtocolVersion,
+  since,
+  sinceVersion,
+  versioned,
+} from "./version.js";
