@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { embeddedNar, EmbeddingReader } from "./embedded-nar.js";
+export { embeddedNar, type EmbeddedNarOptions, EmbeddingReader } from "./embedded-nar.js";
 export { FRAME_SIZE, framedChunks, frameHeader, MAX_FRAME_SIZE, readFramed } from "./framed.js";
 export {
   clientHello,
