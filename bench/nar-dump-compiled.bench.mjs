@@ -4,7 +4,8 @@
 // - dump of a ~200 MB tree of 4 large files and of 57,600 small files (trees under /dev/shm,
 //   removed after), in process, chunks consumed (summed);
 // - createNarWriter driven directly (the public streaming writer, checked) with the events of
-//   each of those trees, read into memory beforehand (contents of large files in 1 MiB pieces);
+//   each of those trees, read into memory beforehand (contents of large files in 1 MiB pieces),
+//   with a sink that only counts and with one that hashes (sha256) what it gets;
 // - writeNar of an in-memory tree (20,000 small files in 80 directories, 4 × 4 MiB files) and
 //   createNarWriter driven directly with the same events;
 // - whole processes: `nar dump-path` against `nix-store --dump` on both trees (a quick paired
@@ -12,6 +13,7 @@
 // Target: compiled ≤ 1.05 × hand-written. NAR_BENCH_QUICK=1: trees 10 × smaller, fewer runs.
 // NAR_BENCH_PARTS=dump,tree-writer,writers,whole (default: all) runs only those parts.
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { cpus, loadavg } from "node:os";
 import { bestOfEach, CLI, HAVE_NIX, measureShell, printTable } from "./lib.mjs";
 import { makeTree } from "./trees.mjs";
@@ -96,10 +98,18 @@ function entriesOf(root) {
  * A run of a visitor-style writer (`create(sink)`) over `entries` (in NAR order), contents
  * written in pieces of at most `piece` bytes; returns the NAR's size.
  */
-function drive(create, entries, piece = Infinity) {
+function drive(create, entries, piece = Infinity, hashing = false) {
   return () => {
     let n = 0;
-    const w = create((c) => (n += c.length));
+    const hash = hashing ? createHash("sha256") : undefined;
+    const w = create(
+      hash === undefined
+        ? (c) => (n += c.length)
+        : (c) => {
+            n += c.length;
+            hash.update(c);
+          },
+    );
     const open = [];
     for (const e of entries) {
       const segs = e.path === "" ? [] : e.path.split("/");
@@ -126,6 +136,7 @@ function drive(create, entries, piece = Infinity) {
     }
     w.end();
     w.finish();
+    hash?.digest();
     return n;
   };
 }
@@ -248,11 +259,12 @@ try {
     // (contents in 64 KiB pieces, as a file stream gives them; the large tree's run is
     // repeated 100 times to be measurable)
     const times = root === large ? 100 : 1;
-    const create = (writer) => {
-      const once = drive(writer.createNarWriter, treeEntries, 1 << 16);
+    const create = (writer, hashing = false) => {
+      const once = drive(writer.createNarWriter, treeEntries, 1 << 16, hashing);
       return () => {
         let n = 0;
-        for (let i = 0; i < times; i++) n = once();
+        // (hashing is measurable in one run)
+        for (let i = 0; i < (hashing ? 1 : times); i++) n = once();
         return n;
       };
     };
@@ -263,6 +275,15 @@ try {
         `createNarWriter, ${name}${times > 1 ? ` (× ${times})` : ""}`,
         (size / 1e6).toFixed(0),
         await interleaved([create(compiledWriter), create(baselineWriter)]),
+      ),
+    );
+    // the same with a sink that hashes what it gets (sha256, node:crypto), as `nar hash`
+    // does: what a sink costs per call counts there
+    rows.push(
+      row(
+        `createNarWriter → sha256, ${name}`,
+        (size / 1e6).toFixed(0),
+        await interleaved([create(compiledWriter, true), create(baselineWriter, true)]),
       ),
     );
   }
