@@ -28,7 +28,7 @@
  *
  * @module
  */
-import { isBytes } from "../core/bytes.js";
+import { binaryStringBytes, isBytes } from "../core/bytes.js";
 import { UsageError } from "../core/errors.js";
 import { areaOf } from "./codec.js";
 import { encodeProblemError } from "./codec-errors.js";
@@ -142,11 +142,7 @@ type HoleAction = Extract<WriterAction, { op: "hole" }>;
 /** The bytes a byte-string event writes for `v`. */
 function holeBytes(node: HoleAction["node"], v: unknown): Uint8Array {
   if (node.kind === "bytes" && node.utf8) return utf8Bytes(v as string);
-  if (typeof v === "string") {
-    const out = new Uint8Array(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = v.charCodeAt(i);
-    return out;
-  }
+  if (typeof v === "string") return binaryStringBytes(v);
   return v as Uint8Array;
 }
 

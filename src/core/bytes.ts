@@ -21,6 +21,16 @@ export function isBytes(value: unknown): value is Uint8Array {
   );
 }
 
+/**
+ * The bytes of a binary string (one character per byte, as `String.fromCharCode` over bytes
+ * or a `latin1` decode makes it): each character's low 8 bits.
+ */
+export function binaryStringBytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
 /** Concatenates byte arrays into a new one (always a copy, never a view on a part). */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let total = 0;

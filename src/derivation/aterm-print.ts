@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { binaryStringBytes } from "../core/bytes.js";
 import { formatMethodAlgo } from "../core/content-address.js";
 import { bytesEqual, copyBytes } from "../codecs/wire-bytes.js";
 import { quoteInput } from "../core/errors.js";
@@ -24,7 +25,6 @@ import { formatDigest } from "../core/hash.js";
 import { storePathToAbsolute } from "../core/store-path.js";
 import { makeFixedOutputPath, outputPathName } from "../core/store-path-compute.js";
 import {
-  binaryToBytes,
   binaryToName,
   bytesToBinary,
   decodeUtf8OrUndefined,
@@ -278,7 +278,7 @@ export function printDerivationATerm(
 /** The canonical ATerm (what Nix writes for the value). */
 function printCanonical(drv: Derivation, options: PrintDerivationOptions): Uint8Array {
   const { text, binary } = canonicalString(drv, options);
-  return binary ? binaryToBytes(text) : encoder.encode(text);
+  return binary ? binaryStringBytes(text) : encoder.encode(text);
 }
 
 /** The canonical ATerm as text, or as a binary string (one char per byte) when it holds raw bytes. */
@@ -306,7 +306,7 @@ export function canonicalPrintUnlessSame(
   bytes: Uint8Array,
 ): Uint8Array | undefined {
   const { text, binary } = canonicalString(drv, {});
-  if (binary) return text === bytesToBinary(bytes) ? undefined : binaryToBytes(text);
+  if (binary) return text === bytesToBinary(bytes) ? undefined : binaryStringBytes(text);
   return text === decodeUtf8OrUndefined(bytes) ? undefined : encoder.encode(text);
 }
 

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { isBytes } from "../core/bytes.js";
+import { binaryStringBytes, isBytes } from "../core/bytes.js";
 import { formatMethodAlgo } from "../core/content-address.js";
 import { formatDigest } from "../core/hash.js";
 import { DEFAULT_STORE_DIR } from "../core/store-path.js";
@@ -377,12 +377,6 @@ function outputSetText(
 
 const encoder = new TextEncoder();
 
-function binaryStringToBytes(s: string): Uint8Array {
-  const bytes = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
-  return bytes;
-}
-
 /** Collects output bytes in chunks of about `size` bytes, encoding text as it comes. */
 class ChunkWriter {
   private buf: Uint8Array;
@@ -451,7 +445,7 @@ export function* showDerivationJsonChunks(
     const k = sorted[i]!;
     const drv = get(k);
     if (typeof drv === "string" || isBytes(drv)) w.add(drv);
-    else if (hasBytes(drv)) w.add(binaryStringToBytes(showEntry(k, drv, storeDir, true)));
+    else if (hasBytes(drv)) w.add(binaryStringBytes(showEntry(k, drv, storeDir, true)));
     else {
       let text: string;
       try {
@@ -460,7 +454,7 @@ export function* showDerivationJsonChunks(
         if (err !== RAW_TEXT) throw err;
         text = "";
       }
-      if (text === "") w.add(binaryStringToBytes(showEntry(k, drv, storeDir, true)));
+      if (text === "") w.add(binaryStringBytes(showEntry(k, drv, storeDir, true)));
       else w.add(text);
     }
     w.add(i + 1 < sorted.length ? ",\n" : "\n}\n");

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { binaryStringBytes } from "../core/bytes.js";
 import { ATermSyntaxError } from "./aterm-errors.js";
 
 /** Text, or raw bytes when they are not valid UTF-8 (the derivation model's `DrvString`). */
@@ -60,13 +61,6 @@ export function bytesToBinary(bytes: Uint8Array): string {
   return out;
 }
 
-/** Encodes a binary string (char codes 0–255) back to bytes. */
-export function binaryToBytes(binary: string): Uint8Array {
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
-
 const NON_ASCII = /[\x80-\xff]/;
 const utf8Fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const utf8Encoder = new TextEncoder();
@@ -83,7 +77,7 @@ export function decodeUtf8OrUndefined(bytes: Uint8Array): string | undefined {
 /** Binary string → text when its bytes are valid UTF-8, else the raw bytes. */
 export function binaryToDrvString(binary: string): TextOrBytes {
   if (!NON_ASCII.test(binary)) return binary;
-  const bytes = binaryToBytes(binary);
+  const bytes = binaryStringBytes(binary);
   return decodeUtf8OrUndefined(bytes) ?? bytes;
 }
 
@@ -158,7 +152,7 @@ function validSequenceLength(b: Uint8Array, i: number): number {
 
 /** The bytes of a name: UTF-8, with lone surrogates U+DC80–U+DCFF as raw bytes (see {@link bytesToName}). */
 export function nameToBytes(name: string): Uint8Array {
-  return binaryToBytes(textToBinary(name));
+  return binaryStringBytes(textToBinary(name));
 }
 
 /**
@@ -188,7 +182,7 @@ export function textToBinary(text: string): string {
 /** Binary string (one char per byte) → name (see {@link bytesToName}). */
 export function binaryToName(binary: string): string {
   if (!NON_ASCII.test(binary)) return binary;
-  return bytesToName(binaryToBytes(binary));
+  return bytesToName(binaryStringBytes(binary));
 }
 
 /** Text or bytes → binary string (UTF-8 bytes for text, see {@link textToBinary}). */
@@ -322,7 +316,7 @@ export function escapedChar(body: string, i: number, binary: boolean): string {
   const b = body.charCodeAt(i);
   if (b >= 0xc0) {
     const len = b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
-    const text = decodeUtf8OrUndefined(binaryToBytes(body.slice(i, i + len)));
+    const text = decodeUtf8OrUndefined(binaryStringBytes(body.slice(i, i + len)));
     if (text !== undefined) return text;
   }
   return body.charAt(i);

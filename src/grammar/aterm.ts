@@ -24,6 +24,7 @@
  * @module
  */
 import P from "parsimmon";
+import { binaryStringBytes } from "../core/bytes.js";
 import { ATermSyntaxError, ATermTruncatedError } from "./aterm-errors.js";
 import {
   type ATerm,
@@ -31,7 +32,6 @@ import {
   type ATermList,
   type ATermString,
   type ATermTuple,
-  binaryToBytes,
   bytesToBinary,
   quoteATermString,
   unescapeATermBody,
@@ -203,7 +203,7 @@ export function parseATerm(bytes: Uint8Array): ATerm {
 
 /** Prints an ATerm back to bytes (strings escaped as Nix does). */
 export function printATerm(term: ATerm): Uint8Array {
-  return binaryToBytes(printBinary(term));
+  return binaryStringBytes(printBinary(term));
 }
 
 function printBinary(term: ATerm): string {

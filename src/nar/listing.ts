@@ -90,11 +90,7 @@ export function binaryString(bytes: Uint8Array): string {
 }
 
 /** The bytes of a string made by {@link binaryString} (each character's low 8 bits). */
-export function binaryStringBytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
-  return out;
-}
+export { binaryStringBytes } from "../core/bytes.js";
 
 function textOf(bytes: Uint8Array, what: string, segments: readonly Uint8Array[]): string {
   try {
