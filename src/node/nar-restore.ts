@@ -10,8 +10,9 @@
  *
  * While the main thread parses the NAR and creates directories and symlinks, small files are
  * gathered in batches that the I/O pool's worker threads create and write (io-pool.ts; at
- * most {@link RESTORE_WINDOW} batches under way); large files are written from the main
- * thread in the reader's large chunks. While the pool has no workers (not started yet, or
+ * most {@link RESTORE_WINDOW} batches under way: with as many, the main thread writes the next
+ * batch itself rather than waiting); large files are written from the main thread in the
+ * reader's large chunks. While the pool has no workers (not started yet, or
  * no idle core), small files too are written from the main thread straight from the
  * reader's buffer. Directories are made before any batch that fills them
  * is handed out.
@@ -101,6 +102,13 @@ export interface RestoreOptions extends NarReadOptions {
   readonly onProgress?: (progress: { entries: number; bytes: number }) => void;
   /** The I/O pool (default: the process's, see io-pool.ts). */
   readonly pool?: IoPool;
+  /** Files in one batch at most (default {@link RESTORE_BATCH_FILES}). */
+  readonly batchFiles?: number;
+  /**
+   * Batches handed to the pool's workers at most (default {@link RESTORE_WINDOW}); with as many
+   * under way, the next batch is written on the main thread.
+   */
+  readonly batchesUnderWay?: number;
 }
 
 /**
@@ -128,7 +136,7 @@ export async function restoreNar(
     throw new NixCompatError("nar.destination-exists", `'${shown}' already exists`);
   }
   const pool = options.pool ?? ioPool();
-  const r = new Restorer(dest, options.onProgress, pool);
+  const r = new Restorer(dest, options, pool);
   const reader = byteReader(input);
   try {
     if (reader.isSync) {
@@ -175,18 +183,26 @@ class Restorer {
   /** Batches handed out, oldest first. */
   private readonly under: IoTicket[] = [];
 
+  private readonly onProgress: RestoreOptions["onProgress"];
+  private readonly batchFiles: number;
+  private readonly window: number;
+
   constructor(
     private readonly dest: Buffer,
-    private readonly onProgress: RestoreOptions["onProgress"],
+    options: RestoreOptions,
     private readonly pool: IoPool,
-  ) {}
+  ) {
+    this.onProgress = options.onProgress;
+    this.batchFiles = options.batchFiles ?? RESTORE_BATCH_FILES;
+    this.window = options.batchesUnderWay ?? RESTORE_WINDOW;
+  }
 
   /** Adds a small file to the batch (handing the batch out when full). */
   private gather(path: Buffer, executable: boolean, contents: Uint8Array): void {
     if (
       this.batchData === undefined ||
       this.batchBytes + contents.length > this.batchData.length ||
-      this.batch.length >= RESTORE_BATCH_FILES
+      this.batch.length >= this.batchFiles
     ) {
       this.handOut();
       this.batchData = new Uint8Array(this.pool.sharedSpare(RESTORE_BATCH_BYTES));
@@ -209,12 +225,18 @@ class Restorer {
     this.batch = [];
     this.batchData = undefined;
     this.batchBytes = 0;
-    if (!this.pool.parallel) {
-      this.settle(this.pool.run(job) as WriteResult, job.files.length);
-      return;
+    if (this.pool.parallel) {
+      // batches the workers finished are taken as they come; with the window still full, this
+      // batch is written here rather than waiting for a worker (the main thread never sleeps
+      // while there is writing to do)
+      this.pool.collect();
+      while (this.under.length > 0 && this.under[0]!.state === "done") this.settleOldest();
+      if (this.under.length < this.window) {
+        this.under.push(this.pool.submit(job));
+        return;
+      }
     }
-    while (this.under.length >= RESTORE_WINDOW) this.settleOldest();
-    this.under.push(this.pool.submit(job));
+    this.settle(this.pool.run(job) as WriteResult, job.files.length);
   }
 
   private settle(r: WriteResult, files: number): void {
@@ -243,7 +265,7 @@ class Restorer {
   private countHere(size: number): void {
     this.hereFiles++;
     this.hereBytes += size;
-    if (this.hereFiles >= RESTORE_BATCH_FILES || this.hereBytes >= RESTORE_BATCH_BYTES) {
+    if (this.hereFiles >= this.batchFiles || this.hereBytes >= RESTORE_BATCH_BYTES) {
       this.pool.ranInline(this.hereBytes);
       this.hereFiles = 0;
       this.hereBytes = 0;

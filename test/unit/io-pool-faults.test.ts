@@ -124,6 +124,24 @@ describe("a worker lost in the middle of a restore", () => {
   }
 });
 
+describe("a restore never waits on a busy worker while it can write", () => {
+  it("with the window full, every other batch is written on the main thread", async () => {
+    // the first batch goes to a worker that never answers; window 1: the main thread writes
+    // all the others, and only then does the stuck batch fail the restore
+    const pool = await readyPool(20);
+    pool.injectFault("hang");
+    const dest = join(work, "restored-window");
+    const e = await restoreNar(expected, dest, { pool, batchFiles: 50, batchesUnderWay: 1 }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toMatchObject({ code: "io.worker-lost" });
+    // root + 2 large + 20 directories + 600 small files, less the stuck batch's 50
+    expect((e as NarRestoreError).created).toBe(1 + 2 + 20 + 600 - 50);
+    await closedDown(pool);
+  });
+});
+
 describe("errors from a worker are the main thread's", () => {
   it("ENOENT, a file that shrank, EEXIST: same class, code, message and file", async () => {
     const pool = await readyPool();
