@@ -20,7 +20,7 @@
  * @module
  */
 import { nodeFs } from "./builtins.js";
-import { failureError, type WriteFile, type WriteJob, type WriteResult } from "./fs-jobs.js";
+import { failureError, type WriteJob, type WriteResult } from "./fs-jobs.js";
 import { type IoPool, type IoTicket, ioPool } from "./io-pool.js";
 import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
 import { isNixCompatError, NixCompatError } from "../core/errors.js";
@@ -174,10 +174,11 @@ class Restorer {
   // dirs[i] is the path of the open directory at depth i (dirs[0] the destination itself)
   private readonly dirs: Buffer[] = [];
   private execMode: number | undefined;
-  /** The batch being gathered: its files and their contents. */
-  private batch: WriteFile[] = [];
+  /** The batch being gathered: paths and contents in `batchData`, a table at its end. */
   private batchData: Uint8Array | undefined;
+  private batchTable: Int32Array | undefined;
   private batchBytes = 0;
+  private batchCount = 0;
   /** Files gathered and not yet written. */
   private pending = 0;
   /** Batches handed out, oldest first. */
@@ -197,34 +198,59 @@ class Restorer {
     this.window = options.batchesUnderWay ?? RESTORE_WINDOW;
   }
 
-  /** Adds a small file to the batch (handing the batch out when full). */
-  private gather(path: Buffer, executable: boolean, contents: Uint8Array): void {
+  /**
+   * Adds a small file to the batch (handing the batch out when full): its path and contents
+   * are copied into the batch's shared memory. False when it cannot go in a batch at all (a
+   * path longer than a batch holds): the caller writes it.
+   */
+  private gather(segs: readonly Uint8Array[], executable: boolean, contents: Uint8Array): boolean {
+    const depth = segs.length;
+    const parent = depth === 0 ? this.dest : this.dirs[depth - 1]!;
+    const name = depth === 0 ? undefined : segs[depth - 1]!;
+    const pathLength = name === undefined ? parent.length : parent.length + 1 + name.length;
+    if (pathLength + contents.length > RESTORE_BATCH_BYTES) return false;
     if (
       this.batchData === undefined ||
-      this.batchBytes + contents.length > this.batchData.length ||
-      this.batch.length >= this.batchFiles
+      this.batchBytes + pathLength + contents.length > RESTORE_BATCH_BYTES ||
+      this.batchCount >= this.batchFiles
     ) {
       this.handOut();
-      this.batchData = new Uint8Array(this.pool.sharedSpare(RESTORE_BATCH_BYTES));
+      const data = this.pool.sharedSpare(RESTORE_BATCH_BYTES + 16 * this.batchFiles);
+      this.batchData = new Uint8Array(data);
+      this.batchTable = new Int32Array(data, RESTORE_BATCH_BYTES, 4 * this.batchFiles);
     }
-    const start = this.batchBytes;
-    this.batchData!.set(contents, start);
-    this.batchBytes += contents.length;
-    this.batch.push({ path: path.toString("latin1"), executable, start, end: this.batchBytes });
+    const data = this.batchData!;
+    const from = this.batchBytes;
+    data.set(parent, from);
+    if (name !== undefined) {
+      data[from + parent.length] = 0x2f;
+      data.set(name, from + parent.length + 1);
+    }
+    const start = from + pathLength;
+    data.set(contents, start);
+    const k = 4 * this.batchCount++;
+    const table = this.batchTable!;
+    table[k] = from;
+    table[k + 1] = start;
+    table[k + 2] = this.batchBytes = start + contents.length;
+    table[k + 3] = executable ? 1 : 0;
     this.pending++;
+    return true;
   }
 
   /** Hands the batch out (or writes it here while the pool has not started). */
   private handOut(): void {
-    if (this.batch.length === 0) return;
-    const job = {
-      op: "write" as const,
-      files: this.batch,
+    if (this.batchCount === 0) return;
+    const job: WriteJob = {
+      op: "write",
       data: this.batchData!.buffer,
+      table: RESTORE_BATCH_BYTES,
+      count: this.batchCount,
     };
-    this.batch = [];
     this.batchData = undefined;
+    this.batchTable = undefined;
     this.batchBytes = 0;
+    this.batchCount = 0;
     if (this.pool.parallel) {
       // batches the workers finished are taken as they come; with the window still full, this
       // batch is written here rather than waiting for a worker (the main thread never sleeps
@@ -236,7 +262,7 @@ class Restorer {
         return;
       }
     }
-    this.settle(this.pool.run(job) as WriteResult, job.files.length);
+    this.settle(this.pool.run(job) as WriteResult, job.count);
   }
 
   private settle(r: WriteResult, files: number): void {
@@ -248,7 +274,7 @@ class Restorer {
 
   private settleOldest(): void {
     const t = this.under.shift()!;
-    this.settle(this.pool.wait(t) as WriteResult, (t.job as WriteJob).files.length);
+    this.settle(this.pool.wait(t) as WriteResult, (t.job as WriteJob).count);
   }
 
   /** Writes what is gathered and waits for every batch; throws the first failure. */
@@ -276,11 +302,11 @@ class Restorer {
 
   /** After a failure: waits for the batches under way (counting what they created). */
   abort(): void {
-    this.pending -= this.batch.length;
-    this.batch = [];
+    this.pending -= this.batchCount;
+    this.batchCount = 0;
     for (const t of this.under.splice(0)) {
       try {
-        this.settle(this.pool.wait(t) as WriteResult, (t.job as WriteJob).files.length);
+        this.settle(this.pool.wait(t) as WriteResult, (t.job as WriteJob).count);
       } catch {
         // the first failure is the one reported
       }
@@ -327,18 +353,20 @@ class Restorer {
       this.created++;
     } else {
       const n = node as NarSyncNode;
-      if (node.size <= RESTORE_SMALL_FILE && this.pool.parallel) {
-        const whole = n.takeBuffered();
-        if (whole !== undefined) {
-          this.gather(this.pathOf(node.segmentBytes), node.executable, whole);
-          this.bytes += node.size;
-          this.onProgress?.({ entries: this.created + this.pending, bytes: this.bytes });
-          return;
-        }
-      } else if (node.size <= RESTORE_SMALL_FILE) this.countHere(node.size);
+      let whole: Uint8Array | undefined;
+      if (node.size <= RESTORE_SMALL_FILE) {
+        if (this.pool.parallel) {
+          whole = n.takeBuffered();
+          if (whole !== undefined && this.gather(node.segmentBytes, node.executable, whole)) {
+            this.bytes += node.size;
+            this.onProgress?.({ entries: this.created + this.pending, bytes: this.bytes });
+            return;
+          }
+        } else this.countHere(node.size);
+      }
       const fd = this.open(node.segmentBytes);
       try {
-        const whole = n.takeBuffered();
+        whole ??= n.takeBuffered();
         if (whole !== undefined) writeAll(fd, whole);
         else for (const chunk of n.chunks()) writeAll(fd, chunk);
         this.done(fd, node.executable, node.size);

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { dumpPathChunks, dumpPathToBytes } from "../../src/node/nar-dump.js";
 import { NarRestoreError, restoreNar } from "../../src/node/nar-restore.js";
 import { type IoFault, IoPool, IoWorkerLostError } from "../../src/node/io-pool.js";
-import { failureError, type FsJob } from "../../src/node/fs-jobs.js";
+import { failureError, type FsJob, WRITE_TABLE_SLOTS } from "../../src/node/fs-jobs.js";
 import { snapshot } from "../support/nar-fs.js";
 import { REPO_ROOT } from "../support/fixtures.js";
 
@@ -142,6 +142,16 @@ describe("a restore never waits on a busy worker while it can write", () => {
   });
 });
 
+/** A write job of one file (see WriteJob: path and contents in `data`, a table after them). */
+function writeJobOf(path: string, contents: string): FsJob {
+  const bytes = Buffer.concat([Buffer.from(path), Buffer.from(contents)]);
+  const table = 4 * Math.ceil(bytes.length / 4);
+  const data = new SharedArrayBuffer(table + 4 * WRITE_TABLE_SLOTS);
+  new Uint8Array(data).set(bytes);
+  new Int32Array(data, table, WRITE_TABLE_SLOTS).set([0, Buffer.byteLength(path), bytes.length, 0]);
+  return { op: "write", data, table, count: 1 };
+}
+
 describe("errors from a worker are the main thread's", () => {
   it("ENOENT, a file that shrank, EEXIST: same class, code, message and file", async () => {
     const pool = await readyPool();
@@ -149,11 +159,7 @@ describe("errors from a worker are the main thread's", () => {
       { op: "dir", path: join(work, "absent"), smallMax: 100, budget: 1000 },
       { op: "read", path: join(tree, "d1", "f1"), offset: 0, length: 1 << 20 },
       { op: "read", path: join(work, "absent"), offset: 0, length: 10 },
-      {
-        op: "write",
-        files: [{ path: join(tree, "d1", "f1"), executable: false, start: 0, end: 1 }],
-        data: new SharedArrayBuffer(8),
-      },
+      writeJobOf(join(tree, "d1", "f1"), "x"),
     ];
     for (const job of jobs) {
       const t = pool.submit(job);
