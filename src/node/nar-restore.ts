@@ -179,6 +179,8 @@ class Restorer {
   private batchTable: Int32Array | undefined;
   private batchBytes = 0;
   private batchCount = 0;
+  /** The directory of the batch's last file. */
+  private batchParent: Buffer | undefined;
   /** Files gathered and not yet written. */
   private pending = 0;
   /** Batches handed out, oldest first. */
@@ -212,13 +214,17 @@ class Restorer {
     if (
       this.batchData === undefined ||
       this.batchBytes + pathLength + contents.length > RESTORE_BATCH_BYTES ||
-      this.batchCount >= this.batchFiles
+      this.batchCount >= this.batchFiles ||
+      // a batch at least half full ends with its directory: two threads rarely create files
+      // in one directory at once (they would take turns on its lock)
+      (parent !== this.batchParent && 2 * this.batchCount >= this.batchFiles)
     ) {
       this.handOut();
       const data = this.pool.sharedSpare(RESTORE_BATCH_BYTES + 16 * this.batchFiles);
       this.batchData = new Uint8Array(data);
       this.batchTable = new Int32Array(data, RESTORE_BATCH_BYTES, 4 * this.batchFiles);
     }
+    this.batchParent = parent;
     const data = this.batchData!;
     const from = this.batchBytes;
     data.set(parent, from);
