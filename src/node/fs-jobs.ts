@@ -74,26 +74,42 @@ export interface ReadResult {
   readonly failure?: FsJobFailure;
 }
 
-/** One file of a {@link WriteJob}: its path and its contents `data[start, end)`. */
-export interface WriteFile {
-  /** The path, one character per byte. */
-  readonly path: string;
-  readonly executable: boolean;
-  readonly start: number;
-  readonly end: number;
-}
+/** Int32 slots per file in a {@link WriteJob}'s table. */
+export const WRITE_TABLE_SLOTS = 4;
 
 /**
  * Creates files (`O_EXCL | O_NOFOLLOW`, mode 0666 or 0777 under the umask) in order. With
  * `replace`, files that exist are truncated instead (`O_TRUNC | O_NOFOLLOW`): only for a batch
  * a worker thread died in, whose files nothing else can have created (see io-pool.ts).
+ *
+ * Everything is in `data` (plain numbers besides it: a message costs the same for 1 file or
+ * 256): file `i`'s path bytes are `data[t[4i], t[4i+1])`, its contents `data[t[4i+1], t[4i+2])`,
+ * and `t[4i+3]` is 1 when it is executable, where `t` is the Int32Array of
+ * `count * WRITE_TABLE_SLOTS` at byte `table` of `data` (see {@link writeJobFile}).
  */
 export interface WriteJob {
   readonly op: "write";
-  readonly files: WriteFile[];
-  /** The contents: shared memory, so that the main thread keeps them while a worker writes. */
+  /** Paths, contents and table: shared memory, so that the main thread keeps them while a worker writes. */
   readonly data: ArrayBuffer | SharedArrayBuffer;
+  /** Byte offset of the table in `data`. */
+  readonly table: number;
+  /** Files in the batch. */
+  readonly count: number;
   readonly replace?: boolean;
+}
+
+/** File `i` of a {@link WriteJob}: its path (for messages) and where its contents are. */
+export function writeJobFile(
+  job: WriteJob,
+  i: number,
+): { path: string; start: number; end: number; executable: boolean } {
+  const t = new Int32Array(job.data, job.table + 4 * WRITE_TABLE_SLOTS * i, WRITE_TABLE_SLOTS);
+  return {
+    path: Buffer.from(job.data, t[0]!, t[1]! - t[0]!).toString(),
+    start: t[1]!,
+    end: t[2]!,
+    executable: t[3] === 1,
+  };
 }
 
 /** How many files a {@link WriteJob} created (all, unless `failure`). */
@@ -274,17 +290,21 @@ export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
     return { data };
   }
   function write(job: WriteJob): WriteResult {
-    const view = new Uint8Array(job.data);
+    const { data, count } = job;
+    const view = new Uint8Array(data);
+    const table = new Int32Array(data, job.table, 4 * count);
     let created = 0;
     const flags = job.replace === true ? REPLACE : CREATE;
     try {
-      for (const f of job.files) {
-        const fd = fs.openSync(fsPath(f.path), flags, 0o666);
+      for (let k = 0; k < 4 * count; k += 4) {
+        const from = table[k]!;
+        const end = table[k + 2]!;
+        let at = table[k + 1]!;
+        const fd = fs.openSync(Buffer.from(data, from, at - from), flags, 0o666);
         created++;
         try {
-          let at = f.start;
-          while (at < f.end) at += fs.writeSync(fd, view, at, f.end - at);
-          if (f.executable) {
+          while (at < end) at += fs.writeSync(fd, view, at, end - at);
+          if (table[k + 3] === 1) {
             if (execMode < 0) execMode = (fs.fstatSync(fd).mode & 0o7777) | 0o111;
             fs.fchmodSync(fd, execMode);
           }
@@ -293,9 +313,9 @@ export function fsJobRunner(fs: typeof import("node:fs")): FsJobRun {
         }
       }
     } catch (e) {
-      return { created, data: job.data, failure: failure(e) };
+      return { created, data, failure: failure(e) };
     }
-    return { created, data: job.data };
+    return { created, data };
   }
   function files(job: FilesJob, spare: ArrayBuffer | undefined): FilesResult {
     let data =

@@ -23,7 +23,7 @@
 import { availableParallelism, loadavg } from "node:os";
 import type { MessagePort, Worker } from "node:worker_threads";
 import { nodeFs, nodeWorkerThreads } from "./builtins.js";
-import { type FsJob, fsJobRunner, type FsJobRun, type FsResult } from "./fs-jobs.js";
+import { type FsJob, fsJobRunner, type FsJobRun, type FsResult, writeJobFile } from "./fs-jobs.js";
 import { NixCompatError } from "../core/errors.js";
 
 const threadsFromEnv = Number.parseInt(process.env.NIX_COMPAT_IO_THREADS ?? "", 10);
@@ -78,12 +78,15 @@ export type IoFault = "exit" | "throw" | "hang" | "terminate";
 export class IoWorkerLostError extends NixCompatError {
   constructor(why: string, job: FsJob) {
     const first =
-      job.op === "write" ? job.files[0]?.path : job.op === "files" ? job.paths[0] : job.path;
-    const more =
-      job.op === "write" && job.files.length > 1 ? ` and ${job.files.length - 1} more files` : "";
+      job.op === "write"
+        ? job.count > 0
+          ? writeJobFile(job, 0).path
+          : ""
+        : Buffer.from((job.op === "files" ? job.paths[0] : job.path) ?? "", "latin1").toString();
+    const more = job.op === "write" && job.count > 1 ? ` and ${job.count - 1} more files` : "";
     super(
       "io.worker-lost",
-      `a worker thread of the I/O pool ${why} before it finished writing '${Buffer.from(first ?? "", "latin1").toString()}'${more}`,
+      `a worker thread of the I/O pool ${why} before it finished writing '${first}'${more}`,
     );
   }
 }

@@ -10,8 +10,9 @@
  *
  * While the main thread parses the NAR and creates directories and symlinks, small files are
  * gathered in batches that the I/O pool's worker threads create and write (io-pool.ts; at
- * most {@link RESTORE_WINDOW} batches under way); large files are written from the main
- * thread in the reader's large chunks. While the pool has no workers (not started yet, or
+ * most {@link RESTORE_WINDOW} batches under way: with as many, the main thread writes the next
+ * batch itself rather than waiting); large files are written from the main thread in the
+ * reader's large chunks. While the pool has no workers (not started yet, or
  * no idle core), small files too are written from the main thread straight from the
  * reader's buffer. Directories are made before any batch that fills them
  * is handed out.
@@ -19,7 +20,7 @@
  * @module
  */
 import { nodeFs } from "./builtins.js";
-import { failureError, type WriteFile, type WriteJob, type WriteResult } from "./fs-jobs.js";
+import { failureError, type WriteJob, type WriteResult } from "./fs-jobs.js";
 import { type IoPool, type IoTicket, ioPool } from "./io-pool.js";
 import { type ByteInput, byteReader } from "../codecs/byte-reader.js";
 import { isNixCompatError, NixCompatError } from "../core/errors.js";
@@ -101,6 +102,13 @@ export interface RestoreOptions extends NarReadOptions {
   readonly onProgress?: (progress: { entries: number; bytes: number }) => void;
   /** The I/O pool (default: the process's, see io-pool.ts). */
   readonly pool?: IoPool;
+  /** Files in one batch at most (default {@link RESTORE_BATCH_FILES}). */
+  readonly batchFiles?: number;
+  /**
+   * Batches handed to the pool's workers at most (default {@link RESTORE_WINDOW}); with as many
+   * under way, the next batch is written on the main thread.
+   */
+  readonly batchesUnderWay?: number;
 }
 
 /**
@@ -128,7 +136,7 @@ export async function restoreNar(
     throw new NixCompatError("nar.destination-exists", `'${shown}' already exists`);
   }
   const pool = options.pool ?? ioPool();
-  const r = new Restorer(dest, options.onProgress, pool);
+  const r = new Restorer(dest, options, pool);
   const reader = byteReader(input);
   try {
     if (reader.isSync) {
@@ -166,55 +174,101 @@ class Restorer {
   // dirs[i] is the path of the open directory at depth i (dirs[0] the destination itself)
   private readonly dirs: Buffer[] = [];
   private execMode: number | undefined;
-  /** The batch being gathered: its files and their contents. */
-  private batch: WriteFile[] = [];
+  /** The batch being gathered: paths and contents in `batchData`, a table at its end. */
   private batchData: Uint8Array | undefined;
+  private batchTable: Int32Array | undefined;
   private batchBytes = 0;
+  private batchCount = 0;
+  /** The directory of the batch's last file. */
+  private batchParent: Buffer | undefined;
   /** Files gathered and not yet written. */
   private pending = 0;
   /** Batches handed out, oldest first. */
   private readonly under: IoTicket[] = [];
 
+  private readonly onProgress: RestoreOptions["onProgress"];
+  private readonly batchFiles: number;
+  private readonly window: number;
+
   constructor(
     private readonly dest: Buffer,
-    private readonly onProgress: RestoreOptions["onProgress"],
+    options: RestoreOptions,
     private readonly pool: IoPool,
-  ) {}
+  ) {
+    this.onProgress = options.onProgress;
+    this.batchFiles = options.batchFiles ?? RESTORE_BATCH_FILES;
+    this.window = options.batchesUnderWay ?? RESTORE_WINDOW;
+  }
 
-  /** Adds a small file to the batch (handing the batch out when full). */
-  private gather(path: Buffer, executable: boolean, contents: Uint8Array): void {
+  /**
+   * Adds a small file to the batch (handing the batch out when full): its path and contents
+   * are copied into the batch's shared memory. False when it cannot go in a batch at all (a
+   * path longer than a batch holds): the caller writes it.
+   */
+  private gather(segs: readonly Uint8Array[], executable: boolean, contents: Uint8Array): boolean {
+    const depth = segs.length;
+    const parent = depth === 0 ? this.dest : this.dirs[depth - 1]!;
+    const name = depth === 0 ? undefined : segs[depth - 1]!;
+    const pathLength = name === undefined ? parent.length : parent.length + 1 + name.length;
+    if (pathLength + contents.length > RESTORE_BATCH_BYTES) return false;
     if (
       this.batchData === undefined ||
-      this.batchBytes + contents.length > this.batchData.length ||
-      this.batch.length >= RESTORE_BATCH_FILES
+      this.batchBytes + pathLength + contents.length > RESTORE_BATCH_BYTES ||
+      this.batchCount >= this.batchFiles ||
+      // a batch at least half full ends with its directory: two threads rarely create files
+      // in one directory at once (they would take turns on its lock)
+      (parent !== this.batchParent && 2 * this.batchCount >= this.batchFiles)
     ) {
       this.handOut();
-      this.batchData = new Uint8Array(this.pool.sharedSpare(RESTORE_BATCH_BYTES));
+      const data = this.pool.sharedSpare(RESTORE_BATCH_BYTES + 16 * this.batchFiles);
+      this.batchData = new Uint8Array(data);
+      this.batchTable = new Int32Array(data, RESTORE_BATCH_BYTES, 4 * this.batchFiles);
     }
-    const start = this.batchBytes;
-    this.batchData!.set(contents, start);
-    this.batchBytes += contents.length;
-    this.batch.push({ path: path.toString("latin1"), executable, start, end: this.batchBytes });
+    this.batchParent = parent;
+    const data = this.batchData!;
+    const from = this.batchBytes;
+    data.set(parent, from);
+    if (name !== undefined) {
+      data[from + parent.length] = 0x2f;
+      data.set(name, from + parent.length + 1);
+    }
+    const start = from + pathLength;
+    data.set(contents, start);
+    const k = 4 * this.batchCount++;
+    const table = this.batchTable!;
+    table[k] = from;
+    table[k + 1] = start;
+    table[k + 2] = this.batchBytes = start + contents.length;
+    table[k + 3] = executable ? 1 : 0;
     this.pending++;
+    return true;
   }
 
   /** Hands the batch out (or writes it here while the pool has not started). */
   private handOut(): void {
-    if (this.batch.length === 0) return;
-    const job = {
-      op: "write" as const,
-      files: this.batch,
+    if (this.batchCount === 0) return;
+    const job: WriteJob = {
+      op: "write",
       data: this.batchData!.buffer,
+      table: RESTORE_BATCH_BYTES,
+      count: this.batchCount,
     };
-    this.batch = [];
     this.batchData = undefined;
+    this.batchTable = undefined;
     this.batchBytes = 0;
-    if (!this.pool.parallel) {
-      this.settle(this.pool.run(job) as WriteResult, job.files.length);
-      return;
+    this.batchCount = 0;
+    if (this.pool.parallel) {
+      // batches the workers finished are taken as they come; with the window still full, this
+      // batch is written here rather than waiting for a worker (the main thread never sleeps
+      // while there is writing to do)
+      this.pool.collect();
+      while (this.under.length > 0 && this.under[0]!.state === "done") this.settleOldest();
+      if (this.under.length < this.window) {
+        this.under.push(this.pool.submit(job));
+        return;
+      }
     }
-    while (this.under.length >= RESTORE_WINDOW) this.settleOldest();
-    this.under.push(this.pool.submit(job));
+    this.settle(this.pool.run(job) as WriteResult, job.count);
   }
 
   private settle(r: WriteResult, files: number): void {
@@ -226,7 +280,7 @@ class Restorer {
 
   private settleOldest(): void {
     const t = this.under.shift()!;
-    this.settle(this.pool.wait(t) as WriteResult, (t.job as WriteJob).files.length);
+    this.settle(this.pool.wait(t) as WriteResult, (t.job as WriteJob).count);
   }
 
   /** Writes what is gathered and waits for every batch; throws the first failure. */
@@ -243,7 +297,7 @@ class Restorer {
   private countHere(size: number): void {
     this.hereFiles++;
     this.hereBytes += size;
-    if (this.hereFiles >= RESTORE_BATCH_FILES || this.hereBytes >= RESTORE_BATCH_BYTES) {
+    if (this.hereFiles >= this.batchFiles || this.hereBytes >= RESTORE_BATCH_BYTES) {
       this.pool.ranInline(this.hereBytes);
       this.hereFiles = 0;
       this.hereBytes = 0;
@@ -254,11 +308,11 @@ class Restorer {
 
   /** After a failure: waits for the batches under way (counting what they created). */
   abort(): void {
-    this.pending -= this.batch.length;
-    this.batch = [];
+    this.pending -= this.batchCount;
+    this.batchCount = 0;
     for (const t of this.under.splice(0)) {
       try {
-        this.settle(this.pool.wait(t) as WriteResult, (t.job as WriteJob).files.length);
+        this.settle(this.pool.wait(t) as WriteResult, (t.job as WriteJob).count);
       } catch {
         // the first failure is the one reported
       }
@@ -305,18 +359,20 @@ class Restorer {
       this.created++;
     } else {
       const n = node as NarSyncNode;
-      if (node.size <= RESTORE_SMALL_FILE && this.pool.parallel) {
-        const whole = n.takeBuffered();
-        if (whole !== undefined) {
-          this.gather(this.pathOf(node.segmentBytes), node.executable, whole);
-          this.bytes += node.size;
-          this.onProgress?.({ entries: this.created + this.pending, bytes: this.bytes });
-          return;
-        }
-      } else if (node.size <= RESTORE_SMALL_FILE) this.countHere(node.size);
+      let whole: Uint8Array | undefined;
+      if (node.size <= RESTORE_SMALL_FILE) {
+        if (this.pool.parallel) {
+          whole = n.takeBuffered();
+          if (whole !== undefined && this.gather(node.segmentBytes, node.executable, whole)) {
+            this.bytes += node.size;
+            this.onProgress?.({ entries: this.created + this.pending, bytes: this.bytes });
+            return;
+          }
+        } else this.countHere(node.size);
+      }
       const fd = this.open(node.segmentBytes);
       try {
-        const whole = n.takeBuffered();
+        whole ??= n.takeBuffered();
         if (whole !== undefined) writeAll(fd, whole);
         else for (const chunk of n.chunks()) writeAll(fd, chunk);
         this.done(fd, node.executable, node.size);

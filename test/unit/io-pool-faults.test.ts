@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it, vi } from "vitest";
 import { dumpPathChunks, dumpPathToBytes } from "../../src/node/nar-dump.js";
 import { NarRestoreError, restoreNar } from "../../src/node/nar-restore.js";
 import { type IoFault, IoPool, IoWorkerLostError } from "../../src/node/io-pool.js";
-import { failureError, type FsJob } from "../../src/node/fs-jobs.js";
+import { failureError, type FsJob, WRITE_TABLE_SLOTS } from "../../src/node/fs-jobs.js";
 import { snapshot } from "../support/nar-fs.js";
 import { REPO_ROOT } from "../support/fixtures.js";
 
@@ -124,6 +124,36 @@ describe("a worker lost in the middle of a restore", () => {
   }
 });
 
+describe("a restore never waits on a busy worker while it can write", () => {
+  it("with the window full, every other batch is written on the main thread", async () => {
+    // the first batch goes to a worker that never answers; window 1: the main thread writes
+    // all the others, and only then does the stuck batch fail the restore
+    const pool = await readyPool(20);
+    pool.injectFault("hang");
+    const dest = join(work, "restored-window");
+    const e = await restoreNar(expected, dest, { pool, batchFiles: 50, batchesUnderWay: 1 }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(e).toMatchObject({ code: "io.worker-lost" });
+    // root + 2 large + 20 directories + 600 small files, less the stuck batch (≤ 50 files)
+    const all = 1 + 2 + 20 + 600;
+    expect((e as NarRestoreError).created).toBeGreaterThanOrEqual(all - 50);
+    expect((e as NarRestoreError).created).toBeLessThan(all);
+    await closedDown(pool);
+  });
+});
+
+/** A write job of one file (see WriteJob: path and contents in `data`, a table after them). */
+function writeJobOf(path: string, contents: string): FsJob {
+  const bytes = Buffer.concat([Buffer.from(path), Buffer.from(contents)]);
+  const table = 4 * Math.ceil(bytes.length / 4);
+  const data = new SharedArrayBuffer(table + 4 * WRITE_TABLE_SLOTS);
+  new Uint8Array(data).set(bytes);
+  new Int32Array(data, table, WRITE_TABLE_SLOTS).set([0, Buffer.byteLength(path), bytes.length, 0]);
+  return { op: "write", data, table, count: 1 };
+}
+
 describe("errors from a worker are the main thread's", () => {
   it("ENOENT, a file that shrank, EEXIST: same class, code, message and file", async () => {
     const pool = await readyPool();
@@ -131,11 +161,7 @@ describe("errors from a worker are the main thread's", () => {
       { op: "dir", path: join(work, "absent"), smallMax: 100, budget: 1000 },
       { op: "read", path: join(tree, "d1", "f1"), offset: 0, length: 1 << 20 },
       { op: "read", path: join(work, "absent"), offset: 0, length: 10 },
-      {
-        op: "write",
-        files: [{ path: join(tree, "d1", "f1"), executable: false, start: 0, end: 1 }],
-        data: new SharedArrayBuffer(8),
-      },
+      writeJobOf(join(tree, "d1", "f1"), "x"),
     ];
     for (const job of jobs) {
       const t = pool.submit(job);

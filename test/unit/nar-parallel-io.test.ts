@@ -12,11 +12,12 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { dirname, join } from "node:path";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { dumpPathChunks, dumpPathToBytes } from "../../src/node/nar-dump.js";
 import { restoreNar } from "../../src/node/nar-restore.js";
 import { IoPool } from "../../src/node/io-pool.js";
+import { writeJobFile } from "../../src/node/fs-jobs.js";
 import { snapshot } from "../support/nar-fs.js";
 import { FILE_HASH_RANGES_FROM, hashFileSync } from "../../src/node/file-hash.js";
 import { FileReadAhead, READ_AHEAD_JOB_BYTES } from "../../src/node/file-read-ahead.js";
@@ -122,6 +123,28 @@ describe("parallel restore", () => {
       expect(Buffer.from(dumpPathToBytes(dest)).equals(Buffer.from(nar))).toBe(true);
     }
     expect(started.workerJobs).toBeGreaterThan(before);
+  });
+
+  it("ends a batch at least half full with its directory", async () => {
+    // each write batch's directories, read when it is handed out (its memory is reused later)
+    const batches: string[][] = [];
+    const submit = vi.spyOn(started, "submit").mockImplementation(function (this: IoPool, job) {
+      if (job.op === "write") {
+        const dirs = new Set<string>();
+        for (let i = 0; i < job.count; i++) dirs.add(dirname(writeJobFile(job, i).path));
+        batches.push([...dirs]);
+      }
+      return IoPool.prototype.submit.call(this, job);
+    });
+    try {
+      await restoreNar(nar, join(work, "by-directory"), { pool: started, batchFiles: 50 });
+    } finally {
+      submit.mockRestore();
+    }
+    expect(snapshot(join(work, "by-directory"))).toEqual(snapshot(tree));
+    expect(batches.length).toBeGreaterThan(0);
+    // (40 files a directory: a batch of 50 would take 10 of the next one)
+    for (const dirs of batches) expect(dirs).toHaveLength(1);
   });
 
   it("never writes outside the destination and says what it left", async () => {
