@@ -1,0 +1,69 @@
+// The I/O pool's start policy (issue 16): it starts only with workers that have an idle core
+// (cores minus the tasks runnable now, from /proc/loadavg's running count), and a dump starts
+// it on many files listed, never on a large file's ranges. No timing assertions.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  IO_POOL_START_FILES,
+  IoPool,
+  parseRunnable,
+  runnableTasks,
+} from "../../src/node/io-pool.js";
+import { dumpPathChunks, dumpPathToBytes } from "../../src/node/nar-dump.js";
+
+const work = mkdtempSync(join(tmpdir(), "nix-compat-pool-start-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** The dump of `path` through `pool`, and the workers the pool started for it. */
+function dumpWith(path: string, pool: IoPool): { bytes: Buffer; workers: number } {
+  const parts: Buffer[] = [];
+  for (const c of dumpPathChunks(path, { pool })) parts.push(Buffer.from(c));
+  const workers = pool.workers;
+  pool.close();
+  return { bytes: Buffer.concat(parts), workers };
+}
+
+describe("I/O pool start policy", () => {
+  it("reads the running count of /proc/loadavg", () => {
+    expect(parseRunnable("0.52 0.58 0.59 3/467 12345\n")).toBe(3);
+    expect(parseRunnable("garbage")).toBeUndefined();
+    expect(runnableTasks()).toBeGreaterThan(0);
+  });
+
+  it("starts as many workers as there are idle cores (median of the samples)", () => {
+    const counts = [1, 2, 3, 5].map((runnable) =>
+      new IoPool(2, true, { runnable: () => runnable, cores: 4 }).workersToStart(),
+    );
+    expect(counts).toEqual([2, 2, 1, 0]);
+    expect(new IoPool(2, true, { runnable: () => 1, cores: 2 }).workersToStart()).toBe(1);
+    expect(new IoPool(2, false, { runnable: () => 9, cores: 2 }).workersToStart()).toBe(2);
+  });
+
+  const many = join(work, "many");
+  mkdirSync(many);
+  const perDir = 512;
+  for (let d = 0; d * perDir < IO_POOL_START_FILES + 2 * perDir; d++) {
+    mkdirSync(join(many, `d${d}`));
+    for (let f = 0; f < perDir; f++) writeFileSync(join(many, `d${d}`, `f${f}`), `${d}.${f}`);
+  }
+  const large = join(work, "large");
+  mkdirSync(large);
+  for (let i = 0; i < 3; i++) writeFileSync(join(large, `big${i}`), Buffer.alloc(9 << 20, i));
+
+  it("a dump of many files starts the pool (same bytes); a busy machine gets no workers", () => {
+    const expected = Buffer.from(dumpPathToBytes(many));
+    const idle = new IoPool(2, true, { runnable: () => 1, cores: 2 });
+    expect(dumpWith(many, idle)).toEqual({ bytes: expected, workers: 1 });
+    const busy = new IoPool(2, true, { runnable: () => 2, cores: 2 });
+    expect(dumpWith(many, busy)).toEqual({ bytes: expected, workers: 0 });
+  });
+
+  it("a dump of few large files never starts it", () => {
+    const pool = new IoPool(2, true, { runnable: () => 1, cores: 4 });
+    const { bytes, workers } = dumpWith(large, pool);
+    expect(bytes.length).toBeGreaterThan(27 << 20);
+    expect(workers).toBe(0);
+  });
+});
