@@ -380,12 +380,40 @@ export class IoPool {
       }
       const seen = Atomics.load(this.counter, 0);
       if (this.collect() === 0 && t.state === "sent") {
+        if (this.runQueuedRead()) continue;
         if (
           Atomics.wait(this.counter, 0, seen, Math.min(1000, this.stallTimeoutMs)) === "timed-out"
         )
           this.loseStalled();
       }
     }
+  }
+
+  /**
+   * Instead of sleeping while a worker has the job waited for, runs the first queued job that
+   * reads (a later one in the caller's order) here, keeping its result for its own wait: with
+   * the oldest jobs always at the workers, the main thread would otherwise only wait (a dump of
+   * 50,000 small files with one worker spent 0.75 s of its 1.1 s waiting). Batches of writes
+   * stay with the workers. Returns whether it ran one.
+   */
+  private runQueuedRead(): boolean {
+    const i = this.queue.findIndex((q) => q.job.op !== "write");
+    if (i < 0) return false;
+    const q = this.queue.splice(i, 1)[0]!;
+    q.state = "taken";
+    let result: FsResult;
+    try {
+      result = this.run(q.job);
+    } catch (e) {
+      result = {
+        data: new ArrayBuffer(0),
+        failure: { kind: "system", message: String((e as Error)?.message ?? e) },
+      };
+    }
+    q.result = result;
+    q.state = "done";
+    if (q.abandoned) this.recycle(result.data);
+    return true;
   }
 
   /** Runs `job` on this thread, with a spare buffer. */
