@@ -1,6 +1,7 @@
 // The I/O pool's start policy (issue 16): it starts only with workers that have an idle core
 // (cores minus the tasks runnable now, from /proc/loadavg's running count), and a dump starts
-// it on many files listed, never on a large file's ranges. No timing assertions.
+// it on many files listed, on a large file's ranges only when its consumer hashes. No timing
+// assertions.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,9 +18,13 @@ const work = mkdtempSync(join(tmpdir(), "nix-compat-pool-start-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** The dump of `path` through `pool`, and the workers the pool started for it. */
-function dumpWith(path: string, pool: IoPool): { bytes: Buffer; workers: number } {
+function dumpWith(
+  path: string,
+  pool: IoPool,
+  overlapReads = false,
+): { bytes: Buffer; workers: number } {
   const parts: Buffer[] = [];
-  for (const c of dumpPathChunks(path, { pool })) parts.push(Buffer.from(c));
+  for (const c of dumpPathChunks(path, { pool, overlapReads })) parts.push(Buffer.from(c));
   const workers = pool.workers;
   pool.close();
   return { bytes: Buffer.concat(parts), workers };
@@ -55,15 +60,19 @@ describe("I/O pool start policy", () => {
   it("a dump of many files starts the pool (same bytes); a busy machine gets no workers", () => {
     const expected = Buffer.from(dumpPathToBytes(many));
     const idle = new IoPool(2, true, { runnable: () => 1, cores: 2 });
-    expect(dumpWith(many, idle)).toEqual({ bytes: expected, workers: 1 });
-    const busy = new IoPool(2, true, { runnable: () => 2, cores: 2 });
-    expect(dumpWith(many, busy)).toEqual({ bytes: expected, workers: 0 });
+    const started = dumpWith(many, idle);
+    expect([started.bytes.equals(expected), started.workers]).toEqual([true, 1]);
+    const busy = dumpWith(many, new IoPool(2, true, { runnable: () => 2, cores: 2 }));
+    expect([busy.bytes.equals(expected), busy.workers]).toEqual([true, 0]);
   });
 
-  it("a dump of few large files never starts it", () => {
+  it("a dump of few large files starts it only for a consumer that hashes", () => {
     const pool = new IoPool(2, true, { runnable: () => 1, cores: 4 });
     const { bytes, workers } = dumpWith(large, pool);
     expect(bytes.length).toBeGreaterThan(27 << 20);
     expect(workers).toBe(0);
+    const hashing = new IoPool(2, true, { runnable: () => 1, cores: 4 });
+    const overlapped = dumpWith(large, hashing, true);
+    expect([overlapped.bytes.equals(bytes), overlapped.workers]).toEqual([true, 2]);
   });
 });
