@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import {
   IO_POOL_START_FILES,
   IoPool,
@@ -74,5 +74,26 @@ describe("I/O pool start policy", () => {
     const hashing = new IoPool(2, true, { runnable: () => 1, cores: 4 });
     const overlapped = dumpWith(large, hashing, true);
     expect([overlapped.bytes.equals(bytes), overlapped.workers]).toEqual([true, 2]);
+  });
+
+  it("while a worker has the job waited for, the main thread runs the queued reads", async () => {
+    const pool = new IoPool(1, false, { stallTimeoutMs: 1000 });
+    pool.start();
+    const path = join(large, "big1");
+    const read = (offset: number) => ({ op: "read" as const, path, offset, length: 4 });
+    const first = pool.submit(read(0));
+    await vi.waitFor(() => expect(pool.collect()).toBe(1), { timeout: 30_000, interval: 5 });
+    pool.wait(first);
+    // the worker never answers its two jobs (it has no room for more): the rest stay queued
+    pool.injectFault("hang");
+    const hung = pool.submit(read(1));
+    pool.injectFault("hang");
+    pool.submit(read(2));
+    const queued = [pool.submit(read(3)), pool.submit(read(4))];
+    expect(queued.map((t) => t.state)).toEqual(["queued", "queued"]);
+    expect(new Uint8Array(pool.wait(hung).data, 0, 4)).toEqual(new Uint8Array(4).fill(1));
+    expect(queued.map((t) => t.state)).toEqual(["done", "done"]);
+    expect(pool.workerJobs).toBe(3);
+    expect(pool.lostWorker).toMatch(/did not answer/);
   });
 });
