@@ -23,7 +23,14 @@
 import { availableParallelism, loadavg } from "node:os";
 import type { MessagePort, Worker } from "node:worker_threads";
 import { nodeFs, nodeWorkerThreads } from "./builtins.js";
-import { type FsJob, fsJobRunner, type FsJobRun, type FsResult, writeJobFile } from "./fs-jobs.js";
+import {
+  type DirResult,
+  type FsJob,
+  fsJobRunner,
+  type FsJobRun,
+  type FsResult,
+  writeJobFile,
+} from "./fs-jobs.js";
 import { NixCompatError } from "../core/errors.js";
 
 const threadsFromEnv = Number.parseInt(process.env.NIX_COMPAT_IO_THREADS ?? "", 10);
@@ -38,22 +45,61 @@ export const IO_THREADS =
     : Math.min(2, availableParallelism());
 
 /**
- * Whether the default pool starts only when a core is idle: the 1-minute load average plus
- * one at most the number of cores. Workers cost CPU of their own (about 0.1 s each to start
- * on the machines measured), which on a machine with no idle core only slows the work down.
- * Off when `NIX_COMPAT_IO_THREADS` is set.
+ * Whether the default pool starts only with the workers that have an idle core: cores minus
+ * the tasks runnable at that moment (see {@link runnableTasks}), our own thread among them.
+ * Workers cost CPU of their own (about 0.1 s each to start on the machines measured), which
+ * on a machine with no idle core only slows the work down. Off when `NIX_COMPAT_IO_THREADS`
+ * is set (then that many workers start, whatever the load).
  */
 export const IO_POOL_NEEDS_IDLE_CORE = !(
   Number.isSafeInteger(threadsFromEnv) && threadsFromEnv >= 0
 );
 
+/**
+ * The pool samples {@link runnableTasks} at each job run on the main thread before it starts,
+ * and starts on the median of the latest this many.
+ */
+export const IO_POOL_LOAD_SAMPLES = 8;
+
+/**
+ * Tasks runnable (running or waiting for a core) now, this thread among them: the 4th field
+ * of `/proc/loadavg` (`running/total`), which the kernel counts at the moment it is read (the
+ * 1-minute load average trails by a minute: back-to-back runs saw the one before as load).
+ * Off Linux, the 1-minute load average plus one (this thread).
+ */
+export function runnableTasks(): number {
+  try {
+    const running = parseRunnable(nodeFs.readFileSync("/proc/loadavg", "latin1"));
+    if (running !== undefined) return running;
+  } catch {
+    // (no /proc: not Linux)
+  }
+  return loadavg()[0]! + 1;
+}
+
+/** The runnable tasks of a `/proc/loadavg` text (`0.50 0.40 0.30 2/118 1234`), if it has them. */
+export function parseRunnable(text: string): number | undefined {
+  const m = /^\S+ \S+ \S+ (\d+)\//.exec(text);
+  return m === null ? undefined : Number(m[1]);
+}
+
 /** Jobs sent to one worker at a time at most (the rest wait in the pool's queue). */
 export const IO_JOBS_PER_WORKER = 2;
 
-/** The pool starts after this many jobs ran on the main thread (see {@link IoPool.start})... */
+/**
+ * The pool starts after this many jobs that write or read whole files ran on the main thread
+ * (see {@link IoPool.start})...
+ */
 export const IO_POOL_START_JOBS = 16;
-/** ... or after they read or wrote this many bytes: 16 MiB. */
+/** ... or after they wrote or read this many bytes: 16 MiB... */
 export const IO_POOL_START_BYTES = 1 << 24;
+/**
+ * ... or after directories listed on the main thread held this many entries. Workers pay on
+ * many files (each costs a few system calls, ~10 µs of CPU in Node, that a worker takes over),
+ * not on a large file's ranges (a `read` is a copy the main thread would wait for anyway: the
+ * 2 GB tree of 16 large files dumped slower with workers), which never start the pool.
+ */
+export const IO_POOL_START_FILES = 4096;
 
 /**
  * A worker with jobs that has not answered for this long is taken for lost: 10 s (a job reads
@@ -112,6 +158,10 @@ export interface IoPoolOptions {
   readonly stallTimeoutMs?: number;
   /** Close the workers when idle this long after {@link IoPool.finished} (default: never). */
   readonly idleCloseMs?: number;
+  /** The runnable tasks now (default {@link runnableTasks}; tests give their own). */
+  readonly runnable?: () => number;
+  /** The machine's cores (default `availableParallelism()`). */
+  readonly cores?: number;
 }
 
 interface Lane {
@@ -191,7 +241,7 @@ export class IoPool {
 
   /**
    * A pool of `threads` workers, started by {@link IoPool.start}; with `needsIdleCore`, only
-   * when a core is idle then (see {@link IO_POOL_NEEDS_IDLE_CORE}).
+   * as many as there are idle cores then (see {@link IO_POOL_NEEDS_IDLE_CORE}).
    */
   constructor(
     private readonly threads: number,
@@ -200,6 +250,31 @@ export class IoPool {
   ) {
     this.stallTimeoutMs = options.stallTimeoutMs ?? IO_STALL_TIMEOUT_MS;
     this.idleCloseMs = options.idleCloseMs;
+    this.runnable = options.runnable ?? runnableTasks;
+    this.cores = options.cores ?? availableParallelism();
+  }
+  private readonly runnable: () => number;
+  private readonly cores: number;
+  /** {@link runnableTasks} sampled while jobs ran on the main thread. */
+  private readonly loadSamples: number[] = [];
+
+  /**
+   * Workers the pool starts now: all of them, or with `needsIdleCore` as many as there are
+   * idle cores (cores minus the median of the runnable tasks sampled, at least one of them
+   * this thread).
+   */
+  workersToStart(): number {
+    if (!this.needsIdleCore) return this.threads;
+    if (this.loadSamples.length === 0) this.sampleLoad();
+    const sorted = [...this.loadSamples].sort((a, b) => a - b);
+    const runnable = Math.max(1, sorted[(sorted.length - 1) >> 1]!);
+    return Math.max(0, Math.min(this.threads, Math.floor(this.cores - runnable)));
+  }
+
+  /** Takes a sample of the runnable tasks (the latest {@link IO_POOL_LOAD_SAMPLES} are kept). */
+  private sampleLoad(): void {
+    if (this.loadSamples.length === IO_POOL_LOAD_SAMPLES) this.loadSamples.shift();
+    this.loadSamples.push(this.runnable());
   }
 
   /**
@@ -210,9 +285,10 @@ export class IoPool {
   start(): void {
     if (this.started || this.broken) return;
     this.started = true;
-    if (this.needsIdleCore && loadavg()[0]! + 1 > availableParallelism()) return;
+    const count = this.workersToStart();
+    if (count === 0) return;
     const { MessageChannel, Worker } = nodeWorkerThreads();
-    for (let i = 0; i < this.threads; i++) {
+    for (let i = 0; i < count; i++) {
       try {
         const { port1, port2 } = new MessageChannel();
         const worker = new Worker(workerProgram(fsJobRunner.toString()), {
@@ -257,16 +333,28 @@ export class IoPool {
     return this.lanes.length;
   }
 
-  /** Notes a job run on the main thread of `bytes`; starts the pool when there were many. */
+  /**
+   * Notes a job run on the main thread that wrote or read whole files, `bytes` of them; starts
+   * the pool when there were many (see {@link IO_POOL_START_JOBS}).
+   */
   ranInline(bytes: number): void {
     if (this.started) return;
     this.inlineJobs++;
     this.inlineBytes += bytes;
+    this.sampleLoad();
     if (this.inlineJobs >= IO_POOL_START_JOBS || this.inlineBytes >= IO_POOL_START_BYTES)
       this.start();
   }
+  /** Notes a directory of `entries` listed on the main thread (see {@link IO_POOL_START_FILES}). */
+  listedInline(entries: number): void {
+    if (this.started) return;
+    this.inlineFiles += entries;
+    this.sampleLoad();
+    if (this.inlineFiles >= IO_POOL_START_FILES) this.start();
+  }
   private inlineJobs = 0;
   private inlineBytes = 0;
+  private inlineFiles = 0;
 
   /** Hands `job` to the pool (a worker runs it when one is free). */
   submit(job: FsJob): IoTicket {
@@ -296,6 +384,7 @@ export class IoPool {
       }
       const seen = Atomics.load(this.counter, 0);
       if (this.collect() === 0 && t.state === "sent") {
+        if (this.runQueuedRead()) continue;
         if (
           Atomics.wait(this.counter, 0, seen, Math.min(1000, this.stallTimeoutMs)) === "timed-out"
         )
@@ -304,10 +393,39 @@ export class IoPool {
     }
   }
 
+  /**
+   * Instead of sleeping while a worker has the job waited for, runs the first queued job that
+   * reads (a later one in the caller's order) here, keeping its result for its own wait: with
+   * the oldest jobs always at the workers, the main thread would otherwise only wait (a dump of
+   * 50,000 small files with one worker spent 0.75 s of its 1.1 s waiting). Batches of writes
+   * stay with the workers. Returns whether it ran one.
+   */
+  private runQueuedRead(): boolean {
+    const i = this.queue.findIndex((q) => q.job.op !== "write");
+    if (i < 0) return false;
+    const q = this.queue.splice(i, 1)[0]!;
+    q.state = "taken";
+    let result: FsResult;
+    try {
+      result = this.run(q.job);
+    } catch (e) {
+      result = {
+        data: new ArrayBuffer(0),
+        failure: { kind: "system", message: String((e as Error)?.message ?? e) },
+      };
+    }
+    q.result = result;
+    q.state = "done";
+    if (q.abandoned) this.recycle(result.data);
+    return true;
+  }
+
   /** Runs `job` on this thread, with a spare buffer. */
   run(job: FsJob): FsResult {
     const r = this.inline(job, job.op === "write" ? undefined : this.spares.pop());
-    this.ranInline(job.op === "write" ? job.data.byteLength : r.data.byteLength);
+    if (job.op === "dir") this.listedInline((r as DirResult).names.length);
+    else if (job.op !== "read")
+      this.ranInline(job.op === "write" ? job.data.byteLength : r.data.byteLength);
     return r;
   }
 
@@ -369,6 +487,8 @@ export class IoPool {
     this.started = false;
     this.inlineJobs = 0;
     this.inlineBytes = 0;
+    this.inlineFiles = 0;
+    this.loadSamples.length = 0;
   }
 
   /** Makes the next job sent to a worker meet `fault` (for tests of the pool's recovery). */

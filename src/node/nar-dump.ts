@@ -55,6 +55,14 @@ export interface DumpOptions {
   readonly bufferSize?: number;
   /** The I/O pool (default: the process's, see io-pool.ts). */
   readonly pool?: IoPool;
+  /**
+   * The consumer works on each chunk (hashes it): large files' ranges read on the main thread
+   * count towards starting the pool too (see `IoPool.ranInline`), so that workers read ahead
+   * while the main thread hashes. Without it only directories' entries do: a consumer that
+   * only writes the chunks out gains nothing from workers on large files (measured: 477 MB in
+   * 4 files dumped to /dev/null in 0.26 s without workers, 0.50 s with 2).
+   */
+  readonly overlapReads?: boolean;
 }
 
 /** Room kept for one step's fixed pieces (an entry with a 255-byte name and a symlink node
@@ -116,6 +124,7 @@ class Dumper {
     root: string,
     size: number,
     private readonly pool: IoPool,
+    private readonly overlapReads: boolean,
   ) {
     this.size = size;
     this.out = createNarEventWriter({ buffer: readBuffer(size), checked: false });
@@ -298,7 +307,9 @@ class Dumper {
     }
     const job = this.jobOf(a);
     a.sent = a.dir ? 1 : Math.min(a.size, a.sent + DUMP_READ_CHUNK);
-    return this.pool.run(job);
+    const r = this.pool.run(job);
+    if (this.overlapReads && job.op === "read") this.pool.ranInline(job.length);
+    return r;
   }
 
   private startFile(a: Ahead, size: number): void {
@@ -361,7 +372,7 @@ export function* dumpPathChunks(
   const size = Math.max(4 * RESERVE, options.bufferSize ?? DUMP_BUFFER_SIZE);
   const root = Buffer.from(path).toString("latin1");
   const pool = options.pool ?? ioPool();
-  const d = new Dumper(root, size, pool);
+  const d = new Dumper(root, size, pool, options.overlapReads === true);
   try {
     for (let c = d.next(); c !== undefined; c = d.next()) yield c;
   } finally {
@@ -406,7 +417,7 @@ export async function narHashAndSize(
       ? (await import("../core/hasher.js")).nobleHashBackend.create(algorithm)
       : nodeCrypto().createHash(algorithm);
   let size = 0;
-  for (const c of dumpPathChunks(path)) {
+  for (const c of dumpPathChunks(path, { overlapReads: true })) {
     h.update(c);
     size += c.length;
   }
