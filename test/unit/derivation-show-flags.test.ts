@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   SHOW_TURBOFAN_FROM_FILES,
+  SHOW_V8_FLAGS_FROM_FILES,
   showV8Flags,
   V8_WITH_MAGLEV,
 } from "../../src/cli/commands/derivation.js";
@@ -13,9 +14,14 @@ import { REPO_ROOT } from "../support/fixtures.js";
 
 describe("derivation show's V8 flags", () => {
   it("keep the young generation at its starting size, whatever the input", () => {
-    for (const files of [1, SHOW_TURBOFAN_FROM_FILES, 100_000])
+    for (const files of [SHOW_V8_FLAGS_FROM_FILES, SHOW_TURBOFAN_FROM_FILES, 100_000])
       for (const v8 of [V8_WITH_MAGLEV - 1, V8_WITH_MAGLEV, 13])
         expect(showV8Flags(files, v8)).toContain("--semi-space-growth-factor=1");
+    expect(showV8Flags(1, V8_WITH_MAGLEV - 1)).toContain("--semi-space-growth-factor=1");
+  });
+  it("none for a few files where Maglev is there (node:v8 would cost more than they save)", () => {
+    expect(showV8Flags(SHOW_V8_FLAGS_FROM_FILES - 1, V8_WITH_MAGLEV)).toEqual([]);
+    expect(showV8Flags(1, 13)).toEqual([]);
   });
   it("turn TurboFan off at any size where Maglev is there, on Node 20 only below the threshold", () => {
     expect(showV8Flags(100_000, V8_WITH_MAGLEV)).toContain("--no-opt");
