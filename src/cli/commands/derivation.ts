@@ -431,9 +431,9 @@ export const V8_WITH_MAGLEV = 12;
  * Where Maglev is there (V8 >= {@link V8_WITH_MAGLEV}), `derivation show` sets no V8 flags
  * below this many files: no function runs long enough for TurboFan or a larger young
  * generation to matter, and `node:v8` (which loads Node's streams, ~40 modules) would be most
- * of what the flags add (Node 24, one drv: 270 -> 234 M instructions). Node 20 sets them at
- * any size: there `--no-opt` saves more than `node:v8` costs, even for one drv (731 against
- * 866 M instructions).
+ * of what the flags add (Node 24, one drv, compile cache warm: 231 -> 211 M instructions).
+ * Node 20 sets them at any size: there `--no-opt` saves more than `node:v8` costs, even for
+ * one drv (731 against 866 M instructions).
  */
 export const SHOW_V8_FLAGS_FROM_FILES = 64;
 
