@@ -302,12 +302,18 @@ if (HAVE_NIX && !ONLY_STARTUP && ONLY_WORK === undefined) {
     const res = interleaved([
       { line: SHOW.nix(list) },
       ...named.map((n) => ({ line: SHOW.ours(n.path, list) })),
+      // what Node itself takes for the same arguments (argv grows with the input)
+      ...named.map((n) => ({ line: `${n.path} -e 0 $(cat ${list})` })),
     ]);
     const nix = res.shift();
+    const floors = res.splice(named.length);
     const row = { work: SHOW.work, size: `${k}×`, "NAR MB": mb, "nix s": nix.seconds };
     named.forEach((n, i) => (row[`node${n.major} s`] = res[i].seconds));
     row["nix RSS MB"] = nix.rssMB;
     named.forEach((n, i) => (row[`node${n.major} RSS MB`] = res[i].rssMB));
+    named.forEach(
+      (n, i) => (row[`node${n.major} RSS over -e 0 MB`] = res[i].rssMB - floors[i].rssMB),
+    );
     row[`node${named[0].major} s per 100 MB`] = (res[0].seconds / mb) * 100;
     row.load = load.toFixed(1);
     scaleRows.push(row);

@@ -32,3 +32,11 @@ export function nodeWorkerThreads(): typeof import("node:worker_threads") {
 export function nodeTty(): typeof import("node:tty") {
   return load("node:tty") as typeof import("node:tty");
 }
+
+/**
+ * `node:v8`, loaded on the first call (it loads Node's streams for its heap snapshots: ~40
+ * internal modules).
+ */
+export function nodeV8(): typeof import("node:v8") {
+  return load("node:v8") as typeof import("node:v8");
+}

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { nodeFs } from "./builtins.js";
 import type { ReadResult } from "./fs-jobs.js";
 import { type IoPool, type IoTicket, ioPool } from "./io-pool.js";
 import { readBuffer } from "./read-buffer.js";
@@ -43,9 +43,9 @@ export function hashFileSync(
   shared ??= readBuffer(FILE_HASH_BUFFER_SIZE);
   const buf = shared;
   const hasher = createHasher(algorithm);
-  const fd = openSync(typeof path === "string" ? path : Buffer.from(path), "r");
+  const fd = nodeFs.openSync(typeof path === "string" ? path : Buffer.from(path), "r");
   try {
-    const st = fstatSync(fd);
+    const st = nodeFs.fstatSync(fd);
     let position: number | null = null;
     if (st.isFile() && st.size >= FILE_HASH_RANGES_FROM) {
       pool.start();
@@ -54,13 +54,13 @@ export function hashFileSync(
     }
     // the rest (all of it, or what follows the ranges if the file grew or shrank) read here
     for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, position);
+      const n = nodeFs.readSync(fd, buf, 0, buf.length, position);
       if (n === 0) break;
       if (position !== null) position += n;
       hasher.update(n === buf.length ? buf : buf.subarray(0, n));
     }
   } finally {
-    closeSync(fd);
+    nodeFs.closeSync(fd);
     pool.finished();
   }
   return hasher.digest();

@@ -10,13 +10,12 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { setFlagsFromString } from "node:v8";
 import type { Command } from "commander";
 import { formatJsonPath, NixCompatError, quoteInput } from "../../core/errors.js";
 import { compareUtf8 } from "../../core/canonical-json.js";
 import { DEFAULT_STORE_DIR } from "../../core/store-path.js";
+import { nodeFs, nodeV8 } from "../../node/builtins.js";
 import { FileReadAhead } from "../../node/file-read-ahead.js";
 import type { Derivation } from "../../derivation/index.js";
 import { checkFailed, reportError, usageError } from "../errors.js";
@@ -136,8 +135,8 @@ function lookupNear(file: string, storeDir: string): (drvPath: string) => Deriva
   return (drvPath) => {
     const base = basename(drvPath);
     for (const candidate of [join(dir, base), join(dir, `${base}.json`), drvPath]) {
-      if (existsSync(candidate)) {
-        const bytes = readFileSync(candidate);
+      if (nodeFs.existsSync(candidate)) {
+        const bytes = nodeFs.readFileSync(candidate);
         const loaded = loadOne(candidate, bytes, storeDir);
         return loaded.drv;
       }
@@ -429,6 +428,16 @@ export const SHOW_TURBOFAN_FROM_FILES = 4000;
 export const V8_WITH_MAGLEV = 12;
 
 /**
+ * Where Maglev is there (V8 >= {@link V8_WITH_MAGLEV}), `derivation show` sets no V8 flags
+ * below this many files: no function runs long enough for TurboFan or a larger young
+ * generation to matter, and `node:v8` (which loads Node's streams, ~40 modules) would be most
+ * of what the flags add (Node 24, one drv, compile cache warm: 231 -> 211 M instructions).
+ * Node 20 sets them at any size: there `--no-opt` saves more than `node:v8` costs, even for
+ * one drv (731 against 866 M instructions).
+ */
+export const SHOW_V8_FLAGS_FROM_FILES = 64;
+
+/**
  * The V8 flags `derivation show` sets for `files` (unless `node --opt`): `--no-opt` is V8's
  * `--no-turbofan`. A one-shot pass over many files spends more on TurboFan compiling the
  * transcoder than the optimised code saves, and TurboFan's code and zones add to the resident
@@ -441,9 +450,33 @@ export const V8_WITH_MAGLEV = 12;
  * saving collector time (Node 24 and 20 spent less CPU with it).
  */
 export function showV8Flags(files: number, v8Major: number): string[] {
+  if (v8Major >= V8_WITH_MAGLEV && files < SHOW_V8_FLAGS_FROM_FILES) return [];
   const flags = ["--semi-space-growth-factor=1"];
   if (v8Major >= V8_WITH_MAGLEV || files < SHOW_TURBOFAN_FROM_FILES) flags.push("--no-opt");
   return flags;
+}
+
+let showFlagsSet = false;
+
+/**
+ * Sets {@link showV8Flags} for `files` files once per process (unless `node --opt`). The plain
+ * form sets them before it looks at its arguments: any loop over thousands of arguments run
+ * before (an array destructuring with a rest element is one) is compiled on the stack (OSR)
+ * by TurboFan, whose code and compiler pages cost Node 24 ~5 MB of RSS and ~15 ms at 8000 drvs.
+ */
+function setShowV8Flags(files: number): void {
+  if (showFlagsSet || process.execArgv.includes("--opt")) return;
+  showFlagsSet = true;
+  const flags = showV8Flags(files, Number.parseInt(process.versions.v8, 10));
+  if (flags.length === 0) return;
+  const v8 = nodeV8();
+  for (const flag of flags) {
+    try {
+      v8.setFlagsFromString(flag);
+    } catch {
+      // flags frozen in this Node: keep the default
+    }
+  }
 }
 
 /**
@@ -457,15 +490,7 @@ export async function showDerivations(
 ): Promise<void> {
   if (opts.jsonVersion !== "1" && opts.jsonVersion !== "4")
     usageError("--json-version must be 1 or 4");
-  if (!process.execArgv.includes("--opt")) {
-    for (const flag of showV8Flags(files.length, Number.parseInt(process.versions.v8, 10))) {
-      try {
-        setFlagsFromString(flag);
-      } catch {
-        // flags frozen in this Node: keep the default
-      }
-    }
-  }
+  setShowV8Flags(files.length);
   // The common case (.drv files named by their drv path) needs neither zod nor the JSON
   // converters: load only the parser and the show printer.
   const show = await import("../../derivation/show.js");
@@ -490,7 +515,7 @@ export async function showDerivations(
       if (!sources.has(key)) sources.set(key, { file });
       continue;
     }
-    const bytes = file === "-" ? await readInputBytes(file) : readFileSync(file);
+    const bytes = file === "-" ? await readInputBytes(file) : nodeFs.readFileSync(file);
     if (isJson(bytes)) await load(true);
     for (const loaded of loadDerivations(file, bytes, storeDir)) {
       const kbase = basename(loaded.key ?? "");
@@ -537,7 +562,7 @@ export async function showDerivations(
       const drv =
         src.drv ??
         withFile(src.file, () =>
-          parseDerivationATerm(atermBytes(src.file, readFileSync(src.file)), { storeDir }),
+          parseDerivationATerm(atermBytes(src.file, nodeFs.readFileSync(src.file)), { storeDir }),
         );
       const b = basename(drvPath);
       return {
@@ -565,8 +590,10 @@ export async function showDerivations(
  * commander; `undefined` for anything else, which the full command tree then runs.
  */
 export async function runPlainShow(argv: readonly string[]): Promise<number | undefined> {
-  const [, command, ...files] = argv;
-  if (command !== "show" || files.length === 0) return undefined;
+  if (argv[1] !== "show" || argv.length < 3) return undefined;
+  // first, before anything loops over the files (see setShowV8Flags)
+  setShowV8Flags(argv.length - 2);
+  const files = argv.slice(2);
   if (files.some((f) => f === "" || f.startsWith("-"))) return undefined;
   try {
     await showDerivations(files, { jsonVersion: "1" });
