@@ -135,6 +135,7 @@ const RESERVED = new Set([
   "size",
   "left",
   "state",
+  "view",
 ]);
 
 type HoleAction = Extract<WriterAction, { op: "hole" }>;
@@ -164,6 +165,9 @@ export class EventWriterBase implements EventWriter {
   size = 0;
   left = 0;
   readonly sink: ((chunk: Uint8Array) => void) | undefined;
+  /** A `DataView` of the buffer it was last asked for (generated code writes through it). */
+  #view: DataView | undefined = undefined;
+  #viewed: Uint8Array | undefined = undefined;
 
   constructor(
     readonly plan: WriterPlan,
@@ -176,6 +180,15 @@ export class EventWriterBase implements EventWriter {
 
   get done(): boolean {
     return this.state === DONE;
+  }
+
+  /** A `DataView` of `b` (the buffer: kept while it stays the same). */
+  view(b: Uint8Array): DataView {
+    if (this.#viewed !== b) {
+      this.#view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      this.#viewed = b;
+    }
+    return this.#view!;
   }
 
   /** Makes room for `need` more bytes at `at`. */
