@@ -20,7 +20,7 @@ import {
 } from "../../src/codecs/index.js";
 import { compileResumable, decodeEventsResumable } from "../../src/codecs/decode-resumable.js";
 import type { PayloadHandle } from "../../src/codecs/payload.js";
-import { int, outcome, rng } from "../support/random-codecs.js";
+import { int, rng, thrownOutcome } from "../support/random-codecs.js";
 
 /** Files in a list: each a name (an event), contents (a payload event), then a bare payload. */
 const files = repeatUntil(
@@ -91,11 +91,7 @@ async function seen(
     }
     out.push("end");
   } catch (e) {
-    out.push(
-      outcome(() => {
-        throw e;
-      }),
-    );
+    out.push(thrownOutcome(e));
   }
   return out;
 }
