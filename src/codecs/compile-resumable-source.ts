@@ -10,6 +10,13 @@
  * rules), or return to the driver. Reads past the buffer return {@link RESUMABLE_NEED} before
  * anything is committed, so the driver buffers more bytes and the state runs again.
  *
+ * Events do not return to the driver: they are queued (`R.q`, `R.qn`, at most
+ * {@link RESUMABLE_QUEUE_LENGTH}) and the machine goes on, so one run decodes as far as the
+ * buffered bytes go. A payload whose contents and padding are all buffered (and the padding
+ * zero) is queued too, as its place in the buffer, and passed; only a payload that goes past
+ * the buffer returns to the driver ({@link RESUMABLE_PAYLOAD}), which streams it. The driver
+ * hands out the queued entries, in order, before what the run returned.
+ *
  * Like all generated code it only accepts or declines: on any mismatch, limit or refinement
  * failure it returns {@link RESUMABLE_DECLINE} and the driver has the interpreter decide (so
  * errors are the declaration's). Values are built where checks need them (refinements, pairwise
@@ -34,14 +41,39 @@ import { utf8Bytes, utf8Text } from "./wire-bytes.js";
 
 /** Code returned by a resumable machine: bytes up to `R.want` are needed. */
 export const RESUMABLE_NEED = 0;
-/** Code: an event (`R.name`, `R.value`, `R.data`, `R.at`). */
+/** Code: the queue of events is full (`R.q[0, R.qn)`). */
 export const RESUMABLE_EVENT = 1;
-/** Code: a payload of `R.size` bytes starts at `R.p` (its length field at `R.at`). */
+/** Code: a payload of `R.size` bytes starts at `R.p` (its length field at `R.at`) and goes past the buffer. */
 export const RESUMABLE_PAYLOAD = 2;
 /** Code: the value is complete. */
 export const RESUMABLE_DONE = 3;
 /** Code: the machine declines (the interpreter decides). */
 export const RESUMABLE_DECLINE = 4;
+
+/** How many events (and buffered payloads) a machine queues before it returns to its driver. */
+export const RESUMABLE_QUEUE_LENGTH = 32;
+
+/** {@link QueuedEntry.kind}: an event (`name`, `value`, `data`, `at`). */
+export const QUEUED_EVENT = 1;
+/** {@link QueuedEntry.kind}: a buffered payload in an event (`name`, `data`, `at`, `p`, `size`). */
+export const QUEUED_PAYLOAD = 2;
+/** {@link QueuedEntry.kind}: a buffered payload outside events, passed (`p`, `size`). */
+export const QUEUED_BARE_PAYLOAD = 3;
+
+/**
+ * One entry of a machine's queue (objects reused from run to run). Positions are in the buffer
+ * of the run that queued it: `at` is where the event (a payload's length field) starts, `p`
+ * where a payload's contents start.
+ */
+export interface QueuedEntry {
+  kind: number;
+  name: string | undefined;
+  value: unknown;
+  data: unknown;
+  at: number;
+  p: number;
+  size: number;
+}
 
 /** A declaration the resumable generator does not handle (the interpreter streams it). */
 export class NotResumableError extends Error {}
@@ -239,8 +271,9 @@ class ResumableGen {
         out.push(`const ${start} = p;`, `let ${v};`);
         this.dec.node(node.inner, v, out);
         const next = this.state();
+        // (R.value: a pairwise check after a key event reads it)
         out.push(
-          `R.p = p; M.S = ${next}; R.name = ${e.konst(node.name)}; R.value = ${v}; R.data = ${e.konst(node.data)}; R.at = ${start}; return 1;`,
+          `R.value = ${v}; ${queue(QUEUED_EVENT, `q.name = ${e.konst(node.name)}; q.value = ${v}; q.data = ${e.konst(node.data)}; q.at = ${start};`, next)}`,
         );
         return next;
       }
@@ -327,6 +360,22 @@ class ResumableGen {
     this.dec.u64Number(len, out);
     out.push(`if (${len} > ${e.limit(node.limit)}) throw D;`);
     const next = this.state();
+    // contents and zero padding buffered: queued and passed; else streamed by the driver
+    const end = e.fresh("end");
+    out.push(`const ${end} = p + ${len} + ((8 - (${len} & 7)) & 7);`);
+    const fields = `q.p = p; q.size = ${len};`;
+    out.push(
+      `if (${end} <= n && ZP(b, p + ${len}, ${end})) { ${
+        ev
+          ? queue(
+              QUEUED_PAYLOAD,
+              `q.name = ${e.konst(ev.name)}; q.data = ${e.konst(ev.data)}; q.at = ${start}; ${fields}`,
+              next,
+              `p = ${end}; `,
+            )
+          : queue(QUEUED_BARE_PAYLOAD, fields, next, `p = ${end}; `)
+      } }`,
+    );
     out.push(
       `R.p = p; M.S = ${next}; R.size = ${len}; R.at = ${start}; R.rule = ${e.konst(node.rule)}; R.name = ${ev ? e.konst(ev.name) : "undefined"}; R.data = ${ev ? e.konst(ev.data) : "undefined"}; return 2;`,
     );
@@ -449,6 +498,17 @@ class ResumableGen {
 }
 
 /**
+ * Code that queues an entry of `kind` (`fields` sets the entry `q`), commits the position (after
+ * `advance`) and goes to state `next`, returning to the driver when the queue is full.
+ */
+function queue(kind: number, fields: string, next: number, advance = ""): string {
+  return (
+    `{ const q = R.q[R.qn++]; q.kind = ${kind}; ${fields} } ${advance}R.p = p; ` +
+    `if (R.qn === ${RESUMABLE_QUEUE_LENGTH}) { M.S = ${next}; return 1; } M.S = ${next}; continue;`
+  );
+}
+
+/**
  * For each state, the states it jumps to that may be called directly: the jumps of a depth-first
  * walk that do not close a cycle (a back jump returns to the run loop, so direct calls nest at
  * most as deep as there are states).
@@ -510,6 +570,10 @@ export function generateResumable(codec: AnyCodec): GeneratedResumable {
     `for (let i = 0; i < t.length; i++) if (b[at + i] !== t[i]) return false;`,
     `return true;`,
     `}`,
+    `function ZP(b, from, to) {`,
+    `for (let i = from; i < to; i++) if (b[i] !== 0) return false;`,
+    `return true;`,
+    `}`,
     `function CP(b, from, to) {`,
     `const out = new Uint8Array(to - from);`,
     `for (let i = from; i < to; i++) out[i - from] = b[i];`,
@@ -537,9 +601,11 @@ export function generateResumable(codec: AnyCodec): GeneratedResumable {
     `}`,
     `return function (lim, MAXDEPTH) {`,
     `const M = { S: 0, DEPTH: 0, SP: 0, MAXDEPTH, RET: [], CNT: [], PREV: [],`,
-    ` R: { p: 0, want: 0, name: undefined, value: undefined, data: undefined, at: 0, size: 0, rule: "" },`,
+    ` R: { p: 0, want: 0, name: undefined, value: undefined, data: undefined, at: 0, size: 0, rule: "", qn: 0, q: [] },`,
     ...e.limits.map((l) => ` ${l.replace(" = ", ": ")},`),
     `};`,
+    `for (let i = 0; i < ${RESUMABLE_QUEUE_LENGTH}; i++)`,
+    ` M.R.q.push({ kind: 0, name: undefined, value: undefined, data: undefined, at: 0, p: 0, size: 0 });`,
     `return { R: M.R, M, run: (b, p, n) => run(M, b, p, n) };`,
     `};`,
   ].join("\n");

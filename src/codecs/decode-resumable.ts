@@ -11,11 +11,18 @@
  * where each state is in the declaration (`ResumeLocations`) and the machine's stack has the
  * rest (items begun, the previous key for a pairwise check, the call chain, the depth), so the
  * interpreter's frames there are known. The driver snapshots that stack (a few numbers per
- * level) after each payload and whenever it must fetch bytes; only where a state is no such
- * point does it keep the bytes read since (a copy, payload contents replaced by zeros of the
- * same length: contents never change validity, their padding is checked as they pass). So
- * memory is the buffered chunk and the machine's stack, never file contents or the structure
- * bytes already passed, whatever the length of the input.
+ * level) after each payload it streams and whenever it must fetch bytes; until then the
+ * bytes since the checkpoint are in the buffered chunk. Only where a state is no such point
+ * does it keep them (a copy, payload contents replaced by zeros of the same length: contents
+ * never change validity, their padding is checked as they pass). After the whole value only
+ * the end of the input can be wrong: that error (trailing data) needs no replay. So memory is
+ * the buffered chunk and the machine's stack, never file contents or the structure bytes of
+ * chunks already passed, whatever the length of the input.
+ *
+ * One run of the machine decodes as far as the buffered bytes go (events, and payloads whose
+ * bytes are all buffered, are queued: see `compile-resumable-source.ts`); the driver hands the
+ * queued entries out one by one (such a payload as a view of its place in the buffered chunk,
+ * which stays as it is until the queue is empty), then what the run stopped at.
  *
  * Consumers loop on {@link ResumableDecoding.step}: an event, a payload, the end, or
  * {@link RESUMABLE_NEED}, upon which they call {@link ResumableDecoding.fill} (async) or
@@ -30,6 +37,9 @@ import {
   generateResumable,
   type GeneratedResumable,
   NotResumableError,
+  QUEUED_BARE_PAYLOAD,
+  QUEUED_EVENT,
+  type QueuedEntry,
   RESUMABLE_DONE,
   RESUMABLE_EVENT,
   RESUMABLE_NEED,
@@ -44,6 +54,7 @@ import {
   payloadTruncatedError,
   type StreamDecodeOptions,
   streamingErrorSync,
+  trailingDataError,
 } from "./decode-stream.js";
 import type { ResumeFrame } from "./decode.js";
 import type { DecodeEvent } from "./event.js";
@@ -65,6 +76,9 @@ export interface ResumableRegisters {
   at: number;
   size: number;
   rule: string;
+  /** The queue: entries `q[0, qn)` were queued by the last run (the driver empties it). */
+  qn: number;
+  readonly q: readonly QueuedEntry[];
 }
 
 /** @internal The stack of a generated machine (see `compile-resumable-source.ts`). */
@@ -285,8 +299,21 @@ export class ResumableDecoding {
   readonly #gaps: number[] = [];
   /** Where in the reader's window the bytes not yet in the log start. */
   #retainFrom: number;
+  /** Payloads passed by the machine in the window since `#retainFrom`: pairs [start, end). */
+  readonly #passed: number[] = [];
+  /** The next entry of the machine's queue to hand out. */
+  #head = 0;
+  /** What the last run returned, handled once its queue is handed out (-1: run again). */
+  #pending = -1;
+  /** The offset of the window's first byte, counted from the value's start (for queued entries). */
+  #windowOffset = 0;
+  /** Whether the open payload was queued by the machine: its contents are `#inlineAt` in the window. */
+  #inline = false;
+  #inlineAt = 0;
   #want = 0;
   #done = false;
+  /** Where the value ends (once done). */
+  #end = 0;
   /** The reader said the input ends after the value. */
   #atEnd = false;
   /** The open payload: bytes of contents left, its padding, its rule; -1 when none. */
@@ -340,7 +367,11 @@ export class ResumableDecoding {
    * again). Throws the interpreter's error when the input is refused.
    */
   step(): number {
-    if (this.#remaining >= 0) {
+    if (this.#inline) {
+      // a payload the machine passed: nothing left to read
+      this.#inline = false;
+      this.#remaining = -1;
+    } else if (this.#remaining >= 0) {
       // what is left of the payload and its padding, passed in place when buffered
       const reader = this.#reader;
       if (reader.available() < this.#remaining + this.#pad) return RESUMABLE_NEED;
@@ -358,27 +389,59 @@ export class ResumableDecoding {
         this.#closePayload(undefined, at, true);
       } else this.#closePayload(reader.tryRead(this.#pad), at);
     }
-    if (this.#done) {
-      // the end of the input is the reader's to say (a reader embedding the value in a
-      // longer stream says where it ends): asked in fill()
-      if (this.#options.allowTrailing === true || this.#atEnd) return RESUMABLE_END;
-      return RESUMABLE_NEED;
-    }
     const reader = this.#reader;
+    const R = this.#machine.R;
     for (;;) {
-      const b = this.#view();
-      const p = reader.cursor();
-      const code = this.#machine.run(b, p, b.length);
-      const R = this.#machine.R;
-      const at = reader.offset - this.#base - p;
-      reader.advance(R.p - p);
+      if (this.#head < R.qn) {
+        const q = R.q[this.#head++]!;
+        if (q.kind === QUEUED_EVENT) {
+          this.name = q.name;
+          this.value = q.value;
+          this.data = q.data;
+          this.offset = this.#windowOffset + q.at;
+          return RESUMABLE_EVENT;
+        }
+        this.#passed.push(q.p, q.p + q.size + padLength(q.size));
+        if (q.kind === QUEUED_BARE_PAYLOAD) continue;
+        this.name = q.name;
+        this.value = undefined;
+        this.data = q.data;
+        this.offset = this.#windowOffset + q.at;
+        this.size = q.size;
+        this.payloadOffset = this.#windowOffset + q.p;
+        this.#remaining = q.size;
+        this.#payloadSize = q.size;
+        this.#inline = true;
+        this.#inlineAt = q.p;
+        this.#serial++;
+        return RESUMABLE_PAYLOAD;
+      }
+      let code = this.#pending;
+      if (code < 0) {
+        if (this.#done) {
+          // the end of the input is the reader's to say (a reader embedding the value in a
+          // longer stream says where it ends): asked in fill()
+          if (this.#options.allowTrailing === true || this.#atEnd) return RESUMABLE_END;
+          return RESUMABLE_NEED;
+        }
+        R.qn = 0;
+        this.#head = 0;
+        const b = this.#view();
+        const p = reader.cursor();
+        code = this.#machine.run(b, p, b.length);
+        this.#windowOffset = reader.offset - this.#base - p;
+        reader.advance(R.p - p);
+        // (what the run stopped at comes after its queue)
+        if (R.qn > 0) {
+          this.#pending = code;
+          continue;
+        }
+      } else this.#pending = -1;
+      const at = this.#windowOffset;
       switch (code) {
         case RESUMABLE_EVENT:
-          this.name = R.name;
-          this.value = R.value;
-          this.data = R.data;
-          this.offset = at + R.at;
-          return RESUMABLE_EVENT;
+          // (the queue was full: run on)
+          continue;
         case RESUMABLE_PAYLOAD:
           // the point after the payload is the next checkpoint: then the bytes before it are
           // not kept (else they are)
@@ -402,6 +465,7 @@ export class ResumableDecoding {
           return RESUMABLE_NEED;
         case RESUMABLE_DONE:
           this.#done = true;
+          this.#end = reader.offset - this.#base;
           return this.step();
         default:
           throw this.#refusal();
@@ -423,17 +487,15 @@ export class ResumableDecoding {
       this.#closePayload(reader.tryRead(this.#pad) ?? (await reader.read(this.#pad)), at);
       return;
     }
-    this.#checkpointOrKeep();
     if (this.#done) {
-      this.#atEnd = await reader.atEnd();
-      this.#retainFrom = reader.cursor();
-      if (!this.#atEnd) throw this.#refusal();
+      this.#atEnd = this.#endOrTrailing(await reader.atEnd());
       return;
     }
+    this.#checkpointOrKeep();
     // (no read-ahead beyond the request: a stream stopped early is then cancelled, not drained)
-    else await reader.ensure(this.#want);
-    this.#retainFrom = reader.cursor();
-    if (!this.#done && reader.available() < this.#want) throw this.#refusal();
+    await reader.ensure(this.#want);
+    this.#retain();
+    if (reader.available() < this.#want) throw this.#refusal();
   }
 
   /** {@link ResumableDecoding.fill} for synchronous sources. */
@@ -450,15 +512,24 @@ export class ResumableDecoding {
       this.#closePayload(reader.tryRead(this.#pad) ?? reader.readSync(this.#pad), at);
       return;
     }
-    this.#checkpointOrKeep();
     if (this.#done) {
-      this.#atEnd = reader.atEndSync();
-      this.#retainFrom = reader.cursor();
-      if (!this.#atEnd) throw this.#refusal();
+      this.#atEnd = this.#endOrTrailing(reader.atEndSync());
       return;
-    } else reader.ensureSync(Math.max(this.#want, LOOKAHEAD));
-    this.#retainFrom = reader.cursor();
-    if (!this.#done && reader.available() < this.#want) throw this.#refusal();
+    }
+    this.#checkpointOrKeep();
+    reader.ensureSync(Math.max(this.#want, LOOKAHEAD));
+    this.#retain();
+    if (reader.available() < this.#want) throw this.#refusal();
+  }
+
+  /**
+   * After the whole value (which the declaration accepts, as the machine did): the end of the
+   * input, or the interpreter's trailing-data error where the value ends (so no bytes of the
+   * value are kept for a replay).
+   */
+  #endOrTrailing(atEnd: boolean): true {
+    if (!atEnd) throw trailingDataError(this.#codec.rule, this.#end);
+    return true;
   }
 
   /**
@@ -466,6 +537,7 @@ export class ResumableDecoding {
    * sources), so {@link ResumableDecoding.takeBuffered} has it.
    */
   bufferPayloadSync(max: number): void {
+    if (this.#inline) return;
     const r = this.#remaining;
     if (r === this.#payloadSize && r <= max && this.#reader.available() < r) {
       this.#reader.ensureSync(r);
@@ -475,6 +547,7 @@ export class ResumableDecoding {
   /** The whole open payload when it is buffered and unread (a view), else `undefined`. */
   takeBuffered(): Uint8Array | undefined {
     if (this.#remaining !== this.#payloadSize || this.#remaining < 0) return undefined;
+    if (this.#inline) return this.#takeInline();
     const all = this.#reader.tryRead(this.#remaining);
     if (all !== undefined) this.#remaining = 0;
     return all;
@@ -483,6 +556,7 @@ export class ResumableDecoding {
   /** The next piece of the open payload (a view), `undefined` when it is all read. */
   chunkSync(): Uint8Array | undefined {
     if (this.#remaining <= 0) return undefined;
+    if (this.#inline) return this.#takeInline();
     const at = this.#reader.offset - this.#base;
     const c = this.#reader.readUpToSync(this.#remaining);
     if (c === undefined) throw payloadTruncatedError(this.#payloadRule, at, this.#remaining);
@@ -493,6 +567,7 @@ export class ResumableDecoding {
   /** {@link ResumableDecoding.chunkSync} for any source. */
   async chunk(): Promise<Uint8Array | undefined> {
     if (this.#remaining <= 0) return undefined;
+    if (this.#inline) return this.#takeInline();
     const at = this.#reader.offset - this.#base;
     const buffered = this.#reader.available();
     const c =
@@ -504,10 +579,18 @@ export class ResumableDecoding {
     return c;
   }
 
+  /** What is left of a payload the machine passed (a view of the window, as the reader gives). */
+  #takeInline(): Uint8Array {
+    const end = this.#inlineAt + this.#payloadSize;
+    const v = this.#reader.window().subarray(end - this.#remaining, end);
+    this.#remaining = 0;
+    return v;
+  }
+
   #closePayload(padding: Uint8Array | undefined, at: number, checked = false): void {
     if (this.#pad > 0 && !checked) checkPayloadPadding(padding, this.#pad, this.#payloadRule, at);
     this.#remaining = -1;
-    this.#retainFrom = this.#reader.cursor();
+    this.#retain();
     if (this.#afterPayload) {
       this.#afterPayload = false;
       this.#commit();
@@ -536,7 +619,7 @@ export class ResumableDecoding {
   #checkpointOrKeep(): void {
     if (this.#snapshot(this.#reader.offset - this.#base)) {
       this.#commit();
-      this.#retainFrom = this.#reader.cursor();
+      this.#retain();
     } else this.#flush();
   }
 
@@ -554,26 +637,48 @@ export class ResumableDecoding {
     return this.#plain;
   }
 
-  /** Moves the bytes read from the window since the last flush into the log. */
+  /** Nothing read from the window before the reader's cursor is to be kept. */
+  #retain(): void {
+    this.#retainFrom = this.#reader.cursor();
+    if (this.#passed.length > 0) this.#passed.length = 0;
+  }
+
+  /**
+   * Moves the bytes read from the window since the last flush into the log (payloads the
+   * machine passed as gaps).
+   */
   #flush(): void {
-    const w = this.#view();
     const to = this.#reader.cursor();
-    const from = this.#retainFrom;
-    if (to > from) {
-      const need = this.#logLength + to - from;
-      if (need > this.#log.length) {
-        const grown = new Uint8Array(Math.max(need, this.#log.length * 2));
-        grown.set(this.#log.subarray(0, this.#logLength));
-        this.#log = grown;
-      }
-      const log = this.#log;
-      let at = this.#logLength;
-      // (a loop: the pieces are short, and a view of a Buffer costs more than copying them)
-      for (let i = from; i < to; i++) log[at++] = w[i]!;
-      this.#logLength = need;
-      if (need > this.peakRetained) this.peakRetained = need;
+    let from = this.#retainFrom;
+    const passed = this.#passed;
+    for (let i = 0; i < passed.length; i += 2) {
+      const start = passed[i]!;
+      const end = passed[i + 1]!;
+      if (end <= from || start >= to) continue;
+      this.#keep(from, start);
+      this.#gaps.push(this.#logLength, end - start);
+      from = end;
     }
-    this.#retainFrom = to;
+    this.#keep(from, to);
+    this.#retain();
+  }
+
+  /** Copies the window's bytes `[from, to)` into the log. */
+  #keep(from: number, to: number): void {
+    if (to <= from) return;
+    const w = this.#view();
+    const need = this.#logLength + to - from;
+    if (need > this.#log.length) {
+      const grown = new Uint8Array(Math.max(need, this.#log.length * 2));
+      grown.set(this.#log.subarray(0, this.#logLength));
+      this.#log = grown;
+    }
+    const log = this.#log;
+    let at = this.#logLength;
+    // (a loop: the pieces are short, and a view of a Buffer costs more than copying them)
+    for (let i = from; i < to; i++) log[at++] = w[i]!;
+    this.#logLength = need;
+    if (need > this.peakRetained) this.peakRetained = need;
   }
 
   /** The interpreter's error on the input read so far (and what is buffered or left). */

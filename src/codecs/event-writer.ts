@@ -135,6 +135,7 @@ const RESERVED = new Set([
   "size",
   "left",
   "state",
+  "view",
 ]);
 
 type HoleAction = Extract<WriterAction, { op: "hole" }>;
@@ -164,6 +165,12 @@ export class EventWriterBase implements EventWriter {
   size = 0;
   left = 0;
   readonly sink: ((chunk: Uint8Array) => void) | undefined;
+  /** A `DataView` of the buffer it was last asked for (generated code writes through it). */
+  #view: DataView | undefined = undefined;
+  #viewed: Uint8Array | undefined = undefined;
+
+  /** By state: 1 where payload bytes may come (checked mode's test in `sent`). */
+  readonly #payloadStates: Uint8Array;
 
   constructor(
     readonly plan: WriterPlan,
@@ -172,10 +179,20 @@ export class EventWriterBase implements EventWriter {
     this.checked = options.checked ?? true;
     this.sink = options.sink;
     this.buf = options.buffer ?? new Uint8Array(1 << 10);
+    this.#payloadStates = payloadStatesOf(plan);
   }
 
   get done(): boolean {
     return this.state === DONE;
+  }
+
+  /** A `DataView` of `b` (the buffer: kept while it stays the same). */
+  view(b: Uint8Array): DataView {
+    if (this.#viewed !== b) {
+      this.#view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      this.#viewed = b;
+    }
+    return this.#view!;
   }
 
   /** Makes room for `need` more bytes at `at`. */
@@ -233,10 +250,10 @@ export class EventWriterBase implements EventWriter {
   }
 
   sent(n: number): void {
-    if (this.checked) {
+    if (this.checked && (this.#payloadStates[this.state] !== 1 || n > this.left)) {
       const s = this.plan.states[this.state];
       if (s?.kind !== "payload") this.misplaced("chunk");
-      if (n > this.left) throw payloadSizeError(s.rule, this.size, this.size - this.left + n);
+      throw payloadSizeError(s.rule, this.size, this.size - this.left + n);
     }
     this.left -= n;
   }
@@ -406,6 +423,19 @@ export class EventWriterBase implements EventWriter {
     if (r === undefined) this.state = DONE;
     else this.run(this.plan.resumes[r]!, undefined);
   }
+}
+
+const payloadStates = new WeakMap<WriterPlan, Uint8Array>();
+
+/** By state of `plan`: 1 for payload states (made once per plan). */
+function payloadStatesOf(plan: WriterPlan): Uint8Array {
+  let out = payloadStates.get(plan);
+  if (out === undefined) {
+    out = new Uint8Array(plan.states.length);
+    for (const [i, s] of plan.states.entries()) if (s.kind === "payload") out[i] = 1;
+    payloadStates.set(plan, out);
+  }
+  return out;
 }
 
 /** Calls an event in the current state of a plan-walking writer. */

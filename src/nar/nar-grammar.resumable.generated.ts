@@ -12,6 +12,10 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   for (let i = 0; i < t.length; i++) if (b[at + i] !== t[i]) return false;
   return true;
   }
+  function ZP(b, from, to) {
+  for (let i = from; i < to; i++) if (b[i] !== 0) return false;
+  return true;
+  }
   function CP(b, from, to) {
   const out = new Uint8Array(to - from);
   for (let i = from; i < to; i++) out[i - from] = b[i];
@@ -50,32 +54,32 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[13]))) throw D;
   p += 16;
-  const at9 = p;
-  let ev8;
-  let r10;
-  let len11;
+  const at11 = p;
+  let ev10;
+  let r12;
+  let len13;
   if (p + 8 > n) { R.want = p + 8; return 0; }
   if ((b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
-  len11 = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
-  if (len11 < 0) throw D;
+  len13 = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
+  if (len13 < 0) throw D;
   p += 8;
-  if (len11 > L1) throw D;
-  const s12 = p;
-  const pad13 = (8 - (len11 & 7)) & 7;
-  if (p + len11 + pad13 > n) { R.want = p + len11 + pad13; return 0; }
-  p += len11;
-  for (let i = 0; i < pad13; i++) if (b[p + i] !== 0) throw D;
-  p += pad13;
-  r10 = CP(b, s12, s12 + len11);
-  if (k[15](r10) !== undefined) throw D;
-  ev8 = r10;
-  R.p = p; M.S = 10; R.name = "symlink"; R.value = ev8; R.data = undefined; R.at = at9; return 1;
+  if (len13 > L1) throw D;
+  const s14 = p;
+  const pad15 = (8 - (len13 & 7)) & 7;
+  if (p + len13 + pad15 > n) { R.want = p + len13 + pad15; return 0; }
+  p += len13;
+  for (let i = 0; i < pad15; i++) if (b[p + i] !== 0) throw D;
+  p += pad15;
+  r12 = CP(b, s14, s14 + len13);
+  if (k[15](r12) !== undefined) throw D;
+  ev10 = r12;
+  R.value = ev10; { const q = R.q[R.qn++]; q.kind = 1; q.name = "symlink"; q.value = ev10; q.data = undefined; q.at = at11; } R.p = p; if (R.qn === 32) { M.S = 10; return 1; } M.S = 10; return state10(M, R, b, R.p, n);
   }
   function state4(M, R, b, p, n) {
-  const at15 = p;
-  let ev14;
-  ev14 = undefined;
-  R.p = p; M.S = 11; R.name = "directory"; R.value = ev14; R.data = undefined; R.at = at15; return 1;
+  const at17 = p;
+  let ev16;
+  ev16 = undefined;
+  R.value = ev16; { const q = R.q[R.qn++]; q.kind = 1; q.name = "directory"; q.value = ev16; q.data = undefined; q.at = at17; } R.p = p; if (R.qn === 32) { M.S = 11; return 1; } M.S = 11; return state11(M, R, b, R.p, n);
   }
   function state5(M, R, b, p, n) {
   R.p = p; M.S = 1; return state1(M, R, b, R.p, n);
@@ -93,19 +97,23 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   len3 = h4 === 0 ? ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0) : h4 * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   p += 8;
   if (len3 > L0) throw D;
+  const end5 = p + len3 + ((8 - (len3 & 7)) & 7);
+  if (end5 <= n && ZP(b, p + len3, end5)) { { const q = R.q[R.qn++]; q.kind = 2; q.name = "regular"; q.data = k[9]; q.at = at2; q.p = p; q.size = len3; } p = end5; R.p = p; if (R.qn === 32) { M.S = 8; return 1; } M.S = 8; return state8(M, R, b, R.p, n); }
   R.p = p; M.S = 8; R.size = len3; R.at = at2; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[9]; return 2;
   }
   function state7(M, R, b, p, n) {
   const L0 = M.L0;
-  const at5 = p;
-  let len6;
+  const at6 = p;
+  let len7;
   if (p + 8 > n) { R.want = p + 8; return 0; }
-  const h7 = ((b[p + 4] | (b[p + 4 + 1] << 8) | (b[p + 4 + 2] << 16) | (b[p + 4 + 3] << 24)) >>> 0);
-  if (h7 > 0x1fffff) throw D;
-  len6 = h7 === 0 ? ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0) : h7 * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
+  const h8 = ((b[p + 4] | (b[p + 4 + 1] << 8) | (b[p + 4 + 2] << 16) | (b[p + 4 + 3] << 24)) >>> 0);
+  if (h8 > 0x1fffff) throw D;
+  len7 = h8 === 0 ? ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0) : h8 * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   p += 8;
-  if (len6 > L0) throw D;
-  R.p = p; M.S = 9; R.size = len6; R.at = at5; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[11]; return 2;
+  if (len7 > L0) throw D;
+  const end9 = p + len7 + ((8 - (len7 & 7)) & 7);
+  if (end9 <= n && ZP(b, p + len7, end9)) { { const q = R.q[R.qn++]; q.kind = 2; q.name = "regular"; q.data = k[11]; q.at = at6; q.p = p; q.size = len7; } p = end9; R.p = p; if (R.qn === 32) { M.S = 9; return 1; } M.S = 9; return state9(M, R, b, R.p, n); }
+  R.p = p; M.S = 9; R.size = len7; R.at = at6; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[11]; return 2;
   }
   function state8(M, R, b, p, n) {
   if (p + 16 > n) { R.want = p + 16; return 0; }
@@ -145,26 +153,26 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[22]))) throw D;
   p += 16;
-  const at17 = p;
-  let ev16;
-  let r18;
-  let len19;
+  const at19 = p;
+  let ev18;
+  let r20;
+  let len21;
   if (p + 8 > n) { R.want = p + 8; return 0; }
   if ((b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
-  len19 = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
-  if (len19 < 0) throw D;
+  len21 = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
+  if (len21 < 0) throw D;
   p += 8;
-  if (len19 > L3) throw D;
-  const s20 = p;
-  const pad21 = (8 - (len19 & 7)) & 7;
-  if (p + len19 + pad21 > n) { R.want = p + len19 + pad21; return 0; }
-  p += len19;
-  for (let i = 0; i < pad21; i++) if (b[p + i] !== 0) throw D;
-  p += pad21;
-  r18 = CP(b, s20, s20 + len19);
-  if (k[24](r18) !== undefined) throw D;
-  ev16 = r18;
-  R.p = p; M.S = 15; R.name = "entry"; R.value = ev16; R.data = undefined; R.at = at17; return 1;
+  if (len21 > L3) throw D;
+  const s22 = p;
+  const pad23 = (8 - (len21 & 7)) & 7;
+  if (p + len21 + pad23 > n) { R.want = p + len21 + pad23; return 0; }
+  p += len21;
+  for (let i = 0; i < pad23; i++) if (b[p + i] !== 0) throw D;
+  p += pad23;
+  r20 = CP(b, s22, s22 + len21);
+  if (k[24](r20) !== undefined) throw D;
+  ev18 = r20;
+  R.value = ev18; { const q = R.q[R.qn++]; q.kind = 1; q.name = "entry"; q.value = ev18; q.data = undefined; q.at = at19; } R.p = p; if (R.qn === 32) { M.S = 15; return 1; } M.S = 15; return state15(M, R, b, R.p, n);
   }
   function state14(M, R, b, p, n) {
   R.p = p; M.S = 1; return state1(M, R, b, R.p, n);
@@ -182,21 +190,21 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   M.DEPTH++; M.RET[M.SP] = 17; M.SP++; R.p = p; M.S = 18; return state18(M, R, b, R.p, n);
   }
   function state17(M, R, b, p, n) {
-  const at23 = p;
-  let ev22;
+  const at25 = p;
+  let ev24;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[27]))) throw D;
   p += 16;
-  R.p = p; M.S = 19; R.name = "entry-end"; R.value = ev22; R.data = undefined; R.at = at23; return 1;
+  R.value = ev24; { const q = R.q[R.qn++]; q.kind = 1; q.name = "entry-end"; q.value = ev24; q.data = undefined; q.at = at25; } R.p = p; if (R.qn === 32) { M.S = 19; return 1; } M.S = 19; return state19(M, R, b, R.p, n);
   }
   function state18(M, R, b, p, n) {
   if (p + 32 > n) { R.want = p + 32; return 0; }
   if (!(EQ(b, p, k[28]))) throw D;
   p += 32;
   if (p + 8 > n) { R.want = p + 8; return 0; }
-  const tl24 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
-  if (tl24 > 9 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
-  if (p + 8 + tl24 + ((8 - (tl24 & 7)) & 7) > n) { R.want = p + 8 + tl24 + ((8 - (tl24 & 7)) & 7); return 0; }
+  const tl26 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
+  if (tl26 > 9 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
+  if (p + 8 + tl26 + ((8 - (tl26 & 7)) & 7) > n) { R.want = p + 8 + tl26 + ((8 - (tl26 & 7)) & 7); return 0; }
   if (p + 16 <= n && EQ(b, p, k[29])) { p += 16; R.p = p; M.S = 21; return state21(M, R, b, R.p, n); }
   if (p + 16 <= n && EQ(b, p, k[30])) { p += 16; R.p = p; M.S = 22; return state22(M, R, b, R.p, n); }
   if (p + 24 <= n && EQ(b, p, k[31])) { p += 24; R.p = p; M.S = 23; return state23(M, R, b, R.p, n); }
@@ -210,9 +218,9 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   }
   function state21(M, R, b, p, n) {
   if (p + 8 > n) { R.want = p + 8; return 0; }
-  const tl25 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
-  if (tl25 > 10 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
-  if (p + 8 + tl25 + ((8 - (tl25 & 7)) & 7) > n) { R.want = p + 8 + tl25 + ((8 - (tl25 & 7)) & 7); return 0; }
+  const tl27 = ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
+  if (tl27 > 10 || (b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
+  if (p + 8 + tl27 + ((8 - (tl27 & 7)) & 7) > n) { R.want = p + 8 + tl27 + ((8 - (tl27 & 7)) & 7); return 0; }
   if (p + 24 <= n && EQ(b, p, k[32])) { p += 24; R.p = p; M.S = 25; return state25(M, R, b, R.p, n); }
   if (p + 16 <= n && EQ(b, p, k[33])) { p += 16; R.p = p; M.S = 26; return state26(M, R, b, R.p, n); }
   throw D;
@@ -222,32 +230,32 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[37]))) throw D;
   p += 16;
-  const at33 = p;
-  let ev32;
-  let r34;
-  let len35;
+  const at37 = p;
+  let ev36;
+  let r38;
+  let len39;
   if (p + 8 > n) { R.want = p + 8; return 0; }
   if ((b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
-  len35 = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
-  if (len35 < 0) throw D;
+  len39 = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
+  if (len39 < 0) throw D;
   p += 8;
-  if (len35 > L1) throw D;
-  const s36 = p;
-  const pad37 = (8 - (len35 & 7)) & 7;
-  if (p + len35 + pad37 > n) { R.want = p + len35 + pad37; return 0; }
-  p += len35;
-  for (let i = 0; i < pad37; i++) if (b[p + i] !== 0) throw D;
-  p += pad37;
-  r34 = CP(b, s36, s36 + len35);
-  if (k[15](r34) !== undefined) throw D;
-  ev32 = r34;
-  R.p = p; M.S = 29; R.name = "symlink"; R.value = ev32; R.data = undefined; R.at = at33; return 1;
+  if (len39 > L1) throw D;
+  const s40 = p;
+  const pad41 = (8 - (len39 & 7)) & 7;
+  if (p + len39 + pad41 > n) { R.want = p + len39 + pad41; return 0; }
+  p += len39;
+  for (let i = 0; i < pad41; i++) if (b[p + i] !== 0) throw D;
+  p += pad41;
+  r38 = CP(b, s40, s40 + len39);
+  if (k[15](r38) !== undefined) throw D;
+  ev36 = r38;
+  R.value = ev36; { const q = R.q[R.qn++]; q.kind = 1; q.name = "symlink"; q.value = ev36; q.data = undefined; q.at = at37; } R.p = p; if (R.qn === 32) { M.S = 29; return 1; } M.S = 29; return state29(M, R, b, R.p, n);
   }
   function state23(M, R, b, p, n) {
-  const at39 = p;
-  let ev38;
-  ev38 = undefined;
-  R.p = p; M.S = 30; R.name = "directory"; R.value = ev38; R.data = undefined; R.at = at39; return 1;
+  const at43 = p;
+  let ev42;
+  ev42 = undefined;
+  R.value = ev42; { const q = R.q[R.qn++]; q.kind = 1; q.name = "directory"; q.value = ev42; q.data = undefined; q.at = at43; } R.p = p; if (R.qn === 32) { M.S = 30; return 1; } M.S = 30; return state30(M, R, b, R.p, n);
   }
   function state24(M, R, b, p, n) {
   R.p = p; M.S = 20; return state20(M, R, b, R.p, n);
@@ -257,27 +265,31 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   if (p + 24 > n) { R.want = p + 24; return 0; }
   if (!(EQ(b, p, k[34]))) throw D;
   p += 24;
-  const at26 = p;
-  let len27;
+  const at28 = p;
+  let len29;
   if (p + 8 > n) { R.want = p + 8; return 0; }
-  const h28 = ((b[p + 4] | (b[p + 4 + 1] << 8) | (b[p + 4 + 2] << 16) | (b[p + 4 + 3] << 24)) >>> 0);
-  if (h28 > 0x1fffff) throw D;
-  len27 = h28 === 0 ? ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0) : h28 * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
+  const h30 = ((b[p + 4] | (b[p + 4 + 1] << 8) | (b[p + 4 + 2] << 16) | (b[p + 4 + 3] << 24)) >>> 0);
+  if (h30 > 0x1fffff) throw D;
+  len29 = h30 === 0 ? ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0) : h30 * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   p += 8;
-  if (len27 > L0) throw D;
-  R.p = p; M.S = 27; R.size = len27; R.at = at26; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[9]; return 2;
+  if (len29 > L0) throw D;
+  const end31 = p + len29 + ((8 - (len29 & 7)) & 7);
+  if (end31 <= n && ZP(b, p + len29, end31)) { { const q = R.q[R.qn++]; q.kind = 2; q.name = "regular"; q.data = k[9]; q.at = at28; q.p = p; q.size = len29; } p = end31; R.p = p; if (R.qn === 32) { M.S = 27; return 1; } M.S = 27; return state27(M, R, b, R.p, n); }
+  R.p = p; M.S = 27; R.size = len29; R.at = at28; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[9]; return 2;
   }
   function state26(M, R, b, p, n) {
   const L0 = M.L0;
-  const at29 = p;
-  let len30;
+  const at32 = p;
+  let len33;
   if (p + 8 > n) { R.want = p + 8; return 0; }
-  const h31 = ((b[p + 4] | (b[p + 4 + 1] << 8) | (b[p + 4 + 2] << 16) | (b[p + 4 + 3] << 24)) >>> 0);
-  if (h31 > 0x1fffff) throw D;
-  len30 = h31 === 0 ? ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0) : h31 * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
+  const h34 = ((b[p + 4] | (b[p + 4 + 1] << 8) | (b[p + 4 + 2] << 16) | (b[p + 4 + 3] << 24)) >>> 0);
+  if (h34 > 0x1fffff) throw D;
+  len33 = h34 === 0 ? ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0) : h34 * 4294967296 + ((b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0);
   p += 8;
-  if (len30 > L0) throw D;
-  R.p = p; M.S = 28; R.size = len30; R.at = at29; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[11]; return 2;
+  if (len33 > L0) throw D;
+  const end35 = p + len33 + ((8 - (len33 & 7)) & 7);
+  if (end35 <= n && ZP(b, p + len33, end35)) { { const q = R.q[R.qn++]; q.kind = 2; q.name = "regular"; q.data = k[11]; q.at = at32; q.p = p; q.size = len33; } p = end35; R.p = p; if (R.qn === 32) { M.S = 28; return 1; } M.S = 28; return state28(M, R, b, R.p, n); }
+  R.p = p; M.S = 28; R.size = len33; R.at = at32; R.rule = "nar.regular.contents"; R.name = "regular"; R.data = k[11]; return 2;
   }
   function state27(M, R, b, p, n) {
   if (p + 16 > n) { R.want = p + 16; return 0; }
@@ -317,26 +329,26 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[22]))) throw D;
   p += 16;
-  const at41 = p;
-  let ev40;
-  let r42;
-  let len43;
+  const at45 = p;
+  let ev44;
+  let r46;
+  let len47;
   if (p + 8 > n) { R.want = p + 8; return 0; }
   if ((b[p + 4] | b[p + 5] | b[p + 6] | b[p + 7]) !== 0) throw D;
-  len43 = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
-  if (len43 < 0) throw D;
+  len47 = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24);
+  if (len47 < 0) throw D;
   p += 8;
-  if (len43 > L3) throw D;
-  const s44 = p;
-  const pad45 = (8 - (len43 & 7)) & 7;
-  if (p + len43 + pad45 > n) { R.want = p + len43 + pad45; return 0; }
-  p += len43;
-  for (let i = 0; i < pad45; i++) if (b[p + i] !== 0) throw D;
-  p += pad45;
-  r42 = CP(b, s44, s44 + len43);
-  if (k[24](r42) !== undefined) throw D;
-  ev40 = r42;
-  R.p = p; M.S = 34; R.name = "entry"; R.value = ev40; R.data = undefined; R.at = at41; return 1;
+  if (len47 > L3) throw D;
+  const s48 = p;
+  const pad49 = (8 - (len47 & 7)) & 7;
+  if (p + len47 + pad49 > n) { R.want = p + len47 + pad49; return 0; }
+  p += len47;
+  for (let i = 0; i < pad49; i++) if (b[p + i] !== 0) throw D;
+  p += pad49;
+  r46 = CP(b, s48, s48 + len47);
+  if (k[24](r46) !== undefined) throw D;
+  ev44 = r46;
+  R.value = ev44; { const q = R.q[R.qn++]; q.kind = 1; q.name = "entry"; q.value = ev44; q.data = undefined; q.at = at45; } R.p = p; if (R.qn === 32) { M.S = 34; return 1; } M.S = 34; return state34(M, R, b, R.p, n);
   }
   function state33(M, R, b, p, n) {
   R.p = p; M.S = 20; return state20(M, R, b, R.p, n);
@@ -351,15 +363,15 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   if (!(EQ(b, p, k[25]))) throw D;
   p += 16;
   if (M.DEPTH + 1 > L4) throw D;
-  M.DEPTH++; M.RET[M.SP] = 36; M.SP++; R.p = p; M.S = 18; return state18(M, R, b, R.p, n);
+  M.DEPTH++; M.RET[M.SP] = 36; M.SP++; R.p = p; M.S = 18; return 5;
   }
   function state36(M, R, b, p, n) {
-  const at47 = p;
-  let ev46;
+  const at51 = p;
+  let ev50;
   if (p + 16 > n) { R.want = p + 16; return 0; }
   if (!(EQ(b, p, k[27]))) throw D;
   p += 16;
-  R.p = p; M.S = 37; R.name = "entry-end"; R.value = ev46; R.data = undefined; R.at = at47; return 1;
+  R.value = ev50; { const q = R.q[R.qn++]; q.kind = 1; q.name = "entry-end"; q.value = ev50; q.data = undefined; q.at = at51; } R.p = p; if (R.qn === 32) { M.S = 37; return 1; } M.S = 37; return state37(M, R, b, R.p, n);
   }
   function state37(M, R, b, p, n) {
   R.p = p; M.S = 31; return state31(M, R, b, R.p, n);
@@ -420,13 +432,15 @@ export const narGrammarResumable: ResumableFactory = function (k, rt) {
   }
   return function (lim, MAXDEPTH) {
   const M = { S: 0, DEPTH: 0, SP: 0, MAXDEPTH, RET: [], CNT: [], PREV: [],
-   R: { p: 0, want: 0, name: undefined, value: undefined, data: undefined, at: 0, size: 0, rule: "" },
+   R: { p: 0, want: 0, name: undefined, value: undefined, data: undefined, at: 0, size: 0, rule: "", qn: 0, q: [] },
    L0: rt.limit(k[8], lim),
    L1: rt.limit(k[14], lim),
    L2: rt.limit(k[19], lim),
    L3: rt.limit(k[23], lim),
    L4: rt.limit(k[26], lim),
   };
+  for (let i = 0; i < 32; i++)
+   M.R.q.push({ kind: 0, name: undefined, value: undefined, data: undefined, at: 0, p: 0, size: 0 });
   return { R: M.R, M, run: (b, p, n) => run(M, b, p, n) };
   };
 };

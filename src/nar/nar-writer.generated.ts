@@ -15,7 +15,8 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   case 0: {
   let b = w.buf, at = w.at;
   if (at + 16 > b.length) { w.room(16); b = w.buf; at = w.at; }
-  b[at + 0] = 1; b[at + 1] = 0; b[at + 2] = 0; b[at + 3] = 0; b[at + 4] = 0; b[at + 5] = 0; b[at + 6] = 0; b[at + 7] = 0; b[at + 8] = 41; b[at + 9] = 0; b[at + 10] = 0; b[at + 11] = 0; b[at + 12] = 0; b[at + 13] = 0; b[at + 14] = 0; b[at + 15] = 0;
+  const d = w.view(b);
+  d.setFloat64(at + 0, 5e-324, true); d.setFloat64(at + 8, 2.03e-322, true);
   at += 16;
   w.at = at;
   w.state = 3;
@@ -27,7 +28,8 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   function t0(w, v) {
   let b = w.buf, at = w.at;
   if (at + 56 > b.length) { w.room(56); b = w.buf; at = w.at; }
-  b.set(k[0], at);
+  const d = w.view(b);
+  d.setFloat64(at + 0, 6.4e-323, true); d.setFloat64(at + 8, 7.097987905410321e+194, true); d.setFloat64(at + 16, 1.04354086094e-312, true); d.setFloat64(at + 24, 5e-324, true); d.setFloat64(at + 32, 2e-322, true); d.setFloat64(at + 40, 2e-323, true); d.setFloat64(at + 48, 8.40835471e-315, true);
   at += 56;
   w.at = at;
   w.state = 0;
@@ -35,8 +37,9 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   function t1(w, v) {
   let b = w.buf, at = w.at;
   if (at + 24 > b.length) { w.room(24); b = w.buf; at = w.at; }
+  const d = w.view(b);
   for (let i = (8 - (w.size & 7)) & 7; i > 0; i--) b[at++] = 0;
-  b[at + 0] = 1; b[at + 1] = 0; b[at + 2] = 0; b[at + 3] = 0; b[at + 4] = 0; b[at + 5] = 0; b[at + 6] = 0; b[at + 7] = 0; b[at + 8] = 41; b[at + 9] = 0; b[at + 10] = 0; b[at + 11] = 0; b[at + 12] = 0; b[at + 13] = 0; b[at + 14] = 0; b[at + 15] = 0;
+  d.setFloat64(at + 0, 5e-324, true); d.setFloat64(at + 8, 2.03e-322, true);
   at += 16;
   w.at = at;
   ret(w);
@@ -44,8 +47,9 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   function t2(w, v) {
   let b = w.buf, at = w.at;
   if (at + 24 > b.length) { w.room(24); b = w.buf; at = w.at; }
+  const d = w.view(b);
   for (let i = (8 - (w.size & 7)) & 7; i > 0; i--) b[at++] = 0;
-  b[at + 0] = 1; b[at + 1] = 0; b[at + 2] = 0; b[at + 3] = 0; b[at + 4] = 0; b[at + 5] = 0; b[at + 6] = 0; b[at + 7] = 0; b[at + 8] = 41; b[at + 9] = 0; b[at + 10] = 0; b[at + 11] = 0; b[at + 12] = 0; b[at + 13] = 0; b[at + 14] = 0; b[at + 15] = 0;
+  d.setFloat64(at + 0, 5e-324, true); d.setFloat64(at + 8, 2.03e-322, true);
   at += 16;
   w.at = at;
   ret(w);
@@ -53,47 +57,51 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   function t3(w, v) {
   let b = w.buf, at = w.at;
   if (at + 16 > b.length) { w.room(16); b = w.buf; at = w.at; }
-  b[at + 0] = 1; b[at + 1] = 0; b[at + 2] = 0; b[at + 3] = 0; b[at + 4] = 0; b[at + 5] = 0; b[at + 6] = 0; b[at + 7] = 0; b[at + 8] = 41; b[at + 9] = 0; b[at + 10] = 0; b[at + 11] = 0; b[at + 12] = 0; b[at + 13] = 0; b[at + 14] = 0; b[at + 15] = 0;
+  const d = w.view(b);
+  d.setFloat64(at + 0, 5e-324, true); d.setFloat64(at + 8, 2.03e-322, true);
   at += 16;
   w.at = at;
   ret(w);
   }
   function t4(w, v) {
-  if (w.checked && !(Number.isSafeInteger(v) && v >= 0)) w.checkTransition(k[1], v);
+  if (w.checked && !(Number.isSafeInteger(v) && v >= 0)) w.checkTransition(k[0], v);
   let b = w.buf, at = w.at;
   if (at + 72 > b.length) { w.room(72); b = w.buf; at = w.at; }
-  b.set(k[2], at);
+  const d = w.view(b);
+  d.setFloat64(at + 0, 3.5e-323, true); d.setFloat64(at + 8, 1.6359242489686663e-306, true); d.setFloat64(at + 16, 5e-323, true); d.setFloat64(at + 24, 8.041283920629492e+165, true); d.setFloat64(at + 32, 1.2828e-319, true); d.setFloat64(at + 40, 0, true); d.setFloat64(at + 48, 4e-323, true); d.setFloat64(at + 56, 1.4285356265651601e+248, true);
   at += 64;
-  { const lo = v >>> 0, hi = (v / 4294967296) >>> 0; b[at] = lo; b[at + 1] = lo >>> 8; b[at + 2] = lo >>> 16; b[at + 3] = lo >>> 24; b[at + 4] = hi; b[at + 5] = hi >>> 8; b[at + 6] = hi >>> 16; b[at + 7] = hi >>> 24; } at += 8;
+  d.setUint32(at, v >>> 0, true); d.setUint32(at + 4, (v / 4294967296) >>> 0, true); at += 8;
   w.size = v; w.left = v;
   w.at = at;
   w.state = 1;
   }
   function t5(w, v) {
-  if (w.checked && !(Number.isSafeInteger(v) && v >= 0)) w.checkTransition(k[3], v);
+  if (w.checked && !(Number.isSafeInteger(v) && v >= 0)) w.checkTransition(k[1], v);
   let b = w.buf, at = w.at;
   if (at + 40 > b.length) { w.room(40); b = w.buf; at = w.at; }
-  b.set(k[4], at);
+  const d = w.view(b);
+  d.setFloat64(at + 0, 3.5e-323, true); d.setFloat64(at + 8, 1.6359242489686663e-306, true); d.setFloat64(at + 16, 4e-323, true); d.setFloat64(at + 24, 1.4285356265651601e+248, true);
   at += 32;
-  { const lo = v >>> 0, hi = (v / 4294967296) >>> 0; b[at] = lo; b[at + 1] = lo >>> 8; b[at + 2] = lo >>> 16; b[at + 3] = lo >>> 24; b[at + 4] = hi; b[at + 5] = hi >>> 8; b[at + 6] = hi >>> 16; b[at + 7] = hi >>> 24; } at += 8;
+  d.setUint32(at, v >>> 0, true); d.setUint32(at + 4, (v / 4294967296) >>> 0, true); at += 8;
   w.size = v; w.left = v;
   w.at = at;
   w.state = 2;
   }
   function t6(w, v) {
-  if (w.checked && !(v instanceof Uint8Array && v.length <= 4095 && k[6](v) === undefined)) w.checkTransition(k[5], v);
+  if (w.checked && !(v instanceof Uint8Array && v.length <= 4095 && k[3](v) === undefined)) w.checkTransition(k[2], v);
   const n = v.length;
   let b = w.buf, at = w.at;
   if (at + 64 + n > b.length) { w.room(64 + n); b = w.buf; at = w.at; }
-  b.set(k[7], at);
+  const d = w.view(b);
+  d.setFloat64(at + 0, 3.5e-323, true); d.setFloat64(at + 8, 1.2207331987277413e-306, true); d.setFloat64(at + 16, 3e-323, true); d.setFloat64(at + 24, 6.3229966058678e-310, true);
   at += 32;
-  { const lo = n >>> 0, hi = (n / 4294967296) >>> 0; b[at] = lo; b[at + 1] = lo >>> 8; b[at + 2] = lo >>> 16; b[at + 3] = lo >>> 24; b[at + 4] = hi; b[at + 5] = hi >>> 8; b[at + 6] = hi >>> 16; b[at + 7] = hi >>> 24; } at += 8;
+  d.setUint32(at, n >>> 0, true); d.setUint32(at + 4, (n / 4294967296) >>> 0, true); at += 8;
   if (typeof v === "string") { for (let i = 0; i < n; i++) b[at + i] = v.charCodeAt(i); }
   else if (n <= 32) { for (let i = 0; i < n; i++) b[at + i] = v[i]; }
   else b.set(v, at);
   at += n;
   for (let i = (8 - (n & 7)) & 7; i > 0; i--) b[at++] = 0;
-  b[at + 0] = 1; b[at + 1] = 0; b[at + 2] = 0; b[at + 3] = 0; b[at + 4] = 0; b[at + 5] = 0; b[at + 6] = 0; b[at + 7] = 0; b[at + 8] = 41; b[at + 9] = 0; b[at + 10] = 0; b[at + 11] = 0; b[at + 12] = 0; b[at + 13] = 0; b[at + 14] = 0; b[at + 15] = 0;
+  d.setFloat64(at + 0, 5e-324, true); d.setFloat64(at + 8, 2.03e-322, true);
   at += 16;
   w.at = at;
   ret(w);
@@ -101,24 +109,25 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   function t7(w, v) {
   if (w.checked) {
   const ka = w.stack.length * 1 + 0, prev = w.keys[ka];
-  if (w.stack.length <= 8191 && v instanceof Uint8Array && v.length <= 255 && k[9](v) === undefined && (prev === undefined || prev === rt.noKey || k[10](prev, v) === undefined)) w.keys[ka] = v;
-  else w.checkTransition(k[8], v);
+  if (w.stack.length <= 8191 && v instanceof Uint8Array && v.length <= 255 && k[5](v) === undefined && (prev === undefined || prev === rt.noKey || k[6](prev, v) === undefined)) w.keys[ka] = v;
+  else w.checkTransition(k[4], v);
   }
   const n = v.length;
   let b = w.buf, at = w.at;
   if (at + 112 + n > b.length) { w.room(112 + n); b = w.buf; at = w.at; }
-  b.set(k[11], at);
+  const d = w.view(b);
+  d.setFloat64(at + 0, 2.5e-323, true); d.setFloat64(at + 8, 2.57710211894e-312, true); d.setFloat64(at + 16, 5e-324, true); d.setFloat64(at + 24, 2e-322, true); d.setFloat64(at + 32, 2e-323, true); d.setFloat64(at + 40, 8.407352953e-315, true);
   at += 48;
-  { const lo = n >>> 0, hi = (n / 4294967296) >>> 0; b[at] = lo; b[at + 1] = lo >>> 8; b[at + 2] = lo >>> 16; b[at + 3] = lo >>> 24; b[at + 4] = hi; b[at + 5] = hi >>> 8; b[at + 6] = hi >>> 16; b[at + 7] = hi >>> 24; } at += 8;
+  d.setUint32(at, n >>> 0, true); d.setUint32(at + 4, (n / 4294967296) >>> 0, true); at += 8;
   if (typeof v === "string") { for (let i = 0; i < n; i++) b[at + i] = v.charCodeAt(i); }
   else if (n <= 32) { for (let i = 0; i < n; i++) b[at + i] = v[i]; }
   else b.set(v, at);
   at += n;
   for (let i = (8 - (n & 7)) & 7; i > 0; i--) b[at++] = 0;
-  b[at + 0] = 4; b[at + 1] = 0; b[at + 2] = 0; b[at + 3] = 0; b[at + 4] = 0; b[at + 5] = 0; b[at + 6] = 0; b[at + 7] = 0; b[at + 8] = 110; b[at + 9] = 111; b[at + 10] = 100; b[at + 11] = 101; b[at + 12] = 0; b[at + 13] = 0; b[at + 14] = 0; b[at + 15] = 0;
+  d.setFloat64(at + 0, 2e-323, true); d.setFloat64(at + 8, 8.40445654e-315, true);
   at += 16;
   w.stack.push(0);
-  b.set(k[12], at);
+  d.setFloat64(at + 0, 5e-324, true); d.setFloat64(at + 8, 2e-322, true); d.setFloat64(at + 16, 2e-323, true); d.setFloat64(at + 24, 8.40835471e-315, true);
   at += 32;
   w.at = at;
   w.state = 0;
@@ -126,7 +135,8 @@ export const narGrammarWriterGenerated: GeneratedWriterFactory = function (k, rt
   function t8(w, v) {
   let b = w.buf, at = w.at;
   if (at + 24 > b.length) { w.room(24); b = w.buf; at = w.at; }
-  b[at + 0] = 9; b[at + 1] = 0; b[at + 2] = 0; b[at + 3] = 0; b[at + 4] = 0; b[at + 5] = 0; b[at + 6] = 0; b[at + 7] = 0; b[at + 8] = 100; b[at + 9] = 105; b[at + 10] = 114; b[at + 11] = 101; b[at + 12] = 99; b[at + 13] = 116; b[at + 14] = 111; b[at + 15] = 114; b[at + 16] = 121; b[at + 17] = 0; b[at + 18] = 0; b[at + 19] = 0; b[at + 20] = 0; b[at + 21] = 0; b[at + 22] = 0; b[at + 23] = 0;
+  const d = w.view(b);
+  d.setFloat64(at + 0, 4.4e-323, true); d.setFloat64(at + 8, 1.6779200369236174e+243, true); d.setFloat64(at + 16, 6e-322, true);
   at += 24;
   if (w.checked) w.startKeys(0);
   w.at = at;

@@ -128,7 +128,7 @@ function coalescingNarWriter(
     write(chunk) {
       if (chunk.length > copyMax) {
         w.sent(chunk.length);
-        flush();
+        if (w.at > 0) flush();
         sink(chunk);
       } else {
         w.chunk(chunk);

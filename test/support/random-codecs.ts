@@ -395,3 +395,10 @@ export function outcome(f: () => unknown): unknown {
     return { error: err.name, code: err.code, position: err.position, message: err.message };
   }
 }
+
+/** The {@link outcome} of a call that threw `error`. */
+export function thrownOutcome(error: unknown): unknown {
+  return outcome(() => {
+    throw error;
+  });
+}
