@@ -48,8 +48,10 @@ describe("I/O pool start policy", () => {
 
   const many = join(work, "many");
   mkdirSync(many);
+  // a smaller start than the default, so that the test's tree stays small
+  const START_FILES = Math.min(4096, IO_POOL_START_FILES);
   const perDir = 512;
-  for (let d = 0; d * perDir < IO_POOL_START_FILES + 2 * perDir; d++) {
+  for (let d = 0; d * perDir < START_FILES + 2 * perDir; d++) {
     mkdirSync(join(many, `d${d}`));
     for (let f = 0; f < perDir; f++) writeFileSync(join(many, `d${d}`, `f${f}`), `${d}.${f}`);
   }
@@ -59,10 +61,13 @@ describe("I/O pool start policy", () => {
 
   it("a dump of many files starts the pool (same bytes); a busy machine gets no workers", () => {
     const expected = Buffer.from(dumpPathToBytes(many));
-    const idle = new IoPool(2, true, { runnable: () => 1, cores: 2 });
+    const idle = new IoPool(2, true, { runnable: () => 1, cores: 2, startFiles: START_FILES });
     const started = dumpWith(many, idle);
     expect([started.bytes.equals(expected), started.workers]).toEqual([true, 1]);
-    const busy = dumpWith(many, new IoPool(2, true, { runnable: () => 2, cores: 2 }));
+    const busy = dumpWith(
+      many,
+      new IoPool(2, true, { runnable: () => 2, cores: 2, startFiles: START_FILES }),
+    );
     expect([busy.bytes.equals(expected), busy.workers]).toEqual([true, 0]);
   });
 
