@@ -6,6 +6,9 @@
 // on a ~200 MB tree of a few large files, on 57,600 small files and on a 2 GiB single-file NAR.
 // Then peak RSS of `nix-compat nar ls -R` and `nar cat` of the 2 GiB NAR (whole processes).
 // NAR_BENCH_QUICK=1: smaller inputs. Inputs go under /dev/shm and are removed after.
+// Then the same readers each alone in a fresh process (alternating, best of NAR_BENCH_ALONE
+// processes × 3 rounds): in one process the two readers share modules (ByteReader, the
+// errors), and each one's calls make those modules' type feedback less fitting for the other.
 import { spawnSync } from "node:child_process";
 import {
   closeSync,
@@ -127,6 +130,34 @@ async function time(fn) {
   return { cpu: (c.user + c.system) / 1e6, wall: Number(process.hrtime.bigint() - t0) / 1e9 };
 }
 
+/** The reader functions of a kind of case: [hand-written, compiled]. */
+function readersOf(kind, into) {
+  if (kind === "stream")
+    return [(path) => streamRead(readNarFast, path), (path) => streamRead(readNar, path)];
+  if (kind === "listing")
+    return [(path) => listing(visitNarSyncBaseline, path), (path) => listing(visitNarSync, path)];
+  return [
+    (path) => restore(visitNarSyncBaseline, path, into),
+    (path) => restore(visitNarSync, path, into),
+  ];
+}
+
+// A child of the "alone" table: one reader, in a process of its own; prints its best times.
+if (process.env.NAR_COMPILED_ALONE) {
+  const { kind, which, path, into } = JSON.parse(process.env.NAR_COMPILED_ALONE);
+  const read = readersOf(kind, into)[which];
+  let cpu = Infinity;
+  let wall = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const t = await time(() => read(path));
+    cpu = Math.min(cpu, t.cpu);
+    wall = Math.min(wall, t.wall);
+  }
+  console.log(JSON.stringify({ cpu, wall }));
+  process.exit(0);
+}
+
+const ALONE_RUNS = Number(process.env.NAR_BENCH_ALONE ?? (QUICK ? 2 : 3));
 const made = [];
 const nars = {};
 try {
@@ -154,24 +185,14 @@ try {
 
   const cases = [];
   for (const name of ["large", "small", "big"]) {
-    cases.push([
-      `stream read (readNar), ${name}`,
-      (path) => streamRead(readNarFast, path),
-      (path) => streamRead(readNar, path),
-      nars[name],
-    ]);
-    cases.push([
-      `sync visit: listing, ${name}`,
-      (path) => listing(visitNarSyncBaseline, path),
-      (path) => listing(visitNarSync, path),
-      nars[name],
-    ]);
+    cases.push([`stream read (readNar), ${name}`, ...readersOf("stream"), nars[name], "stream"]);
+    cases.push([`sync visit: listing, ${name}`, ...readersOf("listing"), nars[name], "listing"]);
     if (name !== "big")
       cases.push([
         `sync visit: restore to ${TREE_DIR}, ${name}`,
-        (path) => restore(visitNarSyncBaseline, path, into),
-        (path) => restore(visitNarSync, path, into),
+        ...readersOf("restore", into),
         nars[name],
+        "restore",
       ]);
   }
   const best = cases.map(() => [Infinity, Infinity]);
@@ -201,6 +222,39 @@ try {
     })),
   );
   console.log(`uptime: ${uptime}`);
+
+  // each reader alone in a fresh process, alternating hand-written and compiled
+  const alone = cases.map(() => [Infinity, Infinity]);
+  const aloneWall = cases.map(() => [Infinity, Infinity]);
+  for (let round = 0; round < ALONE_RUNS; round++) {
+    for (const [i, [, , , path, kind]] of cases.entries()) {
+      for (const which of round % 2 === 0 ? [0, 1] : [1, 0]) {
+        const r = spawnSync(NODE, ["--expose-gc", process.argv[1]], {
+          encoding: "utf8",
+          env: {
+            ...process.env,
+            NAR_COMPILED_ALONE: JSON.stringify({ kind, which, path, into }),
+          },
+        });
+        if (r.status !== 0) throw new Error(`alone ${kind} ${which}: ${r.stderr}`);
+        const t = JSON.parse(r.stdout.trim().split("\n").pop());
+        alone[i][which] = Math.min(alone[i][which], t.cpu);
+        aloneWall[i][which] = Math.min(aloneWall[i][which], t.wall);
+      }
+    }
+  }
+  printTable(
+    `NAR readers, each alone in a fresh process (best of ${ALONE_RUNS} processes × 3 rounds, alternating, CPU time; load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")})`,
+    cases.map(([what], i) => ({
+      path: what,
+      "hand-written CPU s": alone[i][0],
+      "compiled CPU s": alone[i][1],
+      "compiled / hand-written (CPU)": `${(alone[i][1] / alone[i][0]).toFixed(3)} ${alone[i][1] / alone[i][0] <= 1.05 ? "ok" : "MISS (target ≤ 1.05)"}`,
+      "wall ratio": (aloneWall[i][1] / aloneWall[i][0]).toFixed(3),
+    })),
+  );
 
   const rss = (line) => {
     const r = spawnSync("/usr/bin/time", ["-f", "%M", "sh", "-c", line], {
