@@ -195,6 +195,20 @@ try {
         "restore",
       ]);
   }
+  /** Prints the cases' best CPU (and wall) times, [hand-written, compiled] per case. */
+  const readerTable = (title, cpu, wall) =>
+    printTable(
+      `${title}, CPU time; load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")})`,
+      cases.map(([what], i) => ({
+        path: what,
+        "hand-written CPU s": cpu[i][0],
+        "compiled CPU s": cpu[i][1],
+        "compiled / hand-written (CPU)": `${(cpu[i][1] / cpu[i][0]).toFixed(3)} ${cpu[i][1] / cpu[i][0] <= 1.05 ? "ok" : "MISS (target ≤ 1.05)"}`,
+        "wall ratio": (wall[i][1] / wall[i][0]).toFixed(3),
+      })),
+    );
   const best = cases.map(() => [Infinity, Infinity]);
   const bestWall = cases.map(() => [Infinity, Infinity]);
   for (let round = 0; round < RUNS; round++) {
@@ -209,17 +223,10 @@ try {
     }
   }
   const uptime = spawnSync("uptime", [], { encoding: "utf8" }).stdout.trim();
-  printTable(
-    `NAR readers: compiled from the declaration vs hand-written (best of ${RUNS}, interleaved, CPU time; load ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")})`,
-    cases.map(([what], i) => ({
-      path: what,
-      "hand-written CPU s": best[i][0],
-      "compiled CPU s": best[i][1],
-      "compiled / hand-written (CPU)": `${(best[i][1] / best[i][0]).toFixed(3)} ${best[i][1] / best[i][0] <= 1.05 ? "ok" : "MISS (target ≤ 1.05)"}`,
-      "wall ratio": (bestWall[i][1] / bestWall[i][0]).toFixed(3),
-    })),
+  readerTable(
+    `NAR readers: compiled from the declaration vs hand-written (best of ${RUNS}, interleaved`,
+    best,
+    bestWall,
   );
   console.log(`uptime: ${uptime}`);
 
@@ -243,17 +250,10 @@ try {
       }
     }
   }
-  printTable(
-    `NAR readers, each alone in a fresh process (best of ${ALONE_RUNS} processes × 3 rounds, alternating, CPU time; load ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")})`,
-    cases.map(([what], i) => ({
-      path: what,
-      "hand-written CPU s": alone[i][0],
-      "compiled CPU s": alone[i][1],
-      "compiled / hand-written (CPU)": `${(alone[i][1] / alone[i][0]).toFixed(3)} ${alone[i][1] / alone[i][0] <= 1.05 ? "ok" : "MISS (target ≤ 1.05)"}`,
-      "wall ratio": (aloneWall[i][1] / aloneWall[i][0]).toFixed(3),
-    })),
+  readerTable(
+    `NAR readers, each alone in a fresh process (best of ${ALONE_RUNS} processes × 3 rounds, alternating`,
+    alone,
+    aloneWall,
   );
 
   const rss = (line) => {
